@@ -1,0 +1,117 @@
+import { readBoolean, readNumber, readOptionalString, readString } from './env';
+import type { Thresholds } from '../rules/resources';
+
+export { ConfigError } from './env';
+
+type Env = Record<string, string | undefined>;
+
+/** Names of the deployed resources. Each is read when first used, so a function needs only its own. */
+export interface Resources {
+  readonly hostsTable: string;
+  readonly logsTable: string;
+  readonly notificationsTable: string;
+  readonly statsTable: string;
+  readonly alertsTopicArn: string;
+  readonly heartbeatsQueueUrl: string;
+  readonly logsQueueUrl: string;
+  /** Where undecodable messages are quarantined, with their reason. */
+  readonly heartbeatsDlqUrl: string | undefined;
+  readonly logsDlqUrl: string | undefined;
+}
+
+export interface LivenessConfig {
+  /** Seconds between beats assumed when a host declares none. */
+  readonly defaultInterval: number;
+  /** A host is dead after interval × tolerance seconds of silence. */
+  readonly tolerance: number;
+  /** Seconds of silence after which a dead host is retired and alerts stop. */
+  readonly retireAfter: number;
+}
+
+export interface ResourceConfig {
+  readonly cpu: Thresholds;
+  readonly mem: Thresholds;
+  readonly disk: Thresholds;
+  /** Percentage points below a threshold that a level must fall before it clears. */
+  readonly margin: number;
+  /** Consecutive beats at or above the cpu warning threshold before cpu counts. */
+  readonly cpuSustain: number;
+}
+
+export interface Config {
+  readonly resources: Resources;
+  readonly liveness: LivenessConfig;
+  readonly levels: ResourceConfig;
+  readonly diagnose: {
+    readonly scanSegments: number;
+    /** Visible messages on the heartbeats queue above which the monitor calls itself degraded. */
+    readonly backlogThreshold: number;
+  };
+  readonly logs: {
+    readonly ttlDays: number;
+    readonly textMaxBytes: number;
+    readonly mirror: boolean;
+  };
+  readonly notifications: { readonly ttlDays: number };
+  /** How far ahead of the receive time a producer's timestamp may be, in seconds. */
+  readonly maxFutureSeconds: number;
+}
+
+function required(env: Env, name: string): () => string {
+  return () => readString(env, name);
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const thresholds = (name: string, warning: number, critical: number): Thresholds => {
+    const w = readNumber(env, `DTS_${name}_WARNING`, warning, { min: 0, max: 100 });
+    const c = readNumber(env, `DTS_${name}_CRITICAL`, critical, { min: 0, max: 100 });
+    if (c < w) throw new Error(`DTS_${name}_CRITICAL (${c}) must not be below DTS_${name}_WARNING (${w})`);
+    return { warning: w, critical: c };
+  };
+  const lazy = {
+    hostsTable: required(env, 'DTS_HOSTS_TABLE'),
+    logsTable: required(env, 'DTS_LOGS_TABLE'),
+    notificationsTable: required(env, 'DTS_NOTIFICATIONS_TABLE'),
+    statsTable: required(env, 'DTS_STATS_TABLE'),
+    alertsTopicArn: required(env, 'DTS_ALERTS_TOPIC_ARN'),
+    heartbeatsQueueUrl: required(env, 'DTS_HEARTBEATS_QUEUE_URL'),
+    logsQueueUrl: required(env, 'DTS_LOGS_QUEUE_URL'),
+  };
+  const resources: Resources = {
+    get hostsTable() { return lazy.hostsTable(); },
+    get logsTable() { return lazy.logsTable(); },
+    get notificationsTable() { return lazy.notificationsTable(); },
+    get statsTable() { return lazy.statsTable(); },
+    get alertsTopicArn() { return lazy.alertsTopicArn(); },
+    get heartbeatsQueueUrl() { return lazy.heartbeatsQueueUrl(); },
+    get logsQueueUrl() { return lazy.logsQueueUrl(); },
+    heartbeatsDlqUrl: readOptionalString(env, 'DTS_HEARTBEATS_DLQ_URL'),
+    logsDlqUrl: readOptionalString(env, 'DTS_LOGS_DLQ_URL'),
+  };
+  return {
+    resources,
+    liveness: {
+      defaultInterval: readNumber(env, 'DTS_DEFAULT_INTERVAL', 60, { min: 1 }),
+      tolerance: readNumber(env, 'DTS_TOLERANCE', 3, { min: 1 }),
+      retireAfter: readNumber(env, 'DTS_RETIRE_AFTER', 7 * 86_400, { min: 60 }),
+    },
+    levels: {
+      cpu: thresholds('CPU', 85, 95),
+      mem: thresholds('MEM', 85, 95),
+      disk: thresholds('DISK', 80, 90),
+      margin: readNumber(env, 'DTS_LEVEL_MARGIN', 5, { min: 0, max: 50 }),
+      cpuSustain: readNumber(env, 'DTS_CPU_SUSTAIN', 3, { min: 1, integer: true }),
+    },
+    diagnose: {
+      scanSegments: readNumber(env, 'DTS_SCAN_SEGMENTS', 4, { min: 1, max: 1000, integer: true }),
+      backlogThreshold: readNumber(env, 'DTS_BACKLOG_THRESHOLD', 1000, { min: 0, integer: true }),
+    },
+    logs: {
+      ttlDays: readNumber(env, 'DTS_LOG_TTL_DAYS', 14, { min: 1 }),
+      textMaxBytes: readNumber(env, 'DTS_TEXT_MAX_BYTES', 32 * 1024, { min: 256, integer: true }),
+      mirror: readBoolean(env, 'DTS_MIRROR_LOGS', true),
+    },
+    notifications: { ttlDays: readNumber(env, 'DTS_NOTIFICATION_TTL_DAYS', 90, { min: 1 }) },
+    maxFutureSeconds: readNumber(env, 'DTS_MAX_FUTURE_SECONDS', 86_400, { min: 0 }),
+  };
+}

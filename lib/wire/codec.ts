@@ -1,0 +1,84 @@
+import { dts } from './generated/dts.js';
+
+/**
+ * The SQS body codec: base64 of the protobuf bytes, or the protobuf JSON mapping when the body
+ * starts with `{` (base64 never does). The codec itself is generated from proto/dts.proto.
+ */
+
+export const MESSAGE_TYPES = {
+  'dts.LogMessage': dts.LogMessage,
+  'dts.LogBatch': dts.LogBatch,
+  'dts.HeartbeatMessage': dts.HeartbeatMessage,
+  'dts.Notification': dts.Notification,
+} as const;
+
+export type MessageType = keyof typeof MESSAGE_TYPES;
+export type Decoded<T extends MessageType> = InstanceType<(typeof MESSAGE_TYPES)[T]>;
+
+/** The SQS message attribute that names a body's message type. */
+export const TYPE_ATTRIBUTE = 'dts-type';
+
+export function isMessageType(name: string): name is MessageType {
+  return Object.hasOwn(MESSAGE_TYPES, name);
+}
+
+/** A typed failure that names the field at fault and why. Errors at the edge are values. */
+export interface WireError {
+  readonly field: string;
+  readonly reason: string;
+}
+
+export type Result<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: WireError };
+
+export const ok = <T>(value: T): Result<T> => ({ ok: true, value });
+export const fail = (field: string, reason: string): { ok: false; error: WireError } => ({ ok: false, error: { field, reason } });
+
+export function describe(error: WireError): string {
+  return `${error.field}: ${error.reason}`;
+}
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+export function decodeBody<T extends MessageType>(type: T, body: string): Result<Decoded<T>> {
+  const codec = MESSAGE_TYPES[type];
+  const trimmed = body.trim();
+  if (trimmed.startsWith('{')) {
+    let json: unknown;
+    try {
+      json = JSON.parse(trimmed);
+    } catch (e) {
+      return fail('body', `invalid JSON: ${(e as Error).message}`);
+    }
+    if (json === null || typeof json !== 'object' || Array.isArray(json)) return fail('body', 'JSON body must be an object');
+    const problem = codec.verify(json);
+    if (problem) return fail(fieldOf(problem), `wrong type: ${problem}`);
+    try {
+      return ok(codec.fromObject(json) as Decoded<T>);
+    } catch (e) {
+      return fail('body', `not a ${type}: ${(e as Error).message}`);
+    }
+  }
+  if (trimmed.length === 0) return fail('body', 'empty body');
+  if (!BASE64.test(trimmed)) return fail('body', 'neither base64 protobuf nor a JSON object');
+  try {
+    return ok(codec.decode(Buffer.from(trimmed, 'base64')) as Decoded<T>);
+  } catch (e) {
+    return fail('body', `undecodable ${type}: ${(e as Error).message}`);
+  }
+}
+
+export function encodeBody<T extends MessageType>(type: T, message: Parameters<(typeof MESSAGE_TYPES)[T]['encode']>[0]): string {
+  const codec = MESSAGE_TYPES[type] as { encode(m: typeof message): { finish(): Uint8Array } };
+  return Buffer.from(codec.encode(message).finish()).toString('base64');
+}
+
+/** The size in bytes of a message once encoded for SQS (base64). */
+export function encodedLength(bytes: number): number {
+  return Math.ceil(bytes / 3) * 4;
+}
+
+function fieldOf(problem: string): string {
+  // protobufjs verify says e.g. "cpu.percent: number expected".
+  const colon = problem.indexOf(':');
+  return colon > 0 ? problem.slice(0, colon) : 'body';
+}

@@ -1,0 +1,218 @@
+import { createHash } from 'node:crypto';
+import { LEVEL_NUMBERS, type Beat, type LogLevel, type LogRecord } from '../model';
+import { fail, ok, type Result } from './codec';
+import type { dts } from './generated/dts.js';
+
+/** Bounds on what one message may carry. Past them a field is an error, not a silent cut. */
+export interface Limits {
+  /** Seconds a producer's clock may be ahead of the queue's. */
+  readonly maxFutureSeconds: number;
+  /** UTF-8 bytes of log text kept; the rest is replaced by a marker. */
+  readonly textMaxBytes: number;
+}
+
+export const MAX_HOSTNAME = 255;
+export const MAX_APP = 128;
+export const MAX_BATCH_RECORDS = 10_000;
+export const MAX_MAP_ENTRIES = 64;
+export const MAX_MAP_KEY = 128;
+export const MAX_MAP_VALUE = 1024;
+export const MAX_INTERVAL = 86_400;
+export const MAX_ID = 128;
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+function name(field: string, value: string | null | undefined, max: number): Result<string> {
+  const v = value ?? '';
+  if (v.trim() === '') return fail(field, 'must not be empty');
+  if (v.length > max) return fail(field, `${v.length} characters, at most ${max} allowed`);
+  if (CONTROL.test(v)) return fail(field, 'must not contain control characters');
+  return ok(v);
+}
+
+/** A producer timestamp in seconds → milliseconds, checked against the receive time. */
+function timestamp(field: string, seconds: number | null | undefined, receivedAt: number, limits: Limits): Result<number> {
+  const s = seconds ?? 0;
+  if (!Number.isFinite(s)) return fail(field, `not a finite number (${s})`);
+  if (s <= 0) return fail(field, 'missing or not after the epoch');
+  const ms = s * 1000;
+  if (ms > receivedAt + limits.maxFutureSeconds * 1000) {
+    return fail(field, `${new Date(ms).toISOString()} is more than ${limits.maxFutureSeconds}s ahead of the receive time`);
+  }
+  return ok(ms);
+}
+
+function percent(field: string, value: number | null | undefined): Result<number> {
+  const v = value ?? 0;
+  if (!Number.isFinite(v) || v < 0 || v > 100) return fail(field, `${v} is not a percent within 0–100`);
+  return ok(v);
+}
+
+function nonNegative(field: string, value: number | null | undefined): Result<number | undefined> {
+  if (value === null || value === undefined) return ok(undefined);
+  if (!Number.isFinite(value) || value < 0) return fail(field, `${value} must be a finite number ≥ 0`);
+  return ok(value);
+}
+
+function stringMap(field: string, map: Record<string, string> | null | undefined): Result<Record<string, string>> {
+  const entries = Object.entries(map ?? {});
+  if (entries.length > MAX_MAP_ENTRIES) return fail(field, `${entries.length} entries, at most ${MAX_MAP_ENTRIES} allowed`);
+  for (const [k, v] of entries) {
+    if (k.length === 0 || k.length > MAX_MAP_KEY) return fail(`${field}.${k.slice(0, 32)}`, `key must have 1–${MAX_MAP_KEY} characters`);
+    if (typeof v !== 'string') return fail(`${field}.${k}`, 'value must be a string');
+    if (v.length > MAX_MAP_VALUE) return fail(`${field}.${k}`, `value has ${v.length} characters, at most ${MAX_MAP_VALUE} allowed`);
+  }
+  return ok(Object.fromEntries(entries));
+}
+
+type Sample = { percent?: number | null };
+
+function sample<T extends Sample, R>(
+  field: string,
+  value: T | null | undefined,
+  build: (p: number) => Result<R>,
+): Result<R | undefined> {
+  if (value === null || value === undefined) return ok(undefined);
+  const p = percent(`${field}.percent`, value.percent);
+  return p.ok ? build(p.value) : p;
+}
+
+/** Every figure of a sample must be sound; the first one that is not names the failure. */
+function figures<K extends string>(field: string, values: Record<K, number | null | undefined>): Result<Partial<Record<K, number>>> {
+  const out: Partial<Record<K, number>> = {};
+  for (const key of Object.keys(values) as K[]) {
+    const r = nonNegative(`${field}.${key}`, values[key]);
+    if (!r.ok) return r;
+    if (r.value !== undefined && r.value !== 0) out[key] = r.value;
+  }
+  return ok(out);
+}
+
+export function validateHeartbeat(m: dts.HeartbeatMessage, receivedAt: number, limits: Limits): Result<Beat> {
+  const hostname = name('hostname', m.hostname, MAX_HOSTNAME);
+  if (!hostname.ok) return hostname;
+  const sentAt = timestamp('timestamp', m.timestamp, receivedAt, limits);
+  if (!sentAt.ok) return sentAt;
+  const interval = m.interval ?? 0;
+  if (interval > MAX_INTERVAL) return fail('interval', `${interval}s is longer than the ${MAX_INTERVAL}s allowed`);
+  const cpu = sample('cpu', m.cpu, (p) => {
+    const f = figures('cpu', { cores: m.cpu?.cores, load1: m.cpu?.load1, load5: m.cpu?.load5, load15: m.cpu?.load15 });
+    return f.ok ? ok({ percent: p, ...f.value }) : f;
+  });
+  if (!cpu.ok) return cpu;
+  const mem = sample('mem', m.mem, (p) => {
+    const f = figures('mem', { total: m.mem?.total, used: m.mem?.used, available: m.mem?.available });
+    return f.ok ? ok({ percent: p, ...f.value }) : f;
+  });
+  if (!mem.ok) return mem;
+  const disk = sample('disk', m.disk, (p) => {
+    const f = figures('disk', { total: m.disk?.total, used: m.disk?.used });
+    if (!f.ok) return f;
+    const mount = m.disk?.mount ?? '';
+    if (mount.length > MAX_MAP_VALUE) return fail('disk.mount', `at most ${MAX_MAP_VALUE} characters allowed`);
+    return ok({ percent: p, ...f.value, ...(mount ? { mount } : {}) });
+  });
+  if (!disk.ok) return disk;
+  const labels = stringMap('labels', m.labels);
+  if (!labels.ok) return labels;
+  const uptime = nonNegative('uptime', m.uptime);
+  if (!uptime.ok) return uptime;
+  const agentName = m.agent?.name ?? '';
+  const agentVersion = m.agent?.version ?? '';
+  if (agentName.length > MAX_APP || agentVersion.length > MAX_APP) return fail('agent', `name and version have at most ${MAX_APP} characters`);
+
+  return ok({
+    hostname: hostname.value,
+    receivedAt,
+    sentAt: sentAt.value,
+    interval,
+    ...(cpu.value ? { cpu: cpu.value } : {}),
+    ...(mem.value ? { mem: mem.value } : {}),
+    ...(disk.value ? { disk: disk.value } : {}),
+    labels: labels.value,
+    goodbye: m.goodbye === true,
+    ...(agentName ? { agent: { name: agentName, version: agentVersion } } : {}),
+    ...(uptime.value !== undefined ? { uptime: uptime.value } : {}),
+  });
+}
+
+/**
+ * Python's levels, and any other number mapped to the nearest of them (a tie goes to the more
+ * severe, so a custom level between WARNING and ERROR is never under-reported).
+ */
+export function normalizeLevel(level: number): LogLevel {
+  let best: LogLevel = 10;
+  for (const known of LEVEL_NUMBERS) {
+    if (Math.abs(known - level) <= Math.abs(best - level)) best = known;
+  }
+  return best;
+}
+
+export function truncateText(text: string, maxBytes: number): string {
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes <= maxBytes) return text;
+  const marker = ` …[truncated ${bytes - maxBytes} bytes]`;
+  const keep = Buffer.from(text, 'utf8').subarray(0, maxBytes);
+  // Drop a multi-byte character cut in half rather than store a replacement character.
+  const decoded = new TextDecoder('utf-8', { fatal: false }).decode(keep).replace(/\uFFFD$/, '');
+  return decoded + marker;
+}
+
+/** A stable id for a record that came without one: redelivery and producer retries collapse. */
+export function contentId(r: Omit<LogRecord, 'id'>): string {
+  const fields = Object.keys(r.fields).sort().map((k) => [k, r.fields[k]]);
+  return createHash('sha256')
+    .update(JSON.stringify([r.app, r.hostname, r.timestamp, r.level, r.text, fields]))
+    .digest('base64url')
+    .slice(0, 22);
+}
+
+export function validateLogRecord(m: dts.LogMessage, receivedAt: number, limits: Limits): Result<LogRecord> {
+  const app = name('app', m.app, MAX_APP);
+  if (!app.ok) return app;
+  const hostname = name('hostname', m.hostname, MAX_HOSTNAME);
+  if (!hostname.ok) return hostname;
+  const ts = timestamp('timestamp', m.timestamp, receivedAt, limits);
+  if (!ts.ok) return ts;
+  const rawLevel = m.level ?? 0;
+  if (!Number.isFinite(rawLevel)) return fail('level', `${rawLevel} is not a number`);
+  const fields = stringMap('fields', m.fields);
+  if (!fields.ok) return fields;
+  const id = m.id ?? '';
+  if (id.length > MAX_ID) return fail('id', `${id.length} characters, at most ${MAX_ID} allowed`);
+  const record = {
+    app: app.value,
+    hostname: hostname.value,
+    timestamp: m.timestamp ?? 0,
+    level: normalizeLevel(rawLevel),
+    text: truncateText(m.text ?? '', limits.textMaxBytes),
+    fields: fields.value,
+  };
+  return ok({ ...record, id: id || contentId(record) });
+}
+
+export interface RejectedRecord {
+  readonly index: number;
+  readonly message: dts.LogMessage;
+  readonly field: string;
+  readonly reason: string;
+}
+
+/** Validate each record of a batch on its own: one bad record does not cost the others. */
+export function validateLogBatch(
+  batch: dts.LogBatch,
+  receivedAt: number,
+  limits: Limits,
+): Result<{ records: LogRecord[]; rejected: RejectedRecord[] }> {
+  const input = batch.records ?? [];
+  if (input.length > MAX_BATCH_RECORDS) return fail('records', `${input.length} records, at most ${MAX_BATCH_RECORDS} allowed`);
+  const records: LogRecord[] = [];
+  const rejected: RejectedRecord[] = [];
+  input.forEach((message, index) => {
+    const r = validateLogRecord(message as dts.LogMessage, receivedAt, limits);
+    if (r.ok) records.push(r.value);
+    else rejected.push({ index, message: message as dts.LogMessage, field: `records[${index}].${r.error.field}`, reason: r.error.reason });
+  });
+  return ok({ records, rejected });
+}
