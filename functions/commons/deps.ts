@@ -1,0 +1,27 @@
+import { loadConfig, type Config } from '../../lib/config';
+import type { Delivery } from '../../lib/service/deliver';
+import { AlertPublisher } from '../../lib/store/alerts';
+import { defaultClients, type Clients } from '../../lib/store/clients';
+import { NotificationStore } from '../../lib/store/notifications';
+import { Quarantine } from '../../lib/store/quarantine';
+
+/** Read once per container: a bad variable fails the cold start with its name. */
+export const config: Config = loadConfig();
+
+export function clients(): Clients {
+  return defaultClients();
+}
+
+export function delivery(c: Clients = clients()): Delivery {
+  return {
+    notifications: new NotificationStore(c.ddb, config.resources.notificationsTable, config.notifications.ttlDays),
+    alerts: new AlertPublisher(c.sns, config.resources.alertsTopicArn),
+    now: Date.now,
+  };
+}
+
+export function quarantineFor(dlqUrl: string | undefined, c: Clients = clients()): Quarantine | undefined {
+  return dlqUrl ? new Quarantine(c.sqs, dlqUrl) : undefined;
+}
+
+export const limits = { maxFutureSeconds: config.maxFutureSeconds, textMaxBytes: config.logs.textMaxBytes };

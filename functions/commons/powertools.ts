@@ -1,0 +1,18 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { LogRecord } from '../../lib/model';
+import { legacyLine } from '../../lib/service/ingest-logs';
+
+export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'dts' });
+
+/** LogTracer's mirror: each record re-logged at its own level, in the legacy line format. */
+const mirrorLogger = logger.createChild({ serviceName: 'dts-mirror' });
+
+export function mirrorRecord(r: LogRecord): void {
+  const line = legacyLine(r);
+  const extra = { app: r.app, hostname: r.hostname };
+  if (r.level >= 50) mirrorLogger.critical(line, extra);
+  else if (r.level >= 40) mirrorLogger.error(line, extra);
+  else if (r.level >= 30) mirrorLogger.warn(line, extra);
+  else if (r.level >= 20) mirrorLogger.info(line, extra);
+  else mirrorLogger.debug(line, extra);
+}

@@ -1,0 +1,29 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { ingestLogMessage, type LogIngest } from '../lib/service/ingest-logs';
+import { LogStore } from '../lib/store/logs';
+import { StatsStore } from '../lib/store/stats';
+import { clients, config, limits, quarantineFor } from './commons/deps';
+import { logger, mirrorRecord } from './commons/powertools';
+
+const processor = new BatchProcessor(EventType.SQS);
+
+let deps: LogIngest | undefined;
+function ingest(): LogIngest {
+  const c = clients();
+  deps ??= {
+    logs: new LogStore(c.ddb, config.resources.logsTable),
+    stats: new StatsStore(c.ddb, config.resources.statsTable),
+    quarantine: quarantineFor(config.resources.logsDlqUrl),
+    limits,
+    ttlDays: config.logs.ttlDays,
+    mirror: config.logs.mirror ? mirrorRecord : undefined,
+    log: logger,
+    now: Date.now,
+  };
+  return deps;
+}
+
+/** SQS → logs table and daily counters. Each message succeeds or fails on its own. */
+export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
+  processPartialResponse(event, (record: SQSRecord) => ingestLogMessage(ingest(), record), processor, { context });

@@ -1,0 +1,41 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+
+/**
+ * The AWS clients, made once per process. The SDK reads AWS_REGION, AWS_ENDPOINT_URL and the
+ * credentials chain itself, so the same code talks to AWS, LocalStack or the embedded cloud.
+ */
+export interface Clients {
+  readonly ddb: DynamoDBDocumentClient;
+  readonly sqs: SQSClient;
+  readonly sns: SNSClient;
+}
+
+export interface ClientOptions {
+  readonly region?: string;
+  readonly endpoint?: string;
+  readonly credentials?: { accessKeyId: string; secretAccessKey: string };
+}
+
+export function createClients(options: ClientOptions = {}): Clients {
+  const config = {
+    ...(options.region ? { region: options.region } : {}),
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+    maxAttempts: 5,
+  };
+  const ddb = DynamoDBDocumentClient.from(new DynamoDBClient(config), {
+    marshallOptions: { removeUndefinedValues: true, convertEmptyValues: false },
+  });
+  return { ddb, sqs: new SQSClient(config), sns: new SNSClient(config) };
+}
+
+let shared: Clients | undefined;
+
+/** The process-wide clients a Lambda handler reuses across invocations. */
+export function defaultClients(): Clients {
+  shared ??= createClients();
+  return shared;
+}

@@ -1,0 +1,225 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, GetCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Beat, Host, HostState, Level, Resource } from '../model';
+
+/** What one beat did to the stored host. */
+export type BeatWrite =
+  /** The store already holds this beat or a newer one: nothing changed. */
+  | { readonly stale: true }
+  /** The beat is now the host's newest; `previous` is the host as it was (undefined if new). */
+  | { readonly stale: false; readonly previous: Host | undefined };
+
+type Item = Record<string, unknown>;
+
+const LEVELS: Record<Resource, string> = { cpu: 'cpuLevel', mem: 'memLevel', disk: 'diskLevel' };
+
+export function itemToHost(item: Item): Host {
+  const level = (r: Resource): Level => (item[LEVELS[r]] as Level | undefined) ?? 'ok';
+  const host: Host = {
+    hostname: item.hostname as string,
+    state: (item.state as HostState | undefined) ?? 'new',
+    stateSince: Number(item.stateSince ?? item.lastBeat ?? 0),
+    lastBeat: Number(item.lastBeat ?? 0),
+    sentAt: Number(item.sentAt ?? 0),
+    skewMs: Number(item.skewMs ?? 0),
+    interval: Number(item.interval ?? 0),
+    labels: (item.labels as Record<string, string> | undefined) ?? {},
+    levels: { cpu: level('cpu'), mem: level('mem'), disk: level('disk') },
+    cpuStreak: Number(item.cpuStreak ?? 0),
+    firstSeen: Number(item.firstSeen ?? item.lastBeat ?? 0),
+  };
+  for (const key of ['agent', 'cpu', 'mem', 'disk'] as const) {
+    if (item[key] !== undefined) Object.assign(host, { [key]: item[key] });
+  }
+  for (const key of ['uptime', 'outageStart', 'resumedAt'] as const) {
+    if (item[key] !== undefined) host[key] = Number(item[key]);
+  }
+  return host;
+}
+
+/** A change of state decided by diagnose, guarded by what diagnose saw. */
+export interface StateChange {
+  readonly hostname: string;
+  readonly from: HostState;
+  readonly fromSince: number;
+  readonly to: HostState;
+  readonly at: number;
+  /** The newest beat diagnose judged; a change that depends on silence is void if a beat came since. */
+  readonly lastBeat: number;
+  readonly requireSilence: boolean;
+  readonly outageStart: number | undefined;
+}
+
+export class HostStore {
+  constructor(
+    private readonly ddb: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  /**
+   * Store a beat with exactly one write request and no read: a conditional update that only
+   * moves `lastBeat` forward. The previous item comes back from the same request, so the caller
+   * can judge level transitions without a read. A stale or repeated beat is not an error.
+   */
+  async recordBeat(beat: Beat, cpuStreakExtends: boolean): Promise<BeatWrite> {
+    const names: Record<string, string> = { '#state': 'state', '#interval': 'interval' };
+    const values: Record<string, unknown> = {
+      ':rcv': beat.receivedAt,
+      ':sent': beat.sentAt,
+      ':skew': beat.sentAt - beat.receivedAt,
+      ':interval': beat.interval,
+      ':labels': beat.labels,
+    };
+    const set = [
+      'lastBeat = :rcv',
+      'sentAt = :sent',
+      'skewMs = :skew',
+      '#interval = :interval',
+      'labels = :labels',
+      'firstSeen = if_not_exists(firstSeen, :rcv)',
+      'resumedAt = if_not_exists(resumedAt, :rcv)',
+    ];
+    const remove: string[] = [];
+    const add: string[] = [];
+    if (beat.goodbye) {
+      values[':left'] = 'left';
+      set.push('#state = :left', 'stateSince = :rcv');
+    } else {
+      values[':new'] = 'new';
+      set.push('#state = if_not_exists(#state, :new)', 'stateSince = if_not_exists(stateSince, :rcv)');
+    }
+    for (const key of ['cpu', 'mem', 'disk', 'agent', 'uptime'] as const) {
+      if (beat[key] === undefined) {
+        remove.push(key);
+      } else {
+        values[`:${key}`] = beat[key];
+        set.push(`${key} = :${key}`);
+      }
+    }
+    if (beat.cpu !== undefined) {
+      if (cpuStreakExtends) {
+        values[':one'] = 1;
+        add.push('cpuStreak :one');
+      } else {
+        values[':zero'] = 0;
+        set.push('cpuStreak = :zero');
+      }
+    }
+    const expression = [
+      `SET ${set.join(', ')}`,
+      remove.length ? `REMOVE ${remove.join(', ')}` : '',
+      add.length ? `ADD ${add.join(', ')}` : '',
+    ].join(' ').trim();
+    try {
+      const out = await this.ddb.send(new UpdateCommand({
+        TableName: this.table,
+        Key: { hostname: beat.hostname },
+        UpdateExpression: expression,
+        ConditionExpression: 'attribute_not_exists(lastBeat) OR lastBeat < :rcv',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ReturnValues: 'ALL_OLD',
+      }));
+      return { stale: false, previous: out.Attributes?.hostname ? itemToHost(out.Attributes) : undefined };
+    } catch (e) {
+      if (e instanceof ConditionalCheckFailedException) return { stale: true };
+      throw e;
+    }
+  }
+
+  /** Commit new resource levels, unless a newer beat has already taken over the host. */
+  async commitLevels(hostname: string, lastBeat: number, levels: Record<Resource, Level>): Promise<boolean> {
+    try {
+      await this.ddb.send(new UpdateCommand({
+        TableName: this.table,
+        Key: { hostname },
+        UpdateExpression: 'SET cpuLevel = :cpu, memLevel = :mem, diskLevel = :disk',
+        ConditionExpression: 'lastBeat = :beat',
+        ExpressionAttributeValues: { ':cpu': levels.cpu, ':mem': levels.mem, ':disk': levels.disk, ':beat': lastBeat },
+      }));
+      return true;
+    } catch (e) {
+      if (e instanceof ConditionalCheckFailedException) return false;
+      throw e;
+    }
+  }
+
+  /**
+   * Apply a state change if the host is still as diagnose saw it. Of two overlapping runs, one
+   * wins this write; only the winner records the notification.
+   */
+  async changeState(change: StateChange): Promise<boolean> {
+    const names: Record<string, string> = { '#state': 'state' };
+    const values: Record<string, unknown> = {
+      ':from': change.from,
+      ':fromSince': change.fromSince,
+      ':to': change.to,
+      ':at': change.at,
+    };
+    const conditions = ['#state = :from', 'stateSince = :fromSince'];
+    if (change.requireSilence) {
+      values[':lastBeat'] = change.lastBeat;
+      conditions.push('lastBeat = :lastBeat');
+    }
+    let update: string;
+    if (change.to === 'dead') {
+      values[':outageStart'] = change.outageStart ?? change.lastBeat;
+      update = 'SET #state = :to, stateSince = :at, outageStart = :outageStart REMOVE resumedAt';
+    } else {
+      update = 'SET #state = :to, stateSince = :at REMOVE outageStart';
+    }
+    try {
+      await this.ddb.send(new UpdateCommand({
+        TableName: this.table,
+        Key: { hostname: change.hostname },
+        UpdateExpression: update,
+        ConditionExpression: conditions.join(' AND '),
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }));
+      return true;
+    } catch (e) {
+      if (e instanceof ConditionalCheckFailedException) return false;
+      throw e;
+    }
+  }
+
+  /** One segment of a parallel scan, page by page. */
+  async *scanSegment(segment: number, totalSegments: number): AsyncGenerator<Host[]> {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.ddb.send(new ScanCommand({
+        TableName: this.table,
+        Segment: segment,
+        TotalSegments: totalSegments,
+        ExclusiveStartKey: start,
+        ConsistentRead: true,
+      }));
+      yield (page.Items ?? []).map(itemToHost);
+      start = page.LastEvaluatedKey;
+    } while (start);
+  }
+
+  /** Every host, read with a parallel scan. */
+  async list(totalSegments = 4): Promise<Host[]> {
+    const segments = await Promise.all(
+      Array.from({ length: totalSegments }, async (_, segment) => {
+        const hosts: Host[] = [];
+        for await (const page of this.scanSegment(segment, totalSegments)) hosts.push(...page);
+        return hosts;
+      }),
+    );
+    return segments.flat();
+  }
+
+  async get(hostname: string): Promise<Host | undefined> {
+    const out = await this.ddb.send(new GetCommand({ TableName: this.table, Key: { hostname }, ConsistentRead: true }));
+    return out.Item ? itemToHost(out.Item) : undefined;
+  }
+
+  /** Forget a host. Returns false when there was none. */
+  async remove(hostname: string): Promise<boolean> {
+    const out = await this.ddb.send(new DeleteCommand({ TableName: this.table, Key: { hostname }, ReturnValues: 'ALL_OLD' }));
+    return out.Attributes !== undefined;
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * Key layouts, in one place so writers and readers cannot disagree. docs/DATA-MODEL.md explains
+ * each choice.
+ */
+import type { LogLevel } from '../model';
+
+/** UTC day of an epoch-millisecond time: "2026-11-25". */
+export function dayOf(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+/** Every UTC day from `since` to `until`, newest first. */
+export function daysBetween(since: number, until: number): string[] {
+  const days: string[] = [];
+  const first = Date.UTC(new Date(since).getUTCFullYear(), new Date(since).getUTCMonth(), new Date(since).getUTCDate());
+  for (let t = Date.UTC(new Date(until).getUTCFullYear(), new Date(until).getUTCMonth(), new Date(until).getUTCDate()); t >= first; t -= 86_400_000) {
+    days.push(dayOf(t));
+  }
+  return days;
+}
+
+/** Logs partition: one per app, UTC day and level, so a time range with a level floor is a few Queries. */
+export function logAppKey(app: string, day: string, level: LogLevel): string {
+  return `A#${app}#${day}#${level}`;
+}
+
+/** The byHost index partition: the same split, per host. */
+export function logHostKey(hostname: string, day: string, level: LogLevel): string {
+  return `H#${hostname}#${day}#${level}`;
+}
+
+/**
+ * Log sort key: microseconds since the epoch, zero-padded so strings sort as numbers, then the
+ * host and the record's id, which make it unique and idempotent.
+ */
+export function logSortKey(timestampSeconds: number, hostname: string, id: string): string {
+  return `${microsKey(timestampSeconds * 1000)}#${hostname}#${id}`;
+}
+
+/** The sort-key bound for a time in milliseconds: every record at or after it sorts ≥ this. */
+export function logSortBound(ms: number): string {
+  return microsKey(ms);
+}
+
+function microsKey(ms: number): string {
+  return String(Math.max(0, Math.round(ms * 1000))).padStart(17, '0');
+}
+
+/** Notifications sort by time within a host, and within a day in the byDay index. */
+export function notificationSortKey(at: number, id: string): string {
+  return `${new Date(at).toISOString()}#${id}`;
+}
+
+export function countersKey(app: string): string {
+  return `APP#${app}`;
+}
+
+/** Marks a log message whose records were counted, so redelivery does not count them twice. */
+export function countedKey(digest: string): string {
+  return `COUNTED#${digest}`;
+}
+
+export const MONITOR_KEY = { pk: 'MONITOR', sk: 'diagnose' } as const;
+
+/** Epoch seconds after which DynamoDB TTL may delete an item. */
+export function expiresAt(fromMs: number, days: number): number {
+  return Math.floor(fromMs / 1000 + days * 86_400);
+}

@@ -1,0 +1,120 @@
+import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { LEVEL_NUMBERS, type LogLevel, type LogRecord } from '../model';
+import { batchPut, type RetryPolicy } from './batch-write';
+import { dayOf, daysBetween, expiresAt, logAppKey, logHostKey, logSortBound, logSortKey } from './keys';
+
+export interface LogQuery {
+  /** Exactly one of app and host. */
+  readonly app?: string;
+  readonly host?: string;
+  /** The lowest level returned. */
+  readonly minLevel: LogLevel;
+  /** Epoch milliseconds, inclusive. */
+  readonly since: number;
+  /** Epoch milliseconds, exclusive. */
+  readonly until: number;
+  readonly limit: number;
+}
+
+export interface StoredLogRecord extends LogRecord {
+  /** The record's sort key: a cursor for follow mode. */
+  readonly cursor: string;
+}
+
+type Item = Record<string, unknown>;
+
+export function recordToItem(r: LogRecord, receivedAt: number, ttlDays: number): Item {
+  const ms = r.timestamp * 1000;
+  const day = dayOf(ms);
+  return {
+    pk: logAppKey(r.app, day, r.level),
+    sk: logSortKey(r.timestamp, r.hostname, r.id),
+    hostPk: logHostKey(r.hostname, day, r.level),
+    app: r.app,
+    hostname: r.hostname,
+    ts: r.timestamp,
+    level: r.level,
+    text: r.text,
+    ...(Object.keys(r.fields).length ? { fields: r.fields } : {}),
+    id: r.id,
+    receivedAt,
+    expiresAt: expiresAt(Math.max(ms, receivedAt), ttlDays),
+  };
+}
+
+function itemToRecord(item: Item): StoredLogRecord {
+  return {
+    app: item.app as string,
+    hostname: item.hostname as string,
+    timestamp: Number(item.ts),
+    level: Number(item.level) as LogLevel,
+    text: item.text as string,
+    fields: (item.fields as Record<string, string> | undefined) ?? {},
+    id: item.id as string,
+    cursor: item.sk as string,
+  };
+}
+
+export class LogStore {
+  constructor(
+    private readonly ddb: DynamoDBDocumentClient,
+    private readonly table: string,
+    private readonly retry?: RetryPolicy,
+  ) {}
+
+  /**
+   * Store records idempotently: the key is derived from the record's own id, so a redelivered
+   * message overwrites its rows instead of adding new ones. Returns the BatchWriteItem calls made.
+   */
+  async write(records: readonly LogRecord[], receivedAt: number, ttlDays: number): Promise<number> {
+    // A BatchWriteItem may not name one key twice; the later duplicate wins, as a redelivery would.
+    const byKey = new Map<string, Item>();
+    for (const r of records) {
+      const item = recordToItem(r, receivedAt, ttlDays);
+      byKey.set(`${item.pk as string}\u0000${item.sk as string}`, item);
+    }
+    return batchPut(this.ddb, this.table, [...byKey.values()], this.retry);
+  }
+
+  /**
+   * Records newest first, in O(results) reads: one Query per (day, level) partition at or above
+   * the floor, each bounded by the limit, merged. Never a Scan.
+   */
+  async query(q: LogQuery): Promise<StoredLogRecord[]> {
+    if ((q.app === undefined) === (q.host === undefined)) throw new Error('a log query names exactly one of app and host');
+    const levels = LEVEL_NUMBERS.filter((l) => l >= q.minLevel);
+    const out: StoredLogRecord[] = [];
+    for (const day of daysBetween(q.since, Math.max(q.since, q.until - 1))) {
+      const pages = await Promise.all(levels.map((level) => this.queryPartition(q, day, level, q.limit - out.length)));
+      const merged = pages.flat().sort((a, b) => (a.cursor < b.cursor ? 1 : a.cursor > b.cursor ? -1 : 0));
+      out.push(...merged.slice(0, q.limit - out.length));
+      if (out.length >= q.limit) break;
+    }
+    return out;
+  }
+
+  private async queryPartition(q: LogQuery, day: string, level: LogLevel, limit: number): Promise<StoredLogRecord[]> {
+    const byHost = q.host !== undefined;
+    const records: StoredLogRecord[] = [];
+    let start: Item | undefined;
+    do {
+      const page = await this.ddb.send(new QueryCommand({
+        TableName: this.table,
+        ...(byHost ? { IndexName: 'byHost' } : {}),
+        KeyConditionExpression: `${byHost ? 'hostPk' : 'pk'} = :pk AND sk BETWEEN :from AND :to`,
+        ExpressionAttributeValues: {
+          ':pk': byHost ? logHostKey(q.host as string, day, level) : logAppKey(q.app as string, day, level),
+          ':from': logSortBound(q.since),
+          // '#' sorts before digits, so every key of the last microsecond before `until` is included.
+          ':to': logSortBound(q.until - 0.001) + '~',
+        },
+        ScanIndexForward: false,
+        Limit: limit,
+        ExclusiveStartKey: start,
+      }));
+      records.push(...(page.Items ?? []).map(itemToRecord));
+      start = page.LastEvaluatedKey;
+    } while (start && records.length < limit);
+    return records.slice(0, limit);
+  }
+}

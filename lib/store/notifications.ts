@@ -1,0 +1,113 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Notification, NotificationKind, Severity } from '../model';
+import { dayOf, daysBetween, expiresAt, notificationSortKey } from './keys';
+
+export interface StoredNotification extends Notification {
+  /** When it was published to the alerts topic; undefined if it never was. */
+  readonly publishedAt: number | undefined;
+}
+
+type Item = Record<string, unknown>;
+
+function itemToNotification(item: Item): StoredNotification {
+  return {
+    id: item.id as string,
+    hostname: item.hostname as string,
+    kind: item.kind as NotificationKind,
+    severity: item.severity as Severity,
+    at: Number(item.at),
+    message: item.message as string,
+    details: (item.details as Record<string, string> | undefined) ?? {},
+    publishedAt: item.publishedAt === undefined ? undefined : Number(item.publishedAt),
+  };
+}
+
+export class NotificationStore {
+  constructor(
+    private readonly ddb: DynamoDBDocumentClient,
+    private readonly table: string,
+    private readonly ttlDays: number,
+  ) {}
+
+  /** Write a notification once. False when one with its id exists: it was recorded already. */
+  async record(n: Notification): Promise<boolean> {
+    try {
+      await this.ddb.send(new PutCommand({
+        TableName: this.table,
+        Item: {
+          hostname: n.hostname,
+          sk: notificationSortKey(n.at, n.id),
+          day: dayOf(n.at),
+          id: n.id,
+          kind: n.kind,
+          severity: n.severity,
+          at: n.at,
+          message: n.message,
+          details: n.details,
+          expiresAt: expiresAt(n.at, this.ttlDays),
+        },
+        ConditionExpression: 'attribute_not_exists(sk)',
+      }));
+      return true;
+    } catch (e) {
+      if (e instanceof ConditionalCheckFailedException) return false;
+      throw e;
+    }
+  }
+
+  async markPublished(n: Notification, at: number): Promise<void> {
+    await this.ddb.send(new UpdateCommand({
+      TableName: this.table,
+      Key: { hostname: n.hostname, sk: notificationSortKey(n.at, n.id) },
+      UpdateExpression: 'SET publishedAt = :at',
+      ExpressionAttributeValues: { ':at': at },
+    }));
+  }
+
+  /** A host's notifications in [since, until), newest first. */
+  async byHost(hostname: string, since: number, until: number, limit = 100): Promise<StoredNotification[]> {
+    return this.query({ hostname }, 'hostname', undefined, since, until, limit);
+  }
+
+  /** The whole fleet's notifications in [since, until), newest first: one Query per UTC day. */
+  async byTime(since: number, until: number, limit = 1000): Promise<StoredNotification[]> {
+    const out: StoredNotification[] = [];
+    for (const day of daysBetween(since, Math.max(since, until - 1))) {
+      out.push(...await this.query({ day }, 'day', 'byDay', since, until, limit - out.length));
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  private async query(
+    key: Record<string, string>,
+    attribute: string,
+    index: string | undefined,
+    since: number,
+    until: number,
+    limit: number,
+  ): Promise<StoredNotification[]> {
+    const out: StoredNotification[] = [];
+    let start: Item | undefined;
+    do {
+      const page = await this.ddb.send(new QueryCommand({
+        TableName: this.table,
+        ...(index ? { IndexName: index } : {}),
+        KeyConditionExpression: `#k = :k AND sk BETWEEN :from AND :to`,
+        ExpressionAttributeNames: { '#k': attribute },
+        ExpressionAttributeValues: {
+          ':k': Object.values(key)[0],
+          ':from': new Date(since).toISOString(),
+          ':to': new Date(until - 1).toISOString() + '~',
+        },
+        ScanIndexForward: false,
+        Limit: limit - out.length,
+        ExclusiveStartKey: start,
+      }));
+      out.push(...(page.Items ?? []).map(itemToNotification));
+      start = page.LastEvaluatedKey;
+    } while (start && out.length < limit);
+    return out;
+  }
+}

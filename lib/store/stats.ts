@@ -1,0 +1,130 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { LEVEL_NUMBERS, type LogLevel } from '../model';
+import { countedKey, countersKey, expiresAt, MONITOR_KEY } from './keys';
+
+/** Records per app, UTC day and level. */
+export type LevelCounts = Partial<Record<LogLevel, number>>;
+
+export interface DailyCounts {
+  readonly app: string;
+  readonly day: string;
+  readonly counts: Record<LogLevel, number>;
+}
+
+/** What diagnose remembers about itself between runs. */
+export interface MonitorState {
+  readonly lastRun: number | undefined;
+  readonly degraded: boolean;
+  readonly degradedSince: number | undefined;
+}
+
+export class StatsStore {
+  constructor(
+    private readonly ddb: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  /**
+   * Claim the counting of one message's records. True the first time a digest is claimed; false
+   * on a redelivery, whose records were counted already. Claims expire after the queue's
+   * longest retention.
+   */
+  async claimCount(digest: string, now: number, retentionDays = 4): Promise<boolean> {
+    try {
+      await this.ddb.send(new PutCommand({
+        TableName: this.table,
+        Item: { pk: countedKey(digest), sk: 'counted', expiresAt: expiresAt(now, retentionDays) },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }));
+      return true;
+    } catch (e) {
+      if (e instanceof ConditionalCheckFailedException) return false;
+      throw e;
+    }
+  }
+
+  /** Add one app-day's counts: a single UpdateItem with one ADD per level. */
+  async addCounts(app: string, day: string, counts: LevelCounts): Promise<void> {
+    const entries = Object.entries(counts).filter(([, n]) => n && n > 0);
+    if (entries.length === 0) return;
+    const names: Record<string, string> = {};
+    const values: Record<string, number> = {};
+    for (const [level, n] of entries) {
+      names[`#l${level}`] = `l${level}`;
+      values[`:l${level}`] = n as number;
+    }
+    await this.ddb.send(new UpdateCommand({
+      TableName: this.table,
+      Key: { pk: countersKey(app), sk: day },
+      UpdateExpression: `ADD ${entries.map(([level]) => `#l${level} :l${level}`).join(', ')}`,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    }));
+  }
+
+  /** One app's daily counts from `fromDay` to `toDay` inclusive. */
+  async counts(app: string, fromDay: string, toDay: string): Promise<DailyCounts[]> {
+    const out: DailyCounts[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.ddb.send(new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: { ':pk': countersKey(app), ':from': fromDay, ':to': toDay },
+        ExclusiveStartKey: start,
+      }));
+      for (const item of page.Items ?? []) {
+        const counts = Object.fromEntries(LEVEL_NUMBERS.map((l) => [l, Number(item[`l${l}`] ?? 0)])) as Record<LogLevel, number>;
+        out.push({ app, day: item.sk as string, counts });
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return out;
+  }
+
+  async monitor(): Promise<MonitorState> {
+    const out = await this.ddb.send(new GetCommand({ TableName: this.table, Key: MONITOR_KEY, ConsistentRead: true }));
+    const item = out.Item ?? {};
+    return {
+      lastRun: item.lastRun === undefined ? undefined : Number(item.lastRun),
+      degraded: item.degraded === true,
+      degradedSince: item.degradedSince === undefined ? undefined : Number(item.degradedSince),
+    };
+  }
+
+  /**
+   * Flip the monitor's degraded flag. Conditional, so of two overlapping runs exactly one sees
+   * the flip succeed and announces it.
+   */
+  async setDegraded(degraded: boolean, at: number): Promise<boolean> {
+    try {
+      await this.ddb.send(new UpdateCommand({
+        TableName: this.table,
+        Key: MONITOR_KEY,
+        UpdateExpression: degraded ? 'SET degraded = :d, degradedSince = :at' : 'SET degraded = :d REMOVE degradedSince',
+        ConditionExpression: degraded ? 'attribute_not_exists(degraded) OR degraded = :not' : 'degraded = :not',
+        ExpressionAttributeValues: degraded ? { ':d': true, ':not': false, ':at': at } : { ':d': false, ':not': true },
+      }));
+      return true;
+    } catch (e) {
+      if (e instanceof ConditionalCheckFailedException) return false;
+      throw e;
+    }
+  }
+
+  /** Record a completed run; never moves the time backwards. */
+  async recordRun(at: number): Promise<void> {
+    try {
+      await this.ddb.send(new UpdateCommand({
+        TableName: this.table,
+        Key: MONITOR_KEY,
+        UpdateExpression: 'SET lastRun = :at',
+        ConditionExpression: 'attribute_not_exists(lastRun) OR lastRun < :at',
+        ExpressionAttributeValues: { ':at': at },
+      }));
+    } catch (e) {
+      if (!(e instanceof ConditionalCheckFailedException)) throw e;
+    }
+  }
+}
