@@ -3,7 +3,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { ingestHeartbeat, type HeartbeatIngest } from '../lib/service/ingest-heartbeats';
 import { HostStore } from '../lib/store/hosts';
 import { clients, config, delivery, limits, quarantineFor } from './commons/deps';
-import { logger } from './commons/powertools';
+import { logFailures, logger } from './commons/powertools';
 
 const processor = new BatchProcessor(EventType.SQS);
 
@@ -22,4 +22,4 @@ function ingest(): HeartbeatIngest {
 
 /** SQS → hosts table. Each beat succeeds or fails on its own (ReportBatchItemFailures). */
 export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-  processPartialResponse(event, (record: SQSRecord) => ingestHeartbeat(ingest(), record), processor, { context });
+  processPartialResponse(event, logFailures((record: SQSRecord) => ingestHeartbeat(ingest(), record)), processor, { context });

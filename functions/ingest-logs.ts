@@ -4,7 +4,7 @@ import { ingestLogMessage, type LogIngest } from '../lib/service/ingest-logs';
 import { LogStore } from '../lib/store/logs';
 import { StatsStore } from '../lib/store/stats';
 import { clients, config, limits, quarantineFor } from './commons/deps';
-import { logger, mirrorRecord } from './commons/powertools';
+import { logFailures, logger, mirrorRecord } from './commons/powertools';
 
 const processor = new BatchProcessor(EventType.SQS);
 
@@ -26,4 +26,4 @@ function ingest(): LogIngest {
 
 /** SQS → logs table and daily counters. Each message succeeds or fails on its own. */
 export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-  processPartialResponse(event, (record: SQSRecord) => ingestLogMessage(ingest(), record), processor, { context });
+  processPartialResponse(event, logFailures((record: SQSRecord) => ingestLogMessage(ingest(), record)), processor, { context });

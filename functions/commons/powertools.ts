@@ -16,3 +16,18 @@ export function mirrorRecord(r: LogRecord): void {
   else if (r.level >= 20) mirrorLogger.info(line, extra);
   else mirrorLogger.debug(line, extra);
 }
+
+/**
+ * Wrap a record handler so that a record that fails is logged with its message id and error
+ * before it is reported to SQS for redelivery.
+ */
+export function logFailures<R extends { messageId: string }, T>(handle: (record: R) => Promise<T>): (record: R) => Promise<T> {
+  return async (record) => {
+    try {
+      return await handle(record);
+    } catch (error) {
+      logger.error('record failed; SQS will redeliver it', { messageId: record.messageId, error: error as Error });
+      throw error;
+    }
+  };
+}

@@ -29,7 +29,12 @@ export function createClients(options: ClientOptions = {}): Clients {
   const ddb = DynamoDBDocumentClient.from(new DynamoDBClient(config), {
     marshallOptions: { removeUndefinedValues: true, convertEmptyValues: false },
   });
-  return { ddb, sqs: new SQSClient(config), sns: new SNSClient(config) };
+  // A queue URL names a host (e.g. sqs.us-east-1.localhost) that only resolves on AWS; with a
+  // custom endpoint, requests must go to the endpoint, which the SQS client only honours when
+  // it is set explicitly rather than through the environment.
+  const sqsEndpoint = options.endpoint ?? process.env.AWS_ENDPOINT_URL_SQS ?? process.env.AWS_ENDPOINT_URL;
+  const sqs = new SQSClient({ ...config, ...(sqsEndpoint ? { endpoint: sqsEndpoint } : {}) });
+  return { ddb, sqs, sns: new SNSClient(config) };
 }
 
 let shared: Clients | undefined;

@@ -62,47 +62,43 @@ export class HostStore {
    * can judge level transitions without a read. A stale or repeated beat is not an error.
    */
   async recordBeat(beat: Beat, cpuStreakExtends: boolean): Promise<BeatWrite> {
-    const names: Record<string, string> = { '#state': 'state', '#interval': 'interval' };
-    const values: Record<string, unknown> = {
-      ':rcv': beat.receivedAt,
-      ':sent': beat.sentAt,
-      ':skew': beat.sentAt - beat.receivedAt,
-      ':interval': beat.interval,
-      ':labels': beat.labels,
+    // Every attribute goes through a placeholder: DynamoDB reserves hundreds of words (state, agent, …).
+    const names: Record<string, string> = {};
+    const n = (attribute: string): string => {
+      names[`#${attribute}`] = attribute;
+      return `#${attribute}`;
     };
-    const set = [
-      'lastBeat = :rcv',
-      'sentAt = :sent',
-      'skewMs = :skew',
-      '#interval = :interval',
-      'labels = :labels',
-      'firstSeen = if_not_exists(firstSeen, :rcv)',
-      'resumedAt = if_not_exists(resumedAt, :rcv)',
-    ];
+    const values: Record<string, unknown> = { ':rcv': beat.receivedAt };
+    const set: string[] = [];
     const remove: string[] = [];
     const add: string[] = [];
+    const assign = (attribute: string, value: unknown) => {
+      values[`:${attribute}`] = value;
+      set.push(`${n(attribute)} = :${attribute}`);
+    };
+    assign('lastBeat', beat.receivedAt);
+    assign('sentAt', beat.sentAt);
+    assign('skewMs', beat.sentAt - beat.receivedAt);
+    assign('interval', beat.interval);
+    assign('labels', beat.labels);
+    set.push(`${n('firstSeen')} = if_not_exists(${n('firstSeen')}, :rcv)`, `${n('resumedAt')} = if_not_exists(${n('resumedAt')}, :rcv)`);
     if (beat.goodbye) {
-      values[':left'] = 'left';
-      set.push('#state = :left', 'stateSince = :rcv');
+      assign('state', 'left');
+      set.push(`${n('stateSince')} = :rcv`);
     } else {
       values[':new'] = 'new';
-      set.push('#state = if_not_exists(#state, :new)', 'stateSince = if_not_exists(stateSince, :rcv)');
+      set.push(`${n('state')} = if_not_exists(${n('state')}, :new)`, `${n('stateSince')} = if_not_exists(${n('stateSince')}, :rcv)`);
     }
     for (const key of ['cpu', 'mem', 'disk', 'agent', 'uptime'] as const) {
-      if (beat[key] === undefined) {
-        remove.push(key);
-      } else {
-        values[`:${key}`] = beat[key];
-        set.push(`${key} = :${key}`);
-      }
+      if (beat[key] === undefined) remove.push(n(key));
+      else assign(key, beat[key]);
     }
     if (beat.cpu !== undefined) {
       if (cpuStreakExtends) {
         values[':one'] = 1;
-        add.push('cpuStreak :one');
+        add.push(`${n('cpuStreak')} :one`);
       } else {
-        values[':zero'] = 0;
-        set.push('cpuStreak = :zero');
+        assign('cpuStreak', 0);
       }
     }
     const expression = [
@@ -115,7 +111,7 @@ export class HostStore {
         TableName: this.table,
         Key: { hostname: beat.hostname },
         UpdateExpression: expression,
-        ConditionExpression: 'attribute_not_exists(lastBeat) OR lastBeat < :rcv',
+        ConditionExpression: `attribute_not_exists(${n('lastBeat')}) OR ${n('lastBeat')} < :rcv`,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
         ReturnValues: 'ALL_OLD',

@@ -1,0 +1,132 @@
+/**
+ * An embedded cloud for integration tests: dynalite and fauxqs in this process, on free ports,
+ * with every table, queue and topic of the packaged template. Tests reach it only through the
+ * real AWS SDK.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateTableCommand, DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { CreateTopicCommand } from '@aws-sdk/client-sns';
+import dynalite from 'dynalite';
+import { startFauxqs } from 'fauxqs';
+import { createClients, type Clients } from '../../lib/store/clients';
+
+type Resource = { Type: string; Properties: Record<string, unknown> };
+
+let template: Record<string, Resource> | undefined;
+
+/** The resources of the packaged CloudFormation, packaged once per test process. */
+export function templateResources(): Record<string, Resource> {
+  if (template) return template;
+  const dir = mkdtempSync(join(tmpdir(), 'dts-package-'));
+  execFileSync('npx', ['serverless', 'package', '--stage', 'test', '--package', dir], { stdio: 'pipe' });
+  template = JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8')).Resources;
+  rmSync(dir, { recursive: true, force: true });
+  return template as Record<string, Resource>;
+}
+
+export interface TestCloud {
+  readonly clients: Clients;
+  readonly names: {
+    hostsTable: string; logsTable: string; notificationsTable: string; statsTable: string;
+    heartbeatsQueueUrl: string; heartbeatsDlqUrl: string; logsQueueUrl: string; logsDlqUrl: string;
+    alertsTopicArn: string; alertsQueueUrl: string;
+  };
+  /** Environment for the handlers: the resources and the emulators' endpoints. */
+  readonly env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+const CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
+
+export async function startTestCloud(): Promise<TestCloud> {
+  const resources = templateResources();
+  const ddbServer = dynalite({ createTableMs: 0 });
+  await new Promise<void>((resolve) => ddbServer.listen(0, '127.0.0.1', resolve));
+  const ddbEndpoint = `http://127.0.0.1:${(ddbServer.address() as AddressInfo).port}`;
+  const sqsServer = await startFauxqs({ port: 0, logger: false });
+
+  const ddb = new DynamoDBClient({ region: 'us-east-1', endpoint: ddbEndpoint, credentials: CREDENTIALS });
+  const sqsClients = createClients({ region: 'us-east-1', endpoint: sqsServer.address, credentials: CREDENTIALS });
+  const tableNames: Record<string, string> = {};
+  const queueUrls: Record<string, string> = {};
+  const queueArns: Record<string, string> = {};
+  // DLQs first: a queue's redrive policy names its DLQ's ARN.
+  const queues = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::SQS::Queue')
+    .sort(([, a], [, b]) => Number('RedrivePolicy' in a.Properties) - Number('RedrivePolicy' in b.Properties));
+  for (const [id, r] of queues) {
+    const p = r.Properties;
+    const attributes: Record<string, string> = { VisibilityTimeout: String(p.VisibilityTimeout ?? 30) };
+    const redrive = p.RedrivePolicy as { deadLetterTargetArn: { 'Fn::GetAtt': [string, string] }; maxReceiveCount: number } | undefined;
+    if (redrive) {
+      attributes.RedrivePolicy = JSON.stringify({ deadLetterTargetArn: queueArns[redrive.deadLetterTargetArn['Fn::GetAtt'][0]], maxReceiveCount: redrive.maxReceiveCount });
+    }
+    const out = await sqsClients.sqs.send(new CreateQueueCommand({ QueueName: p.QueueName as string, Attributes: attributes }));
+    queueUrls[id] = out.QueueUrl as string;
+    const attrs = await sqsClients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: out.QueueUrl, AttributeNames: ['QueueArn'] }));
+    queueArns[id] = attrs.Attributes?.QueueArn as string;
+  }
+  const topic = Object.entries(resources).find(([, r]) => r.Type === 'AWS::SNS::Topic');
+  const topicOut = await sqsClients.sns.send(new CreateTopicCommand({ Name: topic?.[1].Properties.TopicName as string }));
+  const alertsQueue = await sqsClients.sqs.send(new CreateQueueCommand({ QueueName: 'test-alerts-subscriber' }));
+  sqsServer.subscribe({ topic: topic?.[1].Properties.TopicName as string, queue: 'test-alerts-subscriber' });
+
+  for (const [id, r] of Object.entries(resources)) {
+    if (r.Type !== 'AWS::DynamoDB::Table') continue;
+    const { TimeToLiveSpecification: _ttl, ProvisionedThroughput: _pt, GlobalSecondaryIndexes, ...props } = r.Properties;
+    const input = {
+      ...props,
+      BillingMode: 'PAY_PER_REQUEST',
+      ...(GlobalSecondaryIndexes
+        ? { GlobalSecondaryIndexes: (GlobalSecondaryIndexes as Record<string, unknown>[]).map(({ ProvisionedThroughput: _p, ...g }) => g) }
+        : {}),
+    } as CreateTableCommandInput;
+    await ddb.send(new CreateTableCommand(input));
+    tableNames[id] = input.TableName as string;
+  }
+
+  const names = {
+    hostsTable: tableNames.HostsTable as string,
+    logsTable: tableNames.LogsTable as string,
+    notificationsTable: tableNames.NotificationsTable as string,
+    statsTable: tableNames.StatsTable as string,
+    heartbeatsQueueUrl: queueUrls.HeartbeatsQueue as string,
+    heartbeatsDlqUrl: queueUrls.HeartbeatsDLQ as string,
+    logsQueueUrl: queueUrls.LogsQueue as string,
+    logsDlqUrl: queueUrls.LogsDLQ as string,
+    alertsTopicArn: topicOut.TopicArn as string,
+    alertsQueueUrl: alertsQueue.QueueUrl as string,
+  };
+  const env = {
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+    AWS_ENDPOINT_URL_DYNAMODB: ddbEndpoint,
+    AWS_ENDPOINT_URL_SQS: sqsServer.address,
+    AWS_ENDPOINT_URL_SNS: sqsServer.address,
+    DTS_HOSTS_TABLE: names.hostsTable,
+    DTS_LOGS_TABLE: names.logsTable,
+    DTS_NOTIFICATIONS_TABLE: names.notificationsTable,
+    DTS_STATS_TABLE: names.statsTable,
+    DTS_ALERTS_TOPIC_ARN: names.alertsTopicArn,
+    DTS_HEARTBEATS_QUEUE_URL: names.heartbeatsQueueUrl,
+    DTS_HEARTBEATS_DLQ_URL: names.heartbeatsDlqUrl,
+    DTS_LOGS_QUEUE_URL: names.logsQueueUrl,
+    DTS_LOGS_DLQ_URL: names.logsDlqUrl,
+    POWERTOOLS_LOG_LEVEL: 'ERROR',
+  };
+  return {
+    clients: { ddb: createClients({ region: 'us-east-1', credentials: CREDENTIALS, endpoint: ddbEndpoint }).ddb, sqs: sqsClients.sqs, sns: sqsClients.sns },
+    names,
+    env,
+    async stop() {
+      ddb.destroy();
+      await sqsServer.stop();
+      await new Promise((resolve) => ddbServer.close(resolve));
+    },
+  };
+}

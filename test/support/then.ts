@@ -1,0 +1,41 @@
+/** Reading what the system stored, through the real SDK. */
+import { GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
+import type { TestCloud } from './cloud';
+
+export async function hostItem(cloud: TestCloud, hostname: string): Promise<Record<string, unknown> | undefined> {
+  const out = await cloud.clients.ddb.send(new GetCommand({ TableName: cloud.names.hostsTable, Key: { hostname }, ConsistentRead: true }));
+  return out.Item;
+}
+
+export async function allItems(cloud: TestCloud, table: string): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await cloud.clients.ddb.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start }));
+    items.push(...(page.Items ?? []));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return items;
+}
+
+export async function notificationsOf(cloud: TestCloud, hostname: string): Promise<Record<string, unknown>[]> {
+  const out = await cloud.clients.ddb.send(new QueryCommand({
+    TableName: cloud.names.notificationsTable,
+    KeyConditionExpression: 'hostname = :h',
+    ExpressionAttributeValues: { ':h': hostname },
+  }));
+  return out.Items ?? [];
+}
+
+/** Every message waiting on a queue, received once (and left to reappear). */
+export async function drain(cloud: TestCloud, queueUrl: string): Promise<Message[]> {
+  const messages: Message[] = [];
+  for (;;) {
+    const out = await cloud.clients.sqs.send(new ReceiveMessageCommand({
+      QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageAttributeNames: ['All'], VisibilityTimeout: 300,
+    }));
+    if (!out.Messages?.length) return messages;
+    messages.push(...out.Messages);
+  }
+}
