@@ -1,0 +1,64 @@
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { runDiagnose } from '../../service/diagnose';
+import type { Log } from '../../service/log';
+import { AlertPublisher } from '../../store/alerts';
+import { HostStore } from '../../store/hosts';
+import { NotificationStore } from '../../store/notifications';
+import { StatsStore } from '../../store/stats';
+import type { Context } from '../context';
+import { age } from '../format';
+
+/** `dts diagnose --now`: one liveness pass, as the scheduled function runs it, against the configured backend. */
+export async function diagnoseCommand(ctx: Context, o: { now?: boolean; json?: boolean; verbose?: boolean }): Promise<number> {
+  if (!o.now) return monitorStatus(ctx, o);
+  const { backend, clients } = await ctx.clients(['hostsTable', 'statsTable', 'notificationsTable', 'alertsTopicArn', 'heartbeatsQueueUrl']);
+  const log: Log = o.verbose && !o.json
+    ? {
+      debug: () => {},
+      info: (m, ...x) => ctx.io.err(`${m} ${JSON.stringify(Object.assign({}, ...x))}\n`),
+      warn: (m, ...x) => ctx.io.err(`warning: ${m} ${JSON.stringify(Object.assign({}, ...x))}\n`),
+      error: (m, ...x) => ctx.io.err(`error: ${m} ${JSON.stringify(Object.assign({}, ...x))}\n`),
+    }
+    : { debug: () => {}, info: () => {}, warn: (m) => ctx.io.err(`warning: ${m}\n`), error: (m, ...x) => ctx.io.err(`error: ${m} ${JSON.stringify(Object.assign({}, ...x))}\n`) };
+  const summary = await runDiagnose({
+    hosts: new HostStore(clients.ddb, backend.require('hostsTable')),
+    stats: new StatsStore(clients.ddb, backend.require('statsTable')),
+    delivery: {
+      notifications: new NotificationStore(clients.ddb, backend.require('notificationsTable'), ctx.config.notifications.ttlDays),
+      alerts: new AlertPublisher(clients.sns, backend.require('alertsTopicArn')),
+      now: Date.now,
+    },
+    backlog: async () => {
+      const out = await clients.sqs.send(new GetQueueAttributesCommand({
+        QueueUrl: backend.require('heartbeatsQueueUrl'),
+        AttributeNames: ['ApproximateNumberOfMessages'],
+      }));
+      return Number(out.Attributes?.ApproximateNumberOfMessages ?? 0);
+    },
+    rule: ctx.config.liveness,
+    scanSegments: ctx.config.diagnose.scanSegments,
+    backlogThreshold: ctx.config.diagnose.backlogThreshold,
+    log,
+  });
+  if (o.json) ctx.io.out(JSON.stringify(summary, null, 2) + '\n');
+  else {
+    const changes = Object.entries(summary.transitions).map(([k, n]) => `${n} ${k}`).join(', ') || 'no state changes';
+    ctx.io.out(`diagnose: ${summary.examined} host(s) examined, ${changes}${summary.errors ? `, ${summary.errors} error(s)` : ''}\n`);
+    for (const reason of summary.degraded) ctx.io.out(`monitor degraded: ${reason}\n`);
+  }
+  return summary.errors > 0 ? 1 : 0;
+}
+
+async function monitorStatus(ctx: Context, o: { json?: boolean }): Promise<number> {
+  const { backend, clients } = await ctx.clients(['statsTable']);
+  const m = await new StatsStore(clients.ddb, backend.require('statsTable')).monitor();
+  if (o.json) {
+    ctx.io.out(JSON.stringify(m, null, 2) + '\n');
+    return 0;
+  }
+  const now = Date.now();
+  ctx.io.out(m.lastRun === undefined ? 'diagnose has never run here\n' : `diagnose last ran ${age(m.lastRun, now)} (${new Date(m.lastRun).toISOString()})\n`);
+  if (m.degraded) ctx.io.out(`monitor degraded since ${new Date(m.degradedSince ?? now).toISOString()}\n`);
+  ctx.io.err('run a pass now with `dts diagnose --now`\n');
+  return 0;
+}

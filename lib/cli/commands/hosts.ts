@@ -1,0 +1,72 @@
+import { RESOURCES, type Host, type Level } from '../../model';
+import { deadlineOf, effectiveInterval, isAliveAt, type LivenessRule } from '../../rules/liveness';
+import { HostStore } from '../../store/hosts';
+import type { Context } from '../context';
+import { age, resourceCell, skew, stateText, styleFor, table } from '../format';
+
+const LEVEL_RANK: Record<Level, number> = { critical: 0, warning: 1, ok: 2 };
+
+/** The host as the CLI shows it: the stored item plus what its age means right now. */
+export interface HostView extends Host {
+  /** Stored state alive/new, but no beat within interval × tolerance: diagnose has not caught up yet. */
+  overdue: boolean;
+  /** Milliseconds since the last beat was received. */
+  ageMs: number;
+  deadline: number;
+}
+
+export function viewOf(h: Host, now: number, rule: LivenessRule): HostView {
+  const overdue = (h.state === 'alive' || h.state === 'new') && !isAliveAt(h, now, rule);
+  return { ...h, overdue, ageMs: now - h.lastBeat, deadline: deadlineOf(h, rule) };
+}
+
+/** Worst first: dead or overdue, then critical, warning, new, healthy, departed, retired; older beats first within each. */
+export function rank(h: HostView): number {
+  if (h.state === 'dead' || h.overdue) return 0;
+  if (h.state === 'retired') return 7;
+  if (h.state === 'left') return 6;
+  const worst = Math.min(...RESOURCES.map((r) => LEVEL_RANK[h.levels[r]]));
+  if (worst === 0) return 1;
+  if (worst === 1) return 2;
+  return h.state === 'new' ? 3 : 4;
+}
+
+export function sortWorstFirst(hosts: HostView[]): HostView[] {
+  return hosts.sort((a, b) => rank(a) - rank(b) || a.lastBeat - b.lastBeat || a.hostname.localeCompare(b.hostname));
+}
+
+export async function listHosts(ctx: Context): Promise<HostView[]> {
+  const { backend, clients } = await ctx.clients(['hostsTable']);
+  const store = new HostStore(clients.ddb, backend.require('hostsTable'));
+  const now = Date.now();
+  return sortWorstFirst((await store.list(ctx.config.diagnose.scanSegments)).map((h) => viewOf(h, now, ctx.config.liveness)));
+}
+
+export async function hostsCommand(ctx: Context, o: { json?: boolean; state?: string }): Promise<number> {
+  let hosts = await listHosts(ctx);
+  if (o.state) hosts = hosts.filter((h) => h.state === o.state || (o.state === 'dead' && h.overdue));
+  if (o.json) {
+    ctx.io.out(JSON.stringify(hosts, null, 2) + '\n');
+    return 0;
+  }
+  if (hosts.length === 0) {
+    ctx.io.err('no hosts yet: run `dts agent --once` on a host, or send heartbeats with the producer library\n');
+    return 0;
+  }
+  const style = styleFor(ctx.io.isTTY, ctx.io.env);
+  const now = Date.now();
+  const rows = hosts.map((h) => [
+    h.hostname,
+    stateText(h, h.overdue, style),
+    age(h.lastBeat, now),
+    `${effectiveInterval(h.interval, ctx.config.liveness)}s`,
+    resourceCell(h.cpu?.percent, h.levels.cpu, style),
+    resourceCell(h.mem?.percent, h.levels.mem, style),
+    resourceCell(h.disk?.percent, h.levels.disk, style, h.disk?.mount),
+    skew(h.skewMs),
+  ]);
+  ctx.io.out(table(['HOST', 'STATE', 'LAST BEAT', 'EVERY', 'CPU', 'MEM', 'DISK', 'SKEW'], rows, style));
+  const overdue = hosts.filter((h) => h.overdue).length;
+  if (overdue > 0) ctx.io.err(`${overdue} host(s) marked ? are past their deadline; diagnose has not declared them dead yet\n`);
+  return 0;
+}

@@ -1,0 +1,82 @@
+import type { LogLevel } from '../../model';
+import { parseLevel } from '../../producer/record';
+import { LogStore, type StoredLogRecord } from '../../store/logs';
+import type { Context } from '../context';
+import { usage } from '../errors';
+import { logLine, styleFor } from '../format';
+import { parseTime } from '../time';
+
+export interface LogsOptions {
+  app?: string;
+  host?: string;
+  level: string;
+  since: string;
+  until?: string;
+  limit: number;
+  follow?: boolean;
+  json?: boolean;
+  /** Seconds between polls in follow mode. */
+  poll: number;
+}
+
+/** How far back each follow poll looks again: records reach the table late (queue, batch, Lambda) and out of order. */
+const LATE_WINDOW_MS = 120_000;
+
+export function levelFloor(text: string): LogLevel {
+  const level = parseLevel(text);
+  if (level === undefined) throw usage(`bad level ${JSON.stringify(text)}: use debug, info, warning, error, critical or a number`);
+  return level;
+}
+
+export async function logsCommand(ctx: Context, o: LogsOptions, stop?: Promise<unknown>): Promise<number> {
+  if ((o.app === undefined) === (o.host === undefined)) throw usage('name the logs to read: --app NAME or --host NAME (one of them)');
+  const minLevel = levelFloor(o.level);
+  const now = Date.now();
+  const since = parseTime(o.since, now);
+  const until = o.until ? parseTime(o.until, now) : now + 60_000;
+  if (until <= since) throw usage(`--until (${new Date(until).toISOString()}) must be after --since (${new Date(since).toISOString()})`);
+  if (o.follow && o.until) throw usage('--follow streams new records; it does not take --until');
+
+  const { backend, clients } = await ctx.clients(['logsTable']);
+  const store = new LogStore(clients.ddb, backend.require('logsTable'));
+  const who = o.app !== undefined ? { app: o.app } : { host: o.host as string };
+  const style = styleFor(ctx.io.isTTY, ctx.io.env);
+  const print = (r: StoredLogRecord): void => ctx.io.out(o.json ? JSON.stringify(r) + '\n' : logLine(r, style) + '\n');
+
+  const first = await store.query({ ...who, minLevel, since, until, limit: o.limit });
+  if (!o.follow) {
+    if (o.json) ctx.io.out(JSON.stringify(first, null, 2) + '\n');
+    else first.forEach(print);
+    return 0;
+  }
+
+  // Follow: the latest records oldest first, then each new one as it lands, like tail -f.
+  const seen = new Map<string, number>();
+  let newest = since;
+  const show = (records: StoredLogRecord[]): void => {
+    for (const r of [...records].reverse()) {
+      if (seen.has(r.cursor)) continue;
+      seen.set(r.cursor, r.timestamp * 1000);
+      newest = Math.max(newest, r.timestamp * 1000);
+      print(r);
+    }
+  };
+  show(first);
+  let stopped = false;
+  void stop?.then(() => {
+    stopped = true;
+  });
+  while (!stopped) {
+    await Promise.race([sleep(o.poll * 1000), stop]);
+    if (stopped) break;
+    const from = Math.max(since, newest - LATE_WINDOW_MS);
+    for (const [cursor, t] of seen) if (t < from) seen.delete(cursor);
+    // Newest first within the window; a full page means more came than one poll shows, so take it all.
+    show(await store.query({ ...who, minLevel, since: from, until: Date.now() + 60_000, limit: Math.max(o.limit, 1000) }));
+  }
+  return 0;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,93 @@
+/**
+ * What every command shares: the global options, where the backend is, the AWS clients and
+ * stores made for it, and the output streams. Commands get a Context; they never read argv or
+ * the environment themselves.
+ */
+import { loadConfig, type Config } from '../config';
+import { locateBackend, type Backend, type ResourceKey, type ResourceNames } from '../producer/locate';
+import { createClients, type Clients } from '../store/clients';
+
+export interface GlobalOptions {
+  stack?: string;
+  stage?: string;
+  region?: string;
+  profile?: string;
+  endpoint?: string;
+  logsQueueUrl?: string;
+  heartbeatsQueueUrl?: string;
+  hostsTable?: string;
+  logsTable?: string;
+  notificationsTable?: string;
+  statsTable?: string;
+  alertsTopicArn?: string;
+}
+
+export interface Io {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+  readonly env: Record<string, string | undefined>;
+  readonly isTTY: boolean;
+}
+
+export const processIo: Io = {
+  out: (t) => process.stdout.write(t),
+  err: (t) => process.stderr.write(t),
+  env: process.env,
+  isTTY: process.stdout.isTTY === true,
+};
+
+export interface Context {
+  readonly io: Io;
+  readonly config: Config;
+  /** Locate the backend (once) and make sure the named resources are known. */
+  backend(need: readonly ResourceKey[]): Promise<Backend>;
+  /** AWS clients for the located backend. */
+  clients(need: readonly ResourceKey[]): Promise<{ backend: Backend; clients: Clients }>;
+  close(): void;
+}
+
+export function makeContext(g: GlobalOptions, io: Io): Context {
+  if (g.profile) io.env.AWS_PROFILE = g.profile;
+  const flags: Partial<ResourceNames> = {};
+  for (const key of ['logsQueueUrl', 'heartbeatsQueueUrl', 'hostsTable', 'logsTable', 'notificationsTable', 'statsTable', 'alertsTopicArn'] as const) {
+    const v = g[key];
+    if (v) flags[key] = v;
+  }
+  let located: Promise<Backend> | undefined;
+  let made: Clients | undefined;
+  const backend = async (need: readonly ResourceKey[]): Promise<Backend> => {
+    located ??= locateBackend({
+      flags,
+      env: io.env,
+      need,
+      ...(g.stack ? { stack: g.stack } : {}),
+      ...(g.stage ? { stage: g.stage } : {}),
+      ...(g.region ? { region: g.region } : {}),
+      ...(g.profile ? { profile: g.profile } : {}),
+      ...(g.endpoint ? { endpoint: g.endpoint } : {}),
+    });
+    const b = await located;
+    for (const key of need) b.require(key);
+    return b;
+  };
+  return {
+    io,
+    config: loadConfig(io.env),
+    backend,
+    async clients(need) {
+      const b = await backend(need);
+      made ??= createClients({
+        ...(b.client.region ? { region: b.client.region } : {}),
+        ...(b.client.endpoint ? { endpoint: b.client.endpoint } : {}),
+        ...(b.client.credentials ? { credentials: b.client.credentials } : {}),
+      });
+      return { backend: b, clients: made };
+    },
+    close() {
+      if (!made) return;
+      made.ddb.destroy();
+      made.sqs.destroy();
+      made.sns.destroy();
+    },
+  };
+}

@@ -1,0 +1,165 @@
+/**
+ * The dts command line. Every command takes --json, exits 0 when it did what was asked, 1 when
+ * the operation failed, 2 on a usage mistake, 3 when the thing asked for does not exist, and 4
+ * when dts cannot find or reach its backend (see lib/cli/errors.ts).
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { makeContext, processIo, type Context, type GlobalOptions, type Io } from './context';
+import { EXIT, explain } from './errors';
+import { agentCommand, type AgentCommandOptions } from './commands/agent';
+import { diagnoseCommand } from './commands/diagnose';
+import { hostCommand } from './commands/host';
+import { hostsCommand } from './commands/hosts';
+import { logCommand, type LogCommandOptions } from './commands/log';
+import { logsCommand, type LogsOptions } from './commands/logs';
+import { notificationsCommand, type NotificationsOptions } from './commands/notifications';
+import { parsePositiveInt } from './time';
+
+export const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+const seconds = (text: string): number => {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a number of seconds above 0.');
+  return n;
+};
+
+export function buildProgram(io: Io, run: (action: (ctx: Context) => Promise<number>, cmd: Command) => Promise<void>): Command {
+  const program = new Command('dts')
+    .description('Heartbeats, logs and liveness for a fleet of hosts, on AWS (or the local cloud).')
+    .version(VERSION, '-V, --version')
+    .showSuggestionAfterError()
+    .configureHelp({ sortSubcommands: false, showGlobalOptions: true })
+    .addHelpText('after', `
+Where the queues and tables are, first match wins:
+  1. flags: --logs-queue-url, --heartbeats-queue-url, --hosts-table, --logs-table,
+     --notifications-table, --stats-table, --alerts-topic-arn (before the command)
+  2. DTS_LOGS_QUEUE_URL, DTS_HEARTBEATS_QUEUE_URL, DTS_HOSTS_TABLE, DTS_LOGS_TABLE,
+     DTS_NOTIFICATIONS_TABLE, DTS_STATS_TABLE, DTS_ALERTS_TOPIC_ARN
+  3. the outputs of a deployed stack: --stack dts-prod (or DTS_STACK)
+  4. the local cloud at AWS_ENDPOINT_URL or http://127.0.0.1:4566 (npm start), stage dev
+
+Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 backend not configured or unreachable.`)
+    .option('--stack <name>', 'read resource names from this CloudFormation stack\'s outputs')
+    .option('--stage <stage>', 'stage of the local cloud\'s resource names (dts-<stage>-*)', undefined)
+    .option('--region <region>', 'AWS region (default: AWS_REGION, or us-east-1 locally)')
+    .option('--profile <profile>', 'AWS profile (default: AWS_PROFILE)')
+    .option('--endpoint <url>', 'AWS endpoint override (default: AWS_ENDPOINT_URL)')
+    .addOption(new Option('--logs-queue-url <url>').hideHelp())
+    .addOption(new Option('--heartbeats-queue-url <url>').hideHelp())
+    .addOption(new Option('--hosts-table <name>').hideHelp())
+    .addOption(new Option('--logs-table <name>').hideHelp())
+    .addOption(new Option('--notifications-table <name>').hideHelp())
+    .addOption(new Option('--stats-table <name>').hideHelp())
+    .addOption(new Option('--alerts-topic-arn <arn>').hideHelp());
+  program.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
+
+  const sub = (name: string, description: string): Command =>
+    program.command(name).description(description).option('--json', 'machine-readable output').exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
+
+  sub('agent', 'send this host\'s heartbeats (and follow log files) until SIGTERM/SIGINT, then say goodbye')
+    .option('--once', 'send one heartbeat and exit')
+    .option('--interval <seconds>', 'seconds between heartbeats', seconds, 60)
+    .option('--jitter <seconds>', 'most seconds the first beat waits, at random (default: 10, or the interval if shorter)', seconds)
+    .option('--label <key=value>', 'a label on every beat (repeatable)', collect, [])
+    .option('--hostname <name>', 'the name this host reports (default: os.hostname())')
+    .option('--mount <path>', 'a mount whose disk use to watch; the fullest is reported (repeatable, default /)', collect, [])
+    .option('--tail <path>', 'follow this file as log records, across rotation (repeatable)', collect, [])
+    .option('--app <name>', 'the app followed lines are filed under (required with --tail)')
+    .option('--level <level>', 'level of followed lines', 'info')
+    .option('--detect-level', 'take each line\'s level from a word such as ERROR or WARN near its start')
+    .option('-q, --quiet', 'no status lines on stderr')
+    .addHelpText('after', '\nExamples:\n  dts agent --once\n  dts agent --label role=web --mount / --mount /var\n  dts agent --tail /var/log/nginx/error.log --app nginx --detect-level')
+    .action(function (this: Command) {
+      return run((ctx) => agentCommand(ctx, this.opts<AgentCommandOptions>(), VERSION), this);
+    });
+
+  sub('log', 'send each line of standard input as a log record')
+    .requiredOption('--app <name>', 'the app the records are filed under')
+    .option('--level <level>', 'debug, info, warning, error, critical or a number', 'info')
+    .option('--hostname <name>', 'the host the records come from (default: os.hostname())')
+    .option('--field <key=value>', 'a field on every record (repeatable)', collect, [])
+    .option('--detect-level', 'take each line\'s level from a word such as ERROR or WARN near its start')
+    .addHelpText('after', '\nExamples:\n  echo hello | dts log --app demo\n  ./backup.sh 2>&1 | dts log --app backup --detect-level')
+    .action(function (this: Command) {
+      return run((ctx) => logCommand(ctx, this.opts<LogCommandOptions>()), this);
+    });
+
+  sub('hosts', 'every host: state, age of its last beat, cpu/mem/disk with levels, clock skew; worst first')
+    .addOption(new Option('--state <state>', 'only hosts in this state').choices(['new', 'alive', 'dead', 'left', 'retired']))
+    .action(function (this: Command) {
+      return run((ctx) => hostsCommand(ctx, this.opts()), this);
+    });
+
+  sub('host', 'one host in detail, with its recent notifications and log errors')
+    .argument('<name>', 'the hostname')
+    .option('--limit <n>', 'notifications and errors to show', parsePositiveInt('--limit'), 10)
+    .action(function (this: Command, name: string) {
+      return run((ctx) => hostCommand(ctx, name, this.opts<{ json?: boolean; limit: number }>()), this);
+    });
+
+  sub('logs', 'log records of an app or a host, newest first (or streaming with --follow)')
+    .option('--app <name>', 'records of this app')
+    .option('--host <name>', 'records from this host')
+    .option('--level <level>', 'the lowest level shown: debug, info, warning, error, critical', 'debug')
+    .option('--since <time>', 'from: a duration back (15m, 2h, 1d), an ISO time, or epoch seconds', '1h')
+    .option('--until <time>', 'up to (default: now)')
+    .option('--limit <n>', 'records to show', parsePositiveInt('--limit'), 100)
+    .option('-f, --follow', 'keep printing new records as they arrive (oldest first)')
+    .option('--poll <seconds>', 'seconds between polls with --follow', seconds, 2)
+    .addHelpText('after', '\nExamples:\n  dts logs --app demo\n  dts logs --host web-1 --level warning --since 1d\n  dts logs --app api --level error --follow')
+    .action(function (this: Command) {
+      const stop = new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+      return run((ctx) => logsCommand(ctx, this.opts<LogsOptions>(), stop), this);
+    });
+
+  sub('notifications', 'notifications (host down, recovered, resource levels), newest first')
+    .option('--host <name>', 'only this host\'s')
+    .option('--since <time>', 'from: a duration back (1d, 12h) or an ISO time', '1d')
+    .option('--until <time>', 'up to (default: now)')
+    .option('--limit <n>', 'notifications to show', parsePositiveInt('--limit'), 100)
+    .action(function (this: Command) {
+      return run((ctx) => notificationsCommand(ctx, this.opts<NotificationsOptions>()), this);
+    });
+
+  sub('diagnose', 'run a liveness pass now (--now), or show when the scheduled one last ran')
+    .option('--now', 'run one diagnose pass against the configured backend')
+    .option('-v, --verbose', 'log what the pass does')
+    .action(function (this: Command) {
+      return run((ctx) => diagnoseCommand(ctx, this.opts()), this);
+    });
+
+  return program;
+}
+
+/** Run the CLI; resolves to the exit code. Never throws. */
+export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
+  let code: number = EXIT.OK;
+  const run = async (action: (ctx: Context) => Promise<number>, cmd: Command): Promise<void> => {
+    const ctx = makeContext(cmd.optsWithGlobals<GlobalOptions>(), io);
+    try {
+      code = await action(ctx);
+    } finally {
+      ctx.close();
+    }
+  };
+  const program = buildProgram(io, run);
+  try {
+    if (argv.length === 0) {
+      program.outputHelp();
+      return EXIT.USAGE;
+    }
+    await program.parseAsync([...argv], { from: 'user' });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(e.code)) return EXIT.OK;
+      return EXIT.USAGE;
+    }
+    const { message, exitCode } = explain(e);
+    io.err(`dts: ${message}\n`);
+    if (io.env.DTS_DEBUG) io.err(`${(e as Error).stack ?? ''}\n`);
+    return exitCode;
+  }
+}

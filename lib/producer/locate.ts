@@ -1,0 +1,238 @@
+/**
+ * Where a dts deployment's queues, tables and topic are, and how to reach them. Each name comes
+ * from the first of: flags, environment (DTS_*), the outputs of a deployed stack (`--stack`),
+ * or the local cloud at AWS_ENDPOINT_URL (default http://127.0.0.1:4566), discovered by the
+ * stage's resource names. The standard AWS environment is honoured; a local endpoint without
+ * configured credentials gets dummy ones and us-east-1.
+ */
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
+import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
+
+export interface ResourceNames {
+  logsQueueUrl: string;
+  heartbeatsQueueUrl: string;
+  hostsTable: string;
+  logsTable: string;
+  notificationsTable: string;
+  statsTable: string;
+  alertsTopicArn: string;
+}
+export type ResourceKey = keyof ResourceNames;
+export type Source = 'flag' | 'env' | 'stack' | 'local';
+
+interface Spec {
+  readonly env: string;
+  readonly output: string;
+  readonly flag: string;
+  readonly kind: 'queue' | 'table' | 'topic';
+  /** The stage's resource name suffix: dts-<stage>-<suffix>. */
+  readonly suffix: string;
+}
+
+export const RESOURCES: Record<ResourceKey, Spec> = {
+  logsQueueUrl: { env: 'DTS_LOGS_QUEUE_URL', output: 'LogsQueueUrl', flag: '--logs-queue-url', kind: 'queue', suffix: 'logs' },
+  heartbeatsQueueUrl: { env: 'DTS_HEARTBEATS_QUEUE_URL', output: 'HeartbeatsQueueUrl', flag: '--heartbeats-queue-url', kind: 'queue', suffix: 'heartbeats' },
+  hostsTable: { env: 'DTS_HOSTS_TABLE', output: 'HostsTableName', flag: '--hosts-table', kind: 'table', suffix: 'hosts' },
+  logsTable: { env: 'DTS_LOGS_TABLE', output: 'LogsTableName', flag: '--logs-table', kind: 'table', suffix: 'logs' },
+  notificationsTable: { env: 'DTS_NOTIFICATIONS_TABLE', output: 'NotificationsTableName', flag: '--notifications-table', kind: 'table', suffix: 'notifications' },
+  statsTable: { env: 'DTS_STATS_TABLE', output: 'StatsTableName', flag: '--stats-table', kind: 'table', suffix: 'stats' },
+  alertsTopicArn: { env: 'DTS_ALERTS_TOPIC_ARN', output: 'AlertsTopicArn', flag: '--alerts-topic-arn', kind: 'topic', suffix: 'alerts' },
+};
+
+export const DEFAULT_LOCAL_ENDPOINT = 'http://127.0.0.1:4566';
+
+export interface LocateOptions {
+  /** Names given on the command line; they win over everything. */
+  flags?: Partial<ResourceNames>;
+  /** Default: process.env. */
+  env?: Record<string, string | undefined>;
+  /** A deployed CloudFormation stack whose outputs name the resources (default env DTS_STACK). */
+  stack?: string;
+  /** The stage of the local cloud's names, dts-<stage>-*. Default env DTS_STAGE, then `dev`. */
+  stage?: string;
+  region?: string;
+  profile?: string;
+  /** Default env AWS_ENDPOINT_URL. */
+  endpoint?: string;
+  /** The names the caller will use; only these must be found. Default: all. */
+  need?: readonly ResourceKey[];
+}
+
+/** How to make AWS clients that reach the backend. */
+export interface ClientConfig {
+  region?: string;
+  endpoint?: string;
+  profile?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+}
+
+export interface Backend {
+  readonly resources: Partial<ResourceNames>;
+  readonly sources: Partial<Record<ResourceKey, Source>>;
+  readonly client: ClientConfig;
+  /** The local cloud's endpoint when the names were discovered there. */
+  readonly local?: string;
+  /** A resource the caller needs; throws a BackendError naming how to provide it when missing. */
+  require<K extends ResourceKey>(key: K): string;
+}
+
+/** A configuration problem the user can fix; its message is one line and says how. */
+export class BackendError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BackendError';
+  }
+}
+
+export async function locateBackend(options: LocateOptions = {}): Promise<Backend> {
+  const env = options.env ?? process.env;
+  const need = options.need ?? (Object.keys(RESOURCES) as ResourceKey[]);
+  const stack = options.stack ?? nonEmpty(env.DTS_STACK);
+  const stage = options.stage ?? nonEmpty(env.DTS_STAGE) ?? 'dev';
+  const explicitEndpoint = options.endpoint ?? nonEmpty(env.AWS_ENDPOINT_URL);
+  const client = clientConfig(options, env, explicitEndpoint);
+
+  const resources: Partial<ResourceNames> = {};
+  const sources: Partial<Record<ResourceKey, Source>> = {};
+  const set = (key: ResourceKey, value: string | undefined, source: Source): void => {
+    if (value && resources[key] === undefined) {
+      resources[key] = value;
+      sources[key] = source;
+    }
+  };
+  for (const key of Object.keys(RESOURCES) as ResourceKey[]) {
+    set(key, options.flags?.[key], 'flag');
+    set(key, nonEmpty(env[RESOURCES[key].env]), 'env');
+  }
+  const missing = (): ResourceKey[] => need.filter((k) => resources[k] === undefined);
+
+  let local: string | undefined;
+  if (missing().length > 0 && stack) {
+    const outputs = await stackOutputs(stack, client);
+    for (const key of Object.keys(RESOURCES) as ResourceKey[]) set(key, outputs[RESOURCES[key].output], 'stack');
+  } else if (missing().length > 0) {
+    local = explicitEndpoint ?? DEFAULT_LOCAL_ENDPOINT;
+    const localClient = clientConfig(options, env, local);
+    const found = await discoverLocal(local, stage, missing(), localClient);
+    for (const [key, value] of Object.entries(found)) set(key as ResourceKey, value, 'local');
+    Object.assign(client, localClient);
+  }
+
+  const backend: Backend = {
+    resources,
+    sources,
+    client,
+    ...(local ? { local } : {}),
+    require(key) {
+      const value = resources[key];
+      if (value) return value;
+      const spec = RESOURCES[key];
+      const where = stack
+        ? `stack ${stack} has no output ${spec.output}`
+        : local ? `the local cloud at ${local} has no ${spec.kind} dts-${stage}-${spec.suffix}` : 'it is not configured';
+      throw new BackendError(`${spec.kind === 'queue' ? 'queue' : spec.kind} ${key} not found: ${where}; set ${spec.flag} or ${spec.env}`);
+    },
+  };
+  for (const key of need) backend.require(key);
+  return backend;
+}
+
+function nonEmpty(s: string | undefined): string | undefined {
+  return s === undefined || s.trim() === '' ? undefined : s;
+}
+
+function clientConfig(options: LocateOptions, env: Record<string, string | undefined>, endpoint: string | undefined): ClientConfig {
+  const profile = options.profile ?? nonEmpty(env.AWS_PROFILE);
+  const hasCredentials = profile !== undefined || nonEmpty(env.AWS_ACCESS_KEY_ID) !== undefined;
+  const region = options.region ?? nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION) ?? (endpoint ? 'us-east-1' : undefined);
+  return {
+    ...(region ? { region } : {}),
+    ...(endpoint ? { endpoint } : {}),
+    ...(profile ? { profile } : {}),
+    // Emulators accept any signature; real AWS never sees these (they only go to an endpoint override).
+    ...(endpoint && !hasCredentials ? { credentials: { accessKeyId: 'test', secretAccessKey: 'test' } } : {}),
+  };
+}
+
+async function stackOutputs(stack: string, client: ClientConfig): Promise<Record<string, string>> {
+  const cfn = new CloudFormationClient({ ...client, maxAttempts: 3 });
+  try {
+    const out = await cfn.send(new DescribeStacksCommand({ StackName: stack }));
+    const outputs: Record<string, string> = {};
+    for (const o of out.Stacks?.[0]?.Outputs ?? []) if (o.OutputKey && o.OutputValue) outputs[o.OutputKey] = o.OutputValue;
+    return outputs;
+  } catch (e) {
+    const err = e as Error;
+    if (/does not exist/.test(err.message)) throw new BackendError(`stack ${stack} not found in ${client.region ?? 'the default region'}`);
+    throw e;
+  } finally {
+    cfn.destroy();
+  }
+}
+
+/** Find dts-<stage>-* queues, tables and topic at a local endpoint; a clear error when nothing answers there. */
+async function discoverLocal(endpoint: string, stage: string, keys: readonly ResourceKey[], client: ClientConfig): Promise<Partial<ResourceNames>> {
+  const quick = { ...client, maxAttempts: 1, requestHandler: { connectionTimeout: 1500, requestTimeout: 5000 } };
+  const found: Partial<ResourceNames> = {};
+  const name = (k: ResourceKey): string => `dts-${stage}-${RESOURCES[k].suffix}`;
+  const kinds = new Set(keys.map((k) => RESOURCES[k].kind));
+  try {
+    const tasks: Promise<void>[] = [];
+    if (kinds.has('queue')) {
+      const sqs = new SQSClient(quick);
+      tasks.push(Promise.all(keys.filter((k) => RESOURCES[k].kind === 'queue').map(async (k) => {
+        try {
+          const out = await sqs.send(new GetQueueUrlCommand({ QueueName: name(k) }));
+          if (out.QueueUrl) found[k] = out.QueueUrl;
+        } catch (e) {
+          if (!/NonExistentQueue|QueueDoesNotExist/.test((e as Error).name)) throw e;
+        }
+      })).then(() => sqs.destroy()));
+    }
+    if (kinds.has('table')) {
+      const ddb = new DynamoDBClient(quick);
+      tasks.push((async () => {
+        const tables = new Set<string>();
+        let start: string | undefined;
+        do {
+          const out = await ddb.send(new ListTablesCommand({ ExclusiveStartTableName: start }));
+          for (const t of out.TableNames ?? []) tables.add(t);
+          start = out.LastEvaluatedTableName;
+        } while (start);
+        for (const k of keys) if (RESOURCES[k].kind === 'table' && tables.has(name(k))) found[k] = name(k);
+        ddb.destroy();
+      })());
+    }
+    if (kinds.has('topic')) {
+      const sns = new SNSClient(quick);
+      tasks.push((async () => {
+        let token: string | undefined;
+        do {
+          const out = await sns.send(new ListTopicsCommand({ NextToken: token }));
+          const arn = out.Topics?.find((t) => t.TopicArn?.endsWith(`:${name('alertsTopicArn')}`))?.TopicArn;
+          if (arn) found.alertsTopicArn = arn;
+          token = out.NextToken;
+        } while (token && !found.alertsTopicArn);
+        sns.destroy();
+      })());
+    }
+    await Promise.all(tasks);
+  } catch (e) {
+    if (isConnectionError(e)) {
+      throw new BackendError(
+        `no dts backend configured and no local cloud at ${endpoint} (start it with \`npm start\`, pass --stack NAME, or set ${keys.map((k) => RESOURCES[k].env).slice(0, 2).join(', ')}…)`,
+      );
+    }
+    throw e;
+  }
+  return found;
+}
+
+export function isConnectionError(e: unknown): boolean {
+  const err = e as { code?: string; name?: string; message?: string; cause?: unknown };
+  const codes = ['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'EAI_AGAIN'];
+  return codes.includes(err.code ?? '') || err.name === 'TimeoutError' || codes.some((c) => err.message?.includes(c)) ||
+    (err.cause !== undefined && err.cause !== e && isConnectionError(err.cause));
+}
