@@ -3,6 +3,8 @@
  * past either limit drops the oldest records, because during an outage the newest lines are the
  * ones an operator will want, and a logging library must never block or grow without bound.
  */
+import { framedLength } from './limits';
+
 export interface BufferLimits {
   readonly maxRecords: number;
   readonly maxBytes: number;
@@ -12,6 +14,7 @@ export class RecordBuffer {
   private items: Uint8Array[] = [];
   private head = 0;
   private byteCount = 0;
+  private framedCount = 0;
 
   constructor(private readonly limits: BufferLimits) {}
 
@@ -23,10 +26,20 @@ export class RecordBuffer {
     return this.byteCount;
   }
 
+  /** The bytes these records would take in one LogBatch, framing included. */
+  get framedBytes(): number {
+    return this.framedCount;
+  }
+
+  /** The i-th oldest record. */
+  at(i: number): Uint8Array | undefined {
+    return this.items[this.head + i];
+  }
+
   /** Append a record; returns how many of the oldest records were dropped to make room. */
   push(record: Uint8Array): number {
     this.items.push(record);
-    this.byteCount += record.length;
+    this.count(record, 1);
     return this.enforce();
   }
 
@@ -37,7 +50,7 @@ export class RecordBuffer {
   unshift(records: readonly Uint8Array[]): number {
     this.compact();
     this.items = [...records, ...this.items];
-    for (const r of records) this.byteCount += r.length;
+    for (const r of records) this.count(r, 1);
     return this.enforce();
   }
 
@@ -50,7 +63,7 @@ export class RecordBuffer {
     const r = this.items[this.head] as Uint8Array;
     this.items[this.head] = EMPTY;
     this.head++;
-    this.byteCount -= r.length;
+    this.count(r, -1);
     if (this.head > 1024 && this.head * 2 > this.items.length) this.compact();
     return r;
   }
@@ -60,7 +73,13 @@ export class RecordBuffer {
     this.items = [];
     this.head = 0;
     this.byteCount = 0;
+    this.framedCount = 0;
     return n;
+  }
+
+  private count(r: Uint8Array, sign: 1 | -1): void {
+    this.byteCount += sign * r.length;
+    this.framedCount += sign * framedLength(r.length);
   }
 
   private enforce(): number {

@@ -14,7 +14,7 @@ import { RecordBuffer } from './buffer';
 import { flushOnExit, type Flushable } from './exit-hooks';
 import { heartbeatMessage, type HeartbeatSample } from './heartbeat';
 import {
-  MAX_BATCH_RECORDS, MAX_CALL_BYTES, MAX_CALL_ENTRIES, MAX_MESSAGE_BYTES, frameBatch, framedLength, maxPayloadFor, typeAttributeBytes, varintLength,
+  MAX_BATCH_RECORDS, MAX_CALL_BYTES, MAX_CALL_ENTRIES, MAX_MESSAGE_BYTES, base64Length, frameBatch, framedLength, maxPayloadFor, typeAttributeBytes, varintLength,
 } from './limits';
 import { encodeRecord, type LogInput } from './record';
 import { sendWithRetry, type OutgoingMessage, type RetryPolicy } from './sender';
@@ -206,26 +206,31 @@ export function createProducer(options: ProducerOptions = {}): Producer {
   };
 
   // ---- batching -------------------------------------------------------------------------
-  const fullMessageReady = (): boolean =>
-    buffer.length >= maxBatchRecords || buffer.bytes + buffer.length * 4 >= maxPayload;
+  const fullMessageReady = (): boolean => buffer.length >= maxBatchRecords || buffer.framedBytes >= maxPayload;
   const overdue = (): boolean => oldestAt !== undefined && Date.now() - oldestAt >= lingerMs;
 
-  /** Take up to 10 messages and 256 KiB of records for one call, oldest first. */
-  const takeCall = (): OutgoingMessage[] => {
+  /**
+   * Take up to 10 messages, 256 KiB in all, oldest records first. Every message is full (by
+   * size or count) except the last of the buffer, which goes only when `tailToo`: a young tail
+   * waits for company, and a call's leftover room never becomes a fragment of a message.
+   */
+  const takeCall = (tailToo: boolean): OutgoingMessage[] => {
     const call: OutgoingMessage[] = [];
     let callBytes = 0;
     while (call.length < MAX_CALL_ENTRIES && buffer.length > 0) {
-      const room = maxPayloadFor(Math.min(maxMessageBytes, MAX_CALL_BYTES - callBytes), attributeBytes);
-      const records: Uint8Array[] = [];
+      let count = 0;
       let payload = 0;
-      for (let r = buffer.peek(); r !== undefined && records.length < maxBatchRecords; r = buffer.peek()) {
+      for (let r = buffer.at(0); r !== undefined && count < maxBatchRecords; r = buffer.at(count)) {
         const size = framedLength(r.length);
-        if (payload + size > room) break;
-        records.push(r);
-        buffer.shift();
+        if (payload + size > maxPayload) break;
         payload += size;
+        count++;
       }
-      if (records.length === 0) break;
+      const full = count < buffer.length || count === maxBatchRecords || payload === maxPayload;
+      if (count === 0 || (!full && !tailToo)) break;
+      if (base64Length(payload) + attributeBytes > MAX_CALL_BYTES - callBytes) break;
+      const records: Uint8Array[] = [];
+      for (let i = 0; i < count; i++) records.push(buffer.shift() as Uint8Array);
       const body = Buffer.from(frameBatch(records)).toString('base64');
       const message = { type: LOG_BATCH, body, size: body.length + attributeBytes, records };
       call.push(message);
@@ -276,14 +281,17 @@ export function createProducer(options: ProducerOptions = {}): Producer {
     }, Math.max(0, at - Date.now())).unref();
   };
 
-  /** Start calls while there is something worth sending and room in flight. */
-  function pump(): void {
+  /**
+   * Start calls while there is something worth sending and room in flight. After a call ran out
+   * of retries nothing is sent until the backoff ends, unless `now` (a flush starting) says so.
+   */
+  function pump(now = false): void {
     try {
       while (buffer.length > 0 && inFlight.size < maxInFlight) {
-        const force = flushing > 0;
-        if (!force && Date.now() < backoffUntil) return armLinger(backoffUntil);
-        if (!force && !fullMessageReady() && !overdue()) break;
-        const call = takeCall();
+        if (!now && Date.now() < backoffUntil) return armLinger(backoffUntil);
+        const tailToo = now || flushing > 0 || overdue();
+        if (!tailToo && !fullMessageReady()) break;
+        const call = takeCall(tailToo);
         if (call.length === 0) break;
         send(call);
       }
@@ -343,8 +351,8 @@ export function createProducer(options: ProducerOptions = {}): Producer {
     const failedBefore = stats.failedCalls;
     const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
     try {
-      for (;;) {
-        pump();
+      for (let first = true; ; first = false) {
+        pump(first);
         const pending = [...inFlight, ...beats];
         if (pending.length === 0) break;
         if (await timedOut(Promise.race(pending), deadline)) break;
