@@ -42,7 +42,7 @@ Where the queues and tables are, first match wins:
 
 Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 backend not configured or unreachable.`)
     .option('--stack <name>', 'read resource names from this CloudFormation stack\'s outputs')
-    .option('--stage <stage>', 'stage of the local cloud\'s resource names (dts-<stage>-*)', undefined)
+    .option('--stage <stage>', 'stage of the local cloud\'s resource names, dts-<stage>-* (default: the one it runs)')
     .option('--region <region>', 'AWS region (default: AWS_REGION, or us-east-1 locally)')
     .option('--profile <profile>', 'AWS profile (default: AWS_PROFILE)')
     .option('--endpoint <url>', 'AWS endpoint override (default: AWS_ENDPOINT_URL)')

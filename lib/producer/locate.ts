@@ -8,7 +8,7 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
-import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueUrlCommand, ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 
 export interface ResourceNames {
   logsQueueUrl: string;
@@ -50,7 +50,10 @@ export interface LocateOptions {
   env?: Record<string, string | undefined>;
   /** A deployed CloudFormation stack whose outputs name the resources (default env DTS_STACK). */
   stack?: string;
-  /** The stage of the local cloud's names, dts-<stage>-*. Default env DTS_STAGE, then `dev`. */
+  /**
+   * The stage of the local cloud's names, dts-<stage>-*. Default env DTS_STAGE; otherwise the
+   * stage the local cloud has queues for (`dev` when it has several and dev is one of them).
+   */
   stage?: string;
   region?: string;
   profile?: string;
@@ -90,7 +93,7 @@ export async function locateBackend(options: LocateOptions = {}): Promise<Backen
   const env = options.env ?? process.env;
   const need = options.need ?? (Object.keys(RESOURCES) as ResourceKey[]);
   const stack = options.stack ?? nonEmpty(env.DTS_STACK);
-  const stage = options.stage ?? nonEmpty(env.DTS_STAGE) ?? 'dev';
+  let stage = options.stage ?? nonEmpty(env.DTS_STAGE);
   const explicitEndpoint = options.endpoint ?? nonEmpty(env.AWS_ENDPOINT_URL);
   const client = clientConfig(options, env, explicitEndpoint);
 
@@ -115,6 +118,7 @@ export async function locateBackend(options: LocateOptions = {}): Promise<Backen
   } else if (missing().length > 0) {
     local = explicitEndpoint ?? DEFAULT_LOCAL_ENDPOINT;
     const localClient = clientConfig(options, env, local);
+    stage ??= await localStage(local, localClient);
     const found = await discoverLocal(local, stage, missing(), localClient);
     for (const [key, value] of Object.entries(found)) set(key as ResourceKey, value, 'local');
     Object.assign(client, localClient);
@@ -172,6 +176,29 @@ async function stackOutputs(stack: string, client: ClientConfig): Promise<Record
   }
 }
 
+/** The stage whose queues the local cloud holds: dts-<stage>-heartbeats. */
+async function localStage(endpoint: string, client: ClientConfig): Promise<string> {
+  const sqs = new SQSClient({ ...client, maxAttempts: 1, requestHandler: { connectionTimeout: 1500, requestTimeout: 5000 } });
+  try {
+    const out = await sqs.send(new ListQueuesCommand({ QueueNamePrefix: 'dts-' }));
+    const stages = [...new Set((out.QueueUrls ?? []).map((u) => /\/dts-(.+)-heartbeats$/.exec(u)?.[1]).filter((s): s is string => s !== undefined))];
+    if (stages.includes('dev') || stages.length === 0) return 'dev';
+    if (stages.length === 1) return stages[0] as string;
+    throw new BackendError(`the local cloud at ${endpoint} has several dts stages (${stages.sort().join(', ')}): pick one with --stage or DTS_STAGE`);
+  } catch (e) {
+    if (isConnectionError(e)) throw noLocalCloud(endpoint);
+    throw e;
+  } finally {
+    sqs.destroy();
+  }
+}
+
+function noLocalCloud(endpoint: string): BackendError {
+  return new BackendError(
+    `no dts backend configured and no local cloud at ${endpoint}: start it with \`npm start\`, pass --stack NAME, or set the DTS_* variables (dts --help)`,
+  );
+}
+
 /** Find dts-<stage>-* queues, tables and topic at a local endpoint; a clear error when nothing answers there. */
 async function discoverLocal(endpoint: string, stage: string, keys: readonly ResourceKey[], client: ClientConfig): Promise<Partial<ResourceNames>> {
   const quick = { ...client, maxAttempts: 1, requestHandler: { connectionTimeout: 1500, requestTimeout: 5000 } };
@@ -220,11 +247,7 @@ async function discoverLocal(endpoint: string, stage: string, keys: readonly Res
     }
     await Promise.all(tasks);
   } catch (e) {
-    if (isConnectionError(e)) {
-      throw new BackendError(
-        `no dts backend configured and no local cloud at ${endpoint} (start it with \`npm start\`, pass --stack NAME, or set ${keys.map((k) => RESOURCES[k].env).slice(0, 2).join(', ')}…)`,
-      );
-    }
+    if (isConnectionError(e)) throw noLocalCloud(endpoint);
     throw e;
   }
   return found;
