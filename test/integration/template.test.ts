@@ -1,0 +1,309 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { logicalIdOf, packagedTemplate, referencedIds, resourcesOfType, type CfnResource, type CfnTemplate } from '../support/template';
+
+/**
+ * What the packaged CloudFormation promises: triggers, redrive, keys, TTL, least privilege and
+ * outputs. It is read from `serverless package --stage test`, offline, exactly as it would deploy.
+ */
+
+let template: CfnTemplate;
+beforeAll(async () => {
+  template = await packagedTemplate('test');
+}, 180_000);
+
+const props = (r: CfnResource | undefined): Record<string, unknown> => r?.Properties ?? {};
+const resource = (id: string | undefined): CfnResource => {
+  const r = id === undefined ? undefined : template.Resources[id];
+  if (!r) throw new Error(`no resource ${id} in the template`);
+  return r;
+};
+/** The one element of a list that must hold exactly one. */
+const only = <T>(list: T[], what: string): T => {
+  expect(list, what).toHaveLength(1);
+  const [one] = list;
+  if (one === undefined) throw new Error(`no ${what}`);
+  return one;
+};
+/** The logical id of the function whose handler is `functions/<file>.handler`. */
+const functionId = (file: string): string => {
+  const found = resourcesOfType(template, 'AWS::Lambda::Function').filter(([, r]) => props(r).Handler === `functions/${file}.handler`);
+  return only(found, `function with handler functions/${file}.handler`)[0];
+};
+const FUNCTIONS = { ingestHeartbeats: 'ingest-heartbeats', ingestLogs: 'ingest-logs', diagnose: 'diagnose' } as const;
+const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+interface Statement {
+  readonly where: string;
+  readonly Effect?: string;
+  readonly Action?: string | string[];
+  readonly NotAction?: unknown;
+  readonly Resource?: unknown;
+  readonly NotResource?: unknown;
+  readonly Principal?: unknown;
+  readonly Condition?: Record<string, Record<string, unknown>>;
+}
+
+/** Every statement of every policy document anywhere in the template (roles, bucket, queue and topic policies). */
+function allStatements(): Statement[] {
+  const out: Statement[] = [];
+  const walk = (value: unknown, where: string): void => {
+    if (Array.isArray(value)) value.forEach((v, i) => walk(v, `${where}[${i}]`));
+    else if (value !== null && typeof value === 'object') {
+      for (const [k, v] of Object.entries(value)) {
+        if (k === 'Statement') for (const [i, s] of asArray(v as object).entries()) out.push({ ...(s as object), where: `${where}.Statement[${i}]` });
+        else walk(v, `${where}.${k}`);
+      }
+    }
+  };
+  walk(template.Resources, 'Resources');
+  return out;
+}
+
+/** Logical ids of the queues that some queue's RedrivePolicy names as its dead-letter target. */
+function deadLetterQueues(): Set<string> {
+  const dlqs = new Set<string>();
+  for (const [, q] of resourcesOfType(template, 'AWS::SQS::Queue')) {
+    const target = logicalIdOf((props(q).RedrivePolicy as { deadLetterTargetArn?: unknown } | undefined)?.deadLetterTargetArn);
+    if (target) dlqs.add(target);
+  }
+  return dlqs;
+}
+
+describe('packaged template (serverless package --stage test)', () => {
+  describe('triggers: each function has its own', () => {
+    it('two SQS event source mappings, heartbeats → ingestHeartbeats and logs → ingestLogs, reporting batch item failures', () => {
+      const mappings = resourcesOfType(template, 'AWS::Lambda::EventSourceMapping').map(([, m]) => ({
+        queue: logicalIdOf(props(m).EventSourceArn),
+        fn: logicalIdOf(props(m).FunctionName),
+        responseTypes: props(m).FunctionResponseTypes,
+        enabled: props(m).Enabled,
+      }));
+      expect(mappings).toHaveLength(2);
+      expect(mappings).toEqual(expect.arrayContaining([
+        { queue: 'HeartbeatsQueue', fn: functionId(FUNCTIONS.ingestHeartbeats), responseTypes: ['ReportBatchItemFailures'], enabled: true },
+        { queue: 'LogsQueue', fn: functionId(FUNCTIONS.ingestLogs), responseTypes: ['ReportBatchItemFailures'], enabled: true },
+      ]));
+      for (const m of mappings) expect(resource(m.queue).Type).toBe('AWS::SQS::Queue');
+    });
+
+    it('an SQS batch above 10 has a batching window, as Lambda requires', () => {
+      for (const [id, m] of resourcesOfType(template, 'AWS::Lambda::EventSourceMapping')) {
+        const size = Number(props(m).BatchSize ?? 10);
+        expect(size, id).toBeGreaterThanOrEqual(1);
+        expect(size, id).toBeLessThanOrEqual(10_000);
+        if (size > 10) expect(Number(props(m).MaximumBatchingWindowInSeconds ?? 0), id).toBeGreaterThanOrEqual(1);
+      }
+    });
+
+    it('an enabled EventBridge rule at rate(1 minute) targets diagnose, and may invoke it', () => {
+      const rules = resourcesOfType(template, 'AWS::Events::Rule');
+      const [ruleId, rule] = only(rules, 'events rule');
+      expect(props(rule).ScheduleExpression).toBe('rate(1 minute)');
+      expect(props(rule).State).toBe('ENABLED');
+      const targets = props(rule).Targets as { Arn: unknown }[];
+      expect(targets.map((t) => logicalIdOf(t.Arn))).toEqual([functionId(FUNCTIONS.diagnose)]);
+      const permissions = resourcesOfType(template, 'AWS::Lambda::Permission').filter(([, p]) => logicalIdOf(props(p).SourceArn) === ruleId);
+      const [, permission] = only(permissions, 'permission for the rule');
+      expect(props(permission)).toMatchObject({ Action: 'lambda:InvokeFunction', Principal: 'events.amazonaws.com' });
+      expect(logicalIdOf(props(permission).FunctionName)).toBe(functionId(FUNCTIONS.diagnose));
+    });
+
+    it('has exactly the three functions, and no trigger on anything else', () => {
+      expect(resourcesOfType(template, 'AWS::Lambda::Function').map(([, f]) => props(f).Handler).sort()).toEqual([
+        'functions/diagnose.handler', 'functions/ingest-heartbeats.handler', 'functions/ingest-logs.handler',
+      ]);
+    });
+  });
+
+  describe('queues', () => {
+    it('has the two queues and their two DLQs', () => {
+      const queues = resourcesOfType(template, 'AWS::SQS::Queue').map(([id]) => id).sort();
+      expect(queues).toHaveLength(4);
+      expect([...deadLetterQueues()].sort()).toEqual(queues.filter((q) => !['HeartbeatsQueue', 'LogsQueue'].includes(q)));
+    });
+
+    it('every non-DLQ queue redrives to an existing DLQ after a bounded number of receives', () => {
+      const dlqs = deadLetterQueues();
+      const sources = resourcesOfType(template, 'AWS::SQS::Queue').filter(([id]) => !dlqs.has(id));
+      expect(sources.map(([id]) => id).sort()).toEqual(['HeartbeatsQueue', 'LogsQueue']);
+      for (const [id, q] of sources) {
+        const policy = props(q).RedrivePolicy as { deadLetterTargetArn: unknown; maxReceiveCount: unknown };
+        expect(policy, `${id} RedrivePolicy`).toBeDefined();
+        const target = logicalIdOf(policy.deadLetterTargetArn);
+        expect(target, id).not.toBe(id);
+        expect(resource(target).Type).toBe('AWS::SQS::Queue');
+        expect((policy.deadLetterTargetArn as Record<string, unknown>)['Fn::GetAtt']).toEqual([target, 'Arn']);
+        expect(Number(policy.maxReceiveCount), id).toBeGreaterThanOrEqual(1);
+        // A DLQ that forgets sooner than its source would lose what it is there to keep.
+        expect(Number(props(resource(target)).MessageRetentionPeriod ?? 345_600)).toBeGreaterThanOrEqual(Number(props(q).MessageRetentionPeriod ?? 345_600));
+      }
+    });
+
+    it('no DLQ redrives further (the chain ends)', () => {
+      for (const id of deadLetterQueues()) expect(props(resource(id)).RedrivePolicy, id).toBeUndefined();
+    });
+
+    it('every consumed queue’s visibility timeout is at least 6× its consumer’s timeout', () => {
+      const mappings = resourcesOfType(template, 'AWS::Lambda::EventSourceMapping');
+      expect(mappings.length).toBeGreaterThan(0);
+      for (const [, m] of mappings) {
+        const queueId = logicalIdOf(props(m).EventSourceArn);
+        const fn = resource(logicalIdOf(props(m).FunctionName));
+        const timeout = Number(props(fn).Timeout ?? 6);
+        const visibility = Number(props(resource(queueId)).VisibilityTimeout ?? 30);
+        expect(visibility, `${queueId} visibility ${visibility}s vs function timeout ${timeout}s`).toBeGreaterThanOrEqual(6 * timeout);
+      }
+    });
+  });
+
+  describe('tables', () => {
+    const table = (id: string) => props(resource(id)) as {
+      KeySchema: { AttributeName: string; KeyType: string }[];
+      AttributeDefinitions: { AttributeName: string; AttributeType: string }[];
+      GlobalSecondaryIndexes?: { IndexName: string; KeySchema: { AttributeName: string; KeyType: string }[] }[];
+      TimeToLiveSpecification?: { AttributeName: string; Enabled: boolean };
+      BillingMode?: string;
+    };
+    const keys = (schema: { AttributeName: string; KeyType: string }[]) => Object.fromEntries(schema.map((k) => [k.KeyType, k.AttributeName]));
+
+    it('has the four tables', () => {
+      expect(resourcesOfType(template, 'AWS::DynamoDB::Table').map(([id]) => id).sort()).toEqual(['HostsTable', 'LogsTable', 'NotificationsTable', 'StatsTable']);
+    });
+
+    it('hosts: keyed by hostname alone', () => {
+      expect(keys(table('HostsTable').KeySchema)).toEqual({ HASH: 'hostname' });
+      expect(table('HostsTable').GlobalSecondaryIndexes ?? []).toEqual([]);
+    });
+
+    it('logs: pk/sk, with GSI byHost on hostPk/sk', () => {
+      const t = table('LogsTable');
+      expect(keys(t.KeySchema)).toEqual({ HASH: 'pk', RANGE: 'sk' });
+      expect(t.GlobalSecondaryIndexes?.map((g) => [g.IndexName, keys(g.KeySchema)])).toEqual([['byHost', { HASH: 'hostPk', RANGE: 'sk' }]]);
+    });
+
+    it('notifications: hostname/sk, with GSI byDay on day/sk', () => {
+      const t = table('NotificationsTable');
+      expect(keys(t.KeySchema)).toEqual({ HASH: 'hostname', RANGE: 'sk' });
+      expect(t.GlobalSecondaryIndexes?.map((g) => [g.IndexName, keys(g.KeySchema)])).toEqual([['byDay', { HASH: 'day', RANGE: 'sk' }]]);
+    });
+
+    it('stats: pk/sk', () => {
+      expect(keys(table('StatsTable').KeySchema)).toEqual({ HASH: 'pk', RANGE: 'sk' });
+    });
+
+    it.each(['LogsTable', 'NotificationsTable', 'StatsTable'])('%s expires items by TTL on expiresAt', (id) => {
+      expect(table(id).TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
+    });
+
+    it('every table defines exactly the attributes its keys use, all strings (CloudFormation refuses extra ones)', () => {
+      for (const [id] of resourcesOfType(template, 'AWS::DynamoDB::Table')) {
+        const t = table(id);
+        const used = new Set([...t.KeySchema, ...(t.GlobalSecondaryIndexes ?? []).flatMap((g) => g.KeySchema)].map((k) => k.AttributeName));
+        expect(t.AttributeDefinitions.map((a) => a.AttributeName).sort(), id).toEqual([...used].sort());
+        for (const a of t.AttributeDefinitions) expect(a.AttributeType, `${id}.${a.AttributeName}`).toBe('S');
+      }
+    });
+
+    it('every table is pay-per-request by default', () => {
+      for (const [id] of resourcesOfType(template, 'AWS::DynamoDB::Table')) expect(table(id).BillingMode, id).toBe('PAY_PER_REQUEST');
+    });
+  });
+
+  describe('runtime', () => {
+    it('every function runs nodejs22.x on arm64', () => {
+      const fns = resourcesOfType(template, 'AWS::Lambda::Function');
+      expect(fns).toHaveLength(3);
+      for (const [id, f] of fns) {
+        expect(props(f).Runtime, id).toBe('nodejs22.x');
+        expect(props(f).Architectures, id).toEqual(['arm64']);
+      }
+    });
+  });
+
+  describe('IAM: least privilege', () => {
+    it('found the policy statements to check', () => {
+      const roles = allStatements().filter((s) => s.where.includes('.Policies['));
+      expect(roles.length).toBeGreaterThanOrEqual(15);
+    });
+
+    it('no Allow statement anywhere has a * in an Action, a NotAction, a NotResource or Resource "*"', () => {
+      const offenders = allStatements()
+        .filter((s) => s.Effect === 'Allow')
+        .filter((s) => asArray(s.Action).some((a) => a.includes('*')) || s.NotAction !== undefined || s.NotResource !== undefined
+          || asArray(s.Resource as unknown).some((r) => r === '*') || s.Principal === '*');
+        expect(offenders.map((s) => s.where)).toEqual([]);
+    });
+
+    it('the only wildcard statements are Denies that refuse insecure transport (the deployment bucket’s)', () => {
+      const wildcards = allStatements().filter((s) => asArray(s.Action).some((a) => a.includes('*')));
+      for (const s of wildcards) {
+        expect(s.Effect, s.where).toBe('Deny');
+        expect(s.Condition?.Bool?.['aws:SecureTransport'], s.where).toBe(false);
+      }
+    });
+
+    it('no role carries a managed policy (they grant on "*")', () => {
+      for (const [id, role] of resourcesOfType(template, 'AWS::IAM::Role')) expect(props(role).ManagedPolicyArns ?? [], id).toEqual([]);
+    });
+
+    it('each function has a role of its own, assumable only by Lambda', () => {
+      const roleOf = Object.values(FUNCTIONS).map((file) => {
+        const role = logicalIdOf(props(resource(functionId(file))).Role);
+        expect(resource(role).Type, file).toBe('AWS::IAM::Role');
+        const trust = props(resource(role)).AssumeRolePolicyDocument as { Statement: Statement[] };
+        expect(trust.Statement.map((s) => [s.Effect, s.Principal, s.Action])).toEqual([['Allow', { Service: 'lambda.amazonaws.com' }, 'sts:AssumeRole']]);
+        return role;
+      });
+      expect(new Set(roleOf).size).toBe(3);
+      // The framework's shared default role is not generated.
+      expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
+    });
+
+    it('each role reaches only its own function’s queues, tables, topic and log group', () => {
+      const mappings = resourcesOfType(template, 'AWS::Lambda::EventSourceMapping');
+      for (const file of Object.values(FUNCTIONS)) {
+        const fnId = functionId(file);
+        const fn = props(resource(fnId));
+        const own = referencedIds((fn.Environment as { Variables?: unknown } | undefined)?.Variables);
+        for (const [, m] of mappings) if (logicalIdOf(props(m).FunctionName) === fnId) {
+          const queue = logicalIdOf(props(m).EventSourceArn);
+          if (queue) own.add(queue);
+        }
+        const role = props(resource(logicalIdOf(fn.Role))) as { Policies: { PolicyDocument: { Statement: Statement[] } }[] };
+        const statements = role.Policies.flatMap((p) => p.PolicyDocument.Statement);
+        expect(statements.length, file).toBeGreaterThan(0);
+        for (const s of statements) {
+          for (const id of referencedIds(s.Resource)) expect(own, `${file} may reach ${id}`).toContain(id);
+          if (asArray(s.Action).some((a) => a.startsWith('logs:'))) {
+            expect(JSON.stringify(s.Resource), file).toContain(`log-group:/aws/lambda/${String(fn.FunctionName)}:`);
+          }
+        }
+      }
+    });
+  });
+
+  describe('stack outputs', () => {
+    it.each([
+      ['AWS::SQS::Queue', 'queue URL'],
+      ['AWS::DynamoDB::Table', 'table name'],
+      ['AWS::SNS::Topic', 'topic ARN'],
+    ])('every %s has an output (Ref gives its %s)', (type) => {
+      const outputs = Object.values(template.Outputs ?? {}).map((o) => logicalIdOf(o.Value));
+      const ids = resourcesOfType(template, type).map(([id]) => id);
+      expect(ids.length).toBeGreaterThan(0);
+      for (const id of ids) expect(outputs, id).toContain(id);
+    });
+
+    it('names them as the local cloud and the CLI read them', () => {
+      const named = Object.fromEntries(Object.entries(template.Outputs ?? {}).map(([k, o]) => [k, logicalIdOf(o.Value)]));
+      expect(named).toMatchObject({
+        HeartbeatsQueueUrl: 'HeartbeatsQueue', LogsQueueUrl: 'LogsQueue', HeartbeatsDLQUrl: 'HeartbeatsDLQ', LogsDLQUrl: 'LogsDLQ',
+        HostsTableName: 'HostsTable', LogsTableName: 'LogsTable', NotificationsTableName: 'NotificationsTable', StatsTableName: 'StatsTable',
+        AlertsTopicArn: 'AlertsTopic',
+      });
+      for (const k of Object.keys(named).filter((n) => /Url$|TableName$|TopicArn$/.test(n))) {
+        expect(template.Outputs?.[k]?.Value, k).toEqual({ Ref: named[k] });
+      }
+    });
+  });
+});
