@@ -1,0 +1,143 @@
+/**
+ * The local cloud: the edge with its engines, the resources of the packaged template, the
+ * functions' event source mappings and schedules, and the alert printer, started and stopped in
+ * the order that loses no message.
+ */
+import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { AlertPrinter } from './alert-printer';
+import { startEdge, type Edge } from './engines/edge';
+import { SqsEventSourceMapping } from './event-source-mapping';
+import { LambdaRuntime } from './lambda/runtime';
+import { clientsFor, provision, type AwsClients } from './provision';
+import { restoreSnapshot, takeSnapshot } from './queue-snapshot';
+import { Scheduler } from './scheduler';
+import { packagedTemplate } from './template/packaged';
+import { planFromTemplate, type CloudFormationTemplate, type LocalPlan, type QueuePlan } from './template/plan';
+
+export interface LocalCloudOptions {
+  /** The directory holding serverless.yml and the function sources. */
+  readonly serviceDir: string;
+  readonly stage: string;
+  readonly region: string;
+  readonly port: number;
+  readonly host: string;
+  /** Where DynamoDB data and the queue snapshot live; ignored when inMemory. */
+  readonly dataDir: string;
+  readonly inMemory: boolean;
+  /** Run every schedule at this period instead of its own, in seconds. */
+  readonly tick?: number;
+  /** A CloudFormation JSON file to use instead of packaging serverless.yml. */
+  readonly templateFile?: string;
+  /** Where packaged templates are cached. */
+  readonly cacheDir: string;
+  readonly params?: Readonly<Record<string, string>>;
+  /** Operator-facing output. */
+  readonly print: (line: string) => void;
+}
+
+export interface LocalCloud {
+  readonly endpoint: string;
+  readonly plan: LocalPlan;
+  readonly notices: readonly string[];
+  readonly mappings: readonly SqsEventSourceMapping[];
+  readonly scheduler: Scheduler;
+  readonly templateSource: string;
+  readonly restoredMessages: number;
+  readonly tablesCreated: readonly string[];
+  readonly tablesKept: readonly string[];
+  /** Milliseconds from the call to ready. */
+  readonly startupMs: number;
+  stop(): Promise<{ snapshotted: number }>;
+}
+
+export async function startLocalCloud(options: LocalCloudOptions): Promise<LocalCloud> {
+  const started = Date.now();
+  const persistent = !options.inMemory;
+  if (persistent) await mkdir(options.dataDir, { recursive: true });
+  const [template, edge] = await Promise.all([
+    loadTemplate(options),
+    startEdge({ port: options.port, host: options.host, region: options.region, dynamoDbPath: persistent ? path.join(options.dataDir, 'dynamodb') : undefined }),
+  ]);
+  try {
+    return await assemble(options, template, edge, started);
+  } catch (e) {
+    await edge.drain(0).catch(() => undefined);
+    await edge.close().catch(() => undefined);
+    throw e;
+  }
+}
+
+async function loadTemplate(options: LocalCloudOptions): Promise<{ template: CloudFormationTemplate; source: string }> {
+  if (options.templateFile) {
+    return { template: JSON.parse(await readFile(options.templateFile, 'utf8')) as CloudFormationTemplate, source: options.templateFile };
+  }
+  const packaged = await packagedTemplate({
+    serviceDir: options.serviceDir, stage: options.stage, region: options.region, cacheDir: options.cacheDir, ...(options.params ? { params: options.params } : {}),
+  });
+  return { template: packaged.template, source: `serverless package --stage ${options.stage} (${packaged.fromCache ? 'cached' : 'fresh'}: ${path.relative(options.serviceDir, packaged.file)})` };
+}
+
+async function assemble(options: LocalCloudOptions, loaded: { template: CloudFormationTemplate; source: string }, edge: Edge, started: number): Promise<LocalCloud> {
+  const { print } = options;
+  const plan = planFromTemplate(loaded.template, {
+    region: options.region, stackName: stackNameOf(loaded.template, options), endpoint: edge.endpoint, ...(options.params ? { parameters: options.params } : {}),
+  });
+  const shortName = (fn: string): string => fn.startsWith(`${plan.stackName}-`) ? fn.slice(plan.stackName.length + 1) : fn;
+  const runtime = new LambdaRuntime(plan.functions, {
+    serviceDir: options.serviceDir, endpoint: edge.endpoint, region: options.region, log: (fn, line) => print(`[${shortName(fn)}] ${line}`),
+  });
+  const warming = runtime.warm();
+  const clients: AwsClients = clientsFor(edge.endpoint, options.region);
+  const report = await provision(plan, clients);
+  const printer = new AlertPrinter(plan.topics, clients, print);
+  await printer.provision();
+  const snapshotQueues: QueuePlan[] = [...plan.queues, ...printer.queues];
+  const snapshotFile = path.join(options.dataDir, 'queues.json');
+  const restore = options.inMemory ? { restored: 0, notices: [] } : await restoreSnapshot(edge, snapshotQueues, snapshotFile);
+  const initFailures = await warming;
+  const notices = [...plan.notices, ...report.notices, ...restore.notices];
+  for (const f of initFailures) notices.push(`${f.functionName}: init failed, its invocations will fail until it loads: ${f.error.message}`);
+
+  const invoke = (fn: string, event: unknown): Promise<unknown> => runtime.invoke(fn, event);
+  const mappings = plan.sqsMappings.map((m) => {
+    const queue = plan.queues.find((q) => q.arn === m.queueArn) as QueuePlan;
+    return new SqsEventSourceMapping(m, queue, { sqs: clients.sqs, invoke, log: (l) => print(`[${shortName(m.functionName)}] ${l}`), region: options.region });
+  });
+  const scheduler = new Scheduler(plan.schedules, options.tick, { invoke, log: print, region: options.region });
+  mappings.forEach((m) => m.start());
+  scheduler.start();
+  printer.start();
+
+  let stopping: Promise<{ snapshotted: number }> | undefined;
+  const stop = (): Promise<{ snapshotted: number }> => {
+    stopping ??= (async () => {
+      // 1. Nothing new starts: no schedule fires, no poller receives. Batches in flight finish
+      //    and delete what succeeded; what failed stays in its queue.
+      await Promise.all([scheduler.stop(), ...mappings.map((m) => m.stop()), printer.stop()]);
+      // 2. Clients get 503 from now on; requests in flight complete.
+      await edge.drain(5_000);
+      // 3. Every message still in a queue goes to disk.
+      const snapshotted = options.inMemory ? 0 : await takeSnapshot(edge, snapshotQueues, snapshotFile);
+      await runtime.close();
+      // 4. dynalite flushes and closes its database.
+      await edge.close();
+      for (const c of Object.values(clients)) c.destroy();
+      return { snapshotted };
+    })();
+    return stopping;
+  };
+
+  return {
+    endpoint: edge.endpoint, plan, notices, mappings, scheduler, templateSource: loaded.source, restoredMessages: restore.restored,
+    tablesCreated: report.tablesCreated, tablesKept: report.tablesKept, startupMs: Date.now() - started, stop,
+  };
+}
+
+/** serverless names its stack service-stage; the template itself does not say. */
+function stackNameOf(template: CloudFormationTemplate, options: LocalCloudOptions): string {
+  const fn = Object.values(template.Resources).find((r) => r.Type === 'AWS::Lambda::Function');
+  const name = fn?.Properties?.FunctionName;
+  if (typeof name === 'string' && name.includes(`-${options.stage}-`)) return name.slice(0, name.indexOf(`-${options.stage}-`) + options.stage.length + 1);
+  return `local-${options.stage}`;
+}

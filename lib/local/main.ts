@@ -1,0 +1,154 @@
+/**
+ * `npm start`: the whole system on one machine, with no Docker. See docs/LOCAL.md.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, InvalidArgumentError } from 'commander';
+import { startLocalCloud, type LocalCloud } from './cloud';
+
+const SERVICE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number');
+  return n;
+}
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a port number (0 picks a free one)');
+  return n;
+}
+
+function param(value: string, previous: Record<string, string>): Record<string, string> {
+  const eq = value.indexOf('=');
+  if (eq <= 0) throw new InvalidArgumentError('expected NAME=VALUE');
+  return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
+}
+
+const program = new Command()
+  .name('npm start --')
+  .description('Run dts locally: DynamoDB (dynalite), SQS and SNS (fauxqs) behind one AWS endpoint, with the functions of serverless.yml invoked as Lambda invokes them.')
+  .option('-p, --port <port>', 'edge port for every AWS API', port, 4566)
+  .option('--host <address>', 'interface to listen on', '127.0.0.1')
+  .option('-d, --data-dir <dir>', 'where tables and queued messages are kept', '.dts')
+  .option('--in-memory', 'keep nothing on disk: every start is empty', false)
+  .option('-t, --tick <seconds>', 'run every schedule at this period instead of its own', positiveNumber)
+  .option('-s, --stage <stage>', 'serverless stage, which names the resources', 'local')
+  .option('-r, --region <region>', 'AWS region of the resources', 'us-east-1')
+  .option('--param <name=value>', 'serverless param override (repeatable), e.g. --param tolerance=2', param, {})
+  .option('--template <file>', 'a CloudFormation JSON file to run instead of packaging serverless.yml')
+  .option('-q, --quiet', 'print only the summary, alerts and errors, not function output', false)
+  .showHelpAfterError();
+
+interface Options {
+  port: number;
+  host: string;
+  dataDir: string;
+  inMemory: boolean;
+  tick?: number;
+  stage: string;
+  region: string;
+  param: Record<string, string>;
+  template?: string;
+  quiet: boolean;
+}
+
+const opts = program.parse().opts<Options>();
+const out = (line: string): void => void process.stdout.write(`${line}\n`);
+const functionOutput = opts.quiet ? () => undefined : out;
+
+let cloud: LocalCloud;
+try {
+  cloud = await startLocalCloud({
+    serviceDir: SERVICE_DIR,
+    stage: opts.stage,
+    region: opts.region,
+    port: opts.port,
+    host: opts.host,
+    dataDir: path.resolve(opts.dataDir),
+    inMemory: opts.inMemory,
+    ...(opts.tick ? { tick: opts.tick } : {}),
+    ...(opts.template ? { templateFile: path.resolve(opts.template) } : {}),
+    cacheDir: process.env.DTS_LOCAL_CACHE_DIR ?? path.join(SERVICE_DIR, '.dts', 'cache'),
+    ...(Object.keys(opts.param).length > 0 ? { params: opts.param } : {}),
+    print: (line) => (line.startsWith('[') ? functionOutput(line) : out(line)),
+  });
+} catch (e) {
+  console.error(`dts local: could not start: ${(e as Error).message}`);
+  process.exit(1);
+}
+
+printSummary(cloud, opts);
+
+let signals = 0;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (++signals > 1) {
+      out(`${signal} again: exiting now; messages in memory are lost`);
+      process.exit(130);
+    }
+    out(`${signal}: stopping pollers and schedules, finishing batches in flight…`);
+    cloud.stop().then(({ snapshotted }) => {
+      out(opts.inMemory ? 'stopped (in memory: nothing kept)' : `stopped; ${snapshotted} queued message(s) saved to ${path.join(opts.dataDir, 'queues.json')}`);
+      process.exit(0);
+    }, (e: Error) => {
+      console.error(`dts local: unclean stop: ${e.stack ?? e.message}`);
+      process.exit(1);
+    });
+  });
+}
+
+function printSummary(c: LocalCloud, o: Options): void {
+  const { plan } = c;
+  const short = (fn: string): string => fn.slice(plan.stackName.length + 1) || fn;
+  const lines: string[] = [];
+  lines.push('', `dts local cloud — stage ${o.stage}, region ${o.region}`, `  endpoint   ${c.endpoint}   (DynamoDB, SQS, SNS, STS)`);
+  lines.push(`  data       ${o.inMemory ? 'in memory (nothing kept)' : path.resolve(o.dataDir)}`);
+  lines.push(`  template   ${c.templateSource}`);
+  lines.push('', 'Queues');
+  for (const q of plan.queues) {
+    const redrive = q.attributes.RedrivePolicy ? JSON.parse(q.attributes.RedrivePolicy) as { deadLetterTargetArn: string; maxReceiveCount: number } : undefined;
+    lines.push(`  ${q.url}${redrive ? `   → DLQ ${redrive.deadLetterTargetArn.split(':').pop()} after ${redrive.maxReceiveCount} receives` : ''}`);
+  }
+  if (c.restoredMessages > 0) lines.push(`  (${c.restoredMessages} message(s) restored from the last shutdown)`);
+  lines.push('', 'Tables');
+  for (const t of plan.tables) lines.push(`  ${t.name}${c.tablesKept.includes(t.name) ? '   (existing data kept)' : ''}`);
+  lines.push('', 'Topics');
+  for (const t of plan.topics) lines.push(`  ${t.arn}   (alerts are printed here)`);
+  lines.push('', 'Functions');
+  for (const m of c.mappings) {
+    lines.push(`  ${short(m.mapping.functionName)} ← ${m.queue.name}: batch ${m.mapping.batchSize}, window ${m.mapping.batchingWindowSeconds} s${m.mapping.reportBatchItemFailures ? ', partial batch failures' : ''}`);
+  }
+  for (const s of c.scheduler.entries) {
+    lines.push(`  ${s.plan.targets.map((t) => short(t.functionName)).join(', ')} ← ${s.schedule.description}`);
+  }
+  if (c.notices.length > 0) {
+    lines.push('', 'Notices (what the local engines do not honour)');
+    for (const n of c.notices) lines.push(`  - ${n}`);
+  }
+  const out0 = plan.outputs;
+  lines.push('', 'Point the aws CLI, the SDKs and the dts tools at it:');
+  lines.push(`  export AWS_ENDPOINT_URL=${c.endpoint} AWS_REGION=${o.region} AWS_DEFAULT_REGION=${o.region}`);
+  lines.push('  export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test');
+  for (const [name, value] of Object.entries(out0)) {
+    const env = envNameOf(name);
+    if (env) lines.push(`  export ${env}=${value}`);
+  }
+  const hb = plan.queues.find((q) => q.logicalId === 'HeartbeatsQueue');
+  if (hb) {
+    lines.push('', 'Try it:');
+    lines.push(`  aws sqs send-message --queue-url ${hb.url} --message-body '{"hostname":"web-1","interval":10,"cpu":{"percent":12}}'`);
+    const hosts = plan.tables.find((t) => t.logicalId === 'HostsTable');
+    if (hosts) lines.push(`  aws dynamodb scan --table-name ${hosts.name}`);
+  }
+  lines.push('', `ready in ${(c.startupMs / 1000).toFixed(1)} s — Ctrl-C stops it cleanly`, '');
+  out(lines.join('\n'));
+}
+
+/** The variable the dts tools read for a stack output: HostsTableName → DTS_HOSTS_TABLE. */
+function envNameOf(output: string): string | undefined {
+  if (/LambdaFunction|DeploymentBucket/.test(output)) return undefined;
+  const snake = output.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2').toUpperCase();
+  return `DTS_${snake.replace(/_NAME$/, '')}`;
+}

@@ -1,0 +1,118 @@
+/**
+ * The packaged CloudFormation of serverless.yml, which is what the local cloud provisions from.
+ * `serverless package` takes seconds (it bundles every function with esbuild), so the template is
+ * cached under a key that covers everything it is made of: serverless.yml, the files and
+ * environment variables that it references, the stage, the region, the parameters and the
+ * versions of osls and serverless-esbuild. A changed input is a different key, so a stale template
+ * is never served. Function sources are not part of the key: the local runtime runs them from
+ * source, and the template does not depend on their content.
+ */
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { CloudFormationTemplate } from './plan';
+
+const run = promisify(execFile);
+
+export interface PackageOptions {
+  /** The directory holding serverless.yml. */
+  readonly serviceDir: string;
+  readonly stage: string;
+  readonly region: string;
+  readonly cacheDir: string;
+  readonly params?: Readonly<Record<string, string>>;
+}
+
+export interface PackagedTemplate {
+  readonly template: CloudFormationTemplate;
+  readonly key: string;
+  readonly fromCache: boolean;
+  readonly file: string;
+}
+
+export async function packagedTemplate(options: PackageOptions): Promise<PackagedTemplate> {
+  const key = await cacheKey(options);
+  const file = path.join(options.cacheDir, `cloudformation-${options.stage}-${key.slice(0, 16)}.json`);
+  const cached = await readJson(file);
+  if (cached) return { template: cached, key, fromCache: true, file };
+  await mkdir(options.cacheDir, { recursive: true });
+  // serverless-esbuild builds into one .esbuild/ per service, so only one packaging may run at a time.
+  return withLock(path.join(options.cacheDir, 'package.lock'), async () => {
+    const again = await readJson(file);
+    if (again) return { template: again, key, fromCache: true, file };
+    const out = await mkdtemp(path.join(tmpdir(), 'dts-package-'));
+    try {
+      const bin = path.join(options.serviceDir, 'node_modules', '.bin', 'serverless');
+      const params = Object.entries(options.params ?? {}).flatMap(([k, v]) => ['--param', `${k}=${v}`]);
+      await run(bin, ['package', '--stage', options.stage, '--region', options.region, '--package', out, ...params], {
+        cwd: options.serviceDir,
+        env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
+        maxBuffer: 16 * 1024 * 1024,
+      }).catch((e: Error & { stdout?: string; stderr?: string }) => {
+        throw new Error(`serverless package failed:\n${e.stdout ?? ''}${e.stderr ?? ''}`.trim(), { cause: e });
+      });
+      const text = await readFile(path.join(out, 'cloudformation-template-update-stack.json'), 'utf8');
+      const tmp = `${file}.${process.pid}.tmp`;
+      await writeFile(tmp, text);
+      await rename(tmp, file);
+      return { template: JSON.parse(text) as CloudFormationTemplate, key, fromCache: false, file };
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  });
+}
+
+async function cacheKey(options: PackageOptions): Promise<string> {
+  const hash = createHash('sha256');
+  const config = await readFile(path.join(options.serviceDir, 'serverless.yml'), 'utf8');
+  hash.update(config);
+  hash.update(JSON.stringify({ stage: options.stage, region: options.region, params: options.params ?? {} }));
+  const require = createRequire(path.join(options.serviceDir, 'package.json'));
+  for (const pkg of ['osls', 'serverless-esbuild']) {
+    try {
+      hash.update(`${pkg}@${(require(`${pkg}/package.json`) as { version: string }).version}`);
+    } catch {
+      hash.update(`${pkg}@none`);
+    }
+  }
+  for (const [, ref] of config.matchAll(/\$\{file\(([^)]+)\)/g)) {
+    const file = path.resolve(options.serviceDir, ref as string);
+    hash.update(`${file}:${await readFile(file, 'utf8').catch(() => '<missing>')}`);
+  }
+  for (const [, name] of config.matchAll(/\$\{env:([A-Za-z0-9_]+)/g)) {
+    hash.update(`env:${name}=${process.env[name as string] ?? '<unset>'}`);
+  }
+  return hash.digest('hex');
+}
+
+async function readJson(file: string): Promise<CloudFormationTemplate | undefined> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as CloudFormationTemplate;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A cross-process lock: mkdir is atomic. A lock older than two minutes is from a dead process. */
+async function withLock<T>(dir: string, work: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      await mkdir(dir);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const age = await stat(dir).then((s) => Date.now() - s.mtimeMs, () => 0);
+      if (age > 120_000) await rm(dir, { recursive: true, force: true });
+      else await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  try {
+    return await work();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
