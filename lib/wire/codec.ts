@@ -1,4 +1,6 @@
 import { dts } from './generated/dts.js';
+import { normalizeJson } from './json';
+import { fail, ok, type Result } from './result';
 
 /**
  * The SQS body codec: base64 of the protobuf bytes, or the protobuf JSON mapping when the body
@@ -22,20 +24,7 @@ export function isMessageType(name: string): name is MessageType {
   return Object.hasOwn(MESSAGE_TYPES, name);
 }
 
-/** A typed failure that names the field at fault and why. Errors at the edge are values. */
-export interface WireError {
-  readonly field: string;
-  readonly reason: string;
-}
-
-export type Result<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: WireError };
-
-export const ok = <T>(value: T): Result<T> => ({ ok: true, value });
-export const fail = (field: string, reason: string): { ok: false; error: WireError } => ({ ok: false, error: { field, reason } });
-
-export function describe(error: WireError): string {
-  return `${error.field}: ${error.reason}`;
-}
+export { describe, fail, ok, type Result, type WireError } from './result';
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
@@ -50,10 +39,12 @@ export function decodeBody<T extends MessageType>(type: T, body: string): Result
       return fail('body', `invalid JSON: ${(e as Error).message}`);
     }
     if (json === null || typeof json !== 'object' || Array.isArray(json)) return fail('body', 'JSON body must be an object');
-    const problem = codec.verify(json);
+    const normalized = normalizeJson(type.slice('dts.'.length), json as Record<string, unknown>);
+    if (!normalized.ok) return normalized;
+    const problem = codec.verify(normalized.value);
     if (problem) return fail(fieldOf(problem), `wrong type: ${problem}`);
     try {
-      return ok(codec.fromObject(json) as Decoded<T>);
+      return ok(codec.fromObject(normalized.value) as Decoded<T>);
     } catch (e) {
       return fail('body', `not a ${type}: ${(e as Error).message}`);
     }
@@ -78,7 +69,9 @@ export function encodedLength(bytes: number): number {
 }
 
 function fieldOf(problem: string): string {
-  // protobufjs verify says e.g. "cpu.percent: number expected".
+  // protobufjs verify says "cpu.percent: number expected", or "cpu.object expected" for a message.
   const colon = problem.indexOf(':');
-  return colon > 0 ? problem.slice(0, colon) : 'body';
+  if (colon > 0) return problem.slice(0, colon);
+  const message = /^(.+)\.object expected$/.exec(problem);
+  return message?.[1] ?? 'body';
 }

@@ -152,11 +152,10 @@ export function normalizeLevel(level: number): LogLevel {
 export function truncateText(text: string, maxBytes: number): string {
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes <= maxBytes) return text;
-  const marker = ` …[truncated ${bytes - maxBytes} bytes]`;
   const keep = Buffer.from(text, 'utf8').subarray(0, maxBytes);
   // Drop a multi-byte character cut in half rather than store a replacement character.
-  const decoded = new TextDecoder('utf-8', { fatal: false }).decode(keep).replace(/\uFFFD$/, '');
-  return decoded + marker;
+  const kept = new TextDecoder('utf-8', { fatal: false }).decode(keep).replace(/\uFFFD$/, '');
+  return `${kept} …[truncated ${bytes - Buffer.byteLength(kept, 'utf8')} bytes]`;
 }
 
 /** A stable id for a record that came without one: redelivery and producer retries collapse. */
