@@ -50,7 +50,8 @@ export function bytes(n: number | undefined): string {
 }
 
 export function skew(ms: number): string {
-  if (Math.abs(ms) < 1000) return `${ms >= 0 ? '+' : '-'}${(Math.abs(ms) / 1000).toFixed(1)}s`;
+  if (Math.abs(ms) < 50) return '0.0s';
+  if (Math.abs(ms) < 1000) return `${ms > 0 ? '+' : '-'}${(Math.abs(ms) / 1000).toFixed(1)}s`;
   return `${ms >= 0 ? '+' : '-'}${shortDuration(ms)}`;
 }
 

@@ -44,7 +44,7 @@ function child(body: string): Promise<{ code: number | null; signal: NodeJS.Sign
 function texts(queue: string): string[] {
   return (server.inspectQueue(queue)?.messages.ready ?? []).flatMap((m) => {
     const d = decodeBody('dts.LogBatch', m.body);
-    return d.ok ? d.value.records.map((r) => r.text) : [];
+    return d.ok ? d.value.records.map((r) => r.text ?? '') : [];
   });
 }
 
