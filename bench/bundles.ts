@@ -1,0 +1,103 @@
+/**
+ * Part 5: each function's bundle, as `serverless package` makes it (serverless-esbuild, minified,
+ * the AWS SDK bundled), and as it would be with `@aws-sdk/*` left to the nodejs22.x runtime:
+ * minified and gzipped bytes, and cold initialisation (requiring the bundle in a fresh node
+ * process, median of several).
+ *
+ *   npx tsx bench/bundles.ts [--quick]
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+import { BENCH_DIR, header, isQuick, saveResult, table } from './support/report';
+import { sig, summarize } from './support/stats';
+
+const quick = isQuick();
+const ROOT = path.resolve(BENCH_DIR, '..');
+const RUNS = quick ? 3 : 7;
+const TARGET_KB = 250;
+const FUNCTIONS = ['ingest-heartbeats', 'ingest-logs', 'diagnose'];
+
+interface Bundle {
+  fn: string;
+  variant: string;
+  minifiedBytes: number;
+  gzipBytes: number;
+  zipBytes?: number;
+  initMs: { p50: number; p99: number; max: number };
+}
+
+/** Milliseconds to require `file` in a fresh node process, `RUNS` times. */
+function coldInit(file: string, env: Record<string, string> = {}): Bundle['initMs'] {
+  const samples: number[] = [];
+  const probe = `const t=process.hrtime.bigint();require(${JSON.stringify(file)});process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`;
+  for (let i = 0; i < RUNS; i++) {
+    const out = execFileSync(process.execPath, ['--no-warnings', '-e', probe], { env: { ...process.env, AWS_REGION: 'us-east-1', ...env }, encoding: 'utf8' });
+    samples.push(Number(out));
+  }
+  const s = summarize(samples);
+  return { p50: s.p50, p99: s.p99, max: s.max };
+}
+
+function measureFile(fn: string, variant: string, file: string, env: Record<string, string> = {}, zipBytes?: number): Bundle {
+  const code = readFileSync(file);
+  return {
+    fn, variant, minifiedBytes: code.length, gzipBytes: gzipSync(code, { level: 9 }).length,
+    ...(zipBytes !== undefined ? { zipBytes } : {}), initMs: coldInit(file, env),
+  };
+}
+
+async function main(): Promise<void> {
+  header('Part 5 — bundles: size and cold initialisation');
+  const work = mkdtempSync(path.join(tmpdir(), 'dts-bundles-'));
+  const bundles: Bundle[] = [];
+  try {
+    // A: exactly what deploys today.
+    const pkg = path.join(work, 'package');
+    execFileSync('npx', ['serverless', 'package', '--stage', 'bench', '--package', pkg], { cwd: ROOT, stdio: 'pipe' });
+    const zips = readdirSync(pkg).filter((f) => f.endsWith('.zip'));
+    for (const zip of zips) {
+      const dir = path.join(work, zip.replace(/\.zip$/, ''));
+      execFileSync('unzip', ['-q', '-o', path.join(pkg, zip), '-d', dir]);
+      const fn = FUNCTIONS.find((f) => existsJs(path.join(dir, 'functions', `${f}.js`)));
+      if (!fn) continue;
+      bundles.push(measureFile(fn, 'A: SDK bundled (serverless package, today)', path.join(dir, 'functions', `${fn}.js`), {}, statSync(path.join(pkg, zip)).size));
+    }
+    // B: the same esbuild options, with @aws-sdk/* external (provided by the nodejs22.x runtime).
+    for (const fn of FUNCTIONS) {
+      const out = path.join(work, 'external', `${fn}.js`);
+      await build({
+        entryPoints: [path.join(ROOT, 'functions', `${fn}.ts`)], bundle: true, minify: true, platform: 'node', target: 'node22',
+        format: 'cjs', outfile: out, external: ['@aws-sdk/*'], logLevel: 'silent',
+      });
+      // The runtime resolves @aws-sdk from its own node_modules; here, from the project's.
+      bundles.push(measureFile(fn, 'B: @aws-sdk/* external (runtime SDK)', out, { NODE_PATH: path.join(ROOT, 'node_modules') }));
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+
+  bundles.sort((a, b) => a.fn.localeCompare(b.fn) || a.variant.localeCompare(b.variant));
+  console.log(table([
+    ['function', 'variant', 'minified KB', 'gzip KB', 'zip KB', 'init p50 ms', 'init max ms', `≤ ${TARGET_KB} KB`],
+    ...bundles.map((b) => [
+      b.fn, b.variant, sig(b.minifiedBytes / 1024), sig(b.gzipBytes / 1024), b.zipBytes ? sig(b.zipBytes / 1024) : '—',
+      sig(b.initMs.p50), sig(b.initMs.max), b.minifiedBytes <= TARGET_KB * 1024 ? 'yes' : `NO (+${sig(b.minifiedBytes / 1024 - TARGET_KB)} KB)`,
+    ]),
+  ]));
+  console.log('\nInit of B requires the SDK from node_modules here; on Lambda it comes from the runtime\'s own copy, so B\'s init includes that load too.');
+  saveResult('bundles', `npx tsx bench/bundles.ts${quick ? ' --quick' : ''}`, quick, { runs: RUNS, targetKB: TARGET_KB, bundles });
+}
+
+function existsJs(file: string): boolean {
+  try {
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+await main();

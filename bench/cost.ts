@@ -1,0 +1,82 @@
+/**
+ * `npm run cost`: what dts costs on AWS for a fleet, from the counted requests
+ * (bench/measured.json) and the list prices (bench/prices.json), beside the alternatives.
+ *
+ *   npm run cost -- --hosts 10000 --interval 60 --log-records-per-host-per-day 5000 --record-bytes 200
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { alternativePerHost, estimate, type Fleet, type Prices } from '../lib/cost/model';
+import { readMeasured } from './support/measured';
+import { BENCH_DIR, saveResult, table } from './support/report';
+import { sig } from './support/stats';
+
+function number(min: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n < min) throw new InvalidArgumentError(`expected a number ≥ ${min}`);
+    return n;
+  };
+}
+
+const program = new Command()
+  .name('npm run cost --')
+  .description('Monthly AWS cost of dts for a fleet: counted requests × list prices, with the alternatives beside it.')
+  .requiredOption('--hosts <n>', 'hosts in the fleet', number(1))
+  .option('--interval <seconds>', 'seconds between heartbeats', number(1), 60)
+  .option('--log-records-per-host-per-day <n>', 'log records each host sends a day', number(0), 0)
+  .option('--record-bytes <n>', 'bytes of text per log record', number(1), 200)
+  .option('--linger <seconds>', "the producer's linger: how long a record waits for company", number(0), 1)
+  .option('--diagnose-every <seconds>', 'seconds between diagnose passes', number(1), 60)
+  .option('--billing <mode>', 'DynamoDB capacity mode: on-demand or provisioned', 'on-demand')
+  .option('--no-mirror', 'without the LogTracer mirror of every record to CloudWatch Logs')
+  .option('--json', 'print the estimate as JSON', false)
+  .showHelpAfterError();
+
+const o = program.parse().opts<{
+  hosts: number; interval: number; logRecordsPerHostPerDay: number; recordBytes: number; linger: number;
+  diagnoseEvery: number; billing: string; mirror: boolean; json: boolean;
+}>();
+if (o.billing !== 'on-demand' && o.billing !== 'provisioned') program.error('--billing must be on-demand or provisioned');
+
+const prices = JSON.parse(readFileSync(path.join(BENCH_DIR, 'prices.json'), 'utf8')) as Prices & { asOf: string; region: string };
+const measured = readMeasured();
+const fleet: Partial<Fleet> & { hosts: number } = {
+  hosts: o.hosts, interval: o.interval, logRecordsPerHostPerDay: o.logRecordsPerHostPerDay, recordBytes: o.recordBytes,
+  lingerSeconds: o.linger, diagnoseEvery: o.diagnoseEvery, billing: o.billing as Fleet['billing'], mirrorLogs: o.mirror,
+};
+const e = estimate(fleet, measured, prices);
+const other = estimate({ ...fleet, billing: o.billing === 'on-demand' ? 'provisioned' : 'on-demand' }, measured, prices);
+
+if (o.json) {
+  console.log(JSON.stringify({ fleet, estimate: e }, null, 2));
+} else {
+  const usd = (n: number) => (n >= 100 ? `$${n.toFixed(0)}` : n >= 1 ? `$${n.toFixed(2)}` : `$${n.toFixed(4)}`);
+  console.log(`\n== dts cost: ${o.hosts} hosts, beat every ${o.interval} s, ${o.logRecordsPerHostPerDay} log records/host/day of ${o.recordBytes} B, DynamoDB ${o.billing}`);
+  console.log(`   prices: ${prices.region}, list prices as of ${prices.asOf} (bench/prices.json; entries marked "verify" need checking); counts: ${measured.source} on ${measured.date.slice(0, 10)}\n`);
+  console.log(table([
+    ['service', 'item', 'quantity / month', 'unit', '$/month'],
+    ...e.lines.map((l) => [l.service, l.item, sig(l.quantity), l.unit, usd(l.dollars)]),
+  ]));
+  console.log('');
+  console.log(table([
+    ['by service', '$/month', 'share'],
+    ...Object.entries(e.byService).sort(([, a], [, b]) => b - a).map(([s, d]) => [s, usd(d), `${((d / e.total) * 100).toFixed(1)}%`]),
+  ]));
+  console.log(`\nfleet: ${usd(e.total)}/month · per host: ${usd(e.perHost)}/month   (with DynamoDB ${o.billing === 'on-demand' ? 'provisioned' : 'on-demand'}: ${usd(other.total)}/month, ${usd(other.perHost)}/host)`);
+  if (o.logRecordsPerHostPerDay === 0) {
+    const target = 0.03;
+    console.log(`target ≤ $${target}/host/month at 60 s beats without logs: ${e.perHost <= target ? 'met' : `MISSED by ${usd(e.perHost - target)} (${((e.perHost / target - 1) * 100).toFixed(0)}% over)`}`);
+  }
+  console.log('\nAlternatives, per host per month (list prices; see bench/prices.json for date and source):\n');
+  console.log(table([
+    ['alternative', '$/host/month', '× dts', 'as of'],
+    ['dts (this estimate)', usd(e.perHost), '1×', prices.asOf],
+    ...prices.alternatives.map((a) => {
+      const per = alternativePerHost(a, prices);
+      return [a.name, usd(per), `${sig(per / e.perHost)}×`, a.asOf];
+    }),
+  ]));
+}
+saveResult('cost', `npm run cost -- ${process.argv.slice(2).join(' ')}`, false, { fleet, estimate: e });

@@ -1,0 +1,239 @@
+/**
+ * Part 1: handler CPU per heartbeat and per log record: decode, validate and write planning
+ * (down to the serialised, signed request), with no I/O. The AWS clients answer at once
+ * (bench/support/null-clients.ts), so the time is the handler's own.
+ *
+ * Side by side, in one process: the generated static protobufjs code, protobufjs reflection
+ * (proto/dts.proto loaded at run time), and a naive JSON body (JSON.parse, no schema).
+ *
+ *   npx tsx bench/cpu.ts [--quick]
+ */
+import path from 'node:path';
+import protobuf from 'protobufjs';
+import { loadConfig } from '../lib/config';
+import type { Beat } from '../lib/model';
+import { ingestHeartbeat, storeBeat, type HeartbeatIngest } from '../lib/service/ingest-heartbeats';
+import { ingestLogMessage, type LogIngest } from '../lib/service/ingest-logs';
+import { silentLog } from '../lib/service/log';
+import { AlertPublisher } from '../lib/store/alerts';
+import { HostStore } from '../lib/store/hosts';
+import { LogStore } from '../lib/store/logs';
+import { NotificationStore } from '../lib/store/notifications';
+import { StatsStore } from '../lib/store/stats';
+import { decodeBody, encodeBody } from '../lib/wire/codec';
+import type { dts } from '../lib/wire/generated/dts.js';
+import { validateHeartbeat, validateLogBatch, type Limits } from '../lib/wire/validate';
+import { heartbeat, logRecord } from './support/fixtures';
+import { nullClients, type NullTransportCounts } from './support/null-clients';
+import { mergeMeasured } from './support/measured';
+import { BENCH_DIR, header, isQuick, saveResult, table } from './support/report';
+import { sig, summarize, type Summary } from './support/stats';
+
+const quick = isQuick();
+const HB_N = quick ? 5_000 : 40_000;
+const LOG_MESSAGES = quick ? 300 : 2_000;
+const RECORDS_PER_MESSAGE = 100;
+const RECORD_BYTES = 200;
+
+const config = loadConfig({});
+const limits: Limits = { maxFutureSeconds: config.maxFutureSeconds, textMaxBytes: config.logs.textMaxBytes };
+const counts: NullTransportCounts = { requests: 0 };
+const c = nullClients(counts);
+const delivery = {
+  notifications: new NotificationStore(c.ddb, 'notifications', 90),
+  alerts: new AlertPublisher(c.sns, 'arn:aws:sns:us-east-1:000000000000:alerts'),
+  now: Date.now,
+};
+const hbDeps: HeartbeatIngest = { hosts: new HostStore(c.ddb, 'hosts'), delivery, quarantine: undefined, levels: config.levels, limits, log: silentLog };
+const logDeps: LogIngest = {
+  logs: new LogStore(c.ddb, 'logs'), stats: new StatsStore(c.ddb, 'stats'), quarantine: undefined, limits,
+  ttlDays: 14, mirror: undefined, log: silentLog, now: Date.now,
+};
+
+const root = protobuf.loadSync(path.join(BENCH_DIR, '..', 'proto', 'dts.proto'));
+const Reflected = {
+  heartbeat: root.lookupType('dts.HeartbeatMessage'),
+  batch: root.lookupType('dts.LogBatch'),
+};
+
+interface Variant {
+  readonly name: string;
+  readonly body: (i: number) => string;
+  readonly run: (body: string, i: number) => Promise<unknown>;
+}
+
+interface Measured {
+  readonly variant: string;
+  readonly records: number;
+  readonly bodyBytes: number;
+  /** Per message, in microseconds. */
+  readonly perMessage: Summary;
+  /** Per record: CPU microseconds, from process.cpuUsage over the whole run. */
+  readonly cpuMicrosPerRecord: number;
+  readonly recordsPerCoreSecond: number;
+  readonly requestsPerMessage: number;
+}
+
+async function measure(v: Variant, messages: number, recordsPerMessage: number, warmup: number): Promise<Measured> {
+  const bodies = Array.from({ length: Math.min(messages, 2_000) }, (_, i) => v.body(i));
+  for (let i = 0; i < warmup; i++) await v.run(bodies[i % bodies.length] as string, i);
+  const samples: number[] = new Array(messages);
+  const before = counts.requests;
+  const cpu0 = process.cpuUsage();
+  for (let i = 0; i < messages; i++) {
+    const body = bodies[i % bodies.length] as string;
+    const t0 = process.hrtime.bigint();
+    await v.run(body, i);
+    samples[i] = Number(process.hrtime.bigint() - t0) / 1_000;
+  }
+  const cpu = process.cpuUsage(cpu0);
+  const cpuMicros = cpu.user + cpu.system;
+  const records = messages * recordsPerMessage;
+  return {
+    variant: v.name,
+    records,
+    bodyBytes: Buffer.byteLength(bodies[0] as string),
+    perMessage: summarize(samples),
+    cpuMicrosPerRecord: cpuMicros / records,
+    recordsPerCoreSecond: records / (cpuMicros / 1e6),
+    requestsPerMessage: (counts.requests - before) / messages,
+  };
+}
+
+// ---- heartbeats ----------------------------------------------------------------------------
+const nowS = Date.now() / 1000;
+const hbMessage = (i: number) => heartbeat(i % 1000, nowS);
+const sqsRecord = (body: string) => ({ messageId: 'bench', body, attributes: { SentTimestamp: String(Date.now()) } });
+const planBeat = async (m: dts.HeartbeatMessage) => {
+  const v = validateHeartbeat(m, Date.now(), limits);
+  if (!v.ok) throw new Error(`invalid fixture: ${v.error.field}: ${v.error.reason}`);
+  return storeBeat(hbDeps, v.value as Beat);
+};
+
+const heartbeatVariants: Variant[] = [
+  {
+    name: 'protobuf static (the handler: ingestHeartbeat)',
+    body: (i) => encodeBody('dts.HeartbeatMessage', hbMessage(i)),
+    run: (body) => ingestHeartbeat(hbDeps, sqsRecord(body)),
+  },
+  {
+    name: 'protobuf reflection',
+    body: (i) => encodeBody('dts.HeartbeatMessage', hbMessage(i)),
+    run: (body) => planBeat(Reflected.heartbeat.decode(Buffer.from(body, 'base64')) as unknown as dts.HeartbeatMessage),
+  },
+  {
+    name: 'naive JSON (JSON.parse, no schema)',
+    body: (i) => JSON.stringify(hbMessage(i)),
+    run: (body) => planBeat(JSON.parse(body) as dts.HeartbeatMessage),
+  },
+  {
+    name: 'protobuf JSON mapping (codec: verify + fromObject)',
+    body: (i) => JSON.stringify(hbMessage(i)),
+    run: (body) => ingestHeartbeat(hbDeps, sqsRecord(body)),
+  },
+];
+
+const decodeOnlyHeartbeat: Variant[] = [
+  { name: 'decode only: protobuf static', body: (i) => encodeBody('dts.HeartbeatMessage', hbMessage(i)), run: async (b) => decodeBody('dts.HeartbeatMessage', b) },
+  { name: 'decode only: protobuf reflection', body: (i) => encodeBody('dts.HeartbeatMessage', hbMessage(i)), run: async (b) => Reflected.heartbeat.decode(Buffer.from(b, 'base64')) },
+  { name: 'decode only: naive JSON', body: (i) => JSON.stringify(hbMessage(i)), run: async (b) => JSON.parse(b) },
+  {
+    name: 'decode + validate: protobuf static (no SDK)',
+    body: (i) => encodeBody('dts.HeartbeatMessage', hbMessage(i)),
+    run: async (b) => {
+      const d = decodeBody('dts.HeartbeatMessage', b);
+      return d.ok ? validateHeartbeat(d.value, Date.now(), limits) : d;
+    },
+  },
+];
+
+// ---- logs ----------------------------------------------------------------------------------
+let seq = 0;
+const batchMessage = () => ({ records: Array.from({ length: RECORDS_PER_MESSAGE }, () => logRecord(seq++, nowS, RECORD_BYTES)) });
+const logRecordOf = (body: string) => ({
+  messageId: 'bench', body, attributes: { SentTimestamp: String(Date.now()) },
+  messageAttributes: { 'dts-type': { stringValue: 'dts.LogBatch', dataType: 'String' } },
+});
+const planLogs = async (batch: dts.LogBatch) => {
+  const v = validateLogBatch(batch, Date.now(), limits);
+  if (!v.ok || v.value.rejected.length) throw new Error('invalid fixture');
+  return logDeps.logs.write(v.value.records, Date.now(), 14);
+};
+
+const logVariants: Variant[] = [
+  {
+    name: 'protobuf static (the handler: ingestLogMessage)',
+    body: () => encodeBody('dts.LogBatch', batchMessage()),
+    run: (body) => ingestLogMessage(logDeps, logRecordOf(body)),
+  },
+  {
+    name: 'protobuf static, records only (no counters)',
+    body: () => encodeBody('dts.LogBatch', batchMessage()),
+    run: (body) => {
+      const d = decodeBody('dts.LogBatch', body);
+      if (!d.ok) throw new Error(d.error.reason);
+      return planLogs(d.value);
+    },
+  },
+  {
+    name: 'protobuf reflection, records only',
+    body: () => encodeBody('dts.LogBatch', batchMessage()),
+    run: (body) => planLogs(Reflected.batch.decode(Buffer.from(body, 'base64')) as unknown as dts.LogBatch),
+  },
+  {
+    name: 'naive JSON, records only',
+    body: () => JSON.stringify(batchMessage()),
+    run: (body) => planLogs(JSON.parse(body) as dts.LogBatch),
+  },
+];
+
+const decodeOnlyLogs: Variant[] = [
+  { name: 'decode only: protobuf static', body: () => encodeBody('dts.LogBatch', batchMessage()), run: async (b) => decodeBody('dts.LogBatch', b) },
+  { name: 'decode only: protobuf reflection', body: () => encodeBody('dts.LogBatch', batchMessage()), run: async (b) => Reflected.batch.decode(Buffer.from(b, 'base64')) },
+  { name: 'decode only: naive JSON', body: () => JSON.stringify(batchMessage()), run: async (b) => JSON.parse(b) },
+  {
+    name: 'decode + validate: protobuf static (no SDK)',
+    body: () => encodeBody('dts.LogBatch', batchMessage()),
+    run: async (b) => {
+      const d = decodeBody('dts.LogBatch', b);
+      return d.ok ? validateLogBatch(d.value, Date.now(), limits) : d;
+    },
+  },
+];
+
+function print(title: string, rows: Measured[], unit: string): void {
+  const base = rows[0] as Measured;
+  console.log(`${title}\n`);
+  console.log(table([
+    ['variant', 'body B', `µs/${unit} CPU`, `${unit}s/s/core`, 'msg p50 µs', 'msg p99 µs', 'requests/msg', 'CPU × static'],
+    ...rows.map((r) => [
+      r.variant, r.bodyBytes, sig(r.cpuMicrosPerRecord), sig(r.recordsPerCoreSecond), sig(r.perMessage.p50), sig(r.perMessage.p99),
+      sig(r.requestsPerMessage), `${sig(r.cpuMicrosPerRecord / base.cpuMicrosPerRecord)}×`,
+    ]),
+  ]));
+  console.log('');
+}
+
+async function main(): Promise<void> {
+  header('Part 1 — handler CPU (decode + validate + write planning, no I/O)');
+  const hb: Measured[] = [];
+  for (const v of heartbeatVariants) hb.push(await measure(v, HB_N, 1, quick ? 1_000 : 5_000));
+  const hbDecode: Measured[] = [];
+  for (const v of decodeOnlyHeartbeat) hbDecode.push(await measure(v, HB_N, 1, 2_000));
+  const logs: Measured[] = [];
+  for (const v of logVariants) logs.push(await measure(v, LOG_MESSAGES, RECORDS_PER_MESSAGE, quick ? 50 : 200));
+  const logsDecode: Measured[] = [];
+  for (const v of decodeOnlyLogs) logsDecode.push(await measure(v, LOG_MESSAGES, RECORDS_PER_MESSAGE, 100));
+
+  print('Heartbeats: one beat per message, through storeBeat (1 UpdateItem planned, serialised and signed)', hb, 'beat');
+  print('Heartbeats: decode only, and decode + validate', hbDecode, 'beat');
+  print(`Log records: LogBatch of ${RECORDS_PER_MESSAGE} records of ${RECORD_BYTES} B text (per-record figures = per message / ${RECORDS_PER_MESSAGE})`, logs, 'record');
+  print('Log records: decode only, and decode + validate', logsDecode, 'record');
+
+  mergeMeasured({ cpuMicrosPerBeat: (hb[0] as Measured).cpuMicrosPerRecord, cpuMicrosPerLogRecord: (logs[0] as Measured).cpuMicrosPerRecord });
+  saveResult('cpu', `npx tsx bench/cpu.ts${quick ? ' --quick' : ''}`, quick, {
+    recordsPerMessage: RECORDS_PER_MESSAGE, recordBytes: RECORD_BYTES, heartbeats: hb, heartbeatsDecode: hbDecode, logs, logsDecode,
+  });
+}
+
+await main();

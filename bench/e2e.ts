@@ -1,0 +1,238 @@
+/**
+ * Part 4: end to end through the local cloud (`npm start`, started here as a child process,
+ * in memory, schedules every second): heartbeats/s and log records/s from a send to a stored
+ * row, with latency p50/p99, and the time from a host's deadline to its host-down notification.
+ *
+ *   npx tsx bench/e2e.ts [--quick]
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { createProducer } from '../lib/producer';
+import { createClients, type Clients } from '../lib/store/clients';
+import { HostStore } from '../lib/store/hosts';
+import { LogStore } from '../lib/store/logs';
+import { NotificationStore } from '../lib/store/notifications';
+import { encodeBody } from '../lib/wire/codec';
+import { heartbeat, hostnameOf, text } from './support/fixtures';
+import { BENCH_DIR, header, isQuick, saveResult, table } from './support/report';
+import { sig, summarize, type Summary } from './support/stats';
+
+const quick = isQuick();
+const ROOT = path.resolve(BENCH_DIR, '..');
+const HOSTS = quick ? 500 : 3_000;
+const LOG_RECORDS = quick ? 5_000 : 30_000;
+const LATENCY_RECORDS = quick ? 30 : 100;
+const DEADLINE_HOSTS = quick ? 3 : 10;
+const DEADLINE_INTERVAL_S = 2;
+const TOLERANCE = 3;
+const STAGE = 'bench';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+async function startLocal(port: number, cacheDir: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [
+    '--no-warnings', '--import', 'tsx', 'lib/local/main.ts',
+    '--port', String(port), '--in-memory', '--tick', '1', '--quiet', '--stage', STAGE, '--param', `tolerance=${TOLERANCE}`,
+  ], { cwd: ROOT, env: { ...process.env, DTS_LOCAL_CACHE_DIR: cacheDir }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`local cloud not ready after 120 s:\n${output}`)), 120_000);
+    const onData = (d: Buffer) => {
+      output += d.toString();
+      if (/ready in [\d.]+ s/.test(output)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+    child.on('exit', (code) => reject(new Error(`local cloud exited (${code}):\n${output}`)));
+  });
+  child.removeAllListeners('exit');
+  return child;
+}
+
+async function stopLocal(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGINT');
+  await Promise.race([exited, sleep(15_000)]);
+  if (child.exitCode === null) child.kill('SIGKILL');
+}
+
+interface Throughput {
+  readonly what: string;
+  readonly count: number;
+  readonly seconds: number;
+  readonly perSecond: number;
+  readonly latencyMs: Summary;
+}
+
+/** Heartbeats: every host sends one beat; each row's arrival is watched by a parallel scan. */
+async function heartbeats(c: Clients, queueUrl: string, hostsTable: string, round: string): Promise<Throughput> {
+  const hosts = new HostStore(c.ddb, hostsTable);
+  const sentAt = new Map<string, number>();
+  const seenAt = new Map<string, number>();
+  const start = Date.now();
+  const nowS = start / 1000;
+  const sends: Promise<unknown>[] = [];
+  for (let i = 0; i < HOSTS; i += 10) {
+    const entries = Array.from({ length: Math.min(10, HOSTS - i) }, (_, k) => ({
+      Id: String(k), MessageBody: encodeBody('dts.HeartbeatMessage', heartbeat(i + k, nowS)),
+      MessageAttributes: { 'dts-type': { DataType: 'String', StringValue: 'dts.HeartbeatMessage' } },
+    }));
+    sends.push(c.sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries })).then(() => {
+      const t = Date.now();
+      for (let k = 0; k < entries.length; k++) sentAt.set(hostnameOf(i + k), t);
+    }));
+    if (sends.length >= 16) await Promise.all(sends.splice(0));
+  }
+  await Promise.all(sends);
+  const deadline = Date.now() + 120_000;
+  while (seenAt.size < HOSTS && Date.now() < deadline) {
+    const all = await hosts.list(4);
+    const t = Date.now();
+    for (const h of all) if (h.lastBeat >= start - 1000 && !seenAt.has(h.hostname) && sentAt.has(h.hostname)) seenAt.set(h.hostname, t);
+    await sleep(50);
+  }
+  const last = Math.max(...seenAt.values());
+  const latencies = [...seenAt].map(([h, t]) => t - (sentAt.get(h) as number));
+  return { what: `heartbeats (${round})`, count: seenAt.size, seconds: (last - start) / 1000, perSecond: seenAt.size / ((last - start) / 1000), latencyMs: summarize(latencies) };
+}
+
+async function logThroughput(c: Clients, queueUrl: string, logsTable: string): Promise<Throughput> {
+  const store = new LogStore(c.ddb, logsTable);
+  const host = 'e2e-burst';
+  const p = createProducer({ sqs: c.sqs, logsQueueUrl: queueUrl, app: 'e2e', hostname: host, flushOnExit: false });
+  const start = Date.now();
+  for (let i = 0; i < LOG_RECORDS; i++) p.log({ text: text(200, i), level: 20, fields: { request_id: `r${i}` } });
+  const flushed = await p.close({ timeoutMs: 60_000 });
+  if (!flushed.ok) throw flushed.error ?? new Error('flush failed');
+  const sent = Date.now();
+  let stored = 0;
+  const deadline = Date.now() + 180_000;
+  while (stored < LOG_RECORDS && Date.now() < deadline) {
+    stored = (await store.query({ host, minLevel: 20, since: start - 60_000, until: Date.now() + 60_000, limit: LOG_RECORDS })).length;
+    if (stored < LOG_RECORDS) await sleep(200);
+  }
+  const end = Date.now();
+  return {
+    what: `log records (burst of ${LOG_RECORDS}, producer-batched)`, count: stored, seconds: (end - start) / 1000, perSecond: stored / ((end - start) / 1000),
+    latencyMs: summarize([sent - start, end - start]),
+  };
+}
+
+/** Log latency: single records sent apart, each watched until its row is readable. */
+async function logLatency(c: Clients, queueUrl: string, logsTable: string): Promise<Throughput> {
+  const store = new LogStore(c.ddb, logsTable);
+  const host = 'e2e-latency';
+  const p = createProducer({ sqs: c.sqs, logsQueueUrl: queueUrl, app: 'e2e', hostname: host, flushOnExit: false, lingerMs: 0 });
+  const latencies: number[] = [];
+  const start = Date.now();
+  for (let i = 0; i < LATENCY_RECORDS; i++) {
+    const id = `lat-${i}-${Date.now()}`;
+    const t0 = Date.now();
+    p.log({ text: `latency probe ${i}`, level: 20, id });
+    await p.flush();
+    for (;;) {
+      const rows = await store.query({ host, minLevel: 20, since: t0 - 5_000, until: Date.now() + 5_000, limit: 5 });
+      if (rows.some((r) => r.id === id)) break;
+      if (Date.now() - t0 > 30_000) throw new Error(`record ${id} not stored after 30 s`);
+      await sleep(10);
+    }
+    latencies.push(Date.now() - t0);
+  }
+  await p.close();
+  return { what: 'log record latency (one record per message, 10 ms polls)', count: LATENCY_RECORDS, seconds: (Date.now() - start) / 1000, perSecond: NaN, latencyMs: summarize(latencies) };
+}
+
+/** Hosts that beat once and fall silent: time from each deadline to its host-down notification. */
+async function deadlineToNotification(c: Clients, queueUrl: string, hostsTable: string, notificationsTable: string): Promise<Summary> {
+  const hosts = new HostStore(c.ddb, hostsTable);
+  const notes = new NotificationStore(c.ddb, notificationsTable, 90);
+  const names = Array.from({ length: DEADLINE_HOSTS }, (_, i) => `deadline-${i}-${Date.now()}`);
+  for (const hostname of names) {
+    await c.sqs.send(new SendMessageBatchCommand({
+      QueueUrl: queueUrl,
+      Entries: [{ Id: '0', MessageBody: encodeBody('dts.HeartbeatMessage', { hostname, timestamp: Date.now() / 1000, interval: DEADLINE_INTERVAL_S }) }],
+    }));
+    await sleep(150);
+  }
+  const gaps = new Map<string, number>();
+  const until = Date.now() + 60_000;
+  while (gaps.size < names.length && Date.now() < until) {
+    for (const hostname of names) {
+      if (gaps.has(hostname)) continue;
+      const down = (await notes.byHost(hostname, Date.now() - 600_000, Date.now() + 60_000)).find((n) => n.kind === 'host-down');
+      if (!down) continue;
+      const host = await hosts.get(hostname);
+      const deadline = (host?.outageStart ?? down.at) + DEADLINE_INTERVAL_S * TOLERANCE * 1000;
+      gaps.set(hostname, Date.now() - deadline);
+    }
+    await sleep(50);
+  }
+  if (gaps.size < names.length) throw new Error(`${names.length - gaps.size} hosts were never declared down`);
+  return summarize([...gaps.values()]);
+}
+
+/** Milliseconds until no host is still `new`. */
+async function settle(c: Clients, hostsTable: string): Promise<number> {
+  const hosts = new HostStore(c.ddb, hostsTable);
+  const t0 = Date.now();
+  while (Date.now() - t0 < 120_000) {
+    if ((await hosts.list(4)).every((h) => h.state !== 'new')) return Date.now() - t0;
+    await sleep(250);
+  }
+  throw new Error('hosts still new after 120 s');
+}
+
+async function main(): Promise<void> {
+  header('Part 4 — end to end through the local cloud (npm start, in memory, --tick 1)');
+  const cacheDir = mkdtempSync(path.join(tmpdir(), 'dts-e2e-cache-'));
+  const port = await freePort();
+  const t0 = Date.now();
+  const child = await startLocal(port, cacheDir);
+  console.log(`local cloud ready on port ${port} in ${sig((Date.now() - t0) / 1000)} s`);
+  const c = createClients({ region: 'us-east-1', endpoint: `http://127.0.0.1:${port}`, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  const url = (q: string) => `http://127.0.0.1:${port}/000000000000/dts-${STAGE}-${q}`;
+  const tableOf = (t: string) => `dts-${STAGE}-${t}`;
+  const results: Throughput[] = [];
+  let deadline: Summary;
+  try {
+    results.push(await heartbeats(c, url('heartbeats'), tableOf('hosts'), 'first beat of each host'));
+    // Let diagnose bring every new host up (a notification each) before timing the steady state.
+    const settled = await settle(c, tableOf('hosts'));
+    console.log(`diagnose brought ${HOSTS} new hosts up in ${sig(settled / 1000)} s`);
+    results.push(await heartbeats(c, url('heartbeats'), tableOf('hosts'), 'steady state'));
+    results.push(await logThroughput(c, url('logs'), tableOf('logs')));
+    results.push(await logLatency(c, url('logs'), tableOf('logs')));
+    deadline = await deadlineToNotification(c, url('heartbeats'), tableOf('hosts'), tableOf('notifications'));
+  } finally {
+    await stopLocal(child);
+    rmSync(cacheDir, { recursive: true, force: true });
+  }
+  console.log(table([
+    ['flow', 'count', 'seconds', 'per second', 'latency p50 ms', 'latency p99 ms'],
+    ...results.map((r) => [r.what, r.count, sig(r.seconds), Number.isNaN(r.perSecond) ? '—' : sig(r.perSecond), sig(r.latencyMs.p50), sig(r.latencyMs.p99)]),
+  ]));
+  console.log(`\nLog burst latency columns: p50 = time to hand every record to SQS, p99 = time until every row was readable.`);
+  console.log(`Deadline → host-down notification (interval ${DEADLINE_INTERVAL_S} s × tolerance ${TOLERANCE}, diagnose every 1 s): p50 ${sig(deadline.p50)} ms, p99 ${sig(deadline.p99)} ms, max ${sig(deadline.max)} ms over ${deadline.n} hosts`);
+  saveResult('e2e', `npx tsx bench/e2e.ts${quick ? ' --quick' : ''}`, quick, { hosts: HOSTS, logRecords: LOG_RECORDS, results, deadlineToNotificationMs: deadline });
+}
+
+await main();

@@ -1,0 +1,260 @@
+/**
+ * The cost model: counted requests × list prices. Pure arithmetic, no I/O. The counts come from
+ * bench/measured.json (written by the benchmarks against the engines); the prices from
+ * bench/prices.json. docs/BENCHMARKS.md explains each term.
+ */
+
+export const SECONDS_PER_MONTH = 730 * 3600;
+export const DAYS_PER_MONTH = 730 / 24;
+const MB = 1_000_000;
+
+export interface Prices {
+  readonly aws: {
+    readonly sqs: { readonly standardRequestsPerMillion: number; readonly billingChunkBytes: number };
+    readonly dynamodb: {
+      readonly onDemandWriteRequestUnitsPerMillion: number;
+      readonly onDemandReadRequestUnitsPerMillion: number;
+      readonly provisionedWcuHour: number;
+      readonly provisionedRcuHour: number;
+      readonly storageGbMonth: number;
+    };
+    readonly lambda: { readonly requestsPerMillion: number; readonly arm64GbSecond: number };
+    readonly sns: { readonly publishesPerMillion: number };
+    readonly cloudwatch: {
+      readonly logsIngestionPerGb: number;
+      readonly customMetricMonth: number;
+      readonly standardAlarmMonth: number;
+      readonly putMetricDataPer1000: number;
+    };
+  };
+  readonly alternatives: readonly { readonly name: string; readonly perHostMonth: number | null; readonly asOf: string; readonly sources: readonly string[] }[];
+}
+
+/** What the benchmarks counted; see bench/measured.json. */
+export interface MeasuredInputs {
+  readonly source: string;
+  readonly date: string;
+  readonly heartbeat: {
+    /** SendMessageBatch calls per beat (the producer sends each beat at once). */
+    readonly sqsSendRequestsPerBeat: number;
+    readonly bodyBytes: number;
+    /** Every DynamoDB write request ingest makes per beat, steady state. */
+    readonly ddbWriteRequestsPerBeat: number;
+    readonly ddbWriteUnitsPerBeat: number;
+    readonly messagesPerInvocation: number;
+  };
+  readonly logs: {
+    readonly recordBytes: number;
+    readonly ddbWriteUnitsPerRecordTable: number;
+    /** The byHost index (ALL projection) costs the same again. */
+    readonly ddbWriteUnitsPerRecordIndex: number;
+    /** The counting claim and the per-app-day counter update, per SQS message. */
+    readonly ddbWriteRequestsPerMessageCounters: number;
+    /** Records in a LogBatch that the producer filled up to 256 KiB. */
+    readonly recordsPerFullMessage: number;
+    readonly batchWriteCallsPerRecordBurst: number;
+    readonly batchWriteCallsPerRecordTrickle: number;
+    readonly messagesPerInvocation: number;
+  };
+  /** Bytes of one hosts-table item as the heartbeat writes it. */
+  readonly hostItemBytes: number;
+  /** Read units one diagnose pass consumes per host (a consistent Scan reads 4 KiB per unit). */
+  readonly diagnoseReadUnitsPerHost?: number;
+  /** Handler CPU, on the bench machine. */
+  readonly cpuMicrosPerBeat?: number;
+  readonly cpuMicrosPerLogRecord?: number;
+  /** Bytes of a stored log item (table; the index holds the same). */
+  readonly logItemBytes?: number;
+}
+
+export interface Fleet {
+  readonly hosts: number;
+  /** Seconds between heartbeats. */
+  readonly interval: number;
+  readonly logRecordsPerHostPerDay: number;
+  /** Bytes of log text per record. */
+  readonly recordBytes: number;
+  /** The producer's linger: how long a record waits for company, in seconds. */
+  readonly lingerSeconds: number;
+  /** Seconds between diagnose passes. */
+  readonly diagnoseEvery: number;
+  readonly billing: 'on-demand' | 'provisioned';
+  /** Provisioned capacity runs at this share of what it is provisioned for. */
+  readonly provisionedUtilisation: number;
+  readonly logTtlDays: number;
+  /** The legacy LogTracer mirror: every record re-logged to CloudWatch Logs. */
+  readonly mirrorLogs: boolean;
+  /** Notifications per host per month (downs, recoveries, level changes). */
+  readonly notificationsPerHostMonth: number;
+  readonly lambdaMemoryMb: number;
+  /** Lambda CPU at `lambdaMemoryMb` relative to one bench-machine core (1,769 MB = 1 vCPU). */
+  readonly lambdaCpuShare: number;
+  /** Milliseconds of waiting on DynamoDB/SQS per invocation, on top of CPU. */
+  readonly lambdaIoMsPerInvocation: number;
+  /** Lambda's event source mapping long-polls each queue with this many pollers when idle. */
+  readonly idlePollersPerQueue: number;
+}
+
+export const DEFAULT_FLEET: Omit<Fleet, 'hosts'> = {
+  interval: 60,
+  logRecordsPerHostPerDay: 0,
+  recordBytes: 200,
+  lingerSeconds: 1,
+  diagnoseEvery: 60,
+  billing: 'on-demand',
+  provisionedUtilisation: 0.7,
+  logTtlDays: 14,
+  mirrorLogs: true,
+  notificationsPerHostMonth: 2,
+  lambdaMemoryMb: 256,
+  lambdaCpuShare: 256 / 1769,
+  lambdaIoMsPerInvocation: 30,
+  idlePollersPerQueue: 5,
+};
+
+export interface Line {
+  readonly service: 'SQS' | 'DynamoDB' | 'Lambda' | 'SNS' | 'CloudWatch Logs';
+  readonly item: string;
+  /** Billed units per month (requests, units, GB-s, GB…). */
+  readonly quantity: number;
+  readonly unit: string;
+  readonly dollars: number;
+}
+
+export interface Estimate {
+  readonly lines: readonly Line[];
+  readonly total: number;
+  readonly perHost: number;
+  readonly byService: Readonly<Record<string, number>>;
+  /** Derived quantities, shown so the arithmetic can be followed. */
+  readonly derived: Readonly<Record<string, number>>;
+}
+
+const perMillion = (n: number, price: number) => (n / MB) * price;
+
+/** SQS bills each 64 KiB of a request's payload as one request. */
+export function sqsBilled(requests: number, payloadBytesPerRequest: number, chunk: number): number {
+  return requests * Math.max(1, Math.ceil(payloadBytesPerRequest / chunk));
+}
+
+/** Records in one LogBatch: those arriving within the linger, capped by the full message. */
+export function recordsPerMessage(recordsPerHostPerDay: number, lingerSeconds: number, full: number): number {
+  return Math.min(full, 1 + (recordsPerHostPerDay / 86_400) * lingerSeconds);
+}
+
+export function estimate(fleetIn: Partial<Fleet> & { hosts: number }, m: MeasuredInputs, prices: Prices): Estimate {
+  const f: Fleet = { ...DEFAULT_FLEET, ...fleetIn };
+  const p = prices.aws;
+  const lines: Line[] = [];
+  const add = (l: Line) => lines.push(l);
+  const sqsPrice = (n: number) => perMillion(n, p.sqs.standardRequestsPerMillion);
+  const chunk = p.sqs.billingChunkBytes;
+
+  // ---- heartbeats ------------------------------------------------------------------------------
+  const beats = (f.hosts * SECONDS_PER_MONTH) / f.interval;
+  const beatsPerSecond = beats / SECONDS_PER_MONTH;
+  const hbSends = sqsBilled(beats * m.heartbeat.sqsSendRequestsPerBeat, m.heartbeat.bodyBytes, chunk);
+  const hbReceives = beats / 10;
+  const hbDeletes = beats / 10;
+  add({ service: 'SQS', item: 'heartbeats: SendMessageBatch (one beat each)', quantity: hbSends, unit: 'requests', dollars: sqsPrice(hbSends) });
+  add({ service: 'SQS', item: 'heartbeats: ReceiveMessage + DeleteMessageBatch (10 a call)', quantity: hbReceives + hbDeletes, unit: 'requests', dollars: sqsPrice(hbReceives + hbDeletes) });
+  const hbWriteUnits = beats * m.heartbeat.ddbWriteUnitsPerBeat;
+
+  // ---- diagnose --------------------------------------------------------------------------------
+  const passes = SECONDS_PER_MONTH / f.diagnoseEvery;
+  // The larger of what the engine reported and AWS's rule (item bytes / 4 KiB, consistent read):
+  // dynalite sizes items for Scan more compactly than the documented rule.
+  const readUnitsPerHost = Math.max(m.diagnoseReadUnitsPerHost ?? 0, m.hostItemBytes / 4096);
+  const readUnitsPerPass = Math.max(1, f.hosts * readUnitsPerHost) + 1;
+  const diagnoseReadUnits = passes * readUnitsPerPass;
+  const diagnoseWriteUnits = passes; // recordRun
+  const diagnoseSqs = passes; // GetQueueAttributes for the backlog check
+
+  add({ service: 'SQS', item: 'diagnose: GetQueueAttributes (backlog check)', quantity: diagnoseSqs, unit: 'requests', dollars: sqsPrice(diagnoseSqs) });
+
+  // ---- logs ------------------------------------------------------------------------------------
+  const records = f.hosts * f.logRecordsPerHostPerDay * DAYS_PER_MONTH;
+  const rpm = f.logRecordsPerHostPerDay > 0 ? recordsPerMessage(f.logRecordsPerHostPerDay, f.lingerSeconds, m.logs.recordsPerFullMessage) : 1;
+  const messages = records / rpm;
+  // A record on the wire: its text, ~100 B of app, host, id, fields and framing; base64 adds a third.
+  const messageBytes = Math.ceil((rpm * (f.recordBytes + 100) * 4) / 3);
+  const logSends = sqsBilled(messages, messageBytes, chunk);
+  const logReceives = Math.max(messages / 10, (messages * messageBytes) / chunk);
+  const logDeletes = messages / 10;
+  const logItemBytes = m.logItemBytes ?? f.recordBytes + 250;
+  const unitsPerRecord = Math.ceil(logItemBytes / 1024);
+  const logWriteUnits = records * unitsPerRecord * 2 + messages * m.logs.ddbWriteRequestsPerMessageCounters;
+  if (records > 0) {
+    add({ service: 'SQS', item: `logs: SendMessageBatch (${rpm.toFixed(rpm < 10 ? 2 : 0)} records per message)`, quantity: logSends, unit: 'requests', dollars: sqsPrice(logSends) });
+    add({ service: 'SQS', item: 'logs: ReceiveMessage + DeleteMessageBatch', quantity: logReceives + logDeletes, unit: 'requests', dollars: sqsPrice(logReceives + logDeletes) });
+  }
+
+  // Lambda's pollers long-poll both queues even when they are idle (20 s waits).
+  const idleReceives = 2 * f.idlePollersPerQueue * (SECONDS_PER_MONTH / 20);
+  add({ service: 'SQS', item: `event source mapping: idle long polls (2 queues × ${f.idlePollersPerQueue} pollers × 20 s)`, quantity: idleReceives, unit: 'requests', dollars: sqsPrice(idleReceives) });
+
+  // ---- DynamoDB ----------------------------------------------------------------------------------
+  const d = p.dynamodb;
+  if (f.billing === 'on-demand') {
+    add({ service: 'DynamoDB', item: 'hosts: 1 UpdateItem per beat', quantity: hbWriteUnits, unit: 'WRU', dollars: perMillion(hbWriteUnits, d.onDemandWriteRequestUnitsPerMillion) });
+    add({ service: 'DynamoDB', item: 'diagnose: consistent parallel Scan of hosts', quantity: diagnoseReadUnits, unit: 'RRU', dollars: perMillion(diagnoseReadUnits, d.onDemandReadRequestUnitsPerMillion) });
+    add({ service: 'DynamoDB', item: 'diagnose: monitor bookkeeping', quantity: diagnoseWriteUnits, unit: 'WRU', dollars: perMillion(diagnoseWriteUnits, d.onDemandWriteRequestUnitsPerMillion) });
+    if (records > 0) add({ service: 'DynamoDB', item: 'logs: BatchWriteItem (table + byHost index) and counters', quantity: logWriteUnits, unit: 'WRU', dollars: perMillion(logWriteUnits, d.onDemandWriteRequestUnitsPerMillion) });
+  } else {
+    const hours = SECONDS_PER_MONTH / 3600;
+    const wcu = (hbWriteUnits + diagnoseWriteUnits + logWriteUnits) / SECONDS_PER_MONTH / f.provisionedUtilisation;
+    const rcu = diagnoseReadUnits / SECONDS_PER_MONTH / f.provisionedUtilisation;
+    add({ service: 'DynamoDB', item: `provisioned WCU (${wcu.toFixed(1)} at ${f.provisionedUtilisation * 100}% use)`, quantity: wcu * hours, unit: 'WCU-h', dollars: wcu * hours * d.provisionedWcuHour });
+    add({ service: 'DynamoDB', item: `provisioned RCU (${rcu.toFixed(1)}: diagnose scans, bursts absorbed by burst capacity)`, quantity: rcu * hours, unit: 'RCU-h', dollars: rcu * hours * d.provisionedRcuHour });
+  }
+  const storedLogGb = (f.hosts * f.logRecordsPerHostPerDay * f.logTtlDays * logItemBytes * 2) / 1e9;
+  const storedHostsGb = (f.hosts * m.hostItemBytes) / 1e9;
+  add({ service: 'DynamoDB', item: `storage (hosts; logs kept ${f.logTtlDays} days, table + index)`, quantity: storedLogGb + storedHostsGb, unit: 'GB-month', dollars: (storedLogGb + storedHostsGb) * d.storageGbMonth });
+
+  // ---- Lambda ----------------------------------------------------------------------------------
+  const l = p.lambda;
+  const gb = f.lambdaMemoryMb / 1024;
+  const hbBatch = Math.max(1, Math.min(m.heartbeat.messagesPerInvocation, beatsPerSecond)); // 1 s batching window
+  const hbInvocations = beats / hbBatch;
+  const cpuSecondsPerBeat = ((m.cpuMicrosPerBeat ?? 400) / 1e6) / f.lambdaCpuShare;
+  const logMessagesPerSecond = messages / SECONDS_PER_MONTH;
+  const logBatch = Math.max(1, Math.min(m.logs.messagesPerInvocation, logMessagesPerSecond));
+  const logInvocations = messages / logBatch;
+  const cpuSecondsPerRecord = ((m.cpuMicrosPerLogRecord ?? 45) / 1e6) / f.lambdaCpuShare;
+  const gbSeconds = gb * (
+    hbInvocations * (f.lambdaIoMsPerInvocation / 1000) + beats * cpuSecondsPerBeat
+    + logInvocations * (f.lambdaIoMsPerInvocation / 1000) + records * cpuSecondsPerRecord
+    + passes * (f.lambdaIoMsPerInvocation / 1000 + (f.hosts * 5e-6) / f.lambdaCpuShare)
+  );
+  const invocations = hbInvocations + logInvocations + passes;
+  add({ service: 'Lambda', item: `requests (ingest batches of ${hbBatch.toFixed(0)} beats, ${logBatch.toFixed(0)} log messages; diagnose)`, quantity: invocations, unit: 'invocations', dollars: perMillion(invocations, l.requestsPerMillion) });
+  add({ service: 'Lambda', item: `duration, arm64 ${f.lambdaMemoryMb} MB`, quantity: gbSeconds, unit: 'GB-s', dollars: gbSeconds * l.arm64GbSecond });
+
+  // ---- SNS and CloudWatch Logs -----------------------------------------------------------------
+  const publishes = f.hosts * f.notificationsPerHostMonth;
+  add({ service: 'SNS', item: 'notification publishes', quantity: publishes, unit: 'publishes', dollars: perMillion(publishes, p.sns.publishesPerMillion) });
+  if (f.mirrorLogs && records > 0) {
+    // Powertools writes one JSON line per mirrored record: the legacy line plus ~250 B of envelope.
+    const gbIngested = (records * (f.recordBytes + 300)) / 1e9;
+    add({ service: 'CloudWatch Logs', item: 'LogTracer mirror (one JSON line per record)', quantity: gbIngested, unit: 'GB', dollars: gbIngested * p.cloudwatch.logsIngestionPerGb });
+  }
+
+  const total = lines.reduce((a, x) => a + x.dollars, 0);
+  const byService: Record<string, number> = {};
+  for (const x of lines) byService[x.service] = (byService[x.service] ?? 0) + x.dollars;
+  return {
+    lines,
+    total,
+    perHost: total / Math.max(1, f.hosts),
+    byService,
+    derived: { beats, records, recordsPerMessage: rpm, messages, readUnitsPerPass, passes, hbInvocations, logInvocations, gbSeconds },
+  };
+}
+
+/** An alternative's list price per host per month; CloudWatch's is computed from its parts. */
+export function alternativePerHost(a: Prices['alternatives'][number], prices: Prices): number {
+  if (a.perHostMonth !== null) return a.perHostMonth;
+  const cw = prices.aws.cloudwatch;
+  const putsPerMonth = SECONDS_PER_MONTH / 60;
+  return 3 * cw.customMetricMonth + cw.standardAlarmMonth + (putsPerMonth / 1000) * cw.putMetricDataPer1000;
+}

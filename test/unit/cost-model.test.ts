@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { estimate, recordsPerMessage, sqsBilled, type MeasuredInputs, type Prices } from '../../lib/cost/model';
+
+// Round prices and counts, so the expected figures below can be recomputed by hand.
+const prices: Prices = {
+  aws: {
+    sqs: { standardRequestsPerMillion: 0.4, billingChunkBytes: 65_536 },
+    dynamodb: {
+      onDemandWriteRequestUnitsPerMillion: 0.625, onDemandReadRequestUnitsPerMillion: 0.125,
+      provisionedWcuHour: 0.00065, provisionedRcuHour: 0.00013, storageGbMonth: 0.25,
+    },
+    lambda: { requestsPerMillion: 0.2, arm64GbSecond: 0.0000133334 },
+    sns: { publishesPerMillion: 0.5 },
+    cloudwatch: { logsIngestionPerGb: 0.5, customMetricMonth: 0.3, standardAlarmMonth: 0.1, putMetricDataPer1000: 0.01 },
+  },
+  alternatives: [],
+};
+
+const measured: MeasuredInputs = {
+  source: 'by hand', date: '2026-11-25',
+  heartbeat: { sqsSendRequestsPerBeat: 1, bodyBytes: 300, ddbWriteRequestsPerBeat: 1, ddbWriteUnitsPerBeat: 1, messagesPerInvocation: 100 },
+  logs: {
+    recordBytes: 200, ddbWriteUnitsPerRecordTable: 1, ddbWriteUnitsPerRecordIndex: 1, ddbWriteRequestsPerMessageCounters: 2,
+    recordsPerFullMessage: 500, batchWriteCallsPerRecordBurst: 0.04, batchWriteCallsPerRecordTrickle: 1, messagesPerInvocation: 10,
+  },
+  // 409.6 B / 4 KiB = 0.1 read unit per host by AWS's rule, above the 0.05 the engine reported.
+  hostItemBytes: 409.6,
+  diagnoseReadUnitsPerHost: 0.05,
+  cpuMicrosPerBeat: 100,
+};
+
+describe('cost model', () => {
+  it('prices 1,000 hosts beating every 60 s, no logs, on demand, as computed by hand', () => {
+    const e = estimate({
+      hosts: 1_000, interval: 60, logRecordsPerHostPerDay: 0, mirrorLogs: false, notificationsPerHostMonth: 0,
+      lambdaCpuShare: 0.25, lambdaIoMsPerInvocation: 20,
+    }, measured, prices);
+    const line = (item: string) => e.lines.find((l) => l.item.startsWith(item));
+
+    // 730 h × 3600 s / 60 s × 1,000 hosts = 43,800,000 beats a month.
+    expect(e.derived.beats).toBe(43_800_000);
+    // One send each at $0.40 per million: $17.52.
+    expect(line('heartbeats: SendMessageBatch')?.dollars).toBeCloseTo(17.52, 6);
+    // Receives and deletes, 10 beats a call: 8,760,000 requests, $3.504.
+    expect(line('heartbeats: ReceiveMessage')?.quantity).toBeCloseTo(8_760_000, 3);
+    // One write unit each at $0.625 per million: $27.375.
+    expect(line('hosts: 1 UpdateItem')?.dollars).toBeCloseTo(27.375, 6);
+    // 43,800 passes × (1,000 × 0.1 + 1 for the monitor item) = 4,423,800 read units: $0.552975.
+    expect(line('diagnose: consistent')?.dollars).toBeCloseTo(0.552975, 6);
+    // 1,000 / 60 beats/s fill batches of 16.67 in the 1 s window: 2,628,000 + 43,800 invocations.
+    expect(line('requests')?.quantity).toBeCloseTo(2_671_800, 3);
+    // GB-s: 0.25 GB × (2,628,000 × 0.02 s + 43.8 M × 100 µs / 0.25 + 43,800 × (0.02 + 1,000 × 5 µs / 0.25)) = 17,958.
+    expect(line('duration')?.quantity).toBeCloseTo(17_958, 6);
+
+    // Storage: 1,000 × 409.6 B = 0.0004096 GB-month at $0.25.
+    // 17.52 + 3.504 + 0.01752 + 0.5256 + 27.375 + 0.552975 + 0.027375 + 0.0001024 + 0.53436 + 0.2394412 (+ SNS 0)
+    expect(e.total).toBeCloseTo(50.2963736, 5);
+    expect(e.perHost).toBeCloseTo(0.0502964, 6);
+    expect(e.byService.DynamoDB).toBeCloseTo(27.375 + 0.552975 + 0.027375 + 0.0001024, 6);
+  });
+
+  it('bills SQS by 64 KiB chunk and batches log records by the linger', () => {
+    expect(sqsBilled(10, 65_536, 65_536)).toBe(10);
+    expect(sqsBilled(10, 65_537, 65_536)).toBe(20);
+    expect(sqsBilled(10, 100, 65_536)).toBe(10);
+    // 86,400 records a day = 1 a second: a 1 s linger gathers 2; a full message caps it.
+    expect(recordsPerMessage(86_400, 1, 500)).toBe(2);
+    expect(recordsPerMessage(86_400_000, 1, 500)).toBe(500);
+  });
+});
