@@ -127,7 +127,13 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
     endpoint,
     port,
     async fauxqs(method, url, body, headers) {
-      const reply = await fauxqs.inject({ method, url, headers: { host: INTERNAL_HOST, ...headers }, ...(body !== undefined ? { payload: body } : {}) });
+      let payload = body;
+      if (payload !== undefined && headers?.['x-amz-target']?.startsWith('AmazonSQS.')) {
+        const parsed = JSON.parse(payload) as Record<string, unknown>;
+        if (typeof parsed.QueueUrl === 'string') parsed.QueueUrl = toInternal(parsed.QueueUrl, options.region);
+        payload = JSON.stringify(parsed);
+      }
+      const reply = await fauxqs.inject({ method, url, headers: { host: INTERNAL_HOST, ...headers }, ...(payload !== undefined ? { payload } : {}) });
       return { status: reply.statusCode, body: toExternal(reply.body) };
     },
     async drain(graceMs) {

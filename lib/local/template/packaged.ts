@@ -48,11 +48,14 @@ export async function packagedTemplate(options: PackageOptions): Promise<Package
     try {
       const bin = path.join(options.serviceDir, 'node_modules', '.bin', 'serverless');
       const params = Object.entries(options.params ?? {}).flatMap(([k, v]) => ['--param', `${k}=${v}`]);
-      await run(bin, ['package', '--stage', options.stage, '--region', options.region, '--package', out, ...params], {
+      const packageOnce = (): Promise<unknown> => run(bin, ['package', '--stage', options.stage, '--region', options.region, '--package', out, ...params], {
         cwd: options.serviceDir,
         env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
         maxBuffer: 16 * 1024 * 1024,
-      }).catch((e: Error & { stdout?: string; stderr?: string }) => {
+      });
+      // A `serverless package` run outside this lock (by hand, say) shares .esbuild/ and can make
+      // one attempt fail; a second attempt tells that apart from a broken serverless.yml.
+      await packageOnce().catch(() => new Promise((r) => setTimeout(r, 1000)).then(packageOnce)).catch((e: Error & { stdout?: string; stderr?: string }) => {
         throw new Error(`serverless package failed:\n${e.stdout ?? ''}${e.stderr ?? ''}`.trim(), { cause: e });
       });
       const text = await readFile(path.join(out, 'cloudformation-template-update-stack.json'), 'utf8');
