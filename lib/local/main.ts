@@ -101,7 +101,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 function printSummary(c: LocalCloud, o: Options): void {
   const { plan } = c;
-  const short = (fn: string): string => fn.slice(plan.stackName.length + 1) || fn;
+  const short = (fn: string): string => (fn.startsWith(`${plan.stackName}-`) ? fn.slice(plan.stackName.length + 1) : fn);
   const lines: string[] = [];
   lines.push('', `dts local cloud — stage ${o.stage}, region ${o.region}`, `  endpoint   ${c.endpoint}   (DynamoDB, SQS, SNS, STS)`);
   lines.push(`  data       ${o.inMemory ? 'in memory (nothing kept)' : path.resolve(o.dataDir)}`);
