@@ -19,7 +19,17 @@ export type NotificationKind =
   | 'resource-critical'
   | 'resource-ok'
   | 'monitor-degraded'
-  | 'monitor-ok';
+  | 'monitor-ok'
+  /** More than N state changes in a window: one notice instead of a storm of downs and ups. */
+  | 'host-flapping'
+  /** A flapping host held one state for a whole window. */
+  | 'host-stable'
+  /** A silence ended while its host was still down. */
+  | 'host-still-down'
+  /** Many hosts died in one pass: one grouped notice, filed under `@fleet`. */
+  | 'fleet-storm'
+  | 'clock-skew'
+  | 'clock-ok';
 
 export interface CpuSample {
   percent: number;
@@ -88,6 +98,15 @@ export interface Host {
   outageStart?: number;
   /** Receive time of the first beat after the host was last declared dead. */
   resumedAt?: number;
+  /** Times of its recent liveness changes (down, recovered), newest last: what flapping counts. */
+  changes?: number[];
+  /** Set while the host is flapping: since when. */
+  flappingSince?: number;
+  /**
+   * Highest whole percent seen per UTC day (`2026-11-25`) and resource, for reports. Kept by the
+   * beat's own write (see docs/DATA-MODEL.md), for the last few days only.
+   */
+  dailyPeaks?: Record<string, Partial<Record<Resource, number>>>;
 }
 
 /** Python logging numbers. */
@@ -128,4 +147,27 @@ export interface Notification {
   at: number;
   message: string;
   details: Record<string, string>;
+  /** The host's labels when it happened: published as message attributes for filtering. */
+  labels?: Record<string, string>;
+  /**
+   * Why it was recorded but not published: `silence:<id>`, `flapping` or `storm:<scope>`.
+   * Undefined for a notification that goes out.
+   */
+  suppressed?: string;
+}
+
+/** What a silence covers: one host, or every host carrying a label value. */
+export type SilenceTarget = { readonly hostname: string } | { readonly label: string; readonly value: string };
+
+/** A maintenance window: notifications about the hosts it covers are recorded but not published. */
+export interface Silence {
+  readonly id: string;
+  readonly target: SilenceTarget;
+  readonly startsAt: number;
+  /** Exclusive. Ending a silence early moves this to the moment it was ended. */
+  readonly endsAt: number;
+  readonly reason: string;
+  readonly createdBy?: string;
+  /** When diagnose handled its end (announced hosts still down). */
+  readonly closedAt?: number;
 }
