@@ -3,7 +3,7 @@ import type { Context, ScheduledEvent } from 'aws-lambda';
 import { runDiagnose, type DiagnoseSummary, type Diagnosis } from '../lib/service/diagnose';
 import { HostStore } from '../lib/store/hosts';
 import { StatsStore } from '../lib/store/stats';
-import { clients, config, delivery } from './commons/deps';
+import { clients, config, delivery, lifecycle, silenceStore } from './commons/deps';
 import { logger } from './commons/powertools';
 
 let deps: Diagnosis | undefined;
@@ -24,6 +24,9 @@ function diagnosis(): Diagnosis {
     scanSegments: config.diagnose.scanSegments,
     backlogThreshold: config.diagnose.backlogThreshold,
     log: logger,
+    silences: silenceStore(c),
+    flap: lifecycle.flap,
+    storm: lifecycle.storm,
   };
   return deps;
 }

@@ -1,14 +1,15 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { ingestHeartbeat, type HeartbeatIngest } from '../lib/service/ingest-heartbeats';
+import { cachedSilences, ingestHeartbeat, type HeartbeatIngest } from '../lib/service/ingest-heartbeats';
 import { HostStore } from '../lib/store/hosts';
-import { clients, config, delivery, limits, quarantineFor } from './commons/deps';
+import { clients, config, delivery, lifecycle, limits, quarantineFor, silenceStore } from './commons/deps';
 import { logFailures, logger } from './commons/powertools';
 
 const processor = new BatchProcessor(EventType.SQS);
 
 let deps: HeartbeatIngest | undefined;
 function ingest(): HeartbeatIngest {
+  const silences = silenceStore();
   deps ??= {
     hosts: new HostStore(clients().ddb, config.resources.hostsTable),
     delivery: delivery(),
@@ -16,6 +17,8 @@ function ingest(): HeartbeatIngest {
     levels: config.levels,
     limits,
     log: logger,
+    skewThresholdMs: lifecycle.skewThresholdMs,
+    ...(silences ? { silences: cachedSilences(() => silences.all(), lifecycle.silenceCacheMs) } : {}),
   };
   return deps;
 }

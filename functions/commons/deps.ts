@@ -4,9 +4,19 @@ import { AlertPublisher } from '../../lib/store/alerts';
 import { defaultClients, type Clients } from '../../lib/store/clients';
 import { NotificationStore } from '../../lib/store/notifications';
 import { Quarantine } from '../../lib/store/quarantine';
+import { loadLifecycleSettings, type LifecycleSettings } from '../../lib/service/settings';
+import { SilenceStore } from '../../lib/store/silences';
 
 /** Read once per container: a bad variable fails the cold start with its name. */
 export const config: Config = loadConfig();
+
+/** Flapping, storms, skew, silences and reports: read once as well. */
+export const lifecycle: LifecycleSettings = loadLifecycleSettings();
+
+/** The silences table, when this function was given one. */
+export function silenceStore(c: Clients = clients()): SilenceStore | undefined {
+  return lifecycle.silencesTable ? new SilenceStore(c.ddb, lifecycle.silencesTable) : undefined;
+}
 
 export function clients(): Clients {
   return defaultClients();

@@ -1,6 +1,9 @@
-import type { Host, NotificationKind } from '../model';
-import { hostTransition, type DiagnoseRule } from '../rules/host-transitions';
+import type { Host, Notification, NotificationKind, Silence } from '../model';
+import { countsAsChange, DEFAULT_FLAP_RULE, flapStep, flappingEnd, type FlapRule } from '../rules/flapping';
+import { hostTransition, type DiagnoseRule, type HostTransition } from '../rules/host-transitions';
 import { formatDuration, notification } from '../rules/notifications';
+import { applySilence, isInForce, stillDownAfterSilence } from '../rules/silences';
+import { DEFAULT_STORM_RULE, detectStorms, type Storm, type StormRule } from '../rules/storm';
 import type { HostStore } from '../store/hosts';
 import type { StatsStore } from '../store/stats';
 import { deliver, type Delivery } from './deliver';
@@ -8,6 +11,14 @@ import type { Log } from './log';
 
 /** The name notifications about the monitor itself are filed under. */
 export const MONITOR_HOST = '@monitor';
+/** The name grouped (storm) notifications are filed under. */
+export const FLEET_HOST = '@fleet';
+
+/** Where diagnose reads silences; the silences store satisfies it. */
+export interface SilenceSource {
+  all(): Promise<Silence[]>;
+  close(id: string, at: number): Promise<void>;
+}
 
 export interface Diagnosis {
   readonly hosts: HostStore;
@@ -19,6 +30,10 @@ export interface Diagnosis {
   readonly scanSegments: number;
   readonly backlogThreshold: number;
   readonly log: Log;
+  /** Without it, nothing is silenced. */
+  readonly silences?: SilenceSource;
+  readonly flap?: FlapRule;
+  readonly storm?: StormRule;
 }
 
 export interface DiagnoseSummary {
@@ -28,54 +43,126 @@ export interface DiagnoseSummary {
   /** Why the monitor did not trust itself to declare hosts dead in this pass, if it did not. */
   readonly degraded: string[];
   readonly errors: number;
+  /** Notifications recorded but not published (silenced, flapping, grouped into a storm). */
+  readonly suppressed: number;
+  readonly storms: Storm[];
 }
+
+/** Host writes in flight at once. */
+const CONCURRENCY = 16;
 
 /**
  * One liveness pass over the fleet. Before blaming a host, the monitor checks itself: with a
  * backlog of unprocessed beats, or after its own absence longer than a host's deadline, no
  * host is declared dead in this pass and the monitor records that it is degraded instead.
+ *
+ * The pass reads the whole fleet first, then decides: deaths are only known to be a storm once
+ * every host has been judged. Each state change is still its own conditional write, and only
+ * the run that wins it records (and, unless suppressed, publishes) its notification.
  */
 export async function runDiagnose(d: Diagnosis): Promise<DiagnoseSummary> {
   const now = d.delivery.now();
+  const flapRule = d.flap ?? DEFAULT_FLAP_RULE;
   const degraded = await selfCheck(d, now);
+  const silences = d.silences ? await d.silences.all() : [];
+  const ending = silences.filter((s) => s.endsAt <= now && s.closedAt === undefined);
   const transitions: Partial<Record<NotificationKind, number>> = {};
-  let examined = 0;
+  let suppressed = 0;
   let errors = 0;
 
-  const judge = async (host: Host) => {
-    const t = hostTransition(host, now, d.rule, degraded.length === 0);
-    if (!t) return;
-    const won = await d.hosts.changeState({
-      hostname: host.hostname,
-      from: host.state,
-      fromSince: host.stateSince,
-      to: t.to,
-      at: t.at,
-      lastBeat: host.lastBeat,
-      requireSilence: t.to === 'dead' || t.to === 'retired',
-      outageStart: t.outageStart,
-    });
-    if (!won) return;
-    transitions[t.notification.kind] = (transitions[t.notification.kind] ?? 0) + 1;
-    await deliver(d.delivery, t.notification);
+  const hosts = (await Promise.all(Array.from({ length: d.scanSegments }, async (_, segment) => {
+    const found: Host[] = [];
+    for await (const page of d.hosts.scanSegment(segment, d.scanSegments)) found.push(...page);
+    return found;
+  }))).flat();
+
+  const plans = hosts.map((host) => ({ host, t: hostTransition(host, now, d.rule, degraded.length === 0) }));
+  // A silenced or flapping host's death is not announced anyway; it does not make a storm either.
+  const loud = (host: Host, t: HostTransition) =>
+    applySilence(t.notification, host, silences).suppressed === undefined && host.flappingSince === undefined;
+  const dying = plans.filter((p) => p.t?.to === 'dead' && loud(p.host, p.t)).map((p) => p.host);
+  const storms = detectStorms(hosts, dying, d.storm ?? DEFAULT_STORM_RULE);
+  const stormOf = new Map<string, Storm>();
+  for (const s of storms) for (const h of s.hostnames) stormOf.set(h, s);
+  const deathAt = new Map(plans.filter((p) => p.t?.to === 'dead').map((p) => [p.host.hostname, (p.t as HostTransition).at]));
+  const stormsWon = new Set<Storm>();
+
+  const send = async (n: Notification, host: Pick<Host, 'hostname' | 'labels'>): Promise<void> => {
+    const labelled = applySilence({ ...n, labels: host.labels }, host, silences);
+    if ((await deliver(d.delivery, labelled)) && labelled.suppressed !== undefined) suppressed++;
   };
 
-  await Promise.all(Array.from({ length: d.scanSegments }, async (_, segment) => {
-    for await (const page of d.hosts.scanSegment(segment, d.scanSegments)) {
-      examined += page.length;
-      const results = await Promise.allSettled(page.map(judge));
-      for (const [i, r] of results.entries()) {
-        if (r.status === 'rejected') {
-          errors++;
-          d.log.error('could not judge host; it is judged again next pass', { hostname: page[i]?.hostname, error: String(r.reason) });
-        }
+  const judge = async ({ host, t }: { host: Host; t: HostTransition | undefined }): Promise<void> => {
+    let after: Host = host;
+    if (t) {
+      const flap = countsAsChange(t.notification.kind) ? flapStep(host, t.at, flapRule) : undefined;
+      const won = await d.hosts.changeState({
+        hostname: host.hostname,
+        from: host.state,
+        fromSince: host.stateSince,
+        to: t.to,
+        at: t.at,
+        lastBeat: host.lastBeat,
+        requireSilence: t.to === 'dead' || t.to === 'retired',
+        outageStart: t.outageStart,
+        ...(flap ? { changes: flap.changes, flappingSince: flap.flappingSince } : {}),
+      });
+      if (!won) return;
+      transitions[t.notification.kind] = (transitions[t.notification.kind] ?? 0) + 1;
+      const storm = t.to === 'dead' ? stormOf.get(host.hostname) : undefined;
+      let n = t.notification;
+      if (flap?.flappingSince !== undefined) n = { ...n, suppressed: 'flapping' };
+      else if (storm) {
+        n = { ...n, suppressed: `storm:${storm.scope}` };
+        stormsWon.add(storm);
+      }
+      await send(n, host);
+      if (flap?.started) await send(flap.started, host);
+      after = {
+        ...host, state: t.to, stateSince: t.at,
+        ...(t.to === 'dead' ? { outageStart: t.outageStart } : {}),
+        ...(flap ? { changes: flap.changes, flappingSince: flap.flappingSince } : {}),
+      };
+    }
+    const settled = flappingEnd(after, now, flapRule);
+    if (settled && after.flappingSince !== undefined && (await d.hosts.endFlapping(host.hostname, after.flappingSince))) {
+      await send(settled, host);
+    }
+    for (const s of ending) {
+      const n = stillDownAfterSilence(after, s, silences, now);
+      if (n) await send(n, host);
+    }
+  };
+
+  for (let i = 0; i < plans.length; i += CONCURRENCY) {
+    const chunk = plans.slice(i, i + CONCURRENCY);
+    const results = await Promise.allSettled(chunk.map(judge));
+    for (const [j, r] of results.entries()) {
+      if (r.status === 'rejected') {
+        errors++;
+        d.log.error('could not judge host; it is judged again next pass', { hostname: chunk[j]?.host.hostname, error: String(r.reason) });
       }
     }
-  }));
+  }
+
+  for (const storm of stormsWon) {
+    // Every run that saw this storm computes the same id: the scope and its earliest death.
+    const at = Math.min(...storm.hostnames.map((h) => deathAt.get(h) ?? now));
+    const cause = storm.cause ? `likely shared cause: ${storm.cause}` : 'no label shared by all of them';
+    await deliver(d.delivery, notification(
+      FLEET_HOST, 'fleet-storm', 'critical', at,
+      `${storm.hostnames.length} of ${storm.total} hosts${storm.scope === 'fleet' ? '' : ` with ${storm.scope}`} went down together; ${cause}`,
+      { scope: storm.scope, count: String(storm.hostnames.length), total: String(storm.total), hosts: storm.hostnames.join(' ').slice(0, 2000), ...(storm.cause ? { cause: storm.cause } : {}) },
+      storm.scope,
+    ));
+  }
+  if (errors === 0 && d.silences) {
+    for (const s of ending) await d.silences.close(s.id, now);
+  }
 
   await d.stats.recordRun(now);
-  const summary = { at: now, examined, transitions, degraded, errors };
-  d.log.info('diagnose pass', { ...summary });
+  const summary = { at: now, examined: hosts.length, transitions, degraded, errors, suppressed, storms };
+  d.log.info('diagnose pass', { ...summary, silences: silences.filter((s) => isInForce(s, now)).length });
   return summary;
 }
 

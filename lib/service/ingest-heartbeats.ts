@@ -1,4 +1,6 @@
-import type { Beat } from '../model';
+import type { Beat, Notification, Silence } from '../model';
+import { applySilence } from '../rules/silences';
+import { skewTransition } from '../rules/skew';
 import { assessBeat } from '../rules/beat';
 import { extendsCpuStreak, thresholdsFor, type LevelRule } from '../rules/resources';
 import type { HostStore } from '../store/hosts';
@@ -18,6 +20,13 @@ export interface HeartbeatIngest {
   readonly levels: LevelRule;
   readonly limits: Limits;
   readonly log: Log;
+  /** Clock skew beyond this gets a warning, on transition; undefined: no skew warnings. */
+  readonly skewThresholdMs?: number;
+  /**
+   * The silences, read only when a beat has a notification to deliver (rare), so a beat in
+   * steady state stays one write and no read. Undefined: nothing is silenced.
+   */
+  readonly silences?: () => Promise<Silence[]>;
 }
 
 export type BeatOutcome = 'stored' | 'stale' | 'quarantined';
@@ -51,9 +60,24 @@ export async function storeBeat(d: HeartbeatIngest, beat: Beat): Promise<BeatOut
     : (Object.keys(before) as (keyof typeof before)[]).some((r) => before[r] !== assessment.levels[r]);
   // Only the beat that is still the host's newest may move its levels, and announce the move.
   const committed = levelsChanged && (await d.hosts.commitLevels(beat.hostname, beat.receivedAt, assessment.levels));
-  for (const n of assessment.notifications) {
-    if (n.kind.startsWith('resource-') && !committed) continue;
-    await deliver(d.delivery, n);
-  }
+  const due: Notification[] = assessment.notifications.filter((n) => !n.kind.startsWith('resource-') || committed);
+  const skew = d.skewThresholdMs === undefined ? undefined : skewTransition(write.previous?.skewMs, beat, d.skewThresholdMs);
+  if (skew) due.push(skew);
+  if (due.length === 0) return 'stored';
+  const silences = d.silences ? await d.silences() : [];
+  for (const n of due) await deliver(d.delivery, applySilence({ ...n, labels: beat.labels }, beat, silences));
   return 'stored';
+}
+
+/** A silences reader that reads at most once per `ttlMs`: ingest asks only when it has something to say. */
+export function cachedSilences(read: () => Promise<Silence[]>, ttlMs: number, now: () => number = Date.now): () => Promise<Silence[]> {
+  let cached: { at: number; value: Promise<Silence[]> } | undefined;
+  return () => {
+    if (!cached || now() - cached.at >= ttlMs) {
+      const value = read();
+      cached = { at: now(), value };
+      value.catch(() => { cached = undefined; });
+    }
+    return cached.value;
+  };
 }

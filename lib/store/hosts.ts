@@ -31,10 +31,37 @@ export function itemToHost(item: Item): Host {
   for (const key of ['agent', 'cpu', 'mem', 'disk'] as const) {
     if (item[key] !== undefined) Object.assign(host, { [key]: item[key] });
   }
-  for (const key of ['uptime', 'outageStart', 'resumedAt'] as const) {
+  for (const key of ['uptime', 'outageStart', 'resumedAt', 'flappingSince'] as const) {
     if (item[key] !== undefined) host[key] = Number(item[key]);
   }
+  if (Array.isArray(item.changes)) host.changes = (item.changes as unknown[]).map(Number);
+  const peaks = dailyPeaksOf(item);
+  if (peaks) host.dailyPeaks = peaks;
   return host;
+}
+
+/**
+ * Daily peaks live in the beat's own write, without a read: each beat ADDs its whole percent to a
+ * number set per resource and UTC day (`seen_cpu_20261125`, at most 101 members). The peak is the
+ * set's largest member. Sets older than PEAK_DAYS are removed by the beat that finds them stale.
+ */
+const PEAK_DAYS = 3;
+const SEEN = /^seen_(cpu|mem|disk)_(\d{4})(\d{2})(\d{2})$/;
+
+export function seenAttribute(resource: Resource, ms: number): string {
+  return `seen_${resource}_${new Date(ms).toISOString().slice(0, 10).replaceAll('-', '')}`;
+}
+
+function dailyPeaksOf(item: Item): Host['dailyPeaks'] {
+  let out: NonNullable<Host['dailyPeaks']> | undefined;
+  for (const [key, value] of Object.entries(item)) {
+    const m = SEEN.exec(key);
+    if (!m || !(value instanceof Set) || value.size === 0) continue;
+    const day = `${m[2]}-${m[3]}-${m[4]}`;
+    out ??= {};
+    (out[day] ??= {})[m[1] as Resource] = Math.max(...[...value].map(Number));
+  }
+  return out;
 }
 
 /** A change of state decided by diagnose, guarded by what diagnose saw. */
@@ -48,6 +75,10 @@ export interface StateChange {
   readonly lastBeat: number;
   readonly requireSilence: boolean;
   readonly outageStart: number | undefined;
+  /** The liveness-change history to store with the change (flapping), if it is one. */
+  readonly changes?: number[];
+  /** Flapping start to store with the change; undefined clears it. Only with `changes`. */
+  readonly flappingSince?: number | undefined;
 }
 
 export class HostStore {
@@ -92,6 +123,13 @@ export class HostStore {
     for (const key of ['cpu', 'mem', 'disk', 'agent', 'uptime'] as const) {
       if (beat[key] === undefined) remove.push(n(key));
       else assign(key, beat[key]);
+    }
+    for (const resource of ['cpu', 'mem', 'disk'] as const) {
+      const sample = beat[resource];
+      if (sample === undefined) continue;
+      values[`:seen_${resource}`] = new Set([Math.round(sample.percent)]);
+      add.push(`${n(seenAttribute(resource, beat.receivedAt))} :seen_${resource}`);
+      for (const ago of [PEAK_DAYS, PEAK_DAYS + 1]) remove.push(n(seenAttribute(resource, beat.receivedAt - ago * 86_400_000)));
     }
     if (beat.cpu !== undefined) {
       if (cpuStreakExtends) {
@@ -157,13 +195,27 @@ export class HostStore {
       values[':lastBeat'] = change.lastBeat;
       conditions.push('lastBeat = :lastBeat');
     }
-    let update: string;
+    const set = ['#state = :to', 'stateSince = :at'];
+    const remove: string[] = [];
     if (change.to === 'dead') {
       values[':outageStart'] = change.outageStart ?? change.lastBeat;
-      update = 'SET #state = :to, stateSince = :at, outageStart = :outageStart REMOVE resumedAt';
+      set.push('outageStart = :outageStart');
+      remove.push('resumedAt');
     } else {
-      update = 'SET #state = :to, stateSince = :at REMOVE outageStart';
+      remove.push('outageStart');
     }
+    if (change.changes !== undefined) {
+      values[':changes'] = change.changes;
+      set.push('changes = :changes');
+      if (change.flappingSince === undefined) remove.push('flappingSince');
+      else {
+        values[':flappingSince'] = change.flappingSince;
+        set.push('flappingSince = :flappingSince');
+      }
+    }
+    // A retired host that beats again comes back as new: no flapping history follows it.
+    if (change.to === 'retired') remove.push('changes', 'flappingSince');
+    const update = `SET ${set.join(', ')} REMOVE ${remove.join(', ')}`;
     try {
       await this.ddb.send(new UpdateCommand({
         TableName: this.table,
@@ -172,6 +224,23 @@ export class HostStore {
         ConditionExpression: conditions.join(' AND '),
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
+      }));
+      return true;
+    } catch (e) {
+      if (e instanceof ConditionalCheckFailedException) return false;
+      throw e;
+    }
+  }
+
+  /** End a host's flapping, unless another run did (conditional on the start it saw). */
+  async endFlapping(hostname: string, flappingSince: number): Promise<boolean> {
+    try {
+      await this.ddb.send(new UpdateCommand({
+        TableName: this.table,
+        Key: { hostname },
+        UpdateExpression: 'REMOVE flappingSince',
+        ConditionExpression: 'flappingSince = :since',
+        ExpressionAttributeValues: { ':since': flappingSince },
       }));
       return true;
     } catch (e) {

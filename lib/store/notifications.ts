@@ -19,6 +19,8 @@ function itemToNotification(item: Item): StoredNotification {
     at: Number(item.at),
     message: item.message as string,
     details: (item.details as Record<string, string> | undefined) ?? {},
+    ...(item.labels ? { labels: item.labels as Record<string, string> } : {}),
+    ...(item.suppressed ? { suppressed: item.suppressed as string } : {}),
     publishedAt: item.publishedAt === undefined ? undefined : Number(item.publishedAt),
   };
 }
@@ -45,6 +47,8 @@ export class NotificationStore {
           at: n.at,
           message: n.message,
           details: n.details,
+          ...(n.labels && Object.keys(n.labels).length ? { labels: n.labels } : {}),
+          ...(n.suppressed !== undefined ? { suppressed: n.suppressed } : {}),
           expiresAt: expiresAt(n.at, this.ttlDays),
         },
         ConditionExpression: 'attribute_not_exists(sk)',

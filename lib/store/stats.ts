@@ -44,12 +44,16 @@ export class StatsStore {
     }
   }
 
-  /** Add one app-day's counts: a single UpdateItem with one ADD per level. */
+  /**
+   * Add one app-day's counts: a single UpdateItem with one ADD per level. It also sets `countDay`,
+   * the key of the sparse `byDay` index, which lists a day's apps for reports without a Scan and
+   * without a second write.
+   */
   async addCounts(app: string, day: string, counts: LevelCounts): Promise<void> {
     const entries = Object.entries(counts).filter(([, n]) => n && n > 0);
     if (entries.length === 0) return;
     const names: Record<string, string> = {};
-    const values: Record<string, number> = {};
+    const values: Record<string, number | string> = {};
     for (const [level, n] of entries) {
       names[`#l${level}`] = `l${level}`;
       values[`:l${level}`] = n as number;
@@ -57,9 +61,9 @@ export class StatsStore {
     await this.ddb.send(new UpdateCommand({
       TableName: this.table,
       Key: { pk: countersKey(app), sk: day },
-      UpdateExpression: `ADD ${entries.map(([level]) => `#l${level} :l${level}`).join(', ')}`,
+      UpdateExpression: `SET countDay = :day ADD ${entries.map(([level]) => `#l${level} :l${level}`).join(', ')}`,
       ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
+      ExpressionAttributeValues: { ...values, ':day': day },
     }));
   }
 
@@ -77,6 +81,27 @@ export class StatsStore {
       for (const item of page.Items ?? []) {
         const counts = Object.fromEntries(LEVEL_NUMBERS.map((l) => [l, Number(item[`l${l}`] ?? 0)])) as Record<LogLevel, number>;
         out.push({ app, day: item.sk as string, counts });
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return out;
+  }
+
+  /** Every app's counts for one UTC day: one Query on the `byDay` index. */
+  async countsOn(day: string): Promise<DailyCounts[]> {
+    const out: DailyCounts[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.ddb.send(new QueryCommand({
+        TableName: this.table,
+        IndexName: 'byDay',
+        KeyConditionExpression: 'countDay = :day',
+        ExpressionAttributeValues: { ':day': day },
+        ExclusiveStartKey: start,
+      }));
+      for (const item of page.Items ?? []) {
+        const counts = Object.fromEntries(LEVEL_NUMBERS.map((l) => [l, Number(item[`l${l}`] ?? 0)])) as Record<LogLevel, number>;
+        out.push({ app: String(item.pk).slice('APP#'.length), day, counts });
       }
       start = page.LastEvaluatedKey;
     } while (start);

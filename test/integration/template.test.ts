@@ -29,7 +29,7 @@ const functionId = (file: string): string => {
   const found = resourcesOfType(template, 'AWS::Lambda::Function').filter(([, r]) => props(r).Handler === `functions/${file}.handler`);
   return only(found, `function with handler functions/${file}.handler`)[0];
 };
-const FUNCTIONS = { ingestHeartbeats: 'ingest-heartbeats', ingestLogs: 'ingest-logs', diagnose: 'diagnose' } as const;
+const FUNCTIONS = { ingestHeartbeats: 'ingest-heartbeats', ingestLogs: 'ingest-logs', diagnose: 'diagnose', report: 'report' } as const;
 const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
 interface Statement {
@@ -95,22 +95,30 @@ describe('packaged template (serverless package --stage test)', () => {
       }
     });
 
-    it('an enabled EventBridge rule at rate(1 minute) targets diagnose, and may invoke it', () => {
-      const rules = resourcesOfType(template, 'AWS::Events::Rule');
-      const [ruleId, rule] = only(rules, 'events rule');
-      expect(props(rule).ScheduleExpression).toBe('rate(1 minute)');
+    it.each([
+      [FUNCTIONS.diagnose, 'rate(1 minute)'],
+      [FUNCTIONS.report, 'cron(0 8 * * ? *)'],
+    ])('an enabled EventBridge rule targets %s at %s, and may invoke it', (file, schedule) => {
+      const rules = resourcesOfType(template, 'AWS::Events::Rule')
+        .filter(([, r]) => (props(r).Targets as { Arn: unknown }[]).some((t) => logicalIdOf(t.Arn) === functionId(file)));
+      const [ruleId, rule] = only(rules, `events rule of ${file}`);
+      expect(props(rule).ScheduleExpression).toBe(schedule);
       expect(props(rule).State).toBe('ENABLED');
       const targets = props(rule).Targets as { Arn: unknown }[];
-      expect(targets.map((t) => logicalIdOf(t.Arn))).toEqual([functionId(FUNCTIONS.diagnose)]);
+      expect(targets.map((t) => logicalIdOf(t.Arn))).toEqual([functionId(file)]);
       const permissions = resourcesOfType(template, 'AWS::Lambda::Permission').filter(([, p]) => logicalIdOf(props(p).SourceArn) === ruleId);
       const [, permission] = only(permissions, 'permission for the rule');
       expect(props(permission)).toMatchObject({ Action: 'lambda:InvokeFunction', Principal: 'events.amazonaws.com' });
-      expect(logicalIdOf(props(permission).FunctionName)).toBe(functionId(FUNCTIONS.diagnose));
+      expect(logicalIdOf(props(permission).FunctionName)).toBe(functionId(file));
     });
 
-    it('has exactly the three functions, and no trigger on anything else', () => {
+    it('has exactly two schedules', () => {
+      expect(resourcesOfType(template, 'AWS::Events::Rule')).toHaveLength(2);
+    });
+
+    it('has exactly the four functions, and no trigger on anything else', () => {
       expect(resourcesOfType(template, 'AWS::Lambda::Function').map(([, f]) => props(f).Handler).sort()).toEqual([
-        'functions/diagnose.handler', 'functions/ingest-heartbeats.handler', 'functions/ingest-logs.handler',
+        'functions/diagnose.handler', 'functions/ingest-heartbeats.handler', 'functions/ingest-logs.handler', 'functions/report.handler',
       ]);
     });
   });
@@ -166,8 +174,10 @@ describe('packaged template (serverless package --stage test)', () => {
     };
     const keys = (schema: { AttributeName: string; KeyType: string }[]) => Object.fromEntries(schema.map((k) => [k.KeyType, k.AttributeName]));
 
-    it('has the four tables', () => {
-      expect(resourcesOfType(template, 'AWS::DynamoDB::Table').map(([id]) => id).sort()).toEqual(['HostsTable', 'LogsTable', 'NotificationsTable', 'StatsTable']);
+    it('has the six tables', () => {
+      expect(resourcesOfType(template, 'AWS::DynamoDB::Table').map(([id]) => id).sort()).toEqual([
+        'HostsTable', 'LogsTable', 'NotificationsTable', 'ReportsTable', 'SilencesTable', 'StatsTable',
+      ]);
     });
 
     it('hosts: keyed by hostname alone', () => {
@@ -187,11 +197,17 @@ describe('packaged template (serverless package --stage test)', () => {
       expect(t.GlobalSecondaryIndexes?.map((g) => [g.IndexName, keys(g.KeySchema)])).toEqual([['byDay', { HASH: 'day', RANGE: 'sk' }]]);
     });
 
-    it('stats: pk/sk', () => {
-      expect(keys(table('StatsTable').KeySchema)).toEqual({ HASH: 'pk', RANGE: 'sk' });
+    it('stats: pk/sk, with the sparse GSI byDay on countDay/pk listing a day\'s apps', () => {
+      const t = table('StatsTable');
+      expect(keys(t.KeySchema)).toEqual({ HASH: 'pk', RANGE: 'sk' });
+      expect(t.GlobalSecondaryIndexes?.map((g) => [g.IndexName, keys(g.KeySchema)])).toEqual([['byDay', { HASH: 'countDay', RANGE: 'pk' }]]);
     });
 
-    it.each(['LogsTable', 'NotificationsTable', 'StatsTable'])('%s expires items by TTL on expiresAt', (id) => {
+    it.each(['SilencesTable', 'ReportsTable'])('%s: pk/sk', (id) => {
+      expect(keys(table(id).KeySchema)).toEqual({ HASH: 'pk', RANGE: 'sk' });
+    });
+
+    it.each(['LogsTable', 'NotificationsTable', 'StatsTable', 'SilencesTable', 'ReportsTable'])('%s expires items by TTL on expiresAt', (id) => {
       expect(table(id).TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
     });
 
@@ -212,7 +228,7 @@ describe('packaged template (serverless package --stage test)', () => {
   describe('runtime', () => {
     it('every function runs nodejs22.x on arm64', () => {
       const fns = resourcesOfType(template, 'AWS::Lambda::Function');
-      expect(fns).toHaveLength(3);
+      expect(fns).toHaveLength(4);
       for (const [id, f] of fns) {
         expect(props(f).Runtime, id).toBe('nodejs22.x');
         expect(props(f).Architectures, id).toEqual(['arm64']);
@@ -254,7 +270,7 @@ describe('packaged template (serverless package --stage test)', () => {
         expect(trust.Statement.map((s) => [s.Effect, s.Principal, s.Action])).toEqual([['Allow', { Service: 'lambda.amazonaws.com' }, 'sts:AssumeRole']]);
         return role;
       });
-      expect(new Set(roleOf).size).toBe(3);
+      expect(new Set(roleOf).size).toBe(4);
       // The framework's shared default role is not generated.
       expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
     });
@@ -299,7 +315,7 @@ describe('packaged template (serverless package --stage test)', () => {
       expect(named).toMatchObject({
         HeartbeatsQueueUrl: 'HeartbeatsQueue', LogsQueueUrl: 'LogsQueue', HeartbeatsDLQUrl: 'HeartbeatsDLQ', LogsDLQUrl: 'LogsDLQ',
         HostsTableName: 'HostsTable', LogsTableName: 'LogsTable', NotificationsTableName: 'NotificationsTable', StatsTableName: 'StatsTable',
-        AlertsTopicArn: 'AlertsTopic',
+        AlertsTopicArn: 'AlertsTopic', SilencesTableName: 'SilencesTable', ReportsTableName: 'ReportsTable',
       });
       for (const k of Object.keys(named).filter((n) => /Url$|TableName$|TopicArn$/.test(n))) {
         expect(template.Outputs?.[k]?.Value, k).toEqual({ Ref: named[k] });
