@@ -95,9 +95,12 @@ async function assemble(options: LocalCloudOptions, loaded: { template: CloudFor
   const snapshotQueues: QueuePlan[] = [...plan.queues, ...printer.queues];
   const snapshotFile = path.join(options.dataDir, 'queues.json');
   const restore = options.inMemory ? { restored: 0, notices: [] } : await restoreSnapshot(edge, snapshotQueues, snapshotFile);
-  const initFailures = await warming;
   const notices = [...plan.notices, ...report.notices, ...restore.notices];
-  for (const f of initFailures) notices.push(`${f.functionName}: init failed, its invocations will fail until it loads: ${f.error.message}`);
+  // Ready does not wait for the functions' first environments: as in Lambda, an invocation that
+  // finds none waits for a cold start, which does not count against its timeout.
+  void warming.then((failures) => {
+    for (const f of failures) print(`! ${shortName(f.functionName)}: init failed; its invocations fail until it loads: ${f.error.message}`);
+  });
 
   const invoke = (fn: string, event: unknown): Promise<unknown> => runtime.invoke(fn, event);
   const mappings = plan.sqsMappings.map((m) => {

@@ -1,0 +1,102 @@
+/**
+ * Start-up time of the local cloud (`npm start`): from spawning the process to "ready" (tables
+ * and queues provisioned, functions loaded, pollers and schedules running), as an operator sees
+ * it. Each run is a fresh process, stopped with SIGINT before the next. Scenarios:
+ *
+ * - cold: an empty template cache, so `serverless package` runs (it bundles every function);
+ * - first start: a cached template, an empty data directory (tables are created);
+ * - restart: the same data directory again (tables kept, queue snapshot restored);
+ * - in memory: --in-memory.
+ *
+ *   npx tsx bench/startup.ts [--quick]
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { BENCH_DIR, header, isQuick, saveResult, table } from './support/report';
+import { sig, summarize, type Summary } from './support/stats';
+
+const quick = isQuick();
+const ROOT = path.resolve(BENCH_DIR, '..');
+const RUNS = quick ? 2 : 5;
+const TARGET_MS = 5000;
+
+interface Run {
+  /** Spawn to the "ready" line, measured here. */
+  readonly wallMs: number;
+  /** What the cloud itself reports (from its first line of code to ready). */
+  readonly reportedMs: number;
+}
+
+async function startOnce(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  const t0 = performance.now();
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'lib', 'local', 'main.ts'), '--port', '0', '--quiet', ...args], {
+    cwd: ROOT, env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<number | null>((r) => child.on('exit', r));
+  const { endpoint, reportedMs, wallMs } = await new Promise<{ endpoint: string; reportedMs: number; wallMs: number }>((resolve, reject) => {
+    let text = '';
+    const seen = (d: Buffer): void => {
+      text += d.toString();
+      const ready = /ready in ([\d.]+) s/.exec(text);
+      const found = /endpoint\s+(http:\/\/[\d.]+:\d+)/.exec(text)?.[1];
+      if (ready && found) resolve({ endpoint: found, reportedMs: Number(ready[1]) * 1000, wallMs: performance.now() - t0 });
+    };
+    child.stdout.on('data', seen);
+    child.stderr.on('data', seen);
+    void exited.then((code) => reject(new Error(`exited (${code}) before ready:\n${text}`)));
+  });
+  // Ready means usable: the first calls through AWS_ENDPOINT_URL find the resources.
+  const config = { endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
+  const sqs = new SQSClient(config);
+  const ddb = new DynamoDBClient(config);
+  const [queues, tables] = await Promise.all([sqs.send(new ListQueuesCommand({})), ddb.send(new ListTablesCommand({}))]);
+  sqs.destroy();
+  ddb.destroy();
+  if (!queues.QueueUrls?.length || !tables.TableNames?.length) throw new Error('ready, but no queues or tables');
+  child.kill('SIGINT');
+  if ((await exited) !== 0) throw new Error('unclean stop');
+  return { wallMs, reportedMs };
+}
+
+const scratch = mkdtempSync(path.join(tmpdir(), 'dts-bench-startup-'));
+const results: Record<string, { runs: Run[]; wall: Summary; reported: Summary }> = {};
+const record = (name: string, runs: Run[]): void => {
+  results[name] = { runs, wall: summarize(runs.map((r) => r.wallMs)), reported: summarize(runs.map((r) => r.reportedMs)) };
+};
+
+try {
+  header('local cloud start-up (npm start → ready)');
+  const cold: Run[] = [];
+  for (let i = 0; i < (quick ? 1 : 2); i++) {
+    cold.push(await startOnce(['--data-dir', path.join(scratch, `cold-${i}`)], { DTS_LOCAL_CACHE_DIR: path.join(scratch, `cache-${i}`) }));
+  }
+  record('cold (serverless package)', cold);
+  // Warm the shared cache once, as the first `npm start` on a machine does.
+  await startOnce(['--in-memory']);
+  const first: Run[] = [];
+  const restart: Run[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const dir = path.join(scratch, `data-${i}`);
+    first.push(await startOnce(['--data-dir', dir]));
+    restart.push(await startOnce(['--data-dir', dir]));
+  }
+  record('first start (cached template)', first);
+  record('restart on the same data dir', restart);
+  const memory: Run[] = [];
+  for (let i = 0; i < RUNS; i++) memory.push(await startOnce(['--in-memory']));
+  record('in memory', memory);
+
+  const rows: (string | number)[][] = [['scenario', 'n', 'p50 s', 'max s', `within ${TARGET_MS / 1000} s`]];
+  for (const [name, r] of Object.entries(results)) {
+    rows.push([name, r.wall.n, sig(r.wall.p50 / 1000), sig(r.wall.max / 1000), r.wall.max <= TARGET_MS ? 'yes' : 'no']);
+  }
+  console.log(table(rows));
+  console.log('\n(spawn of `node --import tsx lib/local/main.ts` to its "ready" line; the first calls through the endpoint then succeed)');
+  saveResult('startup', `npx tsx bench/startup.ts${quick ? ' --quick' : ''}`, quick, results);
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}
