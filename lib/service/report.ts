@@ -52,8 +52,11 @@ export async function runReport(d: Reporting, until: number, hours: number, publ
   });
   const markdown = renderMarkdown(report);
   const html = renderHtml(report);
-  await d.reports.put({ report, markdown, html });
-  if (publish) await d.alerts.publishReport(reportSubject(report), markdown, `report|${report.id}`);
+  const { publishedAt } = await d.reports.put({ report, markdown, html });
+  if (publish && publishedAt === undefined) {
+    await d.alerts.publishReport(reportSubject(report), markdown, `report|${report.id}`);
+    await d.reports.markPublished(report.id, d.now());
+  }
   d.log.info('report written', { id: report.id, hosts: hosts.length, outages: report.outages.length, notifications: report.notifications.total });
   return { report, markdown, html };
 }

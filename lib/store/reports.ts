@@ -1,4 +1,4 @@
-import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { FleetReport } from '../rules/report';
 import { expiresAt } from './keys';
 
@@ -24,11 +24,16 @@ export class ReportStore {
     private readonly ttlDays: number,
   ) {}
 
-  async put(r: StoredReport): Promise<void> {
+  /**
+   * Store a report, replacing an earlier run for the same period (a retry). Returns when that
+   * earlier run had published it, so a retry does not publish it twice.
+   */
+  async put(r: StoredReport): Promise<{ publishedAt: number | undefined }> {
     const data = JSON.stringify(r.report);
     const rendered = Buffer.byteLength(r.markdown) + Buffer.byteLength(r.html) + Buffer.byteLength(data) <= MAX_RENDERED;
-    await this.ddb.send(new PutCommand({
+    const out = await this.ddb.send(new PutCommand({
       TableName: this.table,
+      ReturnValues: 'ALL_OLD',
       Item: {
         pk: PARTITION,
         sk: r.report.id,
@@ -39,6 +44,18 @@ export class ReportStore {
         ...(rendered ? { markdown: r.markdown, html: r.html } : {}),
         expiresAt: expiresAt(r.report.generatedAt, this.ttlDays),
       },
+    }));
+    const published = out.Attributes?.publishedAt;
+    if (published !== undefined) await this.markPublished(r.report.id, Number(published));
+    return { publishedAt: published === undefined ? undefined : Number(published) };
+  }
+
+  async markPublished(id: string, at: number): Promise<void> {
+    await this.ddb.send(new UpdateCommand({
+      TableName: this.table,
+      Key: { pk: PARTITION, sk: id },
+      UpdateExpression: 'SET publishedAt = :at',
+      ExpressionAttributeValues: { ':at': at },
     }));
   }
 

@@ -1,0 +1,162 @@
+/**
+ * A fleet on a clock the test controls, over the embedded cloud (dynalite and fauxqs, through the
+ * real SDK). Beats and log batches are encoded as producers send them and ingested as SQS
+ * records whose SentTimestamp is the world's clock; diagnose and the report run as the functions
+ * run them, with `now` injected instead of sleeping.
+ */
+import { randomUUID } from 'node:crypto';
+import { loadConfig } from '../../lib/config';
+import type { LogLevel, Silence, SilenceTarget } from '../../lib/model';
+import { silenceId } from '../../lib/rules/silences';
+import { runDiagnose, type DiagnoseSummary } from '../../lib/service/diagnose';
+import { ingestHeartbeat, type HeartbeatIngest } from '../../lib/service/ingest-heartbeats';
+import { ingestLogMessage, type LogIngest } from '../../lib/service/ingest-logs';
+import { silentLog } from '../../lib/service/log';
+import { runReport, type ReportRun } from '../../lib/service/report';
+import { AlertPublisher } from '../../lib/store/alerts';
+import { HostStore } from '../../lib/store/hosts';
+import { LogStore } from '../../lib/store/logs';
+import { NotificationStore } from '../../lib/store/notifications';
+import { ReportStore } from '../../lib/store/reports';
+import { SilenceStore } from '../../lib/store/silences';
+import { StatsStore } from '../../lib/store/stats';
+import { encodeBody } from '../../lib/wire/codec';
+import type { TestCloud } from '../support/cloud';
+
+export interface HostScript {
+  interval: number;
+  labels?: Record<string, string>;
+  /** Clock skew of the host, ms (positive: ahead). */
+  skewMs?: number;
+  cpu?: number;
+  mem?: number;
+  disk?: number;
+  /** False while the host is silent. */
+  up?: boolean;
+}
+
+export interface WorldOptions {
+  /** The default interval diagnose's self-check holds itself to; pick the cadence diagnose runs at. */
+  defaultInterval?: number;
+  flap?: { changes: number; window: number };
+  storm?: { share: number; minHosts: number };
+  skewThresholdMs?: number;
+}
+
+export class World {
+  now: number;
+  readonly hosts: HostStore;
+  readonly notifications: NotificationStore;
+  readonly stats: StatsStore;
+  readonly silences: SilenceStore;
+  readonly reports: ReportStore;
+  readonly logs: LogStore;
+  readonly fleet = new Map<string, HostScript & { lastSent?: number }>();
+  readonly passes: DiagnoseSummary[] = [];
+  private readonly config = loadConfig({});
+  private readonly options: Required<WorldOptions>;
+
+  constructor(readonly cloud: TestCloud, start: number, options: WorldOptions = {}) {
+    this.now = start;
+    this.options = {
+      defaultInterval: 60, flap: { changes: 4, window: 1800 }, storm: { share: 0.5, minHosts: 3 }, skewThresholdMs: 30_000, ...options,
+    };
+    const ddb = cloud.clients.ddb;
+    this.hosts = new HostStore(ddb, cloud.names.hostsTable);
+    this.notifications = new NotificationStore(ddb, cloud.names.notificationsTable, 90);
+    this.stats = new StatsStore(ddb, cloud.names.statsTable);
+    this.silences = new SilenceStore(ddb, tableName(cloud, 'silences'));
+    this.reports = new ReportStore(ddb, tableName(cloud, 'reports'), 400);
+    this.logs = new LogStore(ddb, cloud.names.logsTable);
+  }
+
+  readonly clock = (): number => this.now;
+
+  private delivery() {
+    return { notifications: this.notifications, alerts: new AlertPublisher(this.cloud.clients.sns, this.cloud.names.alertsTopicArn), now: this.clock };
+  }
+
+  private heartbeatIngest(): HeartbeatIngest {
+    return {
+      hosts: this.hosts, delivery: this.delivery(), quarantine: undefined, levels: this.config.levels,
+      limits: { maxFutureSeconds: 86_400, textMaxBytes: 32 * 1024 }, log: silentLog,
+      skewThresholdMs: this.options.skewThresholdMs, silences: () => this.silences.all(),
+    };
+  }
+
+  /** One beat from a host, received now. */
+  async beat(hostname: string, over: Partial<HostScript> & { goodbye?: boolean } = {}): Promise<void> {
+    const h = { ...this.fleet.get(hostname), ...over } as HostScript & { goodbye?: boolean };
+    const percent = (p: number | undefined) => (p === undefined ? undefined : { percent: p });
+    const body = encodeBody('dts.HeartbeatMessage', {
+      hostname, timestamp: (this.now + (h.skewMs ?? 0)) / 1000, interval: h.interval ?? 60, labels: h.labels ?? {},
+      cpu: percent(h.cpu ?? 20), mem: percent(h.mem ?? 40), disk: percent(h.disk ?? 50), goodbye: h.goodbye ?? false,
+    });
+    const outcome = await ingestHeartbeat(this.heartbeatIngest(), { messageId: randomUUID(), body, attributes: { SentTimestamp: String(this.now) } });
+    if (outcome === 'quarantined') throw new Error(`beat of ${hostname} quarantined`);
+  }
+
+  /** `count` log records of one app and level, in one batch, received now. */
+  async log(app: string, hostname: string, level: LogLevel, count: number): Promise<void> {
+    const records = Array.from({ length: count }, (_, i) => ({ app, hostname, timestamp: this.now / 1000 + i / 1000, level, text: `${app} record ${i}`, id: randomUUID() }));
+    const d: LogIngest = {
+      logs: this.logs, stats: this.stats, quarantine: undefined, limits: { maxFutureSeconds: 86_400, textMaxBytes: 32 * 1024 },
+      ttlDays: 14, mirror: undefined, log: silentLog, now: this.clock,
+    };
+    await ingestLogMessage(d, {
+      messageId: randomUUID(), body: encodeBody('dts.LogBatch', { records }),
+      messageAttributes: { 'dts-type': { stringValue: 'dts.LogBatch' } }, attributes: { SentTimestamp: String(this.now) },
+    });
+  }
+
+  async diagnose(): Promise<DiagnoseSummary> {
+    const summary = await runDiagnose({
+      hosts: this.hosts, stats: this.stats, delivery: this.delivery(), backlog: async () => 0,
+      rule: { defaultInterval: this.options.defaultInterval, tolerance: 3, retireAfter: 7 * 86_400 },
+      scanSegments: 2, backlogThreshold: 1000, log: silentLog,
+      silences: this.silences, flap: this.options.flap, storm: this.options.storm,
+    });
+    this.passes.push(summary);
+    return summary;
+  }
+
+  async silence(target: SilenceTarget, forMs: number, reason: string): Promise<Silence> {
+    const s: Silence = { id: silenceId(target, this.now), target, startsAt: this.now, endsAt: this.now + forMs, reason, createdBy: 'test' };
+    await this.silences.create(s);
+    return s;
+  }
+
+  async report(hours = 24): Promise<ReportRun> {
+    return runReport({
+      hosts: this.hosts, notifications: this.notifications, stats: this.stats, reports: this.reports,
+      alerts: new AlertPublisher(this.cloud.clients.sns, this.cloud.names.alertsTopicArn), scanSegments: 2, log: silentLog, now: this.clock,
+    }, this.now, hours);
+  }
+
+  /** Set a host's script (merged into what it had). */
+  set(hostname: string, script: Partial<HostScript>): void {
+    this.fleet.set(hostname, { interval: 60, up: true, ...this.fleet.get(hostname), ...script });
+  }
+
+  /**
+   * Move the clock to `until` in steps of `stepMs`. At each step every host that is up and due
+   * beats, then diagnose runs once.
+   */
+  async runUntil(until: number, stepMs: number): Promise<void> {
+    while (this.now < until) {
+      this.now = Math.min(until, this.now + stepMs);
+      for (const [hostname, h] of this.fleet) {
+        if (h.up === false) continue;
+        if (h.lastSent !== undefined && this.now - h.lastSent < h.interval * 1000) continue;
+        await this.beat(hostname);
+        h.lastSent = this.now;
+      }
+      await this.diagnose();
+    }
+  }
+}
+
+/** A table of this stage that the test cloud's names do not list: dts-<stage>-<suffix>. */
+export function tableName(cloud: TestCloud, suffix: string): string {
+  return cloud.names.hostsTable.replace(/-hosts$/, `-${suffix}`);
+}
