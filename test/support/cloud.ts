@@ -76,7 +76,7 @@ async function startDynamoDb(): Promise<{ endpoint: string; stop: () => Promise<
       await probe.send(new ListTablesCommand({}));
       break;
     } catch (e) {
-      if (Date.now() > deadline) throw new Error(`DynamoDB Local did not start on port ${port}: ${(e as Error).message}`);
+      if (Date.now() > deadline) throw new Error(`DynamoDB Local did not start on port ${port}: ${(e as Error).message}`, { cause: e });
       await new Promise((r) => setTimeout(r, 200));
     }
   }
