@@ -1,0 +1,14 @@
+/**
+ * The silences and reports tables for the CLI. The backend locator knows the core tables; these
+ * two are named like them (`dts-<stage>-hosts` → `dts-<stage>-silences`), unless
+ * DTS_SILENCES_TABLE or DTS_REPORTS_TABLE says otherwise.
+ */
+import type { Clients } from '../../store/clients';
+import type { Context } from '../context';
+
+export async function lifecycleTable(ctx: Context, which: 'silences' | 'reports'): Promise<{ clients: Clients; table: string }> {
+  const env = which === 'silences' ? 'DTS_SILENCES_TABLE' : 'DTS_REPORTS_TABLE';
+  const { backend, clients } = await ctx.clients(['hostsTable']);
+  const named = ctx.io.env[env];
+  return { clients, table: named && named.trim() !== '' ? named : backend.require('hostsTable').replace(/-hosts$/, `-${which}`) };
+}
