@@ -6,6 +6,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AlertPrinter } from './alert-printer';
+import { lockDataDir } from './data-dir-lock';
 import { startEdge, type Edge } from './engines/edge';
 import { SqsEventSourceMapping } from './event-source-mapping';
 import { LambdaRuntime } from './lambda/runtime';
@@ -55,15 +56,23 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   const started = Date.now();
   const persistent = !options.inMemory;
   if (persistent) await mkdir(options.dataDir, { recursive: true });
-  const [template, edge] = await Promise.all([
-    loadTemplate(options),
-    startEdge({ port: options.port, host: options.host, region: options.region, dynamoDbPath: persistent ? path.join(options.dataDir, 'dynamodb') : undefined }),
-  ]);
+  const lock = persistent ? await lockDataDir(options.dataDir) : { release: async () => undefined };
+  let edge: Edge | undefined;
   try {
-    return await assemble(options, template, edge, started);
+    const [template, started_] = await Promise.all([
+      loadTemplate(options),
+      startEdge({ port: options.port, host: options.host, region: options.region, dynamoDbPath: persistent ? path.join(options.dataDir, 'dynamodb') : undefined })
+        .catch((e: NodeJS.ErrnoException) => {
+          throw e.code === 'EADDRINUSE' ? new Error(`port ${options.port} on ${options.host} is in use (LocalStack, or another npm start?); choose one with --port`) : e;
+        }),
+    ]);
+    edge = started_;
+    const cloud = await assemble(options, template, edge, started);
+    return { ...cloud, stop: () => cloud.stop().finally(() => lock.release()) };
   } catch (e) {
-    await edge.drain(0).catch(() => undefined);
-    await edge.close().catch(() => undefined);
+    await edge?.drain(0).catch(() => undefined);
+    await edge?.close().catch(() => undefined);
+    await lock.release();
     throw e;
   }
 }
@@ -96,9 +105,11 @@ async function assemble(options: LocalCloudOptions, loaded: { template: CloudFor
   const snapshotFile = path.join(options.dataDir, 'queues.json');
   const restore = options.inMemory ? { restored: 0, notices: [] } : await restoreSnapshot(edge, snapshotQueues, snapshotFile);
   const notices = [...plan.notices, ...report.notices, ...restore.notices];
+  let stopping: Promise<{ snapshotted: number }> | undefined;
   // Ready does not wait for the functions' first environments: as in Lambda, an invocation that
   // finds none waits for a cold start, which does not count against its timeout.
   void warming.then((failures) => {
+    if (stopping) return; // Environments ended by the stop itself are no failures.
     for (const f of failures) print(`! ${shortName(f.functionName)}: init failed; its invocations fail until it loads: ${f.error.message}`);
   });
 
@@ -112,7 +123,6 @@ async function assemble(options: LocalCloudOptions, loaded: { template: CloudFor
   scheduler.start();
   printer.start();
 
-  let stopping: Promise<{ snapshotted: number }> | undefined;
   const stop = (): Promise<{ snapshotted: number }> => {
     stopping ??= (async () => {
       // 1. Nothing new starts: no schedule fires, no poller receives. Batches in flight finish

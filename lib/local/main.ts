@@ -58,7 +58,36 @@ const opts = program.parse().opts<Options>();
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
 const functionOutput = opts.quiet ? () => undefined : out;
 
-let cloud: LocalCloud;
+let cloud: LocalCloud | undefined;
+let signals = 0;
+let pending: NodeJS.Signals | undefined;
+
+function shutdown(running: LocalCloud, signal: NodeJS.Signals): void {
+  out(`${signal}: stopping pollers and schedules, finishing batches in flight…`);
+  running.stop().then(({ snapshotted }) => {
+    out(opts.inMemory ? 'stopped (in memory: nothing kept)' : `stopped; ${snapshotted} queued message(s) saved to ${path.join(opts.dataDir, 'queues.json')}`);
+    process.exit(0);
+  }, (e: Error) => {
+    console.error(`dts local: unclean stop: ${e.stack ?? e.message}`);
+    process.exit(1);
+  });
+}
+
+// Installed before start-up, so that a signal during it still ends in a clean stop.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (++signals > 1) {
+      out(`${signal} again: exiting now; messages in memory are lost`);
+      process.exit(130);
+    }
+    if (cloud) shutdown(cloud, signal);
+    else {
+      pending = signal;
+      out(`${signal}: stopping as soon as start-up has finished…`);
+    }
+  });
+}
+
 try {
   cloud = await startLocalCloud({
     serviceDir: SERVICE_DIR,
@@ -79,25 +108,8 @@ try {
   process.exit(1);
 }
 
-printSummary(cloud, opts);
-
-let signals = 0;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (++signals > 1) {
-      out(`${signal} again: exiting now; messages in memory are lost`);
-      process.exit(130);
-    }
-    out(`${signal}: stopping pollers and schedules, finishing batches in flight…`);
-    cloud.stop().then(({ snapshotted }) => {
-      out(opts.inMemory ? 'stopped (in memory: nothing kept)' : `stopped; ${snapshotted} queued message(s) saved to ${path.join(opts.dataDir, 'queues.json')}`);
-      process.exit(0);
-    }, (e: Error) => {
-      console.error(`dts local: unclean stop: ${e.stack ?? e.message}`);
-      process.exit(1);
-    });
-  });
-}
+if (pending) shutdown(cloud, pending);
+else printSummary(cloud, opts);
 
 function printSummary(c: LocalCloud, o: Options): void {
   const { plan } = c;

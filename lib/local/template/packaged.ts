@@ -9,7 +9,7 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -62,6 +62,7 @@ export async function packagedTemplate(options: PackageOptions): Promise<Package
       const tmp = `${file}.${process.pid}.tmp`;
       await writeFile(tmp, text);
       await rename(tmp, file);
+      await prune(options.cacheDir, 8);
       return { template: JSON.parse(text) as CloudFormationTemplate, key, fromCache: false, file };
     } finally {
       await rm(out, { recursive: true, force: true });
@@ -90,6 +91,13 @@ async function cacheKey(options: PackageOptions): Promise<string> {
     hash.update(`env:${name}=${process.env[name as string] ?? '<unset>'}`);
   }
   return hash.digest('hex');
+}
+
+/** Keeps the newest `keep` templates: serverless.yml changes often while it is being written. */
+async function prune(dir: string, keep: number): Promise<void> {
+  const names = (await readdir(dir)).filter((n) => /^cloudformation-.*\.json$/.test(n));
+  const aged = await Promise.all(names.map(async (n) => ({ n, t: (await stat(path.join(dir, n))).mtimeMs })));
+  for (const { n } of aged.sort((a, b) => b.t - a.t).slice(keep)) await rm(path.join(dir, n), { force: true });
 }
 
 async function readJson(file: string): Promise<CloudFormationTemplate | undefined> {
