@@ -1,0 +1,97 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ReportRun } from '../../lib/service/report';
+import { startTestCloud, type TestCloud } from '../support/cloud';
+import { drain, notificationsOf } from '../support/then';
+import { DAY_END, DAY_START, playDay } from './day-script';
+import { World } from './day-world';
+
+/**
+ * A scripted day through the whole alert lifecycle on the embedded cloud, a minute at a time on a
+ * controlled clock, then the figures of the report it produces.
+ */
+let cloud: TestCloud;
+let run: ReportRun;
+let published: { kind: string; hostname: string; subject: string }[];
+const MIN = 60_000;
+const H = 60 * MIN;
+
+beforeAll(async () => {
+  cloud = await startTestCloud();
+  const w = new World(cloud, DAY_START - MIN);
+  run = await playDay(w);
+  published = (await drain(cloud, cloud.names.alertsQueueUrl)).map((m) => JSON.parse(m.Body as string)).map((p) => ({
+    kind: p.MessageAttributes.kind.Value, hostname: p.MessageAttributes.hostname.Value, subject: p.Subject,
+  }));
+}, 300_000);
+afterAll(async () => cloud?.stop());
+
+describe('a scripted day', () => {
+  it('the report covers the day and lists hosts by state', () => {
+    expect(run.report).toMatchObject({ id: '2026-11-25T08:00Z', since: DAY_START, until: DAY_END });
+    expect(run.report.hostsByState).toEqual({
+      alive: ['batch-1', 'db-1', 'db-2', 'edge-1', 'web-1', 'web-2', 'web-3', 'web-4'], new: [], dead: [], left: ['batch-2'], retired: [],
+    });
+  });
+
+  it('every outage with its duration, from its last beat to the first beat back', () => {
+    const outages = run.report.outages.map((o) => [o.hostname, new Date(o.start).toISOString().slice(11, 16), o.durationMs / MIN]);
+    expect(outages).toEqual([
+      ['web-4', '12:00', 41],
+      ['batch-1', '13:10', 171],
+      ['web-1', '18:00', 31], ['web-2', '18:00', 31], ['web-3', '18:00', 31],
+      ['db-1', '20:00', 6], ['db-1', '20:07', 6], ['db-1', '20:14', 6],
+    ]);
+  });
+
+  it('resource peaks and the time spent at warning or critical', () => {
+    const of = (h: string) => run.report.resources.find((r) => r.hostname === h);
+    expect(of('web-2')?.peaks.cpu).toBe(97);
+    expect(of('web-2')?.timeAt.cpu).toEqual({ warning: 0, critical: 20 * MIN });
+    expect(of('db-2')?.peaks.disk).toBe(85);
+    expect(of('db-2')?.timeAt.disk).toEqual({ warning: 4 * H, critical: 0 });
+    expect(run.report.hostsAtLevel).toEqual(['db-2', 'web-2']);
+  });
+
+  it('error and critical logs by app, top apps first', () => {
+    expect(run.report.logs.top.map((a) => [a.app, a.error, a.critical])).toEqual([
+      ['api', 12, 2], ['checkout', 5, 1], ['worker', 3, 0], ['web', 1, 0],
+    ]);
+    expect(run.report.logs).toMatchObject({ error: 21, critical: 3 });
+  });
+
+  it('notification counts by kind: one storm, one flapping start and end, one skew warning, one still-down', () => {
+    expect(run.report.notifications.byKind).toEqual({
+      'host-up': 9,
+      'host-down': 8,
+      'host-recovered': 8,
+      'host-still-down': 1,
+      'host-flapping': 1,
+      'host-stable': 1,
+      'host-left': 1,
+      'fleet-storm': 1,
+      'clock-skew': 1,
+      'resource-critical': 1,
+      'resource-warning': 1,
+      'resource-ok': 2,
+    });
+    // Suppressed: batch-1's death (silenced), the storm's three deaths, db-1's last down and up (flapping).
+    expect(run.report.notifications.suppressed).toBe(6);
+  });
+
+  it('published what a person needs and held back the rest', async () => {
+    const kinds = (h: string) => published.filter((p) => p.hostname === h).map((p) => p.kind);
+    expect(kinds('batch-1')).toEqual(['host-up', 'host-still-down', 'host-recovered']);
+    expect(kinds('web-1')).toEqual(['host-up', 'host-recovered']);
+    expect(kinds('@fleet')).toEqual(['fleet-storm', 'report']);
+    expect(kinds('db-1')).toEqual(['host-up', 'host-down', 'host-recovered', 'host-down', 'host-recovered', 'host-flapping', 'host-stable']);
+    expect(published.find((p) => p.kind === 'fleet-storm')?.subject).toBe(
+      '[dts critical] 3 of 3 hosts with rack=r1 went down together; likely shared cause: rack=r1',
+    );
+    expect((await notificationsOf(cloud, 'edge-1')).map((n) => n.kind).sort()).toEqual(['clock-skew', 'host-up']);
+  });
+
+  it('renders the report as Markdown and HTML', () => {
+    expect(run.markdown).toContain('| batch-1 | 2026-11-24T13:10:00Z | 2026-11-24T16:01:00Z | 2h 51m |');
+    expect(run.html).toContain('<td>batch-1</td>');
+  });
+});
