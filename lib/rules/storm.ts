@@ -20,11 +20,36 @@ export interface Storm {
   readonly cause: string | undefined;
 }
 
-type Member = Pick<Host, 'hostname' | 'labels' | 'state'>;
+type Member = Pick<Host, 'labels' | 'state'>;
+
+/**
+ * How many watched hosts the fleet has, in all and per label value (`rack=r1`). Diagnose folds
+ * each scanned page into it, so a pass holds counts, not the fleet.
+ */
+export interface Population {
+  total: number;
+  readonly byLabel: Map<string, number>;
+}
+
+export function emptyPopulation(): Population {
+  return { total: 0, byLabel: new Map() };
+}
 
 /** Hosts that count towards a share: those whose liveness is watched. */
 function watched(h: Member): boolean {
   return h.state === 'new' || h.state === 'alive' || h.state === 'dead';
+}
+
+export function countHost(p: Population, h: Member): void {
+  if (!watched(h)) return;
+  p.total++;
+  for (const [k, v] of groupingLabels(h)) p.byLabel.set(`${k}=${v}`, (p.byLabel.get(`${k}=${v}`) ?? 0) + 1);
+}
+
+export function populationOf(hosts: readonly Member[]): Population {
+  const p = emptyPopulation();
+  for (const h of hosts) countHost(p, h);
+  return p;
 }
 
 /** Threshold labels (`dts.*`) say nothing about where a host is. */
@@ -42,18 +67,18 @@ function isStorm(dying: number, total: number, rule: StormRule): boolean {
  * Larger groups are taken first, and a host belongs to one storm at most. Exactly at the share
  * is not a storm.
  */
-export function detectStorms(fleet: readonly Member[], dying: readonly Pick<Host, 'hostname' | 'labels'>[], rule: StormRule): Storm[] {
-  const population = fleet.filter(watched);
+export function detectStorms(fleet: Population | readonly Member[], dying: readonly Pick<Host, 'hostname' | 'labels'>[], rule: StormRule): Storm[] {
+  const population = 'total' in fleet ? fleet : populationOf(fleet);
   const sorted = (hosts: readonly { hostname: string }[]) => hosts.map((h) => h.hostname).sort();
-  if (isStorm(dying.length, population.length, rule)) {
-    return [{ scope: 'fleet', hostnames: sorted(dying), total: population.length, cause: sharedLabel(dying, population) }];
+  if (isStorm(dying.length, population.total, rule)) {
+    return [{ scope: 'fleet', hostnames: sorted(dying), total: population.total, cause: sharedLabel(dying, population) }];
   }
   const candidates = new Map<string, { label: string; value: string }>();
   for (const h of dying) for (const [label, value] of groupingLabels(h)) candidates.set(`${label}=${value}`, { label, value });
   const groups = [...candidates.entries()].map(([scope, { label, value }]) => ({
     scope,
     dying: dying.filter((h) => h.labels[label] === value),
-    total: population.filter((h) => h.labels[label] === value).length,
+    total: population.byLabel.get(scope) ?? 0,
   })).filter((g) => isStorm(g.dying.length, g.total, rule))
     .sort((a, b) => b.dying.length - a.dying.length || b.dying.length / b.total - a.dying.length / a.total || a.scope.localeCompare(b.scope));
 
@@ -72,13 +97,13 @@ export function detectStorms(fleet: readonly Member[], dying: readonly Pick<Host
  * The label value all the dying hosts share that is rarest among the survivors: the most
  * specific common factor (a rack rather than the environment).
  */
-function sharedLabel(dying: readonly Pick<Host, 'labels'>[], population: readonly Member[]): string | undefined {
+function sharedLabel(dying: readonly Pick<Host, 'labels'>[], population: Population): string | undefined {
   const first = dying[0];
   if (!first) return undefined;
   const shared = groupingLabels(first).filter(([k, v]) => dying.every((h) => h.labels[k] === v));
   let best: { scope: string; total: number } | undefined;
   for (const [k, v] of shared) {
-    const total = population.filter((h) => h.labels[k] === v).length;
+    const total = population.byLabel.get(`${k}=${v}`) ?? 0;
     if (!best || total < best.total) best = { scope: `${k}=${v}`, total };
   }
   return best?.scope;

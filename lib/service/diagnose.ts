@@ -3,7 +3,7 @@ import { countsAsChange, DEFAULT_FLAP_RULE, flapStep, flappingEnd, type FlapRule
 import { hostTransition, type DiagnoseRule, type HostTransition } from '../rules/host-transitions';
 import { formatDuration, notification } from '../rules/notifications';
 import { applySilence, isInForce, stillDownAfterSilence } from '../rules/silences';
-import { DEFAULT_STORM_RULE, detectStorms, type Storm, type StormRule } from '../rules/storm';
+import { countHost, DEFAULT_STORM_RULE, detectStorms, emptyPopulation, type Storm, type StormRule } from '../rules/storm';
 import type { HostStore } from '../store/hosts';
 import type { StatsStore } from '../store/stats';
 import { deliver, type Delivery } from './deliver';
@@ -49,15 +49,16 @@ export interface DiagnoseSummary {
 }
 
 /** Host writes in flight at once. */
-const CONCURRENCY = 16;
+const CONCURRENCY = 64;
 
 /**
  * One liveness pass over the fleet. Before blaming a host, the monitor checks itself: with a
  * backlog of unprocessed beats, or after its own absence longer than a host's deadline, no
  * host is declared dead in this pass and the monitor records that it is degraded instead.
  *
- * The pass reads the whole fleet first, then decides: deaths are only known to be a storm once
- * every host has been judged. Each state change is still its own conditional write, and only
+ * The pass reads the whole fleet first, then writes: deaths are only known to be a storm once
+ * every host has been judged. It keeps only counts per label value and the hosts that have
+ * something to do (a transition, flapping, a silence ending), not the fleet. Each state change is still its own conditional write, and only
  * the run that wins it records (and, unless suppressed, publishes) its notification.
  */
 export async function runDiagnose(d: Diagnosis): Promise<DiagnoseSummary> {
@@ -70,18 +71,25 @@ export async function runDiagnose(d: Diagnosis): Promise<DiagnoseSummary> {
   let suppressed = 0;
   let errors = 0;
 
-  const hosts = (await Promise.all(Array.from({ length: d.scanSegments }, async (_, segment) => {
-    const found: Host[] = [];
-    for await (const page of d.hosts.scanSegment(segment, d.scanSegments)) found.push(...page);
-    return found;
-  }))).flat();
+  const population = emptyPopulation();
+  const plans: { host: Host; t: HostTransition | undefined }[] = [];
+  let examined = 0;
+  await Promise.all(Array.from({ length: d.scanSegments }, async (_, segment) => {
+    for await (const page of d.hosts.scanSegment(segment, d.scanSegments)) {
+      examined += page.length;
+      for (const host of page) {
+        countHost(population, host);
+        const t = hostTransition(host, now, d.rule, degraded.length === 0);
+        if (t || host.flappingSince !== undefined || (ending.length > 0 && host.state === 'dead')) plans.push({ host, t });
+      }
+    }
+  }));
 
-  const plans = hosts.map((host) => ({ host, t: hostTransition(host, now, d.rule, degraded.length === 0) }));
   // A silenced or flapping host's death is not announced anyway; it does not make a storm either.
   const loud = (host: Host, t: HostTransition) =>
     applySilence(t.notification, host, silences).suppressed === undefined && host.flappingSince === undefined;
   const dying = plans.filter((p) => p.t?.to === 'dead' && loud(p.host, p.t)).map((p) => p.host);
-  const storms = detectStorms(hosts, dying, d.storm ?? DEFAULT_STORM_RULE);
+  const storms = detectStorms(population, dying, d.storm ?? DEFAULT_STORM_RULE);
   const stormOf = new Map<string, Storm>();
   for (const s of storms) for (const h of s.hostnames) stormOf.set(h, s);
   const deathAt = new Map(plans.filter((p) => p.t?.to === 'dead').map((p) => [p.host.hostname, (p.t as HostTransition).at]));
@@ -161,7 +169,7 @@ export async function runDiagnose(d: Diagnosis): Promise<DiagnoseSummary> {
   }
 
   await d.stats.recordRun(now);
-  const summary = { at: now, examined: hosts.length, transitions, degraded, errors, suppressed, storms };
+  const summary = { at: now, examined, transitions, degraded, errors, suppressed, storms };
   d.log.info('diagnose pass', { ...summary, silences: silences.filter((s) => isInForce(s, now)).length });
   return summary;
 }
