@@ -9,8 +9,9 @@ const processor = new BatchProcessor(EventType.SQS);
 
 let deps: HeartbeatIngest | undefined;
 function ingest(): HeartbeatIngest {
+  if (deps) return deps;
   const silences = silenceStore();
-  deps ??= {
+  deps = {
     hosts: new HostStore(clients().ddb, config.resources.hostsTable),
     delivery: delivery(),
     quarantine: quarantineFor(config.resources.heartbeatsDlqUrl),
