@@ -157,12 +157,15 @@ export async function runDiagnose(d: Diagnosis): Promise<DiagnoseSummary> {
     // Every run that saw this storm computes the same id: the scope and its earliest death.
     const at = Math.min(...storm.hostnames.map((h) => deathAt.get(h) ?? now));
     const cause = storm.cause ? `likely shared cause: ${storm.cause}` : 'no label shared by all of them';
-    await deliver(d.delivery, notification(
+    // A storm of one label value carries it, so a subscription filtering on that label gets it.
+    const eq = storm.scope.indexOf('=');
+    const labels = storm.scope === 'fleet' || eq < 0 ? {} : { [storm.scope.slice(0, eq)]: storm.scope.slice(eq + 1) };
+    await deliver(d.delivery, { ...notification(
       FLEET_HOST, 'fleet-storm', 'critical', at,
       `${storm.hostnames.length} of ${storm.total} hosts${storm.scope === 'fleet' ? '' : ` with ${storm.scope}`} went down together; ${cause}`,
       { scope: storm.scope, count: String(storm.hostnames.length), total: String(storm.total), hosts: storm.hostnames.join(' ').slice(0, 2000), ...(storm.cause ? { cause: storm.cause } : {}) },
       storm.scope,
-    ));
+    ), labels });
   }
   if (errors === 0 && d.silences) {
     for (const s of ending) await d.silences.close(s.id, now);
