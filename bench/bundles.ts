@@ -19,7 +19,6 @@ const quick = isQuick();
 const ROOT = path.resolve(BENCH_DIR, '..');
 const RUNS = quick ? 3 : 7;
 const TARGET_KB = 250;
-const FUNCTIONS = ['ingest-heartbeats', 'ingest-logs', 'diagnose'];
 
 interface Bundle {
   fn: string;
@@ -58,16 +57,19 @@ async function main(): Promise<void> {
     // A: exactly what deploys today.
     const pkg = path.join(work, 'package');
     execFileSync('npx', ['serverless', 'package', '--stage', 'bench', '--package', pkg], { cwd: ROOT, stdio: 'pipe' });
-    const zips = readdirSync(pkg).filter((f) => f.endsWith('.zip'));
-    for (const zip of zips) {
+    // Every function the template packages: one zip each, holding functions/<name>.js.
+    const functions: string[] = [];
+    for (const zip of readdirSync(pkg).filter((f) => f.endsWith('.zip'))) {
       const dir = path.join(work, zip.replace(/\.zip$/, ''));
       execFileSync('unzip', ['-q', '-o', path.join(pkg, zip), '-d', dir]);
-      const fn = FUNCTIONS.find((f) => existsJs(path.join(dir, 'functions', `${f}.js`)));
-      if (!fn) continue;
-      bundles.push(measureFile(fn, 'A: SDK bundled (serverless package, today)', path.join(dir, 'functions', `${fn}.js`), {}, statSync(path.join(pkg, zip)).size));
+      const js = readdirSync(path.join(dir, 'functions')).find((f) => f.endsWith('.js'));
+      if (!js) continue;
+      const fn = js.replace(/\.js$/, '');
+      functions.push(fn);
+      bundles.push(measureFile(fn, 'A: SDK bundled (serverless package, today)', path.join(dir, 'functions', js), {}, statSync(path.join(pkg, zip)).size));
     }
     // B: the same esbuild options, with @aws-sdk/* external (provided by the nodejs22.x runtime).
-    for (const fn of FUNCTIONS) {
+    for (const fn of functions) {
       const out = path.join(work, 'external', `${fn}.js`);
       await build({
         entryPoints: [path.join(ROOT, 'functions', `${fn}.ts`)], bundle: true, minify: true, platform: 'node', target: 'node22',
@@ -90,14 +92,6 @@ async function main(): Promise<void> {
   ]));
   console.log('\nInit of B requires the SDK from node_modules here; on Lambda it comes from the runtime\'s own copy, so B\'s init includes that load too.');
   saveResult('bundles', `npx tsx bench/bundles.ts${quick ? ' --quick' : ''}`, quick, { runs: RUNS, targetKB: TARGET_KB, bundles });
-}
-
-function existsJs(file: string): boolean {
-  try {
-    return statSync(file).isFile();
-  } catch {
-    return false;
-  }
 }
 
 await main();

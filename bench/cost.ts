@@ -65,7 +65,7 @@ if (o.json) {
     ...Object.entries(e.byService).sort(([, a], [, b]) => b - a).map(([s, d]) => [s, usd(d), `${((d / e.total) * 100).toFixed(1)}%`]),
   ]));
   console.log(`\nfleet: ${usd(e.total)}/month · per host: ${usd(e.perHost)}/month   (with DynamoDB ${o.billing === 'on-demand' ? 'provisioned' : 'on-demand'}: ${usd(other.total)}/month, ${usd(other.perHost)}/host)`);
-  if (o.logRecordsPerHostPerDay === 0) {
+  if (o.logRecordsPerHostPerDay === 0 && o.interval === 60) {
     const target = 0.03;
     console.log(`target ≤ $${target}/host/month at 60 s beats without logs: ${e.perHost <= target ? 'met' : `MISSED by ${usd(e.perHost - target)} (${((e.perHost / target - 1) * 100).toFixed(0)}% over)`}`);
   }

@@ -227,7 +227,7 @@ export function estimate(fleetIn: Partial<Fleet> & { hosts: number }, m: Measure
     + passes * (f.lambdaIoMsPerInvocation / 1000 + (f.hosts * 5e-6) / f.lambdaCpuShare)
   );
   const invocations = hbInvocations + logInvocations + passes;
-  add({ service: 'Lambda', item: `requests (ingest batches of ${hbBatch.toFixed(0)} beats, ${logBatch.toFixed(0)} log messages; diagnose)`, quantity: invocations, unit: 'invocations', dollars: perMillion(invocations, l.requestsPerMillion) });
+  add({ service: 'Lambda', item: `requests (ingest batches of ${hbBatch.toFixed(0)} beats${records > 0 ? `, ${logBatch.toFixed(0)} log messages` : ''}; diagnose)`, quantity: invocations, unit: 'invocations', dollars: perMillion(invocations, l.requestsPerMillion) });
   add({ service: 'Lambda', item: `duration, arm64 ${f.lambdaMemoryMb} MB`, quantity: gbSeconds, unit: 'GB-s', dollars: gbSeconds * l.arm64GbSecond });
 
   // ---- SNS and CloudWatch Logs -----------------------------------------------------------------
