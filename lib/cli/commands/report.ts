@@ -27,11 +27,10 @@ export async function reportCommand(ctx: Context, o: ReportOptions): Promise<num
   const format = o.json ? 'json' : o.format;
   if (!['md', 'html', 'json'].includes(format)) throw usage(`--format must be md, html or json, got ${JSON.stringify(o.format)}`);
   const settings = loadLifecycleSettings(ctx.io.env);
-  const { clients, table } = await lifecycleTable(ctx, 'reports');
+  const { backend, clients, table } = await lifecycleTable(ctx, 'reports', o.now ? ['notificationsTable', 'statsTable', 'alertsTopicArn'] : []);
   const reports = new ReportStore(clients.ddb, table, settings.reportTtlDays);
 
   if (o.now) {
-    const { backend } = await ctx.clients(['hostsTable', 'notificationsTable', 'statsTable', 'alertsTopicArn']);
     const log: Log = { debug() {}, info() {}, warn: (m) => ctx.io.err(`warning: ${m}\n`), error: (m) => ctx.io.err(`error: ${m}\n`) };
     const run = await runReport({
       hosts: new HostStore(clients.ddb, backend.require('hostsTable')),
