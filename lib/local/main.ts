@@ -150,9 +150,10 @@ function printSummary(c: LocalCloud, o: Options): void {
   const hb = plan.queues.find((q) => q.logicalId === 'HeartbeatsQueue');
   if (hb) {
     lines.push('', 'Try it:');
-    lines.push(`  aws sqs send-message --queue-url ${hb.url} --message-body '{"hostname":"web-1","interval":10,"cpu":{"percent":12}}'`);
+    lines.push(`  aws --endpoint-url ${c.endpoint} sqs send-message --queue-url ${hb.url} \\`);
+    lines.push(`    --message-body "{\\"hostname\\":\\"web-1\\",\\"timestamp\\":$(date +%s),\\"interval\\":10,\\"cpu\\":{\\"percent\\":12}}"`);
     const hosts = plan.tables.find((t) => t.logicalId === 'HostsTable');
-    if (hosts) lines.push(`  aws dynamodb scan --table-name ${hosts.name}`);
+    if (hosts) lines.push(`  aws --endpoint-url ${c.endpoint} dynamodb scan --table-name ${hosts.name}`);
   }
   lines.push('', `ready in ${(c.startupMs / 1000).toFixed(1)} s — Ctrl-C stops it cleanly`, '');
   out(lines.join('\n'));
