@@ -137,7 +137,7 @@ function printSummary(c: LocalCloud, o: Options): void {
   }
   if (c.notices.length > 0) {
     lines.push('', 'Notices (what the local engines do not honour)');
-    for (const n of c.notices) lines.push(`  - ${n}`);
+    for (const n of groupNotices(c.notices)) lines.push(`  - ${n}`);
   }
   const out0 = plan.outputs;
   lines.push('', 'Point the aws CLI, the SDKs and the dts tools at it:');
@@ -164,4 +164,17 @@ function envNameOf(output: string): string | undefined {
   if (/LambdaFunction|DeploymentBucket/.test(output)) return undefined;
   const snake = output.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2').toUpperCase();
   return `DTS_${snake.replace(/_NAME$/, '')}`;
+}
+
+/** One line per kind of notice, naming every resource it applies to. */
+function groupNotices(notices: readonly string[]): string[] {
+  const groups = new Map<string, string[]>();
+  for (const n of notices) {
+    const m = /^([A-Za-z0-9]+)(\.[\w.]+| \([\w:]+\)): (.*)$/.exec(n);
+    const key = m ? `${(m[2] as string).replace(/^\.|^ \(|\)$/g, '')}: ${m[3] as string}` : n;
+    const ids = groups.get(key) ?? [];
+    if (m) ids.push(m[1] as string);
+    groups.set(key, ids);
+  }
+  return [...groups].map(([key, ids]) => (ids.length > 0 ? `${key} — ${ids.join(', ')}` : key));
 }

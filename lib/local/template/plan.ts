@@ -292,8 +292,14 @@ export function planFromTemplate(template: CloudFormationTemplate, options: Plan
       case 'AWS::Lambda::Function': {
         const env = ((props.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables) ?? {};
         const environment = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
-        for (const key of ['VpcConfig', 'Layers', 'FileSystemConfigs', 'DeadLetterConfig', 'ReservedConcurrentExecutions', 'TracingConfig', 'SnapStart', 'EphemeralStorage']) {
-          if (props[key] !== undefined) unsupported(key, 'not emulated by the local runtime');
+        reportUnknown(props, FUNCTION_KEYS, unsupported, 'not emulated by the local runtime');
+        const nodeMajor = /^nodejs(\d+)/.exec(String(props.Runtime ?? ''))?.[1];
+        if (nodeMajor && nodeMajor !== process.versions.node.split('.')[0]) {
+          notices.push(`${id}.Runtime: ${String(props.Runtime)} in the cloud; here the function runs on this machine's Node ${process.versions.node}`);
+        }
+        const arch = (props.Architectures as string[] | undefined)?.[0];
+        if (arch && arch !== ({ arm64: 'arm64', x64: 'x86_64' } as Record<string, string>)[process.arch]) {
+          notices.push(`${id}.Architectures: ${arch} in the cloud; here it runs on ${process.arch}`);
         }
         if (props.MemorySize !== undefined) notices.push(`${id}.MemorySize: not enforced locally (${String(props.MemorySize)} MB)`);
         if (environment.NODE_OPTIONS) notices.push(`${id}.Environment.NODE_OPTIONS: not applied; functions run on this Node with its own flags`);
@@ -316,9 +322,7 @@ export function planFromTemplate(template: CloudFormationTemplate, options: Plan
           notices.push(`${id}: disabled in the template; not polled`);
           break;
         }
-        for (const key of ['FilterCriteria', 'ScalingConfig', 'MaximumRetryAttempts', 'DestinationConfig']) {
-          if (props[key] !== undefined) unsupported(key, 'not emulated by the local poller');
-        }
+        reportUnknown(props, MAPPING_KEYS, unsupported, 'not emulated by the local poller');
         const types = (props.FunctionResponseTypes as string[] | undefined) ?? [];
         plan.sqsMappings.push({
           logicalId: id, functionName: lastSegment(String(props.FunctionName)), queueArn: arn,
@@ -336,6 +340,7 @@ export function planFromTemplate(template: CloudFormationTemplate, options: Plan
           notices.push(`${id}: disabled in the template; not scheduled`);
           break;
         }
+        reportUnknown(props, RULE_KEYS, unsupported, 'not emulated by the local scheduler');
         const targets: ScheduleTarget[] = [];
         for (const t of (props.Targets as Array<Record<string, unknown>> | undefined) ?? []) {
           const arn = String(t.Arn);
@@ -368,6 +373,15 @@ export function planFromTemplate(template: CloudFormationTemplate, options: Plan
     if (!plan.queues.some((q) => q.arn === mapping.queueArn)) throw new TemplateError(mapping.logicalId, `queue ${mapping.queueArn} is not in the template`);
   }
   return plan;
+}
+
+/** Properties the local runtime acts on, or that have no local meaning (Code: it runs from source). */
+const FUNCTION_KEYS = new Set(['FunctionName', 'Handler', 'Runtime', 'Timeout', 'MemorySize', 'Environment', 'Role', 'Code', 'Description', 'Architectures', 'Tags']);
+const MAPPING_KEYS = new Set(['BatchSize', 'MaximumBatchingWindowInSeconds', 'EventSourceArn', 'FunctionName', 'Enabled', 'FunctionResponseTypes']);
+const RULE_KEYS = new Set(['ScheduleExpression', 'State', 'Description', 'Targets', 'Name']);
+
+function reportUnknown(props: Record<string, unknown>, known: ReadonlySet<string>, report: (key: string, why: string) => void, why: string): void {
+  for (const key of Object.keys(props)) if (!known.has(key)) report(key, why);
 }
 
 /** CloudFormation accepts numbers as strings ('5'); DynamoDB's API does not. */
