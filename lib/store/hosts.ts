@@ -43,9 +43,10 @@ export function itemToHost(item: Item): Host {
 /**
  * Daily peaks live in the beat's own write, without a read: each beat ADDs its whole percent to a
  * number set per resource and UTC day (`seen_cpu_20261125`, at most 101 members). The peak is the
- * set's largest member. Sets older than PEAK_DAYS are removed by the beat that finds them stale.
+ * set's largest member. Only today's and yesterday's sets are kept (a daily report needs no
+ * more): each beat removes the two days before those.
  */
-const PEAK_DAYS = 3;
+const PEAK_DAYS = 2;
 const SEEN = /^seen_(cpu|mem|disk)_(\d{4})(\d{2})(\d{2})$/;
 
 export function seenAttribute(resource: Resource, ms: number): string {
