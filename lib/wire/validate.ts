@@ -92,7 +92,9 @@ function figures<K extends string>(field: string, values: Record<K, number | nul
 export function validateHeartbeat(m: dts.HeartbeatMessage, receivedAt: number, limits: Limits): Result<Beat> {
   const hostname = name('hostname', m.hostname, MAX_HOSTNAME);
   if (!hostname.ok) return hostname;
-  const sentAt = timestamp('timestamp', m.timestamp, receivedAt, limits);
+  // A beat typed by hand may carry no timestamp (proto3 cannot tell 0 from absent): its host time
+  // is then taken to be the receive time, so its skew reads 0. Liveness never uses it anyway.
+  const sentAt = m.timestamp === 0 || m.timestamp == null ? ok(receivedAt) : timestamp('timestamp', m.timestamp, receivedAt, limits);
   if (!sentAt.ok) return sentAt;
   const interval = m.interval ?? 0;
   if (interval > MAX_INTERVAL) return fail('interval', `${interval}s is longer than the ${MAX_INTERVAL}s allowed`);

@@ -59,8 +59,13 @@ describe('heartbeat validation', () => {
   });
 
   describe('timestamp', () => {
-    it.each([NaN, Infinity, -Infinity, 0, -1, -SECONDS])('%d is rejected, naming the timestamp', (timestamp) => {
+    it.each([NaN, Infinity, -Infinity, -1, -SECONDS])('%d is rejected, naming the timestamp', (timestamp) => {
       expect(fieldOf(validateHeartbeat(beat({ timestamp }), NOW, LIMITS))).toBe('timestamp');
+    });
+
+    it('an absent timestamp (a beat typed by hand) is taken as the receive time', () => {
+      const r = validateHeartbeat(beat({ timestamp: 0 }), NOW, LIMITS);
+      expect(r.ok && r.value.sentAt).toBe(NOW);
     });
 
     it('exactly a day ahead of the receive time is accepted', () => {
