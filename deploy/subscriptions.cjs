@@ -7,6 +7,10 @@
  *   alertEmailFilter    an SNS filter policy (JSON) for each of them, e.g. {"severity":["critical"]}
  *   alertWebhooks       comma-separated https:// URLs (chat webhooks, incident tools)
  *   alertWebhookFilter  a filter policy for each of them
+ *   alertSubscriptions  a JSON list for a filter per subscription:
+ *                       [{"endpoint": "dba@example.com", "filter": {"label.role": ["db"]}},
+ *                        {"endpoint": "https://relay.example.com/chat"}]
+ *                       (the protocol follows from the endpoint: https:// or an email address)
  *
  * CloudFormation cannot loop over a list, so this file makes one AWS::SNS::Subscription per
  * address when the template is packaged. With no params set it makes none.
@@ -23,6 +27,21 @@ function filterPolicy(text, name) {
   } catch (e) {
     throw new Error(`param ${name} must be an SNS filter policy as a JSON object: ${e.message}`, { cause: e });
   }
+}
+
+function subscriptionList(text) {
+  const raw = String(text ?? '').trim();
+  if (raw === '') return [];
+  let list;
+  try {
+    list = JSON.parse(raw);
+  } catch (e) {
+    throw new Error(`param alertSubscriptions must be a JSON list: ${e.message}`, { cause: e });
+  }
+  if (!Array.isArray(list) || !list.every((x) => x && typeof x === 'object' && typeof x.endpoint === 'string')) {
+    throw new Error('param alertSubscriptions must be a JSON list of {"endpoint": "...", "filter": {...}}');
+  }
+  return list;
 }
 
 function logicalId(prefix, endpoint, i) {
@@ -48,6 +67,11 @@ async function resources({ resolveVariable }) {
   });
   add('AlertEmail', 'email', split(await param('alertEmails')), filterPolicy(await param('alertEmailFilter'), 'alertEmailFilter'));
   add('AlertWebhook', 'https', split(await param('alertWebhooks')), filterPolicy(await param('alertWebhookFilter'), 'alertWebhookFilter'));
+  for (const [i, sub] of subscriptionList(await param('alertSubscriptions')).entries()) {
+    const protocol = /^https:\/\//.test(sub.endpoint) ? 'https' : 'email';
+    const policy = sub.filter === undefined ? undefined : filterPolicy(JSON.stringify(sub.filter), `alertSubscriptions[${i}].filter`);
+    add(`AlertSubscription${i + 1}x`, protocol, [sub.endpoint], policy);
+  }
   return out;
 }
 

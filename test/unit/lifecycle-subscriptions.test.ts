@@ -35,6 +35,21 @@ describe('alert subscriptions from params', () => {
     expect(Object.keys(out).every((id) => /^[A-Za-z0-9]+$/.test(id))).toBe(true);
   });
 
+  it('a filter per subscription from alertSubscriptions, the protocol following from the endpoint', async () => {
+    const out = await resources(params({
+      alertSubscriptions: JSON.stringify([
+        { endpoint: 'dba@example.com', filter: { 'label.role': ['db'] } },
+        { endpoint: 'https://relay.example.com/chat', filter: { severity: ['critical', 'warning'] } },
+      ]),
+    }));
+    expect(Object.values(out).map((r) => [r.Properties.Protocol, r.Properties.Endpoint, r.Properties.FilterPolicy])).toEqual([
+      ['email', 'dba@example.com', { 'label.role': ['db'] }],
+      ['https', 'https://relay.example.com/chat', { severity: ['critical', 'warning'] }],
+    ]);
+    expect(Object.keys(out).every((id) => /^[A-Za-z0-9]+$/.test(id))).toBe(true);
+    await expect(resources(params({ alertSubscriptions: '{"endpoint":"x@y.z"}' }))).rejects.toThrow(/JSON list of/);
+  });
+
   it('refuses a filter that is not a JSON object, a webhook that is not https, an address that is not one', async () => {
     await expect(resources(params({ alertEmails: 'a@b.c', alertEmailFilter: '["critical"]' }))).rejects.toThrow(/alertEmailFilter must be an SNS filter policy/);
     await expect(resources(params({ alertWebhooks: 'http://plain.example.com' }))).rejects.toThrow(/not an https:\/\/ URL/);
