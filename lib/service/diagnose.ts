@@ -58,8 +58,9 @@ const CONCURRENCY = 64;
  *
  * The pass reads the whole fleet first, then writes: deaths are only known to be a storm once
  * every host has been judged. It keeps only counts per label value and the hosts that have
- * something to do (a transition, flapping, a silence ending), not the fleet. Each state change is still its own conditional write, and only
- * the run that wins it records (and, unless suppressed, publishes) its notification.
+ * something to do (a transition, flapping, a silence ending), not the fleet. Each state change
+ * is still its own conditional write, and only the run that wins it records (and, unless
+ * suppressed, publishes) its notification.
  */
 export async function runDiagnose(d: Diagnosis): Promise<DiagnoseSummary> {
   const now = d.delivery.now();
