@@ -6,7 +6,7 @@
  *   npx tsx bench/e2e.ts [--quick]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -31,6 +31,8 @@ const DEADLINE_HOSTS = quick ? 3 : 10;
 const DEADLINE_INTERVAL_S = 2;
 const TOLERANCE = 3;
 const STAGE = 'bench';
+/** Set to a file to keep the local cloud's full output (functions included) for a look afterwards. */
+const LOCAL_LOG = process.env.DTS_BENCH_LOCAL_LOG;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -48,8 +50,13 @@ async function freePort(): Promise<number> {
 async function startLocal(port: number, cacheDir: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, [
     '--no-warnings', '--import', 'tsx', 'lib/local/main.ts',
-    '--port', String(port), '--in-memory', '--tick', '1', '--quiet', '--stage', STAGE, '--param', `tolerance=${TOLERANCE}`,
+    '--port', String(port), '--in-memory', '--tick', '1', ...(LOCAL_LOG ? [] : ['--quiet']), '--stage', STAGE, '--param', `tolerance=${TOLERANCE}`,
   ], { cwd: ROOT, env: { ...process.env, DTS_LOCAL_CACHE_DIR: cacheDir }, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (LOCAL_LOG) {
+    const log = createWriteStream(LOCAL_LOG);
+    child.stdout?.pipe(log);
+    child.stderr?.pipe(log);
+  }
   let output = '';
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`local cloud not ready after 120 s:\n${output}`)), 120_000);
