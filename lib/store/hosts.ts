@@ -250,7 +250,11 @@ export class HostStore {
     }
   }
 
-  /** One segment of a parallel scan, page by page. */
+  /**
+   * One segment of a parallel scan, page by page. Eventually consistent, at half the read units:
+   * a beat stored a moment ago may be missed, but every state change re-checks `lastBeat` in its
+   * condition, so a missed beat can delay a transition by one pass and never cause a wrong one.
+   */
   async *scanSegment(segment: number, totalSegments: number): AsyncGenerator<Host[]> {
     let start: Record<string, unknown> | undefined;
     do {
@@ -259,7 +263,6 @@ export class HostStore {
         Segment: segment,
         TotalSegments: totalSegments,
         ExclusiveStartKey: start,
-        ConsistentRead: true,
       }));
       yield (page.Items ?? []).map(itemToHost);
       start = page.LastEvaluatedKey;
