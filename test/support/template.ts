@@ -1,9 +1,6 @@
-import { execFile } from 'node:child_process';
-import { copyFile, mkdtemp, readdir, readFile, rm, symlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { packagedTemplate as packaged } from '../../lib/local/template/packaged';
 
 /**
  * The packaged CloudFormation of this service, as `serverless package` makes it, offline. Tests
@@ -27,62 +24,19 @@ export interface CfnTemplate {
   readonly Outputs?: Record<string, { readonly Value: unknown; readonly Export?: unknown }>;
 }
 
-export interface PackagedService {
-  readonly stage: string;
-  /** Where the zips, the templates and serverless-state.json are. The caller removes it. */
-  readonly dir: string;
-  /** cloudformation-template-update-stack.json, parsed. */
-  readonly template: CfnTemplate;
-}
-
-const run = promisify(execFile);
-/** Left out of the private copy: VCS and build output that another packaging may be writing. */
-const NOT_COPIED = new Set(['.git', '.serverless', '.esbuild', '.dts', 'coverage', 'dist']);
-
-/**
- * Run `serverless package --stage <stage> --package <dir>` (osls + serverless-esbuild, offline,
- * about 3 s). It runs in a private copy of the service (serverless.yml copied, everything else
- * symlinked), because serverless-esbuild builds in `.esbuild/` under the service directory and
- * two packagings sharing one checkout would overwrite each other's build.
- */
-export async function packageService({ stage = 'test', outDir }: { stage?: string; outDir?: string } = {}): Promise<PackagedService> {
-  const work = await mkdtemp(join(tmpdir(), 'dts-service-'));
-  const dir = outDir ?? (await mkdtemp(join(tmpdir(), 'dts-package-')));
-  try {
-    for (const entry of await readdir(SERVICE_ROOT)) {
-      if (NOT_COPIED.has(entry)) continue;
-      // The framework does not accept a symlinked serverless.yml as its service file.
-      if (entry === 'serverless.yml') await copyFile(join(SERVICE_ROOT, entry), join(work, entry));
-      else await symlink(join(SERVICE_ROOT, entry), join(work, entry));
-    }
-    try {
-      await run(join(SERVICE_ROOT, 'node_modules', '.bin', 'serverless'), ['package', '--stage', stage, '--package', dir], {
-        cwd: work,
-        env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off', SLS_DEPRECATION_DISABLE: '*' },
-        timeout: 180_000,
-        maxBuffer: 16 * 1024 * 1024,
-      });
-    } catch (e) {
-      const err = e as Error & { stdout?: string; stderr?: string };
-      throw new Error(`serverless package --stage ${stage} failed: ${err.message}\n${err.stdout ?? ''}\n${err.stderr ?? ''}`, { cause: e });
-    }
-    const template = JSON.parse(await readFile(join(dir, 'cloudformation-template-update-stack.json'), 'utf8')) as CfnTemplate;
-    return { stage, dir, template };
-  } finally {
-    await rm(work, { recursive: true, force: true });
-  }
-}
-
 const templates = new Map<string, Promise<CfnTemplate>>();
 
-/** The packaged template of `stage`, packaged once per test process; the package itself is removed. */
+/**
+ * The packaged template of `stage`, through the local cloud's packager: `serverless package`
+ * runs once per content of serverless.yml (a cross-process lock keeps concurrent test files from
+ * sharing `.esbuild/`, and the result is cached in `.dts/cache`), then once per test process
+ * it is read from there.
+ */
 export function packagedTemplate(stage = 'test'): Promise<CfnTemplate> {
   let t = templates.get(stage);
   if (!t) {
-    t = packageService({ stage }).then(async ({ dir, template }) => {
-      await rm(dir, { recursive: true, force: true });
-      return template;
-    });
+    t = packaged({ serviceDir: SERVICE_ROOT, stage, region: 'us-east-1', cacheDir: join(SERVICE_ROOT, '.dts', 'cache') })
+      .then((p) => p.template as unknown as CfnTemplate);
     t.catch(() => templates.delete(stage));
     templates.set(stage, t);
   }
