@@ -197,7 +197,7 @@ export function estimate(fleetIn: Partial<Fleet> & { hosts: number }, m: Measure
   const d = p.dynamodb;
   if (f.billing === 'on-demand') {
     add({ service: 'DynamoDB', item: 'hosts: 1 UpdateItem per beat', quantity: hbWriteUnits, unit: 'WRU', dollars: perMillion(hbWriteUnits, d.onDemandWriteRequestUnitsPerMillion) });
-    add({ service: 'DynamoDB', item: 'diagnose: consistent parallel Scan of hosts', quantity: diagnoseReadUnits, unit: 'RRU', dollars: perMillion(diagnoseReadUnits, d.onDemandReadRequestUnitsPerMillion) });
+    add({ service: 'DynamoDB', item: 'diagnose: parallel Scan of hosts (priced as consistent reads, twice the real cost)', quantity: diagnoseReadUnits, unit: 'RRU', dollars: perMillion(diagnoseReadUnits, d.onDemandReadRequestUnitsPerMillion) });
     add({ service: 'DynamoDB', item: 'diagnose: monitor bookkeeping', quantity: diagnoseWriteUnits, unit: 'WRU', dollars: perMillion(diagnoseWriteUnits, d.onDemandWriteRequestUnitsPerMillion) });
     if (records > 0) add({ service: 'DynamoDB', item: 'logs: BatchWriteItem (table + byHost index) and counters', quantity: logWriteUnits, unit: 'WRU', dollars: perMillion(logWriteUnits, d.onDemandWriteRequestUnitsPerMillion) });
   } else {

@@ -46,7 +46,7 @@ describe('cost model', () => {
     // One write unit each at $0.625 per million: $27.375.
     expect(line('hosts: 1 UpdateItem')?.dollars).toBeCloseTo(27.375, 6);
     // 43,800 passes × (1,000 × 0.1 + 1 for the monitor item) = 4,423,800 read units: $0.552975.
-    expect(line('diagnose: consistent')?.dollars).toBeCloseTo(0.552975, 6);
+    expect(line('diagnose: parallel Scan')?.dollars).toBeCloseTo(0.552975, 6);
     // 1,000 / 60 beats/s fill batches of 16.67 in the 1 s window: 2,628,000 + 43,800 invocations.
     expect(line('requests')?.quantity).toBeCloseTo(2_671_800, 3);
     // GB-s: 0.25 GB × (2,628,000 × 0.02 s + 43.8 M × 100 µs / 0.25 + 43,800 × (0.02 + 1,000 × 5 µs / 0.25)) = 17,958.
