@@ -14,6 +14,9 @@ import { hostsCommand } from './commands/hosts';
 import { logCommand, type LogCommandOptions } from './commands/log';
 import { logsCommand, type LogsOptions } from './commands/logs';
 import { notificationsCommand, type NotificationsOptions } from './commands/notifications';
+import { hostRmCommand } from './commands/host-rm';
+import { reportCommand, type ReportOptions } from './commands/report';
+import { silenceCommand, type SilenceOptions } from './commands/silence';
 import { parsePositiveInt } from './time';
 
 export const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -92,11 +95,18 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 backend not configured or un
       return run((ctx) => hostsCommand(ctx, this.opts()), this);
     });
 
-  sub('host', 'one host in detail, with its recent notifications and log errors')
+  const host = sub('host', 'one host in detail, with its recent notifications and log errors')
     .argument('<name>', 'the hostname')
     .option('--limit <n>', 'notifications and errors to show', parsePositiveInt('--limit'), 10)
     .action(function (this: Command, name: string) {
       return run((ctx) => hostCommand(ctx, name, this.opts<{ json?: boolean; limit: number }>()), this);
+    });
+  host.command('rm').description('forget a host (decommissioned); its notifications stay, and a new beat brings it back as new')
+    .argument('<name>', 'the hostname')
+    .option('--json', 'machine-readable output')
+    .exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err })
+    .action(function (this: Command, name: string) {
+      return run((ctx) => hostRmCommand(ctx, name, this.opts<{ json?: boolean }>()), this);
     });
 
   sub('logs', 'log records of an app or a host, newest first (or streaming with --follow)')
@@ -128,6 +138,28 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 backend not configured or un
     .option('-v, --verbose', 'log what the pass does')
     .action(function (this: Command) {
       return run((ctx) => diagnoseCommand(ctx, this.opts()), this);
+    });
+
+  sub('silence', 'hold back alerts about a host or a label=value for a while (maintenance); --list, --end ID')
+    .argument('[target]', 'a hostname, or label=value for every host with that label')
+    .option('--for <duration>', 'how long: 30m, 2h, 1d')
+    .option('--reason <text>', 'why: shown in the list and in the notifications')
+    .option('--list', 'the silences in force or planned')
+    .option('--all', 'with --list: also those that ended this week')
+    .option('--end <id>', 'end a silence now')
+    .addHelpText('after', '\nExamples:\n  dts silence web-1 --for 2h --reason "kernel upgrade"\n  dts silence role=db --for 30m --reason "failover drill"\n  dts silence --list\n  dts silence --end 3f9c0a1b2d')
+    .action(function (this: Command, target: string | undefined) {
+      return run((ctx) => silenceCommand(ctx, target, this.opts<SilenceOptions>()), this);
+    });
+
+  sub('report', 'the latest fleet health report, or a new one with --now')
+    .option('--now', 'make a report for the hours up to now, store it and publish it')
+    .addOption(new Option('--format <format>', 'md, html or json').choices(['md', 'html', 'json']).default('md'))
+    .option('--hours <n>', 'with --now: the hours it covers (default 24)', parsePositiveInt('--hours'))
+    .option('--no-publish', 'with --now: store it but do not publish it on the alerts topic')
+    .addHelpText('after', '\nExamples:\n  dts report\n  dts report --format html > report.html\n  dts report --now --no-publish')
+    .action(function (this: Command) {
+      return run((ctx) => reportCommand(ctx, this.opts<ReportOptions>()), this);
     });
 
   return program;

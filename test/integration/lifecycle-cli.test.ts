@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeContext, type Io } from '../../lib/cli/context';
+import { main } from '../../lib/cli/main';
 import { hostRmCommand } from '../../lib/cli/commands/host-rm';
 import { reportCommand } from '../../lib/cli/commands/report';
 import { silenceCommand } from '../../lib/cli/commands/silence';
@@ -84,5 +85,32 @@ describe('dts report', () => {
     expect(JSON.parse((await run((ctx) => reportCommand(ctx, { format: 'json' }))).out)).toHaveProperty('hostsByState');
     await expect(run((ctx) => reportCommand(ctx, { format: 'pdf' }))).rejects.toMatchObject({ exitCode: 2 });
     expect(tableName(cloud, 'reports')).toMatch(/-reports$/);
+  });
+});
+
+describe('through the dts command line', () => {
+  async function dts(argv: string[]) {
+    const i = io();
+    const code = await main(argv, i);
+    return { code, out: i.stdout(), err: i.stderr() };
+  }
+
+  it('wires silence, report and host rm, with their exit codes', async () => {
+    const made = await dts(['silence', 'cli-1', '--for', '30m', '--reason', 'reboot', '--json']);
+    expect(made.code).toBe(0);
+    const { id } = JSON.parse(made.out) as { id: string };
+    expect((await dts(['silence', '--list'])).out).toContain(id);
+    expect((await dts(['silence', '--end', id])).code).toBe(0);
+    expect((await dts(['silence', 'cli-1', '--reason', 'x'])).code).toBe(2);
+
+    expect((await dts(['report', '--now', '--no-publish', '--format', 'json'])).code).toBe(0);
+    expect((await dts(['report', '--format', 'html'])).out).toMatch(/^<!doctype html>/);
+    expect((await dts(['report', '--format', 'pdf'])).code).toBe(2);
+
+    const w = new World(cloud, Date.now());
+    await w.beat('cli-rm-1');
+    expect((await dts(['host', 'cli-rm-1', '--json'])).code).toBe(0);
+    expect((await dts(['host', 'rm', 'cli-rm-1'])).out).toMatch(/^forgot host cli-rm-1/);
+    expect((await dts(['host', 'rm', 'cli-rm-1'])).code).toBe(3);
   });
 });
