@@ -1,17 +1,21 @@
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { runDiagnose } from '../../service/diagnose';
+import { diagnosis } from '../../service/diagnosis';
 import type { Log } from '../../service/log';
-import { AlertPublisher } from '../../store/alerts';
-import { HostStore } from '../../store/hosts';
-import { NotificationStore } from '../../store/notifications';
+import { loadLifecycleSettings } from '../../service/settings';
 import { StatsStore } from '../../store/stats';
 import type { Context } from '../context';
 import { age } from '../format';
+import { lifecycleTable } from './lifecycle-tables';
 
-/** `dts diagnose --now`: one liveness pass, as the scheduled function runs it, against the configured backend. */
+/**
+ * `dts diagnose --now`: one liveness pass, made by the same factory as the scheduled function's
+ * (silences, flapping and storms included), against the configured backend.
+ */
 export async function diagnoseCommand(ctx: Context, o: { now?: boolean; json?: boolean; verbose?: boolean }): Promise<number> {
   if (!o.now) return monitorStatus(ctx, o);
-  const { backend, clients } = await ctx.clients(['hostsTable', 'statsTable', 'notificationsTable', 'alertsTopicArn', 'heartbeatsQueueUrl']);
+  const { backend, clients, table: silencesTable } = await lifecycleTable(
+    ctx, 'silences', ['statsTable', 'notificationsTable', 'alertsTopicArn', 'heartbeatsQueueUrl'],
+  );
   const log: Log = o.verbose && !o.json
     ? {
       debug: () => {},
@@ -20,26 +24,14 @@ export async function diagnoseCommand(ctx: Context, o: { now?: boolean; json?: b
       error: (m, ...x) => ctx.io.err(`error: ${m} ${JSON.stringify(Object.assign({}, ...x))}\n`),
     }
     : { debug: () => {}, info: () => {}, warn: (m) => ctx.io.err(`warning: ${m}\n`), error: (m, ...x) => ctx.io.err(`error: ${m} ${JSON.stringify(Object.assign({}, ...x))}\n`) };
-  const summary = await runDiagnose({
-    hosts: new HostStore(clients.ddb, backend.require('hostsTable')),
-    stats: new StatsStore(clients.ddb, backend.require('statsTable')),
-    delivery: {
-      notifications: new NotificationStore(clients.ddb, backend.require('notificationsTable'), ctx.config.notifications.ttlDays),
-      alerts: new AlertPublisher(clients.sns, backend.require('alertsTopicArn')),
-      now: Date.now,
-    },
-    backlog: async () => {
-      const out = await clients.sqs.send(new GetQueueAttributesCommand({
-        QueueUrl: backend.require('heartbeatsQueueUrl'),
-        AttributeNames: ['ApproximateNumberOfMessages'],
-      }));
-      return Number(out.Attributes?.ApproximateNumberOfMessages ?? 0);
-    },
-    rule: ctx.config.liveness,
-    scanSegments: ctx.config.diagnose.scanSegments,
-    backlogThreshold: ctx.config.diagnose.backlogThreshold,
-    log,
-  });
+  const summary = await runDiagnose(diagnosis(clients, {
+    hostsTable: backend.require('hostsTable'),
+    statsTable: backend.require('statsTable'),
+    notificationsTable: backend.require('notificationsTable'),
+    alertsTopicArn: backend.require('alertsTopicArn'),
+    heartbeatsQueueUrl: backend.require('heartbeatsQueueUrl'),
+    silencesTable,
+  }, ctx.config, loadLifecycleSettings(ctx.io.env), log));
   if (o.json) ctx.io.out(JSON.stringify(summary, null, 2) + '\n');
   else {
     const changes = Object.entries(summary.transitions).map(([k, n]) => `${n} ${k}`).join(', ') || 'no state changes';
