@@ -19,7 +19,7 @@ export const handler = async (_event: ScheduledEvent, context: Context): Promise
     alertsTopicArn: config.resources.alertsTopicArn,
     heartbeatsQueueUrl: config.resources.heartbeatsQueueUrl,
     silencesTable: lifecycle.silencesTable,
-  }, config, lifecycle, logger);
+  }, config, logger);
   const summary = await runDiagnose(deps);
   if (summary.errors > 0) throw new Error(`diagnose could not judge ${summary.errors} host(s); see the log`);
   return summary;

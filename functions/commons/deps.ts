@@ -1,17 +1,16 @@
-import { loadConfig, type Config } from '../../lib/config';
+import { loadConfig, type Config, type LifecycleSettings } from '../../lib/config';
 import type { Delivery } from '../../lib/service/deliver';
 import { AlertPublisher } from '../../lib/store/alerts';
 import { defaultClients, type Clients } from '../../lib/store/clients';
 import { NotificationStore } from '../../lib/store/notifications';
 import { Quarantine } from '../../lib/store/quarantine';
-import { loadLifecycleSettings, type LifecycleSettings } from '../../lib/service/settings';
 import { SilenceStore } from '../../lib/store/silences';
 
 /** Read once per container: a bad variable fails the cold start with its name. */
 export const config: Config = loadConfig();
 
-/** Flapping, storms, skew, silences and reports: read once as well. */
-export const lifecycle: LifecycleSettings = loadLifecycleSettings();
+/** Flapping, storms, skew, silences and reports. */
+export const lifecycle: LifecycleSettings = config.lifecycle;
 
 /** The silences table, when this function was given one. */
 export function silenceStore(c: Clients = clients()): SilenceStore | undefined {

@@ -8,7 +8,6 @@ import { SilenceStore } from '../store/silences';
 import { StatsStore } from '../store/stats';
 import type { Diagnosis } from './diagnose';
 import type { Log } from './log';
-import type { LifecycleSettings } from './settings';
 
 /** Where a diagnose pass reads and writes. */
 export interface DiagnoseResources {
@@ -28,8 +27,7 @@ export interface DiagnoseResources {
 export function diagnosis(
   clients: Clients,
   resources: DiagnoseResources,
-  config: Pick<Config, 'liveness' | 'diagnose' | 'notifications'>,
-  lifecycle: Pick<LifecycleSettings, 'flap' | 'storm'>,
+  config: Pick<Config, 'liveness' | 'diagnose' | 'notifications' | 'lifecycle'>,
   log: Log,
   now: () => number = Date.now,
 ): Diagnosis {
@@ -53,7 +51,7 @@ export function diagnosis(
     backlogThreshold: config.diagnose.backlogThreshold,
     log,
     ...(resources.silencesTable ? { silences: new SilenceStore(clients.ddb, resources.silencesTable) } : {}),
-    flap: lifecycle.flap,
-    storm: lifecycle.storm,
+    flap: config.lifecycle.flap,
+    storm: config.lifecycle.storm,
   };
 }

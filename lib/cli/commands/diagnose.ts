@@ -1,7 +1,6 @@
 import { runDiagnose } from '../../service/diagnose';
 import { diagnosis } from '../../service/diagnosis';
 import type { Log } from '../../service/log';
-import { loadLifecycleSettings } from '../../service/settings';
 import { StatsStore } from '../../store/stats';
 import type { Context } from '../context';
 import { age } from '../format';
@@ -31,7 +30,7 @@ export async function diagnoseCommand(ctx: Context, o: { now?: boolean; json?: b
     alertsTopicArn: backend.require('alertsTopicArn'),
     heartbeatsQueueUrl: backend.require('heartbeatsQueueUrl'),
     silencesTable,
-  }, ctx.config, loadLifecycleSettings(ctx.io.env), log));
+  }, ctx.config, log));
   if (o.json) ctx.io.out(JSON.stringify(summary, null, 2) + '\n');
   else {
     const changes = Object.entries(summary.transitions).map(([k, n]) => `${n} ${k}`).join(', ') || 'no state changes';

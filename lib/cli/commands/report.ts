@@ -1,6 +1,5 @@
 import { runReport } from '../../service/report';
 import { renderHtml, renderMarkdown } from '../../service/render-report';
-import { loadLifecycleSettings } from '../../service/settings';
 import { AlertPublisher } from '../../store/alerts';
 import { HostStore } from '../../store/hosts';
 import { NotificationStore } from '../../store/notifications';
@@ -26,7 +25,7 @@ export interface ReportOptions {
 export async function reportCommand(ctx: Context, o: ReportOptions): Promise<number> {
   const format = o.json ? 'json' : o.format;
   if (!['md', 'html', 'json'].includes(format)) throw usage(`--format must be md, html or json, got ${JSON.stringify(o.format)}`);
-  const settings = loadLifecycleSettings(ctx.io.env);
+  const settings = ctx.config.lifecycle;
   const { backend, clients, table } = await lifecycleTable(ctx, 'reports', o.now ? ['notificationsTable', 'statsTable', 'alertsTopicArn'] : []);
   const reports = new ReportStore(clients.ddb, table, settings.reportTtlDays);
 
