@@ -118,7 +118,8 @@ export function validateHeartbeat(m: dts.HeartbeatMessage, receivedAt: number, l
   if (!disk.ok) return disk;
   const labels = stringMap('labels', m.labels);
   if (!labels.ok) return labels;
-  const uptime = nonNegative('uptime', m.uptime);
+  // proto3 cannot tell 0 from absent, and no running host has been up for 0 s.
+  const uptime = nonNegative('uptime', m.uptime === 0 ? undefined : m.uptime);
   if (!uptime.ok) return uptime;
   const agentName = m.agent?.name ?? '';
   const agentVersion = m.agent?.version ?? '';

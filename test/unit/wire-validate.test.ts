@@ -121,11 +121,17 @@ describe('heartbeat validation', () => {
       [{ disk: { percent: 1, mount: 'm'.repeat(1025) } }, 'disk.mount'],
       [{ uptime: -1 }, 'uptime'],
       [{ uptime: NaN }, 'uptime'],
+      [{ uptime: 0 }, 'ok'],
       [{ agent: { name: 'n'.repeat(129), version: '1' } }, 'agent'],
       [{ agent: { name: 'n'.repeat(128), version: '1' } }, 'ok'],
     ])('%j → %s', (over, expected) => {
       expect(fieldOf(validateHeartbeat(beat(over), NOW, LIMITS))).toBe(expected);
     });
+  });
+
+  it('an uptime of 0 (proto3 for "not sent") is left out', () => {
+    const r = validateHeartbeat(beat({ uptime: 0 }), NOW, LIMITS);
+    expect(r.ok && 'uptime' in r.value).toBe(false);
   });
 
   describe('labels (huge maps)', () => {

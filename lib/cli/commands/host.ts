@@ -35,8 +35,10 @@ export async function hostCommand(ctx: Context, name: string, o: { json?: boolea
   if (host.agent) rows.push(['agent', `${host.agent.name} ${host.agent.version}`]);
   if (host.uptime !== undefined) rows.push(['uptime', age(now - host.uptime * 1000, now).replace(' ago', '')]);
   if (host.cpu) {
-    const load = [host.cpu.load1, host.cpu.load5, host.cpu.load15].map((l) => (l ?? 0).toFixed(2)).join(' ');
-    rows.push(['cpu', `${host.cpu.percent.toFixed(1)}% ${levelText(host.levels.cpu, s)}, ${host.cpu.cores ?? '?'} cores, load ${load}`]);
+    const loads = [host.cpu.load1, host.cpu.load5, host.cpu.load15];
+    const load = loads.some((l) => l !== undefined) ? `, load ${loads.map((l) => (l ?? 0).toFixed(2)).join(' ')}` : '';
+    const cores = host.cpu.cores === undefined ? '' : `, ${host.cpu.cores} cores`;
+    rows.push(['cpu', `${host.cpu.percent.toFixed(1)}% ${levelText(host.levels.cpu, s)}${cores}${load}`]);
   }
   if (host.mem) rows.push(['mem', `${host.mem.percent.toFixed(1)}% ${levelText(host.levels.mem, s)}, ${bytes(host.mem.used)} used of ${bytes(host.mem.total)}`]);
   if (host.disk) rows.push(['disk', `${host.disk.percent.toFixed(1)}% ${levelText(host.levels.disk, s)}, ${bytes(host.disk.used)} used of ${bytes(host.disk.total)} on ${host.disk.mount ?? '?'}`]);
