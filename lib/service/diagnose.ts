@@ -172,7 +172,7 @@ export async function runDiagnose(d: Diagnosis): Promise<DiagnoseSummary> {
     for (const s of ending) await d.silences.close(s.id, now);
   }
 
-  await d.stats.recordRun(now);
+  await d.stats.recordRun(now, examined);
   const summary = { at: now, examined, transitions, degraded, errors, suppressed, storms };
   d.log.info('diagnose pass', { ...summary, silences: silences.filter((s) => isInForce(s, now)).length });
   return summary;
@@ -182,8 +182,11 @@ async function selfCheck(d: Diagnosis, now: number): Promise<string[]> {
   const reasons: string[] = [];
   const monitor = await d.stats.monitor();
   try {
+    // A backlog matters once it holds about one round of the fleet's beats: they are then an
+    // interval late. A fixed threshold alone would call a large, healthy fleet degraded.
+    const threshold = Math.max(d.backlogThreshold, monitor.lastHosts ?? 0);
     const backlog = await d.backlog();
-    if (backlog > d.backlogThreshold) reasons.push(`${backlog} beats waiting on the heartbeats queue (threshold ${d.backlogThreshold})`);
+    if (backlog > threshold) reasons.push(`${backlog} beats waiting on the heartbeats queue (threshold ${threshold})`);
   } catch (e) {
     reasons.push(`the heartbeats queue backlog is unknown: ${(e as Error).message}`);
   }

@@ -15,6 +15,8 @@ export interface DailyCounts {
 /** What diagnose remembers about itself between runs. */
 export interface MonitorState {
   readonly lastRun: number | undefined;
+  /** Hosts the last pass examined: the fleet's size, as far as diagnose knows it. */
+  readonly lastHosts: number | undefined;
   readonly degraded: boolean;
   readonly degradedSince: number | undefined;
 }
@@ -113,6 +115,7 @@ export class StatsStore {
     const item = out.Item ?? {};
     return {
       lastRun: item.lastRun === undefined ? undefined : Number(item.lastRun),
+      lastHosts: item.lastHosts === undefined ? undefined : Number(item.lastHosts),
       degraded: item.degraded === true,
       degradedSince: item.degradedSince === undefined ? undefined : Number(item.degradedSince),
     };
@@ -139,14 +142,14 @@ export class StatsStore {
   }
 
   /** Record a completed run; never moves the time backwards. */
-  async recordRun(at: number): Promise<void> {
+  async recordRun(at: number, hosts: number): Promise<void> {
     try {
       await this.ddb.send(new UpdateCommand({
         TableName: this.table,
         Key: MONITOR_KEY,
-        UpdateExpression: 'SET lastRun = :at',
+        UpdateExpression: 'SET lastRun = :at, lastHosts = :hosts',
         ConditionExpression: 'attribute_not_exists(lastRun) OR lastRun < :at',
-        ExpressionAttributeValues: { ':at': at },
+        ExpressionAttributeValues: { ':at': at, ':hosts': hosts },
       }));
     } catch (e) {
       if (!(e instanceof ConditionalCheckFailedException)) throw e;

@@ -143,6 +143,27 @@ describe('diagnose', () => {
     expect(await kinds('@monitor')).toEqual(['monitor-degraded', 'monitor-ok']);
   });
 
+  it('scales the backlog it tolerates with the fleet: one round of beats is not a backlog', async () => {
+    await beatReceived('big-1', 400_000, 60);
+    // The last pass saw a fleet of 50 hosts: 30 queued beats are less than one round of theirs.
+    await cloud.clients.ddb.send(new UpdateCommand({
+      TableName: cloud.names.statsTable, Key: MONITOR_KEY,
+      UpdateExpression: 'SET lastRun = :t, lastHosts = :n', ExpressionAttributeValues: { ':t': Date.now() - 1000, ':n': 50 },
+    }));
+    for (let i = 0; i < 3; i++) {
+      await cloud.clients.sqs.send(new SendMessageBatchCommand({
+        QueueUrl: cloud.names.heartbeatsQueueUrl,
+        Entries: Array.from({ length: 10 }, (_, j) => ({ Id: `b${j}`, MessageBody: encodeBody('dts.HeartbeatMessage', { hostname: `r-${i}-${j}`, timestamp: Date.now() / 1000 }) })),
+      }));
+    }
+
+    const pass = await run();
+    await cloud.clients.sqs.send(new PurgeQueueCommand({ QueueUrl: cloud.names.heartbeatsQueueUrl }));
+
+    expect(pass.degraded).toEqual([]);
+    expect((await hostItem(cloud, 'big-1'))?.state).toBe('dead');
+  });
+
   it('after its own outage, trusts no silence for one pass', async () => {
     await beatReceived('gap-1', 400_000, 60);
     await cloud.clients.ddb.send(new UpdateCommand({
