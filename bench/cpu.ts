@@ -157,7 +157,8 @@ const logRecordOf = (body: string) => ({
 const planLogs = async (batch: dts.LogBatch) => {
   const v = validateLogBatch(batch, Date.now(), limits);
   if (!v.ok || v.value.rejected.length) throw new Error('invalid fixture');
-  return logDeps.logs.write(v.value.records, Date.now(), 14);
+  const receivedAt = Date.now();
+  return logDeps.logs.write(v.value.records.map((record) => ({ record, receivedAt, owner: 'bench' })), 14);
 };
 
 const logVariants: Variant[] = [

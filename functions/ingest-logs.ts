@@ -1,6 +1,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { ingestLogMessage, type LogIngest } from '../lib/service/ingest-logs';
+import { ingestLogMessages, type LogIngest } from '../lib/service/ingest-logs';
 import { LogStore } from '../lib/store/logs';
 import { StatsStore } from '../lib/store/stats';
 import { clients, config, limits, quarantineFor } from './commons/deps';
@@ -24,6 +24,14 @@ function ingest(): LogIngest {
   return deps;
 }
 
-/** SQS → logs table and daily counters. Each message succeeds or fails on its own. */
-export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-  processPartialResponse(event, logFailures((record: SQSRecord) => ingestLogMessage(ingest(), record)), processor, { context });
+/**
+ * SQS → logs table and daily counters. The messages of an invocation are stored together, in
+ * shared BatchWriteItem calls; each still succeeds or fails on its own, and Powertools turns
+ * the failures into the partial batch response.
+ */
+export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+  const { failures } = await ingestLogMessages(ingest(), event.Records);
+  return processPartialResponse(event, logFailures(async (record: SQSRecord) => {
+    if (failures.has(record.messageId)) throw failures.get(record.messageId);
+  }), processor, { context });
+};

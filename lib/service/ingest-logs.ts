@@ -26,8 +26,10 @@ export interface LogOutcome {
   readonly stored: number;
   readonly rejected: number;
   readonly batchWriteCalls: number;
-  /** False when this message's records had been counted before (a redelivery). */
-  readonly counted: boolean;
+  /** Messages whose records were counted now; a redelivered message was counted before. */
+  readonly counted: number;
+  /** Messages that must come back: the error each failed with. Poison is not among them. */
+  readonly failures: Map<string, unknown>;
 }
 
 /** `[app@hostname 1700000000.123456] text`, as LogTracer wrote it. */
@@ -35,70 +37,113 @@ export function legacyLine(r: LogRecord): string {
   return `[${r.app}@${r.hostname} ${r.timestamp.toFixed(6)}] ${r.text}`;
 }
 
-/**
- * One SQS message of log records: a LogMessage, or a LogBatch. Valid records are stored even
- * when some of their batch-mates are not; those are quarantined together, with their reasons.
- */
-export async function ingestLogMessage(d: LogIngest, record: SqsRecordLike & PoisonRecord): Promise<LogOutcome> {
-  const receivedAt = receivedAtOf(record, d.now());
-  const decoded = decodeRecord(record, 'dts.LogMessage', ['dts.LogMessage', 'dts.LogBatch']);
-  if (!decoded.ok) {
-    await quarantine(d.quarantine, d.log, record, decoded.error);
-    return { stored: 0, rejected: 1, batchWriteCalls: 0, counted: false };
-  }
+type Message = SqsRecordLike & PoisonRecord;
 
-  let records: LogRecord[];
-  let rejected = 0;
+/**
+ * The valid records of one SQS message (a LogMessage or a LogBatch). Records that fail
+ * validation are quarantined, together and with their reasons, and do not cost the others.
+ */
+async function recordsOf(d: LogIngest, m: Message): Promise<{ records: LogRecord[]; rejected: number }> {
+  const receivedAt = receivedAtOf(m, d.now());
+  const decoded = decodeRecord(m, 'dts.LogMessage', ['dts.LogMessage', 'dts.LogBatch']);
+  if (!decoded.ok) {
+    await quarantine(d.quarantine, d.log, m, decoded.error);
+    return { records: [], rejected: 1 };
+  }
   if (decoded.value.type === 'dts.LogMessage') {
     const one = validateLogRecord(decoded.value.message, receivedAt, d.limits);
-    if (!one.ok) {
-      await quarantine(d.quarantine, d.log, record, one.error);
-      return { stored: 0, rejected: 1, batchWriteCalls: 0, counted: false };
-    }
-    records = [one.value];
-  } else {
-    const batch = validateLogBatch(decoded.value.message, receivedAt, d.limits);
-    if (!batch.ok) {
-      await quarantine(d.quarantine, d.log, record, batch.error);
-      return { stored: 0, rejected: 1, batchWriteCalls: 0, counted: false };
-    }
-    records = batch.value.records;
-    rejected = batch.value.rejected.length;
-    if (rejected > 0) {
-      const body = encodeBody('dts.LogBatch', { records: batch.value.rejected.map((r) => r.message) });
-      const reasons = batch.value.rejected.slice(0, 5).map((r) => `${r.field}: ${r.reason}`).join('; ');
-      await quarantine(
-        d.quarantine,
-        d.log,
-        { messageId: record.messageId, body, messageAttributes: { 'dts-type': { stringValue: 'dts.LogBatch', dataType: 'String' } } },
-        { field: 'records', reason: `${rejected} of ${rejected + records.length} records rejected: ${reasons}` },
-      );
-    }
+    if (one.ok) return { records: [one.value], rejected: 0 };
+    await quarantine(d.quarantine, d.log, m, one.error);
+    return { records: [], rejected: 1 };
   }
-
-  const batchWriteCalls = await d.logs.write(records, receivedAt, d.ttlDays);
-  if (d.mirror) for (const r of records) d.mirror(r);
-  const counted = await countOnce(d, record.body, records);
-  return { stored: records.length, rejected, batchWriteCalls, counted };
+  const batch = validateLogBatch(decoded.value.message, receivedAt, d.limits);
+  if (!batch.ok) {
+    await quarantine(d.quarantine, d.log, m, batch.error);
+    return { records: [], rejected: 1 };
+  }
+  const { records, rejected } = batch.value;
+  if (rejected.length > 0) {
+    const body = encodeBody('dts.LogBatch', { records: rejected.map((r) => r.message) });
+    const reasons = rejected.slice(0, 5).map((r) => `${r.field}: ${r.reason}`).join('; ');
+    await quarantine(
+      d.quarantine,
+      d.log,
+      { messageId: m.messageId, body, messageAttributes: { 'dts-type': { stringValue: 'dts.LogBatch', dataType: 'String' } } },
+      { field: 'records', reason: `${rejected.length} of ${rejected.length + records.length} records rejected: ${reasons}` },
+    );
+  }
+  return { records, rejected: rejected.length };
 }
 
 /**
- * Per-app daily counters, one UpdateItem per app and day with one ADD per level. A message is
- * counted once: a claim keyed by the digest of its body makes a redelivery (or a producer's
- * resend of the same bytes) count nothing.
+ * The SQS messages of one invocation. Their records share the BatchWriteItem calls (25 items
+ * each) and the counter updates (one per app and day, with one ADD per level), so a fleet of
+ * quiet hosts, each sending a record at a time, still writes in full batches. A message fails
+ * on its own: when a write that held its records fails, or when it could not be quarantined;
+ * the rest of the invocation is stored.
  */
-async function countOnce(d: LogIngest, body: string, records: readonly LogRecord[]): Promise<boolean> {
-  if (records.length === 0) return false;
-  const digest = createHash('sha256').update(body).digest('base64url');
-  if (!(await d.stats.claimCount(digest, d.now()))) return false;
+export async function ingestLogMessages(d: LogIngest, messages: readonly Message[]): Promise<LogOutcome> {
+  const failures = new Map<string, unknown>();
+  const parsed = await Promise.all(messages.map(async (m) => {
+    try {
+      return { m, ...(await recordsOf(d, m)) };
+    } catch (error) {
+      failures.set(m.messageId, error);
+      return { m, records: [] as LogRecord[], rejected: 0 };
+    }
+  }));
+  const entries = parsed.flatMap(({ m, records }) => {
+    const receivedAt = receivedAtOf(m, d.now());
+    return records.map((record) => ({ record, receivedAt, owner: m.messageId }));
+  });
+  const written = await d.logs.write(entries, d.ttlDays);
+  for (const [owner, error] of written.failed) failures.set(owner, error);
+
+  const stored = parsed.filter((p) => p.records.length > 0 && !failures.has(p.m.messageId));
+  if (d.mirror) for (const p of stored) for (const r of p.records) d.mirror(r);
+  const counted = await countOnce(d, stored);
+  return {
+    stored: stored.reduce((n, p) => n + p.records.length, 0),
+    rejected: parsed.reduce((n, p) => n + p.rejected, 0),
+    batchWriteCalls: written.calls,
+    counted,
+    failures,
+  };
+}
+
+/** One message alone: what a batch of one does, with its failure thrown. */
+export async function ingestLogMessage(d: LogIngest, message: Message): Promise<Omit<LogOutcome, 'failures'>> {
+  const { failures, ...outcome } = await ingestLogMessages(d, [message]);
+  const failure = failures.get(message.messageId);
+  if (failure !== undefined) throw failure;
+  return outcome;
+}
+
+/**
+ * Per-app daily counters. A message is counted once: a claim keyed by the digest of its body
+ * makes a redelivery (or a producer's resend of the same bytes) count nothing. The claimed
+ * messages' counts are then summed, one UpdateItem per app and day for the whole invocation.
+ * The records are stored before the claim, so a failure here can lose counts, never records.
+ */
+async function countOnce(d: LogIngest, messages: readonly { m: Message; records: LogRecord[] }[]): Promise<number> {
+  const claimed = await Promise.all(messages.map(({ m }) =>
+    d.stats.claimCount(createHash('sha256').update(m.body).digest('base64url'), d.now()).catch((error: unknown) => {
+      d.log.error('could not claim a message for counting; its records are stored but not counted', { messageId: m.messageId, error: String(error) });
+      return false;
+    })));
   const byAppDay = new Map<string, { app: string; day: string; counts: LevelCounts }>();
-  for (const r of records) {
-    const day = dayOf(r.timestamp * 1000);
-    const key = `${r.app}\u0000${day}`;
-    let entry = byAppDay.get(key);
-    if (!entry) byAppDay.set(key, (entry = { app: r.app, day, counts: {} }));
-    entry.counts[r.level as LogLevel] = (entry.counts[r.level as LogLevel] ?? 0) + 1;
-  }
-  await Promise.all([...byAppDay.values()].map((e) => d.stats.addCounts(e.app, e.day, e.counts)));
-  return true;
+  messages.forEach(({ records }, i) => {
+    if (!claimed[i]) return;
+    for (const r of records) {
+      const day = dayOf(r.timestamp * 1000);
+      const key = `${r.app}\u0000${day}`;
+      let entry = byAppDay.get(key);
+      if (!entry) byAppDay.set(key, (entry = { app: r.app, day, counts: {} }));
+      entry.counts[r.level as LogLevel] = (entry.counts[r.level as LogLevel] ?? 0) + 1;
+    }
+  });
+  await Promise.all([...byAppDay.values()].map((e) => d.stats.addCounts(e.app, e.day, e.counts).catch((error: unknown) => {
+    d.log.error('could not add daily counts; the records are stored', { app: e.app, day: e.day, error: String(error) });
+  })));
+  return claimed.filter(Boolean).length;
 }

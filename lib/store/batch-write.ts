@@ -25,28 +25,42 @@ export class UnprocessedItemsError extends Error {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+export interface ChunkFailure {
+  /** Indexes, in the input, of the items this chunk held. */
+  readonly indexes: readonly number[];
+  readonly error: unknown;
+}
+
 /**
  * Put items in chunks of 25, retrying whatever DynamoDB hands back as unprocessed with
- * exponential backoff. Returns the number of BatchWriteItem calls made.
+ * exponential backoff. A chunk that still fails is reported with the items it held, so the
+ * caller can fail exactly what they belong to; the other chunks are written.
  */
-export async function batchPut(
+export async function batchPutEach(
   ddb: DynamoDBDocumentClient,
   table: string,
   items: readonly Record<string, unknown>[],
   retry: RetryPolicy = DEFAULT_RETRY,
-): Promise<number> {
+): Promise<{ calls: number; failed: ChunkFailure[] }> {
   let calls = 0;
-  const chunks: Record<string, unknown>[][] = [];
-  for (let i = 0; i < items.length; i += BATCH_WRITE_LIMIT) chunks.push(items.slice(i, i + BATCH_WRITE_LIMIT));
-  await Promise.all(chunks.map(async (chunk) => {
-    let pending = chunk.map((Item) => ({ PutRequest: { Item } }));
-    for (let attempt = 0; pending.length > 0; attempt++) {
-      if (attempt >= retry.attempts) throw new UnprocessedItemsError(table, pending.length);
-      if (attempt > 0) await sleep(Math.random() * Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** attempt));
-      calls++;
-      const out = await ddb.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
-      pending = (out.UnprocessedItems?.[table] ?? []) as typeof pending;
+  const failed: ChunkFailure[] = [];
+  const chunks: number[][] = [];
+  for (let i = 0; i < items.length; i += BATCH_WRITE_LIMIT) {
+    chunks.push(Array.from({ length: Math.min(BATCH_WRITE_LIMIT, items.length - i) }, (_, j) => i + j));
+  }
+  await Promise.all(chunks.map(async (indexes) => {
+    let pending = indexes.map((i) => ({ PutRequest: { Item: items[i] as Record<string, unknown> } }));
+    try {
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt >= retry.attempts) throw new UnprocessedItemsError(table, pending.length);
+        if (attempt > 0) await sleep(Math.random() * Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** attempt));
+        calls++;
+        const out = await ddb.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
+        pending = (out.UnprocessedItems?.[table] ?? []) as typeof pending;
+      }
+    } catch (error) {
+      failed.push({ indexes, error });
     }
   }));
-  return calls;
+  return { calls, failed };
 }

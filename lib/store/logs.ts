@@ -1,6 +1,6 @@
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { LEVEL_NUMBERS, type LogLevel, type LogRecord } from '../model';
-import { batchPut, type RetryPolicy } from './batch-write';
+import { batchPutEach, type RetryPolicy } from './batch-write';
 import { dayOf, daysBetween, expiresAt, logAppKey, logHostKey, logSortBound, logSortKey } from './keys';
 
 export interface LogQuery {
@@ -14,6 +14,13 @@ export interface LogQuery {
   /** Epoch milliseconds, exclusive. */
   readonly until: number;
   readonly limit: number;
+}
+
+/** A record to store, with the time its message was received and the message it came in. */
+export interface LogEntry {
+  readonly record: LogRecord;
+  readonly receivedAt: number;
+  readonly owner: string;
 }
 
 export interface StoredLogRecord extends LogRecord {
@@ -64,16 +71,26 @@ export class LogStore {
 
   /**
    * Store records idempotently: the key is derived from the record's own id, so a redelivered
-   * message overwrites its rows instead of adding new ones. Returns the BatchWriteItem calls made.
+   * message overwrites its rows instead of adding new ones. Records of many SQS messages share
+   * the BatchWriteItem calls; a call that fails for good fails the messages (owners) whose
+   * records it held, and only them.
    */
-  async write(records: readonly LogRecord[], receivedAt: number, ttlDays: number): Promise<number> {
-    // A BatchWriteItem may not name one key twice; the later duplicate wins, as a redelivery would.
-    const byKey = new Map<string, Item>();
-    for (const r of records) {
-      const item = recordToItem(r, receivedAt, ttlDays);
-      byKey.set(`${item.pk as string}\u0000${item.sk as string}`, item);
+  async write(entries: readonly LogEntry[], ttlDays: number): Promise<{ calls: number; failed: Map<string, unknown> }> {
+    // A BatchWriteItem may not name one key twice; the later duplicate wins, as a redelivery
+    // would, and every message that sent the record owns the write.
+    const byKey = new Map<string, { item: Item; owners: Set<string> }>();
+    for (const e of entries) {
+      const item = recordToItem(e.record, e.receivedAt, ttlDays);
+      const key = `${item.pk as string}\u0000${item.sk as string}`;
+      const owners = byKey.get(key)?.owners ?? new Set<string>();
+      owners.add(e.owner);
+      byKey.set(key, { item, owners });
     }
-    return batchPut(this.ddb, this.table, [...byKey.values()], this.retry);
+    const slots = [...byKey.values()];
+    const { calls, failed } = await batchPutEach(this.ddb, this.table, slots.map((s) => s.item), this.retry);
+    const failedOwners = new Map<string, unknown>();
+    for (const f of failed) for (const i of f.indexes) for (const o of slots[i]?.owners ?? []) failedOwners.set(o, f.error);
+    return { calls, failed: failedOwners };
   }
 
   /**

@@ -26,7 +26,10 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 function name(field: string, value: string | null | undefined, max: number): Result<string> {
   const v = value ?? '';
   if (v.trim() === '') return fail(field, 'must not be empty');
-  if (v.length > max) return fail(field, `${v.length} characters, at most ${max} allowed`);
+  // Bytes, not characters: these names go into DynamoDB keys, whose size limits are in bytes
+  // (a sort key holds the host and the record id, and may not pass 1,024).
+  const bytes = Buffer.byteLength(v, 'utf8');
+  if (bytes > max) return fail(field, `${bytes} bytes of UTF-8, at most ${max} allowed`);
   if (CONTROL.test(v)) return fail(field, 'must not contain control characters');
   return ok(v);
 }
@@ -182,7 +185,8 @@ export function validateLogRecord(m: dts.LogMessage, receivedAt: number, limits:
   const fields = stringMap('fields', m.fields);
   if (!fields.ok) return fields;
   const id = m.id ?? '';
-  if (id.length > MAX_ID) return fail('id', `${id.length} characters, at most ${MAX_ID} allowed`);
+  const idBytes = Buffer.byteLength(id, 'utf8');
+  if (idBytes > MAX_ID) return fail('id', `${idBytes} bytes of UTF-8, at most ${MAX_ID} allowed`);
   const record = {
     app: app.value,
     hostname: hostname.value,

@@ -1,6 +1,6 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ingestLogMessage } from '../../lib/service/ingest-logs';
+import { ingestLogMessage, ingestLogMessages, type LogIngest } from '../../lib/service/ingest-logs';
 import { silentLog } from '../../lib/service/log';
 import { LogStore } from '../../lib/store/logs';
 import { StatsStore } from '../../lib/store/stats';
@@ -26,6 +26,11 @@ beforeAll(async () => {
 afterAll(async () => cloud?.stop());
 
 const NOW = Date.now();
+/** The service itself, without a DLQ: for what the handler's response does not show. */
+const deps = (): LogIngest => ({
+  logs, stats, quarantine: undefined, limits: { maxFutureSeconds: 86_400, textMaxBytes: 32_768 },
+  ttlDays: 14, mirror: undefined, log: silentLog, now: Date.now,
+});
 const T0 = Math.floor(NOW / 1000) - 600; // ten minutes ago, in seconds
 
 interface R { app?: string; hostname?: string; timestamp?: number; level?: number; text?: string; id?: string; fields?: Record<string, string> }
@@ -127,18 +132,51 @@ describe('ingest logs', () => {
     expect(decoded.ok && decoded.value.records.map((r) => r.id)).toEqual(['nan', 'future', 'noapp']);
   });
 
+  it('stores the one-record messages of an invocation in shared BatchWriteItem calls', async () => {
+    const messages = Array.from({ length: 60 }, (_, i) =>
+      sqsRecord(JSON.stringify(record({ app: 'quiet', hostname: `q${i}`, id: `q${i}`, level: i % 2 ? 40 : 20 }))));
+
+    const outcome = await ingestLogMessages(deps(), messages);
+
+    expect(outcome).toMatchObject({ stored: 60, rejected: 0, batchWriteCalls: 3, counted: 60 });
+    expect(outcome.failures.size).toBe(0);
+    expect(await query({ app: 'quiet' })).toHaveLength(60);
+    expect((await stats.counts('quiet', dayOf(T0 * 1000), dayOf(T0 * 1000)))[0]?.counts).toMatchObject({ 20: 30, 40: 30 });
+  });
+
+  it('counts none of a redelivered invocation again, and stores nothing twice', async () => {
+    const messages = Array.from({ length: 5 }, (_, i) => sqsRecord(JSON.stringify(record({ app: 'again', id: `a${i}` }))));
+    await ingestLogMessages(deps(), messages);
+
+    const second = await ingestLogMessages(deps(), [...messages, sqsRecord(JSON.stringify(record({ app: 'again', id: 'a5' })))]);
+
+    expect(second).toMatchObject({ stored: 6, counted: 1 });
+    expect(await query({ app: 'again' })).toHaveLength(6);
+    expect((await stats.counts('again', dayOf(T0 * 1000), dayOf(T0 * 1000)))[0]?.counts[20]).toBe(6);
+  });
+
   it('writes large batches in BatchWriteItem calls of 25', async () => {
     const records = Array.from({ length: 1000 }, (_, i) => ({ app: 'bulk', hostname: `h${i % 7}`, timestamp: T0 + i / 1000, id: `b${i}`, text: `bulk ${i}` }));
 
-    const outcome = await ingestLogMessage({
-      logs, stats, quarantine: undefined, limits: { maxFutureSeconds: 86_400, textMaxBytes: 32_768 },
-      ttlDays: 14, mirror: undefined, log: silentLog, now: Date.now,
-    }, sqsRecord(batchBody(records), asBatch));
+    const outcome = await ingestLogMessage(deps(), sqsRecord(batchBody(records), asBatch));
 
-    expect(outcome).toEqual({ stored: 1000, rejected: 0, batchWriteCalls: 40, counted: true });
+    expect(outcome).toEqual({ stored: 1000, rejected: 0, batchWriteCalls: 40, counted: 1 });
     expect(await query({ app: 'bulk', limit: 5000 })).toHaveLength(1000);
     const items = (await allItems(cloud, cloud.names.logsTable)).filter((i) => i.app === 'bulk');
     expect(items).toHaveLength(1000);
     expect(items.every((i) => typeof i.expiresAt === 'number' && (i.expiresAt as number) > NOW / 1000 + 13 * 86_400)).toBe(true);
+  });
+});
+
+describe('keys at their limits', () => {
+  it('stores a record whose host and id are as long in bytes as validation allows', async () => {
+    // The sort key holds both: DynamoDB refuses a sort key over 1,024 bytes, and one refusal
+    // would fail every message in the same BatchWriteItem.
+    const hostname = 'é'.repeat(127);
+    const id = '€'.repeat(42);
+    const result = await handler(sqsEvent([sqsRecord(JSON.stringify(record({ app: 'long-keys', hostname, id })))]), ctx());
+
+    expect(result.batchItemFailures).toEqual([]);
+    expect((await query({ host: hostname })).map((r) => r.id)).toEqual([id]);
   });
 });

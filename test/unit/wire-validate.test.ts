@@ -54,7 +54,13 @@ describe('heartbeat validation', () => {
 
     it('names the length in the reason', () => {
       const r = validateHeartbeat(beat({ hostname: 'a'.repeat(256) }), NOW, LIMITS);
-      expect(!r.ok && r.error.reason).toBe('256 characters, at most 255 allowed');
+      expect(!r.ok && r.error.reason).toBe('256 bytes of UTF-8, at most 255 allowed');
+    });
+
+    it('counts bytes, not characters, since hostnames go into key attributes', () => {
+      expect(validateHeartbeat(beat({ hostname: 'é'.repeat(127) }), NOW, LIMITS).ok).toBe(true);
+      const r = validateHeartbeat(beat({ hostname: 'é'.repeat(128) }), NOW, LIMITS);
+      expect(!r.ok && r.error).toEqual({ field: 'hostname', reason: '256 bytes of UTF-8, at most 255 allowed' });
     });
   });
 
