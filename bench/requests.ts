@@ -11,7 +11,7 @@
 import { loadConfig } from '../lib/config';
 import { createProducer } from '../lib/producer';
 import { ingestHeartbeat, type HeartbeatIngest } from '../lib/service/ingest-heartbeats';
-import { ingestLogMessage, type LogIngest } from '../lib/service/ingest-logs';
+import { ingestLogMessage, ingestLogMessages, type LogIngest } from '../lib/service/ingest-logs';
 import { silentLog } from '../lib/service/log';
 import { AlertPublisher } from '../lib/store/alerts';
 import { createClients, type Clients } from '../lib/store/clients';
@@ -36,6 +36,8 @@ const HOSTS = quick ? 200 : 1_000;
 const BURST_RECORDS = quick ? 2_000 : 10_000;
 const TRICKLE_RECORDS = quick ? 100 : 400;
 const RECORD_BYTES = 200;
+/** The logs mapping's batch size in serverless.yml: one invocation's messages share their writes. */
+const LOG_BATCH = 100;
 const CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
 
 interface Sides {
@@ -92,6 +94,8 @@ async function main(): Promise<void> {
     logs: new LogStore(c.ddb, cloud.names.logsTable), stats: new StatsStore(c.ddb, cloud.names.statsTable),
     quarantine: new Quarantine(c.sqs, cloud.names.logsDlqUrl), limits, ttlDays: 14, mirror: undefined, log: silentLog, now: Date.now,
   };
+  const logBatch = async (records: Parameters<typeof ingestLogMessages>[1]): Promise<ReadonlySet<string>> =>
+    new Set((await ingestLogMessages(logs, records)).failures.keys());
   const scenarios: Scenario[] = [];
   let hostItemBytes: number | undefined;
   let logItemBytes: number | undefined;
@@ -129,7 +133,7 @@ async function main(): Promise<void> {
       for (let i = 0; i < BURST_RECORDS; i++) p.log({ text: text(RECORD_BYTES, i), level: [20, 20, 20, 30, 40][i % 5] as number, fields: { request_id: `r${i}`, path: '/v1/orders' } });
       const f = await p.close();
       if (!f.ok) throw f.error ?? new Error('flush failed');
-      const poll = await drainQueue(pollerClients.sqs, cloud.names.logsQueueUrl, 10, (r) => ingestLogMessage(logs, r));
+      const poll = await drainQueue(pollerClients.sqs, cloud.names.logsQueueUrl, LOG_BATCH, (r) => ingestLogMessage(logs, r), { handleBatch: logBatch });
       finish(`logs: burst of ${BURST_RECORDS} records from one host (batches fill to 256 KiB)`, BURST_RECORDS, poll);
     }
     reset();
@@ -140,7 +144,7 @@ async function main(): Promise<void> {
         await p.flush();
       }
       await p.close();
-      const poll = await drainQueue(pollerClients.sqs, cloud.names.logsQueueUrl, 10, (r) => ingestLogMessage(logs, r));
+      const poll = await drainQueue(pollerClients.sqs, cloud.names.logsQueueUrl, LOG_BATCH, (r) => ingestLogMessage(logs, r), { handleBatch: logBatch });
       finish(`logs: trickle, one record per message (a quiet host: < 1 record per 1 s linger)`, TRICKLE_RECORDS, poll);
     }
     const host = await cloud.clients.ddb.send(new GetCommand({ TableName: cloud.names.hostsTable, Key: { hostname: hostnameOf(1) } }));

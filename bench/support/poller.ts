@@ -45,7 +45,11 @@ export async function drainQueue(
   queueUrl: string,
   batchSize: number,
   handle: (record: LambdaSqsRecord) => Promise<unknown>,
-  options: { idleReceives?: number; waitSeconds?: number; concurrency?: number } = {},
+  options: {
+    idleReceives?: number; waitSeconds?: number; concurrency?: number;
+    /** Hands the whole batch to one call, as Lambda does; returns the ids of the failed messages. */
+    handleBatch?: (records: LambdaSqsRecord[]) => Promise<ReadonlySet<string>>;
+  } = {},
 ): Promise<PollStats> {
   const stats: PollStats = { receives: 0, emptyReceives: 0, deletes: 0, invocations: 0, messages: 0, failures: 0 };
   const idle = options.idleReceives ?? 2;
@@ -77,12 +81,20 @@ export async function drainQueue(
       stats.invocations++;
       stats.messages += batch.length;
       const done: Message[] = [];
-      for (const m of batch) {
-        try {
-          await handle(toRecord(m));
-          done.push(m);
-        } catch {
-          stats.failures++;
+      if (options.handleBatch) {
+        const failed = await options.handleBatch(batch.map(toRecord));
+        for (const m of batch) {
+          if (failed.has(m.MessageId as string)) stats.failures++;
+          else done.push(m);
+        }
+      } else {
+        for (const m of batch) {
+          try {
+            await handle(toRecord(m));
+            done.push(m);
+          } catch {
+            stats.failures++;
+          }
         }
       }
       for (let i = 0; i < done.length; i += 10) {
