@@ -2,6 +2,7 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestLogMessage, ingestLogMessages, type LogIngest } from '../../lib/service/ingest-logs';
 import { silentLog } from '../../lib/service/log';
+import { batchPutEach } from '../../lib/store/batch-write';
 import { LogStore } from '../../lib/store/logs';
 import { StatsStore } from '../../lib/store/stats';
 import { dayOf } from '../../lib/store/keys';
@@ -178,5 +179,20 @@ describe('keys at their limits', () => {
 
     expect(result.batchItemFailures).toEqual([]);
     expect((await query({ host: hostname })).map((r) => r.id)).toEqual([id]);
+  });
+});
+
+describe('shared BatchWriteItem calls', () => {
+  it('a chunk the table refuses fails only the items it held; the other chunks are written', async () => {
+    const items = Array.from({ length: 60 }, (_, i) => ({ pk: 'A#chunks#x#20', sk: `k${String(i).padStart(3, '0')}`, text: 'ok' }));
+    // Item 30 is over DynamoDB's 400 KB item limit: its whole call (items 25–49) is refused.
+    items[30] = { ...items[30], text: 'x'.repeat(410 * 1024) } as (typeof items)[number];
+
+    const { calls, failed } = await batchPutEach(cloud.clients.ddb, cloud.names.logsTable, items, { attempts: 2, baseDelayMs: 1, maxDelayMs: 1 });
+
+    expect(calls).toBe(3);
+    expect(failed.map((f) => f.indexes)).toEqual([Array.from({ length: 25 }, (_, i) => 25 + i)]);
+    const stored = (await allItems(cloud, cloud.names.logsTable)).filter((i) => i.pk === 'A#chunks#x#20').map((i) => i.sk).sort();
+    expect(stored).toEqual([...items.slice(0, 25), ...items.slice(50)].map((i) => i.sk));
   });
 });
