@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Beat, Host, HostState, Level, Resource } from '../model';
+import { applied } from './conditional';
 
 /** What one beat did to the stored host. */
 export type BeatWrite =
@@ -164,19 +165,13 @@ export class HostStore {
 
   /** Commit new resource levels, unless a newer beat has already taken over the host. */
   async commitLevels(hostname: string, lastBeat: number, levels: Record<Resource, Level>): Promise<boolean> {
-    try {
-      await this.ddb.send(new UpdateCommand({
-        TableName: this.table,
-        Key: { hostname },
-        UpdateExpression: 'SET cpuLevel = :cpu, memLevel = :mem, diskLevel = :disk',
-        ConditionExpression: 'lastBeat = :beat',
-        ExpressionAttributeValues: { ':cpu': levels.cpu, ':mem': levels.mem, ':disk': levels.disk, ':beat': lastBeat },
-      }));
-      return true;
-    } catch (e) {
-      if (e instanceof ConditionalCheckFailedException) return false;
-      throw e;
-    }
+    return applied(this.ddb.send(new UpdateCommand({
+      TableName: this.table,
+      Key: { hostname },
+      UpdateExpression: 'SET cpuLevel = :cpu, memLevel = :mem, diskLevel = :disk',
+      ConditionExpression: 'lastBeat = :beat',
+      ExpressionAttributeValues: { ':cpu': levels.cpu, ':mem': levels.mem, ':disk': levels.disk, ':beat': lastBeat },
+    })));
   }
 
   /**
@@ -217,37 +212,25 @@ export class HostStore {
     // A retired host that beats again comes back as new: no flapping history follows it.
     if (change.to === 'retired') remove.push('changes', 'flappingSince');
     const update = `SET ${set.join(', ')} REMOVE ${remove.join(', ')}`;
-    try {
-      await this.ddb.send(new UpdateCommand({
-        TableName: this.table,
-        Key: { hostname: change.hostname },
-        UpdateExpression: update,
-        ConditionExpression: conditions.join(' AND '),
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-      }));
-      return true;
-    } catch (e) {
-      if (e instanceof ConditionalCheckFailedException) return false;
-      throw e;
-    }
+    return applied(this.ddb.send(new UpdateCommand({
+      TableName: this.table,
+      Key: { hostname: change.hostname },
+      UpdateExpression: update,
+      ConditionExpression: conditions.join(' AND '),
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    })));
   }
 
   /** End a host's flapping, unless another run did (conditional on the start it saw). */
   async endFlapping(hostname: string, flappingSince: number): Promise<boolean> {
-    try {
-      await this.ddb.send(new UpdateCommand({
-        TableName: this.table,
-        Key: { hostname },
-        UpdateExpression: 'REMOVE flappingSince',
-        ConditionExpression: 'flappingSince = :since',
-        ExpressionAttributeValues: { ':since': flappingSince },
-      }));
-      return true;
-    } catch (e) {
-      if (e instanceof ConditionalCheckFailedException) return false;
-      throw e;
-    }
+    return applied(this.ddb.send(new UpdateCommand({
+      TableName: this.table,
+      Key: { hostname },
+      UpdateExpression: 'REMOVE flappingSince',
+      ConditionExpression: 'flappingSince = :since',
+      ExpressionAttributeValues: { ':since': flappingSince },
+    })));
   }
 
   /**

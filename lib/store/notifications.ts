@@ -1,7 +1,7 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Notification, NotificationKind, Severity } from '../model';
 import { dayOf, daysBetween, expiresAt, notificationSortKey } from './keys';
+import { applied } from './conditional';
 
 export interface StoredNotification extends Notification {
   /** When it was published to the alerts topic; undefined if it never was. */
@@ -34,30 +34,24 @@ export class NotificationStore {
 
   /** Write a notification once. False when one with its id exists: it was recorded already. */
   async record(n: Notification): Promise<boolean> {
-    try {
-      await this.ddb.send(new PutCommand({
-        TableName: this.table,
-        Item: {
-          hostname: n.hostname,
-          sk: notificationSortKey(n.at, n.id),
-          day: dayOf(n.at),
-          id: n.id,
-          kind: n.kind,
-          severity: n.severity,
-          at: n.at,
-          message: n.message,
-          details: n.details,
-          ...(n.labels && Object.keys(n.labels).length ? { labels: n.labels } : {}),
-          ...(n.suppressed !== undefined ? { suppressed: n.suppressed } : {}),
-          expiresAt: expiresAt(n.at, this.ttlDays),
-        },
-        ConditionExpression: 'attribute_not_exists(sk)',
-      }));
-      return true;
-    } catch (e) {
-      if (e instanceof ConditionalCheckFailedException) return false;
-      throw e;
-    }
+    return applied(this.ddb.send(new PutCommand({
+      TableName: this.table,
+      Item: {
+        hostname: n.hostname,
+        sk: notificationSortKey(n.at, n.id),
+        day: dayOf(n.at),
+        id: n.id,
+        kind: n.kind,
+        severity: n.severity,
+        at: n.at,
+        message: n.message,
+        details: n.details,
+        ...(n.labels && Object.keys(n.labels).length ? { labels: n.labels } : {}),
+        ...(n.suppressed !== undefined ? { suppressed: n.suppressed } : {}),
+        expiresAt: expiresAt(n.at, this.ttlDays),
+      },
+      ConditionExpression: 'attribute_not_exists(sk)',
+    })));
   }
 
   async markPublished(n: Notification, at: number): Promise<void> {

@@ -1,7 +1,7 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Silence, SilenceTarget } from '../model';
 import { expiresAt } from './keys';
+import { applied } from './conditional';
 
 /**
  * Silences live in one partition (`pk = SILENCE`, `sk = id`): there are few at a time, and
@@ -36,26 +36,20 @@ export class SilenceStore {
 
   /** Store a silence; false when one with its id exists (the same command, retried). */
   async create(s: Silence): Promise<boolean> {
-    try {
-      await this.ddb.send(new PutCommand({
-        TableName: this.table,
-        Item: {
-          pk: PARTITION,
-          sk: s.id,
-          ...s.target,
-          startsAt: s.startsAt,
-          endsAt: s.endsAt,
-          reason: s.reason,
-          ...(s.createdBy !== undefined ? { createdBy: s.createdBy } : {}),
-          expiresAt: expiresAt(s.endsAt, KEEP_DAYS),
-        },
-        ConditionExpression: 'attribute_not_exists(sk)',
-      }));
-      return true;
-    } catch (e) {
-      if (e instanceof ConditionalCheckFailedException) return false;
-      throw e;
-    }
+    return applied(this.ddb.send(new PutCommand({
+      TableName: this.table,
+      Item: {
+        pk: PARTITION,
+        sk: s.id,
+        ...s.target,
+        startsAt: s.startsAt,
+        endsAt: s.endsAt,
+        reason: s.reason,
+        ...(s.createdBy !== undefined ? { createdBy: s.createdBy } : {}),
+        expiresAt: expiresAt(s.endsAt, KEEP_DAYS),
+      },
+      ConditionExpression: 'attribute_not_exists(sk)',
+    })));
   }
 
   /** Every stored silence: in force, future, and ended within the last week. */
@@ -78,33 +72,23 @@ export class SilenceStore {
 
   /** End a silence now. False when there is no such silence, or it had ended already. */
   async end(id: string, now: number): Promise<boolean> {
-    try {
-      await this.ddb.send(new UpdateCommand({
-        TableName: this.table,
-        Key: { pk: PARTITION, sk: id },
-        UpdateExpression: 'SET endsAt = :now, expiresAt = :exp',
-        ConditionExpression: 'attribute_exists(sk) AND endsAt > :now',
-        ExpressionAttributeValues: { ':now': now, ':exp': expiresAt(now, KEEP_DAYS) },
-      }));
-      return true;
-    } catch (e) {
-      if (e instanceof ConditionalCheckFailedException) return false;
-      throw e;
-    }
+    return applied(this.ddb.send(new UpdateCommand({
+      TableName: this.table,
+      Key: { pk: PARTITION, sk: id },
+      UpdateExpression: 'SET endsAt = :now, expiresAt = :exp',
+      ConditionExpression: 'attribute_exists(sk) AND endsAt > :now',
+      ExpressionAttributeValues: { ':now': now, ':exp': expiresAt(now, KEEP_DAYS) },
+    })));
   }
 
   /** Record that diagnose has handled a silence's end. */
   async close(id: string, at: number): Promise<void> {
-    try {
-      await this.ddb.send(new UpdateCommand({
-        TableName: this.table,
-        Key: { pk: PARTITION, sk: id },
-        UpdateExpression: 'SET closedAt = :at',
-        ConditionExpression: 'attribute_exists(sk) AND attribute_not_exists(closedAt)',
-        ExpressionAttributeValues: { ':at': at },
-      }));
-    } catch (e) {
-      if (!(e instanceof ConditionalCheckFailedException)) throw e;
-    }
+    await applied(this.ddb.send(new UpdateCommand({
+      TableName: this.table,
+      Key: { pk: PARTITION, sk: id },
+      UpdateExpression: 'SET closedAt = :at',
+      ConditionExpression: 'attribute_exists(sk) AND attribute_not_exists(closedAt)',
+      ExpressionAttributeValues: { ':at': at },
+    })));
   }
 }

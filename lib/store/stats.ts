@@ -1,7 +1,7 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { LEVEL_NUMBERS, type LogLevel } from '../model';
 import { countedKey, countersKey, expiresAt, MONITOR_KEY } from './keys';
+import { applied } from './conditional';
 
 /** Records per app, UTC day and level. */
 export type LevelCounts = Partial<Record<LogLevel, number>>;
@@ -33,17 +33,11 @@ export class StatsStore {
    * longest retention.
    */
   async claimCount(digest: string, now: number, retentionDays = 4): Promise<boolean> {
-    try {
-      await this.ddb.send(new PutCommand({
-        TableName: this.table,
-        Item: { pk: countedKey(digest), sk: 'counted', expiresAt: expiresAt(now, retentionDays) },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }));
-      return true;
-    } catch (e) {
-      if (e instanceof ConditionalCheckFailedException) return false;
-      throw e;
-    }
+    return applied(this.ddb.send(new PutCommand({
+      TableName: this.table,
+      Item: { pk: countedKey(digest), sk: 'counted', expiresAt: expiresAt(now, retentionDays) },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    })));
   }
 
   /**
@@ -126,33 +120,23 @@ export class StatsStore {
    * the flip succeed and announces it.
    */
   async setDegraded(degraded: boolean, at: number): Promise<boolean> {
-    try {
-      await this.ddb.send(new UpdateCommand({
-        TableName: this.table,
-        Key: MONITOR_KEY,
-        UpdateExpression: degraded ? 'SET degraded = :d, degradedSince = :at' : 'SET degraded = :d REMOVE degradedSince',
-        ConditionExpression: degraded ? 'attribute_not_exists(degraded) OR degraded = :not' : 'degraded = :not',
-        ExpressionAttributeValues: degraded ? { ':d': true, ':not': false, ':at': at } : { ':d': false, ':not': true },
-      }));
-      return true;
-    } catch (e) {
-      if (e instanceof ConditionalCheckFailedException) return false;
-      throw e;
-    }
+    return applied(this.ddb.send(new UpdateCommand({
+      TableName: this.table,
+      Key: MONITOR_KEY,
+      UpdateExpression: degraded ? 'SET degraded = :d, degradedSince = :at' : 'SET degraded = :d REMOVE degradedSince',
+      ConditionExpression: degraded ? 'attribute_not_exists(degraded) OR degraded = :not' : 'degraded = :not',
+      ExpressionAttributeValues: degraded ? { ':d': true, ':not': false, ':at': at } : { ':d': false, ':not': true },
+    })));
   }
 
   /** Record a completed run; never moves the time backwards. */
   async recordRun(at: number, hosts: number): Promise<void> {
-    try {
-      await this.ddb.send(new UpdateCommand({
-        TableName: this.table,
-        Key: MONITOR_KEY,
-        UpdateExpression: 'SET lastRun = :at, lastHosts = :hosts',
-        ConditionExpression: 'attribute_not_exists(lastRun) OR lastRun < :at',
-        ExpressionAttributeValues: { ':at': at, ':hosts': hosts },
-      }));
-    } catch (e) {
-      if (!(e instanceof ConditionalCheckFailedException)) throw e;
-    }
+    await applied(this.ddb.send(new UpdateCommand({
+      TableName: this.table,
+      Key: MONITOR_KEY,
+      UpdateExpression: 'SET lastRun = :at, lastHosts = :hosts',
+      ConditionExpression: 'attribute_not_exists(lastRun) OR lastRun < :at',
+      ExpressionAttributeValues: { ':at': at, ':hosts': hosts },
+    })));
   }
 }
