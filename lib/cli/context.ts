@@ -4,7 +4,7 @@
  * the environment themselves.
  */
 import { loadConfig, type Config } from '../config';
-import { locateBackend, type Backend, type ResourceKey, type ResourceNames } from '../producer/locate';
+import { locateBackend, RESOURCES, type Backend, type ResourceKey, type ResourceNames } from '../producer/locate';
 import { createClients, type Clients } from '../store/clients';
 
 export interface GlobalOptions {
@@ -19,6 +19,8 @@ export interface GlobalOptions {
   logsTable?: string;
   notificationsTable?: string;
   statsTable?: string;
+  silencesTable?: string;
+  reportsTable?: string;
   alertsTopicArn?: string;
 }
 
@@ -49,7 +51,7 @@ export interface Context {
 export function makeContext(g: GlobalOptions, io: Io): Context {
   if (g.profile) io.env.AWS_PROFILE = g.profile;
   const flags: Partial<ResourceNames> = {};
-  for (const key of ['logsQueueUrl', 'heartbeatsQueueUrl', 'hostsTable', 'logsTable', 'notificationsTable', 'statsTable', 'alertsTopicArn'] as const) {
+  for (const key of Object.keys(RESOURCES) as ResourceKey[]) {
     const v = g[key];
     if (v) flags[key] = v;
   }

@@ -37,9 +37,11 @@ export function buildProgram(io: Io, run: (action: (ctx: Context) => Promise<num
     .addHelpText('after', `
 Where the queues and tables are, first match wins:
   1. flags: --logs-queue-url, --heartbeats-queue-url, --hosts-table, --logs-table,
-     --notifications-table, --stats-table, --alerts-topic-arn (before the command)
+     --notifications-table, --stats-table, --silences-table, --reports-table,
+     --alerts-topic-arn (before the command)
   2. DTS_LOGS_QUEUE_URL, DTS_HEARTBEATS_QUEUE_URL, DTS_HOSTS_TABLE, DTS_LOGS_TABLE,
-     DTS_NOTIFICATIONS_TABLE, DTS_STATS_TABLE, DTS_ALERTS_TOPIC_ARN
+     DTS_NOTIFICATIONS_TABLE, DTS_STATS_TABLE, DTS_SILENCES_TABLE, DTS_REPORTS_TABLE,
+     DTS_ALERTS_TOPIC_ARN
   3. the outputs of a deployed stack: --stack dts-prod (or DTS_STACK)
   4. the local cloud at AWS_ENDPOINT_URL or http://127.0.0.1:4566 (npm start), stage dev
 
@@ -55,6 +57,8 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 backend not configured or un
     .addOption(new Option('--logs-table <name>').hideHelp())
     .addOption(new Option('--notifications-table <name>').hideHelp())
     .addOption(new Option('--stats-table <name>').hideHelp())
+    .addOption(new Option('--silences-table <name>').hideHelp())
+    .addOption(new Option('--reports-table <name>').hideHelp())
     .addOption(new Option('--alerts-topic-arn <arn>').hideHelp());
   program.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
 

@@ -17,6 +17,8 @@ export interface ResourceNames {
   logsTable: string;
   notificationsTable: string;
   statsTable: string;
+  silencesTable: string;
+  reportsTable: string;
   alertsTopicArn: string;
 }
 export type ResourceKey = keyof ResourceNames;
@@ -38,6 +40,8 @@ export const RESOURCES: Record<ResourceKey, Spec> = {
   logsTable: { env: 'DTS_LOGS_TABLE', output: 'LogsTableName', flag: '--logs-table', kind: 'table', suffix: 'logs' },
   notificationsTable: { env: 'DTS_NOTIFICATIONS_TABLE', output: 'NotificationsTableName', flag: '--notifications-table', kind: 'table', suffix: 'notifications' },
   statsTable: { env: 'DTS_STATS_TABLE', output: 'StatsTableName', flag: '--stats-table', kind: 'table', suffix: 'stats' },
+  silencesTable: { env: 'DTS_SILENCES_TABLE', output: 'SilencesTableName', flag: '--silences-table', kind: 'table', suffix: 'silences' },
+  reportsTable: { env: 'DTS_REPORTS_TABLE', output: 'ReportsTableName', flag: '--reports-table', kind: 'table', suffix: 'reports' },
   alertsTopicArn: { env: 'DTS_ALERTS_TOPIC_ARN', output: 'AlertsTopicArn', flag: '--alerts-topic-arn', kind: 'topic', suffix: 'alerts' },
 };
 

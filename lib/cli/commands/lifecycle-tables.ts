@@ -1,7 +1,6 @@
 /**
- * The silences and reports tables for the CLI. The backend locator knows the core tables; these
- * two are named like them (`dts-<stage>-hosts` → `dts-<stage>-silences`), unless
- * DTS_SILENCES_TABLE or DTS_REPORTS_TABLE says otherwise.
+ * The silences and reports tables for the CLI, located like every other resource (flags, env,
+ * stack outputs, the local cloud).
  */
 import type { Backend, ResourceKey } from '../../producer/locate';
 import type { Clients } from '../../store/clients';
@@ -16,8 +15,7 @@ export async function lifecycleTable(
   which: 'silences' | 'reports',
   need: readonly ResourceKey[] = [],
 ): Promise<{ backend: Backend; clients: Clients; table: string }> {
-  const env = which === 'silences' ? 'DTS_SILENCES_TABLE' : 'DTS_REPORTS_TABLE';
-  const { backend, clients } = await ctx.clients(['hostsTable', ...need]);
-  const named = ctx.io.env[env];
-  return { backend, clients, table: named && named.trim() !== '' ? named : backend.require('hostsTable').replace(/-hosts$/, `-${which}`) };
+  const key = which === 'silences' ? 'silencesTable' : 'reportsTable';
+  const { backend, clients } = await ctx.clients(['hostsTable', key, ...need]);
+  return { backend, clients, table: backend.require(key) };
 }
