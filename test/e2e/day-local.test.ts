@@ -59,7 +59,8 @@ describe('the alert lifecycle in the local cloud', () => {
     const down = (n: { kind: string }) => n.kind === 'host-down';
     const [l, q] = await eventually(
       () => Promise.all([notificationsOf(t, loud), notificationsOf(t, quiet)]),
-      ([a, b]) => a.some(down) && b.some(down),
+      // The loud one is published after it is recorded: wait for both steps, not just the first.
+      ([a, b]) => a.some((n) => down(n) && n.publishedAt !== undefined) && b.some(down),
       30_000,
     );
     expect(l.find(down)).toMatchObject({ labels: { role: `web-${RUN}` } });
