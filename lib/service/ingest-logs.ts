@@ -43,8 +43,7 @@ type Message = SqsRecordLike & PoisonRecord;
  * The valid records of one SQS message (a LogMessage or a LogBatch). Records that fail
  * validation are quarantined, together and with their reasons, and do not cost the others.
  */
-async function recordsOf(d: LogIngest, m: Message): Promise<{ records: LogRecord[]; rejected: number }> {
-  const receivedAt = receivedAtOf(m, d.now());
+async function recordsOf(d: LogIngest, m: Message, receivedAt: number): Promise<{ records: LogRecord[]; rejected: number }> {
   const decoded = decodeRecord(m, 'dts.LogMessage', ['dts.LogMessage', 'dts.LogBatch']);
   if (!decoded.ok) {
     await quarantine(d.quarantine, d.log, m, decoded.error);
@@ -85,17 +84,16 @@ async function recordsOf(d: LogIngest, m: Message): Promise<{ records: LogRecord
 export async function ingestLogMessages(d: LogIngest, messages: readonly Message[]): Promise<LogOutcome> {
   const failures = new Map<string, unknown>();
   const parsed = await Promise.all(messages.map(async (m) => {
+    // One receive time per message: what validation judged is what is stored.
+    const receivedAt = receivedAtOf(m, d.now());
     try {
-      return { m, ...(await recordsOf(d, m)) };
+      return { m, receivedAt, ...(await recordsOf(d, m, receivedAt)) };
     } catch (error) {
       failures.set(m.messageId, error);
-      return { m, records: [] as LogRecord[], rejected: 0 };
+      return { m, receivedAt, records: [] as LogRecord[], rejected: 0 };
     }
   }));
-  const entries = parsed.flatMap(({ m, records }) => {
-    const receivedAt = receivedAtOf(m, d.now());
-    return records.map((record) => ({ record, receivedAt, owner: m.messageId }));
-  });
+  const entries = parsed.flatMap(({ m, receivedAt, records }) => records.map((record) => ({ record, receivedAt, owner: m.messageId })));
   const written = await d.logs.write(entries, d.ttlDays);
   for (const [owner, error] of written.failed) failures.set(owner, error);
 
