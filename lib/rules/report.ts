@@ -1,4 +1,5 @@
 import { RESOURCES, type Host, type HostState, type Level, type Notification, type NotificationKind, type Resource } from '../model';
+import { daysBetween } from '../model/days';
 
 /** What the report reads: the hosts now, the period's notifications, and per-app daily counts. */
 export interface ReportInput {
@@ -143,8 +144,7 @@ function parseTime(iso: string | undefined): number | undefined {
  */
 function hostResources(host: Host, inPeriod: readonly Notification[], since: number, until: number): HostResources {
   const peaks: Partial<Record<Resource, number>> = {};
-  const days = new Set<string>();
-  for (let t = since; t < until + 86_400_000; t += 86_400_000) days.add(new Date(Math.min(t, until - 1)).toISOString().slice(0, 10));
+  const days = new Set(daysBetween(since, until - 1));
   for (const [day, byResource] of Object.entries(host.dailyPeaks ?? {})) {
     if (!days.has(day)) continue;
     for (const r of RESOURCES) {

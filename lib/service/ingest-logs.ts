@@ -3,7 +3,7 @@ import type { LogLevel, LogRecord } from '../model';
 import type { LogStore } from '../store/logs';
 import type { Quarantine } from '../store/quarantine';
 import type { StatsStore, LevelCounts } from '../store/stats';
-import { dayOf } from '../store/keys';
+import { dayOf } from '../model/days';
 import { encodeBody } from '../wire/codec';
 import { decodeRecord, receivedAtOf, type SqsRecordLike } from '../wire/sqs-record';
 import { validateLogBatch, validateLogRecord, type Limits } from '../wire/validate';

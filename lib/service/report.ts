@@ -2,7 +2,7 @@ import type { Notification } from '../model';
 import { buildReport, type FleetReport } from '../rules/report';
 import type { AlertPublisher } from '../store/alerts';
 import type { HostStore } from '../store/hosts';
-import { daysBetween } from '../store/keys';
+import { daysBetween } from '../model/days';
 import type { NotificationStore } from '../store/notifications';
 import type { ReportStore } from '../store/reports';
 import type { StatsStore } from '../store/stats';

@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Beat, Host, HostState, Level, Resource } from '../model';
+import { dayOf } from '../model/days';
 import { applied } from './conditional';
 
 /** What one beat did to the stored host. */
@@ -51,7 +52,7 @@ const PEAK_DAYS = 2;
 const SEEN = /^seen_(cpu|mem|disk)_(\d{4})(\d{2})(\d{2})$/;
 
 export function seenAttribute(resource: Resource, ms: number): string {
-  return `seen_${resource}_${new Date(ms).toISOString().slice(0, 10).replaceAll('-', '')}`;
+  return `seen_${resource}_${dayOf(ms).replaceAll('-', '')}`;
 }
 
 function dailyPeaksOf(item: Item): Host['dailyPeaks'] {

@@ -4,21 +4,6 @@
  */
 import type { LogLevel } from '../model';
 
-/** UTC day of an epoch-millisecond time: "2026-11-25". */
-export function dayOf(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
-}
-
-/** Every UTC day from `since` to `until`, newest first. */
-export function daysBetween(since: number, until: number): string[] {
-  const days: string[] = [];
-  const first = Date.UTC(new Date(since).getUTCFullYear(), new Date(since).getUTCMonth(), new Date(since).getUTCDate());
-  for (let t = Date.UTC(new Date(until).getUTCFullYear(), new Date(until).getUTCMonth(), new Date(until).getUTCDate()); t >= first; t -= 86_400_000) {
-    days.push(dayOf(t));
-  }
-  return days;
-}
-
 /** Logs partition: one per app, UTC day and level, so a time range with a level floor is a few Queries. */
 export function logAppKey(app: string, day: string, level: LogLevel): string {
   return `A#${app}#${day}#${level}`;

@@ -1,7 +1,8 @@
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { LEVEL_NUMBERS, type LogLevel, type LogRecord } from '../model';
 import { batchPutEach, type RetryPolicy } from './batch-write';
-import { dayOf, daysBetween, expiresAt, logAppKey, logHostKey, logSortBound, logSortKey } from './keys';
+import { dayOf, daysBetween } from '../model/days';
+import { expiresAt, logAppKey, logHostKey, logSortBound, logSortKey } from './keys';
 
 export interface LogQuery {
   /** Exactly one of app and host. */

@@ -1,6 +1,7 @@
 import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Notification, NotificationKind, Severity } from '../model';
-import { dayOf, daysBetween, expiresAt, notificationSortKey } from './keys';
+import { dayOf, daysBetween } from '../model/days';
+import { expiresAt, notificationSortKey } from './keys';
 import { applied } from './conditional';
 
 export interface StoredNotification extends Notification {

@@ -5,7 +5,7 @@ import { silentLog } from '../../lib/service/log';
 import { batchPutEach } from '../../lib/store/batch-write';
 import { LogStore } from '../../lib/store/logs';
 import { StatsStore } from '../../lib/store/stats';
-import { dayOf } from '../../lib/store/keys';
+import { dayOf } from '../../lib/model/days';
 import { decodeBody, encodeBody } from '../../lib/wire/codec';
 import { startTestCloud, type TestCloud } from '../support/cloud';
 import { lambdaContext, sqsEvent, sqsRecord } from '../support/events';
