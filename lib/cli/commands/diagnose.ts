@@ -1,9 +1,9 @@
 import { runDiagnose } from '../../service/diagnose';
 import { diagnosis } from '../../service/diagnosis';
-import type { Log } from '../../service/log';
 import { StatsStore } from '../../store/stats';
 import type { Context } from '../context';
 import { age } from '../format';
+import { stderrLog } from '../log';
 import { lifecycleTable } from './lifecycle-tables';
 
 /**
@@ -15,14 +15,6 @@ export async function diagnoseCommand(ctx: Context, o: { now?: boolean; json?: b
   const { backend, clients, table: silencesTable } = await lifecycleTable(
     ctx, 'silences', ['statsTable', 'notificationsTable', 'alertsTopicArn', 'heartbeatsQueueUrl'],
   );
-  const log: Log = o.verbose && !o.json
-    ? {
-      debug: () => {},
-      info: (m, ...x) => ctx.io.err(`${m} ${JSON.stringify(Object.assign({}, ...x))}\n`),
-      warn: (m, ...x) => ctx.io.err(`warning: ${m} ${JSON.stringify(Object.assign({}, ...x))}\n`),
-      error: (m, ...x) => ctx.io.err(`error: ${m} ${JSON.stringify(Object.assign({}, ...x))}\n`),
-    }
-    : { debug: () => {}, info: () => {}, warn: (m) => ctx.io.err(`warning: ${m}\n`), error: (m, ...x) => ctx.io.err(`error: ${m} ${JSON.stringify(Object.assign({}, ...x))}\n`) };
   const summary = await runDiagnose(diagnosis(clients, {
     hostsTable: backend.require('hostsTable'),
     statsTable: backend.require('statsTable'),
@@ -30,7 +22,7 @@ export async function diagnoseCommand(ctx: Context, o: { now?: boolean; json?: b
     alertsTopicArn: backend.require('alertsTopicArn'),
     heartbeatsQueueUrl: backend.require('heartbeatsQueueUrl'),
     silencesTable,
-  }, ctx.config, log));
+  }, ctx.config, stderrLog(ctx, o.verbose === true && !o.json)));
   if (o.json) ctx.io.out(JSON.stringify(summary, null, 2) + '\n');
   else {
     const changes = Object.entries(summary.transitions).map(([k, n]) => `${n} ${k}`).join(', ') || 'no state changes';

@@ -1,13 +1,10 @@
 import { runReport } from '../../service/report';
 import { renderHtml, renderMarkdown } from '../../service/render-report';
-import { AlertPublisher } from '../../store/alerts';
-import { HostStore } from '../../store/hosts';
-import { NotificationStore } from '../../store/notifications';
+import { reporting } from '../../service/reporting';
 import { ReportStore } from '../../store/reports';
-import { StatsStore } from '../../store/stats';
-import type { Log } from '../../service/log';
 import type { Context } from '../context';
 import { notFound, usage } from '../errors';
+import { stderrLog } from '../log';
 import { lifecycleTable } from './lifecycle-tables';
 
 export interface ReportOptions {
@@ -27,25 +24,19 @@ export async function reportCommand(ctx: Context, o: ReportOptions): Promise<num
   if (!['md', 'html', 'json'].includes(format)) throw usage(`--format must be md, html or json, got ${JSON.stringify(o.format)}`);
   const settings = ctx.config.lifecycle;
   const { backend, clients, table } = await lifecycleTable(ctx, 'reports', o.now ? ['notificationsTable', 'statsTable', 'alertsTopicArn'] : []);
-  const reports = new ReportStore(clients.ddb, table, settings.reportTtlDays);
-
   if (o.now) {
-    const log: Log = { debug() {}, info() {}, warn: (m) => ctx.io.err(`warning: ${m}\n`), error: (m) => ctx.io.err(`error: ${m}\n`) };
-    const run = await runReport({
-      hosts: new HostStore(clients.ddb, backend.require('hostsTable')),
-      notifications: new NotificationStore(clients.ddb, backend.require('notificationsTable'), ctx.config.notifications.ttlDays),
-      stats: new StatsStore(clients.ddb, backend.require('statsTable')),
-      reports,
-      alerts: new AlertPublisher(clients.sns, backend.require('alertsTopicArn')),
-      scanSegments: ctx.config.diagnose.scanSegments,
-      log,
-      now: Date.now,
-    }, Date.now(), o.hours ?? settings.reportHours, o.publish !== false);
+    const run = await runReport(reporting(clients, {
+      hostsTable: backend.require('hostsTable'),
+      notificationsTable: backend.require('notificationsTable'),
+      statsTable: backend.require('statsTable'),
+      reportsTable: table,
+      alertsTopicArn: backend.require('alertsTopicArn'),
+    }, ctx.config, stderrLog(ctx)), Date.now(), o.hours ?? settings.reportHours, o.publish !== false);
     ctx.io.out(format === 'json' ? JSON.stringify(run.report, null, 2) + '\n' : format === 'html' ? run.html : run.markdown + '\n');
     return 0;
   }
 
-  const [latest] = await reports.latest(1);
+  const [latest] = await new ReportStore(clients.ddb, table, settings.reportTtlDays).latest(1);
   if (!latest) throw notFound('no report yet: the first runs at the scheduled time (default 08:00 UTC), or make one with `dts report --now`');
   if (format === 'json') ctx.io.out(JSON.stringify(latest.report, null, 2) + '\n');
   else if (format === 'html') ctx.io.out(latest.html ?? renderHtml(latest.report));

@@ -1,0 +1,41 @@
+import type { Config } from '../config';
+import { AlertPublisher } from '../store/alerts';
+import type { Clients } from '../store/clients';
+import { HostStore } from '../store/hosts';
+import { NotificationStore } from '../store/notifications';
+import { ReportStore } from '../store/reports';
+import { StatsStore } from '../store/stats';
+import type { Log } from './log';
+import type { Reporting } from './report';
+
+/** Where a report reads and writes. */
+export interface ReportResources {
+  readonly hostsTable: string;
+  readonly notificationsTable: string;
+  readonly statsTable: string;
+  readonly reportsTable: string;
+  readonly alertsTopicArn: string;
+}
+
+/**
+ * Everything a report needs, made the same way for the scheduled function and for
+ * `dts report --now`, so the two can never count the fleet differently.
+ */
+export function reporting(
+  clients: Clients,
+  resources: ReportResources,
+  config: Pick<Config, 'diagnose' | 'notifications' | 'lifecycle'>,
+  log: Log,
+  now: () => number = Date.now,
+): Reporting {
+  return {
+    hosts: new HostStore(clients.ddb, resources.hostsTable),
+    notifications: new NotificationStore(clients.ddb, resources.notificationsTable, config.notifications.ttlDays),
+    stats: new StatsStore(clients.ddb, resources.statsTable),
+    reports: new ReportStore(clients.ddb, resources.reportsTable, config.lifecycle.reportTtlDays),
+    alerts: new AlertPublisher(clients.sns, resources.alertsTopicArn),
+    scanSegments: config.diagnose.scanSegments,
+    log,
+    now,
+  };
+}
