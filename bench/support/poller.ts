@@ -6,26 +6,13 @@
  * adds separately.
  */
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSRecord } from 'aws-lambda';
+import { lambdaSqsRecord } from '../../lib/local/event-source-mapping';
 
-export interface LambdaSqsRecord {
-  readonly messageId: string;
-  readonly body: string;
-  readonly attributes: { SentTimestamp?: string };
-  readonly messageAttributes: Record<string, { stringValue?: string; dataType?: string }>;
-}
+/** Lambda's shape of a received message, made as the local cloud's pollers make it. */
+export type LambdaSqsRecord = SQSRecord;
 
-function toRecord(m: Message): LambdaSqsRecord {
-  const attributes: Record<string, { stringValue?: string; dataType?: string }> = {};
-  for (const [k, v] of Object.entries(m.MessageAttributes ?? {})) {
-    attributes[k] = { ...(v.StringValue !== undefined ? { stringValue: v.StringValue } : {}), ...(v.DataType ? { dataType: v.DataType } : {}) };
-  }
-  return {
-    messageId: m.MessageId as string,
-    body: m.Body ?? '',
-    attributes: { ...(m.Attributes?.SentTimestamp ? { SentTimestamp: m.Attributes.SentTimestamp } : {}) },
-    messageAttributes: attributes,
-  };
-}
+const toRecord = (m: Message): SQSRecord => lambdaSqsRecord(m, 'arn:aws:sqs:us-east-1:000000000000:bench', 'us-east-1');
 
 export interface PollStats {
   receives: number;

@@ -125,42 +125,49 @@ export class SqsEventSourceMapping {
     }
   }
 
-  /** Lambda's shape of an SQS record. */
   private record(message: Message): SQSRecord {
-    const attributes = { ...(message.Attributes ?? {}) } as Record<string, string>;
-    const messageAttributes: SQSRecord['messageAttributes'] = {};
-    let messageId = message.MessageId ?? '';
-    for (const [name, value] of Object.entries(message.MessageAttributes ?? {})) {
-      if (name === RESTORED_ATTRIBUTE && value.StringValue) {
-        // A message restored from a snapshot keeps the identity and times it had before the restart.
-        const origin = JSON.parse(value.StringValue) as RestoredOrigin;
-        messageId = origin.messageId;
-        attributes.SentTimestamp = String(origin.sentTimestamp);
-        attributes.ApproximateReceiveCount = String(origin.receiveCount + Number(attributes.ApproximateReceiveCount ?? 1));
-        if (origin.firstReceiveTimestamp) attributes.ApproximateFirstReceiveTimestamp = String(origin.firstReceiveTimestamp);
-        continue;
-      }
-      messageAttributes[name] = {
-        dataType: value.DataType ?? 'String',
-        ...(value.StringValue !== undefined ? { stringValue: value.StringValue } : {}),
-        ...(value.BinaryValue !== undefined ? { binaryValue: Buffer.from(value.BinaryValue).toString('base64') } : {}),
-        stringListValues: value.StringListValues ?? [],
-        binaryListValues: (value.BinaryListValues ?? []).map((b) => Buffer.from(b).toString('base64')),
-      };
+    return lambdaSqsRecord(message, this.queue.arn, this.deps.region);
+  }
+}
+
+/**
+ * Lambda's shape of a received SQS message. A message restored from a queue snapshot gets back
+ * the identity and times it had before the restart, and its restore attribute is hidden.
+ */
+export function lambdaSqsRecord(message: Message, queueArn: string, region: string): SQSRecord {
+  const attributes = { ...(message.Attributes ?? {}) } as Record<string, string>;
+  const messageAttributes: SQSRecord['messageAttributes'] = {};
+  let messageId = message.MessageId ?? '';
+  for (const [name, value] of Object.entries(message.MessageAttributes ?? {})) {
+    if (name === RESTORED_ATTRIBUTE && value.StringValue) {
+      // A message restored from a snapshot keeps the identity and times it had before the restart.
+      const origin = JSON.parse(value.StringValue) as RestoredOrigin;
+      messageId = origin.messageId;
+      attributes.SentTimestamp = String(origin.sentTimestamp);
+      attributes.ApproximateReceiveCount = String(origin.receiveCount + Number(attributes.ApproximateReceiveCount ?? 1));
+      if (origin.firstReceiveTimestamp) attributes.ApproximateFirstReceiveTimestamp = String(origin.firstReceiveTimestamp);
+      continue;
     }
-    return {
-      messageId,
-      receiptHandle: message.ReceiptHandle ?? '',
-      body: message.Body ?? '',
-      attributes: attributes as unknown as SQSRecord['attributes'],
-      messageAttributes,
-      md5OfBody: message.MD5OfBody ?? '',
-      ...(message.MD5OfMessageAttributes ? { md5OfMessageAttributes: message.MD5OfMessageAttributes } : {}),
-      eventSource: 'aws:sqs',
-      eventSourceARN: this.queue.arn,
-      awsRegion: this.deps.region,
+    messageAttributes[name] = {
+      dataType: value.DataType ?? 'String',
+      ...(value.StringValue !== undefined ? { stringValue: value.StringValue } : {}),
+      ...(value.BinaryValue !== undefined ? { binaryValue: Buffer.from(value.BinaryValue).toString('base64') } : {}),
+      stringListValues: value.StringListValues ?? [],
+      binaryListValues: (value.BinaryListValues ?? []).map((b) => Buffer.from(b).toString('base64')),
     };
   }
+  return {
+    messageId,
+    receiptHandle: message.ReceiptHandle ?? '',
+    body: message.Body ?? '',
+    attributes: attributes as unknown as SQSRecord['attributes'],
+    messageAttributes,
+    md5OfBody: message.MD5OfBody ?? '',
+    ...(message.MD5OfMessageAttributes ? { md5OfMessageAttributes: message.MD5OfMessageAttributes } : {}),
+    eventSource: 'aws:sqs',
+    eventSourceARN: queueArn,
+    awsRegion: region,
+  };
 }
 
 /**
