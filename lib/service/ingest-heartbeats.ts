@@ -10,7 +10,7 @@ import { validateHeartbeat } from '../wire/validate';
 import { decodeRecord, receivedAtOf } from '../wire/sqs-record';
 import { deliver, type Delivery } from './deliver';
 import type { Log } from './log';
-import { quarantine, type PoisonRecord } from './poison';
+import { isPoison, quarantine, refusalReason, type PoisonRecord } from './poison';
 import type { SqsRecordLike } from '../wire/sqs-record';
 
 export interface HeartbeatIngest {
@@ -34,7 +34,8 @@ export type BeatOutcome = 'stored' | 'stale' | 'quarantined';
 /**
  * One heartbeat: decode, validate, store with one conditional write, then publish whatever
  * level or goodbye transition it caused. Throws only on a transient failure, so SQS retries
- * this record alone.
+ * this record alone; a refusal of its content by DynamoDB, SNS or the SDK is poison, and the
+ * beat goes to the DLQ at once with the refusal as its reason.
  */
 export async function ingestHeartbeat(d: HeartbeatIngest, record: SqsRecordLike & PoisonRecord): Promise<BeatOutcome> {
   const decoded = decodeRecord(record, 'dts.HeartbeatMessage', ['dts.HeartbeatMessage']);
@@ -43,7 +44,13 @@ export async function ingestHeartbeat(d: HeartbeatIngest, record: SqsRecordLike 
     await quarantine(d.quarantine, d.log, record, valid.error);
     return 'quarantined';
   }
-  return storeBeat(d, valid.value);
+  try {
+    return await storeBeat(d, valid.value);
+  } catch (error) {
+    if (!isPoison(error)) throw error;
+    await quarantine(d.quarantine, d.log, record, { field: 'store', reason: `refused: ${refusalReason(error)}` });
+    return 'quarantined';
+  }
 }
 
 export async function storeBeat(d: HeartbeatIngest, beat: Beat): Promise<BeatOutcome> {
