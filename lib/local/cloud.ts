@@ -27,8 +27,10 @@ export interface LocalCloudOptions {
   /** Where DynamoDB data and the queue snapshot live; ignored when inMemory. */
   readonly dataDir: string;
   readonly inMemory: boolean;
-  /** Run every schedule at this period instead of its own, in seconds. */
+  /** Run every schedule but the report's at this period instead of its own, in seconds. */
   readonly tick?: number;
+  /** Run the report's schedule at this period instead of its own, in seconds. */
+  readonly reportEvery?: number;
   /** A CloudFormation JSON file to use instead of packaging serverless.yml. */
   readonly templateFile?: string;
   /** Where packaged templates are cached. */
@@ -134,7 +136,12 @@ async function assemble(options: LocalCloudOptions, loaded: { template: CloudFor
     const queue = plan.queues.find((q) => q.arn === m.queueArn) as QueuePlan;
     return new SqsEventSourceMapping(m, queue, { sqs: clients.sqs, invoke, log: (l) => print(`[${shortName(m.functionName)}] ${l}`), region: options.region });
   });
-  const scheduler = new Scheduler(plan.schedules, options.tick, { invoke, log: print, region: options.region });
+  const scheduler = new Scheduler(plan.schedules, {
+    ...(options.tick ? { tickSeconds: options.tick } : {}),
+    ...(options.reportEvery ? { reportEverySeconds: options.reportEvery } : {}),
+    isReport: (fn) => shortName(fn) === 'report',
+  }, { invoke, log: print, region: options.region });
+  edge.serveStatus('/_dts/schedules', () => ({ schedules: scheduler.status() }));
   mappings.forEach((m) => m.start());
   scheduler.start();
   printer.start();

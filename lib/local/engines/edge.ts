@@ -43,6 +43,8 @@ export interface Edge {
   readonly port: number;
   /** The fault injector the edge consults for every AWS call; also driven through /_dts/faults. */
   readonly faults: FaultInjector;
+  /** Serves what `provide` returns as JSON at GET `path` (a path under /_dts/, e.g. /_dts/schedules). */
+  serveStatus(path: string, provide: () => unknown): void;
   /** Sends a request to fauxqs without going through the socket (queue snapshots use it). */
   fauxqs(method: 'GET' | 'POST', url: string, body?: string, headers?: Record<string, string>): Promise<{ status: number; body: string }>;
   /** Stops taking requests, lets those in flight finish (up to `graceMs`), then closes the engines' HTTP side. */
@@ -68,6 +70,7 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
   const fauxqs = buildApp({ logger: false, host: 'localhost', defaultRegion: options.region });
   await fauxqs.ready();
   const faults = options.faults ?? new FaultInjector();
+  const statusRoutes = new Map<string, () => unknown>();
 
   let endpoint = '';
   let draining = false;
@@ -178,6 +181,8 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
           case 'PUT': return json(200, { rules: faults.replace(raw.toString('utf8')) });
           case 'DELETE': faults.clear(); return json(200, { rules: [] });
         }
+      } else if (req.method === 'GET' && statusRoutes.has(url.pathname)) {
+        return json(200, (statusRoutes.get(url.pathname) as () => unknown)());
       } else if (one && req.method === 'DELETE') {
         return faults.remove(one[1] as string) ? json(200, { rules: faults.list() }) : json(404, { message: `no fault rule ${one[1]}` });
       }
@@ -240,6 +245,10 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
     endpoint,
     port,
     faults,
+    serveStatus(path, provide) {
+      if (!path.startsWith('/_dts/')) throw new Error(`status paths are under /_dts/, not ${path}`);
+      statusRoutes.set(path, provide);
+    },
     async fauxqs(method, url, body, headers) {
       let payload = body;
       if (payload !== undefined && headers?.['x-amz-target']?.startsWith('AmazonSQS.')) {
