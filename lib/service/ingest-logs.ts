@@ -6,7 +6,8 @@ import type { Quarantine } from '../store/quarantine';
 import type { StatsStore, LevelCounts } from '../store/stats';
 import { dayOf } from '../model/days';
 import { encodeBody } from '../wire/codec';
-import { decodeRecord, receivedAtOf, type SqsRecordLike } from '../wire/sqs-record';
+import type { dts } from '../wire/generated/dts.js';
+import { decodeRecord, receivedAtOf, receiveCountOf, type SqsRecordLike } from '../wire/sqs-record';
 import { validateLogBatch, validateLogRecord, type Limits } from '../wire/validate';
 import type { Log } from './log';
 import { quarantine, type PoisonRecord } from './poison';
@@ -55,6 +56,24 @@ export function legacyLine(r: LogRecord): string {
 
 type Message = SqsRecordLike & PoisonRecord;
 
+// In `u` mode a surrogate pair is one code point, so this matches only a lone surrogate.
+const LONE_SURROGATE = /[\uD800-\uDFFF]/gu;
+const wellFormed = (s: string | null | undefined) => (s ?? '').replace(LONE_SURROGATE, '\uFFFD');
+
+/**
+ * Some records of a message, re-encoded as a LogBatch for the DLQ. Protobuf carries UTF-8, which
+ * has no lone surrogates: they become U+FFFD here (the reason names the field that had one), so
+ * the quarantined body always decodes.
+ */
+function quarantinedBatch(records: readonly (dts.ILogMessage | LogRecord)[]): string {
+  return encodeBody('dts.LogBatch', {
+    records: records.map((r) => ({
+      ...r, app: wellFormed(r.app), hostname: wellFormed(r.hostname), text: wellFormed(r.text), id: wellFormed(r.id),
+      fields: Object.fromEntries(Object.entries(r.fields ?? {}).map(([k, v]) => [wellFormed(k), wellFormed(v)])),
+    })),
+  });
+}
+
 /**
  * The valid records of one SQS message (a LogMessage or a LogBatch). Records that fail
  * validation are quarantined, together and with their reasons, and do not cost the others.
@@ -78,7 +97,7 @@ async function recordsOf(d: LogIngest, m: Message, receivedAt: number): Promise<
   }
   const { records, rejected } = batch.value;
   if (rejected.length > 0) {
-    const body = encodeBody('dts.LogBatch', { records: rejected.map((r) => r.message) });
+    const body = quarantinedBatch(rejected.map((r) => r.message));
     const reasons = rejected.slice(0, 5).map((r) => `${r.field}: ${r.reason}`).join('; ');
     await quarantine(
       d.quarantine,
@@ -109,7 +128,10 @@ export async function ingestLogMessages(d: LogIngest, messages: readonly Message
       return { m, receivedAt, records: [] as LogRecord[], rejected: 0 };
     }
   }));
-  const entries = parsed.flatMap(({ m, receivedAt, records }) => records.map((record) => ({ record, receivedAt, owner: m.messageId })));
+  // Chunks start in this order, so when time runs short the messages deferred before go first:
+  // a message is never sent back so often that SQS moves it to the DLQ for lack of time.
+  const order = [...parsed].sort((a, b) => receiveCountOf(b.m) - receiveCountOf(a.m));
+  const entries = order.flatMap(({ m, receivedAt, records }) => records.map((record) => ({ record, receivedAt, owner: m.messageId })));
   const mayStart = budget ? () => budget.remainingMs() > budget.reserveMs : undefined;
   const written = await d.logs.write(entries, d.ttlDays, mayStart);
   for (const [owner, error] of written.failed) failures.set(owner, error);
@@ -156,7 +178,7 @@ async function quarantineRefused(
   }
   await Promise.all([...byOwner].map(async ([owner, rs]) => {
     const m = messages.find((x) => x.messageId === owner);
-    const body = encodeBody('dts.LogBatch', { records: rs.map((r) => ({ ...r.record, fields: { ...r.record.fields } })) });
+    const body = quarantinedBatch(rs.map((r) => r.record));
     const reason = `${rs.length} record${rs.length > 1 ? 's' : ''} refused by the table: ${refusalReason(rs[0]?.error)}`;
     try {
       await quarantine(d.quarantine, d.log, {

@@ -103,6 +103,14 @@ describe('repro 8: the time budget', () => {
     expect((await drain(cloud, cloud.names.logsDlqUrl)).filter((m) => reasonOf(m)?.includes('budget-'))).toEqual([]);
   });
 
+  it('writes the messages deferred before first, so none is deferred until SQS gives up on it', async () => {
+    const fresh = sqsRecord(batch(Array.from({ length: 25 }, (_, i) => ({ app: 'order', id: `f${i}` }))), { ...asBatch, messageId: 'fresh' });
+    const deferred = sqsRecord(batch(Array.from({ length: 25 }, (_, i) => ({ app: 'order', id: `d${i}` }))), { ...asBatch, messageId: 'deferred', receiveCount: 4 });
+    let asked = 0;
+    const outcome = await ingestLogMessages(deps(), [fresh, deferred], { remainingMs: () => (++asked <= 1 ? 60_000 : 0), reserveMs: 5_000 });
+    expect([...outcome.failures.keys()]).toEqual(['fresh']);
+  });
+
   it('names the lack of time as the failure, a transient one', async () => {
     const outcome = await ingestLogMessages(deps(), [sqsRecord(batch([{ app: 'late', id: 'l1' }]), { ...asBatch, messageId: 'late' })], {
       remainingMs: () => 100, reserveMs: 5_000,
