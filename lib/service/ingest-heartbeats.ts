@@ -12,7 +12,7 @@ import { decodeRecord, receivedAtOf } from '../wire/sqs-record';
 import type { Delivery } from './deliver';
 import type { Log } from './log';
 import { Outbox, pendingNow } from './outbox';
-import { quarantine, type PoisonRecord } from './poison';
+import { isPoison, quarantine, refusalReason, type PoisonRecord } from './poison';
 import type { SqsRecordLike } from '../wire/sqs-record';
 
 export interface HeartbeatIngest {
@@ -36,8 +36,10 @@ export type BeatOutcome = 'stored' | 'stale' | 'quarantined';
 /**
  * One heartbeat: decode, validate, store with one conditional write, then commit whatever
  * level, skew or goodbye transition it caused with its notifications, and deliver them. Throws
- * only on a transient failure of a write, so SQS retries this record alone; a delivery that
- * fails is left in the host's outbox for the next diagnose pass.
+ * only on a transient failure of a write, so SQS retries this record alone; a refusal of its
+ * content by DynamoDB, SNS or the SDK is poison, and the beat goes to the DLQ at once with the
+ * refusal as its reason. A delivery that fails is left in the host's outbox for the next
+ * diagnose pass.
  */
 export async function ingestHeartbeat(d: HeartbeatIngest, record: SqsRecordLike & PoisonRecord): Promise<BeatOutcome> {
   const decoded = decodeRecord(record, 'dts.HeartbeatMessage', ['dts.HeartbeatMessage']);
@@ -46,7 +48,13 @@ export async function ingestHeartbeat(d: HeartbeatIngest, record: SqsRecordLike 
     await quarantine(d.quarantine, d.log, record, valid.error);
     return 'quarantined';
   }
-  return storeBeat(d, valid.value);
+  try {
+    return await storeBeat(d, valid.value);
+  } catch (error) {
+    if (!isPoison(error)) throw error;
+    await quarantine(d.quarantine, d.log, record, { field: 'store', reason: `refused: ${refusalReason(error)}` });
+    return 'quarantined';
+  }
 }
 
 export async function storeBeat(d: HeartbeatIngest, beat: Beat): Promise<BeatOutcome> {
