@@ -35,6 +35,8 @@ export interface Diagnosis {
   readonly silences?: SilenceSource;
   readonly flap?: FlapRule;
   readonly storm?: StormRule;
+  /** Outbox entries younger than this are left to whoever committed them; default 30 s. */
+  readonly sweepGraceMs?: number;
 }
 
 export interface DiagnoseSummary {
@@ -87,7 +89,7 @@ export async function runDiagnose(d: Diagnosis): Promise<DiagnoseSummary> {
       for (const host of page) {
         countHost(population, host);
         hostsByState[host.state] = (hostsByState[host.state] ?? 0) + 1;
-        outbox.sweep(host.pending, (id) => d.hosts.settle(host.hostname, id), now);
+        outbox.sweep(host.pending, (id) => d.hosts.settle(host.hostname, id), now, d.sweepGraceMs);
         const t = hostTransition(host, now, d.rule, degraded.length === 0);
         if (t || host.flappingSince !== undefined || (ending.length > 0 && host.state === 'dead')) plans.push({ host, t });
       }
@@ -195,7 +197,7 @@ function stormNotification(storm: Storm, deathAt: ReadonlyMap<string, number>, n
 async function selfCheck(d: Diagnosis, now: number, outbox: Outbox): Promise<string[]> {
   const reasons: string[] = [];
   const monitor = await d.stats.monitor();
-  outbox.sweep(monitor.pending, (id) => d.stats.settle(id), now);
+  outbox.sweep(monitor.pending, (id) => d.stats.settle(id), now, d.sweepGraceMs);
   try {
     // A backlog matters once it holds about one round of the fleet's beats: they are then an
     // interval late. A fixed threshold alone would call a large, healthy fleet degraded.

@@ -42,8 +42,8 @@ export class Outbox {
   }
 
   /** Entries an earlier decision left: those old enough that their decider is surely gone. */
-  sweep(pending: readonly PendingNotification[] | undefined, settle: (id: string) => Promise<void>, now: number): void {
-    for (const p of pending ?? []) if (now - p.queuedAt >= SWEEP_GRACE_MS) this.add(p, settle);
+  sweep(pending: readonly PendingNotification[] | undefined, settle: Settle, now: number, graceMs = SWEEP_GRACE_MS): void {
+    for (const p of pending ?? []) if (now - p.queuedAt >= graceMs) this.add(p, settle);
   }
 
   get size(): number {
