@@ -161,7 +161,8 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 backend not configured or un
     .addOption(new Option('--format <format>', 'md, html or json').choices(['md', 'html', 'json']).default('md'))
     .option('--hours <n>', 'with --now: the hours it covers (default 24)', parsePositiveInt('--hours'))
     .option('--no-publish', 'with --now: store it but do not publish it on the alerts topic')
-    .addHelpText('after', '\nExamples:\n  dts report\n  dts report --format html > report.html\n  dts report --now --no-publish')
+    .option('--detail', 'every row (hosts, incidents, apps) as JSON lines, not only the worst')
+    .addHelpText('after', '\nExamples:\n  dts report\n  dts report --format html > report.html\n  dts report --now --no-publish\n  dts report --detail | grep \'"section":"hosts"\' > hosts.jsonl')
     .action(function (this: Command) {
       return run((ctx) => reportCommand(ctx, this.opts<ReportOptions>()), this);
     });
