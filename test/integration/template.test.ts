@@ -323,6 +323,31 @@ describe('packaged template (serverless package --stage test)', () => {
     });
   });
 
+  describe('the hosts\' policies', () => {
+    const statementsOf = (output: string): Statement[] => {
+      const id = logicalIdOf(template.Outputs?.[output]?.Value);
+      const r = resource(id);
+      expect(r.Type).toBe('AWS::IAM::ManagedPolicy');
+      return asArray((props(r).PolicyDocument as { Statement: Statement | Statement[] }).Statement);
+    };
+
+    it('HostSendPolicyArn allows sqs:SendMessage on the two queues and nothing else', () => {
+      const [s, ...more] = statementsOf('HostSendPolicyArn');
+      expect(more).toEqual([]);
+      expect(s?.Effect).toBe('Allow');
+      expect(asArray(s?.Action)).toEqual(['sqs:SendMessage']);
+      expect([...referencedIds(s?.Resource)].sort()).toEqual(['HeartbeatsQueue', 'LogsQueue']);
+      expect(JSON.stringify(s?.Resource)).not.toMatch(/DLQ/);
+    });
+
+    it('HostStackReadPolicyArn allows cloudformation:DescribeStacks on this stack only', () => {
+      const [s, ...more] = statementsOf('HostStackReadPolicyArn');
+      expect(more).toEqual([]);
+      expect(asArray(s?.Action)).toEqual(['cloudformation:DescribeStacks']);
+      expect(s?.Resource).toEqual({ Ref: 'AWS::StackId' });
+    });
+  });
+
   describe('stack outputs', () => {
     it.each([
       ['AWS::SQS::Queue', 'queue URL'],
