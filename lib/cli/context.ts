@@ -23,6 +23,7 @@ export interface GlobalOptions {
   silencesTable?: string;
   reportsTable?: string;
   alertsTopicArn?: string;
+  apiKeysTable?: string;
 }
 
 export interface Io {
