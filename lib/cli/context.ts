@@ -22,6 +22,7 @@ export interface GlobalOptions {
   silencesTable?: string;
   reportsTable?: string;
   alertsTopicArn?: string;
+  channelsTable?: string;
 }
 
 export interface Io {

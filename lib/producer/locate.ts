@@ -20,6 +20,7 @@ export interface ResourceNames {
   silencesTable: string;
   reportsTable: string;
   alertsTopicArn: string;
+  channelsTable: string;
 }
 export type ResourceKey = keyof ResourceNames;
 export type Source = 'flag' | 'env' | 'stack' | 'local';
@@ -43,6 +44,7 @@ export const RESOURCES: Record<ResourceKey, Spec> = {
   silencesTable: { env: 'DTS_SILENCES_TABLE', output: 'SilencesTableName', flag: '--silences-table', kind: 'table', suffix: 'silences' },
   reportsTable: { env: 'DTS_REPORTS_TABLE', output: 'ReportsTableName', flag: '--reports-table', kind: 'table', suffix: 'reports' },
   alertsTopicArn: { env: 'DTS_ALERTS_TOPIC_ARN', output: 'AlertsTopicArn', flag: '--alerts-topic-arn', kind: 'topic', suffix: 'alerts' },
+  channelsTable: { env: 'DTS_CHANNELS_TABLE', output: 'ChannelsTableName', flag: '--channels-table', kind: 'table', suffix: 'channels' },
 };
 
 export const DEFAULT_LOCAL_ENDPOINT = 'http://127.0.0.1:4566';

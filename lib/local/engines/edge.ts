@@ -16,6 +16,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import dynalite from 'dynalite';
 import { buildApp } from 'fauxqs';
+import { LocalSsm } from '../ssm';
 
 export interface EdgeOptions {
   readonly port: number;
@@ -24,6 +25,8 @@ export interface EdgeOptions {
   readonly region: string;
   /** dynalite's LevelDB directory; in memory when undefined. */
   readonly dynamoDbPath: string | undefined;
+  /** Where SSM parameters (channel secrets) are kept; in memory when undefined. */
+  readonly ssmPath?: string | undefined;
 }
 
 export interface Edge {
@@ -49,6 +52,7 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
   await listen(dynamo, 0, '127.0.0.1');
   const fauxqs = buildApp({ logger: false, host: 'localhost', defaultRegion: options.region });
   await fauxqs.ready();
+  const ssm = await LocalSsm.open(options.ssmPath, options.region);
 
   let endpoint = '';
   let draining = false;
@@ -103,6 +107,10 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
     });
     if (target.startsWith('DynamoDB_')) {
       dynamo.emit('request', req, res);
+      return;
+    }
+    if (target.startsWith('AmazonSSM.')) {
+      ssm.handle(req, res);
       return;
     }
     if (req.method === 'GET' && (req.url === '/health' || req.url === '/_localstack/health')) {
