@@ -13,7 +13,7 @@ export const renderDiscord: Renderer = (n, secret) => {
     allowed_mentions: { parse: [] },
     embeds: [{
       title: clip(v.title, 256),
-      description: clip([v.message, ...(v.next ? ['', v.next] : [])].join('\n'), 4096),
+      description: clip([...(v.longer ? [v.message] : []), ...(v.next ? [v.next] : [])].join('\n\n') || v.message, 4096),
       color: Number.parseInt(v.color.slice(1), 16),
       timestamp: v.at,
       fields: v.facts.slice(0, 25).map(([name, value]) => ({ name: clip(name, 256), value: clip(value, 1024), inline: value.length <= 40 })),

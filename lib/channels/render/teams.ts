@@ -22,7 +22,7 @@ export const renderTeams: Renderer = (n, secret) => {
         msteams: { width: 'Full' },
         body: [
           { type: 'TextBlock', text: v.title, weight: 'Bolder', size: 'Medium', wrap: true, color: v.action === 'close' ? 'Good' : TEXT_COLOR[v.severity] },
-          { type: 'TextBlock', text: v.message, wrap: true },
+          ...(v.longer ? [{ type: 'TextBlock', text: v.message, wrap: true }] : []),
           { type: 'FactSet', facts: v.facts.map(([title, value]) => ({ title, value })) },
           ...(v.next ? [{ type: 'TextBlock', text: v.next, wrap: true, isSubtle: true }] : []),
           { type: 'TextBlock', text: v.footer, wrap: true, isSubtle: true, size: 'Small' },

@@ -8,9 +8,13 @@ import { nextStep } from '../../store/alerts';
  * labelled facts with their units, and the next step. Each renderer only lays it out.
  */
 export interface AlertView {
-  /** `🔴 web-1 is down`: the message up to its first colon, with a mark for the severity. */
+  /** `🔴 web-1 is down`: the message up to its first colon or semicolon, after a mark for the severity. */
   readonly title: string;
+  /** 🔴, 🟠 or 🔵 by severity; ✅ for what closes an incident. */
+  readonly mark: string;
   readonly message: string;
+  /** Whether the message says more than the title. */
+  readonly longer: boolean;
   readonly severity: Severity;
   readonly action: IncidentAction;
   /** `#d92d20`. */
@@ -34,6 +38,12 @@ const isoTime = (v: string): string => {
 const seconds = (v: string): string => {
   const n = Number(v);
   return Number.isFinite(n) ? formatDuration(n * 1000) : v;
+};
+
+const milliseconds = (v: string, signed: boolean): string => {
+  const n = Number(v);
+  if (!Number.isFinite(n)) return v;
+  return `${formatDuration(Math.abs(n))}${signed && n !== 0 ? (n > 0 ? ' ahead' : ' behind') : ''}`;
 };
 
 /** How each detail is labelled and shown; others get their key in words (`someKey` → `Some key`). */
@@ -62,7 +72,8 @@ const DETAILS: Record<string, readonly [string, (v: string) => string]> = {
   silence: ['Silence', (v) => v],
   reason: ['Reason', (v) => v],
   reasons: ['Reasons', (v) => v],
-  skewSeconds: ['Clock skew', (v) => `${v} s`],
+  skewMs: ['Clock skew', (v) => milliseconds(v, true)],
+  thresholdMs: ['Limit', (v) => milliseconds(v, false)],
 };
 
 function words(key: string): string {
@@ -76,8 +87,9 @@ const MARKS: Record<Severity, string> = { critical: '🔴', warning: '🟠', inf
 
 export function viewOf(n: Notification): AlertView {
   const action = incidentAction(n);
-  const colon = n.message.indexOf(': ');
-  const head = colon > 0 ? n.message.slice(0, colon) : n.message;
+  const cut = /: |; /.exec(n.message)?.index ?? -1;
+  const head = cut > 0 ? n.message.slice(0, cut) : n.message;
+  const mark = action === 'close' ? '✅' : MARKS[n.severity];
   const labels = Object.entries(n.labels ?? {}).filter(([k]) => !k.startsWith('dts.')).sort(([a], [b]) => a.localeCompare(b));
   const facts: Array<readonly [string, string]> = [
     ['Host', n.hostname],
@@ -90,8 +102,10 @@ export function viewOf(n: Notification): AlertView {
     facts.push([label, show(value)]);
   }
   return {
-    title: `${action === 'close' ? '✅' : MARKS[n.severity]} ${head}`,
+    title: `${mark} ${head}`,
+    mark,
     message: n.message,
+    longer: head !== n.message,
     severity: n.severity,
     action,
     color: action === 'close' ? RESOLVED_COLOR : COLORS[n.severity],
