@@ -24,6 +24,7 @@ export interface GlobalOptions {
   reportsTable?: string;
   alertsTopicArn?: string;
   apiKeysTable?: string;
+  channelsTable?: string;
 }
 
 export interface Io {

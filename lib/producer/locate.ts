@@ -23,6 +23,7 @@ export interface ResourceNames {
   reportsTable: string;
   alertsTopicArn: string;
   apiKeysTable: string;
+  channelsTable: string;
 }
 export type ResourceKey = keyof ResourceNames;
 export type Source = 'flag' | 'env' | 'stack' | 'local';
@@ -47,6 +48,7 @@ export const RESOURCES: Record<ResourceKey, Spec> = {
   reportsTable: { env: 'DTS_REPORTS_TABLE', output: 'ReportsTableName', flag: '--reports-table', kind: 'table', suffix: 'reports' },
   alertsTopicArn: { env: 'DTS_ALERTS_TOPIC_ARN', output: 'AlertsTopicArn', flag: '--alerts-topic-arn', kind: 'topic', suffix: 'alerts' },
   apiKeysTable: { env: 'DTS_API_KEYS_TABLE', output: 'ApiKeysTableName', flag: '--api-keys-table', kind: 'table', suffix: 'api-keys' },
+  channelsTable: { env: 'DTS_CHANNELS_TABLE', output: 'ChannelsTableName', flag: '--channels-table', kind: 'table', suffix: 'channels' },
 };
 
 export const DEFAULT_LOCAL_ENDPOINT = 'http://127.0.0.1:4566';

@@ -39,6 +39,7 @@ function itemToNotification(item: Item): StoredNotification {
     message: item.message as string,
     details: (item.details as Record<string, string> | undefined) ?? {},
     ...(item.labels ? { labels: item.labels as Record<string, string> } : {}),
+    ...(item.incident ? { incident: item.incident as string } : {}),
     ...(item.suppressed ? { suppressed: item.suppressed as string } : {}),
     publishedAt: item.publishedAt === undefined ? undefined : Number(item.publishedAt),
   };
@@ -66,6 +67,7 @@ export class NotificationStore {
         message: n.message,
         details: n.details,
         ...(n.labels && Object.keys(n.labels).length ? { labels: n.labels } : {}),
+        ...(n.incident ? { incident: n.incident } : {}),
         ...(n.suppressed !== undefined ? { suppressed: n.suppressed } : {}),
         expiresAt: expiresAt(n.at, this.ttlDays),
       },
@@ -91,6 +93,16 @@ export class NotificationStore {
       UpdateExpression: 'SET publishedAt = :at',
       ExpressionAttributeValues: { ':at': at },
     }));
+  }
+
+  /** One notification by its key: the host, its time and its id (what the notifier reads). */
+  async get(hostname: string, at: number, id: string): Promise<StoredNotification | undefined> {
+    const out = await this.ddb.send(new GetCommand({
+      TableName: this.table,
+      Key: { hostname, sk: notificationSortKey(at, id) },
+      ConsistentRead: true,
+    }));
+    return out.Item ? itemToNotification(out.Item) : undefined;
   }
 
   /** A host's notifications in [since, until), newest first. */
