@@ -19,6 +19,7 @@ import { buildApp } from 'fauxqs';
 import { allUnprocessed, awsError } from '../faults/aws-errors';
 import { FaultInjector, FaultSpecError, type Call } from '../faults/injector';
 import { acceptEveryValidBody, fauxqsStores, type QueueEvent } from './fauxqs-internals';
+import { LocalSsm } from '../ssm';
 
 export interface EdgeOptions {
   readonly port: number;
@@ -29,6 +30,8 @@ export interface EdgeOptions {
   readonly dynamoDbPath: string | undefined;
   /** The faults to inject; a new, empty injector when undefined. */
   readonly faults?: FaultInjector;
+  /** Where SSM parameters (channel secrets) are kept; in memory when undefined. */
+  readonly ssmPath?: string | undefined;
   /** Told of every message that enters or leaves a queue; the edge answers only once it is durable. */
   readonly queueLog?: QueueLog;
 }
@@ -86,6 +89,7 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
   await fauxqs.ready();
   const faults = options.faults ?? new FaultInjector();
   const statusRoutes = new Map<string, () => unknown>();
+  const ssm = await LocalSsm.open(options.ssmPath, options.region);
 
   let endpoint = '';
   let draining = false;
@@ -243,6 +247,10 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
         const call: Call = { service: 'dynamodb', operation: target.slice(target.indexOf('.') + 1), resources: tables, ...caller(req) };
         return serveWithFaults(req, res, call, request, () => dynaliteReply(req, raw));
       }).catch(failed);
+      return;
+    }
+    if (target.startsWith('AmazonSSM.')) {
+      ssm.handle(req, res);
       return;
     }
     if (req.method === 'GET' && (req.url === '/health' || req.url === '/_localstack/health')) {
