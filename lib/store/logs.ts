@@ -1,6 +1,6 @@
 import { BatchGetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { LEVEL_NUMBERS, type LogLevel, type LogRecord } from '../model';
-import { batchPutEach, type RetryPolicy } from './batch-write';
+import { batchPutEach, DEFAULT_CONCURRENCY, type RetryPolicy } from './batch-write';
 import { isPoison } from './refusal';
 import { dayOf, daysBetween } from '../model/days';
 import { expiresAt, logAppKey, logHostKey, logSortBound, logSortKey } from './keys';
@@ -151,17 +151,23 @@ export class LogStore {
   private async present(items: readonly Item[]): Promise<{ present: Set<string>; calls: number }> {
     const present = new Set<string>();
     let calls = 0;
-    for (let i = 0; i < items.length; i += 100) {
-      let keys: Record<string, unknown>[] = items.slice(i, i + 100).map((item) => ({ pk: item.pk, sk: item.sk }));
-      for (let attempt = 0; keys.length > 0 && attempt < 4; attempt++) {
-        calls++;
-        const out = await this.ddb.send(new BatchGetCommand({
-          RequestItems: { [this.table]: { Keys: keys, ProjectionExpression: 'pk, sk' } },
-        }));
-        for (const found of out.Responses?.[this.table] ?? []) present.add(keyOf(found));
-        keys = (out.UnprocessedKeys?.[this.table]?.Keys ?? []) as Record<string, unknown>[];
+    const groups: Record<string, unknown>[][] = [];
+    for (let i = 0; i < items.length; i += 100) groups.push(items.slice(i, i + 100).map((item) => ({ pk: item.pk, sk: item.sk })));
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < groups.length) {
+        let keys = groups[next++] as Record<string, unknown>[];
+        for (let attempt = 0; keys.length > 0 && attempt < 4; attempt++) {
+          calls++;
+          const out = await this.ddb.send(new BatchGetCommand({
+            RequestItems: { [this.table]: { Keys: keys, ProjectionExpression: 'pk, sk' } },
+          }));
+          for (const found of out.Responses?.[this.table] ?? []) present.add(keyOf(found));
+          keys = (out.UnprocessedKeys?.[this.table]?.Keys ?? []) as Record<string, unknown>[];
+        }
       }
-    }
+    };
+    await Promise.all(Array.from({ length: Math.min(DEFAULT_CONCURRENCY, groups.length) }, worker));
     return { present, calls };
   }
 
