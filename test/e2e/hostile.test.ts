@@ -15,8 +15,6 @@ import { EXTERNAL_ENDPOINT, resourcesAt, resourcesFromOutput, targetAt, type Tar
 import { beat, entry, eventually, findMessage, host, logRecord, scanWhere, sendBatch } from './support/steps';
 
 const RUN = randomUUID().slice(0, 8);
-/** Seconds; set it low (e.g. 8) to watch the time budget send work back (slower: each return waits out the visibility timeout). */
-const INGEST_TIMEOUT = process.env.DTS_E2E_INGEST_TIMEOUT;
 let cloud: CloudProcess | undefined;
 let dataDir: string | undefined;
 let t: Target;
@@ -29,7 +27,7 @@ beforeAll(async () => {
     return;
   }
   dataDir = await mkdtemp(path.join(tmpdir(), 'dts-e2e-hostile-'));
-  cloud = await startCloudProcess({ dataDir, inMemory: true, tick: 5, ...(INGEST_TIMEOUT ? { extraArgs: ['--param', `ingestTimeout=${INGEST_TIMEOUT}`] } : {}) });
+  cloud = await startCloudProcess({ dataDir, inMemory: true, tick: 5 });
   t = targetAt(cloud.endpoint, resourcesFromOutput(cloud.output()));
   statsTable = /export DTS_STATS_TABLE=(\S+)/.exec(cloud.output())?.[1];
 }, 120_000);
