@@ -14,6 +14,11 @@ export function logHostKey(hostname: string, day: string, level: LogLevel): stri
   return `H#${hostname}#${day}#${level}`;
 }
 
+/** The sparse byError index partition: the whole fleet's records at one level (error or above) on one day. */
+export function logErrorKey(day: string, level: LogLevel): string {
+  return `E#${day}#${level}`;
+}
+
 /**
  * Log sort key: microseconds since the epoch, zero-padded so strings sort as numbers, then the
  * host and the record's id, which make it unique and idempotent. The host is escaped (`%` and
