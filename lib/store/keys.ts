@@ -53,11 +53,6 @@ export function countersKey(app: string): string {
   return `APP#${app}`;
 }
 
-/** Marks a log message whose records were counted, so redelivery does not count them twice. */
-export function countedKey(digest: string): string {
-  return `COUNTED#${digest}`;
-}
-
 export const MONITOR_KEY = { pk: 'MONITOR', sk: 'diagnose' } as const;
 
 /** Epoch seconds after which DynamoDB TTL may delete an item. */
