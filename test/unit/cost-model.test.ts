@@ -52,11 +52,15 @@ describe('cost model', () => {
     // GB-s: 0.25 GB × (2,628,000 × 0.02 s + 43.8 M × 100 µs / 0.25 + 43,800 × (0.02 + 1,000 × 5 µs / 0.25)) = 17,958.
     expect(line('duration')?.quantity).toBeCloseTo(17_958, 6);
 
+    // The daily report, 730/24 a month: a Scan of 1,000 × 0.1 read units ($0.125 per million), and
+    // ⌈1,000 × 210 B / 1 KiB⌉ = 206 write units of detail + 300 for the head ($0.625 per million).
+    const report = (730 / 24) * 100 * 0.125e-6 + (730 / 24) * 506 * 0.625e-6;
+    expect(line('report (daily)')?.dollars).toBeCloseTo(report, 9);
     // Storage: 1,000 × 409.6 B = 0.0004096 GB-month at $0.25.
-    // 17.52 + 3.504 + 0.01752 + 0.5256 + 27.375 + 0.552975 + 0.027375 + 0.0001024 + 0.53436 + 0.2394412 (+ SNS 0)
-    expect(e.total).toBeCloseTo(50.2963736, 5);
-    expect(e.perHost).toBeCloseTo(0.0502964, 6);
-    expect(e.byService.DynamoDB).toBeCloseTo(27.375 + 0.552975 + 0.027375 + 0.0001024, 6);
+    // 17.52 + 3.504 + 0.01752 + 0.5256 + 27.375 + 0.552975 + 0.027375 + 0.0001024 + 0.53436 + 0.2394412 (+ SNS 0) + report
+    expect(e.total).toBeCloseTo(50.2963736 + report, 5);
+    expect(e.perHost).toBeCloseTo(0.0503064, 6);
+    expect(e.byService.DynamoDB).toBeCloseTo(27.375 + 0.552975 + 0.027375 + 0.0001024 + report, 6);
   });
 
   it('bills SQS by 64 KiB chunk and batches log records by the linger', () => {
