@@ -1,4 +1,4 @@
-import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Notification, NotificationKind, Severity } from '../model';
 import { dayOf, daysBetween } from '../model/days';
 import { expiresAt, notificationSortKey } from './keys';
@@ -53,6 +53,17 @@ export class NotificationStore {
       },
       ConditionExpression: 'attribute_not_exists(sk)',
     })));
+  }
+
+  /** When a recorded notification was published; undefined if it never was (or is not recorded). */
+  async publishedAt(n: Notification): Promise<number | undefined> {
+    const out = await this.ddb.send(new GetCommand({
+      TableName: this.table,
+      Key: { hostname: n.hostname, sk: notificationSortKey(n.at, n.id) },
+      ProjectionExpression: 'publishedAt',
+      ConsistentRead: true,
+    }));
+    return out.Item?.publishedAt === undefined ? undefined : Number(out.Item.publishedAt);
   }
 
   async markPublished(n: Notification, at: number): Promise<void> {
