@@ -2,7 +2,7 @@ import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb
 import { LEVEL_NUMBERS, type LogLevel, type LogRecord } from '../model';
 import { batchPutEach, type RetryPolicy } from './batch-write';
 import { dayOf, daysBetween } from '../model/days';
-import { expiresAt, logAppKey, logHostKey, logSortBound, logSortKey } from './keys';
+import { expiresAt, logAppKey, logAppKeys, logHostKey, logShardOf, logSortBound, logSortKey } from './keys';
 
 export interface LogQuery {
   /** Exactly one of app and host. */
@@ -50,7 +50,7 @@ export function recordToItem(r: LogRecord, receivedAt: number, ttlDays: number):
   const ms = r.timestamp * 1000;
   const day = dayOf(ms);
   return {
-    pk: logAppKey(r.app, day, r.level),
+    pk: logAppKey(r.app, day, r.level, logShardOf(r.hostname, r.id)),
     sk: logSortKey(r.timestamp, r.hostname, r.id),
     hostPk: logHostKey(r.hostname, day, r.level),
     app: r.app,
@@ -122,14 +122,15 @@ export class LogStore {
 
   /**
    * Records newest first, in O(results) reads: one Query per (day, level) partition at or above
-   * the floor, each bounded by the limit, merged. Never a Scan.
+   * the floor (per shard, for an app), each bounded by the limit, merged. Never a Scan.
    */
   async query(q: LogQuery): Promise<StoredLogRecord[]> {
     if ((q.app === undefined) === (q.host === undefined)) throw new Error('a log query names exactly one of app and host');
     const levels = LEVEL_NUMBERS.filter((l) => l >= q.minLevel);
     const out: StoredLogRecord[] = [];
     for (const day of daysBetween(q.since, Math.max(q.since, q.until - 1))) {
-      const pages = await Promise.all(levels.map((level) => this.queryPartition(q, day, level, q.limit - out.length)));
+      const partitions = levels.flatMap((level) => (q.host !== undefined ? [logHostKey(q.host, day, level)] : logAppKeys(q.app as string, day, level)));
+      const pages = await Promise.all(partitions.map((pk) => this.queryPartition(q, pk, q.limit - out.length)));
       const merged = pages.flat().sort((a, b) => (a.cursor < b.cursor ? 1 : a.cursor > b.cursor ? -1 : 0));
       out.push(...merged.slice(0, q.limit - out.length));
       if (out.length >= q.limit) break;
@@ -137,7 +138,7 @@ export class LogStore {
     return out;
   }
 
-  private async queryPartition(q: LogQuery, day: string, level: LogLevel, limit: number): Promise<StoredLogRecord[]> {
+  private async queryPartition(q: LogQuery, pk: string, limit: number): Promise<StoredLogRecord[]> {
     const byHost = q.host !== undefined;
     const records: StoredLogRecord[] = [];
     let start: Item | undefined;
@@ -147,7 +148,7 @@ export class LogStore {
         ...(byHost ? { IndexName: 'byHost' } : {}),
         KeyConditionExpression: `${byHost ? 'hostPk' : 'pk'} = :pk AND sk BETWEEN :from AND :to`,
         ExpressionAttributeValues: {
-          ':pk': byHost ? logHostKey(q.host as string, day, level) : logAppKey(q.app as string, day, level),
+          ':pk': pk,
           ':from': logSortBound(q.since),
           // '#' sorts before digits, so every key of the last microsecond before `until` is included.
           ':to': logSortBound(q.until - 0.001) + '~',
