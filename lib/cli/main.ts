@@ -17,6 +17,7 @@ import { notificationsCommand, type NotificationsOptions } from './commands/noti
 import { hostRmCommand } from './commands/host-rm';
 import { reportCommand, type ReportOptions } from './commands/report';
 import { silenceCommand, type SilenceOptions } from './commands/silence';
+import { keysCreateCommand, keysListCommand, keysRevokeCommand } from './commands/keys';
 import { parsePositiveInt } from './time';
 
 export const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -96,6 +97,7 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 backend not configured or un
 
   sub('hosts', 'every host: state, age of its last beat, cpu/mem/disk with levels, clock skew; worst first')
     .addOption(new Option('--state <state>', 'only hosts in this state').choices(['new', 'alive', 'dead', 'left', 'retired']))
+    .option('--label <key=value>', 'only hosts with this label value (repeatable: all must match)', collect, [])
     .action(function (this: Command) {
       return run((ctx) => hostsCommand(ctx, this.opts()), this);
     });
@@ -114,16 +116,18 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 backend not configured or un
       return run((ctx) => hostRmCommand(ctx, name, this.opts<{ json?: boolean }>()), this);
     });
 
-  sub('logs', 'log records of an app or a host, newest first (or streaming with --follow)')
+  sub('logs', 'log records of an app, a host, or (--level error) the whole fleet, newest first (or streaming with --follow)')
     .option('--app <name>', 'records of this app')
     .option('--host <name>', 'records from this host')
+    .option('--grep <text>', 'only records whose text contains this (case-sensitive)')
+    .option('--cursor <token>', 'continue where a page ended (from its "more:" hint)')
     .option('--level <level>', 'the lowest level shown: debug, info, warning, error, critical', 'debug')
     .option('--since <time>', 'from: a duration back (15m, 2h, 1d), an ISO time, or epoch seconds', '1h')
     .option('--until <time>', 'up to (default: now)')
     .option('--limit <n>', 'records to show', parsePositiveInt('--limit'), 100)
     .option('-f, --follow', 'keep printing new records as they arrive (oldest first)')
     .option('--poll <seconds>', 'seconds between polls with --follow', seconds, 2)
-    .addHelpText('after', '\nExamples:\n  dts logs --app demo\n  dts logs --host web-1 --level warning --since 1d\n  dts logs --app api --level error --follow')
+    .addHelpText('after', '\nExamples:\n  dts logs --app demo\n  dts logs --host web-1 --level warning --since 1d\n  dts logs --level error --since 1d          (every app and host)\n  dts logs --app api --level error --grep timeout --follow')
     .action(function (this: Command) {
       const stop = new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
       return run((ctx) => logsCommand(ctx, this.opts<LogsOptions>(), stop), this);
@@ -134,6 +138,11 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 backend not configured or un
     .option('--since <time>', 'from: a duration back (1d, 12h) or an ISO time', '1d')
     .option('--until <time>', 'up to (default: now)')
     .option('--limit <n>', 'notifications to show', parsePositiveInt('--limit'), 100)
+    .addOption(new Option('--kind <kind>', 'only this kind').choices([
+      'host-up', 'host-down', 'host-recovered', 'host-left', 'host-retired', 'resource-warning', 'resource-critical', 'resource-ok',
+      'monitor-degraded', 'monitor-ok', 'host-flapping', 'host-stable', 'host-still-down', 'fleet-storm', 'clock-skew', 'clock-ok',
+    ]))
+    .option('--cursor <token>', 'continue where a page ended (from its "more:" hint)')
     .action(function (this: Command) {
       return run((ctx) => notificationsCommand(ctx, this.opts<NotificationsOptions>()), this);
     });
@@ -165,6 +174,24 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 backend not configured or un
     .addHelpText('after', '\nExamples:\n  dts report\n  dts report --format html > report.html\n  dts report --now --no-publish')
     .action(function (this: Command) {
       return run((ctx) => reportCommand(ctx, this.opts<ReportOptions>()), this);
+    });
+
+  const keys = sub('keys', 'API keys for the HTTP API and the console page: create, revoke, list');
+  const keySub = (name: string, description: string): Command =>
+    keys.command(name).description(description).option('--json', 'machine-readable output').exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
+  keySub('create', 'make a key; it is printed once (only its hash is stored)')
+    .addOption(new Option('--role <role>', 'read: every GET; write: also create and end silences').choices(['read', 'write']).makeOptionMandatory())
+    .option('--name <text>', 'who or what it is for (default: $USER)')
+    .action(function (this: Command) {
+      return run((ctx) => keysCreateCommand(ctx, this.opts<{ role: string; name?: string; json?: boolean }>()), this);
+    });
+  keySub('revoke', 'refuse a key from now on').argument('<id>', 'the key id (or the whole key)')
+    .action(function (this: Command, id: string) {
+      return run((ctx) => keysRevokeCommand(ctx, id, this.opts<{ json?: boolean }>()), this);
+    });
+  keySub('list', 'every key: id, role, name, status (never the secret)')
+    .action(function (this: Command) {
+      return run((ctx) => keysListCommand(ctx, this.opts<{ json?: boolean }>()), this);
     });
 
   return program;
