@@ -63,6 +63,8 @@ export interface Config {
     readonly scanSegments: number;
     /** Visible messages on the heartbeats queue above which the monitor calls itself degraded. */
     readonly backlogThreshold: number;
+    /** Outbox entries younger than this are left to whoever committed them (docs/SEMANTICS.md, "Delivery guarantee"). */
+    readonly sweepGraceMs: number;
   };
   readonly logs: {
     readonly ttlDays: number;
@@ -129,6 +131,7 @@ export function loadConfig(env: Env = process.env): Config {
     diagnose: {
       scanSegments: readNumber(env, 'DTS_SCAN_SEGMENTS', 4, { min: 1, max: 1000, integer: true }),
       backlogThreshold: readNumber(env, 'DTS_BACKLOG_THRESHOLD', 1000, { min: 0, integer: true }),
+      sweepGraceMs: readNumber(env, 'DTS_SWEEP_GRACE_SECONDS', 30, { min: 0 }) * 1000,
     },
     logs: {
       ttlDays: readNumber(env, 'DTS_LOG_TTL_DAYS', 14, { min: 1 }),

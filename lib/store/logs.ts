@@ -31,6 +31,21 @@ export interface LogEntry {
   readonly owner: string;
 }
 
+/** A record the table refused for its content: poison, for the messages (owners) that sent it. */
+export interface RefusedRecord {
+  readonly record: LogRecord;
+  readonly owners: readonly string[];
+  readonly error: unknown;
+}
+
+export interface LogWrite {
+  readonly calls: number;
+  /** Messages with a record whose write failed transiently (or ran out of time): they come back. */
+  readonly failed: Map<string, unknown>;
+  /** Records refused for their content; their neighbours were written. */
+  readonly refused: readonly RefusedRecord[];
+}
+
 export interface StoredLogRecord extends LogRecord {
   /** The record's sort key: a cursor for follow mode. */
   readonly cursor: string;
@@ -85,22 +100,33 @@ export class LogStore {
    * the BatchWriteItem calls; a call that fails for good fails the messages (owners) whose
    * records it held, and only them.
    */
-  async write(entries: readonly LogEntry[], ttlDays: number): Promise<{ calls: number; failed: Map<string, unknown> }> {
+  async write(entries: readonly LogEntry[], ttlDays: number, mayStart?: () => boolean): Promise<LogWrite> {
     // A BatchWriteItem may not name one key twice; the later duplicate wins, as a redelivery
     // would, and every message that sent the record owns the write.
-    const byKey = new Map<string, { item: Item; owners: Set<string> }>();
+    const byKey = new Map<string, { item: Item; record: LogRecord; owners: Set<string> }>();
     for (const e of entries) {
       const item = recordToItem(e.record, e.receivedAt, ttlDays);
       const key = `${item.pk as string}\u0000${item.sk as string}`;
       const owners = byKey.get(key)?.owners ?? new Set<string>();
       owners.add(e.owner);
-      byKey.set(key, { item, owners });
+      byKey.set(key, { item, record: e.record, owners });
     }
     const slots = [...byKey.values()];
-    const { calls, failed } = await batchPutEach(this.ddb, this.table, slots.map((s) => s.item), this.retry);
+    const { calls, failed } = await batchPutEach(this.ddb, this.table, slots.map((s) => s.item), {
+      ...(this.retry ? { retry: this.retry } : {}),
+      ...(mayStart ? { mayStart } : {}),
+    });
     const failedOwners = new Map<string, unknown>();
-    for (const f of failed) for (const i of f.indexes) for (const o of slots[i]?.owners ?? []) failedOwners.set(o, f.error);
-    return { calls, failed: failedOwners };
+    const refused: RefusedRecord[] = [];
+    for (const f of failed) {
+      for (const i of f.indexes) {
+        const slot = slots[i];
+        if (!slot) continue;
+        if (f.poison) refused.push({ record: slot.record, owners: [...slot.owners], error: f.error });
+        else for (const o of slot.owners) failedOwners.set(o, f.error);
+      }
+    }
+    return { calls, failed: failedOwners, refused };
   }
 
   /**

@@ -1,4 +1,4 @@
-import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Notification, NotificationKind, Severity } from '../model';
 import { dayOf, daysBetween } from '../model/days';
 import { expiresAt, notificationSortKey } from './keys';
@@ -39,6 +39,7 @@ function itemToNotification(item: Item): StoredNotification {
     message: item.message as string,
     details: (item.details as Record<string, string> | undefined) ?? {},
     ...(item.labels ? { labels: item.labels as Record<string, string> } : {}),
+    ...(item.incident ? { incident: item.incident as string } : {}),
     ...(item.suppressed ? { suppressed: item.suppressed as string } : {}),
     publishedAt: item.publishedAt === undefined ? undefined : Number(item.publishedAt),
   };
@@ -66,11 +67,23 @@ export class NotificationStore {
         message: n.message,
         details: n.details,
         ...(n.labels && Object.keys(n.labels).length ? { labels: n.labels } : {}),
+        ...(n.incident ? { incident: n.incident } : {}),
         ...(n.suppressed !== undefined ? { suppressed: n.suppressed } : {}),
         expiresAt: expiresAt(n.at, this.ttlDays),
       },
       ConditionExpression: 'attribute_not_exists(sk)',
     })));
+  }
+
+  /** When a recorded notification was published; undefined if it never was (or is not recorded). */
+  async publishedAt(n: Notification): Promise<number | undefined> {
+    const out = await this.ddb.send(new GetCommand({
+      TableName: this.table,
+      Key: { hostname: n.hostname, sk: notificationSortKey(n.at, n.id) },
+      ProjectionExpression: 'publishedAt',
+      ConsistentRead: true,
+    }));
+    return out.Item?.publishedAt === undefined ? undefined : Number(out.Item.publishedAt);
   }
 
   async markPublished(n: Notification, at: number): Promise<void> {
@@ -80,6 +93,16 @@ export class NotificationStore {
       UpdateExpression: 'SET publishedAt = :at',
       ExpressionAttributeValues: { ':at': at },
     }));
+  }
+
+  /** One notification by its key: the host, its time and its id (what the notifier reads). */
+  async get(hostname: string, at: number, id: string): Promise<StoredNotification | undefined> {
+    const out = await this.ddb.send(new GetCommand({
+      TableName: this.table,
+      Key: { hostname, sk: notificationSortKey(at, id) },
+      ConsistentRead: true,
+    }));
+    return out.Item ? itemToNotification(out.Item) : undefined;
   }
 
   /** A host's notifications in [since, until), newest first. */

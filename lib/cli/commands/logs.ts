@@ -1,10 +1,9 @@
-import type { LogLevel } from '../../model';
-import { parseLevel } from '../../producer/record';
 import { decodeCursor, encodeCursor } from '../../store/cursor';
 import { FLEET_ERROR_FLOOR, LogStore, type StoredLogRecord } from '../../store/logs';
 import type { Context } from '../context';
 import { usage } from '../errors';
 import { logLine, styleFor } from '../format';
+import { levelFloor } from '../options';
 import { parseTime } from '../time';
 
 export interface LogsOptions {
@@ -27,11 +26,6 @@ export interface LogsOptions {
 /** How far back each follow poll looks again: records reach the table late (queue, batch, Lambda) and out of order. */
 const LATE_WINDOW_MS = 120_000;
 
-export function levelFloor(text: string): LogLevel {
-  const level = parseLevel(text);
-  if (level === undefined) throw usage(`bad level ${JSON.stringify(text)}: use debug, info, warning, error, critical or a number`);
-  return level;
-}
 
 export async function logsCommand(ctx: Context, o: LogsOptions, stop?: Promise<unknown>): Promise<number> {
   if (o.app !== undefined && o.host !== undefined) throw usage('name at most one of --app and --host');
