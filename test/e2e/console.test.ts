@@ -91,7 +91,7 @@ describe('the console page', () => {
     expect(await page.locator('tr.group').allTextContents()).toEqual(expect.arrayContaining([expect.stringMatching(/^role=db/), expect.stringMatching(/^role=web/)]));
     expect(await page.locator('tr[data-host="web-07"] td.res.critical').textContent()).toBe('93%');
     // Marks the document: a reload would lose it.
-    await page.evaluate(() => { (window as unknown as { loadedOnce: boolean }).loadedOnce = true; });
+    await page.evaluate(() => { (globalThis as unknown as { loadedOnce: boolean }).loadedOnce = true; });
   });
 
   it('shows a host die without a reload', { timeout: 120_000 }, async () => {
@@ -101,7 +101,7 @@ describe('the console page', () => {
       return cls?.includes('dead') ?? false;
     });
     await until('the dead count', async () => Number(await page.locator('.count[data-state="dead"] b').textContent()) >= 1);
-    expect(await page.evaluate(() => (window as unknown as { loadedOnce?: boolean }).loadedOnce)).toBe(true);
+    expect(await page.evaluate(() => (globalThis as unknown as { loadedOnce?: boolean }).loadedOnce)).toBe(true);
     await until('the host-down notification in the feed', async () => (await page.locator('.feed li', { hasText: `${VICTIM} host-down` }).count()) > 0);
   });
 
@@ -116,7 +116,7 @@ describe('the console page', () => {
     // The API agrees: the silence is stored and covers the host.
     const res = await fetch(`${cloud.endpoint}/api/v1/hosts/${VICTIM}`, { headers: { authorization: `Bearer ${key}` } });
     expect(((await res.json()) as { host: { silencedBy?: string } }).host.silencedBy).toMatch(/^[0-9a-f]{10}$/);
-    expect(await page.evaluate(() => (window as unknown as { loadedOnce?: boolean }).loadedOnce)).toBe(true);
+    expect(await page.evaluate(() => (globalThis as unknown as { loadedOnce?: boolean }).loadedOnce)).toBe(true);
 
     await mkdir(ARTIFACTS, { recursive: true });
     const shot = path.join(ARTIFACTS, 'console.png');
@@ -127,7 +127,7 @@ describe('the console page', () => {
   it('refuses a wrong key and asks again', { timeout: 120_000 }, async () => {
     const other = await browser.newPage();
     await other.goto(`${cloud.endpoint}/`);
-    await other.evaluate(() => localStorage.setItem('dts.apiKey', 'dts_000000000000_' + 'x'.repeat(43)));
+    await other.evaluate(() => (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }).localStorage.setItem('dts.apiKey', 'dts_000000000000_' + 'x'.repeat(43)));
     await other.reload();
     await until('the key form again', async () => (await other.locator('input[name=key]').count()) === 1);
     expect(await other.locator('.error').textContent()).toMatch(/unknown or revoked/);
