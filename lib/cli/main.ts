@@ -3,11 +3,10 @@
  * the operation failed, 2 on a usage mistake, 3 when the thing asked for does not exist, and 4
  * when dts cannot find or reach its backend (see lib/cli/errors.ts).
  */
-import { readFileSync } from 'node:fs';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { makeContext, processIo, type Context, type GlobalOptions, type Io } from './context';
 import { EXIT, explain } from './errors';
-import { agentCommand, type AgentCommandOptions } from './commands/agent';
+import { agentCommand, withAgentOptions, type AgentCommandOptions } from './commands/agent';
 import { diagnoseCommand } from './commands/diagnose';
 import { hostCommand } from './commands/host';
 import { hostsCommand } from './commands/hosts';
@@ -17,17 +16,12 @@ import { notificationsCommand, type NotificationsOptions } from './commands/noti
 import { hostRmCommand } from './commands/host-rm';
 import { reportCommand, type ReportOptions } from './commands/report';
 import { silenceCommand, type SilenceOptions } from './commands/silence';
+import { collect, seconds } from './options';
 import { channelsAddCommand, channelsListCommand, channelsRemoveCommand, channelsTestCommand, type ChannelAddOptions } from './commands/channels';
 import { parsePositiveInt } from './time';
+import { VERSION } from './version';
 
-export const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
-const seconds = (text: string): number => {
-  const n = Number(text);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a number of seconds above 0.');
-  return n;
-};
+export { VERSION };
 
 export function buildProgram(io: Io, run: (action: (ctx: Context) => Promise<number>, cmd: Command) => Promise<void>): Command {
   const program = new Command('dts')
@@ -61,25 +55,14 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 backend not configured or un
     .addOption(new Option('--silences-table <name>').hideHelp())
     .addOption(new Option('--reports-table <name>').hideHelp())
     .addOption(new Option('--alerts-topic-arn <arn>').hideHelp())
+    .addOption(new Option('--api-keys-table <name>').hideHelp())
     .addOption(new Option('--channels-table <name>').hideHelp());
   program.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
 
   const sub = (name: string, description: string): Command =>
     program.command(name).description(description).option('--json', 'machine-readable output').exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
 
-  sub('agent', 'send this host\'s heartbeats (and follow log files) until SIGTERM/SIGINT, then say goodbye')
-    .option('--once', 'send one heartbeat and exit')
-    .option('--interval <seconds>', 'seconds between heartbeats', seconds, 60)
-    .option('--jitter <seconds>', 'most seconds the first beat waits, at random (default: 10, or the interval if shorter)', seconds)
-    .option('--label <key=value>', 'a label on every beat (repeatable)', collect, [])
-    .option('--hostname <name>', 'the name this host reports (default: os.hostname())')
-    .option('--mount <path>', 'a mount whose disk use to watch; the fullest is reported (repeatable, default /)', collect, [])
-    .option('--tail <path>', 'follow this file as log records, across rotation (repeatable)', collect, [])
-    .option('--app <name>', 'the app followed lines are filed under (required with --tail)')
-    .option('--level <level>', 'level of followed lines', 'info')
-    .option('--detect-level', 'take each line\'s level from a word such as ERROR or WARN near its start')
-    .option('-q, --quiet', 'no status lines on stderr')
-    .addHelpText('after', '\nExamples:\n  dts agent --once\n  dts agent --label role=web --mount / --mount /var\n  dts agent --tail /var/log/nginx/error.log --app nginx --detect-level')
+  withAgentOptions(sub('agent', 'send this host\'s heartbeats (and follow log files) until SIGTERM/SIGINT, then say goodbye'))
     .action(function (this: Command) {
       return run((ctx) => agentCommand(ctx, this.opts<AgentCommandOptions>(), VERSION), this);
     });
@@ -163,7 +146,8 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 backend not configured or un
     .addOption(new Option('--format <format>', 'md, html or json').choices(['md', 'html', 'json']).default('md'))
     .option('--hours <n>', 'with --now: the hours it covers (default 24)', parsePositiveInt('--hours'))
     .option('--no-publish', 'with --now: store it but do not publish it on the alerts topic')
-    .addHelpText('after', '\nExamples:\n  dts report\n  dts report --format html > report.html\n  dts report --now --no-publish')
+    .option('--detail', 'every row (hosts, incidents, apps) as JSON lines, not only the worst')
+    .addHelpText('after', '\nExamples:\n  dts report\n  dts report --format html > report.html\n  dts report --now --no-publish\n  dts report --detail | grep \'"section":"hosts"\' > hosts.jsonl')
     .action(function (this: Command) {
       return run((ctx) => reportCommand(ctx, this.opts<ReportOptions>()), this);
     });

@@ -4,6 +4,8 @@
  * bench/prices.json. docs/BENCHMARKS.md explains each term.
  */
 
+import { PASS_METRIC_COUNT } from '../service/diagnose-metrics';
+
 export const SECONDS_PER_MONTH = 730 * 3600;
 export const DAYS_PER_MONTH = 730 / 24;
 const MB = 1_000_000;
@@ -93,6 +95,14 @@ export interface Fleet {
   readonly lambdaIoMsPerInvocation: number;
   /** Lambda's event source mapping long-polls each queue with this many pollers when idle. */
   readonly idlePollersPerQueue: number;
+  /** Diagnose's own memory (serverless.yml `diagnoseMemory`); its CPU share follows (1,769 MB = 1 vCPU). */
+  readonly diagnoseMemoryMb: number;
+  /** Custom metrics diagnose publishes each pass (EMF): see lib/service/diagnose-metrics.ts. */
+  readonly customMetrics: number;
+  /** Bytes of the EMF log line that carries them, per pass. */
+  readonly emfBytesPerPass: number;
+  /** CloudWatch alarms in serverless.yml (standard resolution). */
+  readonly alarms: number;
 }
 
 export const DEFAULT_FLEET: Omit<Fleet, 'hosts'> = {
@@ -110,10 +120,14 @@ export const DEFAULT_FLEET: Omit<Fleet, 'hosts'> = {
   lambdaCpuShare: 256 / 1769,
   lambdaIoMsPerInvocation: 30,
   idlePollersPerQueue: 5,
+  diagnoseMemoryMb: 1769,
+  customMetrics: PASS_METRIC_COUNT,
+  emfBytesPerPass: 1200,
+  alarms: 15,
 };
 
 export interface Line {
-  readonly service: 'SQS' | 'DynamoDB' | 'Lambda' | 'SNS' | 'CloudWatch Logs';
+  readonly service: 'SQS' | 'DynamoDB' | 'Lambda' | 'SNS' | 'CloudWatch Logs' | 'CloudWatch';
   readonly item: string;
   /** Billed units per month (requests, units, GB-s, GB…). */
   readonly quantity: number;
@@ -224,15 +238,29 @@ export function estimate(fleetIn: Partial<Fleet> & { hosts: number }, m: Measure
   const gbSeconds = gb * (
     hbInvocations * (f.lambdaIoMsPerInvocation / 1000) + beats * cpuSecondsPerBeat
     + logInvocations * (f.lambdaIoMsPerInvocation / 1000) + records * cpuSecondsPerRecord
-    + passes * (f.lambdaIoMsPerInvocation / 1000 + (f.hosts * 5e-6) / f.lambdaCpuShare)
   );
+  const diagnoseGbSeconds = (f.diagnoseMemoryMb / 1024)
+    * passes * (f.lambdaIoMsPerInvocation / 1000 + (f.hosts * 5e-6) / (f.diagnoseMemoryMb / 1769));
   const invocations = hbInvocations + logInvocations + passes;
   add({ service: 'Lambda', item: `requests (ingest batches of ${hbBatch.toFixed(0)} beats${records > 0 ? `, ${logBatch.toFixed(0)} log messages` : ''}; diagnose)`, quantity: invocations, unit: 'invocations', dollars: perMillion(invocations, l.requestsPerMillion) });
-  add({ service: 'Lambda', item: `duration, arm64 ${f.lambdaMemoryMb} MB`, quantity: gbSeconds, unit: 'GB-s', dollars: gbSeconds * l.arm64GbSecond });
+  add({ service: 'Lambda', item: `duration, ingest arm64 ${f.lambdaMemoryMb} MB`, quantity: gbSeconds, unit: 'GB-s', dollars: gbSeconds * l.arm64GbSecond });
+  add({ service: 'Lambda', item: `duration, diagnose arm64 ${f.diagnoseMemoryMb} MB`, quantity: diagnoseGbSeconds, unit: 'GB-s', dollars: diagnoseGbSeconds * l.arm64GbSecond });
 
   // ---- SNS and CloudWatch Logs -----------------------------------------------------------------
   const publishes = f.hosts * f.notificationsPerHostMonth;
   add({ service: 'SNS', item: 'notification publishes', quantity: publishes, unit: 'publishes', dollars: perMillion(publishes, p.sns.publishesPerMillion) });
+  if (publishes > 0 && f.billing === 'on-demand') {
+    // The outbox entry in the state write (about one more unit), the record, the mark, the entry's removal.
+    const notificationWrites = publishes * 4;
+    add({ service: 'DynamoDB', item: 'notifications: outbox entry, record, mark published, settle', quantity: notificationWrites, unit: 'WRU', dollars: perMillion(notificationWrites, d.onDemandWriteRequestUnitsPerMillion) });
+  }
+
+  // ---- watching the watcher: diagnose's metrics (EMF) and the alarms ---------------------------
+  const cw = p.cloudwatch;
+  add({ service: 'CloudWatch', item: `custom metrics from diagnose (${f.customMetrics}, by EMF: no PutMetricData)`, quantity: f.customMetrics, unit: 'metric-months', dollars: f.customMetrics * cw.customMetricMonth });
+  const emfGb = (passes * f.emfBytesPerPass) / 1e9;
+  add({ service: 'CloudWatch Logs', item: 'EMF lines carrying those metrics, one per pass', quantity: emfGb, unit: 'GB', dollars: emfGb * cw.logsIngestionPerGb });
+  add({ service: 'CloudWatch', item: `alarms (${f.alarms}, standard resolution)`, quantity: f.alarms, unit: 'alarm-months', dollars: f.alarms * cw.standardAlarmMonth });
   if (f.mirrorLogs && records > 0) {
     // Powertools writes one JSON line per mirrored record: the legacy line plus ~250 B of envelope.
     const gbIngested = (records * (f.recordBytes + 300)) / 1e9;
@@ -247,7 +275,7 @@ export function estimate(fleetIn: Partial<Fleet> & { hosts: number }, m: Measure
     total,
     perHost: total / Math.max(1, f.hosts),
     byService,
-    derived: { beats, records, recordsPerMessage: rpm, messages, readUnitsPerPass, passes, hbInvocations, logInvocations, gbSeconds },
+    derived: { beats, records, recordsPerMessage: rpm, messages, readUnitsPerPass, passes, hbInvocations, logInvocations, gbSeconds, diagnoseGbSeconds },
   };
 }
 

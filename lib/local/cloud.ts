@@ -9,6 +9,7 @@ import { AlertPrinter } from './alert-printer';
 import { lockDataDir } from './data-dir-lock';
 import { startEdge, type Edge } from './engines/edge';
 import { SqsEventSourceMapping } from './event-source-mapping';
+import { FaultInjector } from './faults/injector';
 import { LambdaRuntime } from './lambda/runtime';
 import { clientsFor, provision, type AwsClients } from './provision';
 import { restoreSnapshot, takeSnapshot } from './queue-snapshot';
@@ -26,13 +27,17 @@ export interface LocalCloudOptions {
   /** Where DynamoDB data and the queue snapshot live; ignored when inMemory. */
   readonly dataDir: string;
   readonly inMemory: boolean;
-  /** Run every schedule at this period instead of its own, in seconds. */
+  /** Run every schedule but the report's at this period instead of its own, in seconds. */
   readonly tick?: number;
+  /** Run the report's schedule at this period instead of its own, in seconds. */
+  readonly reportEvery?: number;
   /** A CloudFormation JSON file to use instead of packaging serverless.yml. */
   readonly templateFile?: string;
   /** Where packaged templates are cached. */
   readonly cacheDir: string;
   readonly params?: Readonly<Record<string, string>>;
+  /** Fault rules to inject from the start (docs/LOCAL.md, "Fault injection"). */
+  readonly faults?: string;
   /** Operator-facing output. */
   readonly print: (line: string) => void;
 }
@@ -43,6 +48,8 @@ export interface LocalCloud {
   readonly notices: readonly string[];
   readonly mappings: readonly SqsEventSourceMapping[];
   readonly scheduler: Scheduler;
+  /** The fault rules in force; also driven through the edge's /_dts/faults. */
+  readonly faults: FaultInjector;
   readonly templateSource: string;
   readonly restoredMessages: number;
   readonly tablesCreated: readonly string[];
@@ -56,12 +63,15 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   const started = Date.now();
   const persistent = !options.inMemory;
   if (persistent) await mkdir(options.dataDir, { recursive: true });
+  // A malformed spec fails the start before anything is locked or listening.
+  const faults = new FaultInjector();
+  if (options.faults) faults.add(options.faults);
   const lock = persistent ? await lockDataDir(options.dataDir) : { release: async () => undefined };
   let edge: Edge | undefined;
   try {
     const [template, started_] = await Promise.all([
       loadTemplate(options),
-      startEdge({ port: options.port, host: options.host, region: options.region, dynamoDbPath: persistent ? path.join(options.dataDir, 'dynamodb') : undefined,
+      startEdge({ port: options.port, host: options.host, region: options.region, dynamoDbPath: persistent ? path.join(options.dataDir, 'dynamodb') : undefined, faults,
         ssmPath: persistent ? path.join(options.dataDir, 'ssm-parameters.json') : undefined })
         .catch((e: NodeJS.ErrnoException) => {
           throw e.code === 'EADDRINUSE' ? new Error(`port ${options.port} on ${options.host} is in use (LocalStack, or another npm start?); choose one with --port`) : e;
@@ -97,6 +107,14 @@ async function assemble(options: LocalCloudOptions, loaded: { template: CloudFor
   const runtime = new LambdaRuntime(plan.functions, {
     serviceDir: options.serviceDir, endpoint: edge.endpoint, region: options.region, log: (fn, line) => print(`[${shortName(fn)}] ${line}`),
   });
+  edge.faults.attach(runtime);
+  const announced = new Set<string>();
+  edge.faults.onInject = (id, rule, call, fn) => {
+    const kill = rule.includes('=kill-');
+    if (!kill && announced.has(id)) return;
+    announced.add(id);
+    print(`! fault ${id} ${rule}: ${kill ? 'killed the worker of' : 'now injecting, first into'} ${fn ? shortName(fn) : 'a client'} (${call.service}:${call.operation}${call.resources.length > 0 ? ` ${call.resources.join(',')}` : ''})`);
+  };
   const warming = runtime.warm();
   const clients: AwsClients = clientsFor(edge.endpoint, options.region);
   const report = await provision(plan, clients);
@@ -119,7 +137,12 @@ async function assemble(options: LocalCloudOptions, loaded: { template: CloudFor
     const queue = plan.queues.find((q) => q.arn === m.queueArn) as QueuePlan;
     return new SqsEventSourceMapping(m, queue, { sqs: clients.sqs, invoke, log: (l) => print(`[${shortName(m.functionName)}] ${l}`), region: options.region });
   });
-  const scheduler = new Scheduler(plan.schedules, options.tick, { invoke, log: print, region: options.region });
+  const scheduler = new Scheduler(plan.schedules, {
+    ...(options.tick ? { tickSeconds: options.tick } : {}),
+    ...(options.reportEvery ? { reportEverySeconds: options.reportEvery } : {}),
+    isReport: (fn) => shortName(fn) === 'report',
+  }, { invoke, log: print, region: options.region });
+  edge.serveStatus('/_dts/schedules', () => ({ schedules: scheduler.status() }));
   mappings.forEach((m) => m.start());
   scheduler.start();
   printer.start();
@@ -143,7 +166,7 @@ async function assemble(options: LocalCloudOptions, loaded: { template: CloudFor
   };
 
   return {
-    endpoint: edge.endpoint, plan, notices, mappings, scheduler, templateSource: loaded.source, restoredMessages: restore.restored,
+    endpoint: edge.endpoint, plan, notices, mappings, scheduler, faults: edge.faults, templateSource: loaded.source, restoredMessages: restore.restored,
     tablesCreated: report.tablesCreated, tablesKept: report.tablesKept, startupMs: Date.now() - started, stop,
   };
 }

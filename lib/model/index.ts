@@ -113,6 +113,20 @@ export interface Host {
    * beat's own write (see docs/DATA-MODEL.md), for the last few days only.
    */
   dailyPeaks?: Record<string, Partial<Record<Resource, number>>>;
+  /** Whether the clock-skew warning is in force: committed with its notification (ingest). */
+  skewed?: boolean;
+  /** Notifications committed with this host's transitions and not yet known delivered (the outbox). */
+  pending?: PendingNotification[];
+}
+
+/**
+ * A notification written in the same conditional write as the transition that decided it, and
+ * removed once it is recorded and published. docs/SEMANTICS.md, "Delivery guarantee".
+ */
+export interface PendingNotification {
+  readonly notification: Notification;
+  /** When the transition was committed: the age that the unpublished-notifications alarm watches. */
+  readonly queuedAt: number;
 }
 
 /** Python logging numbers. */

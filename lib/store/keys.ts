@@ -14,12 +14,25 @@ export function logHostKey(hostname: string, day: string, level: LogLevel): stri
   return `H#${hostname}#${day}#${level}`;
 }
 
+/** The sparse byError index partition: the whole fleet's records at one level (error or above) on one day. */
+export function logErrorKey(day: string, level: LogLevel): string {
+  return `E#${day}#${level}`;
+}
+
 /**
  * Log sort key: microseconds since the epoch, zero-padded so strings sort as numbers, then the
- * host and the record's id, which make it unique and idempotent.
+ * host and the record's id, which make it unique and idempotent. The host is escaped (`%` and
+ * `#` as %25 and %23), so the first `#` after it always ends it: host `hx#a` with id `b` and
+ * host `hx` with id `a#b` are two keys. A host without `%` or `#` is written as before, so keys
+ * stored before the escaping stay the keys of their records.
  */
 export function logSortKey(timestampSeconds: number, hostname: string, id: string): string {
-  return `${microsKey(timestampSeconds * 1000)}#${hostname}#${id}`;
+  return `${microsKey(timestampSeconds * 1000)}#${escapeKeyPart(hostname)}#${id}`;
+}
+
+/** `%` → %25 and `#` → %23: injective, and the identity on the strings that hold neither. */
+export function escapeKeyPart(part: string): string {
+  return part.replace(/[%#]/g, (c) => (c === '%' ? '%25' : '%23'));
 }
 
 /** The sort-key bound for a time in milliseconds: every record at or after it sorts ≥ this. */

@@ -2,10 +2,10 @@ import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb
 import { LEVEL_NUMBERS, type LogLevel, type LogRecord } from '../model';
 import { batchPutEach, type RetryPolicy } from './batch-write';
 import { dayOf, daysBetween } from '../model/days';
-import { expiresAt, logAppKey, logHostKey, logSortBound, logSortKey } from './keys';
+import { expiresAt, logAppKey, logErrorKey, logHostKey, logSortBound, logSortKey } from './keys';
 
 export interface LogQuery {
-  /** Exactly one of app and host. */
+  /** At most one of app and host; with neither, the fleet's errors (minLevel error or above). */
   readonly app?: string;
   readonly host?: string;
   /** The lowest level returned. */
@@ -15,13 +15,35 @@ export interface LogQuery {
   /** Epoch milliseconds, exclusive. */
   readonly until: number;
   readonly limit: number;
+  /** A cursor: only records that sort before it (the next page of an earlier answer). */
+  readonly before?: string;
+  /** Only records whose text contains this (case-sensitive), filtered within the bounded Query. */
+  readonly grep?: string;
 }
+
+/** Levels the sparse byError index holds: the fleet-wide error view reads only these. */
+export const FLEET_ERROR_FLOOR: LogLevel = 40;
 
 /** A record to store, with the time its message was received and the message it came in. */
 export interface LogEntry {
   readonly record: LogRecord;
   readonly receivedAt: number;
   readonly owner: string;
+}
+
+/** A record the table refused for its content: poison, for the messages (owners) that sent it. */
+export interface RefusedRecord {
+  readonly record: LogRecord;
+  readonly owners: readonly string[];
+  readonly error: unknown;
+}
+
+export interface LogWrite {
+  readonly calls: number;
+  /** Messages with a record whose write failed transiently (or ran out of time): they come back. */
+  readonly failed: Map<string, unknown>;
+  /** Records refused for their content; their neighbours were written. */
+  readonly refused: readonly RefusedRecord[];
 }
 
 export interface StoredLogRecord extends LogRecord {
@@ -38,6 +60,8 @@ export function recordToItem(r: LogRecord, receivedAt: number, ttlDays: number):
     pk: logAppKey(r.app, day, r.level),
     sk: logSortKey(r.timestamp, r.hostname, r.id),
     hostPk: logHostKey(r.hostname, day, r.level),
+    // Sparse: only errors and above enter the byError index, so the fleet-wide view costs nothing for the rest.
+    ...(r.level >= FLEET_ERROR_FLOOR ? { errorPk: logErrorKey(day, r.level) } : {}),
     app: r.app,
     hostname: r.hostname,
     ts: r.timestamp,
@@ -76,22 +100,33 @@ export class LogStore {
    * the BatchWriteItem calls; a call that fails for good fails the messages (owners) whose
    * records it held, and only them.
    */
-  async write(entries: readonly LogEntry[], ttlDays: number): Promise<{ calls: number; failed: Map<string, unknown> }> {
+  async write(entries: readonly LogEntry[], ttlDays: number, mayStart?: () => boolean): Promise<LogWrite> {
     // A BatchWriteItem may not name one key twice; the later duplicate wins, as a redelivery
     // would, and every message that sent the record owns the write.
-    const byKey = new Map<string, { item: Item; owners: Set<string> }>();
+    const byKey = new Map<string, { item: Item; record: LogRecord; owners: Set<string> }>();
     for (const e of entries) {
       const item = recordToItem(e.record, e.receivedAt, ttlDays);
       const key = `${item.pk as string}\u0000${item.sk as string}`;
       const owners = byKey.get(key)?.owners ?? new Set<string>();
       owners.add(e.owner);
-      byKey.set(key, { item, owners });
+      byKey.set(key, { item, record: e.record, owners });
     }
     const slots = [...byKey.values()];
-    const { calls, failed } = await batchPutEach(this.ddb, this.table, slots.map((s) => s.item), this.retry);
+    const { calls, failed } = await batchPutEach(this.ddb, this.table, slots.map((s) => s.item), {
+      ...(this.retry ? { retry: this.retry } : {}),
+      ...(mayStart ? { mayStart } : {}),
+    });
     const failedOwners = new Map<string, unknown>();
-    for (const f of failed) for (const i of f.indexes) for (const o of slots[i]?.owners ?? []) failedOwners.set(o, f.error);
-    return { calls, failed: failedOwners };
+    const refused: RefusedRecord[] = [];
+    for (const f of failed) {
+      for (const i of f.indexes) {
+        const slot = slots[i];
+        if (!slot) continue;
+        if (f.poison) refused.push({ record: slot.record, owners: [...slot.owners], error: f.error });
+        else for (const o of slot.owners) failedOwners.set(o, f.error);
+      }
+    }
+    return { calls, failed: failedOwners, refused };
   }
 
   /**
@@ -99,7 +134,8 @@ export class LogStore {
    * the floor, each bounded by the limit, merged. Never a Scan.
    */
   async query(q: LogQuery): Promise<StoredLogRecord[]> {
-    if ((q.app === undefined) === (q.host === undefined)) throw new Error('a log query names exactly one of app and host');
+    if (q.app !== undefined && q.host !== undefined) throw new Error('a log query names at most one of app and host');
+    if (q.app === undefined && q.host === undefined && q.minLevel < FLEET_ERROR_FLOOR) throw new Error('a fleet-wide log query reads errors and above only: name an app or a host for lower levels');
     const levels = LEVEL_NUMBERS.filter((l) => l >= q.minLevel);
     const out: StoredLogRecord[] = [];
     for (const day of daysBetween(q.since, Math.max(q.since, q.until - 1))) {
@@ -111,26 +147,37 @@ export class LogStore {
     return out;
   }
 
+  /** One page, newest first, and the cursor of the next when there is more. */
+  async page(q: LogQuery): Promise<{ records: StoredLogRecord[]; next: string | undefined }> {
+    const found = await this.query({ ...q, limit: q.limit + 1 });
+    const records = found.slice(0, q.limit);
+    return { records, next: found.length > q.limit ? records[records.length - 1]?.cursor : undefined };
+  }
+
   private async queryPartition(q: LogQuery, day: string, level: LogLevel, limit: number): Promise<StoredLogRecord[]> {
-    const byHost = q.host !== undefined;
+    const [index, attribute, pk] = q.host !== undefined ? ['byHost', 'hostPk', logHostKey(q.host, day, level)]
+      : q.app !== undefined ? [undefined, 'pk', logAppKey(q.app, day, level)]
+        : ['byError', 'errorPk', logErrorKey(day, level)];
+    // '#' sorts before digits, so every key of the last microsecond before `until` is included.
+    const to = logSortBound(q.until - 0.001) + '~';
+    const from = logSortBound(q.since);
+    // BETWEEN is inclusive: the cursor's own record comes back and is dropped below.
+    const upper = q.before !== undefined && q.before < to ? q.before : to;
+    if (upper < from) return [];
     const records: StoredLogRecord[] = [];
     let start: Item | undefined;
     do {
       const page = await this.ddb.send(new QueryCommand({
         TableName: this.table,
-        ...(byHost ? { IndexName: 'byHost' } : {}),
-        KeyConditionExpression: `${byHost ? 'hostPk' : 'pk'} = :pk AND sk BETWEEN :from AND :to`,
-        ExpressionAttributeValues: {
-          ':pk': byHost ? logHostKey(q.host as string, day, level) : logAppKey(q.app as string, day, level),
-          ':from': logSortBound(q.since),
-          // '#' sorts before digits, so every key of the last microsecond before `until` is included.
-          ':to': logSortBound(q.until - 0.001) + '~',
-        },
+        ...(index ? { IndexName: index } : {}),
+        KeyConditionExpression: `${attribute} = :pk AND sk BETWEEN :from AND :to`,
+        ...(q.grep ? { FilterExpression: 'contains(#text, :grep)', ExpressionAttributeNames: { '#text': 'text' } } : {}),
+        ExpressionAttributeValues: { ':pk': pk, ':from': from, ':to': upper, ...(q.grep ? { ':grep': q.grep } : {}) },
         ScanIndexForward: false,
-        Limit: limit,
+        Limit: limit + 1,
         ExclusiveStartKey: start,
       }));
-      records.push(...(page.Items ?? []).map(itemToRecord));
+      records.push(...(page.Items ?? []).map(itemToRecord).filter((r) => q.before === undefined || r.cursor < q.before));
       start = page.LastEvaluatedKey;
     } while (start && records.length < limit);
     return records.slice(0, limit);
