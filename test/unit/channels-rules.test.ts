@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseFilter, matches, type Filter } from '../../lib/channels/filter';
 import { redactUrl, urlProblem } from '../../lib/channels/channel';
+import type { HostState } from '../../lib/model';
 import { incidentAction, incidentKey } from '../../lib/rules/incidents';
 import { atOfNotificationId, notification } from '../../lib/rules/notifications';
 import { sampleNotifications } from '../support/sample-notifications';
@@ -107,7 +108,7 @@ describe('grouped fleet notices', () => {
     const storm = s['fleet-storm'];
     const [open] = openStorms([storm]);
     expect(open?.hostnames).toHaveLength(10);
-    const states = new Map(open?.hostnames.map((h) => [h, h === 'db-4' || h === 'db-9' ? 'dead' as const : 'alive' as const]));
+    const states = new Map<string, HostState>(open?.hostnames.map((h) => [h, h === 'db-4' || h === 'db-9' ? 'dead' : 'alive']));
     const progress = stormProgress(open as NonNullable<typeof open>, [{ hostname: 'db-1', at: storm.at + 60_000 }], states);
     expect(progress.message).toBe('8 of 10 hosts with rack=r1 recovered; 2 still down: db-4, db-9');
     expect(progress.incident).toBe(storm.incident);
