@@ -34,7 +34,9 @@ export const handler = async (_event: ScheduledEvent, context: Context): Promise
   const budgetEnd = started + context.getRemainingTimeInMillis() - TIMEOUT_MARGIN_MS;
   const { summary, context: pass, upcoming } = await runDiagnosePass(deps);
   publishMetrics(passMetrics(summary, Date.now() - started));
-  const watch = await watchDeadlines(deps, pass, upcoming, { until: Math.min(summary.at + config.diagnose.watchMs, budgetEnd) });
+  const watch = await watchDeadlines(deps, pass, upcoming, {
+    passAt: summary.at, until: Math.min(summary.at + config.diagnose.watchMs, budgetEnd),
+  });
   const errors = summary.errors + watch.errors;
   if (errors > 0) throw new Error(`diagnose could not judge ${errors} host(s); see the log`);
   return { ...summary, watch };

@@ -5,12 +5,14 @@ import { judgePlans, type Diagnosis, type PassContext, type Plan, type Upcoming 
 import { Outbox } from './outbox';
 
 export interface WatchOptions {
+  /** When the pass that listed the deadlines started: a pass recorded after it takes over. */
+  readonly passAt: number;
   /** Stop watching at this time (ms): the next pass's start, or the invocation's time budget. */
   readonly until: number;
   /** Deadlines this close after a batch's first one are confirmed with it; default 250 ms. */
   readonly batchMs?: number;
-  /** The clock to sleep on; tests may pass their own. */
-  readonly sleep?: (ms: number) => Promise<void>;
+  /** While waiting, how often to look for a newer pass; default 1 s. */
+  readonly pollMs?: number;
 }
 
 export interface WatchSummary {
@@ -39,11 +41,24 @@ const sleepFor = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max
  * notifications are committed with the state change and delivered through a fresh outbox.
  * A host that beat since is listed again at its new deadline if that comes before `until`.
  * Before each batch, the backlog guard of the pass is checked again: with beats waiting, the
- * watch stops and leaves the fleet to the next pass.
+ * watch stops and leaves the fleet to the next pass. It also stops as soon as a newer pass has
+ * recorded its run (the monitor item, read once a second while waiting): that pass has listed
+ * the deadlines from its own start, so two invocations overlap by one pass at most, and even
+ * then each state change is one conditional write: whichever commits, the other does nothing.
  */
 export async function watchDeadlines(d: Diagnosis, context: PassContext, upcoming: readonly Upcoming[], options: WatchOptions): Promise<WatchSummary> {
   const batchMs = options.batchMs ?? 250;
-  const sleep = options.sleep ?? sleepFor;
+  const pollMs = options.pollMs ?? 1000;
+  // Waits until `at`, unless a newer pass has recorded its run: its own list then covers the
+  // deadlines from its start, so this invocation ends rather than overlap it.
+  const waitUntil = async (at: number): Promise<boolean> => {
+    for (;;) {
+      if (((await d.stats.monitor()).lastRun ?? 0) > options.passAt) return false;
+      const left = at - d.delivery.now();
+      if (left <= 0) return true;
+      await sleepFor(Math.min(left, pollMs));
+    }
+  };
   const queue = upcoming.filter((u) => u.deadline <= options.until).sort((a, b) => a.deadline - b.deadline);
   const transitions: Partial<Record<NotificationKind, number>> = {};
   const lateMs: number[] = [];
@@ -61,9 +76,8 @@ export async function watchDeadlines(d: Diagnosis, context: PassContext, upcomin
     const batch = queue.splice(0, n);
     const last = (batch[batch.length - 1] as Upcoming).deadline;
     // Dead from the deadline on (liveness: alive while now < deadline).
-    await sleep(last - d.delivery.now());
-    if (d.delivery.now() > options.until + batchMs) {
-      stopped = 'out of time';
+    if (!(await waitUntil(last))) {
+      stopped = 'a newer pass took over';
       break;
     }
     try {

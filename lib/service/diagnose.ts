@@ -124,7 +124,9 @@ export async function runDiagnosePass(d: Diagnosis): Promise<{ summary: Diagnose
         outbox.sweep(host.pending, (id) => d.hosts.settle(host.hostname, id), now, d.sweepGraceMs);
         const t = hostTransition(host, now, d.rule, degraded.length === 0);
         if (t || host.flappingSince !== undefined || (ending.length > 0 && host.state === 'dead')) plans.push({ host, t });
-        else if ((host.state === 'new' || host.state === 'alive') && deadlineOf(host, d.rule) <= watchUntil) upcoming.set(host.hostname, deadlineOf(host, d.rule));
+        // Alive after this pass (still, or again): watched if its deadline comes before the next.
+        const alive = t ? t.to === 'alive' : host.state === 'new' || host.state === 'alive';
+        if (alive && deadlineOf(host, d.rule) <= watchUntil) upcoming.set(host.hostname, deadlineOf(host, d.rule));
       }
     }
   }));

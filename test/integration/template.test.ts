@@ -417,6 +417,7 @@ describe('packaged template (serverless package --stage test)', () => {
       const diagnose = functionId(FUNCTIONS.diagnose);
       const namespace = (props(resource(diagnose)).Environment as { Variables: Record<string, unknown> }).Variables.POWERTOOLS_METRICS_NAMESPACE;
       const [a] = alarmsOn(String(namespace), 'PassDuration');
+      if (!a) throw new Error('no alarm on PassDuration');
       const timeoutMs = Number(props(resource(diagnose)).Timeout) * 1000;
       expect(a).toMatchObject({ Statistic: 'Maximum', ComparisonOperator: 'GreaterThanThreshold' });
       expect(Number(a.Threshold)).toBeGreaterThanOrEqual(timeoutMs * 0.5);
