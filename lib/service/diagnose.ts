@@ -3,7 +3,8 @@ import { countsAsChange, DEFAULT_FLAP_RULE, flapStep, flappingEnd, type FlapRule
 import { hostTransition, type DiagnoseRule, type HostTransition } from '../rules/host-transitions';
 import { formatDuration, notification } from '../rules/notifications';
 import { applySilence, isInForce, stillDownAfterSilence } from '../rules/silences';
-import { countHost, DEFAULT_STORM_RULE, detectStorms, emptyPopulation, type Storm, type StormRule } from '../rules/storm';
+import { deadlineOf } from '../rules/liveness';
+import { countHost, DEFAULT_STORM_RULE, detectStorms, emptyPopulation, type Population, type Storm, type StormRule } from '../rules/storm';
 import type { HostStore } from '../store/hosts';
 import type { StatsStore } from '../store/stats';
 import type { Delivery } from './deliver';
@@ -42,6 +43,11 @@ export interface Diagnosis {
   readonly fleetHistory?: (now: number) => Promise<Notification[]>;
   /** First beats in one pass from this many hosts on make one "N new hosts" notice; without it, none is grouped. */
   readonly newHostsGroup?: number;
+  /**
+   * List the hosts whose deadlines fall within this many ms of the pass, for the deadline watch
+   * (lib/service/diagnose-deadlines.ts); 0 or absent lists none.
+   */
+  readonly watchMs?: number;
 }
 
 export interface DiagnoseSummary {
@@ -75,23 +81,52 @@ const CONCURRENCY = 64;
  * the pass then delivers them, with whatever earlier passes or ingest left undelivered.
  */
 export async function runDiagnose(d: Diagnosis): Promise<DiagnoseSummary> {
+  return (await runDiagnosePass(d)).summary;
+}
+
+/** A host alive at the pass whose deadline comes before the watch ends. */
+export interface Upcoming {
+  readonly hostname: string;
+  readonly deadline: number;
+}
+
+/** What one pass decided with, which judging hosts later in the same invocation reuses. */
+export interface PassContext {
+  readonly silences: readonly Silence[];
+  /** The watched hosts of the whole fleet, in all and by label: what a storm's share is of. */
+  readonly population: Population;
+  readonly degraded: readonly string[];
+  /** Loud deaths already decided in this invocation: later deaths join them in a storm. */
+  readonly died: Host[];
+  /** The hosts of storms not yet over, whose recoveries are grouped, and their states at the pass. */
+  readonly stormMembers: ReadonlyMap<string, OpenStorm>;
+  readonly memberStates: Map<string, HostState>;
+}
+
+export interface JudgeResult {
+  readonly transitions: Partial<Record<NotificationKind, number>>;
+  readonly errors: number;
+  readonly storms: Storm[];
+}
+
+/** A pass, and what it hands to the deadline watch. */
+export async function runDiagnosePass(d: Diagnosis): Promise<{ summary: DiagnoseSummary; context: PassContext; upcoming: Upcoming[] }> {
   const now = d.delivery.now();
-  const flapRule = d.flap ?? DEFAULT_FLAP_RULE;
   const outbox = new Outbox();
   const degraded = await selfCheck(d, now, outbox);
   const silences = d.silences ? await d.silences.all() : [];
   const ending = silences.filter((s) => s.endsAt <= now && s.closedAt === undefined);
-  const transitions: Partial<Record<NotificationKind, number>> = {};
-  let errors = 0;
   const hostsByState: Partial<Record<HostState, number>> = {};
 
   // Storms not yet over: their hosts' recoveries are grouped (lib/rules/fleet-notices.ts).
-  const storming = d.fleetHistory ? openStorms(await d.fleetHistory(now)) : [];
+  const storming = d.fleetHistory ? openStorms(await fleetHistoryOrNone(d, now)) : [];
   const stormMembers = new Map(storming.flatMap((s) => s.hostnames.map((h) => [h, s] as const)));
   const memberStates = new Map<string, HostState>();
 
   const population = emptyPopulation();
-  const plans: { host: Host; t: HostTransition | undefined }[] = [];
+  const plans: Plan[] = [];
+  const upcoming = new Map<string, number>();
+  const watchUntil = now + (degraded.length === 0 ? d.watchMs ?? 0 : 0);
   let examined = 0;
   await Promise.all(Array.from({ length: d.scanSegments }, async (_, segment) => {
     for await (const page of d.hosts.scanSegment(segment, d.scanSegments)) {
@@ -103,22 +138,72 @@ export async function runDiagnose(d: Diagnosis): Promise<DiagnoseSummary> {
         outbox.sweep(host.pending, (id) => d.hosts.settle(host.hostname, id), now, d.sweepGraceMs);
         const t = hostTransition(host, now, d.rule, degraded.length === 0);
         if (t || host.flappingSince !== undefined || (ending.length > 0 && host.state === 'dead')) plans.push({ host, t });
+        // Alive after this pass (still, or again): watched if its deadline comes before the next.
+        const alive = t ? t.to === 'alive' : host.state === 'new' || host.state === 'alive';
+        if (alive && deadlineOf(host, d.rule) <= watchUntil) upcoming.set(host.hostname, deadlineOf(host, d.rule));
       }
     }
   }));
+
+  const context: PassContext = { silences, population, degraded, died: [], stormMembers, memberStates };
+  const { transitions, errors, storms } = await judgePlans(d, context, plans, now, ending, outbox);
+
+  // After every state change is committed: a failure here delays an alert, and loses none.
+  const delivered = await outbox.flush(d.delivery, d.log);
+  if (errors === 0 && delivered.unpublished === 0 && d.silences) {
+    for (const s of ending) await d.silences.close(s.id, now);
+  }
+
+  await d.stats.recordRun(now, examined);
+  const summary = { at: now, examined, transitions, degraded, errors, suppressed: delivered.suppressed, storms, hostsByState, outbox: delivered };
+  d.log.info('diagnose pass', { ...summary, silences: silences.filter((s) => isInForce(s, now)).length, watching: upcoming.size });
+  return { summary, context, upcoming: [...upcoming].map(([hostname, deadline]) => ({ hostname, deadline })) };
+}
+
+/**
+ * The recent `@fleet` notifications, or none when they cannot be read: grouping recoveries is a
+ * nicety, and a notifications table that fails must not stop the pass from judging the fleet.
+ */
+async function fleetHistoryOrNone(d: Diagnosis, now: number): Promise<Notification[]> {
+  try {
+    return await (d.fleetHistory as (now: number) => Promise<Notification[]>)(now);
+  } catch (e) {
+    d.log.warn('open storms unknown: recoveries in this pass are not grouped', { error: String(e) });
+    return [];
+  }
+}
+
+/** A host a pass has something to do with, and its transition if it has one. */
+export interface Plan {
+  readonly host: Host;
+  readonly t: HostTransition | undefined;
+}
+
+/**
+ * Judges the planned hosts at `now`: storms among their deaths (with the deaths already decided
+ * in this invocation), then each state change as one conditional write carrying its
+ * notifications, added to `outbox` once committed. The full pass and the deadline watch both
+ * judge through here, so they cannot differ.
+ */
+export async function judgePlans(d: Diagnosis, context: PassContext, plans: readonly Plan[], now: number, ending: readonly Silence[], outbox: Outbox): Promise<JudgeResult> {
+  const { silences, population } = context;
+  const flapRule = d.flap ?? DEFAULT_FLAP_RULE;
+  const transitions: Partial<Record<NotificationKind, number>> = {};
+  let errors = 0;
 
   // A silenced or flapping host's death is not announced anyway; it does not make a storm either.
   const loud = (host: Host, t: HostTransition) =>
     applySilence(t.notification, host, silences).suppressed === undefined && host.flappingSince === undefined;
   const dying = plans.filter((p) => p.t?.to === 'dead' && loud(p.host, p.t)).map((p) => p.host);
-  const storms = detectStorms(population, dying, d.storm ?? DEFAULT_STORM_RULE);
+  const storms = detectStorms(population, [...context.died, ...dying], d.storm ?? DEFAULT_STORM_RULE);
+  context.died.push(...dying);
   const stormOf = new Map<string, Storm>();
   for (const s of storms) for (const h of s.hostnames) stormOf.set(h, s);
-  const deathAt = new Map(plans.filter((p) => p.t?.to === 'dead').map((p) => [p.host.hostname, (p.t as HostTransition).at]));
+  const deathAt = new Map([...context.died, ...plans.filter((p) => p.t?.to === 'dead').map((p) => p.host)].map((h) => [h.hostname, deadlineOf(h, d.rule)]));
   // Each member's death carries its storm's notification: whichever of them commits, it is sent.
   const stormNotices = new Map(storms.map((s) => [s, stormNotification(s, deathAt, now)]));
 
-  const grouped = groupedNotices(plans, stormMembers, memberStates, d.newHostsGroup);
+  const grouped = groupedNotices(plans, context.stormMembers, context.memberStates, d.newHostsGroup);
 
   const labelled = (n: Notification, host: Pick<Host, 'hostname' | 'labels'>): Notification =>
     applySilence({ ...n, labels: host.labels }, host, silences);
@@ -126,7 +211,7 @@ export async function runDiagnose(d: Diagnosis): Promise<DiagnoseSummary> {
     for (const p of pendingNow(notifications, now)) outbox.add(p, (id) => d.hosts.settle(hostname, id));
   };
 
-  const judge = async ({ host, t }: { host: Host; t: HostTransition | undefined }): Promise<void> => {
+  const judge = async ({ host, t }: Plan): Promise<void> => {
     let after: Host = host;
     if (t) {
       const flap = countsAsChange(t.notification.kind) ? flapStep(host, t.at, flapRule) : undefined;
@@ -183,16 +268,7 @@ export async function runDiagnose(d: Diagnosis): Promise<DiagnoseSummary> {
     }
   }
 
-  // After every state change is committed: a failure here delays an alert, and loses none.
-  const delivered = await outbox.flush(d.delivery, d.log);
-  if (errors === 0 && delivered.unpublished === 0 && d.silences) {
-    for (const s of ending) await d.silences.close(s.id, now);
-  }
-
-  await d.stats.recordRun(now, examined);
-  const summary = { at: now, examined, transitions, degraded, errors, suppressed: delivered.suppressed, storms, hostsByState, outbox: delivered };
-  d.log.info('diagnose pass', { ...summary, silences: silences.filter((s) => isInForce(s, now)).length });
-  return summary;
+  return { transitions, errors, storms };
 }
 
 /**

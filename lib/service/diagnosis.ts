@@ -54,6 +54,7 @@ export function diagnosis(
     scanSegments: config.diagnose.scanSegments,
     backlogThreshold: config.diagnose.backlogThreshold,
     sweepGraceMs: config.diagnose.sweepGraceMs,
+    watchMs: config.diagnose.watchMs,
     log,
     ...(resources.silencesTable ? { silences: new SilenceStore(clients.ddb, resources.silencesTable) } : {}),
     flap: config.lifecycle.flap,
