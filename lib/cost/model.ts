@@ -52,6 +52,12 @@ export interface MeasuredInputs {
     readonly ddbWriteUnitsPerRecordIndex: number;
     /** The counting claim and the per-app-day counter update, per SQS message. */
     readonly ddbWriteRequestsPerMessageCounters: number;
+    /**
+     * Read units per record of the keys-only BatchGetItem that finds records stored already, so
+     * they are neither rewritten nor counted twice (#10). An eventually consistent read of an
+     * item up to 4 KB is half a unit whatever the projection: 0.5 unless measured.
+     */
+    readonly presenceReadUnitsPerRecord?: number;
     /** Records in a LogBatch that the producer filled up to 256 KiB. */
     readonly recordsPerFullMessage: number;
     readonly batchWriteCallsPerRecordBurst: number;
@@ -198,6 +204,7 @@ export function estimate(fleetIn: Partial<Fleet> & { hosts: number }, m: Measure
   const logItemBytes = m.logItemBytes ?? f.recordBytes + 250;
   const unitsPerRecord = Math.ceil(logItemBytes / 1024);
   const logWriteUnits = records * unitsPerRecord * 2 + messages * m.logs.ddbWriteRequestsPerMessageCounters;
+  const logReadUnits = records * (m.logs.presenceReadUnitsPerRecord ?? 0.5);
   if (records > 0) {
     add({ service: 'SQS', item: `logs: SendMessageBatch (${rpm.toFixed(rpm < 10 ? 2 : 0)} records per message)`, quantity: logSends, unit: 'requests', dollars: sqsPrice(logSends) });
     add({ service: 'SQS', item: 'logs: ReceiveMessage + DeleteMessageBatch', quantity: logReceives + logDeletes, unit: 'requests', dollars: sqsPrice(logReceives + logDeletes) });
@@ -214,10 +221,11 @@ export function estimate(fleetIn: Partial<Fleet> & { hosts: number }, m: Measure
     add({ service: 'DynamoDB', item: 'diagnose: parallel Scan of hosts (priced as consistent reads, twice the real cost)', quantity: diagnoseReadUnits, unit: 'RRU', dollars: perMillion(diagnoseReadUnits, d.onDemandReadRequestUnitsPerMillion) });
     add({ service: 'DynamoDB', item: 'diagnose: monitor bookkeeping', quantity: diagnoseWriteUnits, unit: 'WRU', dollars: perMillion(diagnoseWriteUnits, d.onDemandWriteRequestUnitsPerMillion) });
     if (records > 0) add({ service: 'DynamoDB', item: 'logs: BatchWriteItem (table + byHost index) and counters', quantity: logWriteUnits, unit: 'WRU', dollars: perMillion(logWriteUnits, d.onDemandWriteRequestUnitsPerMillion) });
+    if (records > 0) add({ service: 'DynamoDB', item: 'logs: BatchGetItem, which records are stored already (count once)', quantity: logReadUnits, unit: 'RRU', dollars: perMillion(logReadUnits, d.onDemandReadRequestUnitsPerMillion) });
   } else {
     const hours = SECONDS_PER_MONTH / 3600;
     const wcu = (hbWriteUnits + diagnoseWriteUnits + logWriteUnits) / SECONDS_PER_MONTH / f.provisionedUtilisation;
-    const rcu = diagnoseReadUnits / SECONDS_PER_MONTH / f.provisionedUtilisation;
+    const rcu = (diagnoseReadUnits + logReadUnits) / SECONDS_PER_MONTH / f.provisionedUtilisation;
     add({ service: 'DynamoDB', item: `provisioned WCU (${wcu.toFixed(1)} at ${f.provisionedUtilisation * 100}% use)`, quantity: wcu * hours, unit: 'WCU-h', dollars: wcu * hours * d.provisionedWcuHour });
     add({ service: 'DynamoDB', item: `provisioned RCU (${rcu.toFixed(1)}: diagnose scans, bursts absorbed by burst capacity)`, quantity: rcu * hours, unit: 'RCU-h', dollars: rcu * hours * d.provisionedRcuHour });
   }
