@@ -111,6 +111,8 @@ export interface Fleet {
   readonly emfBytesPerPass: number;
   /** CloudWatch alarms in serverless.yml (standard resolution). */
   readonly alarms: number;
+  /** Share of log records at error or above: only these are written to the sparse byError index. */
+  readonly errorShare: number;
 }
 
 export const DEFAULT_FLEET: Omit<Fleet, 'hosts'> = {
@@ -132,6 +134,7 @@ export const DEFAULT_FLEET: Omit<Fleet, 'hosts'> = {
   customMetrics: PASS_METRIC_COUNT,
   emfBytesPerPass: 1200,
   alarms: 15,
+  errorShare: 0.02,
 };
 
 export interface Line {
@@ -207,6 +210,8 @@ export function estimate(fleetIn: Partial<Fleet> & { hosts: number }, m: Measure
   const unitsPerRecord = Math.ceil(logItemBytes / 1024);
   const logWriteUnits = records * unitsPerRecord * 2 + messages * m.logs.ddbWriteRequestsPerMessageCounters;
   const logReadUnits = records * (m.logs.presenceReadUnitsPerRecord ?? 0.5);
+  // The fleet-wide error view: the sparse byError index holds (and is written for) errors only.
+  const errorIndexWriteUnits = records * f.errorShare * unitsPerRecord;
   if (records > 0) {
     add({ service: 'SQS', item: `logs: SendMessageBatch (${rpm.toFixed(rpm < 10 ? 2 : 0)} records per message)`, quantity: logSends, unit: 'requests', dollars: sqsPrice(logSends) });
     add({ service: 'SQS', item: 'logs: ReceiveMessage + DeleteMessageBatch', quantity: logReceives + logDeletes, unit: 'requests', dollars: sqsPrice(logReceives + logDeletes) });
@@ -229,9 +234,10 @@ export function estimate(fleetIn: Partial<Fleet> & { hosts: number }, m: Measure
       dollars: perMillion(reportRead, d.onDemandReadRequestUnitsPerMillion) + perMillion(reportWrite, d.onDemandWriteRequestUnitsPerMillion) });
     if (records > 0) add({ service: 'DynamoDB', item: 'logs: BatchWriteItem (table + byHost index) and counters', quantity: logWriteUnits, unit: 'WRU', dollars: perMillion(logWriteUnits, d.onDemandWriteRequestUnitsPerMillion) });
     if (records > 0) add({ service: 'DynamoDB', item: 'logs: BatchGetItem, which records are stored already (count once)', quantity: logReadUnits, unit: 'RRU', dollars: perMillion(logReadUnits, d.onDemandReadRequestUnitsPerMillion) });
+    if (records > 0) add({ service: 'DynamoDB', item: `logs: sparse byError index (${(f.errorShare * 100).toFixed(0)}% of records at error+)`, quantity: errorIndexWriteUnits, unit: 'WRU', dollars: perMillion(errorIndexWriteUnits, d.onDemandWriteRequestUnitsPerMillion) });
   } else {
     const hours = SECONDS_PER_MONTH / 3600;
-    const wcu = (hbWriteUnits + diagnoseWriteUnits + logWriteUnits) / SECONDS_PER_MONTH / f.provisionedUtilisation;
+    const wcu = (hbWriteUnits + diagnoseWriteUnits + logWriteUnits + errorIndexWriteUnits) / SECONDS_PER_MONTH / f.provisionedUtilisation;
     const rcu = (diagnoseReadUnits + logReadUnits) / SECONDS_PER_MONTH / f.provisionedUtilisation;
     add({ service: 'DynamoDB', item: `provisioned WCU (${wcu.toFixed(1)} at ${f.provisionedUtilisation * 100}% use)`, quantity: wcu * hours, unit: 'WCU-h', dollars: wcu * hours * d.provisionedWcuHour });
     add({ service: 'DynamoDB', item: `provisioned RCU (${rcu.toFixed(1)}: diagnose scans, bursts absorbed by burst capacity)`, quantity: rcu * hours, unit: 'RCU-h', dollars: rcu * hours * d.provisionedRcuHour });
