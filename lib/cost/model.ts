@@ -52,6 +52,12 @@ export interface MeasuredInputs {
     readonly ddbWriteUnitsPerRecordIndex: number;
     /** The counting claim and the per-app-day counter update, per SQS message. */
     readonly ddbWriteRequestsPerMessageCounters: number;
+    /**
+     * Read units per record of the keys-only BatchGetItem that finds records stored already, so
+     * they are neither rewritten nor counted twice (#10). An eventually consistent read of an
+     * item up to 4 KB is half a unit whatever the projection: 0.5 unless measured.
+     */
+    readonly presenceReadUnitsPerRecord?: number;
     /** Records in a LogBatch that the producer filled up to 256 KiB. */
     readonly recordsPerFullMessage: number;
     readonly batchWriteCallsPerRecordBurst: number;
@@ -230,6 +236,7 @@ export function estimate(fleetIn: Partial<Fleet> & { hosts: number }, m: Measure
   const logItemBytes = m.logItemBytes ?? f.recordBytes + 250;
   const unitsPerRecord = Math.ceil(logItemBytes / 1024);
   const logWriteUnits = records * unitsPerRecord * 2 + messages * m.logs.ddbWriteRequestsPerMessageCounters;
+  const logReadUnits = records * (m.logs.presenceReadUnitsPerRecord ?? 0.5);
   // The fleet-wide error view: the sparse byError index holds (and is written for) errors only.
   const errorIndexWriteUnits = records * f.errorShare * unitsPerRecord;
   if (records > 0) {
@@ -257,11 +264,12 @@ export function estimate(fleetIn: Partial<Fleet> & { hosts: number }, m: Measure
     add({ service: 'DynamoDB', item: 'report (daily): Scan of hosts, head and detail parts', quantity: reportRead + reportWrite, unit: 'RRU+WRU',
       dollars: perMillion(reportRead, d.onDemandReadRequestUnitsPerMillion) + perMillion(reportWrite, d.onDemandWriteRequestUnitsPerMillion) });
     if (records > 0) add({ service: 'DynamoDB', item: 'logs: BatchWriteItem (table + byHost index) and counters', quantity: logWriteUnits, unit: 'WRU', dollars: perMillion(logWriteUnits, d.onDemandWriteRequestUnitsPerMillion) });
+    if (records > 0) add({ service: 'DynamoDB', item: 'logs: BatchGetItem, which records are stored already (count once)', quantity: logReadUnits, unit: 'RRU', dollars: perMillion(logReadUnits, d.onDemandReadRequestUnitsPerMillion) });
     if (records > 0) add({ service: 'DynamoDB', item: `logs: sparse byError index (${(f.errorShare * 100).toFixed(0)}% of records at error+)`, quantity: errorIndexWriteUnits, unit: 'WRU', dollars: perMillion(errorIndexWriteUnits, d.onDemandWriteRequestUnitsPerMillion) });
   } else {
     const hours = SECONDS_PER_MONTH / 3600;
     const wcu = (hbWriteUnits + diagnoseWriteUnits + logWriteUnits + errorIndexWriteUnits) / SECONDS_PER_MONTH / f.provisionedUtilisation;
-    const rcu = (diagnoseReadUnits + watchConfirms + watchMonitorReads) / SECONDS_PER_MONTH / f.provisionedUtilisation;
+    const rcu = (diagnoseReadUnits + watchConfirms + watchMonitorReads + logReadUnits) / SECONDS_PER_MONTH / f.provisionedUtilisation;
     add({ service: 'DynamoDB', item: `provisioned WCU (${wcu.toFixed(1)} at ${f.provisionedUtilisation * 100}% use)`, quantity: wcu * hours, unit: 'WCU-h', dollars: wcu * hours * d.provisionedWcuHour });
     add({ service: 'DynamoDB', item: `provisioned RCU (${rcu.toFixed(1)}: diagnose scans and deadline reads, bursts absorbed by burst capacity)`, quantity: rcu * hours, unit: 'RCU-h', dollars: rcu * hours * d.provisionedRcuHour });
   }
