@@ -4,7 +4,8 @@
  * the environment themselves.
  */
 import { loadConfig, type Config } from '../config';
-import { locateBackend, RESOURCES, type Backend, type ResourceKey, type ResourceNames } from '../producer/locate';
+import type { Backend, ResourceKey } from '../producer/locate';
+import { backendLocator } from './backend';
 import { createClients, type Clients } from '../store/clients';
 
 export interface GlobalOptions {
@@ -22,6 +23,8 @@ export interface GlobalOptions {
   silencesTable?: string;
   reportsTable?: string;
   alertsTopicArn?: string;
+  apiKeysTable?: string;
+  channelsTable?: string;
 }
 
 export interface Io {
@@ -50,28 +53,8 @@ export interface Context {
 
 export function makeContext(g: GlobalOptions, io: Io): Context {
   if (g.profile) io.env.AWS_PROFILE = g.profile;
-  const flags: Partial<ResourceNames> = {};
-  for (const key of Object.keys(RESOURCES) as ResourceKey[]) {
-    const v = g[key];
-    if (v) flags[key] = v;
-  }
-  let located: Promise<Backend> | undefined;
+  const backend = backendLocator(g, io);
   let made: Clients | undefined;
-  const backend = async (need: readonly ResourceKey[]): Promise<Backend> => {
-    located ??= locateBackend({
-      flags,
-      env: io.env,
-      need,
-      ...(g.stack ? { stack: g.stack } : {}),
-      ...(g.stage ? { stage: g.stage } : {}),
-      ...(g.region ? { region: g.region } : {}),
-      ...(g.profile ? { profile: g.profile } : {}),
-      ...(g.endpoint ? { endpoint: g.endpoint } : {}),
-    });
-    const b = await located;
-    for (const key of need) b.require(key);
-    return b;
-  };
   return {
     io,
     config: loadConfig(io.env),

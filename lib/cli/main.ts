@@ -3,11 +3,10 @@
  * the operation failed, 2 on a usage mistake, 3 when the thing asked for does not exist, and 4
  * when dts cannot find or reach its backend (see lib/cli/errors.ts).
  */
-import { readFileSync } from 'node:fs';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { makeContext, processIo, type Context, type GlobalOptions, type Io } from './context';
 import { EXIT, explain } from './errors';
-import { agentCommand, type AgentCommandOptions } from './commands/agent';
+import { agentCommand, withAgentOptions, type AgentCommandOptions } from './commands/agent';
 import { diagnoseCommand } from './commands/diagnose';
 import { hostCommand } from './commands/host';
 import { hostsCommand } from './commands/hosts';
@@ -17,16 +16,12 @@ import { notificationsCommand, type NotificationsOptions } from './commands/noti
 import { hostRmCommand } from './commands/host-rm';
 import { reportCommand, type ReportOptions } from './commands/report';
 import { silenceCommand, type SilenceOptions } from './commands/silence';
+import { collect, seconds } from './options';
+import { channelsAddCommand, channelsListCommand, channelsRemoveCommand, channelsTestCommand, type ChannelAddOptions } from './commands/channels';
 import { parsePositiveInt } from './time';
+import { VERSION } from './version';
 
-export const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
-const seconds = (text: string): number => {
-  const n = Number(text);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a number of seconds above 0.');
-  return n;
-};
+export { VERSION };
 
 export function buildProgram(io: Io, run: (action: (ctx: Context) => Promise<number>, cmd: Command) => Promise<void>): Command {
   const program = new Command('dts')
@@ -59,25 +54,15 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 backend not configured or un
     .addOption(new Option('--stats-table <name>').hideHelp())
     .addOption(new Option('--silences-table <name>').hideHelp())
     .addOption(new Option('--reports-table <name>').hideHelp())
-    .addOption(new Option('--alerts-topic-arn <arn>').hideHelp());
+    .addOption(new Option('--alerts-topic-arn <arn>').hideHelp())
+    .addOption(new Option('--api-keys-table <name>').hideHelp())
+    .addOption(new Option('--channels-table <name>').hideHelp());
   program.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
 
   const sub = (name: string, description: string): Command =>
     program.command(name).description(description).option('--json', 'machine-readable output').exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
 
-  sub('agent', 'send this host\'s heartbeats (and follow log files) until SIGTERM/SIGINT, then say goodbye')
-    .option('--once', 'send one heartbeat and exit')
-    .option('--interval <seconds>', 'seconds between heartbeats', seconds, 60)
-    .option('--jitter <seconds>', 'most seconds the first beat waits, at random (default: 10, or the interval if shorter)', seconds)
-    .option('--label <key=value>', 'a label on every beat (repeatable)', collect, [])
-    .option('--hostname <name>', 'the name this host reports (default: os.hostname())')
-    .option('--mount <path>', 'a mount whose disk use to watch; the fullest is reported (repeatable, default /)', collect, [])
-    .option('--tail <path>', 'follow this file as log records, across rotation (repeatable)', collect, [])
-    .option('--app <name>', 'the app followed lines are filed under (required with --tail)')
-    .option('--level <level>', 'level of followed lines', 'info')
-    .option('--detect-level', 'take each line\'s level from a word such as ERROR or WARN near its start')
-    .option('-q, --quiet', 'no status lines on stderr')
-    .addHelpText('after', '\nExamples:\n  dts agent --once\n  dts agent --label role=web --mount / --mount /var\n  dts agent --tail /var/log/nginx/error.log --app nginx --detect-level')
+  withAgentOptions(sub('agent', 'send this host\'s heartbeats (and follow log files) until SIGTERM/SIGINT, then say goodbye'))
     .action(function (this: Command) {
       return run((ctx) => agentCommand(ctx, this.opts<AgentCommandOptions>(), VERSION), this);
     });
@@ -161,9 +146,45 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 backend not configured or un
     .addOption(new Option('--format <format>', 'md, html or json').choices(['md', 'html', 'json']).default('md'))
     .option('--hours <n>', 'with --now: the hours it covers (default 24)', parsePositiveInt('--hours'))
     .option('--no-publish', 'with --now: store it but do not publish it on the alerts topic')
-    .addHelpText('after', '\nExamples:\n  dts report\n  dts report --format html > report.html\n  dts report --now --no-publish')
+    .option('--detail', 'every row (hosts, incidents, apps) as JSON lines, not only the worst')
+    .addHelpText('after', '\nExamples:\n  dts report\n  dts report --format html > report.html\n  dts report --now --no-publish\n  dts report --detail | grep \'"section":"hosts"\' > hosts.jsonl')
     .action(function (this: Command) {
       return run((ctx) => reportCommand(ctx, this.opts<ReportOptions>()), this);
+    });
+
+  const channels = sub('channels', 'where alerts go besides email: Slack, Discord, Teams, PagerDuty, Opsgenie, webhooks (docs/ALERTS.md)')
+    .action(function (this: Command) {
+      return run((ctx) => channelsListCommand(ctx, this.opts<{ json?: boolean }>()), this);
+    });
+  const channelSub = (name: string, description: string): Command =>
+    channels.command(name).description(description).option('--json', 'machine-readable output').exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
+  channelSub('list', 'every channel: kind, target (secrets hidden), filter, last success and last error')
+    .action(function (this: Command) {
+      return run((ctx) => channelsListCommand(ctx, this.opts<{ json?: boolean }>()), this);
+    });
+  channelSub('add', 'add a channel; its secret goes to SSM Parameter Store, never to the table')
+    .argument('<kind>', 'slack, discord, teams, pagerduty, opsgenie or webhook')
+    .option('--name <name>', 'the channel\'s name (default: the kind)')
+    .option('--url <url>', 'the webhook URL; for pagerduty and opsgenie, the API endpoint (default: the public one)')
+    .option('--key <key>', 'pagerduty: routing key; opsgenie: API key; webhook: signing key (default: generated)')
+    .option('--filter <filter>', 'which alerts: severity>=warning, severity=critical, kind=host-down|host-recovered, host=web-*, label.role=db (comma: all must hold)')
+    .addHelpText('after', `
+Examples:
+  dts channels add slack --name ops --url https://hooks.slack.com/services/T000/B000/XXXX --filter 'severity>=warning'
+  dts channels add pagerduty --key R0UT1NGKEY --filter 'label.role=db'
+  dts channels add webhook --url http://127.0.0.1:9000/x`)
+    .action(function (this: Command, kind: string) {
+      return run((ctx) => channelsAddCommand(ctx, kind, this.opts<ChannelAddOptions>()), this);
+    });
+  channelSub('remove', 'remove a channel and its secret')
+    .argument('<name>', 'the channel')
+    .action(function (this: Command, name: string) {
+      return run((ctx) => channelsRemoveCommand(ctx, name, this.opts<{ json?: boolean }>()), this);
+    });
+  channelSub('test', 'send a real test alert (and its resolve) to a channel and show the HTTP result')
+    .argument('<name>', 'the channel')
+    .action(function (this: Command, name: string) {
+      return run((ctx) => channelsTestCommand(ctx, name, this.opts<{ json?: boolean }>()), this);
     });
 
   return program;

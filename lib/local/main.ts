@@ -33,7 +33,8 @@ const program = new Command()
   .option('--host <address>', 'interface to listen on', '127.0.0.1')
   .option('-d, --data-dir <dir>', 'where tables and queued messages are kept', '.dts')
   .option('--in-memory', 'keep nothing on disk: every start is empty', false)
-  .option('-t, --tick <seconds>', 'run every schedule at this period instead of its own', positiveNumber)
+  .option('-t, --tick <seconds>', 'run diagnose (every schedule but the report\'s) at this period instead of its own', positiveNumber)
+  .option('--report-every <seconds>', 'run the report at this period instead of its cron', positiveNumber)
   .option('-s, --stage <stage>', 'serverless stage, which names the resources', 'local')
   .option('-r, --region <region>', 'AWS region of the resources', 'us-east-1')
   .option('--param <name=value>', 'serverless param override (repeatable), e.g. --param tolerance=2', param, {})
@@ -48,6 +49,7 @@ interface Options {
   dataDir: string;
   inMemory: boolean;
   tick?: number;
+  reportEvery?: number;
   stage: string;
   region: string;
   param: Record<string, string>;
@@ -100,6 +102,7 @@ try {
     dataDir: path.resolve(opts.dataDir),
     inMemory: opts.inMemory,
     ...(opts.tick ? { tick: opts.tick } : {}),
+    ...(opts.reportEvery ? { reportEvery: opts.reportEvery } : {}),
     ...(opts.template ? { templateFile: path.resolve(opts.template) } : {}),
     ...(opts.faults ? { faults: opts.faults } : {}),
     cacheDir: process.env.DTS_LOCAL_CACHE_DIR ?? path.join(SERVICE_DIR, '.dts', 'cache'),

@@ -1,13 +1,13 @@
 /**
- * The dts producer library: `import { createProducer } from 'dts'`.
+ * The dts producer library: `import { Producer } from 'dts'` (or `createProducer`).
  *
- *   const producer = createProducer({ app: 'billing' });   // queues from DTS_*_QUEUE_URL
+ *   const producer = new Producer({ app: 'billing' });   // queues from DTS_*_QUEUE_URL
  *   producer.log({ level: 'error', text: 'card declined', fields: { order: '42' } });
  *   await producer.heartbeat({ cpu: { percent: 12 } });
  *   await producer.close();
  */
-export { createProducer, PRODUCER_NAME, PRODUCER_VERSION } from './producer';
-export type { DropEvent, FlushResult, HeartbeatResult, Producer, ProducerOptions, ProducerStats } from './producer';
+export { createProducer, Producer, PRODUCER_NAME, PRODUCER_VERSION } from './producer';
+export type { DropEvent, FlushResult, HeartbeatResult, ProducerApi, ProducerOptions, ProducerStats } from './producer';
 export type { HeartbeatSample } from './heartbeat';
 export type { LevelInput, LogInput } from './record';
 export { parseLevel } from './record';

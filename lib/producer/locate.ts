@@ -4,11 +4,13 @@
  * or the local cloud at AWS_ENDPOINT_URL (default http://127.0.0.1:4566), discovered by the
  * stage's resource names. The standard AWS environment is honoured; a local endpoint without
  * configured credentials gets dummy ones and us-east-1.
+ *
+ * Only the SQS client is loaded up front. CloudFormation (for a stack), DynamoDB and SNS (for
+ * the local cloud's tables and topic) are imported when they are needed, so a producer that
+ * only sends loads none of them, and the published package lists them as optional peers.
  */
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetQueueUrlCommand, ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { quietSdkNodeWarning } from './sdk-warning';
 
 export interface ResourceNames {
   logsQueueUrl: string;
@@ -20,6 +22,8 @@ export interface ResourceNames {
   silencesTable: string;
   reportsTable: string;
   alertsTopicArn: string;
+  apiKeysTable: string;
+  channelsTable: string;
 }
 export type ResourceKey = keyof ResourceNames;
 export type Source = 'flag' | 'env' | 'stack' | 'local';
@@ -43,6 +47,8 @@ export const RESOURCES: Record<ResourceKey, Spec> = {
   silencesTable: { env: 'DTS_SILENCES_TABLE', output: 'SilencesTableName', flag: '--silences-table', kind: 'table', suffix: 'silences' },
   reportsTable: { env: 'DTS_REPORTS_TABLE', output: 'ReportsTableName', flag: '--reports-table', kind: 'table', suffix: 'reports' },
   alertsTopicArn: { env: 'DTS_ALERTS_TOPIC_ARN', output: 'AlertsTopicArn', flag: '--alerts-topic-arn', kind: 'topic', suffix: 'alerts' },
+  apiKeysTable: { env: 'DTS_API_KEYS_TABLE', output: 'ApiKeysTableName', flag: '--api-keys-table', kind: 'table', suffix: 'api-keys' },
+  channelsTable: { env: 'DTS_CHANNELS_TABLE', output: 'ChannelsTableName', flag: '--channels-table', kind: 'table', suffix: 'channels' },
 };
 
 export const DEFAULT_LOCAL_ENDPOINT = 'http://127.0.0.1:4566';
@@ -95,6 +101,7 @@ export class BackendError extends Error {
 
 export async function locateBackend(options: LocateOptions = {}): Promise<Backend> {
   const env = options.env ?? process.env;
+  quietSdkNodeWarning();
   const need = options.need ?? (Object.keys(RESOURCES) as ResourceKey[]);
   const stack = options.stack ?? nonEmpty(env.DTS_STACK);
   let stage = options.stage ?? nonEmpty(env.DTS_STAGE);
@@ -164,7 +171,19 @@ function clientConfig(options: LocateOptions, env: Record<string, string | undef
   };
 }
 
+/** An SDK client that is loaded only when used; a clear error when the package is not installed. */
+async function optionalClient<T>(name: string, load: () => Promise<T>, why: string): Promise<T> {
+  try {
+    return await load();
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ERR_MODULE_NOT_FOUND') throw new BackendError(`${why} needs ${name}: npm install ${name}`);
+    throw e;
+  }
+}
+
 async function stackOutputs(stack: string, client: ClientConfig): Promise<Record<string, string>> {
+  const { CloudFormationClient, DescribeStacksCommand } = await optionalClient(
+    '@aws-sdk/client-cloudformation', () => import('@aws-sdk/client-cloudformation'), `--stack ${stack}`);
   const cfn = new CloudFormationClient({ ...client, maxAttempts: 3 });
   try {
     const out = await cfn.send(new DescribeStacksCommand({ StackName: stack }));
@@ -223,8 +242,10 @@ async function discoverLocal(endpoint: string, stage: string, keys: readonly Res
       })).then(() => sqs.destroy()));
     }
     if (kinds.has('table')) {
-      const ddb = new DynamoDBClient(quick);
       tasks.push((async () => {
+        const { DynamoDBClient, ListTablesCommand } = await optionalClient(
+          '@aws-sdk/client-dynamodb', () => import('@aws-sdk/client-dynamodb'), 'finding the local cloud\'s tables');
+        const ddb = new DynamoDBClient(quick);
         const tables = new Set<string>();
         let start: string | undefined;
         do {
@@ -237,8 +258,10 @@ async function discoverLocal(endpoint: string, stage: string, keys: readonly Res
       })());
     }
     if (kinds.has('topic')) {
-      const sns = new SNSClient(quick);
       tasks.push((async () => {
+        const { ListTopicsCommand, SNSClient } = await optionalClient(
+          '@aws-sdk/client-sns', () => import('@aws-sdk/client-sns'), 'finding the local cloud\'s topic');
+        const sns = new SNSClient(quick);
         let token: string | undefined;
         do {
           const out = await sns.send(new ListTopicsCommand({ NextToken: token }));

@@ -11,6 +11,7 @@ import { hostname as osHostname } from 'node:os';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { encodeBody, type MessageType } from '../wire/codec';
 import { RecordBuffer } from './buffer';
+import { quietSdkNodeWarning } from './sdk-warning';
 import { flushOnExit, type Flushable } from './exit-hooks';
 import { heartbeatMessage, type HeartbeatSample } from './heartbeat';
 import {
@@ -106,7 +107,8 @@ export interface FlushResult {
 
 export type HeartbeatResult = { readonly ok: true } | { readonly ok: false; readonly error: Error };
 
-export interface Producer {
+/** What a producer does; `Producer` is the class that does it. */
+export interface ProducerApi {
   /** Send one heartbeat now. Resolves, never rejects: the result says whether it went out. */
   heartbeat(sample?: HeartbeatSample): Promise<HeartbeatResult>;
   /** Queue one record (or a text at INFO). Returns at once; never throws. */
@@ -121,11 +123,48 @@ export interface Producer {
 const LOG_BATCH: MessageType = 'dts.LogBatch';
 const HEARTBEAT: MessageType = 'dts.HeartbeatMessage';
 
+/**
+ * `new Producer(options)` or `createProducer(options)`: the same thing. The class is what the
+ * package exports for `import { Producer } from 'dts'`; it delegates to the closure below.
+ */
+export class Producer implements ProducerApi {
+  readonly #p: ProducerApi;
+
+  constructor(options: ProducerOptions = {}) {
+    this.#p = makeProducer(options);
+  }
+
+  heartbeat(sample?: HeartbeatSample): Promise<HeartbeatResult> {
+    return this.#p.heartbeat(sample);
+  }
+
+  log(record: LogInput | string): void {
+    this.#p.log(record);
+  }
+
+  flush(options?: { timeoutMs?: number }): Promise<FlushResult> {
+    return this.#p.flush(options);
+  }
+
+  close(options?: { timeoutMs?: number }): Promise<FlushResult> {
+    return this.#p.close(options);
+  }
+
+  stats(): ProducerStats {
+    return this.#p.stats();
+  }
+}
+
 export function createProducer(options: ProducerOptions = {}): Producer {
+  return new Producer(options);
+}
+
+function makeProducer(options: ProducerOptions): ProducerApi {
   const o = options;
   const logsQueueUrl = o.logsQueueUrl ?? process.env.DTS_LOGS_QUEUE_URL;
   const heartbeatsQueueUrl = o.heartbeatsQueueUrl ?? process.env.DTS_HEARTBEATS_QUEUE_URL;
   const ownClient = o.sqs === undefined;
+  if (ownClient) quietSdkNodeWarning();
   const sqs = o.sqs ?? new SQSClient({
     ...(o.region ? { region: o.region } : {}),
     ...(o.endpoint ? { endpoint: o.endpoint } : {}),
@@ -388,7 +427,7 @@ export function createProducer(options: ProducerOptions = {}): Producer {
     return result;
   };
 
-  const producer: Producer = {
+  const producer: ProducerApi = {
     heartbeat,
     log,
     flush,

@@ -14,6 +14,11 @@ export function logHostKey(hostname: string, day: string, level: LogLevel): stri
   return `H#${hostname}#${day}#${level}`;
 }
 
+/** The sparse byError index partition: the whole fleet's records at one level (error or above) on one day. */
+export function logErrorKey(day: string, level: LogLevel): string {
+  return `E#${day}#${level}`;
+}
+
 /**
  * Log sort key: microseconds since the epoch, zero-padded so strings sort as numbers, then the
  * host and the record's id, which make it unique and idempotent. The host is escaped (`%` and
@@ -46,11 +51,6 @@ export function notificationSortKey(at: number, id: string): string {
 
 export function countersKey(app: string): string {
   return `APP#${app}`;
-}
-
-/** Marks a log message whose records were counted, so redelivery does not count them twice. */
-export function countedKey(digest: string): string {
-  return `COUNTED#${digest}`;
 }
 
 export const MONITOR_KEY = { pk: 'MONITOR', sk: 'diagnose' } as const;

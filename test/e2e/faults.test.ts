@@ -90,7 +90,7 @@ describe.skipIf(EXTERNAL_ENDPOINT !== undefined)('fault injection in the running
   }, 30_000);
 });
 
-describe.skipIf(EXTERNAL_ENDPOINT !== undefined)('the real stack with BatchWriteItem throttled (its own process only)', () => {
+describe.skipIf(EXTERNAL_ENDPOINT !== undefined)('the real stack with BatchWriteItem throttled and diagnose killed (its own process only)', () => {
   let cloud: CloudProcess;
   let dataDir: string;
   let t: Target;
@@ -98,8 +98,13 @@ describe.skipIf(EXTERNAL_ENDPOINT !== undefined)('the real stack with BatchWrite
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'dts-e2e-faults-stack-'));
     cloud = await startCloudProcess({
-      dataDir, inMemory: true, tick: 3600, stage: 'faults',
-      extraArgs: ['--quiet', '--faults', 'dynamodb:BatchWriteItem=throttle,rate=0.4,count=40; dynamodb:BatchWriteItem=unprocessed,rate=0.3,count=20'],
+      dataDir, inMemory: true, tick: 1, stage: 'faults',
+      extraArgs: ['--quiet', '--faults', [
+        'dynamodb:BatchWriteItem=throttle,rate=0.4,count=40',
+        'dynamodb:BatchWriteItem=unprocessed,rate=0.3,count=20',
+        // diagnose dies at its first DynamoDB call, four times: then it runs again.
+        'dynamodb:*=kill-before,function=diagnose,count=4',
+      ].join(';')],
     });
     t = targetAt(cloud.endpoint, resourcesFromOutput(cloud.output()));
   }, 120_000);
@@ -113,10 +118,26 @@ describe.skipIf(EXTERNAL_ENDPOINT !== undefined)('the real stack with BatchWrite
     const app = `e2e-${RUN}-throttled`;
     const ids = Array.from({ length: 300 }, (_, i) => `${RUN}-t-${i}`);
     await sendBatch(t, t.resources.logsQueueUrl, ids.map((id) => entry('dts.LogMessage', logRecord(app, id, id), 'protobuf')));
-    const stored = await eventually(() => scanWhere(t, t.resources.logsTable, 'app', app), (items) => items.length >= ids.length, 60_000, 500);
+    const stored = await eventually(() => scanWhere(t, t.resources.logsTable, 'app', app), (items) => items.length >= ids.length, 100_000, 500);
     expect(new Set(stored.map((i) => i.id)).size).toBe(ids.length);
     expect(stored).toHaveLength(ids.length);
-    const rules = await faults.list(cloud.endpoint);
+    const rules = (await faults.list(cloud.endpoint)).filter((r) => r.rule.startsWith('dynamodb:BatchWriteItem'));
     expect(rules.every((r) => r.injected > 0), JSON.stringify(rules)).toBe(true);
-  }, 90_000);
+  }, 120_000);
+
+  it('--tick speeds up diagnose only: the report keeps its cron', () => {
+    expect(cloud.output()).toMatch(/diagnose ← every 1 s \(--tick; the template says rate\(1 minute\)\)/);
+    expect(cloud.output()).toMatch(/report ← cron\(0 8 \* \* \? \*\) UTC/);
+  });
+
+  it('says when a schedule has not run for three periods, in the log and at /_dts/schedules, and when it runs again', async () => {
+    const notRunning = /! schedule \S+ \(dts-faults-diagnose\) is NOT RUNNING: no successful run for 3 periods of 1 s/;
+    await eventually(async () => cloud.output(), (out) => notRunning.test(out), 30_000, 200);
+    expect(cloud.output()).toMatch(notRunning);
+    expect(cloud.output()).toMatch(/batch|failed: environment killed \(fault f\d+: kill-before on dynamodb:/);
+    await eventually(async () => cloud.output(), (out) => /schedule \S+ \(dts-faults-diagnose\) is running again/.test(out), 60_000, 500);
+    const { schedules } = await (await fetch(`${cloud.endpoint}/_dts/schedules`)).json() as { schedules: Array<{ functions: string[]; state: string; lastSucceededAt?: string }> };
+    const diagnose = schedules.find((s) => s.functions.includes('dts-faults-diagnose'));
+    expect(diagnose).toMatchObject({ state: 'running', lastSucceededAt: expect.any(String) });
+  }, 100_000);
 });

@@ -1,9 +1,10 @@
+import type { Command } from 'commander';
 import { beatOnce, runAgent } from '../../agent/agent';
 import { createProducer } from '../../producer/producer';
 import type { Context } from '../context';
 import { usage } from '../errors';
 import { bytes } from '../format';
-import { levelFloor } from './logs';
+import { collect, levelFloor, seconds } from '../options';
 
 export interface AgentCommandOptions {
   once?: boolean;
@@ -20,6 +21,23 @@ export interface AgentCommandOptions {
   quiet?: boolean;
 }
 
+/** The agent's options, on `dts agent` and on the standalone agent (dist/dts-agent.mjs) alike. */
+export function withAgentOptions(cmd: Command): Command {
+  return cmd
+    .option('--once', 'send one heartbeat and exit')
+    .option('--interval <seconds>', 'seconds between heartbeats', seconds, 60)
+    .option('--jitter <seconds>', 'most seconds the first beat waits, at random (default: 10, or the interval if shorter)', seconds)
+    .option('--label <key=value>', 'a label on every beat (repeatable)', collect, [])
+    .option('--hostname <name>', 'the name this host reports (default: os.hostname())')
+    .option('--mount <path>', 'a mount whose disk use to watch; the fullest is reported (repeatable, default /)', collect, [])
+    .option('--tail <path>', 'follow this file as log records, across rotation (repeatable)', collect, [])
+    .option('--app <name>', 'the app followed lines are filed under (required with --tail)')
+    .option('--level <level>', 'level of followed lines', 'info')
+    .option('--detect-level', 'take each line\'s level from a word such as ERROR or WARN near its start')
+    .option('-q, --quiet', 'no status lines on stderr')
+    .addHelpText('after', '\nExamples:\n  dts agent --once\n  dts agent --label role=web --mount / --mount /var\n  dts agent --tail /var/log/nginx/error.log --app nginx --detect-level');
+}
+
 export function parseLabels(pairs: readonly string[]): Record<string, string> {
   const labels: Record<string, string> = {};
   for (const pair of pairs) {
@@ -30,7 +48,10 @@ export function parseLabels(pairs: readonly string[]): Record<string, string> {
   return labels;
 }
 
-export async function agentCommand(ctx: Context, o: AgentCommandOptions, version: string): Promise<number> {
+/** The agent needs only the output streams and the queues' location, not the stores. */
+export type AgentContext = Pick<Context, 'io' | 'backend'>;
+
+export async function agentCommand(ctx: AgentContext, o: AgentCommandOptions, version: string): Promise<number> {
   const labels = parseLabels(o.label);
   if (o.tail.length > 0 && !o.app) throw usage('--tail needs --app NAME: the app its lines are filed under');
   if (o.once && o.tail.length > 0) throw usage('--once sends one heartbeat; it does not follow files (drop --tail or --once)');

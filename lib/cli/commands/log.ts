@@ -3,8 +3,8 @@ import type { Readable } from 'node:stream';
 import { levelOfLine } from '../../agent/levels';
 import { createProducer } from '../../producer/producer';
 import type { Context } from '../context';
+import { levelFloor } from '../options';
 import { parseLabels } from './agent';
-import { levelFloor } from './logs';
 
 export interface LogCommandOptions {
   app: string;

@@ -1,9 +1,8 @@
-import type { LogLevel } from '../../model';
-import { parseLevel } from '../../producer/record';
 import { LogStore, type StoredLogRecord } from '../../store/logs';
 import type { Context } from '../context';
 import { usage } from '../errors';
 import { logLine, styleFor } from '../format';
+import { levelFloor } from '../options';
 import { parseTime } from '../time';
 
 export interface LogsOptions {
@@ -22,11 +21,6 @@ export interface LogsOptions {
 /** How far back each follow poll looks again: records reach the table late (queue, batch, Lambda) and out of order. */
 const LATE_WINDOW_MS = 120_000;
 
-export function levelFloor(text: string): LogLevel {
-  const level = parseLevel(text);
-  if (level === undefined) throw usage(`bad level ${JSON.stringify(text)}: use debug, info, warning, error, critical or a number`);
-  return level;
-}
 
 export async function logsCommand(ctx: Context, o: LogsOptions, stop?: Promise<unknown>): Promise<number> {
   if ((o.app === undefined) === (o.host === undefined)) throw usage('name the logs to read: --app NAME or --host NAME (one of them)');

@@ -18,6 +18,8 @@ import dynalite from 'dynalite';
 import { buildApp } from 'fauxqs';
 import { allUnprocessed, awsError } from '../faults/aws-errors';
 import { FaultInjector, FaultSpecError, type Call } from '../faults/injector';
+import { acceptEveryValidBody, fauxqsStores, type QueueEvent } from './fauxqs-internals';
+import { LocalSsm } from '../ssm';
 
 export interface EdgeOptions {
   readonly port: number;
@@ -28,6 +30,19 @@ export interface EdgeOptions {
   readonly dynamoDbPath: string | undefined;
   /** The faults to inject; a new, empty injector when undefined. */
   readonly faults?: FaultInjector;
+  /** Where SSM parameters (channel secrets) are kept; in memory when undefined. */
+  readonly ssmPath?: string | undefined;
+  /** Told of every message that enters or leaves a queue; the edge answers only once it is durable. */
+  readonly queueLog?: QueueLog;
+}
+
+export interface QueueLog {
+  /** A message entered or left a queue (synchronously, inside fauxqs). */
+  event(e: QueueEvent): void;
+  /** A queue was purged or deleted. */
+  emptied(queueName: string): void;
+  /** Resolves once every message that entered a queue so far is on disk. */
+  durable(): Promise<void>;
 }
 
 /** A complete answer of an engine, held until the edge decides what the client gets. */
@@ -43,6 +58,8 @@ export interface Edge {
   readonly port: number;
   /** The fault injector the edge consults for every AWS call; also driven through /_dts/faults. */
   readonly faults: FaultInjector;
+  /** Serves what `provide` returns as JSON at GET `path` (a path under /_dts/, e.g. /_dts/schedules). */
+  serveStatus(path: string, provide: () => unknown): void;
   /** Sends a request to fauxqs without going through the socket (queue snapshots use it). */
   fauxqs(method: 'GET' | 'POST', url: string, body?: string, headers?: Record<string, string>): Promise<{ status: number; body: string }>;
   /** Stops taking requests, lets those in flight finish (up to `graceMs`), then closes the engines' HTTP side. */
@@ -65,9 +82,14 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
   await listen(dynamo, 0, '127.0.0.1');
   const dynamoPort = (dynamo.address() as AddressInfo).port;
   const dynamoAgent = new Agent({ keepAlive: true });
-  const fauxqs = buildApp({ logger: false, host: 'localhost', defaultRegion: options.region });
+  const { queueLog } = options;
+  const stores = await fauxqsStores(queueLog ? (e) => queueLog.event(e) : undefined);
+  await acceptEveryValidBody();
+  const fauxqs = buildApp({ logger: false, host: 'localhost', defaultRegion: options.region, stores });
   await fauxqs.ready();
   const faults = options.faults ?? new FaultInjector();
+  const statusRoutes = new Map<string, () => unknown>();
+  const ssm = await LocalSsm.open(options.ssmPath, options.region);
 
   let endpoint = '';
   let draining = false;
@@ -109,6 +131,13 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
     }
     const forward = async (): Promise<Reply> => {
       const reply = await fauxqs.inject({ method: req.method as 'GET', url: req.url ?? '/', headers, payload });
+      if (queueLog) {
+        const emptied = call?.service === 'sqs' && (call.operation === 'PurgeQueue' || call.operation === 'DeleteQueue') && reply.statusCode === 200;
+        const queue = call?.resources[0];
+        if (emptied && queue) queueLog.emptied(queue);
+        // A message that entered a queue during this call is on disk before the caller hears of it.
+        await queueLog.durable();
+      }
       const out: Record<string, string | string[]> = {};
       for (const [k, v] of Object.entries(reply.headers)) {
         if (v !== undefined && !HOP_HEADERS.includes(k)) out[k] = Array.isArray(v) ? v : String(v);
@@ -178,6 +207,8 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
           case 'PUT': return json(200, { rules: faults.replace(raw.toString('utf8')) });
           case 'DELETE': faults.clear(); return json(200, { rules: [] });
         }
+      } else if (req.method === 'GET' && statusRoutes.has(url.pathname)) {
+        return json(200, (statusRoutes.get(url.pathname) as () => unknown)());
       } else if (one && req.method === 'DELETE') {
         return faults.remove(one[1] as string) ? json(200, { rules: faults.list() }) : json(404, { message: `no fault rule ${one[1]}` });
       }
@@ -218,6 +249,10 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
       }).catch(failed);
       return;
     }
+    if (target.startsWith('AmazonSSM.')) {
+      ssm.handle(req, res);
+      return;
+    }
     if (req.method === 'GET' && (req.url === '/health' || req.url === '/_localstack/health')) {
       send(res, 200, 'application/json', JSON.stringify({ services: { dynamodb: 'running', sqs: 'running', sns: 'running', sts: 'running' } }));
       return;
@@ -240,6 +275,10 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
     endpoint,
     port,
     faults,
+    serveStatus(path, provide) {
+      if (!path.startsWith('/_dts/')) throw new Error(`status paths are under /_dts/, not ${path}`);
+      statusRoutes.set(path, provide);
+    },
     async fauxqs(method, url, body, headers) {
       let payload = body;
       if (payload !== undefined && headers?.['x-amz-target']?.startsWith('AmazonSQS.')) {

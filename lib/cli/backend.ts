@@ -1,0 +1,31 @@
+/**
+ * Where the backend is, from the global options: located once per command, and checked for the
+ * resources each caller needs. Apart from the context so that the standalone agent, which
+ * needs no stores, can use it without loading their clients.
+ */
+import { locateBackend, RESOURCES, type Backend, type ResourceKey, type ResourceNames } from '../producer/locate';
+import type { GlobalOptions, Io } from './context';
+
+export function backendLocator(g: GlobalOptions, io: Pick<Io, 'env'>): (need: readonly ResourceKey[]) => Promise<Backend> {
+  const flags: Partial<ResourceNames> = {};
+  for (const key of Object.keys(RESOURCES) as ResourceKey[]) {
+    const v = g[key];
+    if (v) flags[key] = v;
+  }
+  let located: Promise<Backend> | undefined;
+  return async (need) => {
+    located ??= locateBackend({
+      flags,
+      env: io.env,
+      need,
+      ...(g.stack ? { stack: g.stack } : {}),
+      ...(g.stage ? { stage: g.stage } : {}),
+      ...(g.region ? { region: g.region } : {}),
+      ...(g.profile ? { profile: g.profile } : {}),
+      ...(g.endpoint ? { endpoint: g.endpoint } : {}),
+    });
+    const b = await located;
+    for (const key of need) b.require(key);
+    return b;
+  };
+}

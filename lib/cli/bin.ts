@@ -1,0 +1,16 @@
+/**
+ * The `dts` program. bin/dts.js runs the bundle of this file (dist/dts.mjs) when the package is
+ * built, and this file through tsx in a checkout. `--version` answers before the commands, and
+ * the AWS SDK they carry, are loaded: in the bundle they are evaluated only when imported.
+ */
+import { exitWhenDrained, quietSdkNodeWarning } from './exit';
+import { VERSION } from './version';
+
+quietSdkNodeWarning();
+const argv = process.argv.slice(2);
+if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+  process.stdout.write(`${VERSION}\n`);
+} else {
+  const { main } = await import('./main');
+  exitWhenDrained(await main(argv));
+}
