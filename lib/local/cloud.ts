@@ -6,6 +6,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AlertPrinter } from './alert-printer';
+import { HttpApiGateway, planHttpApi } from './http-api';
 import { lockDataDir } from './data-dir-lock';
 import { startEdge, type Edge } from './engines/edge';
 import { SqsEventSourceMapping } from './event-source-mapping';
@@ -56,6 +57,8 @@ export interface LocalCloud {
   readonly tablesKept: readonly string[];
   /** Milliseconds from the call to ready. */
   readonly startupMs: number;
+  /** Where the template's HTTP API (the console) answers, if it has one. */
+  readonly httpApiUrl: string | undefined;
   stop(): Promise<{ snapshotted: number }>;
 }
 
@@ -124,7 +127,10 @@ async function assemble(options: LocalCloudOptions, loaded: { template: CloudFor
   await printer.provision();
   const snapshotQueues: QueuePlan[] = [...plan.queues, ...printer.queues];
   const restore = queues ? await queues.recover(edge, snapshotQueues) : { restored: 0, notices: [] };
-  const notices = [...plan.notices, ...report.notices, ...restore.notices];
+  const httpApi = planHttpApi(loaded.template, plan);
+  const gateway = httpApi && new HttpApiGateway(httpApi, { region: options.region, invoke: (fn, e) => runtime.invoke(fn, e), log: print });
+  if (gateway) edge.serveHttp((req, res) => gateway.handle(req, res));
+  const notices = [...plan.notices.filter((n) => !httpApi?.logicalIds.has(n.split(/[ .:]/)[0] as string)), ...report.notices, ...restore.notices];
   let stopping: Promise<{ snapshotted: number }> | undefined;
   // Ready does not wait for the functions' first environments: as in Lambda, an invocation that
   // finds none waits for a cold start, which does not count against its timeout.
@@ -168,7 +174,7 @@ async function assemble(options: LocalCloudOptions, loaded: { template: CloudFor
 
   return {
     endpoint: edge.endpoint, plan, notices, mappings, scheduler, faults: edge.faults, templateSource: loaded.source, restoredMessages: restore.restored,
-    tablesCreated: report.tablesCreated, tablesKept: report.tablesKept, startupMs: Date.now() - started, stop,
+    tablesCreated: report.tablesCreated, tablesKept: report.tablesKept, startupMs: Date.now() - started, stop, httpApiUrl: httpApi ? `${edge.endpoint}/` : undefined,
   };
 }
 

@@ -3,7 +3,7 @@ import { LEVEL_NUMBERS, type LogLevel, type LogRecord } from '../model';
 import { batchPutEach, DEFAULT_CONCURRENCY, type RetryPolicy } from './batch-write';
 import { isPoison } from './refusal';
 import { dayOf, daysBetween } from '../model/days';
-import { expiresAt, logAppKey, logErrorKey, logHostKey, logSortBound, logSortKey } from './keys';
+import { expiresAt, logAppKey, logAppKeys, logErrorKey, logErrorKeys, logHostKey, logShardOf, logSortBound, logSortKey } from './keys';
 
 export interface LogQuery {
   /** At most one of app and host; with neither, the fleet's errors (minLevel error or above). */
@@ -58,17 +58,24 @@ export interface StoredLogRecord extends LogRecord {
 
 type Item = Record<string, unknown>;
 
+/** One partition a log query reads: of the table (by app) or of an index (by host, fleet-wide errors). */
+interface Partition {
+  readonly index: 'byHost' | 'byError' | undefined;
+  readonly attribute: 'pk' | 'hostPk' | 'errorPk';
+  readonly pk: string;
+}
+
 const keyOf = (item: Item): string => `${item.pk as string}\u0000${item.sk as string}`;
 
 export function recordToItem(r: LogRecord, receivedAt: number, ttlDays: number): Item {
   const ms = r.timestamp * 1000;
   const day = dayOf(ms);
   return {
-    pk: logAppKey(r.app, day, r.level),
+    pk: logAppKey(r.app, day, r.level, logShardOf(r.hostname, r.id)),
     sk: logSortKey(r.timestamp, r.hostname, r.id),
     hostPk: logHostKey(r.hostname, day, r.level),
     // Sparse: only errors and above enter the byError index, so the fleet-wide view costs nothing for the rest.
-    ...(r.level >= FLEET_ERROR_FLOOR ? { errorPk: logErrorKey(day, r.level) } : {}),
+    ...(r.level >= FLEET_ERROR_FLOOR ? { errorPk: logErrorKey(day, r.level, logShardOf(r.hostname, r.id)) } : {}),
     app: r.app,
     hostname: r.hostname,
     ts: r.timestamp,
@@ -182,7 +189,7 @@ export class LogStore {
 
   /**
    * Records newest first, in O(results) reads: one Query per (day, level) partition at or above
-   * the floor, each bounded by the limit, merged. Never a Scan.
+   * the floor (per shard, for an app), each bounded by the limit, merged. Never a Scan.
    */
   async query(q: LogQuery): Promise<StoredLogRecord[]> {
     if (q.app !== undefined && q.host !== undefined) throw new Error('a log query names at most one of app and host');
@@ -190,7 +197,11 @@ export class LogStore {
     const levels = LEVEL_NUMBERS.filter((l) => l >= q.minLevel);
     const out: StoredLogRecord[] = [];
     for (const day of daysBetween(q.since, Math.max(q.since, q.until - 1))) {
-      const pages = await Promise.all(levels.map((level) => this.queryPartition(q, day, level, q.limit - out.length)));
+      const partitions = levels.flatMap((level): Partition[] => (
+        q.host !== undefined ? [{ index: 'byHost', attribute: 'hostPk', pk: logHostKey(q.host, day, level) }]
+          : q.app !== undefined ? logAppKeys(q.app, day, level).map((pk) => ({ index: undefined, attribute: 'pk', pk }))
+            : logErrorKeys(day, level).map((pk) => ({ index: 'byError', attribute: 'errorPk', pk }))));
+      const pages = await Promise.all(partitions.map((p) => this.queryPartition(q, p, q.limit - out.length)));
       const merged = pages.flat().sort((a, b) => (a.cursor < b.cursor ? 1 : a.cursor > b.cursor ? -1 : 0));
       out.push(...merged.slice(0, q.limit - out.length));
       if (out.length >= q.limit) break;
@@ -205,10 +216,7 @@ export class LogStore {
     return { records, next: found.length > q.limit ? records[records.length - 1]?.cursor : undefined };
   }
 
-  private async queryPartition(q: LogQuery, day: string, level: LogLevel, limit: number): Promise<StoredLogRecord[]> {
-    const [index, attribute, pk] = q.host !== undefined ? ['byHost', 'hostPk', logHostKey(q.host, day, level)]
-      : q.app !== undefined ? [undefined, 'pk', logAppKey(q.app, day, level)]
-        : ['byError', 'errorPk', logErrorKey(day, level)];
+  private async queryPartition(q: LogQuery, { index, attribute, pk }: Partition, limit: number): Promise<StoredLogRecord[]> {
     // '#' sorts before digits, so every key of the last microsecond before `until` is included.
     const to = logSortBound(q.until - 0.001) + '~';
     const from = logSortBound(q.since);

@@ -66,6 +66,8 @@ export interface Edge {
   drain(graceMs: number): Promise<void>;
   /** Closes dynalite's database. Call after drain. */
   close(): Promise<void>;
+  /** Requests that are no AWS API call (an HTTP API's routes) go here first; it returns false for those it leaves. */
+  serveHttp(handler: (req: IncomingMessage, res: ServerResponse) => boolean): void;
 }
 
 const INTERNAL_HOST = 'localhost';
@@ -93,6 +95,7 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
 
   let endpoint = '';
   let draining = false;
+  let http: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined;
   const inflight = new Map<IncomingMessage, { longPoll: boolean }>();
   const settled: Array<() => void> = [];
 
@@ -257,6 +260,7 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
       send(res, 200, 'application/json', JSON.stringify({ services: { dynamodb: 'running', sqs: 'running', sns: 'running', sts: 'running' } }));
       return;
     }
+    if (target === '' && http?.(req, res)) return;
     void readBody(req).then(async (raw) => {
       if (req.url?.startsWith('/_dts/')) return control(req, res, raw);
       const prepared = fauxqsCall(req, res, raw);
@@ -302,6 +306,9 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
       }
       server.closeAllConnections();
       await closed;
+    },
+    serveHttp(handler) {
+      http = handler;
     },
     async close() {
       await fauxqs.close();
