@@ -17,6 +17,7 @@ import { hostRmCommand } from './commands/host-rm';
 import { reportCommand, type ReportOptions } from './commands/report';
 import { silenceCommand, type SilenceOptions } from './commands/silence';
 import { collect, seconds } from './options';
+import { channelsAddCommand, channelsListCommand, channelsRemoveCommand, channelsTestCommand, type ChannelAddOptions } from './commands/channels';
 import { parsePositiveInt } from './time';
 import { VERSION } from './version';
 
@@ -53,7 +54,9 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 backend not configured or un
     .addOption(new Option('--stats-table <name>').hideHelp())
     .addOption(new Option('--silences-table <name>').hideHelp())
     .addOption(new Option('--reports-table <name>').hideHelp())
-    .addOption(new Option('--alerts-topic-arn <arn>').hideHelp());
+    .addOption(new Option('--alerts-topic-arn <arn>').hideHelp())
+    .addOption(new Option('--api-keys-table <name>').hideHelp())
+    .addOption(new Option('--channels-table <name>').hideHelp());
   program.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
 
   const sub = (name: string, description: string): Command =>
@@ -147,6 +150,41 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 backend not configured or un
     .addHelpText('after', '\nExamples:\n  dts report\n  dts report --format html > report.html\n  dts report --now --no-publish\n  dts report --detail | grep \'"section":"hosts"\' > hosts.jsonl')
     .action(function (this: Command) {
       return run((ctx) => reportCommand(ctx, this.opts<ReportOptions>()), this);
+    });
+
+  const channels = sub('channels', 'where alerts go besides email: Slack, Discord, Teams, PagerDuty, Opsgenie, webhooks (docs/ALERTS.md)')
+    .action(function (this: Command) {
+      return run((ctx) => channelsListCommand(ctx, this.opts<{ json?: boolean }>()), this);
+    });
+  const channelSub = (name: string, description: string): Command =>
+    channels.command(name).description(description).option('--json', 'machine-readable output').exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
+  channelSub('list', 'every channel: kind, target (secrets hidden), filter, last success and last error')
+    .action(function (this: Command) {
+      return run((ctx) => channelsListCommand(ctx, this.opts<{ json?: boolean }>()), this);
+    });
+  channelSub('add', 'add a channel; its secret goes to SSM Parameter Store, never to the table')
+    .argument('<kind>', 'slack, discord, teams, pagerduty, opsgenie or webhook')
+    .option('--name <name>', 'the channel\'s name (default: the kind)')
+    .option('--url <url>', 'the webhook URL; for pagerduty and opsgenie, the API endpoint (default: the public one)')
+    .option('--key <key>', 'pagerduty: routing key; opsgenie: API key; webhook: signing key (default: generated)')
+    .option('--filter <filter>', 'which alerts: severity>=warning, severity=critical, kind=host-down|host-recovered, host=web-*, label.role=db (comma: all must hold)')
+    .addHelpText('after', `
+Examples:
+  dts channels add slack --name ops --url https://hooks.slack.com/services/T000/B000/XXXX --filter 'severity>=warning'
+  dts channels add pagerduty --key R0UT1NGKEY --filter 'label.role=db'
+  dts channels add webhook --url http://127.0.0.1:9000/x`)
+    .action(function (this: Command, kind: string) {
+      return run((ctx) => channelsAddCommand(ctx, kind, this.opts<ChannelAddOptions>()), this);
+    });
+  channelSub('remove', 'remove a channel and its secret')
+    .argument('<name>', 'the channel')
+    .action(function (this: Command, name: string) {
+      return run((ctx) => channelsRemoveCommand(ctx, name, this.opts<{ json?: boolean }>()), this);
+    });
+  channelSub('test', 'send a real test alert (and its resolve) to a channel and show the HTTP result')
+    .argument('<name>', 'the channel')
+    .action(function (this: Command, name: string) {
+      return run((ctx) => channelsTestCommand(ctx, name, this.opts<{ json?: boolean }>()), this);
     });
 
   return program;

@@ -75,6 +75,12 @@ export interface Config {
   /** How far ahead of the receive time a producer's timestamp may be, in seconds. */
   readonly maxFutureSeconds: number;
   readonly lifecycle: LifecycleSettings;
+  /** The operator API (functions/api.ts). */
+  readonly api: {
+    readonly keysTable: string | undefined;
+    /** Browser origins besides the console's own allowed by CORS (comma-separated DTS_API_ORIGINS). */
+    readonly extraOrigins: readonly string[];
+  };
 }
 
 function required(env: Env, name: string): () => string {
@@ -149,6 +155,10 @@ export function loadConfig(env: Env = process.env): Config {
       reportsTable: readOptionalString(env, 'DTS_REPORTS_TABLE'),
       reportTtlDays: readNumber(env, 'DTS_REPORT_TTL_DAYS', 400, { min: 1 }),
       reportHours: readNumber(env, 'DTS_REPORT_HOURS', 24, { min: 1, max: 24 * 31 }),
+    },
+    api: {
+      keysTable: readOptionalString(env, 'DTS_API_KEYS_TABLE'),
+      extraOrigins: (readOptionalString(env, 'DTS_API_ORIGINS') ?? '').split(',').map((o) => o.trim()).filter(Boolean),
     },
   };
 }

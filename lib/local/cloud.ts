@@ -71,7 +71,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   try {
     const [template, started_] = await Promise.all([
       loadTemplate(options),
-      startEdge({ port: options.port, host: options.host, region: options.region, dynamoDbPath: persistent ? path.join(options.dataDir, 'dynamodb') : undefined, faults })
+      startEdge({ port: options.port, host: options.host, region: options.region, dynamoDbPath: persistent ? path.join(options.dataDir, 'dynamodb') : undefined, faults,
+        ssmPath: persistent ? path.join(options.dataDir, 'ssm-parameters.json') : undefined })
         .catch((e: NodeJS.ErrnoException) => {
           throw e.code === 'EADDRINUSE' ? new Error(`port ${options.port} on ${options.host} is in use (LocalStack, or another npm start?); choose one with --port`) : e;
         }),

@@ -28,6 +28,12 @@ export type NotificationKind =
   | 'host-still-down'
   /** Many hosts died in one pass: one grouped notice, filed under `@fleet`. */
   | 'fleet-storm'
+  /** Some of a storm's hosts are back: one grouped notice per pass, under `@fleet`. */
+  | 'fleet-storm-recovering'
+  /** Every host of a storm is back (or gone): the storm's incident is over. */
+  | 'fleet-storm-over'
+  /** Many first beats in one pass: one "12 new hosts" notice instead of one each. */
+  | 'fleet-new-hosts'
   | 'clock-skew'
   | 'clock-ok';
 
@@ -161,6 +167,11 @@ export interface Notification {
   at: number;
   message: string;
   details: Record<string, string>;
+  /**
+   * What this notification opens or closes: a host's down and its recovery, a level's rise and
+   * fall, a storm and its end share one key (lib/rules/incidents.ts). Pagers resolve by it.
+   */
+  incident?: string;
   /** The host's labels when it happened: published as message attributes for filtering. */
   labels?: Record<string, string>;
   /**

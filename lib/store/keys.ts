@@ -69,6 +69,20 @@ export function logHostKey(hostname: string, day: string, level: LogLevel): stri
 }
 
 /**
+ * The sparse byError index partition: the whole fleet's records at one level (error or above) on
+ * one day, and their write shard (the record's, as for its app). The hottest key of all
+ * unsharded; the index is new with sharding, so it has no unsharded items to read.
+ */
+export function logErrorKey(day: string, level: LogLevel, shard: number): string {
+  return `E#${day}#${level}#${shard}`;
+}
+
+/** Every byError partition of one day and level. */
+export function logErrorKeys(day: string, level: LogLevel): string[] {
+  return Array.from({ length: LOG_APP_SHARDS }, (_, s) => logErrorKey(day, level, s));
+}
+
+/**
  * Log sort key: microseconds since the epoch, zero-padded so strings sort as numbers, then the
  * host and the record's id, which make it unique and idempotent. The host is escaped (`%` and
  * `#` as %25 and %23), so the first `#` after it always ends it: host `hx#a` with id `b` and

@@ -2,10 +2,10 @@ import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb
 import { LEVEL_NUMBERS, type LogLevel, type LogRecord } from '../model';
 import { batchPutEach, type RetryPolicy } from './batch-write';
 import { dayOf, daysBetween } from '../model/days';
-import { expiresAt, logAppKey, logAppKeys, logHostKey, logShardOf, logSortBound, logSortKey } from './keys';
+import { expiresAt, logAppKey, logAppKeys, logErrorKey, logErrorKeys, logHostKey, logShardOf, logSortBound, logSortKey } from './keys';
 
 export interface LogQuery {
-  /** Exactly one of app and host. */
+  /** At most one of app and host; with neither, the fleet's errors (minLevel error or above). */
   readonly app?: string;
   readonly host?: string;
   /** The lowest level returned. */
@@ -15,7 +15,14 @@ export interface LogQuery {
   /** Epoch milliseconds, exclusive. */
   readonly until: number;
   readonly limit: number;
+  /** A cursor: only records that sort before it (the next page of an earlier answer). */
+  readonly before?: string;
+  /** Only records whose text contains this (case-sensitive), filtered within the bounded Query. */
+  readonly grep?: string;
 }
+
+/** Levels the sparse byError index holds: the fleet-wide error view reads only these. */
+export const FLEET_ERROR_FLOOR: LogLevel = 40;
 
 /** A record to store, with the time its message was received and the message it came in. */
 export interface LogEntry {
@@ -45,14 +52,20 @@ export interface StoredLogRecord extends LogRecord {
 }
 
 type Item = Record<string, unknown>;
+/** Where one Query reads: the index (none for the table), its partition key attribute and value. */
+type Partition = [index: string | undefined, attribute: string, pk: string];
 
 export function recordToItem(r: LogRecord, receivedAt: number, ttlDays: number): Item {
   const ms = r.timestamp * 1000;
   const day = dayOf(ms);
+  // The write shard of the hot partitions (docs/DATA-MODEL.md, "Write sharding").
+  const shard = logShardOf(r.hostname, r.id);
   return {
-    pk: logAppKey(r.app, day, r.level, logShardOf(r.hostname, r.id)),
+    pk: logAppKey(r.app, day, r.level, shard),
     sk: logSortKey(r.timestamp, r.hostname, r.id),
     hostPk: logHostKey(r.hostname, day, r.level),
+    // Sparse: only errors and above enter the byError index, so the fleet-wide view costs nothing for the rest.
+    ...(r.level >= FLEET_ERROR_FLOOR ? { errorPk: logErrorKey(day, r.level, shard) } : {}),
     app: r.app,
     hostname: r.hostname,
     ts: r.timestamp,
@@ -122,15 +135,19 @@ export class LogStore {
 
   /**
    * Records newest first, in O(results) reads: one Query per (day, level) partition at or above
-   * the floor (per shard, for an app), each bounded by the limit, merged. Never a Scan.
+   * the floor (per write shard, for an app or the fleet), each bounded by the limit, merged.
+   * Never a Scan.
    */
   async query(q: LogQuery): Promise<StoredLogRecord[]> {
-    if ((q.app === undefined) === (q.host === undefined)) throw new Error('a log query names exactly one of app and host');
+    if (q.app !== undefined && q.host !== undefined) throw new Error('a log query names at most one of app and host');
+    if (q.app === undefined && q.host === undefined && q.minLevel < FLEET_ERROR_FLOOR) throw new Error('a fleet-wide log query reads errors and above only: name an app or a host for lower levels');
     const levels = LEVEL_NUMBERS.filter((l) => l >= q.minLevel);
     const out: StoredLogRecord[] = [];
     for (const day of daysBetween(q.since, Math.max(q.since, q.until - 1))) {
-      const partitions = levels.flatMap((level) => (q.host !== undefined ? [logHostKey(q.host, day, level)] : logAppKeys(q.app as string, day, level)));
-      const pages = await Promise.all(partitions.map((pk) => this.queryPartition(q, pk, q.limit - out.length)));
+      const partitions = levels.flatMap((level): Partition[] => (q.host !== undefined ? [['byHost', 'hostPk', logHostKey(q.host, day, level)]]
+        : q.app !== undefined ? logAppKeys(q.app, day, level).map((pk) => [undefined, 'pk', pk])
+          : logErrorKeys(day, level).map((pk) => ['byError', 'errorPk', pk])));
+      const pages = await Promise.all(partitions.map((p) => this.queryPartition(q, p, q.limit - out.length)));
       const merged = pages.flat().sort((a, b) => (a.cursor < b.cursor ? 1 : a.cursor > b.cursor ? -1 : 0));
       out.push(...merged.slice(0, q.limit - out.length));
       if (out.length >= q.limit) break;
@@ -138,26 +155,34 @@ export class LogStore {
     return out;
   }
 
-  private async queryPartition(q: LogQuery, pk: string, limit: number): Promise<StoredLogRecord[]> {
-    const byHost = q.host !== undefined;
+  /** One page, newest first, and the cursor of the next when there is more. */
+  async page(q: LogQuery): Promise<{ records: StoredLogRecord[]; next: string | undefined }> {
+    const found = await this.query({ ...q, limit: q.limit + 1 });
+    const records = found.slice(0, q.limit);
+    return { records, next: found.length > q.limit ? records[records.length - 1]?.cursor : undefined };
+  }
+
+  private async queryPartition(q: LogQuery, [index, attribute, pk]: Partition, limit: number): Promise<StoredLogRecord[]> {
+    // '#' sorts before digits, so every key of the last microsecond before `until` is included.
+    const to = logSortBound(q.until - 0.001) + '~';
+    const from = logSortBound(q.since);
+    // BETWEEN is inclusive: the cursor's own record comes back and is dropped below.
+    const upper = q.before !== undefined && q.before < to ? q.before : to;
+    if (upper < from) return [];
     const records: StoredLogRecord[] = [];
     let start: Item | undefined;
     do {
       const page = await this.ddb.send(new QueryCommand({
         TableName: this.table,
-        ...(byHost ? { IndexName: 'byHost' } : {}),
-        KeyConditionExpression: `${byHost ? 'hostPk' : 'pk'} = :pk AND sk BETWEEN :from AND :to`,
-        ExpressionAttributeValues: {
-          ':pk': pk,
-          ':from': logSortBound(q.since),
-          // '#' sorts before digits, so every key of the last microsecond before `until` is included.
-          ':to': logSortBound(q.until - 0.001) + '~',
-        },
+        ...(index ? { IndexName: index } : {}),
+        KeyConditionExpression: `${attribute} = :pk AND sk BETWEEN :from AND :to`,
+        ...(q.grep ? { FilterExpression: 'contains(#text, :grep)', ExpressionAttributeNames: { '#text': 'text' } } : {}),
+        ExpressionAttributeValues: { ':pk': pk, ':from': from, ':to': upper, ...(q.grep ? { ':grep': q.grep } : {}) },
         ScanIndexForward: false,
-        Limit: limit,
+        Limit: limit + 1,
         ExclusiveStartKey: start,
       }));
-      records.push(...(page.Items ?? []).map(itemToRecord));
+      records.push(...(page.Items ?? []).map(itemToRecord).filter((r) => q.before === undefined || r.cursor < q.before));
       start = page.LastEvaluatedKey;
     } while (start && records.length < limit);
     return records.slice(0, limit);

@@ -11,6 +11,24 @@ export interface StoredNotification extends Notification {
 
 type Item = Record<string, unknown>;
 
+/** What a page of notifications may be narrowed to; applied as a filter within the bounded Query. */
+export interface NotificationFilter {
+  readonly kind?: NotificationKind;
+  readonly severity?: Severity;
+  /** true: only those held back (silence, storm, flapping); false: only those that went out. */
+  readonly suppressed?: boolean;
+}
+
+export interface NotificationPageQuery {
+  readonly hostname?: string;
+  readonly since: number;
+  readonly until: number;
+  readonly limit: number;
+  /** A cursor from an earlier page: only notifications that sort before it. */
+  readonly before?: string;
+  readonly filter?: NotificationFilter;
+}
+
 function itemToNotification(item: Item): StoredNotification {
   return {
     id: item.id as string,
@@ -21,6 +39,7 @@ function itemToNotification(item: Item): StoredNotification {
     message: item.message as string,
     details: (item.details as Record<string, string> | undefined) ?? {},
     ...(item.labels ? { labels: item.labels as Record<string, string> } : {}),
+    ...(item.incident ? { incident: item.incident as string } : {}),
     ...(item.suppressed ? { suppressed: item.suppressed as string } : {}),
     publishedAt: item.publishedAt === undefined ? undefined : Number(item.publishedAt),
   };
@@ -48,6 +67,7 @@ export class NotificationStore {
         message: n.message,
         details: n.details,
         ...(n.labels && Object.keys(n.labels).length ? { labels: n.labels } : {}),
+        ...(n.incident ? { incident: n.incident } : {}),
         ...(n.suppressed !== undefined ? { suppressed: n.suppressed } : {}),
         expiresAt: expiresAt(n.at, this.ttlDays),
       },
@@ -75,6 +95,16 @@ export class NotificationStore {
     }));
   }
 
+  /** One notification by its key: the host, its time and its id (what the notifier reads). */
+  async get(hostname: string, at: number, id: string): Promise<StoredNotification | undefined> {
+    const out = await this.ddb.send(new GetCommand({
+      TableName: this.table,
+      Key: { hostname, sk: notificationSortKey(at, id) },
+      ConsistentRead: true,
+    }));
+    return out.Item ? itemToNotification(out.Item) : undefined;
+  }
+
   /** A host's notifications in [since, until), newest first. */
   async byHost(hostname: string, since: number, until: number, limit = 100): Promise<StoredNotification[]> {
     return this.query({ hostname }, 'hostname', undefined, since, until, limit);
@@ -87,12 +117,42 @@ export class NotificationStore {
   async byTime(since: number, until: number, limit = 1000): Promise<StoredNotification[]> {
     const out: StoredNotification[] = [];
     for (const day of daysBetween(since, Math.max(since, until - 1))) {
-      const shards = await Promise.all(notificationDayKeys(day).map((key) => this.query({ day: key }, 'day', 'byDay', since, until, limit - out.length)));
-      const merged = shards.flat().sort((a, b) => b.at - a.at || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
-      out.push(...merged.slice(0, limit - out.length));
+      out.push(...await this.fleetDay(day, since, until, limit - out.length));
       if (out.length >= limit) break;
     }
     return out;
+  }
+
+  /**
+   * One page, newest first, of a host's or the fleet's notifications, and the cursor of the next
+   * when there is more. Each item carries its own cursor (`sk`).
+   */
+  async page(q: NotificationPageQuery): Promise<{ items: (StoredNotification & { cursor: string })[]; next: string | undefined }> {
+    const more = { before: q.before, filter: q.filter };
+    const found: StoredNotification[] = [];
+    if (q.hostname !== undefined) found.push(...await this.query({ hostname: q.hostname }, 'hostname', undefined, q.since, q.until, q.limit + 1, more));
+    else {
+      for (const day of daysBetween(q.since, Math.max(q.since, q.until - 1))) {
+        found.push(...await this.fleetDay(day, q.since, q.until, q.limit + 1 - found.length, more));
+        if (found.length > q.limit) break;
+      }
+    }
+    const items = found.slice(0, q.limit).map((n) => ({ ...n, cursor: notificationSortKey(n.at, n.id) }));
+    return { items, next: found.length > q.limit ? items[items.length - 1]?.cursor : undefined };
+  }
+
+  /**
+   * The fleet's notifications of one UTC day, newest first: one Query per shard of the `byDay`
+   * index and one for the unsharded day (items written before sharding), in parallel, merged by
+   * sort key.
+   */
+  private async fleetDay(
+    day: string, since: number, until: number, limit: number,
+    more: { before?: string | undefined; filter?: NotificationFilter | undefined } = {},
+  ): Promise<StoredNotification[]> {
+    const shards = await Promise.all(notificationDayKeys(day).map((key) => this.query({ day: key }, 'day', 'byDay', since, until, limit, more)));
+    const sk = (n: StoredNotification) => notificationSortKey(n.at, n.id);
+    return shards.flat().sort((a, b) => (sk(a) < sk(b) ? 1 : sk(a) > sk(b) ? -1 : 0)).slice(0, limit);
   }
 
   private async query(
@@ -102,27 +162,52 @@ export class NotificationStore {
     since: number,
     until: number,
     limit: number,
+    more: { before?: string | undefined; filter?: NotificationFilter | undefined } = {},
   ): Promise<StoredNotification[]> {
     const out: StoredNotification[] = [];
+    const to = new Date(until - 1).toISOString() + '~';
+    const from = new Date(since).toISOString();
+    // BETWEEN is inclusive: the cursor's own item comes back and is dropped below.
+    const upper = more.before !== undefined && more.before < to ? more.before : to;
+    if (upper < from) return out;
+    const filter = filterOf(more.filter ?? {});
     let start: Item | undefined;
     do {
       const page = await this.ddb.send(new QueryCommand({
         TableName: this.table,
         ...(index ? { IndexName: index } : {}),
         KeyConditionExpression: `#k = :k AND sk BETWEEN :from AND :to`,
-        ExpressionAttributeNames: { '#k': attribute },
-        ExpressionAttributeValues: {
-          ':k': Object.values(key)[0],
-          ':from': new Date(since).toISOString(),
-          ':to': new Date(until - 1).toISOString() + '~',
-        },
+        ...(filter.expression ? { FilterExpression: filter.expression } : {}),
+        ExpressionAttributeNames: { '#k': attribute, ...filter.names },
+        ExpressionAttributeValues: { ':k': Object.values(key)[0], ':from': from, ':to': upper, ...filter.values },
         ScanIndexForward: false,
-        Limit: limit - out.length,
+        Limit: limit - out.length + (more.before !== undefined ? 1 : 0),
         ExclusiveStartKey: start,
       }));
-      out.push(...(page.Items ?? []).map(itemToNotification));
+      out.push(...(page.Items ?? []).filter((i) => more.before === undefined || (i.sk as string) < more.before).map(itemToNotification));
       start = page.LastEvaluatedKey;
     } while (start && out.length < limit);
-    return out;
+    return out.slice(0, limit);
   }
+}
+
+function filterOf(f: NotificationFilter): { expression: string; names: Record<string, string>; values: Record<string, unknown> } {
+  const parts: string[] = [];
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  if (f.kind !== undefined) {
+    parts.push('#kind = :kind');
+    names['#kind'] = 'kind';
+    values[':kind'] = f.kind;
+  }
+  if (f.severity !== undefined) {
+    parts.push('#severity = :severity');
+    names['#severity'] = 'severity';
+    values[':severity'] = f.severity;
+  }
+  if (f.suppressed !== undefined) {
+    parts.push(f.suppressed ? 'attribute_exists(#suppressed)' : 'attribute_not_exists(#suppressed)');
+    names['#suppressed'] = 'suppressed';
+  }
+  return { expression: parts.join(' AND '), names, values };
 }

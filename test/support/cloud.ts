@@ -20,7 +20,7 @@ export interface TestCloud {
   readonly clients: Clients;
   readonly names: {
     hostsTable: string; logsTable: string; notificationsTable: string; statsTable: string;
-    silencesTable: string; reportsTable: string;
+    silencesTable: string; reportsTable: string; apiKeysTable: string;
     heartbeatsQueueUrl: string; heartbeatsDlqUrl: string; logsQueueUrl: string; logsDlqUrl: string;
     alertsTopicArn: string;
     /** A queue subscribed to the alerts topic: what was published. */
@@ -108,6 +108,7 @@ export async function startTestCloud(): Promise<TestCloud> {
     statsTable: output('StatsTableName'),
     silencesTable: output('SilencesTableName'),
     reportsTable: output('ReportsTableName'),
+    apiKeysTable: output('ApiKeysTableName'),
     heartbeatsQueueUrl: output('HeartbeatsQueueUrl'),
     heartbeatsDlqUrl: output('HeartbeatsDLQUrl'),
     logsQueueUrl: output('LogsQueueUrl'),
@@ -129,6 +130,7 @@ export async function startTestCloud(): Promise<TestCloud> {
     DTS_STATS_TABLE: names.statsTable,
     DTS_SILENCES_TABLE: names.silencesTable,
     DTS_REPORTS_TABLE: names.reportsTable,
+    DTS_API_KEYS_TABLE: names.apiKeysTable,
     DTS_ALERTS_TOPIC_ARN: names.alertsTopicArn,
     DTS_HEARTBEATS_QUEUE_URL: names.heartbeatsQueueUrl,
     DTS_HEARTBEATS_DLQ_URL: names.heartbeatsDlqUrl,

@@ -18,6 +18,7 @@ import dynalite from 'dynalite';
 import { buildApp } from 'fauxqs';
 import { allUnprocessed, awsError } from '../faults/aws-errors';
 import { FaultInjector, FaultSpecError, type Call } from '../faults/injector';
+import { LocalSsm } from '../ssm';
 
 export interface EdgeOptions {
   readonly port: number;
@@ -28,6 +29,8 @@ export interface EdgeOptions {
   readonly dynamoDbPath: string | undefined;
   /** The faults to inject; a new, empty injector when undefined. */
   readonly faults?: FaultInjector;
+  /** Where SSM parameters (channel secrets) are kept; in memory when undefined. */
+  readonly ssmPath?: string | undefined;
 }
 
 /** A complete answer of an engine, held until the edge decides what the client gets. */
@@ -71,6 +74,7 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
   await fauxqs.ready();
   const faults = options.faults ?? new FaultInjector();
   const statusRoutes = new Map<string, () => unknown>();
+  const ssm = await LocalSsm.open(options.ssmPath, options.region);
 
   let endpoint = '';
   let draining = false;
@@ -221,6 +225,10 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
         const call: Call = { service: 'dynamodb', operation: target.slice(target.indexOf('.') + 1), resources: tables, ...caller(req) };
         return serveWithFaults(req, res, call, request, () => dynaliteReply(req, raw));
       }).catch(failed);
+      return;
+    }
+    if (target.startsWith('AmazonSSM.')) {
+      ssm.handle(req, res);
       return;
     }
     if (req.method === 'GET' && (req.url === '/health' || req.url === '/_localstack/health')) {
