@@ -68,16 +68,12 @@ export function logHostKey(hostname: string, day: string, level: LogLevel): stri
   return `H#${hostname}#${day}#${level}`;
 }
 
-/**
- * The sparse byError index partition: the whole fleet's records at one level (error or above) on
- * one day, and their write shard (the record's, as for its app). The hottest key of all
- * unsharded; the index is new with sharding, so it has no unsharded items to read.
- */
+/** The sparse byError index partition: the whole fleet's records at one level (error or above) on one day, in the shard of logShardOf. */
 export function logErrorKey(day: string, level: LogLevel, shard: number): string {
   return `E#${day}#${level}#${shard}`;
 }
 
-/** Every byError partition of one day and level. */
+/** Every byError partition of one day and level: the fleet's errors are sharded as one app's records are. */
 export function logErrorKeys(day: string, level: LogLevel): string[] {
   return Array.from({ length: LOG_APP_SHARDS }, (_, s) => logErrorKey(day, level, s));
 }
@@ -114,11 +110,6 @@ export function notificationSortKey(at: number, id: string): string {
 
 export function countersKey(app: string): string {
   return `APP#${app}`;
-}
-
-/** Marks a log message whose records were counted, so redelivery does not count them twice. */
-export function countedKey(digest: string): string {
-  return `COUNTED#${digest}`;
 }
 
 export const MONITOR_KEY = { pk: 'MONITOR', sk: 'diagnose' } as const;

@@ -132,6 +132,7 @@ export class NotificationStore {
     const found: StoredNotification[] = [];
     if (q.hostname !== undefined) found.push(...await this.query({ hostname: q.hostname }, 'hostname', undefined, q.since, q.until, q.limit + 1, more));
     else {
+      // Per UTC day, every shard of the byDay index in parallel, merged newest first by sort key.
       for (const day of daysBetween(q.since, Math.max(q.since, q.until - 1))) {
         found.push(...await this.fleetDay(day, q.since, q.until, q.limit + 1 - found.length, more));
         if (found.length > q.limit) break;
