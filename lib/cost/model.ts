@@ -173,7 +173,6 @@ export function estimate(fleetIn: Partial<Fleet> & { hosts: number }, m: Measure
     add({ service: 'SQS', item: 'heartbeats: SendMessageBatch (one beat each)', quantity: hbSends, unit: 'requests', dollars: sqsPrice(hbSends) });
     add({ service: 'SQS', item: 'heartbeats: ReceiveMessage + DeleteMessageBatch (10 a call)', quantity: beats / 5, unit: 'requests', dollars: sqsPrice(beats / 5) });
   }
-  const beatsPerSecond = beats / SECONDS_PER_MONTH;
   const hbWriteUnits = beats * m.heartbeat.ddbWriteUnitsPerBeat;
 
   // ---- diagnose --------------------------------------------------------------------------------
