@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'lib/wire/generated/', '.serverless/', '.esbuild/', '.dts/', 'dist/', 'coverage/'] },
+  { ignores: ['node_modules/', 'lib/wire/generated/', 'lib/console/generated/', '.serverless/', '.esbuild/', '.dts/', 'dist/', 'coverage/'] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {

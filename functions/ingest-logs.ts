@@ -1,6 +1,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { ingestLogMessages, type LogIngest } from '../lib/service/ingest-logs';
+import { DEFAULT_RESERVE_MS, ingestLogMessages, type LogIngest } from '../lib/service/ingest-logs';
 import { LogStore } from '../lib/store/logs';
 import { StatsStore } from '../lib/store/stats';
 import { clients, config, limits, quarantineFor } from './commons/deps';
@@ -27,10 +27,12 @@ function ingest(): LogIngest {
 /**
  * SQS → logs table and daily counters. The messages of an invocation are stored together, in
  * shared BatchWriteItem calls; each still succeeds or fails on its own, and Powertools turns
- * the failures into the partial batch response.
+ * the failures into the partial batch response. Messages not finished before the time budget
+ * runs out are among those failures: they come back, instead of the invocation timing out.
  */
 export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
-  const { failures } = await ingestLogMessages(ingest(), event.Records);
+  const budget = { remainingMs: () => context.getRemainingTimeInMillis(), reserveMs: DEFAULT_RESERVE_MS };
+  const { failures } = await ingestLogMessages(ingest(), event.Records, budget);
   return processPartialResponse(event, logFailures(async (record: SQSRecord) => {
     if (failures.has(record.messageId)) throw failures.get(record.messageId);
   }), processor, { context });

@@ -11,7 +11,7 @@ let deps: Reporting | undefined;
  * Scheduled fleet report. The period ends at the event's scheduled time, not at the moment the
  * function runs, so EventBridge's retry of one schedule rewrites the same report.
  */
-export const handler = async (event: ScheduledEvent, context: Context): Promise<{ id: string; outages: number }> => {
+export const handler = async (event: ScheduledEvent, context: Context): Promise<{ id: string; incidents: number; parts: number }> => {
   logger.addContext(context);
   const { reportsTable } = config.lifecycle;
   if (!reportsTable) throw new ConfigError('DTS_REPORTS_TABLE', 'is required but not set');
@@ -24,6 +24,6 @@ export const handler = async (event: ScheduledEvent, context: Context): Promise<
   }, config, logger);
   const scheduled = Date.parse(event.time);
   const until = Number.isFinite(scheduled) ? scheduled : Date.now();
-  const { report } = await runReport(deps, until, config.lifecycle.reportHours);
-  return { id: report.id, outages: report.outages.length };
+  const { report, parts } = await runReport(deps, until, config.lifecycle.reportHours);
+  return { id: report.id, incidents: report.incidents.total, parts };
 };

@@ -4,6 +4,7 @@
  *
  *   node scripts/build.mjs            everything below
  *   node scripts/build.mjs proto      only the codec (npm run build:proto)
+ *   node scripts/build.mjs console    only the console page (npm run build:console)
  *   node scripts/build.mjs --prepare  as `prepare` runs it: without the dev tools (npm ci
  *                                     --omit=dev) it says so and builds nothing, instead of failing
  *
@@ -13,6 +14,7 @@
  * - dist/dts-agent.mjs: the agent alone, one file with only the clients it uses;
  * - dist/index.js + dist/types/: the producer library, ESM with declarations; the SQS client
  *   and protobufjs stay dependencies, the other SDK clients optional peers;
+ * - lib/console/generated/assets.ts: the console page, built from web/ by scripts/build-console.ts;
  * - clients/python/dts_client/dts_pb2.py: the Python codec, when protoc is installed.
  *
  * Plain JavaScript, so that it needs nothing but Node and the dev dependencies it calls.
@@ -67,6 +69,14 @@ async function buildProto() {
     node(pbts, ['-o', path.join(GENERATED, 'dts.d.ts'), js]),
     node(pbjs, ['-t', 'json', '-o', path.join(GENERATED, 'dts.json'), PROTO]),
   ]);
+}
+
+/** The console page (web/src), as a module of strings that the API function serves. */
+async function buildConsole() {
+  const out = at('lib', 'console', 'generated', 'assets.ts');
+  const script = at('scripts', 'build-console.ts');
+  if (newer(out, script, ...walk(at('web', 'src')))) return;
+  await run(process.execPath, ['--no-warnings', '--import', 'tsx', script], { cwd: ROOT });
 }
 
 /** The Python codec, from the same .proto, when protoc (Debian: protobuf-compiler) is there. */
@@ -179,7 +189,8 @@ function walk(dir) {
 async function main() {
   const prepare = args.includes('--prepare');
   const onlyProto = args.includes('proto');
-  const missing = ['protobufjs-cli/bin/pbjs', ...(onlyProto ? [] : ['esbuild', 'typescript/bin/tsc'])].filter((t) => !tool(t));
+  const onlyConsole = args.includes('console');
+  const missing = ['protobufjs-cli/bin/pbjs', ...(onlyProto ? [] : ['esbuild', 'typescript/bin/tsc', 'tsx'])].filter((t) => !tool(t));
   if (missing.length > 0) {
     const why = `the build needs the dev dependencies (${missing.join(', ')} not found)`;
     if (!prepare) throw new Error(`${why}: run npm ci (without --omit=dev)`);
@@ -189,10 +200,12 @@ async function main() {
   }
   await buildProto();
   if (onlyProto) return;
+  await buildConsole();
+  if (onlyConsole) return;
   const python = await buildPython();
   // `npm pack` runs prepack and prepare, and CI's `npm ci` built already: skip what is current.
   const stamp = at('dist', '.built');
-  const inputs = [at('lib'), at('proto'), at('package.json'), at('tsconfig.json'), at('tsconfig.build.json'), fileURLToPath(import.meta.url)];
+  const inputs = [at('lib'), at('proto'), at('web'), at('package.json'), at('tsconfig.json'), at('tsconfig.build.json'), fileURLToPath(import.meta.url)];
   if (!args.includes('--force') && existsSync(stamp) && newest(inputs) <= statSync(stamp).mtimeMs) {
     console.error(`dts: dist/ is up to date (--force to rebuild); python codec ${python}`);
     return;

@@ -23,6 +23,8 @@ export interface GlobalOptions {
   silencesTable?: string;
   reportsTable?: string;
   alertsTopicArn?: string;
+  apiKeysTable?: string;
+  channelsTable?: string;
 }
 
 export interface Io {

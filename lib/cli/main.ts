@@ -15,6 +15,7 @@ import type { NotificationsOptions } from './commands/notifications';
 import type { ReportOptions } from './commands/report';
 import type { SilenceOptions } from './commands/silence';
 import { collect, seconds } from './options';
+import type { ChannelAddOptions } from './commands/channels';
 import { parsePositiveInt } from './time';
 import { VERSION } from './version';
 
@@ -51,7 +52,9 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 backend not configured or un
     .addOption(new Option('--stats-table <name>').hideHelp())
     .addOption(new Option('--silences-table <name>').hideHelp())
     .addOption(new Option('--reports-table <name>').hideHelp())
-    .addOption(new Option('--alerts-topic-arn <arn>').hideHelp());
+    .addOption(new Option('--alerts-topic-arn <arn>').hideHelp())
+    .addOption(new Option('--api-keys-table <name>').hideHelp())
+    .addOption(new Option('--channels-table <name>').hideHelp());
   program.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
 
   const sub = (name: string, description: string): Command =>
@@ -88,6 +91,7 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 backend not configured or un
 
   sub('hosts', 'every host: state, age of its last beat, cpu/mem/disk with levels, clock skew; worst first')
     .addOption(new Option('--state <state>', 'only hosts in this state').choices(['new', 'alive', 'dead', 'left', 'retired']))
+    .option('--label <key=value>', 'only hosts with this label value (repeatable: all must match)', collect, [])
     .action(function (this: Command) {
       return run(async (ctx) => (await import('./commands/hosts')).hostsCommand(ctx, this.opts()), this);
     });
@@ -106,16 +110,18 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 backend not configured or un
       return run(async (ctx) => (await import('./commands/host-rm')).hostRmCommand(ctx, name, this.opts<{ json?: boolean }>()), this);
     });
 
-  sub('logs', 'log records of an app or a host, newest first (or streaming with --follow)')
+  sub('logs', 'log records of an app, a host, or (--level error) the whole fleet, newest first (or streaming with --follow)')
     .option('--app <name>', 'records of this app')
     .option('--host <name>', 'records from this host')
+    .option('--grep <text>', 'only records whose text contains this (case-sensitive)')
+    .option('--cursor <token>', 'continue where a page ended (from its "more:" hint)')
     .option('--level <level>', 'the lowest level shown: debug, info, warning, error, critical', 'debug')
     .option('--since <time>', 'from: a duration back (15m, 2h, 1d), an ISO time, or epoch seconds', '1h')
     .option('--until <time>', 'up to (default: now)')
     .option('--limit <n>', 'records to show', parsePositiveInt('--limit'), 100)
     .option('-f, --follow', 'keep printing new records as they arrive (oldest first)')
     .option('--poll <seconds>', 'seconds between polls with --follow', seconds, 2)
-    .addHelpText('after', '\nExamples:\n  dts logs --app demo\n  dts logs --host web-1 --level warning --since 1d\n  dts logs --app api --level error --follow')
+    .addHelpText('after', '\nExamples:\n  dts logs --app demo\n  dts logs --host web-1 --level warning --since 1d\n  dts logs --level error --since 1d          (every app and host)\n  dts logs --app api --level error --grep timeout --follow')
     .action(function (this: Command) {
       const stop = new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
       return run(async (ctx) => (await import('./commands/logs')).logsCommand(ctx, this.opts<LogsOptions>(), stop), this);
@@ -126,6 +132,11 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 backend not configured or un
     .option('--since <time>', 'from: a duration back (1d, 12h) or an ISO time', '1d')
     .option('--until <time>', 'up to (default: now)')
     .option('--limit <n>', 'notifications to show', parsePositiveInt('--limit'), 100)
+    .addOption(new Option('--kind <kind>', 'only this kind').choices([
+      'host-up', 'host-down', 'host-recovered', 'host-left', 'host-retired', 'resource-warning', 'resource-critical', 'resource-ok',
+      'monitor-degraded', 'monitor-ok', 'host-flapping', 'host-stable', 'host-still-down', 'fleet-storm', 'clock-skew', 'clock-ok',
+    ]))
+    .option('--cursor <token>', 'continue where a page ended (from its "more:" hint)')
     .action(function (this: Command) {
       return run(async (ctx) => (await import('./commands/notifications')).notificationsCommand(ctx, this.opts<NotificationsOptions>()), this);
     });
@@ -154,9 +165,63 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 backend not configured or un
     .addOption(new Option('--format <format>', 'md, html or json').choices(['md', 'html', 'json']).default('md'))
     .option('--hours <n>', 'with --now: the hours it covers (default 24)', parsePositiveInt('--hours'))
     .option('--no-publish', 'with --now: store it but do not publish it on the alerts topic')
-    .addHelpText('after', '\nExamples:\n  dts report\n  dts report --format html > report.html\n  dts report --now --no-publish')
+    .option('--detail', 'every row (hosts, incidents, apps) as JSON lines, not only the worst')
+    .addHelpText('after', '\nExamples:\n  dts report\n  dts report --format html > report.html\n  dts report --now --no-publish\n  dts report --detail | grep \'"section":"hosts"\' > hosts.jsonl')
     .action(function (this: Command) {
       return run(async (ctx) => (await import('./commands/report')).reportCommand(ctx, this.opts<ReportOptions>()), this);
+    });
+
+  const channels = sub('channels', 'where alerts go besides email: Slack, Discord, Teams, PagerDuty, Opsgenie, webhooks (docs/ALERTS.md)')
+    .action(function (this: Command) {
+      return run(async (ctx) => (await import('./commands/channels')).channelsListCommand(ctx, this.opts<{ json?: boolean }>()), this);
+    });
+  const channelSub = (name: string, description: string): Command =>
+    channels.command(name).description(description).option('--json', 'machine-readable output').exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
+  channelSub('list', 'every channel: kind, target (secrets hidden), filter, last success and last error')
+    .action(function (this: Command) {
+      return run(async (ctx) => (await import('./commands/channels')).channelsListCommand(ctx, this.opts<{ json?: boolean }>()), this);
+    });
+  channelSub('add', 'add a channel; its secret goes to SSM Parameter Store, never to the table')
+    .argument('<kind>', 'slack, discord, teams, pagerduty, opsgenie or webhook')
+    .option('--name <name>', 'the channel\'s name (default: the kind)')
+    .option('--url <url>', 'the webhook URL; for pagerduty and opsgenie, the API endpoint (default: the public one)')
+    .option('--key <key>', 'pagerduty: routing key; opsgenie: API key; webhook: signing key (default: generated)')
+    .option('--filter <filter>', 'which alerts: severity>=warning, severity=critical, kind=host-down|host-recovered, host=web-*, label.role=db (comma: all must hold)')
+    .addHelpText('after', `
+Examples:
+  dts channels add slack --name ops --url https://hooks.slack.com/services/T000/B000/XXXX --filter 'severity>=warning'
+  dts channels add pagerduty --key R0UT1NGKEY --filter 'label.role=db'
+  dts channels add webhook --url http://127.0.0.1:9000/x`)
+    .action(function (this: Command, kind: string) {
+      return run(async (ctx) => (await import('./commands/channels')).channelsAddCommand(ctx, kind, this.opts<ChannelAddOptions>()), this);
+    });
+  channelSub('remove', 'remove a channel and its secret')
+    .argument('<name>', 'the channel')
+    .action(function (this: Command, name: string) {
+      return run(async (ctx) => (await import('./commands/channels')).channelsRemoveCommand(ctx, name, this.opts<{ json?: boolean }>()), this);
+    });
+  channelSub('test', 'send a real test alert (and its resolve) to a channel and show the HTTP result')
+    .argument('<name>', 'the channel')
+    .action(function (this: Command, name: string) {
+      return run(async (ctx) => (await import('./commands/channels')).channelsTestCommand(ctx, name, this.opts<{ json?: boolean }>()), this);
+    });
+
+  const keys = sub('keys', 'API keys for the HTTP API and the console page: create, revoke, list');
+  const keySub = (name: string, description: string): Command =>
+    keys.command(name).description(description).option('--json', 'machine-readable output').exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
+  keySub('create', 'make a key; it is printed once (only its hash is stored)')
+    .addOption(new Option('--role <role>', 'read: every GET; write: also create and end silences').choices(['read', 'write']).makeOptionMandatory())
+    .option('--name <text>', 'who or what it is for (default: $USER)')
+    .action(function (this: Command) {
+      return run(async (ctx) => (await import('./commands/keys')).keysCreateCommand(ctx, this.opts<{ role: string; name?: string; json?: boolean }>()), this);
+    });
+  keySub('revoke', 'refuse a key from now on').argument('<id>', 'the key id (or the whole key)')
+    .action(function (this: Command, id: string) {
+      return run(async (ctx) => (await import('./commands/keys')).keysRevokeCommand(ctx, id, this.opts<{ json?: boolean }>()), this);
+    });
+  keySub('list', 'every key: id, role, name, status (never the secret)')
+    .action(function (this: Command) {
+      return run(async (ctx) => (await import('./commands/keys')).keysListCommand(ctx, this.opts<{ json?: boolean }>()), this);
     });
 
   return program;

@@ -63,6 +63,8 @@ export interface Config {
     readonly scanSegments: number;
     /** Visible messages on the heartbeats queue above which the monitor calls itself degraded. */
     readonly backlogThreshold: number;
+    /** Outbox entries younger than this are left to whoever committed them (docs/SEMANTICS.md, "Delivery guarantee"). */
+    readonly sweepGraceMs: number;
   };
   readonly logs: {
     readonly ttlDays: number;
@@ -73,6 +75,12 @@ export interface Config {
   /** How far ahead of the receive time a producer's timestamp may be, in seconds. */
   readonly maxFutureSeconds: number;
   readonly lifecycle: LifecycleSettings;
+  /** The operator API (functions/api.ts). */
+  readonly api: {
+    readonly keysTable: string | undefined;
+    /** Browser origins besides the console's own allowed by CORS (comma-separated DTS_API_ORIGINS). */
+    readonly extraOrigins: readonly string[];
+  };
 }
 
 function required(env: Env, name: string): () => string {
@@ -123,6 +131,7 @@ export function loadConfig(env: Env = process.env): Config {
     diagnose: {
       scanSegments: readNumber(env, 'DTS_SCAN_SEGMENTS', 4, { min: 1, max: 1000, integer: true }),
       backlogThreshold: readNumber(env, 'DTS_BACKLOG_THRESHOLD', 1000, { min: 0, integer: true }),
+      sweepGraceMs: readNumber(env, 'DTS_SWEEP_GRACE_SECONDS', 30, { min: 0 }) * 1000,
     },
     logs: {
       ttlDays: readNumber(env, 'DTS_LOG_TTL_DAYS', 14, { min: 1 }),
@@ -146,6 +155,10 @@ export function loadConfig(env: Env = process.env): Config {
       reportsTable: readOptionalString(env, 'DTS_REPORTS_TABLE'),
       reportTtlDays: readNumber(env, 'DTS_REPORT_TTL_DAYS', 400, { min: 1 }),
       reportHours: readNumber(env, 'DTS_REPORT_HOURS', 24, { min: 1, max: 24 * 31 }),
+    },
+    api: {
+      keysTable: readOptionalString(env, 'DTS_API_KEYS_TABLE'),
+      extraOrigins: (readOptionalString(env, 'DTS_API_ORIGINS') ?? '').split(',').map((o) => o.trim()).filter(Boolean),
     },
   };
 }

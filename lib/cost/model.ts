@@ -4,6 +4,8 @@
  * bench/prices.json. docs/BENCHMARKS.md explains each term.
  */
 
+import { PASS_METRIC_COUNT } from '../service/diagnose-metrics';
+
 export const SECONDS_PER_MONTH = 730 * 3600;
 export const DAYS_PER_MONTH = 730 / 24;
 const MB = 1_000_000;
@@ -65,6 +67,8 @@ export interface MeasuredInputs {
   readonly cpuMicrosPerLogRecord?: number;
   /** Bytes of a stored log item (table; the index holds the same). */
   readonly logItemBytes?: number;
+  /** JSON bytes per host of a report's detail parts (bench/report.ts: 20.3 MB at 100,000 hosts). */
+  readonly reportDetailBytesPerHost?: number;
 }
 
 export interface Fleet {
@@ -95,6 +99,16 @@ export interface Fleet {
   readonly idlePollersPerQueue: number;
   /** Hosts beat through `dts relay`s, which forward their beats in HeartbeatBatch messages. */
   readonly relay?: { readonly hostsPerRelay: number; readonly flushSeconds: number };
+  /** Diagnose's own memory (serverless.yml `diagnoseMemory`); its CPU share follows (1,769 MB = 1 vCPU). */
+  readonly diagnoseMemoryMb: number;
+  /** Custom metrics diagnose publishes each pass (EMF): see lib/service/diagnose-metrics.ts. */
+  readonly customMetrics: number;
+  /** Bytes of the EMF log line that carries them, per pass. */
+  readonly emfBytesPerPass: number;
+  /** CloudWatch alarms in serverless.yml (standard resolution). */
+  readonly alarms: number;
+  /** Share of log records at error or above: only these are written to the sparse byError index. */
+  readonly errorShare: number;
 }
 
 export const DEFAULT_FLEET: Omit<Fleet, 'hosts'> = {
@@ -112,10 +126,15 @@ export const DEFAULT_FLEET: Omit<Fleet, 'hosts'> = {
   lambdaCpuShare: 256 / 1769,
   lambdaIoMsPerInvocation: 30,
   idlePollersPerQueue: 5,
+  diagnoseMemoryMb: 1769,
+  customMetrics: PASS_METRIC_COUNT,
+  emfBytesPerPass: 1200,
+  alarms: 15,
+  errorShare: 0.02,
 };
 
 export interface Line {
-  readonly service: 'SQS' | 'DynamoDB' | 'Lambda' | 'SNS' | 'CloudWatch Logs';
+  readonly service: 'SQS' | 'DynamoDB' | 'Lambda' | 'SNS' | 'CloudWatch Logs' | 'CloudWatch';
   readonly item: string;
   /** Billed units per month (requests, units, GB-s, GB…). */
   readonly quantity: number;
@@ -199,6 +218,8 @@ export function estimate(fleetIn: Partial<Fleet> & { hosts: number }, m: Measure
   const logItemBytes = m.logItemBytes ?? f.recordBytes + 250;
   const unitsPerRecord = Math.ceil(logItemBytes / 1024);
   const logWriteUnits = records * unitsPerRecord * 2 + messages * m.logs.ddbWriteRequestsPerMessageCounters;
+  // The fleet-wide error view: the sparse byError index holds (and is written for) errors only.
+  const errorIndexWriteUnits = records * f.errorShare * unitsPerRecord;
   if (records > 0) {
     add({ service: 'SQS', item: `logs: SendMessageBatch (${rpm.toFixed(rpm < 10 ? 2 : 0)} records per message)`, quantity: logSends, unit: 'requests', dollars: sqsPrice(logSends) });
     add({ service: 'SQS', item: 'logs: ReceiveMessage + DeleteMessageBatch', quantity: logReceives + logDeletes, unit: 'requests', dollars: sqsPrice(logReceives + logDeletes) });
@@ -214,10 +235,16 @@ export function estimate(fleetIn: Partial<Fleet> & { hosts: number }, m: Measure
     add({ service: 'DynamoDB', item: 'hosts: 1 UpdateItem per beat', quantity: hbWriteUnits, unit: 'WRU', dollars: perMillion(hbWriteUnits, d.onDemandWriteRequestUnitsPerMillion) });
     add({ service: 'DynamoDB', item: 'diagnose: parallel Scan of hosts (priced as consistent reads, twice the real cost)', quantity: diagnoseReadUnits, unit: 'RRU', dollars: perMillion(diagnoseReadUnits, d.onDemandReadRequestUnitsPerMillion) });
     add({ service: 'DynamoDB', item: 'diagnose: monitor bookkeeping', quantity: diagnoseWriteUnits, unit: 'WRU', dollars: perMillion(diagnoseWriteUnits, d.onDemandWriteRequestUnitsPerMillion) });
+    // The daily report: one Scan of the hosts, and its detail in parts of ≤350 KB (a write unit per KB).
+    const reportRead = DAYS_PER_MONTH * Math.max(1, f.hosts * readUnitsPerHost);
+    const reportWrite = DAYS_PER_MONTH * (Math.ceil((f.hosts * (m.reportDetailBytesPerHost ?? 210)) / 1024) + 300);
+    add({ service: 'DynamoDB', item: 'report (daily): Scan of hosts, head and detail parts', quantity: reportRead + reportWrite, unit: 'RRU+WRU',
+      dollars: perMillion(reportRead, d.onDemandReadRequestUnitsPerMillion) + perMillion(reportWrite, d.onDemandWriteRequestUnitsPerMillion) });
     if (records > 0) add({ service: 'DynamoDB', item: 'logs: BatchWriteItem (table + byHost index) and counters', quantity: logWriteUnits, unit: 'WRU', dollars: perMillion(logWriteUnits, d.onDemandWriteRequestUnitsPerMillion) });
+    if (records > 0) add({ service: 'DynamoDB', item: `logs: sparse byError index (${(f.errorShare * 100).toFixed(0)}% of records at error+)`, quantity: errorIndexWriteUnits, unit: 'WRU', dollars: perMillion(errorIndexWriteUnits, d.onDemandWriteRequestUnitsPerMillion) });
   } else {
     const hours = SECONDS_PER_MONTH / 3600;
-    const wcu = (hbWriteUnits + diagnoseWriteUnits + logWriteUnits) / SECONDS_PER_MONTH / f.provisionedUtilisation;
+    const wcu = (hbWriteUnits + diagnoseWriteUnits + logWriteUnits + errorIndexWriteUnits) / SECONDS_PER_MONTH / f.provisionedUtilisation;
     const rcu = diagnoseReadUnits / SECONDS_PER_MONTH / f.provisionedUtilisation;
     add({ service: 'DynamoDB', item: `provisioned WCU (${wcu.toFixed(1)} at ${f.provisionedUtilisation * 100}% use)`, quantity: wcu * hours, unit: 'WCU-h', dollars: wcu * hours * d.provisionedWcuHour });
     add({ service: 'DynamoDB', item: `provisioned RCU (${rcu.toFixed(1)}: diagnose scans, bursts absorbed by burst capacity)`, quantity: rcu * hours, unit: 'RCU-h', dollars: rcu * hours * d.provisionedRcuHour });
@@ -242,15 +269,29 @@ export function estimate(fleetIn: Partial<Fleet> & { hosts: number }, m: Measure
     // A relayed batch's beats are written 16 hosts at a time: one wait per 16 beats.
     (f.relay ? beats / 16 : hbInvocations) * (f.lambdaIoMsPerInvocation / 1000) + beats * cpuSecondsPerBeat
     + logInvocations * (f.lambdaIoMsPerInvocation / 1000) + records * cpuSecondsPerRecord
-    + passes * (f.lambdaIoMsPerInvocation / 1000 + (f.hosts * 5e-6) / f.lambdaCpuShare)
   );
+  const diagnoseGbSeconds = (f.diagnoseMemoryMb / 1024)
+    * passes * (f.lambdaIoMsPerInvocation / 1000 + (f.hosts * 5e-6) / (f.diagnoseMemoryMb / 1769));
   const invocations = hbInvocations + logInvocations + passes;
   add({ service: 'Lambda', item: `requests (ingest batches of ${hbBatch.toFixed(0)} beats${records > 0 ? `, ${logBatch.toFixed(0)} log messages` : ''}; diagnose)`, quantity: invocations, unit: 'invocations', dollars: perMillion(invocations, l.requestsPerMillion) });
-  add({ service: 'Lambda', item: `duration, arm64 ${f.lambdaMemoryMb} MB`, quantity: gbSeconds, unit: 'GB-s', dollars: gbSeconds * l.arm64GbSecond });
+  add({ service: 'Lambda', item: `duration, ingest arm64 ${f.lambdaMemoryMb} MB`, quantity: gbSeconds, unit: 'GB-s', dollars: gbSeconds * l.arm64GbSecond });
+  add({ service: 'Lambda', item: `duration, diagnose arm64 ${f.diagnoseMemoryMb} MB`, quantity: diagnoseGbSeconds, unit: 'GB-s', dollars: diagnoseGbSeconds * l.arm64GbSecond });
 
   // ---- SNS and CloudWatch Logs -----------------------------------------------------------------
   const publishes = f.hosts * f.notificationsPerHostMonth;
   add({ service: 'SNS', item: 'notification publishes', quantity: publishes, unit: 'publishes', dollars: perMillion(publishes, p.sns.publishesPerMillion) });
+  if (publishes > 0 && f.billing === 'on-demand') {
+    // The outbox entry in the state write (about one more unit), the record, the mark, the entry's removal.
+    const notificationWrites = publishes * 4;
+    add({ service: 'DynamoDB', item: 'notifications: outbox entry, record, mark published, settle', quantity: notificationWrites, unit: 'WRU', dollars: perMillion(notificationWrites, d.onDemandWriteRequestUnitsPerMillion) });
+  }
+
+  // ---- watching the watcher: diagnose's metrics (EMF) and the alarms ---------------------------
+  const cw = p.cloudwatch;
+  add({ service: 'CloudWatch', item: `custom metrics from diagnose (${f.customMetrics}, by EMF: no PutMetricData)`, quantity: f.customMetrics, unit: 'metric-months', dollars: f.customMetrics * cw.customMetricMonth });
+  const emfGb = (passes * f.emfBytesPerPass) / 1e9;
+  add({ service: 'CloudWatch Logs', item: 'EMF lines carrying those metrics, one per pass', quantity: emfGb, unit: 'GB', dollars: emfGb * cw.logsIngestionPerGb });
+  add({ service: 'CloudWatch', item: `alarms (${f.alarms}, standard resolution)`, quantity: f.alarms, unit: 'alarm-months', dollars: f.alarms * cw.standardAlarmMonth });
   if (f.mirrorLogs && records > 0) {
     // Powertools writes one JSON line per mirrored record: the legacy line plus ~250 B of envelope.
     const gbIngested = (records * (f.recordBytes + 300)) / 1e9;
@@ -265,7 +306,7 @@ export function estimate(fleetIn: Partial<Fleet> & { hosts: number }, m: Measure
     total,
     perHost: total / Math.max(1, f.hosts),
     byService,
-    derived: { beats, records, recordsPerMessage: rpm, messages, readUnitsPerPass, passes, hbInvocations, logInvocations, gbSeconds },
+    derived: { beats, records, recordsPerMessage: rpm, messages, readUnitsPerPass, passes, hbInvocations, logInvocations, gbSeconds, diagnoseGbSeconds },
   };
 }
 

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import { startLocalCloud, type LocalCloud } from './cloud';
+import { issueStartKey } from './console-key';
 
 const SERVICE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -33,11 +34,13 @@ const program = new Command()
   .option('--host <address>', 'interface to listen on', '127.0.0.1')
   .option('-d, --data-dir <dir>', 'where tables and queued messages are kept', '.dts')
   .option('--in-memory', 'keep nothing on disk: every start is empty', false)
-  .option('-t, --tick <seconds>', 'run every schedule at this period instead of its own', positiveNumber)
+  .option('-t, --tick <seconds>', 'run diagnose (every schedule but the report\'s) at this period instead of its own', positiveNumber)
+  .option('--report-every <seconds>', 'run the report at this period instead of its cron', positiveNumber)
   .option('-s, --stage <stage>', 'serverless stage, which names the resources', 'local')
   .option('-r, --region <region>', 'AWS region of the resources', 'us-east-1')
   .option('--param <name=value>', 'serverless param override (repeatable), e.g. --param tolerance=2', param, {})
   .option('--template <file>', 'a CloudFormation JSON file to run instead of packaging serverless.yml')
+  .option('--faults <spec>', 'inject faults, e.g. "dynamodb:BatchWriteItem=throttle,count=3" (docs/LOCAL.md, "Fault injection"); change them live at /_dts/faults')
   .option('-q, --quiet', 'print only the summary, alerts and errors, not function output', false)
   .showHelpAfterError();
 
@@ -47,10 +50,12 @@ interface Options {
   dataDir: string;
   inMemory: boolean;
   tick?: number;
+  reportEvery?: number;
   stage: string;
   region: string;
   param: Record<string, string>;
   template?: string;
+  faults?: string;
   quiet: boolean;
 }
 
@@ -98,7 +103,9 @@ try {
     dataDir: path.resolve(opts.dataDir),
     inMemory: opts.inMemory,
     ...(opts.tick ? { tick: opts.tick } : {}),
+    ...(opts.reportEvery ? { reportEvery: opts.reportEvery } : {}),
     ...(opts.template ? { templateFile: path.resolve(opts.template) } : {}),
+    ...(opts.faults ? { faults: opts.faults } : {}),
     cacheDir: process.env.DTS_LOCAL_CACHE_DIR ?? path.join(SERVICE_DIR, '.dts', 'cache'),
     ...(Object.keys(opts.param).length > 0 ? { params: opts.param } : {}),
     print: (line) => (line.startsWith('[') ? functionOutput(line) : out(line)),
@@ -109,7 +116,10 @@ try {
 }
 
 if (pending) shutdown(cloud, pending);
-else printSummary(cloud, opts);
+else {
+  printSummary(cloud, opts);
+  if (cloud.httpApiUrl) out(`Console    ${cloud.httpApiUrl}   (API at ${cloud.httpApiUrl}api/v1)\n  key      ${await issueStartKey(cloud.plan, cloud.endpoint, opts.region) ?? '(no ApiKeysTable in the template)'}   (a write key; each start makes a new one)\n`);
+}
 
 function printSummary(c: LocalCloud, o: Options): void {
   const { plan } = c;
@@ -134,6 +144,11 @@ function printSummary(c: LocalCloud, o: Options): void {
   }
   for (const s of c.scheduler.entries) {
     lines.push(`  ${s.plan.targets.map((t) => short(t.functionName)).join(', ')} ← ${s.schedule.description}`);
+  }
+  const faults = c.faults.list();
+  if (faults.length > 0) {
+    lines.push('', `Faults injected (change them at ${c.endpoint}/_dts/faults)`);
+    for (const f of faults) lines.push(`  ${f.id}  ${f.rule}`);
   }
   if (c.notices.length > 0) {
     lines.push('', 'Notices (what the local engines do not honour)');
@@ -161,7 +176,7 @@ function printSummary(c: LocalCloud, o: Options): void {
 
 /** The variable the dts tools read for a stack output: HostsTableName → DTS_HOSTS_TABLE. */
 function envNameOf(output: string): string | undefined {
-  if (/LambdaFunction|DeploymentBucket/.test(output)) return undefined;
+  if (/LambdaFunction|DeploymentBucket|HttpApi/.test(output)) return undefined;
   const snake = output.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2').toUpperCase();
   return `DTS_${snake.replace(/_NAME$/, '')}`;
 }

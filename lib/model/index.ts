@@ -28,6 +28,12 @@ export type NotificationKind =
   | 'host-still-down'
   /** Many hosts died in one pass: one grouped notice, filed under `@fleet`. */
   | 'fleet-storm'
+  /** Some of a storm's hosts are back: one grouped notice per pass, under `@fleet`. */
+  | 'fleet-storm-recovering'
+  /** Every host of a storm is back (or gone): the storm's incident is over. */
+  | 'fleet-storm-over'
+  /** Many first beats in one pass: one "12 new hosts" notice instead of one each. */
+  | 'fleet-new-hosts'
   | 'clock-skew'
   | 'clock-ok';
 
@@ -107,6 +113,20 @@ export interface Host {
    * beat's own write (see docs/DATA-MODEL.md), for the last few days only.
    */
   dailyPeaks?: Record<string, Partial<Record<Resource, number>>>;
+  /** Whether the clock-skew warning is in force: committed with its notification (ingest). */
+  skewed?: boolean;
+  /** Notifications committed with this host's transitions and not yet known delivered (the outbox). */
+  pending?: PendingNotification[];
+}
+
+/**
+ * A notification written in the same conditional write as the transition that decided it, and
+ * removed once it is recorded and published. docs/SEMANTICS.md, "Delivery guarantee".
+ */
+export interface PendingNotification {
+  readonly notification: Notification;
+  /** When the transition was committed: the age that the unpublished-notifications alarm watches. */
+  readonly queuedAt: number;
 }
 
 /** Python logging numbers. */
@@ -147,6 +167,11 @@ export interface Notification {
   at: number;
   message: string;
   details: Record<string, string>;
+  /**
+   * What this notification opens or closes: a host's down and its recovery, a level's rise and
+   * fall, a storm and its end share one key (lib/rules/incidents.ts). Pagers resolve by it.
+   */
+  incident?: string;
   /** The host's labels when it happened: published as message attributes for filtering. */
   labels?: Record<string, string>;
   /**

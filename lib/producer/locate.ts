@@ -22,6 +22,8 @@ export interface ResourceNames {
   silencesTable: string;
   reportsTable: string;
   alertsTopicArn: string;
+  apiKeysTable: string;
+  channelsTable: string;
 }
 export type ResourceKey = keyof ResourceNames;
 export type Source = 'flag' | 'env' | 'stack' | 'local';
@@ -45,6 +47,8 @@ export const RESOURCES: Record<ResourceKey, Spec> = {
   silencesTable: { env: 'DTS_SILENCES_TABLE', output: 'SilencesTableName', flag: '--silences-table', kind: 'table', suffix: 'silences' },
   reportsTable: { env: 'DTS_REPORTS_TABLE', output: 'ReportsTableName', flag: '--reports-table', kind: 'table', suffix: 'reports' },
   alertsTopicArn: { env: 'DTS_ALERTS_TOPIC_ARN', output: 'AlertsTopicArn', flag: '--alerts-topic-arn', kind: 'topic', suffix: 'alerts' },
+  apiKeysTable: { env: 'DTS_API_KEYS_TABLE', output: 'ApiKeysTableName', flag: '--api-keys-table', kind: 'table', suffix: 'api-keys' },
+  channelsTable: { env: 'DTS_CHANNELS_TABLE', output: 'ChannelsTableName', flag: '--channels-table', kind: 'table', suffix: 'channels' },
 };
 
 export const DEFAULT_LOCAL_ENDPOINT = 'http://127.0.0.1:4566';

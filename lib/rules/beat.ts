@@ -51,10 +51,11 @@ export function assessBeat(prev: Host | undefined, beat: Beat, rule: LevelRule):
     ));
   }
 
-  if (beat.goodbye && prev?.state !== 'left') {
-    notifications.push(notification(
-      beat.hostname, 'host-left', 'info', beat.receivedAt, `${beat.hostname} said goodbye: its silence is not an outage`,
-    ));
-  }
+  if (beat.goodbye && prev?.state !== 'left') notifications.push(goodbyeNotification(beat));
   return { levels, cpuStreak, notifications, problems };
+}
+
+/** What a goodbye announces: known before the beat is written, so the write can carry it. */
+export function goodbyeNotification(beat: Pick<Beat, 'hostname' | 'receivedAt'>): Notification {
+  return notification(beat.hostname, 'host-left', 'info', beat.receivedAt, `${beat.hostname} said goodbye: its silence is not an outage`);
 }

@@ -1,4 +1,5 @@
 import type { Notification, NotificationKind, Severity } from '../model';
+import { incidentKey } from './incidents';
 
 /**
  * A notification's id is a function of what happened, never of who noticed it: two diagnose
@@ -6,6 +7,12 @@ import type { Notification, NotificationKind, Severity } from '../model';
  */
 export function notificationId(hostname: string, kind: NotificationKind, at: number, subject?: string): string {
   return [hostname, kind, ...(subject === undefined ? [] : [subject]), String(at)].join('|');
+}
+
+/** The transition time an id ends with: what locates the notification in its table. */
+export function atOfNotificationId(id: string): number | undefined {
+  const at = Number(id.slice(id.lastIndexOf('|') + 1));
+  return id.includes('|') && Number.isFinite(at) ? at : undefined;
 }
 
 export function notification(
@@ -17,7 +24,10 @@ export function notification(
   details: Record<string, string> = {},
   subject?: string,
 ): Notification {
-  return { id: notificationId(hostname, kind, at, subject), hostname, kind, severity, at, message, details };
+  return {
+    id: notificationId(hostname, kind, at, subject), hostname, kind, severity, at, message, details,
+    incident: incidentKey({ hostname, kind, at, details }, subject),
+  };
 }
 
 /** 3725000 → "1h 2m 5s". */

@@ -15,9 +15,10 @@ function describe(skewMs: number): string {
  * same write's old image, so no read). A host never seen before counts as unskewed. Liveness
  * never depends on this: it is judged on the receive time.
  */
-export function skewTransition(previousSkewMs: number | undefined, beat: Beat, thresholdMs: number): Notification | undefined {
+export function skewTransition(previousSkewMs: number | undefined, beat: Beat, thresholdMs: number, wasSkewed?: boolean): Notification | undefined {
   const skewMs = beat.sentAt - beat.receivedAt;
-  const was = previousSkewMs !== undefined && isSkewed(previousSkewMs, thresholdMs);
+  // The committed warning state, when the host has one; before it, the previous beat's skew.
+  const was = wasSkewed ?? (previousSkewMs !== undefined && isSkewed(previousSkewMs, thresholdMs));
   const is = isSkewed(skewMs, thresholdMs);
   if (was === is) return undefined;
   const details = { skewMs: String(Math.round(skewMs)), thresholdMs: String(thresholdMs) };

@@ -1,22 +1,47 @@
 import type { Notification } from '../model';
-import type { AlertPublisher } from '../store/alerts';
-import type { NotificationStore } from '../store/notifications';
+
+/** Where notifications are recorded, once each by id; the notifications store satisfies it. */
+export interface NotificationLedger {
+  /** False when one with its id exists already. */
+  record(n: Notification): Promise<boolean>;
+  /** When a recorded notification was published; undefined if it was not (yet). */
+  publishedAt(n: Notification): Promise<number | undefined>;
+  markPublished(n: Notification, at: number): Promise<void>;
+}
+
+/** Where alerts go out (the alerts topic); the alert publisher satisfies it. */
+export interface Publisher {
+  publish(n: Notification): Promise<void>;
+}
 
 export interface Delivery {
-  readonly notifications: NotificationStore;
-  readonly alerts: AlertPublisher;
+  readonly notifications: NotificationLedger;
+  readonly alerts: Publisher;
   readonly now: () => number;
 }
 
+/** What delivering one notification did. */
+export type Delivered =
+  /** Recorded now and published now. */
+  | 'published'
+  /** Recorded now, not published: silenced, flapping or grouped into a storm. */
+  | 'suppressed'
+  /** Recorded and published (or suppressed) before: nothing to do. */
+  | 'done-before'
+  /** Recorded before but not marked published, so published now: at least once, same id. */
+  | 'republished';
+
 /**
- * Record a notification and, the first time only, publish it. Its deterministic id makes the
- * record idempotent; whoever records it first publishes it. A suppressed notification (a
- * silence, flapping, a storm) is recorded with its reason and not published.
+ * Record a notification and publish it unless it is suppressed, so that calling this again
+ * after any failure finishes the job: the record is idempotent by id, and a recorded
+ * notification is published again unless it is marked published. A crash between the publish
+ * and the mark publishes it twice with the same `id` attribute; subscribers drop the repeat.
  */
-export async function deliver(d: Delivery, n: Notification): Promise<boolean> {
-  if (!(await d.notifications.record(n))) return false;
-  if (n.suppressed !== undefined) return true;
+export async function deliver(d: Delivery, n: Notification): Promise<Delivered> {
+  const fresh = await d.notifications.record(n);
+  if (n.suppressed !== undefined) return fresh ? 'suppressed' : 'done-before';
+  if (!fresh && (await d.notifications.publishedAt(n)) !== undefined) return 'done-before';
   await d.alerts.publish(n);
   await d.notifications.markPublished(n, d.now());
-  return true;
+  return fresh ? 'published' : 'republished';
 }

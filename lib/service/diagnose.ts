@@ -1,4 +1,4 @@
-import type { Host, Notification, NotificationKind, Silence } from '../model';
+import type { Host, HostState, Notification, NotificationKind, Silence } from '../model';
 import { countsAsChange, DEFAULT_FLAP_RULE, flapStep, flappingEnd, type FlapRule } from '../rules/flapping';
 import { hostTransition, type DiagnoseRule, type HostTransition } from '../rules/host-transitions';
 import { formatDuration, notification } from '../rules/notifications';
@@ -6,8 +6,9 @@ import { applySilence, isInForce, stillDownAfterSilence } from '../rules/silence
 import { countHost, DEFAULT_STORM_RULE, detectStorms, emptyPopulation, type Storm, type StormRule } from '../rules/storm';
 import type { HostStore } from '../store/hosts';
 import type { StatsStore } from '../store/stats';
-import { deliver, type Delivery } from './deliver';
+import type { Delivery } from './deliver';
 import type { Log } from './log';
+import { Outbox, pendingNow, type OutboxReport } from './outbox';
 
 /** The name notifications about the monitor itself are filed under. */
 export const MONITOR_HOST = '@monitor';
@@ -34,6 +35,8 @@ export interface Diagnosis {
   readonly silences?: SilenceSource;
   readonly flap?: FlapRule;
   readonly storm?: StormRule;
+  /** Outbox entries younger than this are left to whoever committed them; default 30 s. */
+  readonly sweepGraceMs?: number;
 }
 
 export interface DiagnoseSummary {
@@ -46,6 +49,10 @@ export interface DiagnoseSummary {
   /** Notifications recorded but not published (silenced, flapping, grouped into a storm). */
   readonly suppressed: number;
   readonly storms: Storm[];
+  /** Hosts seen in the pass, by their state before it. */
+  readonly hostsByState: Partial<Record<HostState, number>>;
+  /** What the outbox delivered, and what it still holds (docs/SEMANTICS.md, "Delivery guarantee"). */
+  readonly outbox: OutboxReport;
 }
 
 /** Host writes in flight at once. */
@@ -59,18 +66,19 @@ const CONCURRENCY = 64;
  * The pass reads the whole fleet first, then writes: deaths are only known to be a storm once
  * every host has been judged. It keeps only counts per label value and the hosts that have
  * something to do (a transition, flapping, a silence ending), not the fleet. Each state change
- * is still its own conditional write, and only the run that wins it records (and, unless
- * suppressed, publishes) its notification.
+ * is still its own conditional write, and carries its notifications in that write (the outbox);
+ * the pass then delivers them, with whatever earlier passes or ingest left undelivered.
  */
 export async function runDiagnose(d: Diagnosis): Promise<DiagnoseSummary> {
   const now = d.delivery.now();
   const flapRule = d.flap ?? DEFAULT_FLAP_RULE;
-  const degraded = await selfCheck(d, now);
+  const outbox = new Outbox();
+  const degraded = await selfCheck(d, now, outbox);
   const silences = d.silences ? await d.silences.all() : [];
   const ending = silences.filter((s) => s.endsAt <= now && s.closedAt === undefined);
   const transitions: Partial<Record<NotificationKind, number>> = {};
-  let suppressed = 0;
   let errors = 0;
+  const hostsByState: Partial<Record<HostState, number>> = {};
 
   const population = emptyPopulation();
   const plans: { host: Host; t: HostTransition | undefined }[] = [];
@@ -80,6 +88,8 @@ export async function runDiagnose(d: Diagnosis): Promise<DiagnoseSummary> {
       examined += page.length;
       for (const host of page) {
         countHost(population, host);
+        hostsByState[host.state] = (hostsByState[host.state] ?? 0) + 1;
+        outbox.sweep(host.pending, (id) => d.hosts.settle(host.hostname, id), now, d.sweepGraceMs);
         const t = hostTransition(host, now, d.rule, degraded.length === 0);
         if (t || host.flappingSince !== undefined || (ending.length > 0 && host.state === 'dead')) plans.push({ host, t });
       }
@@ -94,17 +104,27 @@ export async function runDiagnose(d: Diagnosis): Promise<DiagnoseSummary> {
   const stormOf = new Map<string, Storm>();
   for (const s of storms) for (const h of s.hostnames) stormOf.set(h, s);
   const deathAt = new Map(plans.filter((p) => p.t?.to === 'dead').map((p) => [p.host.hostname, (p.t as HostTransition).at]));
-  const stormsWon = new Set<Storm>();
+  // Each member's death carries its storm's notification: whichever of them commits, it is sent.
+  const stormNotices = new Map(storms.map((s) => [s, stormNotification(s, deathAt, now)]));
 
-  const send = async (n: Notification, host: Pick<Host, 'hostname' | 'labels'>): Promise<void> => {
-    const labelled = applySilence({ ...n, labels: host.labels }, host, silences);
-    if ((await deliver(d.delivery, labelled)) && labelled.suppressed !== undefined) suppressed++;
+  const labelled = (n: Notification, host: Pick<Host, 'hostname' | 'labels'>): Notification =>
+    applySilence({ ...n, labels: host.labels }, host, silences);
+  const committed = (hostname: string, notifications: Notification[]) => {
+    for (const p of pendingNow(notifications, now)) outbox.add(p, (id) => d.hosts.settle(hostname, id));
   };
 
   const judge = async ({ host, t }: { host: Host; t: HostTransition | undefined }): Promise<void> => {
     let after: Host = host;
     if (t) {
       const flap = countsAsChange(t.notification.kind) ? flapStep(host, t.at, flapRule) : undefined;
+      const storm = t.to === 'dead' ? stormOf.get(host.hostname) : undefined;
+      let n = t.notification;
+      if (flap?.flappingSince !== undefined) n = { ...n, suppressed: 'flapping' };
+      else if (storm) n = { ...n, suppressed: `storm:${storm.scope}` };
+      const announce = [labelled(n, host)];
+      if (flap?.started) announce.push(labelled(flap.started, host));
+      const notice = storm && flap?.flappingSince === undefined ? stormNotices.get(storm) : undefined;
+      if (notice) announce.push(notice);
       const won = await d.hosts.changeState({
         hostname: host.hostname,
         from: host.state,
@@ -115,18 +135,11 @@ export async function runDiagnose(d: Diagnosis): Promise<DiagnoseSummary> {
         requireSilence: t.to === 'dead' || t.to === 'retired',
         outageStart: t.outageStart,
         ...(flap ? { changes: flap.changes, flappingSince: flap.flappingSince } : {}),
+        announce: { notifications: announce, queuedAt: now },
       });
       if (!won) return;
       transitions[t.notification.kind] = (transitions[t.notification.kind] ?? 0) + 1;
-      const storm = t.to === 'dead' ? stormOf.get(host.hostname) : undefined;
-      let n = t.notification;
-      if (flap?.flappingSince !== undefined) n = { ...n, suppressed: 'flapping' };
-      else if (storm) {
-        n = { ...n, suppressed: `storm:${storm.scope}` };
-        stormsWon.add(storm);
-      }
-      await send(n, host);
-      if (flap?.started) await send(flap.started, host);
+      committed(host.hostname, announce);
       after = {
         ...host, state: t.to, stateSince: t.at,
         ...(t.to === 'dead' ? { outageStart: t.outageStart } : {}),
@@ -134,13 +147,13 @@ export async function runDiagnose(d: Diagnosis): Promise<DiagnoseSummary> {
       };
     }
     const settled = flappingEnd(after, now, flapRule);
-    if (settled && after.flappingSince !== undefined && (await d.hosts.endFlapping(host.hostname, after.flappingSince))) {
-      await send(settled, host);
+    if (settled && after.flappingSince !== undefined) {
+      const announce = [labelled(settled, host)];
+      if (await d.hosts.endFlapping(host.hostname, after.flappingSince, { notifications: announce, queuedAt: now })) committed(host.hostname, announce);
     }
-    for (const s of ending) {
-      const n = stillDownAfterSilence(after, s, silences, now);
-      if (n) await send(n, host);
-    }
+    // Not a state change: decided again every pass until the silence is closed, and one by its id.
+    const stillDown = ending.map((s) => stillDownAfterSilence(after, s, silences, now)).filter((n) => n !== undefined).map((n) => labelled(n, host));
+    if (stillDown.length > 0 && (await d.hosts.enqueue(host.hostname, { notifications: stillDown, queuedAt: now }))) committed(host.hostname, stillDown);
   };
 
   for (let i = 0; i < plans.length; i += CONCURRENCY) {
@@ -154,33 +167,37 @@ export async function runDiagnose(d: Diagnosis): Promise<DiagnoseSummary> {
     }
   }
 
-  for (const storm of stormsWon) {
-    // Every run that saw this storm computes the same id: the scope and its earliest death.
-    const at = Math.min(...storm.hostnames.map((h) => deathAt.get(h) ?? now));
-    const cause = storm.cause ? `likely shared cause: ${storm.cause}` : 'no label shared by all of them';
-    // A storm of one label value carries it, so a subscription filtering on that label gets it.
-    const eq = storm.scope.indexOf('=');
-    const labels = storm.scope === 'fleet' || eq < 0 ? {} : { [storm.scope.slice(0, eq)]: storm.scope.slice(eq + 1) };
-    await deliver(d.delivery, { ...notification(
-      FLEET_HOST, 'fleet-storm', 'critical', at,
-      `${storm.hostnames.length} of ${storm.total} hosts${storm.scope === 'fleet' ? '' : ` with ${storm.scope}`} went down together; ${cause}`,
-      { scope: storm.scope, count: String(storm.hostnames.length), total: String(storm.total), hosts: storm.hostnames.join(' ').slice(0, 2000), ...(storm.cause ? { cause: storm.cause } : {}) },
-      storm.scope,
-    ), labels });
-  }
-  if (errors === 0 && d.silences) {
+  // After every state change is committed: a failure here delays an alert, and loses none.
+  const delivered = await outbox.flush(d.delivery, d.log);
+  if (errors === 0 && delivered.unpublished === 0 && d.silences) {
     for (const s of ending) await d.silences.close(s.id, now);
   }
 
   await d.stats.recordRun(now, examined);
-  const summary = { at: now, examined, transitions, degraded, errors, suppressed, storms };
+  const summary = { at: now, examined, transitions, degraded, errors, suppressed: delivered.suppressed, storms, hostsByState, outbox: delivered };
   d.log.info('diagnose pass', { ...summary, silences: silences.filter((s) => isInForce(s, now)).length });
   return summary;
 }
 
-async function selfCheck(d: Diagnosis, now: number): Promise<string[]> {
+/** A storm's own notification. Every run that saw it computes the same id: its scope and earliest death. */
+function stormNotification(storm: Storm, deathAt: ReadonlyMap<string, number>, now: number): Notification {
+  const at = Math.min(...storm.hostnames.map((h) => deathAt.get(h) ?? now));
+  const cause = storm.cause ? `likely shared cause: ${storm.cause}` : 'no label shared by all of them';
+  // A storm of one label value carries it, so a subscription filtering on that label gets it.
+  const eq = storm.scope.indexOf('=');
+  const labels = storm.scope === 'fleet' || eq < 0 ? {} : { [storm.scope.slice(0, eq)]: storm.scope.slice(eq + 1) };
+  return { ...notification(
+    FLEET_HOST, 'fleet-storm', 'critical', at,
+    `${storm.hostnames.length} of ${storm.total} hosts${storm.scope === 'fleet' ? '' : ` with ${storm.scope}`} went down together; ${cause}`,
+    { scope: storm.scope, count: String(storm.hostnames.length), total: String(storm.total), hosts: storm.hostnames.join(' ').slice(0, 2000), ...(storm.cause ? { cause: storm.cause } : {}) },
+    storm.scope,
+  ), labels };
+}
+
+async function selfCheck(d: Diagnosis, now: number, outbox: Outbox): Promise<string[]> {
   const reasons: string[] = [];
   const monitor = await d.stats.monitor();
+  outbox.sweep(monitor.pending, (id) => d.stats.settle(id), now, d.sweepGraceMs);
   try {
     // A backlog matters once it holds about one round of the fleet's beats: they are then an
     // interval late. A fixed threshold alone would call a large, healthy fleet degraded.
@@ -196,13 +213,15 @@ async function selfCheck(d: Diagnosis, now: number): Promise<string[]> {
   }
 
   const isDegraded = reasons.length > 0;
-  if (isDegraded !== monitor.degraded && (await d.stats.setDegraded(isDegraded, now))) {
+  if (isDegraded !== monitor.degraded) {
     const n = isDegraded
       ? notification(MONITOR_HOST, 'monitor-degraded', 'warning', now,
         `dts monitor degraded: no host is declared dead until it catches up (${reasons.join('; ')})`, { reasons: reasons.join('; ') })
       : notification(MONITOR_HOST, 'monitor-ok', 'info', now,
         `dts monitor caught up after ${formatDuration(now - (monitor.degradedSince ?? now))}`);
-    await deliver(d.delivery, n);
+    if (await d.stats.setDegraded(isDegraded, now, n)) {
+      for (const p of pendingNow([n], now)) outbox.add(p, (id) => d.stats.settle(id));
+    }
   }
   return reasons;
 }

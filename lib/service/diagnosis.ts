@@ -49,6 +49,7 @@ export function diagnosis(
     rule: config.liveness,
     scanSegments: config.diagnose.scanSegments,
     backlogThreshold: config.diagnose.backlogThreshold,
+    sweepGraceMs: config.diagnose.sweepGraceMs,
     log,
     ...(resources.silencesTable ? { silences: new SilenceStore(clients.ddb, resources.silencesTable) } : {}),
     flap: config.lifecycle.flap,

@@ -1,7 +1,8 @@
 import type { Beat, Notification, Silence } from '../model';
 import { applySilence } from '../rules/silences';
 import { skewTransition } from '../rules/skew';
-import { assessBeat } from '../rules/beat';
+import { assessBeat, goodbyeNotification } from '../rules/beat';
+import { isSkewed } from '../rules/skew';
 import { extendsCpuStreak, thresholdsFor, type LevelRule } from '../rules/resources';
 import type { HostStore } from '../store/hosts';
 import type { Quarantine } from '../store/quarantine';
@@ -9,9 +10,10 @@ import type { Limits } from '../wire/validate';
 import { validateHeartbeat } from '../wire/validate';
 import { fail } from '../wire/result';
 import { decodeRecord, receivedAtOf } from '../wire/sqs-record';
-import { deliver, type Delivery } from './deliver';
+import type { Delivery } from './deliver';
 import type { Log } from './log';
-import { quarantine, type PoisonRecord } from './poison';
+import { Outbox, pendingNow } from './outbox';
+import { isPoison, quarantine, refusalReason, type PoisonRecord } from './poison';
 import type { SqsRecordLike } from '../wire/sqs-record';
 import { encodeBody, TYPE_ATTRIBUTE } from '../wire/codec';
 import type { dts } from '../wire/generated/dts.js';
@@ -36,9 +38,12 @@ export interface HeartbeatIngest {
 export type BeatOutcome = 'stored' | 'stale' | 'quarantined';
 
 /**
- * One heartbeat: decode, validate, store with one conditional write, then publish whatever
- * level or goodbye transition it caused. Throws only on a transient failure, so SQS retries
- * this record alone.
+ * One heartbeat: decode, validate, store with one conditional write, then commit whatever
+ * level, skew or goodbye transition it caused with its notifications, and deliver them. Throws
+ * only on a transient failure of a write, so SQS retries this record alone; a refusal of its
+ * content by DynamoDB, SNS or the SDK is poison, and the beat goes to the DLQ at once with the
+ * refusal as its reason. A delivery that fails is left in the host's outbox for the next
+ * diagnose pass.
  */
 export async function ingestHeartbeat(d: HeartbeatIngest, record: SqsRecordLike & PoisonRecord): Promise<BeatOutcome> {
   const decoded = decodeRecord(record, 'dts.HeartbeatMessage', ['dts.HeartbeatMessage', 'dts.HeartbeatBatch']);
@@ -48,14 +53,31 @@ export async function ingestHeartbeat(d: HeartbeatIngest, record: SqsRecordLike 
     await quarantine(d.quarantine, d.log, record, valid.error);
     return 'quarantined';
   }
-  return storeBeat(d, valid.value);
+  try {
+    return await storeBeat(d, valid.value);
+  } catch (error) {
+    if (!isPoison(error)) throw error;
+    await quarantine(d.quarantine, d.log, record, { field: 'store', reason: `refused: ${refusalReason(error)}` });
+    return 'quarantined';
+  }
 }
 
 export async function storeBeat(d: HeartbeatIngest, beat: Beat): Promise<BeatOutcome> {
   const cpuThresholds = thresholdsFor('cpu', beat.labels, d.levels.cpu).thresholds;
   const streakExtends = beat.cpu !== undefined && extendsCpuStreak(beat.cpu.percent, cpuThresholds);
-  const write = await d.hosts.recordBeat(beat, streakExtends);
+  const now = d.delivery.now();
+  const silences = async () => (d.silences ? d.silences() : []);
+  const announce = async (notifications: Notification[]) => {
+    const list = await silences();
+    return { notifications: notifications.map((n) => applySilence({ ...n, labels: beat.labels }, beat, list)), queuedAt: now };
+  };
+  // A goodbye (rare) carries its notification in the beat's own write, which moves the host to `left`.
+  const goodbye = beat.goodbye ? await announce([goodbyeNotification(beat)]) : undefined;
+  const write = await d.hosts.recordBeat(beat, streakExtends, goodbye);
   if (write.stale) return 'stale';
+  const outbox = new Outbox();
+  const settle = (id: string) => d.hosts.settle(beat.hostname, id);
+  if (write.left && goodbye) for (const p of pendingNow(goodbye.notifications, now)) outbox.add(p, settle);
 
   const assessment = assessBeat(write.previous, beat, d.levels);
   for (const problem of assessment.problems) d.log.warn(problem, { hostname: beat.hostname });
@@ -63,14 +85,22 @@ export async function storeBeat(d: HeartbeatIngest, beat: Beat): Promise<BeatOut
   const levelsChanged = before === undefined
     ? Object.values(assessment.levels).some((l) => l !== 'ok')
     : (Object.keys(before) as (keyof typeof before)[]).some((r) => before[r] !== assessment.levels[r]);
-  // Only the beat that is still the host's newest may move its levels, and announce the move.
-  const committed = levelsChanged && (await d.hosts.commitLevels(beat.hostname, beat.receivedAt, assessment.levels));
-  const due: Notification[] = assessment.notifications.filter((n) => !n.kind.startsWith('resource-') || committed);
-  const skew = d.skewThresholdMs === undefined ? undefined : skewTransition(write.previous?.skewMs, beat, d.skewThresholdMs);
-  if (skew) due.push(skew);
-  if (due.length === 0) return 'stored';
-  const silences = d.silences ? await d.silences() : [];
-  for (const n of due) await deliver(d.delivery, applySilence({ ...n, labels: beat.labels }, beat, silences));
+  const skew = d.skewThresholdMs === undefined ? undefined : skewTransition(write.previous?.skewMs, beat, d.skewThresholdMs, write.previous?.skewed);
+  const due = [...assessment.notifications.filter((n) => n.kind !== 'host-left'), ...(skew ? [skew] : [])];
+  if (levelsChanged || skew) {
+    // Only the beat that is still the host's newest may move its levels or its skew warning, and
+    // it commits the notifications that announce the move in the same write. If this write never
+    // happens, nothing moved: the next beat decides again.
+    const skewed = skew && d.skewThresholdMs !== undefined ? isSkewed(beat.sentAt - beat.receivedAt, d.skewThresholdMs) : undefined;
+    const changes = due.length > 0 ? await announce(due) : { notifications: [], queuedAt: now };
+    if (await d.hosts.commitLevels(beat.hostname, beat.receivedAt, assessment.levels, changes, skewed)) {
+      for (const p of pendingNow(changes.notifications, now)) outbox.add(p, settle);
+    }
+  }
+  if (outbox.size > 0) {
+    const report = await outbox.flush(d.delivery, d.log);
+    if (report.unpublished > 0) d.log.warn('notifications left for the next diagnose pass', { hostname: beat.hostname, unpublished: report.unpublished });
+  }
   return 'stored';
 }
 

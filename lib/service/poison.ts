@@ -31,3 +31,5 @@ export async function quarantine(quarantine: Quarantine | undefined, log: Log, r
   }
   await quarantine.send(record.body, `${describe(error)} (message ${record.messageId})`, attributes);
 }
+
+export { classify, isPoison, refusalReason, type Verdict } from '../store/refusal';

@@ -1,33 +1,40 @@
-import type { Notification } from '../model';
-import { buildReport, type FleetReport } from '../rules/report';
-import type { AlertPublisher } from '../store/alerts';
-import type { HostStore } from '../store/hosts';
+import type { Host, Notification, Resource } from '../model';
 import { daysBetween } from '../model/days';
-import type { NotificationStore } from '../store/notifications';
+import { buildReport, type FleetReport, type ReportDetail } from '../rules/report';
+import type { Thresholds } from '../rules/resources';
+import type { AlertPublisher } from '../store/alerts';
 import type { ReportStore } from '../store/reports';
-import type { StatsStore } from '../store/stats';
+import type { DailyCounts } from '../store/stats';
 import type { Log } from './log';
 import { renderHtml, renderMarkdown, reportSubject } from './render-report';
 
+/**
+ * What a report reads and writes: small ports, so the factory can be fed a fleet of any size in
+ * memory (the scale test) as well as by the DynamoDB stores.
+ */
 export interface Reporting {
-  readonly hosts: HostStore;
-  readonly notifications: NotificationStore;
-  readonly stats: StatsStore;
-  readonly reports: ReportStore;
-  readonly alerts: AlertPublisher;
+  readonly hosts: { list(totalSegments: number): Promise<Host[]> };
+  readonly notifications: { byTime(since: number, until: number, limit: number): Promise<Notification[]> };
+  readonly stats: { countsOn(day: string): Promise<DailyCounts[]> };
+  readonly reports: Pick<ReportStore, 'put' | 'markPublished' | 'detailLocation'>;
+  readonly alerts: Pick<AlertPublisher, 'publishReport'>;
   readonly scanSegments: number;
+  readonly thresholds?: Readonly<Record<Resource, Thresholds>>;
   readonly log: Log;
   readonly now: () => number;
 }
 
 export interface ReportRun {
   readonly report: FleetReport;
+  readonly detail: ReportDetail;
   readonly markdown: string;
   readonly html: string;
+  /** Items the detail was stored in. */
+  readonly parts: number;
 }
 
-/** Most notifications a report reads; a fleet with more in a day has a bigger problem than this. */
-const NOTIFICATION_LIMIT = 50_000;
+/** Most notifications a report reads; past it, the report says its figures are partial (in the log). */
+const NOTIFICATION_LIMIT = 250_000;
 
 /**
  * Build the report for the `hours` before `until`, store it and publish it. Reads: one parallel
@@ -39,24 +46,32 @@ export async function runReport(d: Reporting, until: number, hours: number, publ
   const days = daysBetween(since, until - 1);
   const [hosts, notifications, counts] = await Promise.all([
     d.hosts.list(d.scanSegments),
-    d.notifications.byTime(since, until, NOTIFICATION_LIMIT) as Promise<Notification[]>,
+    d.notifications.byTime(since, until, NOTIFICATION_LIMIT),
     Promise.all(days.map((day) => d.stats.countsOn(day))).then((all) => all.flat()),
   ]);
-  const report = buildReport({
+  if (notifications.length >= NOTIFICATION_LIMIT) {
+    d.log.warn('report read the most notifications it reads; outages and time at a level may be incomplete', { limit: NOTIFICATION_LIMIT });
+  }
+  const built = buildReport({
     since,
     until,
     generatedAt: d.now(),
     hosts,
     notifications,
     appCounts: counts.map((c) => ({ app: c.app, day: c.day, error: c.counts[40], critical: c.counts[50] })),
+    ...(d.thresholds ? { thresholds: d.thresholds } : {}),
   });
+  for (const problem of built.problems) d.log.warn('report left out an item it could not read', { problem });
+  const report: FleetReport = { ...built.report, detail: { ...built.report.detail, location: d.reports.detailLocation(built.report.id) } };
   const markdown = renderMarkdown(report);
   const html = renderHtml(report);
-  const { publishedAt } = await d.reports.put({ report, markdown, html });
+  const { publishedAt, parts } = await d.reports.put({ report, markdown, html, detail: built.detail });
   if (publish && publishedAt === undefined) {
     await d.alerts.publishReport(reportSubject(report), markdown, `report|${report.id}`);
     await d.reports.markPublished(report.id, d.now());
   }
-  d.log.info('report written', { id: report.id, hosts: hosts.length, outages: report.outages.length, notifications: report.notifications.total });
-  return { report, markdown, html };
+  d.log.info('report written', {
+    id: report.id, hosts: hosts.length, incidents: report.incidents.total, notifications: report.notifications.total, parts, unreadable: report.hosts.unreadable,
+  });
+  return { report, detail: built.detail, markdown, html, parts };
 }

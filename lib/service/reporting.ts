@@ -24,7 +24,7 @@ export interface ReportResources {
 export function reporting(
   clients: Clients,
   resources: ReportResources,
-  config: Pick<Config, 'diagnose' | 'notifications' | 'lifecycle'>,
+  config: Pick<Config, 'diagnose' | 'notifications' | 'lifecycle' | 'levels'>,
   log: Log,
   now: () => number = Date.now,
 ): Reporting {
@@ -35,6 +35,7 @@ export function reporting(
     reports: new ReportStore(clients.ddb, resources.reportsTable, config.lifecycle.reportTtlDays),
     alerts: new AlertPublisher(clients.sns, resources.alertsTopicArn),
     scanSegments: config.diagnose.scanSegments,
+    thresholds: { cpu: config.levels.cpu, mem: config.levels.mem, disk: config.levels.disk },
     log,
     now,
   };

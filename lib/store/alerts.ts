@@ -20,18 +20,26 @@ const NEXT_STEP: Partial<Record<NotificationKind, (n: Notification) => string>> 
   'monitor-degraded': () => 'No host is declared dead until the monitor catches up. Check the heartbeats queue and the ingest function.',
 };
 
+/** The next step for a notification of this kind, if there is one. */
+export function nextStep(n: Notification): string | undefined {
+  return NEXT_STEP[n.kind]?.(n);
+}
+
 export function bodyOf(n: Notification): string {
   const labels = Object.entries(n.labels ?? {}).map(([k, v]) => `${k}=${v}`).join(' ');
-  const next = NEXT_STEP[n.kind]?.(n);
+  const next = nextStep(n);
+  // Wide enough for the longest key, with a space after its colon (`limitSeconds: 15`).
+  const width = Math.max(10, ...Object.keys(n.details).map((k) => k.length + 2));
   const lines = [
     n.message,
     '',
-    `host:     ${n.hostname}`,
-    `kind:     ${n.kind}`,
-    `severity: ${n.severity}`,
-    `at:       ${new Date(n.at).toISOString()}`,
-    ...(labels ? [`labels:   ${labels}`] : []),
-    ...Object.entries(n.details).map(([k, v]) => `${`${k}:`.padEnd(10)}${v}`),
+    `${'host:'.padEnd(width)}${n.hostname}`,
+    `${'kind:'.padEnd(width)}${n.kind}`,
+    `${'severity:'.padEnd(width)}${n.severity}`,
+    `${'at:'.padEnd(width)}${new Date(n.at).toISOString()}`,
+    ...(labels ? [`${'labels:'.padEnd(width)}${labels}`] : []),
+    ...(n.incident ? [`${'incident:'.padEnd(width)}${n.incident}`] : []),
+    ...Object.entries(n.details).map(([k, v]) => `${`${k}:`.padEnd(width)}${v}`),
     ...(next ? ['', next] : []),
     '',
     `id: ${n.id}`,

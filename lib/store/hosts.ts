@@ -1,15 +1,28 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Beat, Host, HostState, Level, Resource } from '../model';
+import type { Beat, Host, HostState, Level, Notification, Resource } from '../model';
 import { dayOf } from '../model/days';
 import { applied } from './conditional';
+import { outboxAttribute, outboxOf, outboxSets } from './outbox-item';
+
+/** Notifications to commit with a transition, in its own conditional write (the outbox). */
+export interface Announce {
+  readonly notifications: readonly Notification[];
+  /** When they were decided. */
+  readonly queuedAt: number;
+}
 
 /** What one beat did to the stored host. */
 export type BeatWrite =
   /** The store already holds this beat or a newer one: nothing changed. */
   | { readonly stale: true }
   /** The beat is now the host's newest; `previous` is the host as it was (undefined if new). */
-  | { readonly stale: false; readonly previous: Host | undefined };
+  | {
+    readonly stale: false;
+    readonly previous: Host | undefined;
+    /** A goodbye that moved the host to `left`: its notification was committed with the beat. */
+    readonly left: boolean;
+  };
 
 type Item = Record<string, unknown>;
 
@@ -39,6 +52,9 @@ export function itemToHost(item: Item): Host {
   if (Array.isArray(item.changes)) host.changes = (item.changes as unknown[]).map(Number);
   const peaks = dailyPeaksOf(item);
   if (peaks) host.dailyPeaks = peaks;
+  if (typeof item.skewed === 'boolean') host.skewed = item.skewed;
+  const pending = outboxOf(item);
+  if (pending.length > 0) host.pending = pending;
   return host;
 }
 
@@ -82,6 +98,8 @@ export interface StateChange {
   readonly changes?: number[];
   /** Flapping start to store with the change; undefined clears it. Only with `changes`. */
   readonly flappingSince?: number | undefined;
+  /** Its notifications, committed with it. */
+  readonly announce?: Announce;
 }
 
 export class HostStore {
@@ -94,8 +112,11 @@ export class HostStore {
    * Store a beat with exactly one write request and no read: a conditional update that only
    * moves `lastBeat` forward. The previous item comes back from the same request, so the caller
    * can judge level transitions without a read. A stale or repeated beat is not an error.
+   *
+   * A goodbye carries its `host-left` notification (`goodbye`) in the same write, applied only
+   * if the host had not left already; a host that had gets a second, plain write.
    */
-  async recordBeat(beat: Beat, cpuStreakExtends: boolean): Promise<BeatWrite> {
+  async recordBeat(beat: Beat, cpuStreakExtends: boolean, goodbye?: Announce): Promise<BeatWrite> {
     // Every attribute goes through a placeholder: DynamoDB reserves hundreds of words (state, agent, …).
     const names: Record<string, string> = {};
     const n = (attribute: string): string => {
@@ -142,6 +163,12 @@ export class HostStore {
         assign('cpuStreak', 0);
       }
     }
+    let condition = `attribute_not_exists(${n('lastBeat')}) OR ${n('lastBeat')} < :rcv`;
+    if (goodbye) {
+      set.push(...outboxSets(goodbye.notifications, goodbye.queuedAt, names, values));
+      values[':left'] = 'left';
+      condition = `(${condition}) AND (attribute_not_exists(${n('state')}) OR ${n('state')} <> :left)`;
+    }
     const expression = [
       `SET ${set.join(', ')}`,
       remove.length ? `REMOVE ${remove.join(', ')}` : '',
@@ -152,26 +179,45 @@ export class HostStore {
         TableName: this.table,
         Key: { hostname: beat.hostname },
         UpdateExpression: expression,
-        ConditionExpression: `attribute_not_exists(${n('lastBeat')}) OR ${n('lastBeat')} < :rcv`,
+        ConditionExpression: condition,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
         ReturnValues: 'ALL_OLD',
       }));
-      return { stale: false, previous: out.Attributes?.hostname ? itemToHost(out.Attributes) : undefined };
+      return { stale: false, previous: out.Attributes?.hostname ? itemToHost(out.Attributes) : undefined, left: goodbye !== undefined };
     } catch (e) {
-      if (e instanceof ConditionalCheckFailedException) return { stale: true };
-      throw e;
+      if (!(e instanceof ConditionalCheckFailedException)) throw e;
+      // Stale, or a goodbye from a host that had left already: the plain write tells which.
+      return goodbye ? this.recordBeat(beat, cpuStreakExtends) : { stale: true };
     }
   }
 
-  /** Commit new resource levels, unless a newer beat has already taken over the host. */
-  async commitLevels(hostname: string, lastBeat: number, levels: Record<Resource, Level>): Promise<boolean> {
+  /**
+   * Commit what a beat changed beyond itself (resource levels, the skew warning) with the
+   * notifications that announce it, unless a newer beat has already taken over the host.
+   */
+  async commitLevels(
+    hostname: string,
+    lastBeat: number,
+    levels: Record<Resource, Level>,
+    announce: Announce = { notifications: [], queuedAt: lastBeat },
+    skewed?: boolean,
+  ): Promise<boolean> {
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = { ':cpu': levels.cpu, ':mem': levels.mem, ':disk': levels.disk, ':beat': lastBeat };
+    const set = ['cpuLevel = :cpu', 'memLevel = :mem', 'diskLevel = :disk', ...outboxSets(announce.notifications, announce.queuedAt, names, values)];
+    if (skewed !== undefined) {
+      names['#skewed'] = 'skewed';
+      values[':skewed'] = skewed;
+      set.push('#skewed = :skewed');
+    }
     return applied(this.ddb.send(new UpdateCommand({
       TableName: this.table,
       Key: { hostname },
-      UpdateExpression: 'SET cpuLevel = :cpu, memLevel = :mem, diskLevel = :disk',
+      UpdateExpression: `SET ${set.join(', ')}`,
       ConditionExpression: 'lastBeat = :beat',
-      ExpressionAttributeValues: { ':cpu': levels.cpu, ':mem': levels.mem, ':disk': levels.disk, ':beat': lastBeat },
+      ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+      ExpressionAttributeValues: values,
     })));
   }
 
@@ -193,6 +239,7 @@ export class HostStore {
       conditions.push('lastBeat = :lastBeat');
     }
     const set = ['#state = :to', 'stateSince = :at'];
+    if (change.announce) set.push(...outboxSets(change.announce.notifications, change.announce.queuedAt, names, values));
     const remove: string[] = [];
     if (change.to === 'dead') {
       values[':outageStart'] = change.outageStart ?? change.lastBeat;
@@ -224,13 +271,47 @@ export class HostStore {
   }
 
   /** End a host's flapping, unless another run did (conditional on the start it saw). */
-  async endFlapping(hostname: string, flappingSince: number): Promise<boolean> {
+  async endFlapping(hostname: string, flappingSince: number, announce?: Announce): Promise<boolean> {
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = { ':since': flappingSince };
+    const set = announce ? outboxSets(announce.notifications, announce.queuedAt, names, values) : [];
     return applied(this.ddb.send(new UpdateCommand({
       TableName: this.table,
       Key: { hostname },
-      UpdateExpression: 'REMOVE flappingSince',
+      UpdateExpression: `${set.length ? `SET ${set.join(', ')} ` : ''}REMOVE flappingSince`,
       ConditionExpression: 'flappingSince = :since',
-      ExpressionAttributeValues: { ':since': flappingSince },
+      ...(set.length ? { ExpressionAttributeNames: names } : {}),
+      ExpressionAttributeValues: values,
+    })));
+  }
+
+  /**
+   * Put notifications in a host's outbox that no state change decides (a silence ending on a
+   * host still down): the decision is repeated until it is delivered, and the id makes it one.
+   */
+  async enqueue(hostname: string, announce: Announce): Promise<boolean> {
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    const set = outboxSets(announce.notifications, announce.queuedAt, names, values);
+    if (set.length === 0) return true;
+    return applied(this.ddb.send(new UpdateCommand({
+      TableName: this.table,
+      Key: { hostname },
+      UpdateExpression: `SET ${set.join(', ')}`,
+      ConditionExpression: 'attribute_exists(hostname)',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    })));
+  }
+
+  /** Take a delivered notification out of a host's outbox (never recreating a forgotten host). */
+  async settle(hostname: string, id: string): Promise<void> {
+    await applied(this.ddb.send(new UpdateCommand({
+      TableName: this.table,
+      Key: { hostname },
+      UpdateExpression: 'REMOVE #ob',
+      ConditionExpression: 'attribute_exists(hostname)',
+      ExpressionAttributeNames: { '#ob': outboxAttribute(id) },
     })));
   }
 

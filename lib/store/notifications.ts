@@ -1,7 +1,7 @@
-import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Notification, NotificationKind, Severity } from '../model';
 import { dayOf, daysBetween } from '../model/days';
-import { expiresAt, notificationSortKey } from './keys';
+import { expiresAt, notificationDayKey, notificationDayKeys, notificationSortKey } from './keys';
 import { applied } from './conditional';
 
 export interface StoredNotification extends Notification {
@@ -10,6 +10,24 @@ export interface StoredNotification extends Notification {
 }
 
 type Item = Record<string, unknown>;
+
+/** What a page of notifications may be narrowed to; applied as a filter within the bounded Query. */
+export interface NotificationFilter {
+  readonly kind?: NotificationKind;
+  readonly severity?: Severity;
+  /** true: only those held back (silence, storm, flapping); false: only those that went out. */
+  readonly suppressed?: boolean;
+}
+
+export interface NotificationPageQuery {
+  readonly hostname?: string;
+  readonly since: number;
+  readonly until: number;
+  readonly limit: number;
+  /** A cursor from an earlier page: only notifications that sort before it. */
+  readonly before?: string;
+  readonly filter?: NotificationFilter;
+}
 
 function itemToNotification(item: Item): StoredNotification {
   return {
@@ -21,6 +39,7 @@ function itemToNotification(item: Item): StoredNotification {
     message: item.message as string,
     details: (item.details as Record<string, string> | undefined) ?? {},
     ...(item.labels ? { labels: item.labels as Record<string, string> } : {}),
+    ...(item.incident ? { incident: item.incident as string } : {}),
     ...(item.suppressed ? { suppressed: item.suppressed as string } : {}),
     publishedAt: item.publishedAt === undefined ? undefined : Number(item.publishedAt),
   };
@@ -40,7 +59,7 @@ export class NotificationStore {
       Item: {
         hostname: n.hostname,
         sk: notificationSortKey(n.at, n.id),
-        day: dayOf(n.at),
+        day: notificationDayKey(dayOf(n.at), n.id),
         id: n.id,
         kind: n.kind,
         severity: n.severity,
@@ -48,11 +67,23 @@ export class NotificationStore {
         message: n.message,
         details: n.details,
         ...(n.labels && Object.keys(n.labels).length ? { labels: n.labels } : {}),
+        ...(n.incident ? { incident: n.incident } : {}),
         ...(n.suppressed !== undefined ? { suppressed: n.suppressed } : {}),
         expiresAt: expiresAt(n.at, this.ttlDays),
       },
       ConditionExpression: 'attribute_not_exists(sk)',
     })));
+  }
+
+  /** When a recorded notification was published; undefined if it never was (or is not recorded). */
+  async publishedAt(n: Notification): Promise<number | undefined> {
+    const out = await this.ddb.send(new GetCommand({
+      TableName: this.table,
+      Key: { hostname: n.hostname, sk: notificationSortKey(n.at, n.id) },
+      ProjectionExpression: 'publishedAt',
+      ConsistentRead: true,
+    }));
+    return out.Item?.publishedAt === undefined ? undefined : Number(out.Item.publishedAt);
   }
 
   async markPublished(n: Notification, at: number): Promise<void> {
@@ -64,19 +95,56 @@ export class NotificationStore {
     }));
   }
 
+  /** One notification by its key: the host, its time and its id (what the notifier reads). */
+  async get(hostname: string, at: number, id: string): Promise<StoredNotification | undefined> {
+    const out = await this.ddb.send(new GetCommand({
+      TableName: this.table,
+      Key: { hostname, sk: notificationSortKey(at, id) },
+      ConsistentRead: true,
+    }));
+    return out.Item ? itemToNotification(out.Item) : undefined;
+  }
+
   /** A host's notifications in [since, until), newest first. */
   async byHost(hostname: string, since: number, until: number, limit = 100): Promise<StoredNotification[]> {
     return this.query({ hostname }, 'hostname', undefined, since, until, limit);
   }
 
-  /** The whole fleet's notifications in [since, until), newest first: one Query per UTC day. */
+  /**
+   * The whole fleet's notifications in [since, until), newest first: per UTC day, one Query per
+   * shard of the `byDay` index, in parallel, merged by time.
+   */
   async byTime(since: number, until: number, limit = 1000): Promise<StoredNotification[]> {
     const out: StoredNotification[] = [];
     for (const day of daysBetween(since, Math.max(since, until - 1))) {
-      out.push(...await this.query({ day }, 'day', 'byDay', since, until, limit - out.length));
+      const shards = await Promise.all(notificationDayKeys(day).map((key) => this.query({ day: key }, 'day', 'byDay', since, until, limit - out.length)));
+      const merged = shards.flat().sort((a, b) => b.at - a.at || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+      out.push(...merged.slice(0, limit - out.length));
       if (out.length >= limit) break;
     }
     return out;
+  }
+
+  /**
+   * One page, newest first, of a host's or the fleet's notifications, and the cursor of the next
+   * when there is more. Each item carries its own cursor (`sk`).
+   */
+  async page(q: NotificationPageQuery): Promise<{ items: (StoredNotification & { cursor: string })[]; next: string | undefined }> {
+    const more = { before: q.before, filter: q.filter };
+    const found: StoredNotification[] = [];
+    if (q.hostname !== undefined) found.push(...await this.query({ hostname: q.hostname }, 'hostname', undefined, q.since, q.until, q.limit + 1, more));
+    else {
+      // Per UTC day, every shard of the byDay index in parallel, merged newest first by sort key.
+      for (const day of daysBetween(q.since, Math.max(q.since, q.until - 1))) {
+        const want = q.limit + 1 - found.length;
+        const shards = await Promise.all(notificationDayKeys(day).map((key) => this.query({ day: key }, 'day', 'byDay', q.since, q.until, want, more)));
+        const merged = shards.flat().map((n) => ({ n, sk: notificationSortKey(n.at, n.id) })).sort((a, b) => (a.sk < b.sk ? 1 : a.sk > b.sk ? -1 : 0));
+        found.push(...merged.slice(0, want).map((m) => m.n));
+        if (found.length > q.limit) break;
+      }
+    }
+    const items = found.slice(0, q.limit).map((n) => ({ ...n, cursor: notificationSortKey(n.at, n.id) }));
+    return { items, next: found.length > q.limit ? items[items.length - 1]?.cursor : undefined };
   }
 
   private async query(
@@ -86,27 +154,52 @@ export class NotificationStore {
     since: number,
     until: number,
     limit: number,
+    more: { before?: string | undefined; filter?: NotificationFilter | undefined } = {},
   ): Promise<StoredNotification[]> {
     const out: StoredNotification[] = [];
+    const to = new Date(until - 1).toISOString() + '~';
+    const from = new Date(since).toISOString();
+    // BETWEEN is inclusive: the cursor's own item comes back and is dropped below.
+    const upper = more.before !== undefined && more.before < to ? more.before : to;
+    if (upper < from) return out;
+    const filter = filterOf(more.filter ?? {});
     let start: Item | undefined;
     do {
       const page = await this.ddb.send(new QueryCommand({
         TableName: this.table,
         ...(index ? { IndexName: index } : {}),
         KeyConditionExpression: `#k = :k AND sk BETWEEN :from AND :to`,
-        ExpressionAttributeNames: { '#k': attribute },
-        ExpressionAttributeValues: {
-          ':k': Object.values(key)[0],
-          ':from': new Date(since).toISOString(),
-          ':to': new Date(until - 1).toISOString() + '~',
-        },
+        ...(filter.expression ? { FilterExpression: filter.expression } : {}),
+        ExpressionAttributeNames: { '#k': attribute, ...filter.names },
+        ExpressionAttributeValues: { ':k': Object.values(key)[0], ':from': from, ':to': upper, ...filter.values },
         ScanIndexForward: false,
-        Limit: limit - out.length,
+        Limit: limit - out.length + (more.before !== undefined ? 1 : 0),
         ExclusiveStartKey: start,
       }));
-      out.push(...(page.Items ?? []).map(itemToNotification));
+      out.push(...(page.Items ?? []).filter((i) => more.before === undefined || (i.sk as string) < more.before).map(itemToNotification));
       start = page.LastEvaluatedKey;
     } while (start && out.length < limit);
-    return out;
+    return out.slice(0, limit);
   }
+}
+
+function filterOf(f: NotificationFilter): { expression: string; names: Record<string, string>; values: Record<string, unknown> } {
+  const parts: string[] = [];
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  if (f.kind !== undefined) {
+    parts.push('#kind = :kind');
+    names['#kind'] = 'kind';
+    values[':kind'] = f.kind;
+  }
+  if (f.severity !== undefined) {
+    parts.push('#severity = :severity');
+    names['#severity'] = 'severity';
+    values[':severity'] = f.severity;
+  }
+  if (f.suppressed !== undefined) {
+    parts.push(f.suppressed ? 'attribute_exists(#suppressed)' : 'attribute_not_exists(#suppressed)');
+    names['#suppressed'] = 'suppressed';
+  }
+  return { expression: parts.join(' AND '), names, values };
 }

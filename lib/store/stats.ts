@@ -1,7 +1,9 @@
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { LEVEL_NUMBERS, type LogLevel } from '../model';
-import { countedKey, countersKey, expiresAt, MONITOR_KEY } from './keys';
+import { countersKey, MONITOR_KEY } from './keys';
 import { applied } from './conditional';
+import type { Notification, PendingNotification } from '../model';
+import { outboxAttribute, outboxOf, outboxSets } from './outbox-item';
 
 /** Records per app, UTC day and level. */
 export type LevelCounts = Partial<Record<LogLevel, number>>;
@@ -19,6 +21,8 @@ export interface MonitorState {
   readonly lastHosts: number | undefined;
   readonly degraded: boolean;
   readonly degradedSince: number | undefined;
+  /** Notifications about the monitor committed with its flag and not yet known delivered. */
+  readonly pending: PendingNotification[];
 }
 
 export class StatsStore {
@@ -26,19 +30,6 @@ export class StatsStore {
     private readonly ddb: DynamoDBDocumentClient,
     private readonly table: string,
   ) {}
-
-  /**
-   * Claim the counting of one message's records. True the first time a digest is claimed; false
-   * on a redelivery, whose records were counted already. Claims expire after the queue's
-   * longest retention.
-   */
-  async claimCount(digest: string, now: number, retentionDays = 4): Promise<boolean> {
-    return applied(this.ddb.send(new PutCommand({
-      TableName: this.table,
-      Item: { pk: countedKey(digest), sk: 'counted', expiresAt: expiresAt(now, retentionDays) },
-      ConditionExpression: 'attribute_not_exists(pk)',
-    })));
-  }
 
   /**
    * Add one app-day's counts: a single UpdateItem with one ADD per level. It also sets `countDay`,
@@ -112,21 +103,36 @@ export class StatsStore {
       lastHosts: item.lastHosts === undefined ? undefined : Number(item.lastHosts),
       degraded: item.degraded === true,
       degradedSince: item.degradedSince === undefined ? undefined : Number(item.degradedSince),
+      pending: outboxOf(item),
     };
   }
 
   /**
    * Flip the monitor's degraded flag. Conditional, so of two overlapping runs exactly one sees
-   * the flip succeed and announces it.
+   * the flip succeed and announces it. The announcement (`n`) is committed in the same write.
    */
-  async setDegraded(degraded: boolean, at: number): Promise<boolean> {
+  async setDegraded(degraded: boolean, at: number, n?: Notification): Promise<boolean> {
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = degraded ? { ':d': true, ':not': false, ':at': at } : { ':d': false, ':not': true };
+    const set = [degraded ? 'degraded = :d, degradedSince = :at' : 'degraded = :d', ...(n ? outboxSets([n], at, names, values) : [])];
     return applied(this.ddb.send(new UpdateCommand({
       TableName: this.table,
       Key: MONITOR_KEY,
-      UpdateExpression: degraded ? 'SET degraded = :d, degradedSince = :at' : 'SET degraded = :d REMOVE degradedSince',
+      UpdateExpression: `SET ${set.join(', ')}${degraded ? '' : ' REMOVE degradedSince'}`,
       ConditionExpression: degraded ? 'attribute_not_exists(degraded) OR degraded = :not' : 'degraded = :not',
-      ExpressionAttributeValues: degraded ? { ':d': true, ':not': false, ':at': at } : { ':d': false, ':not': true },
+      ...(n ? { ExpressionAttributeNames: names } : {}),
+      ExpressionAttributeValues: values,
     })));
+  }
+
+  /** Take a delivered notification out of the monitor item's outbox. */
+  async settle(id: string): Promise<void> {
+    await this.ddb.send(new UpdateCommand({
+      TableName: this.table,
+      Key: MONITOR_KEY,
+      UpdateExpression: 'REMOVE #ob',
+      ExpressionAttributeNames: { '#ob': outboxAttribute(id) },
+    }));
   }
 
   /** Record a completed run; never moves the time backwards. */

@@ -1,5 +1,6 @@
 import { dts } from './generated/dts.js';
 import { normalizeJson } from './json';
+import { prototypeKeyIn } from './map-keys';
 import { fail, ok, type Result } from './result';
 
 /**
@@ -52,8 +53,11 @@ export function decodeBody<T extends MessageType>(type: T, body: string): Result
   }
   if (trimmed.length === 0) return fail('body', 'empty body');
   if (!BASE64.test(trimmed)) return fail('body', 'neither base64 protobuf nor a JSON object');
+  const bytes = Buffer.from(trimmed, 'base64');
+  const unsafe = prototypeKeyIn(type.slice('dts.'.length), bytes);
+  if (unsafe) return fail(unsafe, 'a map key that is not safe as an object key');
   try {
-    return ok(codec.decode(Buffer.from(trimmed, 'base64')) as Decoded<T>);
+    return ok(codec.decode(bytes) as Decoded<T>);
   } catch (e) {
     return fail('body', `undecodable ${type}: ${(e as Error).message}`);
   }

@@ -59,6 +59,11 @@ export function normalizeJson(type: string, json: Record<string, unknown>, prefi
 
 function message(type: string, json: Record<string, unknown>, prefix: string): Result<Record<string, unknown>> {
   const fields = MESSAGES[type]?.fields ?? {};
+  // As the protobuf JSON mapping's parsers do by default: a field the message does not have is
+  // an error, not silently dropped (a LogMessage sent as a LogBatch would otherwise store nothing).
+  for (const key of Object.keys(json)) {
+    if (!Object.hasOwn(fields, key)) return fail(prefix ? `${prefix}.${key}` : key, `dts.${type} has no field ${JSON.stringify(key)}`);
+  }
   const out: Record<string, unknown> = { ...json };
   for (const [name, f] of Object.entries(fields)) {
     const value = json[name];
@@ -75,6 +80,8 @@ function message(type: string, json: Record<string, unknown>, prefix: string): R
       out[name] = items;
     } else if (f.keyType !== undefined) {
       if (typeof value !== 'object' || Array.isArray(value)) return fail(path, 'object (a map) expected');
+      // JSON.parse makes `__proto__` an own key; the generated fromObject would drop it.
+      if (value !== null && Object.hasOwn(value, '__proto__')) return fail(`${path}.__proto__`, 'a map key that is not safe as an object key');
       out[name] = value;
     } else if (Array.isArray(value)) {
       return fail(path, `a single value expected, got an array`);

@@ -4,7 +4,7 @@ import { decodeBody, fail, isMessageType, TYPE_ATTRIBUTE, type Decoded, type Mes
 export interface SqsRecordLike {
   readonly body: string;
   readonly messageAttributes?: Readonly<Record<string, { readonly stringValue?: string | undefined } | undefined>>;
-  readonly attributes?: { readonly SentTimestamp?: string };
+  readonly attributes?: { readonly SentTimestamp?: string; readonly ApproximateReceiveCount?: string };
 }
 
 /** The message type a record declares, or the queue's own type when it declares none. */
@@ -32,6 +32,12 @@ export function decodeRecord<T extends MessageType>(
   const t = type.value as T;
   const decoded = decodeBody(t, record.body);
   return decoded.ok ? { ok: true, value: { type: t, message: decoded.value } as TypedMessage<T> } : decoded;
+}
+
+/** How many times SQS has handed this message out, this time included (1 when unknown). */
+export function receiveCountOf(record: SqsRecordLike): number {
+  const n = Number(record.attributes?.ApproximateReceiveCount);
+  return Number.isFinite(n) && n > 0 ? n : 1;
 }
 
 /** SQS SentTimestamp in ms: the time the queue accepted the message, on the monitor's clock. */

@@ -20,8 +20,38 @@ export const MAX_MAP_VALUE = 1024;
 export const MAX_INTERVAL = 86_400;
 export const MAX_ID = 128;
 
+// C0, DEL and C1: none of them belongs in a name, and C1 (U+0085, U+009B...) reads as a line
+// break or a terminal escape in the places names are printed.
 // eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/;
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/**
+ * The largest magnitude a number may have: beyond 2^53 a double no longer holds every integer,
+ * and the SDK refuses to marshal it (it would not read back equal).
+ */
+export const MAX_NUMBER = Number.MAX_SAFE_INTEGER;
+/** DynamoDB stores no magnitude below 1e-130; such a figure is stored as 0 (the documented normalisation). */
+export const MIN_MAGNITUDE = 1e-130;
+/** Timestamps past the year 9999 are not times (and `Date` cannot format them). */
+export const MAX_TIMESTAMP_SECONDS = 253_402_300_799;
+/** Map keys that are not safe as object keys: they change the object instead of adding to it. */
+const UNSAFE_KEYS = new Set(['__proto__', 'constructor']);
+
+// In `u` mode a surrogate pair is one code point, so this matches only a lone surrogate.
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+
+/** A string that every later step can carry: well-formed UTF-16 (no lone surrogate), which SNS, URI encoding and UTF-8 need. */
+function wellFormed(field: string, value: string): Result<string> {
+  const lone = LONE_SURROGATE.exec(value);
+  if (lone) return fail(field, `contains a lone surrogate (U+${lone[0].charCodeAt(0).toString(16).toUpperCase()}) at ${lone.index}: not valid Unicode`);
+  return ok(value);
+}
+
+/** A number DynamoDB and the SDK carry exactly: finite, |n| ≤ 2^53; a magnitude below 1e-130 becomes 0. */
+export function storableNumber(n: number): number | undefined {
+  if (!Number.isFinite(n) || Math.abs(n) > MAX_NUMBER) return undefined;
+  return Math.abs(n) < MIN_MAGNITUDE ? 0 : n;
+}
 
 function name(field: string, value: string | null | undefined, max: number): Result<string> {
   const v = value ?? '';
@@ -30,8 +60,13 @@ function name(field: string, value: string | null | undefined, max: number): Res
   // (a sort key holds the host and the record id, and may not pass 1,024).
   const bytes = Buffer.byteLength(v, 'utf8');
   if (bytes > max) return fail(field, `${bytes} bytes of UTF-8, at most ${max} allowed`);
-  if (CONTROL.test(v)) return fail(field, 'must not contain control characters');
-  return ok(v);
+  if (CONTROL.test(v)) return fail(field, 'must not contain control characters (C0 or C1)');
+  return wellFormed(field, v);
+}
+
+/** A free-text string (log text, label values, a mount point): any characters but lone surrogates. */
+function text(field: string, value: string | null | undefined): Result<string> {
+  return wellFormed(field, value ?? '');
 }
 
 /** A producer timestamp in seconds → milliseconds, checked against the receive time. */
@@ -39,6 +74,8 @@ function timestamp(field: string, seconds: number | null | undefined, receivedAt
   const s = seconds ?? 0;
   if (!Number.isFinite(s)) return fail(field, `not a finite number (${s})`);
   if (s <= 0) return fail(field, 'missing or not after the epoch');
+  if (s < 1) return fail(field, `${s} is less than a second after the epoch: not a time`);
+  if (s > MAX_TIMESTAMP_SECONDS) return fail(field, `${s} seconds is after the year 9999: not a time`);
   const ms = s * 1000;
   if (ms > receivedAt + limits.maxFutureSeconds * 1000) {
     return fail(field, `${new Date(ms).toISOString()} is more than ${limits.maxFutureSeconds}s ahead of the receive time`);
@@ -49,22 +86,31 @@ function timestamp(field: string, seconds: number | null | undefined, receivedAt
 function percent(field: string, value: number | null | undefined): Result<number> {
   const v = value ?? 0;
   if (!Number.isFinite(v) || v < 0 || v > 100) return fail(field, `${v} is not a percent within 0–100`);
-  return ok(v);
+  return ok(storableNumber(v) as number);
 }
 
 function nonNegative(field: string, value: number | null | undefined): Result<number | undefined> {
   if (value === null || value === undefined) return ok(undefined);
   if (!Number.isFinite(value) || value < 0) return fail(field, `${value} must be a finite number ≥ 0`);
-  return ok(value);
+  const stored = storableNumber(value);
+  if (stored === undefined) return fail(field, `${value} is above 2^53 (${MAX_NUMBER}): it cannot be stored exactly`);
+  return ok(stored);
 }
 
 function stringMap(field: string, map: Record<string, string> | null | undefined): Result<Record<string, string>> {
   const entries = Object.entries(map ?? {});
   if (entries.length > MAX_MAP_ENTRIES) return fail(field, `${entries.length} entries, at most ${MAX_MAP_ENTRIES} allowed`);
   for (const [k, v] of entries) {
-    if (k.length === 0 || k.length > MAX_MAP_KEY) return fail(`${field}.${k.slice(0, 32)}`, `key must have 1–${MAX_MAP_KEY} characters`);
-    if (typeof v !== 'string') return fail(`${field}.${k}`, 'value must be a string');
-    if (v.length > MAX_MAP_VALUE) return fail(`${field}.${k}`, `value has ${v.length} characters, at most ${MAX_MAP_VALUE} allowed`);
+    const at = `${field}.${JSON.stringify(k.slice(0, 32)).slice(1, -1)}`;
+    if (k.length === 0 || k.length > MAX_MAP_KEY) return fail(at, `key must have 1–${MAX_MAP_KEY} characters`);
+    if (UNSAFE_KEYS.has(k)) return fail(at, `${JSON.stringify(k)} is not allowed as a key (it is not safe as an object key)`);
+    if (CONTROL.test(k)) return fail(at, 'key must not contain control characters (C0 or C1)');
+    const key = wellFormed(at, k);
+    if (!key.ok) return key;
+    if (typeof v !== 'string') return fail(at, 'value must be a string');
+    if (v.length > MAX_MAP_VALUE) return fail(at, `value has ${v.length} characters, at most ${MAX_MAP_VALUE} allowed`);
+    const value = text(at, v);
+    if (!value.ok) return value;
   }
   return ok(Object.fromEntries(entries));
 }
@@ -116,6 +162,8 @@ export function validateHeartbeat(m: dts.HeartbeatMessage, receivedAt: number, l
     if (!f.ok) return f;
     const mount = m.disk?.mount ?? '';
     if (mount.length > MAX_MAP_VALUE) return fail('disk.mount', `at most ${MAX_MAP_VALUE} characters allowed`);
+    const mountOk = text('disk.mount', mount);
+    if (!mountOk.ok) return mountOk;
     return ok({ percent: p, ...f.value, ...(mount ? { mount } : {}) });
   });
   if (!disk.ok) return disk;
@@ -127,6 +175,11 @@ export function validateHeartbeat(m: dts.HeartbeatMessage, receivedAt: number, l
   const agentName = m.agent?.name ?? '';
   const agentVersion = m.agent?.version ?? '';
   if (agentName.length > MAX_APP || agentVersion.length > MAX_APP) return fail('agent', `name and version have at most ${MAX_APP} characters`);
+  for (const [field, value] of [['agent.name', agentName], ['agent.version', agentVersion]] as const) {
+    if (CONTROL.test(value)) return fail(field, 'must not contain control characters (C0 or C1)');
+    const v = wellFormed(field, value);
+    if (!v.ok) return v;
+  }
 
   return ok({
     hostname: hostname.value,
@@ -184,9 +237,14 @@ export function validateLogRecord(m: dts.LogMessage, receivedAt: number, limits:
   if (!Number.isFinite(rawLevel)) return fail('level', `${rawLevel} is not a number`);
   const fields = stringMap('fields', m.fields);
   if (!fields.ok) return fields;
+  const body = text('text', m.text);
+  if (!body.ok) return body;
   const id = m.id ?? '';
   const idBytes = Buffer.byteLength(id, 'utf8');
   if (idBytes > MAX_ID) return fail('id', `${idBytes} bytes of UTF-8, at most ${MAX_ID} allowed`);
+  if (CONTROL.test(id)) return fail('id', 'must not contain control characters (C0 or C1)');
+  const idOk = wellFormed('id', id);
+  if (!idOk.ok) return idOk;
   const record = {
     app: app.value,
     hostname: hostname.value,
@@ -212,6 +270,9 @@ export function validateLogBatch(
   limits: Limits,
 ): Result<{ records: LogRecord[]; rejected: RejectedRecord[] }> {
   const input = batch.records ?? [];
+  // An empty batch stores nothing; acknowledging it would hide a sender's mistake (often a
+  // LogMessage sent with dts-type dts.LogBatch, whose fields a LogBatch does not have).
+  if (input.length === 0) return fail('records', 'a LogBatch with no records: nothing to store (a LogMessage sent as dts.LogBatch?)');
   if (input.length > MAX_BATCH_RECORDS) return fail('records', `${input.length} records, at most ${MAX_BATCH_RECORDS} allowed`);
   const records: LogRecord[] = [];
   const rejected: RejectedRecord[] = [];

@@ -78,7 +78,7 @@ describe('the alert lifecycle in the local cloud', () => {
     const code = await reportCommand(ctx, { now: true, publish: false, format: 'json' }).finally(() => ctx.close());
     expect(code).toBe(0);
     const report = JSON.parse(out) as FleetReport;
-    expect(report.hostsByState.dead).toEqual(expect.arrayContaining([loud, quiet]));
+    expect(report.hosts.downNow.map((d) => d.hostname)).toEqual(expect.arrayContaining([loud, quiet]));
     expect(report.notifications.suppressed).toBeGreaterThanOrEqual(1);
   });
 });

@@ -26,30 +26,41 @@ beforeAll(async () => {
 afterAll(async () => cloud?.stop());
 
 describe('a scripted day', () => {
-  it('the report covers the day and lists hosts by state', () => {
+  it('the report covers the day and counts hosts by state', () => {
     expect(run.report).toMatchObject({ id: '2026-11-25T08:00Z', since: DAY_START, until: DAY_END });
-    expect(run.report.hostsByState).toEqual({
-      alive: ['batch-1', 'db-1', 'db-2', 'edge-1', 'web-1', 'web-2', 'web-3', 'web-4'], new: [], dead: [], left: ['batch-2'], retired: [],
-    });
+    expect(run.report.hosts).toEqual({ total: 9, byState: { alive: 8, new: 0, dead: 0, left: 1, retired: 0 }, downNow: [], unreadable: 0 });
   });
 
-  it('every outage with its duration, from its last beat to the first beat back', () => {
-    const outages = run.report.outages.map((o) => [o.hostname, new Date(o.start).toISOString().slice(11, 16), o.durationMs / MIN]);
-    expect(outages).toEqual([
-      ['web-4', '12:00', 41],
-      ['batch-1', '13:10', 171],
-      ['web-1', '18:00', 31], ['web-2', '18:00', 31], ['web-3', '18:00', 31],
-      ['db-1', '20:00', 6], ['db-1', '20:07', 6], ['db-1', '20:14', 6],
+  it('every outage with its duration, from its last beat to the first beat back; the storm as one incident', () => {
+    const incidents = run.detail.incidents.map((i) => [i.kind, i.hostnames.join(' '), new Date(i.start).toISOString().slice(11, 16), i.durationMs / MIN, i.downtimeMs / MIN]);
+    expect(incidents).toEqual([
+      ['outage', 'web-4', '12:00', 41, 41],
+      ['outage', 'batch-1', '13:10', 171, 171],
+      ['storm', 'web-1 web-2 web-3', '18:00', 31, 93],
+      ['outage', 'db-1', '20:00', 6, 6], ['outage', 'db-1', '20:07', 6, 6], ['outage', 'db-1', '20:14', 6, 6],
     ]);
+    expect(run.report.incidents).toMatchObject({ total: 6, storms: 1, outages: 8, downtimeMs: 323 * MIN });
+  });
+
+  it('availability per host and for the fleet: a goodbye ends the time a host is expected up', () => {
+    const of = (h: string) => run.detail.hosts.find((r) => r.hostname === h);
+    expect(of('web-4')).toMatchObject({ availability: 97.15, expectedMs: 24 * H, downMs: 41 * MIN });
+    expect(of('batch-1')).toMatchObject({ availability: 88.12, downMs: 171 * MIN });
+    expect(of('edge-1')).toMatchObject({ availability: 100, downMs: 0 });
+    expect(of('batch-2')).toMatchObject({ availability: 100, expectedMs: 14 * H + 1000 });
+    expect(run.report.availability).toMatchObject({ downMs: 323 * MIN, expectedMs: 8 * 24 * H + 14 * H + 1000, belowTarget: 6 });
+    expect(run.report.availability.fleet).toBe(Math.floor(((8 * 24 * H + 14 * H + 1000 - 323 * MIN) / (8 * 24 * H + 14 * H + 1000)) * 10_000) / 100);
   });
 
   it('resource peaks and the time spent at warning or critical', () => {
-    const of = (h: string) => run.report.resources.find((r) => r.hostname === h);
+    const of = (h: string) => run.detail.hosts.find((r) => r.hostname === h);
     expect(of('web-2')?.peaks.cpu).toBe(97);
-    expect(of('web-2')?.timeAt.cpu).toEqual({ warning: 0, critical: 20 * MIN });
+    expect(of('web-2')?.over).toEqual({ cpu: 'critical' });
+    expect(of('web-2')?.timeAt).toEqual({ cpu: { warning: 0, critical: 20 * MIN } });
     expect(of('db-2')?.peaks.disk).toBe(85);
-    expect(of('db-2')?.timeAt.disk).toEqual({ warning: 4 * H, critical: 0 });
-    expect(run.report.hostsAtLevel).toEqual(['db-2', 'web-2']);
+    expect(of('db-2')?.timeAt).toEqual({ disk: { warning: 4 * H, critical: 0 } });
+    expect(run.report.resources.timeAt.map((t) => t.hostname)).toEqual(['db-2', 'web-2']);
+    expect(run.report.resources.peaks.slice(0, 2).map((p) => p.hostname)).toEqual(['web-2', 'db-2']);
   });
 
   it('error and critical logs by app, top apps first', () => {
@@ -91,7 +102,9 @@ describe('a scripted day', () => {
   });
 
   it('renders the report as Markdown and HTML', () => {
-    expect(run.markdown).toContain('| batch-1 | 2026-11-24T13:10:00Z | 2026-11-24T16:01:00Z | 2h 51m |');
+    expect(run.markdown).toContain('| outage | batch-1 | 2026-11-24T13:10:00Z | 2026-11-24T16:01:00Z | 2h 51m | 2h 51m |');
+    expect(run.markdown).toContain('| storm (rack=r1) | 3: web-1, web-2, web-3 | 2026-11-24T18:00:00Z | 2026-11-24T18:31:00Z | 31m | 1h 33m |');
     expect(run.html).toContain('<td>batch-1</td>');
+    expect(run.html).toContain('<td class="bad">97%</td>');
   });
 });

@@ -105,7 +105,7 @@ describe('ingest heartbeats', () => {
     expect(dlq.map((m) => m.MessageAttributes?.['dts-error']?.StringValue)).toContainEqual(expect.stringMatching(/^disk\.percent: 140 is not a percent/));
   });
 
-  it('reports a record whose write fails on its own, so SQS retries only it', async () => {
+  it('sends a beat whose write the table refuses to the DLQ at once, with the refusal; the others are stored', async () => {
     // A stored item the update cannot apply to: the engine rejects this one write.
     await cloud.clients.ddb.send(new PutCommand({ TableName: cloud.names.hostsTable, Item: { hostname: 'broken-1', cpuStreak: 'not-a-number', lastBeat: 1 } }));
     const ok = sqsRecord(beat('fine-1', { cpu: 90 }), { sentAt: NOW });
@@ -113,8 +113,12 @@ describe('ingest heartbeats', () => {
 
     const result = await handler(sqsEvent([ok, broken]), ctx());
 
-    expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'broken' }]);
+    // A ValidationException is a verdict, not a hiccup: retrying five times would change nothing.
+    expect(result.batchItemFailures).toEqual([]);
     expect(await hostItem(cloud, 'fine-1')).toMatchObject({ lastBeat: NOW, cpuStreak: 1 });
+    const dlq = await drain(cloud, cloud.names.heartbeatsDlqUrl);
+    expect(dlq.find((m) => m.MessageAttributes?.['dts-error']?.StringValue?.includes('(message broken)'))?.MessageAttributes?.['dts-error']?.StringValue)
+      .toMatch(/^store: refused: ValidationException: /);
   });
 
   it('notifies a resource level change once, and not on the beats that follow', async () => {

@@ -161,7 +161,7 @@ describe('ingest logs', () => {
 
     const outcome = await ingestLogMessage(deps(), sqsRecord(batchBody(records), asBatch));
 
-    expect(outcome).toEqual({ stored: 1000, rejected: 0, batchWriteCalls: 40, counted: 1 });
+    expect(outcome).toEqual({ stored: 1000, rejected: 0, batchWriteCalls: 40, batchGetCalls: 10, counted: 1000 });
     expect(await query({ app: 'bulk', limit: 5000 })).toHaveLength(1000);
     const items = (await allItems(cloud, cloud.names.logsTable)).filter((i) => i.app === 'bulk');
     expect(items).toHaveLength(1000);
@@ -183,16 +183,17 @@ describe('keys at their limits', () => {
 });
 
 describe('shared BatchWriteItem calls', () => {
-  it('a chunk the table refuses fails only the items it held; the other chunks are written', async () => {
+  it('a chunk the table refuses is split until the refused item stands alone: only it fails, as poison', async () => {
     const items = Array.from({ length: 60 }, (_, i) => ({ pk: 'A#chunks#x#20', sk: `k${String(i).padStart(3, '0')}`, text: 'ok' }));
     // Item 30 is over DynamoDB's 400 KB item limit: its whole call (items 25–49) is refused.
     items[30] = { ...items[30], text: 'x'.repeat(410 * 1024) } as (typeof items)[number];
 
     const { calls, failed } = await batchPutEach(cloud.clients.ddb, cloud.names.logsTable, items, { attempts: 2, baseDelayMs: 1, maxDelayMs: 1 });
 
-    expect(calls).toBe(3);
-    expect(failed.map((f) => f.indexes)).toEqual([Array.from({ length: 25 }, (_, i) => 25 + i)]);
+    // 3 chunks, then halving 25 → 13 → 7 → 4 → 2 → 1: two calls per step.
+    expect(calls).toBe(13);
+    expect(failed.map((f) => [f.indexes, f.poison, (f.error as Error).name])).toEqual([[[30], true, 'ValidationException']]);
     const stored = (await allItems(cloud, cloud.names.logsTable)).filter((i) => i.pk === 'A#chunks#x#20').map((i) => i.sk).sort();
-    expect(stored).toEqual([...items.slice(0, 25), ...items.slice(50)].map((i) => i.sk));
+    expect(stored).toEqual(items.filter((_, i) => i !== 30).map((i) => i.sk));
   });
 });

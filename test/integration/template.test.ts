@@ -1,4 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { evaluateCondition } from '../../lib/local/template/intrinsics';
+import { passMetrics } from '../../lib/service/diagnose-metrics';
 import { logicalIdOf, packagedTemplate, referencedIds, resourcesOfType, type CfnResource, type CfnTemplate } from '../support/template';
 
 /**
@@ -29,7 +31,11 @@ const functionId = (file: string): string => {
   const found = resourcesOfType(template, 'AWS::Lambda::Function').filter(([, r]) => props(r).Handler === `functions/${file}.handler`);
   return only(found, `function with handler functions/${file}.handler`)[0];
 };
-const FUNCTIONS = { ingestHeartbeats: 'ingest-heartbeats', ingestLogs: 'ingest-logs', diagnose: 'diagnose', report: 'report' } as const;
+const FUNCTIONS = {
+  ingestHeartbeats: 'ingest-heartbeats', ingestLogs: 'ingest-logs', diagnose: 'diagnose', report: 'report', notify: 'notify', api: 'api',
+} as const;
+/** The queues that functions consume (each with its DLQ). */
+const SOURCE_QUEUES = ['HeartbeatsQueue', 'LogsQueue', 'NotifyQueue'];
 const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
 interface Statement {
@@ -59,9 +65,30 @@ function allStatements(): Statement[] {
   return out;
 }
 
-/** Logical ids of the queues that some queue's RedrivePolicy names as its dead-letter target. */
+/** How CloudFormation would evaluate the template's conditions with the default params, at `stage`. */
+function conditionContext(stage?: string) {
+  const conditions = stage === undefined ? template.Conditions ?? {} : JSON.parse(JSON.stringify(template.Conditions ?? {}).replaceAll('"test"', JSON.stringify(stage))) as Record<string, unknown>;
+  return { region: 'us-east-1', stackName: 'dts-test', parameters: {}, conditions, identityOf: () => undefined };
+}
+
+/** The on-failure destination of a function's asynchronous (scheduled) invocations, by function id. */
+function onFailureOf(fnId: string): { queue: string | undefined; retries: unknown } | undefined {
+  const config = resourcesOfType(template, 'AWS::Lambda::EventInvokeConfig').find(([, c]) => logicalIdOf(props(c).FunctionName) === fnId);
+  if (!config) return undefined;
+  const p = props(config[1]) as { DestinationConfig?: { OnFailure?: { Destination?: unknown } }; MaximumRetryAttempts?: unknown };
+  return { queue: logicalIdOf(p.DestinationConfig?.OnFailure?.Destination), retries: p.MaximumRetryAttempts };
+}
+
+/**
+ * Logical ids of the dead-letter queues: those some queue's RedrivePolicy names, and those that
+ * take a function's failed scheduled invocations.
+ */
 function deadLetterQueues(): Set<string> {
   const dlqs = new Set<string>();
+  for (const [, c] of resourcesOfType(template, 'AWS::Lambda::EventInvokeConfig')) {
+    const target = logicalIdOf((props(c).DestinationConfig as { OnFailure?: { Destination?: unknown } } | undefined)?.OnFailure?.Destination);
+    if (target) dlqs.add(target);
+  }
   for (const [, q] of resourcesOfType(template, 'AWS::SQS::Queue')) {
     const target = logicalIdOf((props(q).RedrivePolicy as { deadLetterTargetArn?: unknown } | undefined)?.deadLetterTargetArn);
     if (target) dlqs.add(target);
@@ -71,17 +98,18 @@ function deadLetterQueues(): Set<string> {
 
 describe('packaged template (serverless package --stage test)', () => {
   describe('triggers: each function has its own', () => {
-    it('two SQS event source mappings, heartbeats → ingestHeartbeats and logs → ingestLogs, reporting batch item failures', () => {
+    it('three SQS event source mappings, heartbeats → ingestHeartbeats, logs → ingestLogs and notify → notify, reporting batch item failures', () => {
       const mappings = resourcesOfType(template, 'AWS::Lambda::EventSourceMapping').map(([, m]) => ({
         queue: logicalIdOf(props(m).EventSourceArn),
         fn: logicalIdOf(props(m).FunctionName),
         responseTypes: props(m).FunctionResponseTypes,
         enabled: props(m).Enabled,
       }));
-      expect(mappings).toHaveLength(2);
+      expect(mappings).toHaveLength(3);
       expect(mappings).toEqual(expect.arrayContaining([
         { queue: 'HeartbeatsQueue', fn: functionId(FUNCTIONS.ingestHeartbeats), responseTypes: ['ReportBatchItemFailures'], enabled: true },
         { queue: 'LogsQueue', fn: functionId(FUNCTIONS.ingestLogs), responseTypes: ['ReportBatchItemFailures'], enabled: true },
+        { queue: 'NotifyQueue', fn: functionId(FUNCTIONS.notify), responseTypes: ['ReportBatchItemFailures'], enabled: true },
       ]));
       for (const m of mappings) expect(resource(m.queue).Type).toBe('AWS::SQS::Queue');
     });
@@ -116,24 +144,25 @@ describe('packaged template (serverless package --stage test)', () => {
       expect(resourcesOfType(template, 'AWS::Events::Rule')).toHaveLength(2);
     });
 
-    it('has exactly the four functions, and no trigger on anything else', () => {
+    it('has exactly the six functions, and no trigger on anything else', () => {
       expect(resourcesOfType(template, 'AWS::Lambda::Function').map(([, f]) => props(f).Handler).sort()).toEqual([
-        'functions/diagnose.handler', 'functions/ingest-heartbeats.handler', 'functions/ingest-logs.handler', 'functions/report.handler',
+        'functions/api.handler', 'functions/diagnose.handler', 'functions/ingest-heartbeats.handler', 'functions/ingest-logs.handler',
+        'functions/notify.handler', 'functions/report.handler',
       ]);
     });
   });
 
   describe('queues', () => {
-    it('has the two queues and their two DLQs', () => {
+    it('has the three consumed queues, their three DLQs and the scheduled functions\' failure queue', () => {
       const queues = resourcesOfType(template, 'AWS::SQS::Queue').map(([id]) => id).sort();
-      expect(queues).toHaveLength(4);
-      expect([...deadLetterQueues()].sort()).toEqual(queues.filter((q) => !['HeartbeatsQueue', 'LogsQueue'].includes(q)));
+      expect(queues).toHaveLength(7);
+      expect([...deadLetterQueues()].sort()).toEqual(queues.filter((q) => !SOURCE_QUEUES.includes(q)));
     });
 
     it('every non-DLQ queue redrives to an existing DLQ after a bounded number of receives', () => {
       const dlqs = deadLetterQueues();
       const sources = resourcesOfType(template, 'AWS::SQS::Queue').filter(([id]) => !dlqs.has(id));
-      expect(sources.map(([id]) => id).sort()).toEqual(['HeartbeatsQueue', 'LogsQueue']);
+      expect(sources.map(([id]) => id).sort()).toEqual(SOURCE_QUEUES);
       for (const [id, q] of sources) {
         const policy = props(q).RedrivePolicy as { deadLetterTargetArn: unknown; maxReceiveCount: unknown };
         expect(policy, `${id} RedrivePolicy`).toBeDefined();
@@ -174,9 +203,9 @@ describe('packaged template (serverless package --stage test)', () => {
     };
     const keys = (schema: { AttributeName: string; KeyType: string }[]) => Object.fromEntries(schema.map((k) => [k.KeyType, k.AttributeName]));
 
-    it('has the six tables', () => {
+    it('has the eight tables', () => {
       expect(resourcesOfType(template, 'AWS::DynamoDB::Table').map(([id]) => id).sort()).toEqual([
-        'HostsTable', 'LogsTable', 'NotificationsTable', 'ReportsTable', 'SilencesTable', 'StatsTable',
+        'ApiKeysTable', 'ChannelsTable', 'HostsTable', 'LogsTable', 'NotificationsTable', 'ReportsTable', 'SilencesTable', 'StatsTable',
       ]);
     });
 
@@ -185,10 +214,12 @@ describe('packaged template (serverless package --stage test)', () => {
       expect(table('HostsTable').GlobalSecondaryIndexes ?? []).toEqual([]);
     });
 
-    it('logs: pk/sk, with GSI byHost on hostPk/sk', () => {
+    it('logs: pk/sk, with GSI byHost on hostPk/sk and the sparse GSI byError on errorPk/sk', () => {
       const t = table('LogsTable');
       expect(keys(t.KeySchema)).toEqual({ HASH: 'pk', RANGE: 'sk' });
-      expect(t.GlobalSecondaryIndexes?.map((g) => [g.IndexName, keys(g.KeySchema)])).toEqual([['byHost', { HASH: 'hostPk', RANGE: 'sk' }]]);
+      expect(t.GlobalSecondaryIndexes?.map((g) => [g.IndexName, keys(g.KeySchema)])).toEqual([
+        ['byHost', { HASH: 'hostPk', RANGE: 'sk' }], ['byError', { HASH: 'errorPk', RANGE: 'sk' }],
+      ]);
     });
 
     it('notifications: hostname/sk, with GSI byDay on day/sk', () => {
@@ -228,7 +259,7 @@ describe('packaged template (serverless package --stage test)', () => {
   describe('runtime', () => {
     it('every function runs nodejs22.x on arm64', () => {
       const fns = resourcesOfType(template, 'AWS::Lambda::Function');
-      expect(fns).toHaveLength(4);
+      expect(fns).toHaveLength(Object.keys(FUNCTIONS).length);
       for (const [id, f] of fns) {
         expect(props(f).Runtime, id).toBe('nodejs22.x');
         expect(props(f).Architectures, id).toEqual(['arm64']);
@@ -270,7 +301,7 @@ describe('packaged template (serverless package --stage test)', () => {
         expect(trust.Statement.map((s) => [s.Effect, s.Principal, s.Action])).toEqual([['Allow', { Service: 'lambda.amazonaws.com' }, 'sts:AssumeRole']]);
         return role;
       });
-      expect(new Set(roleOf).size).toBe(4);
+      expect(new Set(roleOf).size).toBe(Object.keys(FUNCTIONS).length);
       // The framework's shared default role is not generated.
       expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
     });
@@ -285,6 +316,8 @@ describe('packaged template (serverless package --stage test)', () => {
           const queue = logicalIdOf(props(m).EventSourceArn);
           if (queue) own.add(queue);
         }
+        const failures = onFailureOf(fnId)?.queue;
+        if (failures) own.add(failures);
         const role = props(resource(logicalIdOf(fn.Role))) as { Policies: { PolicyDocument: { Statement: Statement[] } }[] };
         const statements = role.Policies.flatMap((p) => p.PolicyDocument.Statement);
         expect(statements.length, file).toBeGreaterThan(0);
@@ -342,8 +375,139 @@ describe('packaged template (serverless package --stage test)', () => {
         HostsTableName: 'HostsTable', LogsTableName: 'LogsTable', NotificationsTableName: 'NotificationsTable', StatsTableName: 'StatsTable',
         AlertsTopicArn: 'AlertsTopic', SilencesTableName: 'SilencesTable', ReportsTableName: 'ReportsTable',
       });
-      for (const k of Object.keys(named).filter((n) => /Url$|TableName$|TopicArn$/.test(n))) {
+      // HttpApiUrl is the framework's, a joined string rather than a resource.
+      for (const k of Object.keys(named).filter((n) => /Url$|TableName$|TopicArn$/.test(n) && n !== 'HttpApiUrl')) {
         expect(template.Outputs?.[k]?.Value, k).toEqual({ Ref: named[k] });
+      }
+    });
+  });
+  describe('watching the watcher: alarms on an ops topic of their own', () => {
+    type Alarm = Record<string, unknown> & { id: string };
+    const alarms = (): Alarm[] => resourcesOfType(template, 'AWS::CloudWatch::Alarm').map(([id, a]) => ({ ...props(a), id }));
+    /** The alarms on `metric`, with the logical id of the resource named by their one dimension. */
+    const alarmsOn = (namespace: string, metric: string) => alarms()
+      .filter((a) => a.Namespace === namespace && a.MetricName === metric)
+      .map((a): Alarm & { subject: string | undefined } => ({ ...a, subject: logicalIdOf((a.Dimensions as { Value: unknown }[])[0]?.Value) }));
+    const alarmOn = (namespace: string, metric: string, subject: string) =>
+      only(alarmsOn(namespace, metric).filter((a) => a.subject === subject), `${metric} alarm on ${subject}`);
+
+    it('every alarm notifies the ops topic, which is not the alerts topic; an email subscribes with --param opsEmail', () => {
+      expect(resource('OpsTopic').Type).toBe('AWS::SNS::Topic');
+      expect(alarms().length).toBeGreaterThanOrEqual(15);
+      for (const a of alarms()) {
+        expect(a.AlarmActions, a.id).toEqual([{ Ref: 'OpsTopic' }]);
+        expect(a.OKActions, a.id).toEqual([{ Ref: 'OpsTopic' }]);
+      }
+      const sub = resource('OpsEmailSubscription');
+      expect(sub.Condition).toBe('HasOpsEmail');
+      expect(props(sub)).toMatchObject({ TopicArn: { Ref: 'OpsTopic' }, Protocol: 'email' });
+      // Off by default: no email param, no subscription.
+      expect(evaluateCondition('HasOpsEmail', conditionContext())).toBe(false);
+    });
+
+    it('diagnose: any error, and not running (no invocation in 5 minutes, missing data breaching)', () => {
+      const diagnose = functionId(FUNCTIONS.diagnose);
+      expect(alarmOn('AWS/Lambda', 'Errors', diagnose)).toMatchObject({ Statistic: 'Sum', ComparisonOperator: 'GreaterThanThreshold', Threshold: 0 });
+      expect(alarmOn('AWS/Lambda', 'Invocations', diagnose)).toMatchObject({
+        Statistic: 'Sum', Period: 300, EvaluationPeriods: 1, ComparisonOperator: 'LessThanThreshold', Threshold: 1, TreatMissingData: 'breaching',
+      });
+    });
+
+    it('diagnose: a pass nearing its timeout', () => {
+      const diagnose = functionId(FUNCTIONS.diagnose);
+      const a = alarmOn('AWS/Lambda', 'Duration', diagnose);
+      const timeoutMs = Number(props(resource(diagnose)).Timeout) * 1000;
+      expect(a).toMatchObject({ Statistic: 'Maximum', ComparisonOperator: 'GreaterThanThreshold' });
+      expect(Number(a.Threshold)).toBeGreaterThanOrEqual(timeoutMs * 0.5);
+      expect(Number(a.Threshold)).toBeLessThan(timeoutMs);
+    });
+
+    it('a notification unpublished for too long, on the metric diagnose publishes, in its namespace', () => {
+      const diagnose = props(resource(functionId(FUNCTIONS.diagnose)));
+      const namespace = (diagnose.Environment as { Variables: Record<string, unknown> }).Variables.POWERTOOLS_METRICS_NAMESPACE;
+      const [a] = alarmsOn(String(namespace), 'OldestUnpublishedSeconds');
+      expect(a).toMatchObject({ Statistic: 'Maximum', ComparisonOperator: 'GreaterThanThreshold', Dimensions: [{ Name: 'service', Value: 'dts' }] });
+      // The metric exists under that name in what diagnose publishes.
+      const summary = { at: 0, examined: 0, transitions: {}, degraded: [], errors: 0, suppressed: 0, storms: [], hostsByState: {},
+        outbox: { published: 0, suppressed: 0, republished: 0, unpublished: 0, oldestQueuedAt: undefined } };
+      expect(passMetrics(summary, 0).map((m) => m.name)).toContain('OldestUnpublishedSeconds');
+    });
+
+    it('each DLQ: any message, and its oldest message\'s age', () => {
+      const dlqs = [...deadLetterQueues()].sort();
+      expect(dlqs).toEqual(['HeartbeatsDLQ', 'LogsDLQ', 'NotifyDLQ', 'ScheduledFailuresDLQ']);
+      for (const q of dlqs) {
+        expect(alarmOn('AWS/SQS', 'ApproximateNumberOfMessagesVisible', q)).toMatchObject({ ComparisonOperator: 'GreaterThanThreshold', Threshold: 0 });
+        expect(alarmOn('AWS/SQS', 'ApproximateAgeOfOldestMessage', q)).toMatchObject({ ComparisonOperator: 'GreaterThanThreshold' });
+      }
+      expect(alarmOn('AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'HeartbeatsDLQ').Dimensions).toEqual([{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['HeartbeatsDLQ', 'QueueName'] } }]);
+    });
+
+    it('ingest functions: errors and throttles; the heartbeats queue: a backlog', () => {
+      for (const f of [FUNCTIONS.ingestHeartbeats, FUNCTIONS.ingestLogs]) {
+        alarmOn('AWS/Lambda', 'Errors', functionId(f));
+        alarmOn('AWS/Lambda', 'Throttles', functionId(f));
+      }
+      expect(alarmOn('AWS/SQS', 'ApproximateAgeOfOldestMessage', 'HeartbeatsQueue')).toMatchObject({ Statistic: 'Maximum', ComparisonOperator: 'GreaterThanThreshold' });
+    });
+  });
+
+  describe('production defaults', () => {
+    const TABLES = ['HostsTable', 'LogsTable', 'NotificationsTable', 'StatsTable', 'SilencesTable', 'ReportsTable', 'ChannelsTable', 'ApiKeysTable'];
+
+    it('point-in-time recovery on the hosts, notifications and reports tables', () => {
+      for (const t of ['HostsTable', 'NotificationsTable', 'ReportsTable']) {
+        expect(props(resource(t)).PointInTimeRecoverySpecification, t).toEqual({ PointInTimeRecoveryEnabled: 'true' });
+      }
+    });
+
+    it('every data table is retained when the stack or the resource goes away', () => {
+      expect(resourcesOfType(template, 'AWS::DynamoDB::Table').map(([id]) => id).sort()).toEqual([...TABLES].sort());
+      for (const t of TABLES) {
+        const r = resource(t) as CfnResource & { DeletionPolicy?: string; UpdateReplacePolicy?: string };
+        expect([r.DeletionPolicy, r.UpdateReplacePolicy], t).toEqual(['Retain', 'Retain']);
+      }
+    });
+
+    it('deletion protection on every table, on stages other than dev and local', () => {
+      for (const t of TABLES) expect(props(resource(t)).DeletionProtectionEnabled, t).toEqual({ 'Fn::If': ['ProtectTables', true, false] });
+      expect(evaluateCondition('ProtectTables', conditionContext())).toBe(true);
+      for (const stage of ['dev', 'local']) expect(evaluateCondition('ProtectTables', conditionContext(stage)), stage).toBe(false);
+    });
+
+    it('queues and topics: SSE-SQS by default, a KMS key with --param kmsKeyArn', () => {
+      expect(evaluateCondition('UseKms', conditionContext())).toBe(false);
+      for (const [id, q] of resourcesOfType(template, 'AWS::SQS::Queue')) {
+        expect(props(q).SqsManagedSseEnabled, id).toEqual({ 'Fn::If': ['UseKms', { Ref: 'AWS::NoValue' }, true] });
+        expect(props(q).KmsMasterKeyId, id).toMatchObject({ 'Fn::If': ['UseKms', expect.any(String), { Ref: 'AWS::NoValue' }] });
+      }
+      for (const [id, t] of resourcesOfType(template, 'AWS::SNS::Topic')) {
+        expect(props(t).KmsMasterKeyId, id).toMatchObject({ 'Fn::If': ['UseKms', expect.any(String), { Ref: 'AWS::NoValue' }] });
+      }
+    });
+
+    it('tags on every function (and, as stack tags, on every resource that takes them)', () => {
+      for (const file of Object.values(FUNCTIONS)) {
+        const tags = Object.fromEntries((props(resource(functionId(file))).Tags as { Key: string; Value: unknown }[]).map((t) => [t.Key, t.Value]));
+        expect(tags, file).toMatchObject({ service: 'dts', stage: 'test', owner: expect.any(String) });
+      }
+    });
+
+    it('reserved concurrency for diagnose, and its memory: one vCPU, what 100k hosts need', () => {
+      const diagnose = props(resource(functionId(FUNCTIONS.diagnose)));
+      expect(Number(diagnose.ReservedConcurrentExecutions)).toBeGreaterThanOrEqual(1);
+      expect(Number(diagnose.MemorySize)).toBeGreaterThanOrEqual(1769);
+    });
+
+    it('a maximum concurrency on every SQS event source mapping', () => {
+      const mappings = resourcesOfType(template, 'AWS::Lambda::EventSourceMapping');
+      expect(mappings).toHaveLength(3);
+      for (const [id, m] of mappings) expect((props(m).ScalingConfig as { MaximumConcurrency?: number }).MaximumConcurrency, id).toBeGreaterThanOrEqual(2);
+    });
+
+    it('the two scheduled functions retry twice, then send the failed event to a queue with alarms', () => {
+      for (const file of [FUNCTIONS.diagnose, FUNCTIONS.report]) {
+        expect(onFailureOf(functionId(file)), file).toEqual({ queue: 'ScheduledFailuresDLQ', retries: 2 });
       }
     });
   });

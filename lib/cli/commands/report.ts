@@ -13,11 +13,14 @@ export interface ReportOptions {
   hours?: number;
   publish?: boolean;
   json?: boolean;
+  detail?: boolean;
 }
 
 /**
  * `dts report` prints the latest stored report; `--now` makes one for the hours up to now
- * (stored and published, as the scheduled function does). `--format md|html|json`.
+ * (stored and published, as the scheduled function does). `--format md|html|json`. The report
+ * holds the fleet's figures and the worst rows; `--detail` prints every row of it, one JSON
+ * object a line, with its `section` (hosts, incidents, apps).
  */
 export async function reportCommand(ctx: Context, o: ReportOptions): Promise<number> {
   const format = o.json ? 'json' : o.format;
@@ -32,12 +35,21 @@ export async function reportCommand(ctx: Context, o: ReportOptions): Promise<num
       reportsTable: table,
       alertsTopicArn: backend.require('alertsTopicArn'),
     }, ctx.config, stderrLog(ctx)), Date.now(), o.hours ?? settings.reportHours, o.publish !== false);
-    ctx.io.out(format === 'json' ? JSON.stringify(run.report, null, 2) + '\n' : format === 'html' ? run.html : run.markdown + '\n');
+    if (o.detail) {
+      for (const section of ['hosts', 'incidents', 'apps'] as const) for (const row of run.detail[section]) ctx.io.out(JSON.stringify({ section, ...row }) + '\n');
+    } else ctx.io.out(format === 'json' ? JSON.stringify(run.report, null, 2) + '\n' : format === 'html' ? run.html : run.markdown + '\n');
     return 0;
   }
 
-  const [latest] = await new ReportStore(clients.ddb, table, settings.reportTtlDays).latest(1);
+  const store = new ReportStore(clients.ddb, table, settings.reportTtlDays);
+  const [latest] = await store.latest(1);
   if (!latest) throw notFound('no report yet: the first runs at the scheduled time (default 08:00 UTC), or make one with `dts report --now`');
+  if (o.detail) {
+    for await (const part of store.detail(latest.report.id, latest.parts)) {
+      for (const row of part.rows) ctx.io.out(JSON.stringify({ section: part.section, ...row }) + '\n');
+    }
+    return 0;
+  }
   if (format === 'json') ctx.io.out(JSON.stringify(latest.report, null, 2) + '\n');
   else if (format === 'html') ctx.io.out(latest.html ?? renderHtml(latest.report));
   else ctx.io.out((latest.markdown ?? renderMarkdown(latest.report)) + '\n');

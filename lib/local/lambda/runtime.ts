@@ -45,11 +45,16 @@ export interface RuntimeOptions {
 
 interface Environment {
   readonly worker: Worker;
+  /** The access key id this environment signs with: how the edge knows which worker made a call. */
+  readonly accessKeyId: string;
   readonly ready: Promise<void>;
   busy: boolean;
   readonly pending: Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>;
   dead: boolean;
 }
+
+/** Numbers every environment of the process, so that each worker's access key id is its own. */
+let environmentsStarted = 0;
 
 class FunctionPool {
   private readonly environments: Environment[] = [];
@@ -97,6 +102,27 @@ class FunctionPool {
     this.environments.length = 0;
   }
 
+  owns(accessKeyId: string): boolean {
+    return this.environments.some((e) => e.accessKeyId === accessKeyId);
+  }
+
+  /**
+   * Kills the environment that signs with this key, as a crash of the sandbox: its invocation
+   * fails at once (the event source then treats it as any failed invocation) and the next
+   * invocation gets a fresh environment.
+   */
+  async kill(accessKeyId: string, reason: string): Promise<boolean> {
+    const env = this.environments.find((e) => e.accessKeyId === accessKeyId && !e.dead);
+    if (!env) return false;
+    const error = new InvocationError(this.plan.name, 'crash', `environment killed (${reason})`);
+    const terminated = env.worker.terminate();
+    this.destroy(env);
+    for (const p of env.pending.values()) p.reject(error);
+    env.pending.clear();
+    await terminated;
+    return true;
+  }
+
   private async acquire(): Promise<Environment> {
     for (;;) {
       const idle = this.environments.find((e) => !e.busy && !e.dead);
@@ -133,7 +159,8 @@ class FunctionPool {
     const workerData: InitData = {
       modulePath, exportName: plan.handler.slice(dot + 1), functionName: plan.name, functionArn: plan.arn, memoryMb: plan.memoryMb,
     };
-    const worker = new Worker(BOOTSTRAP, { eval: true, workerData, env: this.environmentVariables(), stdout: true, stderr: true });
+    const accessKeyId = `LOCALWORKER${String(++environmentsStarted).padStart(9, '0')}`;
+    const worker = new Worker(BOOTSTRAP, { eval: true, workerData, env: this.environmentVariables(accessKeyId), stdout: true, stderr: true });
     for (const stream of [worker.stdout, worker.stderr]) {
       createInterface({ input: stream }).on('line', (line) => options.log(plan.name, line));
     }
@@ -141,7 +168,7 @@ class FunctionPool {
     let readyReject: (e: Error) => void = () => undefined;
     const ready = new Promise<void>((res, rej) => { readyResolve = res; readyReject = rej; });
     ready.catch(() => undefined);
-    const env: Environment = { worker, ready, busy: false, pending: new Map(), dead: false };
+    const env: Environment = { worker, accessKeyId, ready, busy: false, pending: new Map(), dead: false };
     const failAll = (error: InvocationError): void => {
       readyReject(error);
       for (const p of env.pending.values()) p.reject(error);
@@ -175,7 +202,7 @@ class FunctionPool {
   }
 
   /** What Lambda puts in a function's environment: its own variables plus the runtime's. */
-  private environmentVariables(): Record<string, string> {
+  private environmentVariables(accessKeyId: string): Record<string, string> {
     const { plan, options } = this;
     return {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -191,7 +218,9 @@ class FunctionPool {
       AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${plan.name}`,
       AWS_REGION: options.region,
       AWS_DEFAULT_REGION: options.region,
-      AWS_ACCESS_KEY_ID: 'test',
+      // Any key works locally; each environment gets its own so that fault injection can tell
+      // which one made a call (the product never looks at it).
+      AWS_ACCESS_KEY_ID: accessKeyId,
       AWS_SECRET_ACCESS_KEY: 'test',
       // The one difference from the cloud: every AWS SDK call goes to the local edge.
       AWS_ENDPOINT_URL: options.endpoint,
@@ -233,6 +262,17 @@ export class LambdaRuntime {
 
   async close(): Promise<void> {
     await Promise.all([...this.pools.values()].map((p) => p.close()));
+  }
+
+  /** The function whose environment signs with this access key id, if any. */
+  functionOf(accessKeyId: string): string | undefined {
+    return [...this.pools.values()].find((p) => p.owns(accessKeyId))?.plan.name;
+  }
+
+  /** Kills the environment that signs with this access key id (fault injection). */
+  async kill(accessKeyId: string, reason: string): Promise<boolean> {
+    for (const pool of this.pools.values()) if (pool.owns(accessKeyId)) return pool.kill(accessKeyId, reason);
+    return false;
   }
 
   private pool(functionName: string): FunctionPool {

@@ -114,6 +114,8 @@ const NOT_NEEDED_LOCALLY: Record<string, string> = {
   'AWS::IAM::ManagedPolicy': 'IAM is not enforced locally',
   'AWS::SQS::QueuePolicy': 'queue policies are not enforced locally',
   'AWS::SNS::TopicPolicy': 'topic policies are not enforced locally',
+  'AWS::CloudWatch::Alarm': 'CloudWatch alarms are evaluated on AWS only; here nothing watches the metrics',
+  'AWS::Lambda::EventInvokeConfig': 'a failed scheduled invocation is logged here, not retried nor sent to its on-failure destination',
 };
 
 const TABLE_CREATE_KEYS = new Set([

@@ -1,0 +1,74 @@
+/**
+ * The operator API and the console page, as one Hono app: `/api/v1/*` answers only to an API
+ * key, the page's static assets (`/`, `/assets/*`) to anyone. The OpenAPI document is generated
+ * from the route definitions, so it cannot drift from what the routes accept.
+ */
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { cors } from 'hono/cors';
+import { HTTPException } from 'hono/http-exception';
+import { authenticate, type ApiEnv } from './auth';
+import { BadCursor } from '../store/cursor';
+import type { ApiDeps } from './deps';
+import { apiError } from './errors';
+import { registerFeeds } from './routes/feeds';
+import { registerHosts } from './routes/hosts';
+import { registerSilences } from './routes/silences';
+
+export const API_PREFIX = '/api/v1';
+
+/** A static file of the page. */
+export interface Asset {
+  readonly type: string;
+  readonly body: string;
+}
+
+export const OPENAPI_INFO = { openapi: '3.0.3', info: { title: 'dts operator API', version: '1' } } as const;
+
+export function buildApi(deps: ApiDeps, assets: Readonly<Record<string, Asset>> = {}): OpenAPIHono<ApiEnv> {
+  const app = new OpenAPIHono<ApiEnv>({
+    defaultHook: (result, c) => {
+      if (!result.success) {
+        const message = result.error.issues.map((i) => `${i.path.join('.') || 'request'}: ${i.message}`).join('; ');
+        return apiError(c, 400, 'bad_request', message);
+      }
+      return undefined;
+    },
+  });
+
+  // The console's own origin is wherever the API is served from: a browser page elsewhere gets
+  // no CORS headers (and so no answers), unless its origin is configured.
+  app.use('/api/*', cors({
+    origin: (origin, c) => {
+      if (deps.extraOrigins.includes(origin)) return origin;
+      try {
+        return new URL(origin).host === c.req.header('host') ? origin : null;
+      } catch {
+        return null;
+      }
+    },
+    allowHeaders: ['Authorization', 'Content-Type'],
+    allowMethods: ['GET', 'POST', 'DELETE'],
+    maxAge: 600,
+  }));
+  app.use('/api/*', authenticate(deps.keys));
+
+  registerHosts(app, deps);
+  registerFeeds(app, deps);
+  registerSilences(app, deps);
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', { type: 'http', scheme: 'bearer', description: 'a dts API key (`dts keys create`)' });
+  app.doc(`${API_PREFIX}/openapi.json`, { ...OPENAPI_INFO, security: [{ apiKey: [] }] });
+
+  for (const [path, asset] of Object.entries(assets)) {
+    app.get(path, (c) => c.body(asset.body, 200, { 'content-type': asset.type, 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' }));
+  }
+
+  app.notFound((c) => apiError(c, 404, 'not_found', `no route ${c.req.method} ${new URL(c.req.url).pathname}`));
+  app.onError((e, c) => {
+    if (e instanceof BadCursor) return apiError(c, 400, 'bad_cursor', e.message);
+    if (e instanceof HTTPException && e.status < 500) return apiError(c, e.status as 400, 'bad_request', e.message);
+    console.error(JSON.stringify({ level: 'ERROR', message: 'api request failed', path: c.req.path, error: e.message, stack: e.stack }));
+    return apiError(c, 500, 'internal', 'the request failed; it is logged');
+  });
+  return app;
+}

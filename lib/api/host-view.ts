@@ -1,0 +1,20 @@
+import type { Host, Silence } from '../model';
+import { deadlineOf, isAliveAt, type LivenessRule } from '../rules/liveness';
+import { silenceAt } from '../rules/silences';
+
+/** A host as the API and the page show it: the stored item, plus what its age means now. */
+export type HostView = Host & {
+  /** Stored alive or new, but past its deadline: diagnose has not declared it dead yet. */
+  overdue: boolean;
+  /** Milliseconds since its last beat was received. */
+  ageMs: number;
+  deadline: number;
+  /** The silence in force that covers it, if any: its alerts are recorded, not sent. */
+  silencedBy?: string;
+};
+
+export function hostView(h: Host, now: number, rule: LivenessRule, silences: readonly Silence[]): HostView {
+  const overdue = (h.state === 'alive' || h.state === 'new') && !isAliveAt(h, now, rule);
+  const silence = silenceAt(h, silences, now);
+  return { ...h, overdue, ageMs: now - h.lastBeat, deadline: deadlineOf(h, rule), ...(silence ? { silencedBy: silence.id } : {}) };
+}

@@ -1,0 +1,86 @@
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import type { Silence } from '../../model';
+import { isInForce, parseSilenceTarget, silenceId } from '../../rules/silences';
+import type { ApiEnv } from '../auth';
+import { requireRole } from '../auth';
+import { decodeCursor, nextOf } from '../../store/cursor';
+import type { ApiDeps } from '../deps';
+import { apiError, errorResponses } from '../errors';
+import { SilenceSchema, limitParam, nextParam, pageOf } from '../schemas';
+
+const MAX_SECONDS = 90 * 86_400;
+
+const list = createRoute({
+  method: 'get', path: '/api/v1/silences', 'x-dts-role': 'read', middleware: [requireRole('read')] as const,
+  summary: 'Silences in force or planned (with all=true, also those that ended this week), soonest end first',
+  request: { query: z.object({ all: z.enum(['true', 'false']).optional(), limit: limitParam(500, 100), next: nextParam }) },
+  responses: { 200: { description: 'A page of silences', content: { 'application/json': { schema: pageOf(SilenceSchema, 'SilencePage') } } }, ...errorResponses(400, 401, 403) },
+});
+
+const create = createRoute({
+  method: 'post', path: '/api/v1/silences', 'x-dts-role': 'write', middleware: [requireRole('write')] as const,
+  summary: 'Silence a host, or every host with a label value, for a while',
+  request: {
+    body: {
+      required: true,
+      content: {
+        'application/json': {
+          schema: z.object({
+            target: z.string().min(1).openapi({ description: 'a hostname, or label=value', example: 'role=db' }),
+            seconds: z.number().int().min(1).max(MAX_SECONDS).openapi({ description: 'how long, from now', example: 7200 }),
+            reason: z.string().trim().min(1).max(500),
+          }).openapi('NewSilence'),
+        },
+      },
+    },
+  },
+  responses: { 201: { description: 'The silence', content: { 'application/json': { schema: SilenceSchema } } }, ...errorResponses(400, 401, 403) },
+});
+
+const end = createRoute({
+  method: 'delete', path: '/api/v1/silences/{id}', 'x-dts-role': 'write', middleware: [requireRole('write')] as const,
+  summary: 'End a silence now',
+  request: { params: z.object({ id: z.string().min(1).openapi({ param: { name: 'id', in: 'path' } }) }) },
+  responses: {
+    200: { description: 'Ended', content: { 'application/json': { schema: z.object({ id: z.string(), endedAt: z.number() }) } } },
+    ...errorResponses(401, 403, 404),
+  },
+});
+
+function view(s: Silence, now: number): Silence & { inForce: boolean } {
+  return { ...s, inForce: isInForce(s, now) };
+}
+
+export function registerSilences(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
+  app.openapi(list, async (c) => {
+    const q = c.req.valid('query');
+    const now = deps.now();
+    const after = decodeCursor(q.next);
+    // Few silences exist at a time (one partition); the page is cut from the sorted whole.
+    const order = (s: Silence): string => `${String(s.endsAt).padStart(15, '0')}#${s.id}`;
+    const all = (await deps.silences.all()).filter((s) => q.all === 'true' || s.endsAt > now).sort((a, b) => (order(a) < order(b) ? -1 : 1));
+    const rest = after === undefined ? all : all.filter((s) => order(s) > after);
+    const items = rest.slice(0, q.limit);
+    const last = items[items.length - 1];
+    return c.json({ items: items.map((s) => view(s, now)), next: rest.length > q.limit && last ? nextOf(order(last)) : null }, 200);
+  });
+
+  app.openapi(create, async (c) => {
+    const body = c.req.valid('json');
+    const target = parseSilenceTarget(body.target);
+    if (typeof target === 'string') return apiError(c, 400, 'bad_request', target) as never;
+    const now = deps.now();
+    const silence: Silence = {
+      id: silenceId(target, now), target, startsAt: now, endsAt: now + body.seconds * 1000, reason: body.reason, createdBy: `key:${c.get('apiKey').keyId}`,
+    };
+    await deps.silences.create(silence);
+    return c.json(view(silence, now), 201);
+  });
+
+  app.openapi(end, async (c) => {
+    const { id } = c.req.valid('param');
+    const now = deps.now();
+    if (!(await deps.silences.end(id, now))) return apiError(c, 404, 'not_found', `no silence ${JSON.stringify(id)} in force`) as never;
+    return c.json({ id, endedAt: now }, 200);
+  });
+}

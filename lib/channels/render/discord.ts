@@ -1,0 +1,23 @@
+import { jsonRequest, type Renderer } from './request';
+import { clip, viewOf } from './view';
+
+/**
+ * A Discord webhook with one embed (https://discord.com/developers/docs/resources/webhook):
+ * title 256, description 4096, up to 25 fields of name 256 and value 1024. Mentions are
+ * disabled, so a hostname such as `@everyone` pings no one.
+ */
+export const renderDiscord: Renderer = (n, secret) => {
+  const v = viewOf(n);
+  return jsonRequest(secret.url, {
+    username: 'dts',
+    allowed_mentions: { parse: [] },
+    embeds: [{
+      title: clip(v.title, 256),
+      description: clip([...(v.longer ? [v.message] : []), ...(v.next ? [v.next] : [])].join('\n\n') || v.message, 4096),
+      color: Number.parseInt(v.color.slice(1), 16),
+      timestamp: v.at,
+      fields: v.facts.slice(0, 25).map(([name, value]) => ({ name: clip(name, 256), value: clip(value, 1024), inline: value.length <= 40 })),
+      footer: { text: clip(v.footer, 2048) },
+    }],
+  });
+};

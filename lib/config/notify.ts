@@ -1,0 +1,27 @@
+import type { SendOptions } from '../channels/http';
+import { readNumber, readString } from './env';
+
+type Env = Record<string, string | undefined>;
+
+/** The notifier's settings (functions/notify.ts), read once and validated like the rest of lib/config. */
+export interface NotifyConfig {
+  readonly channelsTable: string;
+  readonly notificationsTable: string;
+  readonly send: SendOptions;
+  /** Days a delivery record is kept: redeliveries within them skip the channels already reached. */
+  readonly deliveryTtlDays: number;
+}
+
+export function loadNotifyConfig(env: Env = process.env): NotifyConfig {
+  return {
+    channelsTable: readString(env, 'DTS_CHANNELS_TABLE'),
+    notificationsTable: readString(env, 'DTS_NOTIFICATIONS_TABLE'),
+    send: {
+      attempts: readNumber(env, 'DTS_NOTIFY_ATTEMPTS', 3, { min: 1, max: 10, integer: true }),
+      baseDelayMs: readNumber(env, 'DTS_NOTIFY_BACKOFF_MS', 500, { min: 0, max: 60_000 }),
+      maxWaitMs: readNumber(env, 'DTS_NOTIFY_MAX_WAIT_MS', 10_000, { min: 0, max: 300_000 }),
+      timeoutMs: readNumber(env, 'DTS_NOTIFY_REQUEST_TIMEOUT_MS', 10_000, { min: 100, max: 60_000 }),
+    },
+    deliveryTtlDays: readNumber(env, 'DTS_NOTIFY_DELIVERY_TTL_DAYS', 14, { min: 1, max: 365 }),
+  };
+}

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { parseFilter, matches, type Filter } from '../../lib/channels/filter';
+import { redactUrl, urlProblem } from '../../lib/channels/channel';
+import { incidentAction, incidentKey } from '../../lib/rules/incidents';
+import { atOfNotificationId, notification } from '../../lib/rules/notifications';
+import { sampleNotifications } from '../support/sample-notifications';
+
+const s = sampleNotifications();
+
+describe('incidents', () => {
+  it('a down and its recovery share one key; so do a level\'s rise and fall, a flap and its end, skew and its end', () => {
+    expect(s['host-recovered'].incident).toBe(s['host-down'].incident);
+    expect(s['host-retired'].incident).toBe(s['host-down'].incident);
+    expect(s['resource-ok'].incident).toBe(s['resource-critical'].incident);
+    expect(s['resource-warning'].incident).toBe(s['resource-critical'].incident);
+    expect(s['host-stable'].incident).toBe(s['host-flapping'].incident);
+    expect(s['clock-ok'].incident).toBe(s['clock-skew'].incident);
+    expect(s['monitor-ok'].incident).toBe(s['monitor-degraded'].incident);
+    expect(s['fleet-storm-over'].incident).toBe(s['fleet-storm'].incident);
+    expect(s['fleet-storm-recovering'].incident).toBe(s['fleet-storm'].incident);
+  });
+
+  it('two outages of one host are two incidents', () => {
+    const a = notification('web-1', 'host-down', 'critical', 1000, 'x', { lastBeat: new Date(0).toISOString() });
+    const b = notification('web-1', 'host-down', 'critical', 9000, 'x', { lastBeat: new Date(8000).toISOString() });
+    expect(a.incident).not.toBe(b.incident);
+  });
+
+  it('opens on trouble, closes on its end, and neither on notices', () => {
+    const action = (k: keyof typeof s) => incidentAction(s[k]);
+    expect(['host-down', 'host-still-down', 'resource-warning', 'resource-critical', 'fleet-storm', 'host-flapping', 'clock-skew', 'monitor-degraded'].map((k) => action(k as keyof typeof s))).toEqual(Array(8).fill('open'));
+    expect(['host-recovered', 'host-retired', 'resource-ok', 'fleet-storm-over', 'clock-ok', 'monitor-ok', 'host-stable'].map((k) => action(k as keyof typeof s))).toEqual(Array(7).fill('close'));
+    expect(['host-up', 'host-left', 'fleet-new-hosts', 'fleet-storm-recovering'].map((k) => action(k as keyof typeof s))).toEqual(Array(4).fill('none'));
+    expect(incidentAction({ kind: 'host-stable', severity: 'critical' })).toBe('open');
+  });
+
+  it('the key is a function of the notification alone', () => {
+    const n = s['host-down'];
+    expect(incidentKey(n)).toBe(n.incident);
+  });
+
+  it('an id ends with its time, which locates it in the table', () => {
+    expect(atOfNotificationId(s['resource-ok'].id)).toBe(s['resource-ok'].at);
+    expect(atOfNotificationId('nonsense')).toBeUndefined();
+  });
+});
+
+describe('channel filters', () => {
+  const f = (text: string): Filter => {
+    const p = parseFilter(text);
+    if (!p.ok) throw new Error(p.error);
+    return p.filter;
+  };
+  const db = { severity: 'critical' as const, kind: 'host-down' as const, hostname: 'db-1', labels: { role: 'db', rack: 'r1' } };
+
+  it('all terms must hold; alternatives with |; globs on hosts; labels; severity>=', () => {
+    expect(matches(f(''), db)).toBe(true);
+    expect(matches(f('severity=critical,label.role=db'), db)).toBe(true);
+    expect(matches(f('severity=critical,label.role=web'), db)).toBe(false);
+    expect(matches(f('kind=host-down|host-recovered'), db)).toBe(true);
+    expect(matches(f('host=db-*'), db)).toBe(true);
+    expect(matches(f('host=web-*'), db)).toBe(false);
+    expect(matches(f('label.rack!=r9'), db)).toBe(true);
+    expect(matches(f('label.zone=a'), db)).toBe(false);
+    expect(matches(f('severity>=warning'), db)).toBe(true);
+    expect(matches(f('severity>=warning'), { ...db, severity: 'info' })).toBe(false);
+  });
+
+  it('refuses what it does not understand, naming the term', () => {
+    for (const [text, why] of [
+      ['sevrity=critical', /unknown field "sevrity"/],
+      ['severity=urgent', /info, warning or critical/],
+      ['label.role=', /empty value/],
+      ['kind>=host-down', />= applies to one severity/],
+      ['just-words', /expected field=value/],
+    ] as const) {
+      const p = parseFilter(text);
+      expect(p.ok).toBe(false);
+      if (!p.ok) expect(p.error).toMatch(why);
+    }
+  });
+});
+
+describe('channel URLs', () => {
+  it('https anywhere, http only on loopback, and shown without their secret part', () => {
+    expect(urlProblem('https://hooks.slack.com/services/T/B/x')).toBeUndefined();
+    expect(urlProblem('http://127.0.0.1:9000/x')).toBeUndefined();
+    expect(urlProblem('http://localhost:9000/x')).toBeUndefined();
+    expect(urlProblem('http://example.com/x')).toMatch(/https/);
+    expect(urlProblem('http://example.com/secret-token')).not.toMatch(/secret-token/);
+    expect(redactUrl('https://hooks.slack.com/services/T/B/secret')).toBe('hooks.slack.com/…');
+  });
+});
