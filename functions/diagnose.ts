@@ -1,5 +1,6 @@
 import type { Context, ScheduledEvent } from 'aws-lambda';
-import { runDiagnose, type DiagnoseSummary, type Diagnosis } from '../lib/service/diagnose';
+import { runDiagnosePass, type DiagnoseSummary, type Diagnosis } from '../lib/service/diagnose';
+import { watchDeadlines, type WatchSummary } from '../lib/service/diagnose-deadlines';
 import { passMetrics } from '../lib/service/diagnose-metrics';
 import { diagnosis } from '../lib/service/diagnosis';
 import { clients, config, lifecycle } from './commons/deps';
@@ -8,13 +9,18 @@ import { logger } from './commons/powertools';
 
 let deps: Diagnosis | undefined;
 
+/** Time kept back from the invocation's timeout, to finish the watch's last batch. */
+const TIMEOUT_MARGIN_MS = 5000;
+
 /**
- * Scheduled liveness pass. A host that could not be judged fails the invocation, so it shows
- * in the function's error metric; the pass is idempotent, so EventBridge's retry is harmless.
+ * Scheduled liveness pass, then the deadline watch: until the next pass (DTS_WATCH_SECONDS),
+ * it acts at each host's deadline (docs/SEMANTICS.md, "Detection at the deadline"). A host that
+ * could not be judged fails the invocation, so it shows in the function's error metric; the
+ * pass is idempotent, so EventBridge's retry, or two invocations overlapping, is harmless.
  * A notification not delivered yet does not fail it: the next pass retries it, and the
  * UnpublishedNotifications metrics (and their alarm) show it.
  */
-export const handler = async (_event: ScheduledEvent, context: Context): Promise<DiagnoseSummary> => {
+export const handler = async (_event: ScheduledEvent, context: Context): Promise<DiagnoseSummary & { watch: WatchSummary }> => {
   logger.addContext(context);
   deps ??= diagnosis(clients(), {
     hostsTable: config.resources.hostsTable,
@@ -25,8 +31,13 @@ export const handler = async (_event: ScheduledEvent, context: Context): Promise
     silencesTable: lifecycle.silencesTable,
   }, config, logger);
   const started = Date.now();
-  const summary = await runDiagnose(deps);
+  const budgetEnd = started + context.getRemainingTimeInMillis() - TIMEOUT_MARGIN_MS;
+  const { summary, context: pass, upcoming } = await runDiagnosePass(deps);
   publishMetrics(passMetrics(summary, Date.now() - started));
-  if (summary.errors > 0) throw new Error(`diagnose could not judge ${summary.errors} host(s); see the log`);
-  return summary;
+  const watch = await watchDeadlines(deps, pass, upcoming, {
+    passAt: summary.at, until: Math.min(summary.at + config.diagnose.watchMs, budgetEnd),
+  });
+  const errors = summary.errors + watch.errors;
+  if (errors > 0) throw new Error(`diagnose could not judge ${errors} host(s); see the log`);
+  return { ...summary, watch };
 };

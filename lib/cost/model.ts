@@ -82,6 +82,10 @@ export interface Fleet {
   readonly lingerSeconds: number;
   /** Seconds between diagnose passes. */
   readonly diagnoseEvery: number;
+  /** Missed beats before a host is dead (serverless.yml `tolerance`). */
+  readonly tolerance: number;
+  /** How long each pass watches deadlines (serverless.yml `diagnoseWatchSeconds`); 0 without the watch. */
+  readonly watchSeconds: number;
   readonly billing: 'on-demand' | 'provisioned';
   /** Provisioned capacity runs at this share of what it is provisioned for. */
   readonly provisionedUtilisation: number;
@@ -117,6 +121,8 @@ export const DEFAULT_FLEET: Omit<Fleet, 'hosts'> = {
   recordBytes: 200,
   lingerSeconds: 1,
   diagnoseEvery: 60,
+  tolerance: 3,
+  watchSeconds: 60,
   billing: 'on-demand',
   provisionedUtilisation: 0.7,
   logTtlDays: 14,
@@ -206,6 +212,27 @@ export function estimate(fleetIn: Partial<Fleet> & { hosts: number }, m: Measure
 
   add({ service: 'SQS', item: 'diagnose: GetQueueAttributes (backlog check)', quantity: diagnoseSqs, unit: 'requests', dollars: sqsPrice(diagnoseSqs) });
 
+  // ---- the deadline watch (lib/service/diagnose-deadlines.ts) ------------------------------------
+  // A healthy host's deadline is at least (tolerance − 1) × interval ahead of a pass; it is watched
+  // only when that falls within the watch, and is then confirmed about once per (tolerance − ½)
+  // intervals (each confirm finds a newer beat and a later deadline). A silent host is confirmed
+  // once, at its death. One consistent read unit per host (items under 4 KiB).
+  const watching = f.watchSeconds > 0;
+  const healthyConfirms = watching && (f.tolerance - 1) * f.interval < f.watchSeconds ? SECONDS_PER_MONTH / ((f.tolerance - 0.5) * f.interval) : 0;
+  const watchConfirms = watching ? f.hosts * (healthyConfirms + f.notificationsPerHostMonth / 2) : 0;
+  // An invocation with no deadline listed ends after its pass; one with deadlines lasts until the
+  // last of them: the whole watch when healthy hosts are watched, else about half of it for each
+  // death (each in its own pass at most). While waiting it reads the monitor item once a second
+  // (a newer pass takes over); each batch (deadlines within 250 ms) checks the backlog again.
+  const watchSecondsPerMonth = !watching ? 0 : healthyConfirms > 0
+    ? passes * f.watchSeconds
+    : Math.min(passes, (f.hosts * f.notificationsPerHostMonth) / 2) * (f.watchSeconds / 2);
+  const watchMonitorReads = watchSecondsPerMonth;
+  const watchBatches = watching ? Math.min(watchConfirms, passes * f.watchSeconds * 4) : 0;
+  if (watching) {
+    add({ service: 'SQS', item: 'diagnose watch: GetQueueAttributes per deadline batch', quantity: watchBatches, unit: 'requests', dollars: sqsPrice(watchBatches) });
+  }
+
   // ---- logs ------------------------------------------------------------------------------------
   const records = f.hosts * f.logRecordsPerHostPerDay * DAYS_PER_MONTH;
   const rpm = f.logRecordsPerHostPerDay > 0 ? recordsPerMessage(f.logRecordsPerHostPerDay, f.lingerSeconds, m.logs.recordsPerFullMessage) : 1;
@@ -235,6 +262,10 @@ export function estimate(fleetIn: Partial<Fleet> & { hosts: number }, m: Measure
     add({ service: 'DynamoDB', item: 'hosts: 1 UpdateItem per beat', quantity: hbWriteUnits, unit: 'WRU', dollars: perMillion(hbWriteUnits, d.onDemandWriteRequestUnitsPerMillion) });
     add({ service: 'DynamoDB', item: 'diagnose: parallel Scan of hosts (priced as consistent reads, twice the real cost)', quantity: diagnoseReadUnits, unit: 'RRU', dollars: perMillion(diagnoseReadUnits, d.onDemandReadRequestUnitsPerMillion) });
     add({ service: 'DynamoDB', item: 'diagnose: monitor bookkeeping', quantity: diagnoseWriteUnits, unit: 'WRU', dollars: perMillion(diagnoseWriteUnits, d.onDemandWriteRequestUnitsPerMillion) });
+    if (watching) {
+      add({ service: 'DynamoDB', item: 'diagnose watch: BatchGetItem at deadlines (consistent)', quantity: watchConfirms, unit: 'RRU', dollars: perMillion(watchConfirms, d.onDemandReadRequestUnitsPerMillion) });
+      add({ service: 'DynamoDB', item: 'diagnose watch: monitor GetItem once a second', quantity: watchMonitorReads, unit: 'RRU', dollars: perMillion(watchMonitorReads, d.onDemandReadRequestUnitsPerMillion) });
+    }
     // The daily report: one Scan of the hosts, and its detail in parts of ≤350 KB (a write unit per KB).
     const reportRead = DAYS_PER_MONTH * Math.max(1, f.hosts * readUnitsPerHost);
     const reportWrite = DAYS_PER_MONTH * (Math.ceil((f.hosts * (m.reportDetailBytesPerHost ?? 210)) / 1024) + 300);
@@ -245,9 +276,9 @@ export function estimate(fleetIn: Partial<Fleet> & { hosts: number }, m: Measure
   } else {
     const hours = SECONDS_PER_MONTH / 3600;
     const wcu = (hbWriteUnits + diagnoseWriteUnits + logWriteUnits + errorIndexWriteUnits) / SECONDS_PER_MONTH / f.provisionedUtilisation;
-    const rcu = diagnoseReadUnits / SECONDS_PER_MONTH / f.provisionedUtilisation;
+    const rcu = (diagnoseReadUnits + watchConfirms + watchMonitorReads) / SECONDS_PER_MONTH / f.provisionedUtilisation;
     add({ service: 'DynamoDB', item: `provisioned WCU (${wcu.toFixed(1)} at ${f.provisionedUtilisation * 100}% use)`, quantity: wcu * hours, unit: 'WCU-h', dollars: wcu * hours * d.provisionedWcuHour });
-    add({ service: 'DynamoDB', item: `provisioned RCU (${rcu.toFixed(1)}: diagnose scans, bursts absorbed by burst capacity)`, quantity: rcu * hours, unit: 'RCU-h', dollars: rcu * hours * d.provisionedRcuHour });
+    add({ service: 'DynamoDB', item: `provisioned RCU (${rcu.toFixed(1)}: diagnose scans and deadline reads, bursts absorbed by burst capacity)`, quantity: rcu * hours, unit: 'RCU-h', dollars: rcu * hours * d.provisionedRcuHour });
   }
   const storedLogGb = (f.hosts * f.logRecordsPerHostPerDay * f.logTtlDays * logItemBytes * 2) / 1e9;
   const storedHostsGb = (f.hosts * m.hostItemBytes) / 1e9;
@@ -270,8 +301,9 @@ export function estimate(fleetIn: Partial<Fleet> & { hosts: number }, m: Measure
     (f.relay ? beats / 16 : hbInvocations) * (f.lambdaIoMsPerInvocation / 1000) + beats * cpuSecondsPerBeat
     + logInvocations * (f.lambdaIoMsPerInvocation / 1000) + records * cpuSecondsPerRecord
   );
+  // The watch keeps an invocation running (mostly waiting) until its last listed deadline.
   const diagnoseGbSeconds = (f.diagnoseMemoryMb / 1024)
-    * passes * (f.lambdaIoMsPerInvocation / 1000 + (f.hosts * 5e-6) / (f.diagnoseMemoryMb / 1769));
+    * (passes * (f.lambdaIoMsPerInvocation / 1000 + (f.hosts * 5e-6) / (f.diagnoseMemoryMb / 1769)) + watchSecondsPerMonth);
   const invocations = hbInvocations + logInvocations + passes;
   add({ service: 'Lambda', item: `requests (ingest batches of ${hbBatch.toFixed(0)} beats${records > 0 ? `, ${logBatch.toFixed(0)} log messages` : ''}; diagnose)`, quantity: invocations, unit: 'invocations', dollars: perMillion(invocations, l.requestsPerMillion) });
   add({ service: 'Lambda', item: `duration, ingest arm64 ${f.lambdaMemoryMb} MB`, quantity: gbSeconds, unit: 'GB-s', dollars: gbSeconds * l.arm64GbSecond });
@@ -306,7 +338,7 @@ export function estimate(fleetIn: Partial<Fleet> & { hosts: number }, m: Measure
     total,
     perHost: total / Math.max(1, f.hosts),
     byService,
-    derived: { beats, records, recordsPerMessage: rpm, messages, readUnitsPerPass, passes, hbInvocations, logInvocations, gbSeconds, diagnoseGbSeconds },
+    derived: { beats, records, recordsPerMessage: rpm, messages, readUnitsPerPass, passes, watchConfirms, watchMonitorReads, hbInvocations, logInvocations, gbSeconds, diagnoseGbSeconds },
   };
 }
 

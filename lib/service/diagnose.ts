@@ -3,12 +3,14 @@ import { countsAsChange, DEFAULT_FLAP_RULE, flapStep, flappingEnd, type FlapRule
 import { hostTransition, type DiagnoseRule, type HostTransition } from '../rules/host-transitions';
 import { formatDuration, notification } from '../rules/notifications';
 import { applySilence, isInForce, stillDownAfterSilence } from '../rules/silences';
-import { countHost, DEFAULT_STORM_RULE, detectStorms, emptyPopulation, type Storm, type StormRule } from '../rules/storm';
+import { deadlineOf } from '../rules/liveness';
+import { countHost, DEFAULT_STORM_RULE, detectStorms, emptyPopulation, type Population, type Storm, type StormRule } from '../rules/storm';
 import type { HostStore } from '../store/hosts';
 import type { StatsStore } from '../store/stats';
 import type { Delivery } from './deliver';
 import type { Log } from './log';
 import { Outbox, pendingNow, type OutboxReport } from './outbox';
+import { newHostsNotice, openStorms, stormProgress, type OpenStorm } from '../rules/fleet-notices';
 
 /** The name notifications about the monitor itself are filed under. */
 export const MONITOR_HOST = '@monitor';
@@ -37,6 +39,15 @@ export interface Diagnosis {
   readonly storm?: StormRule;
   /** Outbox entries younger than this are left to whoever committed them; default 30 s. */
   readonly sweepGraceMs?: number;
+  /** Recent `@fleet` notifications, where open storms are found; without it, recoveries are not grouped. */
+  readonly fleetHistory?: (now: number) => Promise<Notification[]>;
+  /** First beats in one pass from this many hosts on make one "N new hosts" notice; without it, none is grouped. */
+  readonly newHostsGroup?: number;
+  /**
+   * List the hosts whose deadlines fall within this many ms of the pass, for the deadline watch
+   * (lib/service/diagnose-deadlines.ts); 0 or absent lists none.
+   */
+  readonly watchMs?: number;
 }
 
 export interface DiagnoseSummary {
@@ -70,18 +81,52 @@ const CONCURRENCY = 64;
  * the pass then delivers them, with whatever earlier passes or ingest left undelivered.
  */
 export async function runDiagnose(d: Diagnosis): Promise<DiagnoseSummary> {
+  return (await runDiagnosePass(d)).summary;
+}
+
+/** A host alive at the pass whose deadline comes before the watch ends. */
+export interface Upcoming {
+  readonly hostname: string;
+  readonly deadline: number;
+}
+
+/** What one pass decided with, which judging hosts later in the same invocation reuses. */
+export interface PassContext {
+  readonly silences: readonly Silence[];
+  /** The watched hosts of the whole fleet, in all and by label: what a storm's share is of. */
+  readonly population: Population;
+  readonly degraded: readonly string[];
+  /** Loud deaths already decided in this invocation: later deaths join them in a storm. */
+  readonly died: Host[];
+  /** The hosts of storms not yet over, whose recoveries are grouped, and their states at the pass. */
+  readonly stormMembers: ReadonlyMap<string, OpenStorm>;
+  readonly memberStates: Map<string, HostState>;
+}
+
+export interface JudgeResult {
+  readonly transitions: Partial<Record<NotificationKind, number>>;
+  readonly errors: number;
+  readonly storms: Storm[];
+}
+
+/** A pass, and what it hands to the deadline watch. */
+export async function runDiagnosePass(d: Diagnosis): Promise<{ summary: DiagnoseSummary; context: PassContext; upcoming: Upcoming[] }> {
   const now = d.delivery.now();
-  const flapRule = d.flap ?? DEFAULT_FLAP_RULE;
   const outbox = new Outbox();
   const degraded = await selfCheck(d, now, outbox);
   const silences = d.silences ? await d.silences.all() : [];
   const ending = silences.filter((s) => s.endsAt <= now && s.closedAt === undefined);
-  const transitions: Partial<Record<NotificationKind, number>> = {};
-  let errors = 0;
   const hostsByState: Partial<Record<HostState, number>> = {};
 
+  // Storms not yet over: their hosts' recoveries are grouped (lib/rules/fleet-notices.ts).
+  const storming = d.fleetHistory ? openStorms(await fleetHistoryOrNone(d, now)) : [];
+  const stormMembers = new Map(storming.flatMap((s) => s.hostnames.map((h) => [h, s] as const)));
+  const memberStates = new Map<string, HostState>();
+
   const population = emptyPopulation();
-  const plans: { host: Host; t: HostTransition | undefined }[] = [];
+  const plans: Plan[] = [];
+  const upcoming = new Map<string, number>();
+  const watchUntil = now + (degraded.length === 0 ? d.watchMs ?? 0 : 0);
   let examined = 0;
   await Promise.all(Array.from({ length: d.scanSegments }, async (_, segment) => {
     for await (const page of d.hosts.scanSegment(segment, d.scanSegments)) {
@@ -89,23 +134,76 @@ export async function runDiagnose(d: Diagnosis): Promise<DiagnoseSummary> {
       for (const host of page) {
         countHost(population, host);
         hostsByState[host.state] = (hostsByState[host.state] ?? 0) + 1;
+        if (stormMembers.has(host.hostname)) memberStates.set(host.hostname, host.state);
         outbox.sweep(host.pending, (id) => d.hosts.settle(host.hostname, id), now, d.sweepGraceMs);
         const t = hostTransition(host, now, d.rule, degraded.length === 0);
         if (t || host.flappingSince !== undefined || (ending.length > 0 && host.state === 'dead')) plans.push({ host, t });
+        // Alive after this pass (still, or again): watched if its deadline comes before the next.
+        const alive = t ? t.to === 'alive' : host.state === 'new' || host.state === 'alive';
+        if (alive && deadlineOf(host, d.rule) <= watchUntil) upcoming.set(host.hostname, deadlineOf(host, d.rule));
       }
     }
   }));
+
+  const context: PassContext = { silences, population, degraded, died: [], stormMembers, memberStates };
+  const { transitions, errors, storms } = await judgePlans(d, context, plans, now, ending, outbox);
+
+  // After every state change is committed: a failure here delays an alert, and loses none.
+  const delivered = await outbox.flush(d.delivery, d.log);
+  if (errors === 0 && delivered.unpublished === 0 && d.silences) {
+    for (const s of ending) await d.silences.close(s.id, now);
+  }
+
+  await d.stats.recordRun(now, examined);
+  const summary = { at: now, examined, transitions, degraded, errors, suppressed: delivered.suppressed, storms, hostsByState, outbox: delivered };
+  d.log.info('diagnose pass', { ...summary, silences: silences.filter((s) => isInForce(s, now)).length, watching: upcoming.size });
+  return { summary, context, upcoming: [...upcoming].map(([hostname, deadline]) => ({ hostname, deadline })) };
+}
+
+/**
+ * The recent `@fleet` notifications, or none when they cannot be read: grouping recoveries is a
+ * nicety, and a notifications table that fails must not stop the pass from judging the fleet.
+ */
+async function fleetHistoryOrNone(d: Diagnosis, now: number): Promise<Notification[]> {
+  try {
+    return await (d.fleetHistory as (now: number) => Promise<Notification[]>)(now);
+  } catch (e) {
+    d.log.warn('open storms unknown: recoveries in this pass are not grouped', { error: String(e) });
+    return [];
+  }
+}
+
+/** A host a pass has something to do with, and its transition if it has one. */
+export interface Plan {
+  readonly host: Host;
+  readonly t: HostTransition | undefined;
+}
+
+/**
+ * Judges the planned hosts at `now`: storms among their deaths (with the deaths already decided
+ * in this invocation), then each state change as one conditional write carrying its
+ * notifications, added to `outbox` once committed. The full pass and the deadline watch both
+ * judge through here, so they cannot differ.
+ */
+export async function judgePlans(d: Diagnosis, context: PassContext, plans: readonly Plan[], now: number, ending: readonly Silence[], outbox: Outbox): Promise<JudgeResult> {
+  const { silences, population } = context;
+  const flapRule = d.flap ?? DEFAULT_FLAP_RULE;
+  const transitions: Partial<Record<NotificationKind, number>> = {};
+  let errors = 0;
 
   // A silenced or flapping host's death is not announced anyway; it does not make a storm either.
   const loud = (host: Host, t: HostTransition) =>
     applySilence(t.notification, host, silences).suppressed === undefined && host.flappingSince === undefined;
   const dying = plans.filter((p) => p.t?.to === 'dead' && loud(p.host, p.t)).map((p) => p.host);
-  const storms = detectStorms(population, dying, d.storm ?? DEFAULT_STORM_RULE);
+  const storms = detectStorms(population, [...context.died, ...dying], d.storm ?? DEFAULT_STORM_RULE);
+  context.died.push(...dying);
   const stormOf = new Map<string, Storm>();
   for (const s of storms) for (const h of s.hostnames) stormOf.set(h, s);
-  const deathAt = new Map(plans.filter((p) => p.t?.to === 'dead').map((p) => [p.host.hostname, (p.t as HostTransition).at]));
+  const deathAt = new Map([...context.died, ...plans.filter((p) => p.t?.to === 'dead').map((p) => p.host)].map((h) => [h.hostname, deadlineOf(h, d.rule)]));
   // Each member's death carries its storm's notification: whichever of them commits, it is sent.
   const stormNotices = new Map(storms.map((s) => [s, stormNotification(s, deathAt, now)]));
+
+  const grouped = groupedNotices(plans, context.stormMembers, context.memberStates, d.newHostsGroup);
 
   const labelled = (n: Notification, host: Pick<Host, 'hostname' | 'labels'>): Notification =>
     applySilence({ ...n, labels: host.labels }, host, silences);
@@ -113,7 +211,7 @@ export async function runDiagnose(d: Diagnosis): Promise<DiagnoseSummary> {
     for (const p of pendingNow(notifications, now)) outbox.add(p, (id) => d.hosts.settle(hostname, id));
   };
 
-  const judge = async ({ host, t }: { host: Host; t: HostTransition | undefined }): Promise<void> => {
+  const judge = async ({ host, t }: Plan): Promise<void> => {
     let after: Host = host;
     if (t) {
       const flap = countsAsChange(t.notification.kind) ? flapStep(host, t.at, flapRule) : undefined;
@@ -121,7 +219,10 @@ export async function runDiagnose(d: Diagnosis): Promise<DiagnoseSummary> {
       let n = t.notification;
       if (flap?.flappingSince !== undefined) n = { ...n, suppressed: 'flapping' };
       else if (storm) n = { ...n, suppressed: `storm:${storm.scope}` };
+      const group = grouped.get(host.hostname);
+      if (group && n.suppressed === undefined) n = { ...n, suppressed: group.reason };
       const announce = [labelled(n, host)];
+      if (group) announce.push(group.notice);
       if (flap?.started) announce.push(labelled(flap.started, host));
       const notice = storm && flap?.flappingSince === undefined ? stormNotices.get(storm) : undefined;
       if (notice) announce.push(notice);
@@ -167,16 +268,37 @@ export async function runDiagnose(d: Diagnosis): Promise<DiagnoseSummary> {
     }
   }
 
-  // After every state change is committed: a failure here delays an alert, and loses none.
-  const delivered = await outbox.flush(d.delivery, d.log);
-  if (errors === 0 && delivered.unpublished === 0 && d.silences) {
-    for (const s of ending) await d.silences.close(s.id, now);
-  }
+  return { transitions, errors, storms };
+}
 
-  await d.stats.recordRun(now, examined);
-  const summary = { at: now, examined, transitions, degraded, errors, suppressed: delivered.suppressed, storms, hostsByState, outbox: delivered };
-  d.log.info('diagnose pass', { ...summary, silences: silences.filter((s) => isInForce(s, now)).length });
-  return summary;
+/**
+ * The hosts of this pass whose own notice is folded into a grouped one: first beats in a burst
+ * ("12 new hosts"), and recoveries of an open storm's hosts ("8 of 10 recovered", "storm over").
+ * Each grouped notice rides with every member's state change, so whichever commits sends it.
+ */
+function groupedNotices(
+  plans: ReadonlyArray<{ host: Host; t: HostTransition | undefined }>,
+  stormMembers: ReadonlyMap<string, OpenStorm>,
+  memberStates: Map<string, HostState>,
+  newHostsGroup: number | undefined,
+): Map<string, { reason: string; notice: Notification }> {
+  const out = new Map<string, { reason: string; notice: Notification }>();
+  const firsts = plans.filter((p) => p.t?.from === 'new' && p.t.to === 'alive').map((p) => ({ hostname: p.host.hostname, at: (p.t as HostTransition).at }));
+  const burst = newHostsGroup === undefined ? undefined : newHostsNotice(firsts, newHostsGroup);
+  if (burst) for (const f of firsts) out.set(f.hostname, { reason: 'new-hosts', notice: burst });
+
+  const back = new Map<OpenStorm, Array<{ hostname: string; at: number }>>();
+  for (const p of plans) {
+    const storm = stormMembers.get(p.host.hostname);
+    if (!storm || !p.t) continue;
+    memberStates.set(p.host.hostname, p.t.to);
+    if (p.t.from === 'dead' && p.t.to === 'alive') back.set(storm, [...(back.get(storm) ?? []), { hostname: p.host.hostname, at: p.t.at }]);
+  }
+  for (const [storm, recovered] of back) {
+    const notice = stormProgress(storm, recovered, memberStates);
+    for (const r of recovered) out.set(r.hostname, { reason: `storm:${storm.scope}`, notice });
+  }
+  return out;
 }
 
 /** A storm's own notification. Every run that saw it computes the same id: its scope and earliest death. */

@@ -17,7 +17,8 @@ const BACKLOG_THRESHOLD = 20;
 
 beforeAll(async () => {
   cloud = await startTestCloud();
-  Object.assign(process.env, cloud.env, { DTS_BACKLOG_THRESHOLD: String(BACKLOG_THRESHOLD), DTS_SCAN_SEGMENTS: '3' });
+  // One pass per run: the deadline watch is tested in diagnose-deadlines.test.ts.
+  Object.assign(process.env, cloud.env, { DTS_BACKLOG_THRESHOLD: String(BACKLOG_THRESHOLD), DTS_SCAN_SEGMENTS: '3', DTS_WATCH_SECONDS: '0' });
   ({ handler: ingest } = await import('../../functions/ingest-heartbeats'));
   ({ handler: diagnose } = await import('../../functions/diagnose'));
 });

@@ -413,13 +413,23 @@ describe('packaged template (serverless package --stage test)', () => {
       });
     });
 
-    it('diagnose: a pass nearing its timeout', () => {
+    it('diagnose: a pass nearing its timeout (the pass\'s own metric: the invocation also watches deadlines until the next pass)', () => {
       const diagnose = functionId(FUNCTIONS.diagnose);
-      const a = alarmOn('AWS/Lambda', 'Duration', diagnose);
+      const namespace = (props(resource(diagnose)).Environment as { Variables: Record<string, unknown> }).Variables.POWERTOOLS_METRICS_NAMESPACE;
+      const [a] = alarmsOn(String(namespace), 'PassDuration');
+      if (!a) throw new Error('no alarm on PassDuration');
       const timeoutMs = Number(props(resource(diagnose)).Timeout) * 1000;
       expect(a).toMatchObject({ Statistic: 'Maximum', ComparisonOperator: 'GreaterThanThreshold' });
       expect(Number(a.Threshold)).toBeGreaterThanOrEqual(timeoutMs * 0.5);
       expect(Number(a.Threshold)).toBeLessThan(timeoutMs);
+    });
+
+    it('diagnose: the deadline watch ends before the timeout, and lasts one schedule period', () => {
+      const diagnose = props(resource(functionId(FUNCTIONS.diagnose)));
+      const watchMs = Number((diagnose.Environment as { Variables: Record<string, unknown> }).Variables.DTS_WATCH_SECONDS) * 1000;
+      expect(watchMs).toBe(60_000);
+      // The handler keeps 5 s of the timeout for the last batch.
+      expect(watchMs + 5000).toBeLessThan(Number(diagnose.Timeout) * 1000);
     });
 
     it('a notification unpublished for too long, on the metric diagnose publishes, in its namespace', () => {

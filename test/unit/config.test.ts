@@ -37,7 +37,7 @@ describe('config', () => {
     });
 
     it('diagnose: 4 scan segments, degraded above 1000 waiting beats; timestamps at most a day ahead', () => {
-      expect(c.diagnose).toEqual({ scanSegments: 4, backlogThreshold: 1000, sweepGraceMs: 30_000 });
+      expect(c.diagnose).toEqual({ scanSegments: 4, backlogThreshold: 1000, sweepGraceMs: 30_000, watchMs: 60_000 });
       expect(c.maxFutureSeconds).toBe(86_400);
     });
 
@@ -59,7 +59,7 @@ describe('config', () => {
       expect(c.levels).toEqual({
         cpu: { warning: 70, critical: 90 }, mem: { warning: 60, critical: 80 }, disk: { warning: 75, critical: 85 }, margin: 2, cpuSustain: 5,
       });
-      expect(c.diagnose).toEqual({ scanSegments: 8, backlogThreshold: 0, sweepGraceMs: 2000 });
+      expect(c.diagnose).toEqual({ scanSegments: 8, backlogThreshold: 0, sweepGraceMs: 2000, watchMs: 60_000 });
       expect(c.logs).toEqual({ ttlDays: 7, textMaxBytes: 1024, mirror: false });
       expect(c.notifications.ttlDays).toBe(30);
       expect(c.maxFutureSeconds).toBe(300);

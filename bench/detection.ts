@@ -1,0 +1,156 @@
+/**
+ * Detection at the deadline, on the real schedule: the local cloud (`npm start`, in memory) runs
+ * diagnose at the template's own `rate(1 minute)` (no --tick). HOSTS hosts beat once each,
+ * STAGGER_MS apart, declaring a 20 s interval (tolerance 3: a deadline 60 s after the beat),
+ * then fall silent, so their deadlines spread over a minute and across pass boundaries. For
+ * each host: the time from its deadline to its `host-down` being recorded (the notification's
+ * publishedAt, stored once SNS accepted it) and to its arrival on a queue subscribed to the
+ * alerts topic. p50/p99 over all hosts; the goal is a p99 of at most 5 s.
+ *
+ *   npm run bench:detection [-- --quick]
+ */
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { createClients } from '../lib/store/clients';
+import { NotificationStore } from '../lib/store/notifications';
+import { encodeBody } from '../lib/wire/codec';
+import { BENCH_DIR, header, isQuick, saveResult } from './support/report';
+import { sig, summarize } from './support/stats';
+
+const quick = isQuick();
+const HOSTS = quick ? 50 : 60;
+const STAGGER_MS = quick ? 1000 : 1000;
+const INTERVAL_S = 20;
+const TOLERANCE = 3;
+const STAGE = 'detect';
+const ROOT = path.resolve(BENCH_DIR, '..');
+/** Set to a file to keep the local cloud's output (diagnose's log included). */
+const LOCAL_LOG = process.env.DTS_BENCH_LOCAL_LOG;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+async function startLocal(port: number, cacheDir: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [
+    '--no-warnings', '--import', 'tsx', 'lib/local/main.ts',
+    '--port', String(port), '--in-memory', ...(LOCAL_LOG ? [] : ['--quiet']), '--stage', STAGE, '--param', `tolerance=${TOLERANCE}`,
+  ], { cwd: ROOT, env: { ...process.env, DTS_LOCAL_CACHE_DIR: cacheDir }, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (LOCAL_LOG) {
+    const log = createWriteStream(LOCAL_LOG);
+    child.stdout?.pipe(log);
+    child.stderr?.pipe(log);
+  }
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`local cloud not ready after 180 s:\n${output}`)), 180_000);
+    child.stdout?.on('data', (d: Buffer) => {
+      output += d.toString();
+      if (/ready in [\d.]+ s/.test(output)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+    child.on('exit', (code) => reject(new Error(`local cloud exited (${code}):\n${output}`)));
+  });
+  child.removeAllListeners('exit');
+  return child;
+}
+
+async function stopLocal(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGINT');
+  await Promise.race([exited, sleep(15_000)]);
+  if (child.exitCode === null) child.kill('SIGKILL');
+}
+
+async function main(): Promise<void> {
+  header(`Detection at the deadline — local cloud, diagnose at rate(1 minute), ${HOSTS} hosts`);
+  const cacheDir = mkdtempSync(path.join(tmpdir(), 'dts-detect-cache-'));
+  const port = await freePort();
+  const child = await startLocal(port, cacheDir);
+  const endpoint = `http://127.0.0.1:${port}`;
+  const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+  const c = createClients({ region: 'us-east-1', endpoint, credentials });
+  const sns = new SNSClient({ region: 'us-east-1', endpoint, credentials });
+  const queueUrl = `${endpoint}/000000000000/dts-${STAGE}-heartbeats`;
+  const notes = new NotificationStore(c.ddb, `dts-${STAGE}-notifications`, 90);
+  const run = Date.now().toString(36);
+  const names = Array.from({ length: HOSTS }, (_, i) => `det-${run}-${String(i).padStart(3, '0')}`);
+  const deadlineOf = new Map<string, number>();
+  const recorded = new Map<string, number>();
+  const received = new Map<string, number>();
+  try {
+    // A queue on the alerts topic: when each host-down was published.
+    const { QueueUrl: alertsUrl } = await c.sqs.send(new CreateQueueCommand({ QueueName: `detect-alerts-${run}` }));
+    const { Attributes } = await c.sqs.send(new GetQueueAttributesCommand({ QueueUrl: alertsUrl, AttributeNames: ['QueueArn'] }));
+    await sns.send(new SubscribeCommand({ TopicArn: `arn:aws:sns:us-east-1:000000000000:dts-${STAGE}-alerts`, Protocol: 'sqs', Endpoint: Attributes?.QueueArn }));
+    let receiving = true;
+    const receiver = (async () => {
+      while (receiving) {
+        const out = await c.sqs.send(new ReceiveMessageCommand({ QueueUrl: alertsUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+        const t = Date.now();
+        for (const m of out.Messages ?? []) {
+          const body = JSON.parse(m.Body ?? '{}') as { MessageAttributes?: Record<string, { Value: string }> };
+          const host = body.MessageAttributes?.hostname?.Value;
+          if (host && body.MessageAttributes?.kind?.Value === 'host-down' && !received.has(host)) received.set(host, t);
+        }
+        if (out.Messages?.length) {
+          await c.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: alertsUrl, Entries: out.Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })) }));
+        }
+      }
+    })();
+
+    console.log(`sending one beat per host, ${STAGGER_MS} ms apart (deadlines ${INTERVAL_S * TOLERANCE} s after each)…`);
+    for (const hostname of names) {
+      await c.sqs.send(new SendMessageCommand({
+        QueueUrl: queueUrl,
+        MessageBody: encodeBody('dts.HeartbeatMessage', { hostname, timestamp: Date.now() / 1000, interval: INTERVAL_S }),
+      }));
+      await sleep(STAGGER_MS);
+    }
+    const until = Date.now() + INTERVAL_S * TOLERANCE * 1000 + 120_000;
+    while ((recorded.size < names.length || received.size < names.length) && Date.now() < until) {
+      for (const hostname of names) {
+        if (recorded.has(hostname)) continue;
+        const down = (await notes.byHost(hostname, Date.now() - 900_000, Date.now() + 60_000)).find((n) => n.kind === 'host-down');
+        if (down?.publishedAt === undefined) continue;
+        deadlineOf.set(hostname, down.at);
+        recorded.set(hostname, down.publishedAt);
+      }
+      await sleep(1000);
+    }
+    receiving = false;
+    await receiver;
+  } finally {
+    await stopLocal(child);
+    rmSync(cacheDir, { recursive: true, force: true });
+  }
+  const missing = names.filter((h) => !recorded.has(h) || !received.has(h));
+  if (missing.length > 0) throw new Error(`${missing.length} hosts never declared down and published: ${missing.slice(0, 5).join(', ')}`);
+  const toRecorded = summarize(names.map((h) => (recorded.get(h) as number) - (deadlineOf.get(h) as number)));
+  const toReceived = summarize(names.map((h) => (received.get(h) as number) - (deadlineOf.get(h) as number)));
+  console.log(`deadline → host-down recorded and published (publishedAt): p50 ${sig(toRecorded.p50)} ms, p99 ${sig(toRecorded.p99)} ms, max ${sig(toRecorded.max)} ms over ${toRecorded.n} hosts`);
+  console.log(`deadline → host-down received from the alerts topic:        p50 ${sig(toReceived.p50)} ms, p99 ${sig(toReceived.p99)} ms, max ${sig(toReceived.max)} ms over ${toReceived.n} hosts`);
+  const goal = toReceived.p99 <= 5000;
+  console.log(goal ? 'goal met: p99 ≤ 5 s' : 'GOAL MISSED: p99 > 5 s');
+  saveResult('detection', `npm run bench:detection${quick ? ' -- --quick' : ''}`, quick, { hosts: HOSTS, staggerMs: STAGGER_MS, intervalS: INTERVAL_S, tolerance: TOLERANCE, toRecordedMs: toRecorded, toReceivedMs: toReceived });
+  if (!goal) process.exitCode = 1;
+}
+
+await main();
