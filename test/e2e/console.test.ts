@@ -83,7 +83,7 @@ afterAll(async () => {
 
 describe('the console page', () => {
   it('asks for a key, then shows the fleet', { timeout: 180_000 }, async () => {
-    await page.goto(`${cloud.endpoint}/?refresh=1`);
+    await page.goto(`${cloud.endpoint}/?refresh=1`, { waitUntil: 'domcontentloaded' });
     await page.fill('input[name=key]', key);
     await page.click('button[type=submit]');
     await until('every host on the page', async () => (await page.locator('tr.host').count()) >= FLEET.length);
