@@ -67,6 +67,8 @@ export interface MeasuredInputs {
   readonly cpuMicrosPerLogRecord?: number;
   /** Bytes of a stored log item (table; the index holds the same). */
   readonly logItemBytes?: number;
+  /** JSON bytes per host of a report's detail parts (bench/report.ts: 20.3 MB at 100,000 hosts). */
+  readonly reportDetailBytesPerHost?: number;
 }
 
 export interface Fleet {
@@ -218,6 +220,11 @@ export function estimate(fleetIn: Partial<Fleet> & { hosts: number }, m: Measure
     add({ service: 'DynamoDB', item: 'hosts: 1 UpdateItem per beat', quantity: hbWriteUnits, unit: 'WRU', dollars: perMillion(hbWriteUnits, d.onDemandWriteRequestUnitsPerMillion) });
     add({ service: 'DynamoDB', item: 'diagnose: parallel Scan of hosts (priced as consistent reads, twice the real cost)', quantity: diagnoseReadUnits, unit: 'RRU', dollars: perMillion(diagnoseReadUnits, d.onDemandReadRequestUnitsPerMillion) });
     add({ service: 'DynamoDB', item: 'diagnose: monitor bookkeeping', quantity: diagnoseWriteUnits, unit: 'WRU', dollars: perMillion(diagnoseWriteUnits, d.onDemandWriteRequestUnitsPerMillion) });
+    // The daily report: one Scan of the hosts, and its detail in parts of ≤350 KB (a write unit per KB).
+    const reportRead = DAYS_PER_MONTH * Math.max(1, f.hosts * readUnitsPerHost);
+    const reportWrite = DAYS_PER_MONTH * (Math.ceil((f.hosts * (m.reportDetailBytesPerHost ?? 210)) / 1024) + 300);
+    add({ service: 'DynamoDB', item: 'report (daily): Scan of hosts, head and detail parts', quantity: reportRead + reportWrite, unit: 'RRU+WRU',
+      dollars: perMillion(reportRead, d.onDemandReadRequestUnitsPerMillion) + perMillion(reportWrite, d.onDemandWriteRequestUnitsPerMillion) });
     if (records > 0) add({ service: 'DynamoDB', item: 'logs: BatchWriteItem (table + byHost index) and counters', quantity: logWriteUnits, unit: 'WRU', dollars: perMillion(logWriteUnits, d.onDemandWriteRequestUnitsPerMillion) });
     if (records > 0) add({ service: 'DynamoDB', item: `logs: sparse byError index (${(f.errorShare * 100).toFixed(0)}% of records at error+)`, quantity: errorIndexWriteUnits, unit: 'WRU', dollars: perMillion(errorIndexWriteUnits, d.onDemandWriteRequestUnitsPerMillion) });
   } else {

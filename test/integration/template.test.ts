@@ -31,7 +31,11 @@ const functionId = (file: string): string => {
   const found = resourcesOfType(template, 'AWS::Lambda::Function').filter(([, r]) => props(r).Handler === `functions/${file}.handler`);
   return only(found, `function with handler functions/${file}.handler`)[0];
 };
-const FUNCTIONS = { ingestHeartbeats: 'ingest-heartbeats', ingestLogs: 'ingest-logs', diagnose: 'diagnose', report: 'report' } as const;
+const FUNCTIONS = {
+  ingestHeartbeats: 'ingest-heartbeats', ingestLogs: 'ingest-logs', diagnose: 'diagnose', report: 'report', notify: 'notify', api: 'api',
+} as const;
+/** The queues that functions consume (each with its DLQ). */
+const SOURCE_QUEUES = ['HeartbeatsQueue', 'LogsQueue', 'NotifyQueue'];
 const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
 interface Statement {
@@ -94,17 +98,18 @@ function deadLetterQueues(): Set<string> {
 
 describe('packaged template (serverless package --stage test)', () => {
   describe('triggers: each function has its own', () => {
-    it('two SQS event source mappings, heartbeats → ingestHeartbeats and logs → ingestLogs, reporting batch item failures', () => {
+    it('three SQS event source mappings, heartbeats → ingestHeartbeats, logs → ingestLogs and notify → notify, reporting batch item failures', () => {
       const mappings = resourcesOfType(template, 'AWS::Lambda::EventSourceMapping').map(([, m]) => ({
         queue: logicalIdOf(props(m).EventSourceArn),
         fn: logicalIdOf(props(m).FunctionName),
         responseTypes: props(m).FunctionResponseTypes,
         enabled: props(m).Enabled,
       }));
-      expect(mappings).toHaveLength(2);
+      expect(mappings).toHaveLength(3);
       expect(mappings).toEqual(expect.arrayContaining([
         { queue: 'HeartbeatsQueue', fn: functionId(FUNCTIONS.ingestHeartbeats), responseTypes: ['ReportBatchItemFailures'], enabled: true },
         { queue: 'LogsQueue', fn: functionId(FUNCTIONS.ingestLogs), responseTypes: ['ReportBatchItemFailures'], enabled: true },
+        { queue: 'NotifyQueue', fn: functionId(FUNCTIONS.notify), responseTypes: ['ReportBatchItemFailures'], enabled: true },
       ]));
       for (const m of mappings) expect(resource(m.queue).Type).toBe('AWS::SQS::Queue');
     });
@@ -139,24 +144,25 @@ describe('packaged template (serverless package --stage test)', () => {
       expect(resourcesOfType(template, 'AWS::Events::Rule')).toHaveLength(2);
     });
 
-    it('has exactly the four functions, and no trigger on anything else', () => {
+    it('has exactly the six functions, and no trigger on anything else', () => {
       expect(resourcesOfType(template, 'AWS::Lambda::Function').map(([, f]) => props(f).Handler).sort()).toEqual([
-        'functions/diagnose.handler', 'functions/ingest-heartbeats.handler', 'functions/ingest-logs.handler', 'functions/report.handler',
+        'functions/api.handler', 'functions/diagnose.handler', 'functions/ingest-heartbeats.handler', 'functions/ingest-logs.handler',
+        'functions/notify.handler', 'functions/report.handler',
       ]);
     });
   });
 
   describe('queues', () => {
-    it('has the two queues, their two DLQs and the scheduled functions\' failure queue', () => {
+    it('has the three consumed queues, their three DLQs and the scheduled functions\' failure queue', () => {
       const queues = resourcesOfType(template, 'AWS::SQS::Queue').map(([id]) => id).sort();
-      expect(queues).toHaveLength(5);
-      expect([...deadLetterQueues()].sort()).toEqual(queues.filter((q) => !['HeartbeatsQueue', 'LogsQueue'].includes(q)));
+      expect(queues).toHaveLength(7);
+      expect([...deadLetterQueues()].sort()).toEqual(queues.filter((q) => !SOURCE_QUEUES.includes(q)));
     });
 
     it('every non-DLQ queue redrives to an existing DLQ after a bounded number of receives', () => {
       const dlqs = deadLetterQueues();
       const sources = resourcesOfType(template, 'AWS::SQS::Queue').filter(([id]) => !dlqs.has(id));
-      expect(sources.map(([id]) => id).sort()).toEqual(['HeartbeatsQueue', 'LogsQueue']);
+      expect(sources.map(([id]) => id).sort()).toEqual(SOURCE_QUEUES);
       for (const [id, q] of sources) {
         const policy = props(q).RedrivePolicy as { deadLetterTargetArn: unknown; maxReceiveCount: unknown };
         expect(policy, `${id} RedrivePolicy`).toBeDefined();
@@ -197,9 +203,9 @@ describe('packaged template (serverless package --stage test)', () => {
     };
     const keys = (schema: { AttributeName: string; KeyType: string }[]) => Object.fromEntries(schema.map((k) => [k.KeyType, k.AttributeName]));
 
-    it('has the six tables', () => {
+    it('has the eight tables', () => {
       expect(resourcesOfType(template, 'AWS::DynamoDB::Table').map(([id]) => id).sort()).toEqual([
-        'HostsTable', 'LogsTable', 'NotificationsTable', 'ReportsTable', 'SilencesTable', 'StatsTable',
+        'ApiKeysTable', 'ChannelsTable', 'HostsTable', 'LogsTable', 'NotificationsTable', 'ReportsTable', 'SilencesTable', 'StatsTable',
       ]);
     });
 
@@ -208,10 +214,12 @@ describe('packaged template (serverless package --stage test)', () => {
       expect(table('HostsTable').GlobalSecondaryIndexes ?? []).toEqual([]);
     });
 
-    it('logs: pk/sk, with GSI byHost on hostPk/sk', () => {
+    it('logs: pk/sk, with GSI byHost on hostPk/sk and the sparse GSI byError on errorPk/sk', () => {
       const t = table('LogsTable');
       expect(keys(t.KeySchema)).toEqual({ HASH: 'pk', RANGE: 'sk' });
-      expect(t.GlobalSecondaryIndexes?.map((g) => [g.IndexName, keys(g.KeySchema)])).toEqual([['byHost', { HASH: 'hostPk', RANGE: 'sk' }]]);
+      expect(t.GlobalSecondaryIndexes?.map((g) => [g.IndexName, keys(g.KeySchema)])).toEqual([
+        ['byHost', { HASH: 'hostPk', RANGE: 'sk' }], ['byError', { HASH: 'errorPk', RANGE: 'sk' }],
+      ]);
     });
 
     it('notifications: hostname/sk, with GSI byDay on day/sk', () => {
@@ -251,7 +259,7 @@ describe('packaged template (serverless package --stage test)', () => {
   describe('runtime', () => {
     it('every function runs nodejs22.x on arm64', () => {
       const fns = resourcesOfType(template, 'AWS::Lambda::Function');
-      expect(fns).toHaveLength(4);
+      expect(fns).toHaveLength(Object.keys(FUNCTIONS).length);
       for (const [id, f] of fns) {
         expect(props(f).Runtime, id).toBe('nodejs22.x');
         expect(props(f).Architectures, id).toEqual(['arm64']);
@@ -293,7 +301,7 @@ describe('packaged template (serverless package --stage test)', () => {
         expect(trust.Statement.map((s) => [s.Effect, s.Principal, s.Action])).toEqual([['Allow', { Service: 'lambda.amazonaws.com' }, 'sts:AssumeRole']]);
         return role;
       });
-      expect(new Set(roleOf).size).toBe(4);
+      expect(new Set(roleOf).size).toBe(Object.keys(FUNCTIONS).length);
       // The framework's shared default role is not generated.
       expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
     });
@@ -367,7 +375,8 @@ describe('packaged template (serverless package --stage test)', () => {
         HostsTableName: 'HostsTable', LogsTableName: 'LogsTable', NotificationsTableName: 'NotificationsTable', StatsTableName: 'StatsTable',
         AlertsTopicArn: 'AlertsTopic', SilencesTableName: 'SilencesTable', ReportsTableName: 'ReportsTable',
       });
-      for (const k of Object.keys(named).filter((n) => /Url$|TableName$|TopicArn$/.test(n))) {
+      // HttpApiUrl is the framework's, a joined string rather than a resource.
+      for (const k of Object.keys(named).filter((n) => /Url$|TableName$|TopicArn$/.test(n) && n !== 'HttpApiUrl')) {
         expect(template.Outputs?.[k]?.Value, k).toEqual({ Ref: named[k] });
       }
     });
@@ -426,7 +435,7 @@ describe('packaged template (serverless package --stage test)', () => {
 
     it('each DLQ: any message, and its oldest message\'s age', () => {
       const dlqs = [...deadLetterQueues()].sort();
-      expect(dlqs).toEqual(['HeartbeatsDLQ', 'LogsDLQ', 'ScheduledFailuresDLQ']);
+      expect(dlqs).toEqual(['HeartbeatsDLQ', 'LogsDLQ', 'NotifyDLQ', 'ScheduledFailuresDLQ']);
       for (const q of dlqs) {
         expect(alarmOn('AWS/SQS', 'ApproximateNumberOfMessagesVisible', q)).toMatchObject({ ComparisonOperator: 'GreaterThanThreshold', Threshold: 0 });
         expect(alarmOn('AWS/SQS', 'ApproximateAgeOfOldestMessage', q)).toMatchObject({ ComparisonOperator: 'GreaterThanThreshold' });
@@ -444,7 +453,7 @@ describe('packaged template (serverless package --stage test)', () => {
   });
 
   describe('production defaults', () => {
-    const TABLES = ['HostsTable', 'LogsTable', 'NotificationsTable', 'StatsTable', 'SilencesTable', 'ReportsTable'];
+    const TABLES = ['HostsTable', 'LogsTable', 'NotificationsTable', 'StatsTable', 'SilencesTable', 'ReportsTable', 'ChannelsTable', 'ApiKeysTable'];
 
     it('point-in-time recovery on the hosts, notifications and reports tables', () => {
       for (const t of ['HostsTable', 'NotificationsTable', 'ReportsTable']) {
@@ -490,9 +499,9 @@ describe('packaged template (serverless package --stage test)', () => {
       expect(Number(diagnose.MemorySize)).toBeGreaterThanOrEqual(1769);
     });
 
-    it('a maximum concurrency on both SQS event source mappings', () => {
+    it('a maximum concurrency on every SQS event source mapping', () => {
       const mappings = resourcesOfType(template, 'AWS::Lambda::EventSourceMapping');
-      expect(mappings).toHaveLength(2);
+      expect(mappings).toHaveLength(3);
       for (const [id, m] of mappings) expect((props(m).ScalingConfig as { MaximumConcurrency?: number }).MaximumConcurrency, id).toBeGreaterThanOrEqual(2);
     });
 
