@@ -47,7 +47,12 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | false
   for (;;) {
     const v = await probe().catch(() => undefined);
     if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) {
+      // What the page showed, for the failure's artifact.
+      await mkdir(ARTIFACTS, { recursive: true });
+      await page?.screenshot({ path: path.join(ARTIFACTS, 'console-failure.png'), fullPage: true }).catch(() => undefined);
+      throw new Error(`timed out waiting for ${what}; the page is in test/artifacts/console-failure.png, the cloud said:\n${cloud?.output().slice(-3000)}`);
+    }
     await new Promise((r) => setTimeout(r, 250));
   }
 }
