@@ -3,7 +3,7 @@
  * bare `node -e 0` in the same run:
  *
  * - start-up: `dts --version` and `dts hosts` (10 hosts on a local cloud), from the packed
- *   package (npm pack, extracted: bin/dts.js runs dist/dts.mjs, no node_modules), and from the
+ *   package (npm pack, extracted: bin/dts.js runs dist/dts.cjs with a V8 code cache, no node_modules), and from the
  *   source through tsx (DTS_FROM_SOURCE=1), the way every command ran before the build. The
  *   commands run round-robin, so load on the machine falls on all of them alike;
  * - the agent (dist/dts-agent.mjs) at a fast clock: an hour's worth of beats at a 10 s interval
@@ -67,7 +67,7 @@ function startup(pkg: string, endpoint: string): Startup[] {
   const cases: { name: string; args: string[]; env: Record<string, string>; base: string; target?: number }[] = [
     { name: 'node -e 0', args: ['-e', '0'], env: {}, base: 'node -e 0' },
     { name: 'dts --version (package)', args: [path.join(pkg, 'bin', 'dts.js'), '--version'], env: {}, base: 'node -e 0', target: 2 },
-    { name: 'node dist/dts.mjs --version', args: [path.join(pkg, 'dist', 'dts.mjs'), '--version'], env: {}, base: 'node -e 0', target: 2 },
+    { name: 'node dist/dts.cjs hosts (no code cache)', args: [path.join(pkg, 'dist', 'dts.cjs'), 'hosts'], env: cloudEnv, base: 'node -e 0' },
     { name: 'dts hosts (package)', args: [path.join(pkg, 'bin', 'dts.js'), 'hosts'], env: cloudEnv, base: 'node -e 0', target: 3 },
     { name: 'dts-agent --version', args: [path.join(pkg, 'dist', 'dts-agent.mjs'), '--version'], env: {}, base: 'node -e 0' },
     { name: 'dts hosts --help (source, tsx)', args: [path.join(ROOT, 'bin', 'dts.js'), 'hosts', '--help'], env: { DTS_FROM_SOURCE: '1' }, base: 'node -e 0' },
@@ -92,11 +92,20 @@ function procStat(pid: number): { cpuMs: number; rssMB: number } {
   return { cpuMs: (ticks * 1000) / 100, rssMB: Number(rss) / 1024 };
 }
 
-interface AgentRun { beats: number; rssStartMB: number; rssEndMB: number; rssMaxMB: number; cpuPerBeatMs: number; cpuStartupMs: number; series: { beat: number; rssMB: number }[] }
+interface AgentRun { settings: string; beats: number; rssStartMB: number; rssEndMB: number; rssMaxMB: number; cpuPerBeatMs: number; cpuStartupMs: number; series: { beat: number; rssMB: number }[] }
 
-async function agentRun(pkg: string, endpoint: string): Promise<AgentRun> {
-  const child = spawn(process.execPath, [path.join(pkg, 'dist', 'dts-agent.mjs'), '--interval', String(FAST_INTERVAL_S), '--jitter', '1', '--hostname', 'bench-agent', '--quiet'], {
-    env: { ...env, AWS_ENDPOINT_URL: endpoint }, stdio: ['ignore', 'ignore', 'pipe'],
+/** Node's flags and the environment that deploy/dts-agent.service runs the agent with. */
+function unitSettings(): { flags: string[]; env: Record<string, string> } {
+  const unit = readFileSync(path.join(ROOT, 'deploy', 'dts-agent.service'), 'utf8');
+  const exec = /^ExecStart=\/usr\/bin\/env node (.*?) \/opt\/dts\/dts-agent\.mjs/m.exec(unit)?.[1] ?? '';
+  const unitEnv = Object.fromEntries([...unit.matchAll(/^Environment=(\w+)=(.*)$/gm)].map((m) => [m[1] as string, m[2] as string]));
+  return { flags: exec.split(/\s+/).filter(Boolean), env: unitEnv };
+}
+
+async function agentRun(pkg: string, endpoint: string, asUnit: boolean): Promise<AgentRun> {
+  const unit = asUnit ? unitSettings() : { flags: [], env: {} };
+  const child = spawn(process.execPath, [...unit.flags, path.join(pkg, 'dist', 'dts-agent.mjs'), '--interval', String(FAST_INTERVAL_S), '--jitter', '1', '--hostname', 'bench-agent', '--quiet'], {
+    env: { ...env, ...unit.env, AWS_ENDPOINT_URL: endpoint }, stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -118,11 +127,11 @@ async function agentRun(pkg: string, endpoint: string): Promise<AgentRun> {
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   child.kill('SIGTERM');
   if ((await exited) !== 0) throw new Error(`the agent did not stop cleanly: ${stderr}`);
-  return { beats, rssStartMB: first.rssMB, rssEndMB: last.rssMB, rssMaxMB: max, cpuPerBeatMs: (last.cpuMs - first.cpuMs) / beats, cpuStartupMs: first.cpuMs, series };
+  return { settings: asUnit ? `as the unit runs it: ${[...Object.entries(unit.env).map(([k, v]) => `${k}=${v}`), 'node', ...unit.flags].join(' ')}` : 'plain node', beats, rssStartMB: first.rssMB, rssEndMB: last.rssMB, rssMaxMB: max, cpuPerBeatMs: (last.cpuMs - first.cpuMs) / beats, cpuStartupMs: first.cpuMs, series };
 }
 
 function sizes(pkg: string): { file: string; bytes: number; gzipBytes: number }[] {
-  return ['dist/dts.mjs', 'dist/dts-agent.mjs', 'dist/index.js'].map((f) => {
+  return ['dist/dts.cjs', 'dist/dts-agent.mjs', 'dist/index.js'].map((f) => {
     const file = path.join(pkg, f);
     return { file: f, bytes: statSync(file).size, gzipBytes: gzipSync(readFileSync(file), { level: 9 }).length };
   });
@@ -148,13 +157,17 @@ async function main(): Promise<void> {
       ...starts.map((s) => [s.name, s.ms.n, sig(s.ms.p50), sig(s.ms.max), sig(s.ratio), s.target ? `≤ ${s.target}× ${s.ratio <= s.target ? 'yes' : 'NO'}` : '—']),
     ]));
 
-    const agent = await agentRun(pkg, cloud.endpoint);
-    console.log(`\nagent: ${agent.beats} beats at ${FAST_INTERVAL_S} s (an hour at 10 s is 360): RSS ${sig(agent.rssStartMB)} MB after the first beat, ` +
-      `${sig(agent.rssEndMB)} MB at the end, ${sig(agent.rssMaxMB)} MB at most (target ≤ 60 MB); CPU ${sig(agent.cpuPerBeatMs)} ms per beat, ${sig(agent.cpuStartupMs)} ms to start`);
+    const agents: AgentRun[] = [];
+    for (const asUnit of [true, false]) {
+      const agent = await agentRun(pkg, cloud.endpoint, asUnit);
+      agents.push(agent);
+      console.log(`\nagent, ${agent.settings}: ${agent.beats} beats at ${FAST_INTERVAL_S} s (an hour at 10 s is 360): RSS ${sig(agent.rssStartMB)} MB after the first beat, ` +
+        `${sig(agent.rssEndMB)} MB at the end, ${sig(agent.rssMaxMB)} MB at most (target ≤ 60 MB); CPU ${sig(agent.cpuPerBeatMs)} ms per beat, ${sig(agent.cpuStartupMs)} ms to start`);
+    }
 
     const files = sizes(pkg);
     console.log(`\n${table([['file', 'KB', 'gzip KB'], ...files.map((f) => [f.file, sig(f.bytes / 1024), sig(f.gzipBytes / 1024)]), ['the tarball', '—', sig((packed[0]?.size ?? 0) / 1024)]])}`);
-    saveResult('ship', `npm run bench:ship${quick ? ' -- --quick' : ''}`, quick, { runs: RUNS, startup: starts, agent, files, tarballBytes: packed[0]?.size });
+    saveResult('ship', `npm run bench:ship${quick ? ' -- --quick' : ''}`, quick, { runs: RUNS, startup: starts, agents, files, tarballBytes: packed[0]?.size });
   } finally {
     await cloud.stop();
     rmSync(scratch, { recursive: true, force: true });

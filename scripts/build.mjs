@@ -10,7 +10,7 @@
  *
  * What it makes:
  * - lib/wire/generated/dts.{js,d.ts,json}: the codec, generated from proto/dts.proto by pbjs;
- * - dist/dts.mjs: the CLI, one minified file with every dependency inside, for any Node >= 20;
+ * - dist/dts.cjs: the CLI, one minified file with every dependency inside, for any Node >= 20;
  * - dist/dts-agent.mjs: the agent alone, one file with only the clients it uses;
  * - dist/index.js + dist/types/: the producer library, ESM with declarations; the SQS client
  *   and protobufjs stay dependencies, the other SDK clients optional peers;
@@ -108,6 +108,18 @@ function omit(names) {
   };
 }
 
+/**
+ * The CLI bundle is CommonJS, compiled by bin/dts.js through vm.Script for its code cache, where
+ * a dynamic import() has no loader on Node 20. The SDK imports two of Node's own modules that
+ * way; they are required instead (the SDK reads `m.default ?? m` and named exports alike).
+ */
+function requireNodeBuiltins(file) {
+  const text = readFileSync(file, 'utf8').replace(/(?<![\w$.])import\("(node:[a-z_/]+)"\)/g, 'Promise.resolve().then(()=>require("$1"))');
+  const left = /(?<![\w$.])import\([^)]*\)/.exec(text);
+  if (left) throw new Error(`${path.relative(ROOT, file)} still has a dynamic ${left[0]}, which vm.Script cannot run`);
+  writeFileSync(file, text);
+}
+
 async function buildBundles() {
   const esbuild = await import('esbuild');
   const common = {
@@ -117,13 +129,17 @@ async function buildBundles() {
     target: 'node20',
     format: 'esm',
     legalComments: 'none',
+    // The SDK's ES modules, which esbuild can tree-shake, rather than its CommonJS.
+    mainFields: ['module', 'main'],
     logLevel: 'warning',
     // Bundled CommonJS (the AWS SDK) still calls require() for Node's own modules.
     banner: { js: "import { createRequire as __dtsRequire } from 'node:module'; const require = __dtsRequire(import.meta.url);" },
   };
   const bin = { ...common, banner: { js: `#!/usr/bin/env node\n${common.banner.js}` } };
   await Promise.all([
-    esbuild.build({ ...bin, entryPoints: [at('lib', 'cli', 'bin.ts')], outfile: at('dist', 'dts.mjs') }),
+    // CommonJS, so that bin/dts.js can compile it with a V8 code cache (vm.Script) on Node 20.
+    esbuild.build({ ...common, format: 'cjs', banner: { js: '#!/usr/bin/env node' }, entryPoints: [at('lib', 'cli', 'bin.ts')], outfile: at('dist', 'dts.cjs') })
+      .then(() => requireNodeBuiltins(at('dist', 'dts.cjs'))),
     esbuild.build({
       ...bin, entryPoints: [at('lib', 'cli', 'agent-bin.ts')], outfile: at('dist', 'dts-agent.mjs'),
       plugins: [omit(['@aws-sdk/client-dynamodb', '@aws-sdk/client-sns'])],
@@ -198,7 +214,7 @@ async function main() {
   mkdirSync(at('dist'), { recursive: true });
   await Promise.all([buildBundles(), buildTypes()]);
   writeFileSync(stamp, `${new Date().toISOString()}\n`);
-  const sizes = ['dts.mjs', 'dts-agent.mjs', 'index.js'].map((f) => `${f} ${Math.round(statSync(at('dist', f)).size / 1024)} KB`).join(', ');
+  const sizes = ['dts.cjs', 'dts-agent.mjs', 'index.js'].map((f) => `${f} ${Math.round(statSync(at('dist', f)).size / 1024)} KB`).join(', ');
   console.error(`dts: built dist/ (${sizes}); python codec ${python}; ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 

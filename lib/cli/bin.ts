@@ -1,5 +1,5 @@
 /**
- * The `dts` program. bin/dts.js runs the bundle of this file (dist/dts.mjs) when the package is
+ * The `dts` program. bin/dts.js runs the bundle of this file (dist/dts.cjs) when the package is
  * built, and this file through tsx in a checkout. `--version` answers before the commands, and
  * the AWS SDK they carry, are loaded: in the bundle they are evaluated only when imported.
  */
@@ -11,6 +11,5 @@ const argv = process.argv.slice(2);
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
   process.stdout.write(`${VERSION}\n`);
 } else {
-  const { main } = await import('./main');
-  exitWhenDrained(await main(argv));
+  void import('./main').then(async ({ main }) => exitWhenDrained(await main(argv)));
 }

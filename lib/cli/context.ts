@@ -6,7 +6,7 @@
 import { loadConfig, type Config } from '../config';
 import type { Backend, ResourceKey } from '../producer/locate';
 import { backendLocator } from './backend';
-import { createClients, type Clients } from '../store/clients';
+import type { Clients } from '../store/clients';
 
 export interface GlobalOptions {
   stack?: string;
@@ -61,6 +61,8 @@ export function makeContext(g: GlobalOptions, io: Io): Context {
     backend,
     async clients(need) {
       const b = await backend(need);
+      // Imported here: commands that only send (agent, log) never load the stores' clients.
+      const { createClients } = await import('../store/clients');
       made ??= createClients({
         ...(b.client.region ? { region: b.client.region } : {}),
         ...(b.client.endpoint ? { endpoint: b.client.endpoint } : {}),

@@ -83,5 +83,7 @@ export function logLine(r: LogRecord, style: Style): string {
 export function notificationLine(n: Notification, style: Style): string {
   const sev = n.severity.padEnd(8);
   const colored = n.severity === 'critical' ? style.red(sev) : n.severity === 'warning' ? style.yellow(sev) : sev;
-  return `${style.dim(new Date(n.at).toISOString())} ${colored} ${n.hostname}  ${n.kind}: ${n.message}`;
+  // Held back by a silence, a storm or flapping: recorded, never sent. It must not read as a page.
+  const held = n.suppressed !== undefined ? ` ${style.yellow(`[held: ${n.suppressed}]`)}` : '';
+  return `${style.dim(new Date(n.at).toISOString())} ${colored} ${n.hostname}  ${n.kind}: ${n.message}${held}`;
 }

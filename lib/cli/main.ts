@@ -1,23 +1,20 @@
 /**
  * The dts command line. Every command takes --json, exits 0 when it did what was asked, 1 when
  * the operation failed, 2 on a usage mistake, 3 when the thing asked for does not exist, and 4
- * when dts cannot find or reach its backend (see lib/cli/errors.ts).
+ * when dts cannot find or reach its backend (see lib/cli/errors.ts). A command's module is
+ * imported when it runs, so each command loads (in the bundle: evaluates) only what it uses.
  */
 import { Command, CommanderError, Option } from 'commander';
 import { makeContext, processIo, type Context, type GlobalOptions, type Io } from './context';
 import { EXIT, explain } from './errors';
-import { agentCommand, withAgentOptions, type AgentCommandOptions } from './commands/agent';
-import { diagnoseCommand } from './commands/diagnose';
-import { hostCommand } from './commands/host';
-import { hostsCommand } from './commands/hosts';
-import { logCommand, type LogCommandOptions } from './commands/log';
-import { logsCommand, type LogsOptions } from './commands/logs';
-import { notificationsCommand, type NotificationsOptions } from './commands/notifications';
-import { hostRmCommand } from './commands/host-rm';
-import { reportCommand, type ReportOptions } from './commands/report';
-import { silenceCommand, type SilenceOptions } from './commands/silence';
+import { withAgentOptions, type AgentCommandOptions } from './commands/agent';
+import type { LogCommandOptions } from './commands/log';
+import type { LogsOptions } from './commands/logs';
+import type { NotificationsOptions } from './commands/notifications';
+import type { ReportOptions } from './commands/report';
+import type { SilenceOptions } from './commands/silence';
 import { collect, seconds } from './options';
-import { channelsAddCommand, channelsListCommand, channelsRemoveCommand, channelsTestCommand, type ChannelAddOptions } from './commands/channels';
+import type { ChannelAddOptions } from './commands/channels';
 import { parsePositiveInt } from './time';
 import { VERSION } from './version';
 
@@ -64,7 +61,7 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 backend not configured or un
 
   withAgentOptions(sub('agent', 'send this host\'s heartbeats (and follow log files) until SIGTERM/SIGINT, then say goodbye'))
     .action(function (this: Command) {
-      return run((ctx) => agentCommand(ctx, this.opts<AgentCommandOptions>(), VERSION), this);
+      return run(async (ctx) => (await import('./commands/agent')).agentCommand(ctx, this.opts<AgentCommandOptions>(), VERSION), this);
     });
 
   sub('log', 'send each line of standard input as a log record')
@@ -75,42 +72,45 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 backend not configured or un
     .option('--detect-level', 'take each line\'s level from a word such as ERROR or WARN near its start')
     .addHelpText('after', '\nExamples:\n  echo hello | dts log --app demo\n  ./backup.sh 2>&1 | dts log --app backup --detect-level')
     .action(function (this: Command) {
-      return run((ctx) => logCommand(ctx, this.opts<LogCommandOptions>()), this);
+      return run(async (ctx) => (await import('./commands/log')).logCommand(ctx, this.opts<LogCommandOptions>()), this);
     });
 
   sub('hosts', 'every host: state, age of its last beat, cpu/mem/disk with levels, clock skew; worst first')
     .addOption(new Option('--state <state>', 'only hosts in this state').choices(['new', 'alive', 'dead', 'left', 'retired']))
+    .option('--label <key=value>', 'only hosts with this label value (repeatable: all must match)', collect, [])
     .action(function (this: Command) {
-      return run((ctx) => hostsCommand(ctx, this.opts()), this);
+      return run(async (ctx) => (await import('./commands/hosts')).hostsCommand(ctx, this.opts()), this);
     });
 
   const host = sub('host', 'one host in detail, with its recent notifications and log errors')
     .argument('<name>', 'the hostname')
     .option('--limit <n>', 'notifications and errors to show', parsePositiveInt('--limit'), 10)
     .action(function (this: Command, name: string) {
-      return run((ctx) => hostCommand(ctx, name, this.opts<{ json?: boolean; limit: number }>()), this);
+      return run(async (ctx) => (await import('./commands/host')).hostCommand(ctx, name, this.opts<{ json?: boolean; limit: number }>()), this);
     });
   host.command('rm').description('forget a host (decommissioned); its notifications stay, and a new beat brings it back as new')
     .argument('<name>', 'the hostname')
     .option('--json', 'machine-readable output')
     .exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err })
     .action(function (this: Command, name: string) {
-      return run((ctx) => hostRmCommand(ctx, name, this.opts<{ json?: boolean }>()), this);
+      return run(async (ctx) => (await import('./commands/host-rm')).hostRmCommand(ctx, name, this.opts<{ json?: boolean }>()), this);
     });
 
-  sub('logs', 'log records of an app or a host, newest first (or streaming with --follow)')
+  sub('logs', 'log records of an app, a host, or (--level error) the whole fleet, newest first (or streaming with --follow)')
     .option('--app <name>', 'records of this app')
     .option('--host <name>', 'records from this host')
+    .option('--grep <text>', 'only records whose text contains this (case-sensitive)')
+    .option('--cursor <token>', 'continue where a page ended (from its "more:" hint)')
     .option('--level <level>', 'the lowest level shown: debug, info, warning, error, critical', 'debug')
     .option('--since <time>', 'from: a duration back (15m, 2h, 1d), an ISO time, or epoch seconds', '1h')
     .option('--until <time>', 'up to (default: now)')
     .option('--limit <n>', 'records to show', parsePositiveInt('--limit'), 100)
     .option('-f, --follow', 'keep printing new records as they arrive (oldest first)')
     .option('--poll <seconds>', 'seconds between polls with --follow', seconds, 2)
-    .addHelpText('after', '\nExamples:\n  dts logs --app demo\n  dts logs --host web-1 --level warning --since 1d\n  dts logs --app api --level error --follow')
+    .addHelpText('after', '\nExamples:\n  dts logs --app demo\n  dts logs --host web-1 --level warning --since 1d\n  dts logs --level error --since 1d          (every app and host)\n  dts logs --app api --level error --grep timeout --follow')
     .action(function (this: Command) {
       const stop = new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
-      return run((ctx) => logsCommand(ctx, this.opts<LogsOptions>(), stop), this);
+      return run(async (ctx) => (await import('./commands/logs')).logsCommand(ctx, this.opts<LogsOptions>(), stop), this);
     });
 
   sub('notifications', 'notifications (host down, recovered, resource levels), newest first')
@@ -118,15 +118,20 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 backend not configured or un
     .option('--since <time>', 'from: a duration back (1d, 12h) or an ISO time', '1d')
     .option('--until <time>', 'up to (default: now)')
     .option('--limit <n>', 'notifications to show', parsePositiveInt('--limit'), 100)
+    .addOption(new Option('--kind <kind>', 'only this kind').choices([
+      'host-up', 'host-down', 'host-recovered', 'host-left', 'host-retired', 'resource-warning', 'resource-critical', 'resource-ok',
+      'monitor-degraded', 'monitor-ok', 'host-flapping', 'host-stable', 'host-still-down', 'fleet-storm', 'clock-skew', 'clock-ok',
+    ]))
+    .option('--cursor <token>', 'continue where a page ended (from its "more:" hint)')
     .action(function (this: Command) {
-      return run((ctx) => notificationsCommand(ctx, this.opts<NotificationsOptions>()), this);
+      return run(async (ctx) => (await import('./commands/notifications')).notificationsCommand(ctx, this.opts<NotificationsOptions>()), this);
     });
 
   sub('diagnose', 'run a liveness pass now (--now), or show when the scheduled one last ran')
     .option('--now', 'run one diagnose pass against the configured backend')
     .option('-v, --verbose', 'log what the pass does')
     .action(function (this: Command) {
-      return run((ctx) => diagnoseCommand(ctx, this.opts()), this);
+      return run(async (ctx) => (await import('./commands/diagnose')).diagnoseCommand(ctx, this.opts()), this);
     });
 
   sub('silence', 'hold back alerts about a host or a label=value for a while (maintenance); --list, --end ID')
@@ -138,7 +143,7 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 backend not configured or un
     .option('--end <id>', 'end a silence now')
     .addHelpText('after', '\nExamples:\n  dts silence web-1 --for 2h --reason "kernel upgrade"\n  dts silence role=db --for 30m --reason "failover drill"\n  dts silence --list\n  dts silence --end 3f9c0a1b2d')
     .action(function (this: Command, target: string | undefined) {
-      return run((ctx) => silenceCommand(ctx, target, this.opts<SilenceOptions>()), this);
+      return run(async (ctx) => (await import('./commands/silence')).silenceCommand(ctx, target, this.opts<SilenceOptions>()), this);
     });
 
   sub('report', 'the latest fleet health report, or a new one with --now')
@@ -149,19 +154,19 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 backend not configured or un
     .option('--detail', 'every row (hosts, incidents, apps) as JSON lines, not only the worst')
     .addHelpText('after', '\nExamples:\n  dts report\n  dts report --format html > report.html\n  dts report --now --no-publish\n  dts report --detail | grep \'"section":"hosts"\' > hosts.jsonl')
     .action(function (this: Command) {
-      return run((ctx) => reportCommand(ctx, this.opts<ReportOptions>()), this);
+      return run(async (ctx) => (await import('./commands/report')).reportCommand(ctx, this.opts<ReportOptions>()), this);
     });
 
   const channels = sub('channels', 'where alerts go besides email: Slack, Discord, Teams, PagerDuty, Opsgenie, webhooks (docs/ALERTS.md)')
     .action(function (this: Command) {
-      return run((ctx) => channelsListCommand(ctx, this.opts<{ json?: boolean }>()), this);
+      return run(async (ctx) => (await import('./commands/channels')).channelsListCommand(ctx, this.opts<{ json?: boolean }>()), this);
     });
   // `dts channels list --json`: the parent has --json too, and takes it first.
   const channelSub = (name: string, description: string): Command =>
     channels.command(name).description(description).option('--json', 'machine-readable output').exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
   channelSub('list', 'every channel: kind, target (secrets hidden), filter, last success and last error')
     .action(function (this: Command) {
-      return run((ctx) => channelsListCommand(ctx, this.optsWithGlobals<{ json?: boolean }>()), this);
+      return run(async (ctx) => (await import('./commands/channels')).channelsListCommand(ctx, this.optsWithGlobals<{ json?: boolean }>()), this);
     });
   channelSub('add', 'add a channel; its secret goes to SSM Parameter Store, never to the table')
     .argument('<kind>', 'slack, discord, teams, pagerduty, opsgenie or webhook')
@@ -175,17 +180,35 @@ Examples:
   dts channels add pagerduty --key R0UT1NGKEY --filter 'label.role=db'
   dts channels add webhook --url http://127.0.0.1:9000/x`)
     .action(function (this: Command, kind: string) {
-      return run((ctx) => channelsAddCommand(ctx, kind, this.optsWithGlobals<ChannelAddOptions>()), this);
+      return run(async (ctx) => (await import('./commands/channels')).channelsAddCommand(ctx, kind, this.optsWithGlobals<ChannelAddOptions>()), this);
     });
   channelSub('remove', 'remove a channel and its secret')
     .argument('<name>', 'the channel')
     .action(function (this: Command, name: string) {
-      return run((ctx) => channelsRemoveCommand(ctx, name, this.optsWithGlobals<{ json?: boolean }>()), this);
+      return run(async (ctx) => (await import('./commands/channels')).channelsRemoveCommand(ctx, name, this.optsWithGlobals<{ json?: boolean }>()), this);
     });
   channelSub('test', 'send a real test alert (and its resolve) to a channel and show the HTTP result')
     .argument('<name>', 'the channel')
     .action(function (this: Command, name: string) {
-      return run((ctx) => channelsTestCommand(ctx, name, this.optsWithGlobals<{ json?: boolean }>()), this);
+      return run(async (ctx) => (await import('./commands/channels')).channelsTestCommand(ctx, name, this.optsWithGlobals<{ json?: boolean }>()), this);
+    });
+
+  const keys = sub('keys', 'API keys for the HTTP API and the console page: create, revoke, list');
+  const keySub = (name: string, description: string): Command =>
+    keys.command(name).description(description).option('--json', 'machine-readable output').exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
+  keySub('create', 'make a key; it is printed once (only its hash is stored)')
+    .addOption(new Option('--role <role>', 'read: every GET; write: also create and end silences').choices(['read', 'write']).makeOptionMandatory())
+    .option('--name <text>', 'who or what it is for (default: $USER)')
+    .action(function (this: Command) {
+      return run(async (ctx) => (await import('./commands/keys')).keysCreateCommand(ctx, this.opts<{ role: string; name?: string; json?: boolean }>()), this);
+    });
+  keySub('revoke', 'refuse a key from now on').argument('<id>', 'the key id (or the whole key)')
+    .action(function (this: Command, id: string) {
+      return run(async (ctx) => (await import('./commands/keys')).keysRevokeCommand(ctx, id, this.opts<{ json?: boolean }>()), this);
+    });
+  keySub('list', 'every key: id, role, name, status (never the secret)')
+    .action(function (this: Command) {
+      return run(async (ctx) => (await import('./commands/keys')).keysListCommand(ctx, this.opts<{ json?: boolean }>()), this);
     });
 
   return program;

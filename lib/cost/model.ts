@@ -67,6 +67,8 @@ export interface MeasuredInputs {
   readonly cpuMicrosPerLogRecord?: number;
   /** Bytes of a stored log item (table; the index holds the same). */
   readonly logItemBytes?: number;
+  /** JSON bytes per host of a report's detail parts (bench/report.ts: 20.3 MB at 100,000 hosts). */
+  readonly reportDetailBytesPerHost?: number;
 }
 
 export interface Fleet {
@@ -103,6 +105,8 @@ export interface Fleet {
   readonly emfBytesPerPass: number;
   /** CloudWatch alarms in serverless.yml (standard resolution). */
   readonly alarms: number;
+  /** Share of log records at error or above: only these are written to the sparse byError index. */
+  readonly errorShare: number;
 }
 
 export const DEFAULT_FLEET: Omit<Fleet, 'hosts'> = {
@@ -124,6 +128,7 @@ export const DEFAULT_FLEET: Omit<Fleet, 'hosts'> = {
   customMetrics: PASS_METRIC_COUNT,
   emfBytesPerPass: 1200,
   alarms: 15,
+  errorShare: 0.02,
 };
 
 export interface Line {
@@ -198,6 +203,8 @@ export function estimate(fleetIn: Partial<Fleet> & { hosts: number }, m: Measure
   const logItemBytes = m.logItemBytes ?? f.recordBytes + 250;
   const unitsPerRecord = Math.ceil(logItemBytes / 1024);
   const logWriteUnits = records * unitsPerRecord * 2 + messages * m.logs.ddbWriteRequestsPerMessageCounters;
+  // The fleet-wide error view: the sparse byError index holds (and is written for) errors only.
+  const errorIndexWriteUnits = records * f.errorShare * unitsPerRecord;
   if (records > 0) {
     add({ service: 'SQS', item: `logs: SendMessageBatch (${rpm.toFixed(rpm < 10 ? 2 : 0)} records per message)`, quantity: logSends, unit: 'requests', dollars: sqsPrice(logSends) });
     add({ service: 'SQS', item: 'logs: ReceiveMessage + DeleteMessageBatch', quantity: logReceives + logDeletes, unit: 'requests', dollars: sqsPrice(logReceives + logDeletes) });
@@ -213,10 +220,16 @@ export function estimate(fleetIn: Partial<Fleet> & { hosts: number }, m: Measure
     add({ service: 'DynamoDB', item: 'hosts: 1 UpdateItem per beat', quantity: hbWriteUnits, unit: 'WRU', dollars: perMillion(hbWriteUnits, d.onDemandWriteRequestUnitsPerMillion) });
     add({ service: 'DynamoDB', item: 'diagnose: parallel Scan of hosts (priced as consistent reads, twice the real cost)', quantity: diagnoseReadUnits, unit: 'RRU', dollars: perMillion(diagnoseReadUnits, d.onDemandReadRequestUnitsPerMillion) });
     add({ service: 'DynamoDB', item: 'diagnose: monitor bookkeeping', quantity: diagnoseWriteUnits, unit: 'WRU', dollars: perMillion(diagnoseWriteUnits, d.onDemandWriteRequestUnitsPerMillion) });
+    // The daily report: one Scan of the hosts, and its detail in parts of ≤350 KB (a write unit per KB).
+    const reportRead = DAYS_PER_MONTH * Math.max(1, f.hosts * readUnitsPerHost);
+    const reportWrite = DAYS_PER_MONTH * (Math.ceil((f.hosts * (m.reportDetailBytesPerHost ?? 210)) / 1024) + 300);
+    add({ service: 'DynamoDB', item: 'report (daily): Scan of hosts, head and detail parts', quantity: reportRead + reportWrite, unit: 'RRU+WRU',
+      dollars: perMillion(reportRead, d.onDemandReadRequestUnitsPerMillion) + perMillion(reportWrite, d.onDemandWriteRequestUnitsPerMillion) });
     if (records > 0) add({ service: 'DynamoDB', item: 'logs: BatchWriteItem (table + byHost index) and counters', quantity: logWriteUnits, unit: 'WRU', dollars: perMillion(logWriteUnits, d.onDemandWriteRequestUnitsPerMillion) });
+    if (records > 0) add({ service: 'DynamoDB', item: `logs: sparse byError index (${(f.errorShare * 100).toFixed(0)}% of records at error+)`, quantity: errorIndexWriteUnits, unit: 'WRU', dollars: perMillion(errorIndexWriteUnits, d.onDemandWriteRequestUnitsPerMillion) });
   } else {
     const hours = SECONDS_PER_MONTH / 3600;
-    const wcu = (hbWriteUnits + diagnoseWriteUnits + logWriteUnits) / SECONDS_PER_MONTH / f.provisionedUtilisation;
+    const wcu = (hbWriteUnits + diagnoseWriteUnits + logWriteUnits + errorIndexWriteUnits) / SECONDS_PER_MONTH / f.provisionedUtilisation;
     const rcu = diagnoseReadUnits / SECONDS_PER_MONTH / f.provisionedUtilisation;
     add({ service: 'DynamoDB', item: `provisioned WCU (${wcu.toFixed(1)} at ${f.provisionedUtilisation * 100}% use)`, quantity: wcu * hours, unit: 'WCU-h', dollars: wcu * hours * d.provisionedWcuHour });
     add({ service: 'DynamoDB', item: `provisioned RCU (${rcu.toFixed(1)}: diagnose scans, bursts absorbed by burst capacity)`, quantity: rcu * hours, unit: 'RCU-h', dollars: rcu * hours * d.provisionedRcuHour });

@@ -6,13 +6,14 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AlertPrinter } from './alert-printer';
+import { HttpApiGateway, planHttpApi } from './http-api';
 import { lockDataDir } from './data-dir-lock';
 import { startEdge, type Edge } from './engines/edge';
 import { SqsEventSourceMapping } from './event-source-mapping';
 import { FaultInjector } from './faults/injector';
 import { LambdaRuntime } from './lambda/runtime';
 import { clientsFor, provision, type AwsClients } from './provision';
-import { restoreSnapshot, takeSnapshot } from './queue-snapshot';
+import { DurableQueues } from './queue-snapshot';
 import { Scheduler } from './scheduler';
 import { packagedTemplate } from './template/packaged';
 import { planFromTemplate, type CloudFormationTemplate, type LocalPlan, type QueuePlan } from './template/plan';
@@ -56,6 +57,8 @@ export interface LocalCloud {
   readonly tablesKept: readonly string[];
   /** Milliseconds from the call to ready. */
   readonly startupMs: number;
+  /** Where the template's HTTP API (the console) answers, if it has one. */
+  readonly httpApiUrl: string | undefined;
   stop(): Promise<{ snapshotted: number }>;
 }
 
@@ -68,20 +71,22 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   if (options.faults) faults.add(options.faults);
   const lock = persistent ? await lockDataDir(options.dataDir) : { release: async () => undefined };
   let edge: Edge | undefined;
+  const queues = persistent ? new DurableQueues(options.dataDir) : undefined;
   try {
     const [template, started_] = await Promise.all([
       loadTemplate(options),
       startEdge({ port: options.port, host: options.host, region: options.region, dynamoDbPath: persistent ? path.join(options.dataDir, 'dynamodb') : undefined, faults,
-        ssmPath: persistent ? path.join(options.dataDir, 'ssm-parameters.json') : undefined })
+        ssmPath: persistent ? path.join(options.dataDir, 'ssm-parameters.json') : undefined, ...(queues ? { queueLog: queues } : {}) })
         .catch((e: NodeJS.ErrnoException) => {
           throw e.code === 'EADDRINUSE' ? new Error(`port ${options.port} on ${options.host} is in use (LocalStack, or another npm start?); choose one with --port`) : e;
         }),
     ]);
     edge = started_;
-    const cloud = await assemble(options, template, edge, started);
+    const cloud = await assemble(options, template, edge, queues, started);
     return { ...cloud, stop: () => cloud.stop().finally(() => lock.release()) };
   } catch (e) {
     await edge?.drain(0).catch(() => undefined);
+    await queues?.abandon().catch(() => undefined);
     await edge?.close().catch(() => undefined);
     await lock.release();
     throw e;
@@ -98,7 +103,7 @@ async function loadTemplate(options: LocalCloudOptions): Promise<{ template: Clo
   return { template: packaged.template, source: `serverless package --stage ${options.stage} (${packaged.fromCache ? 'cached' : 'fresh'}: ${path.relative(options.serviceDir, packaged.file)})` };
 }
 
-async function assemble(options: LocalCloudOptions, loaded: { template: CloudFormationTemplate; source: string }, edge: Edge, started: number): Promise<LocalCloud> {
+async function assemble(options: LocalCloudOptions, loaded: { template: CloudFormationTemplate; source: string }, edge: Edge, queues: DurableQueues | undefined, started: number): Promise<LocalCloud> {
   const { print } = options;
   const plan = planFromTemplate(loaded.template, {
     region: options.region, stackName: stackNameOf(loaded.template, options), endpoint: edge.endpoint, ...(options.params ? { parameters: options.params } : {}),
@@ -121,9 +126,11 @@ async function assemble(options: LocalCloudOptions, loaded: { template: CloudFor
   const printer = new AlertPrinter(plan.topics, clients, print);
   await printer.provision();
   const snapshotQueues: QueuePlan[] = [...plan.queues, ...printer.queues];
-  const snapshotFile = path.join(options.dataDir, 'queues.json');
-  const restore = options.inMemory ? { restored: 0, notices: [] } : await restoreSnapshot(edge, snapshotQueues, snapshotFile);
-  const notices = [...plan.notices, ...report.notices, ...restore.notices];
+  const restore = queues ? await queues.recover(edge, snapshotQueues) : { restored: 0, notices: [] };
+  const httpApi = planHttpApi(loaded.template, plan);
+  const gateway = httpApi && new HttpApiGateway(httpApi, { region: options.region, invoke: (fn, e) => runtime.invoke(fn, e), log: print });
+  if (gateway) edge.serveHttp((req, res) => gateway.handle(req, res));
+  const notices = [...plan.notices.filter((n) => !httpApi?.logicalIds.has(n.split(/[ .:]/)[0] as string)), ...report.notices, ...restore.notices];
   let stopping: Promise<{ snapshotted: number }> | undefined;
   // Ready does not wait for the functions' first environments: as in Lambda, an invocation that
   // finds none waits for a cold start, which does not count against its timeout.
@@ -154,8 +161,8 @@ async function assemble(options: LocalCloudOptions, loaded: { template: CloudFor
       await Promise.all([scheduler.stop(), ...mappings.map((m) => m.stop()), printer.stop()]);
       // 2. Clients get 503 from now on; requests in flight complete.
       await edge.drain(5_000);
-      // 3. Every message still in a queue goes to disk.
-      const snapshotted = options.inMemory ? 0 : await takeSnapshot(edge, snapshotQueues, snapshotFile);
+      // 3. Every message still in a queue goes to a new snapshot, which replaces the journal.
+      const snapshotted = queues ? await queues.compact(edge, snapshotQueues) : 0;
       await runtime.close();
       // 4. dynalite flushes and closes its database.
       await edge.close();
@@ -167,7 +174,7 @@ async function assemble(options: LocalCloudOptions, loaded: { template: CloudFor
 
   return {
     endpoint: edge.endpoint, plan, notices, mappings, scheduler, faults: edge.faults, templateSource: loaded.source, restoredMessages: restore.restored,
-    tablesCreated: report.tablesCreated, tablesKept: report.tablesKept, startupMs: Date.now() - started, stop,
+    tablesCreated: report.tablesCreated, tablesKept: report.tablesKept, startupMs: Date.now() - started, stop, httpApiUrl: httpApi ? `${edge.endpoint}/` : undefined,
   };
 }
 

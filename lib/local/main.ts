@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import { startLocalCloud, type LocalCloud } from './cloud';
+import { issueStartKey } from './console-key';
 
 const SERVICE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -115,7 +116,10 @@ try {
 }
 
 if (pending) shutdown(cloud, pending);
-else printSummary(cloud, opts);
+else {
+  printSummary(cloud, opts);
+  if (cloud.httpApiUrl) out(`Console    ${cloud.httpApiUrl}   (API at ${cloud.httpApiUrl}api/v1)\n  key      ${await issueStartKey(cloud.plan, cloud.endpoint, opts.region) ?? '(no ApiKeysTable in the template)'}   (a write key; each start makes a new one)\n`);
+}
 
 function printSummary(c: LocalCloud, o: Options): void {
   const { plan } = c;
@@ -172,7 +176,7 @@ function printSummary(c: LocalCloud, o: Options): void {
 
 /** The variable the dts tools read for a stack output: HostsTableName → DTS_HOSTS_TABLE. */
 function envNameOf(output: string): string | undefined {
-  if (/LambdaFunction|DeploymentBucket/.test(output)) return undefined;
+  if (/LambdaFunction|DeploymentBucket|HttpApi/.test(output)) return undefined;
   const snake = output.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2').toUpperCase();
   return `DTS_${snake.replace(/_NAME$/, '')}`;
 }

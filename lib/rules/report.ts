@@ -421,18 +421,23 @@ function hostRow(
       if (typeof p === 'number' && Number.isFinite(p) && (peaks[r] === undefined || p > (peaks[r] as number))) peaks[r] = p;
     }
   }
+  const labels = host.labels ?? {};
+  const ownThresholds = Object.keys(labels).some((k) => k.startsWith('dts.'));
   for (const r of RESOURCES) {
     const p = peaks[r];
     if (p === undefined) continue;
-    const level = rawLevel(p, thresholdsFor(r, host.labels ?? {}, defaults[r]).thresholds);
+    const level = rawLevel(p, ownThresholds ? thresholdsFor(r, labels, defaults[r]).thresholds : defaults[r]);
     if (isWorse(level, 'ok')) over[r] = level;
   }
 
   const timeAt: HostRow['timeAt'] = {};
   const levelChanges = own.filter((n) => n.kind.startsWith('resource-'));
+  const levels = host.levels ?? {};
   for (const r of RESOURCES) {
+    // Most hosts: no change in the period and ok now, so nothing to add up.
+    if (levelChanges.length === 0 && (levels[r] ?? 'ok') === 'ok') continue;
     const changes = levelChanges.filter((n) => n.details?.resource === r);
-    let level = asLevel(changes[0]?.details.from) ?? asLevel(host.levels?.[r]) ?? 'ok';
+    let level = asLevel(changes[0]?.details?.from) ?? asLevel(levels[r]) ?? 'ok';
     let t = since;
     const total = { warning: 0, critical: 0 };
     const add = (to: number) => {

@@ -8,12 +8,16 @@ import type { HostStore } from '../store/hosts';
 import type { Quarantine } from '../store/quarantine';
 import type { Limits } from '../wire/validate';
 import { validateHeartbeat } from '../wire/validate';
+import { fail } from '../wire/result';
 import { decodeRecord, receivedAtOf } from '../wire/sqs-record';
 import type { Delivery } from './deliver';
 import type { Log } from './log';
 import { Outbox, pendingNow } from './outbox';
 import { isPoison, quarantine, refusalReason, type PoisonRecord } from './poison';
 import type { SqsRecordLike } from '../wire/sqs-record';
+import { encodeBody, TYPE_ATTRIBUTE } from '../wire/codec';
+import type { dts } from '../wire/generated/dts.js';
+import { relayedReceiveTime } from '../rules/relay';
 
 export interface HeartbeatIngest {
   readonly hosts: HostStore;
@@ -42,8 +46,9 @@ export type BeatOutcome = 'stored' | 'stale' | 'quarantined';
  * diagnose pass.
  */
 export async function ingestHeartbeat(d: HeartbeatIngest, record: SqsRecordLike & PoisonRecord): Promise<BeatOutcome> {
-  const decoded = decodeRecord(record, 'dts.HeartbeatMessage', ['dts.HeartbeatMessage']);
-  const valid = decoded.ok ? validateHeartbeat(decoded.value.message, receivedAtOf(record, d.delivery.now()), d.limits) : decoded;
+  const decoded = decodeRecord(record, 'dts.HeartbeatMessage', ['dts.HeartbeatMessage', 'dts.HeartbeatBatch']);
+  if (decoded.ok && decoded.value.type === 'dts.HeartbeatBatch') return ingestHeartbeatBatch(d, record, decoded.value.message);
+  const valid = decoded.ok ? validateHeartbeat(decoded.value.message as dts.HeartbeatMessage, receivedAtOf(record, d.delivery.now()), d.limits) : decoded;
   if (!valid.ok) {
     await quarantine(d.quarantine, d.log, record, valid.error);
     return 'quarantined';
@@ -110,4 +115,53 @@ export function cachedSilences(read: () => Promise<Silence[]>, ttlMs: number, no
     }
     return cached.value;
   };
+}
+
+/** Hosts whose beats of one relayed batch are written at once; one host's beats go in order. */
+const BATCH_HOST_CONCURRENCY = 16;
+
+/**
+ * A relay's HeartbeatBatch: each beat is ingested as if it had come alone, with one write, and
+ * judged on the relay's receive time bounded by SentTimestamp (rules/relay). A beat that is
+ * invalid goes to the DLQ on its own, as a HeartbeatMessage, and its neighbours are stored. A
+ * transient failure fails the whole message after every other beat was tried; its redelivery
+ * rewrites nothing (the writes are conditional on the receive time) but may quarantine an
+ * invalid beat a second time.
+ */
+export async function ingestHeartbeatBatch(d: HeartbeatIngest, record: SqsRecordLike & PoisonRecord, batch: dts.HeartbeatBatch): Promise<BeatOutcome> {
+  const sentAt = receivedAtOf(record, d.delivery.now());
+  const byHost = new Map<string, { beat: dts.IRelayedBeat; index: number }[]>();
+  batch.beats.forEach((beat, index) => {
+    const key = beat.beat?.hostname ?? '';
+    byHost.set(key, [...(byHost.get(key) ?? []), { beat, index }]);
+  });
+  const outcomes: BeatOutcome[] = [];
+  let transient: unknown;
+  const one = async ({ beat, index }: { beat: dts.IRelayedBeat; index: number }): Promise<BeatOutcome> => {
+    const at = relayedReceiveTime(beat.receivedAt ?? 0, sentAt);
+    const valid = !beat.beat ? fail('beat', 'missing') : at.ok ? validateHeartbeat(beat.beat as dts.HeartbeatMessage, at.value, d.limits) : at;
+    if (valid.ok) return storeBeat(d, valid.value);
+    const alone = {
+      messageId: `${record.messageId}#${index}`,
+      body: encodeBody('dts.HeartbeatMessage', beat.beat ?? {}),
+      messageAttributes: { [TYPE_ATTRIBUTE]: { stringValue: 'dts.HeartbeatMessage', dataType: 'String' } },
+    };
+    await quarantine(d.quarantine, d.log, alone, { field: `beats[${index}].${valid.error.field}`, reason: valid.error.reason });
+    return 'quarantined';
+  };
+  const hosts = [...byHost.values()];
+  const worker = async (): Promise<void> => {
+    for (let group = hosts.shift(); group; group = hosts.shift()) {
+      for (const item of group) {
+        try {
+          outcomes.push(await one(item));
+        } catch (e) {
+          transient ??= e;
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(BATCH_HOST_CONCURRENCY, hosts.length) }, worker));
+  if (transient !== undefined) throw transient;
+  return outcomes.includes('stored') ? 'stored' : outcomes.includes('stale') ? 'stale' : 'quarantined';
 }

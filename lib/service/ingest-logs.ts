@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { LogLevel, LogRecord } from '../model';
 import type { LogStore, RefusedRecord } from '../store/logs';
 import { refusalReason } from '../store/refusal';
@@ -43,8 +42,10 @@ export interface LogOutcome {
   /** Records the table refused for their content, quarantined with the reason. */
   readonly refused: number;
   readonly batchWriteCalls: number;
-  /** Messages whose records were counted now; a redelivered message was counted before. */
+  /** Records counted now: those this invocation created. A record stored before is not counted again. */
   readonly counted: number;
+  /** BatchGetItem calls that asked which records were stored already. */
+  readonly batchGetCalls: number;
   /** Messages that must come back: the error each failed with. Poison is not among them. */
   readonly failures: Map<string, unknown>;
 }
@@ -132,7 +133,9 @@ export async function ingestLogMessages(d: LogIngest, messages: readonly Message
   // a message is never sent back so often that SQS moves it to the DLQ for lack of time.
   const order = [...parsed].sort((a, b) => receiveCountOf(b.m) - receiveCountOf(a.m));
   const entries = order.flatMap(({ m, receivedAt, records }) => records.map((record) => ({ record, receivedAt, owner: m.messageId })));
-  const mayStart = budget ? () => budget.remainingMs() > budget.reserveMs : undefined;
+  // The reserve is at most a quarter of the time this invocation had, so a short timeout still works.
+  const reserve = budget ? Math.min(budget.reserveMs, budget.remainingMs() / 4) : 0;
+  const mayStart = budget ? () => budget.remainingMs() > reserve : undefined;
   const written = await d.logs.write(entries, d.ttlDays, mayStart);
   for (const [owner, error] of written.failed) failures.set(owner, error);
   const refused = await quarantineRefused(d, messages, written.refused, failures);
@@ -141,12 +144,13 @@ export async function ingestLogMessages(d: LogIngest, messages: readonly Message
     .filter((p) => p.records.length > 0 && !failures.has(p.m.messageId))
     .map((p) => ({ m: p.m, records: refused.size ? p.records.filter((r) => !refused.has(r)) : p.records }));
   if (d.mirror) for (const p of stored) for (const r of p.records) d.mirror(r);
-  const counted = await countOnce(d, stored);
+  const counted = await countCreated(d, written.created);
   return {
     stored: stored.reduce((n, p) => n + p.records.length, 0),
     rejected: parsed.reduce((n, p) => n + p.rejected, 0),
     refused: written.refused.length,
     batchWriteCalls: written.calls,
+    batchGetCalls: written.readCalls,
     counted,
     failures,
   };
@@ -192,30 +196,22 @@ async function quarantineRefused(
 }
 
 /**
- * Per-app daily counters. A message is counted once: a claim keyed by the digest of its body
- * makes a redelivery (or a producer's resend of the same bytes) count nothing. The claimed
- * messages' counts are then summed, one UpdateItem per app and day for the whole invocation.
- * The records are stored before the claim, so a failure here can lose counts, never records.
+ * Per-app daily counters, for the records this invocation created: a record stored already (by
+ * a redelivery of its message, or in another body) is not counted again. One UpdateItem per app
+ * and day for the whole invocation. The records are stored before they are counted, so a
+ * failure here can lose counts, never records.
  */
-async function countOnce(d: LogIngest, messages: readonly { m: Message; records: LogRecord[] }[]): Promise<number> {
-  const claimed = await Promise.all(messages.map(({ m }) =>
-    d.stats.claimCount(createHash('sha256').update(m.body).digest('base64url'), d.now()).catch((error: unknown) => {
-      d.log.error('could not claim a message for counting; its records are stored but not counted', { messageId: m.messageId, error: String(error) });
-      return false;
-    })));
+async function countCreated(d: LogIngest, created: readonly LogRecord[]): Promise<number> {
   const byAppDay = new Map<string, { app: string; day: string; counts: LevelCounts }>();
-  messages.forEach(({ records }, i) => {
-    if (!claimed[i]) return;
-    for (const r of records) {
-      const day = dayOf(r.timestamp * 1000);
-      const key = `${r.app}\u0000${day}`;
-      let entry = byAppDay.get(key);
-      if (!entry) byAppDay.set(key, (entry = { app: r.app, day, counts: {} }));
-      entry.counts[r.level as LogLevel] = (entry.counts[r.level as LogLevel] ?? 0) + 1;
-    }
-  });
+  for (const r of created) {
+    const day = dayOf(r.timestamp * 1000);
+    const key = `${r.app}\u0000${day}`;
+    let entry = byAppDay.get(key);
+    if (!entry) byAppDay.set(key, (entry = { app: r.app, day, counts: {} }));
+    entry.counts[r.level as LogLevel] = (entry.counts[r.level as LogLevel] ?? 0) + 1;
+  }
   await Promise.all([...byAppDay.values()].map((e) => d.stats.addCounts(e.app, e.day, e.counts).catch((error: unknown) => {
     d.log.error('could not add daily counts; the records are stored', { app: e.app, day: e.day, error: String(error) });
   })));
-  return claimed.filter(Boolean).length;
+  return created.length;
 }

@@ -1,8 +1,9 @@
-import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { LEVEL_NUMBERS, type LogLevel, type LogRecord } from '../model';
-import { batchPutEach, type RetryPolicy } from './batch-write';
+import { batchPutEach, DEFAULT_CONCURRENCY, type RetryPolicy } from './batch-write';
+import { isPoison } from './refusal';
 import { dayOf, daysBetween } from '../model/days';
-import { expiresAt, logAppKey, logErrorKey, logHostKey, logSortBound, logSortKey } from './keys';
+import { expiresAt, logAppKey, logAppKeys, logErrorKey, logErrorKeys, logHostKey, logShardOf, logSortBound, logSortKey } from './keys';
 
 export interface LogQuery {
   /** At most one of app and host; with neither, the fleet's errors (minLevel error or above). */
@@ -40,6 +41,10 @@ export interface RefusedRecord {
 
 export interface LogWrite {
   readonly calls: number;
+  /** BatchGetItem calls that asked which records were stored already. */
+  readonly readCalls: number;
+  /** Records this write created: not stored before, written now. Only these are counted. */
+  readonly created: readonly LogRecord[];
   /** Messages with a record whose write failed transiently (or ran out of time): they come back. */
   readonly failed: Map<string, unknown>;
   /** Records refused for their content; their neighbours were written. */
@@ -53,15 +58,24 @@ export interface StoredLogRecord extends LogRecord {
 
 type Item = Record<string, unknown>;
 
+/** One partition a log query reads: of the table (by app) or of an index (by host, fleet-wide errors). */
+interface Partition {
+  readonly index: 'byHost' | 'byError' | undefined;
+  readonly attribute: 'pk' | 'hostPk' | 'errorPk';
+  readonly pk: string;
+}
+
+const keyOf = (item: Item): string => `${item.pk as string}\u0000${item.sk as string}`;
+
 export function recordToItem(r: LogRecord, receivedAt: number, ttlDays: number): Item {
   const ms = r.timestamp * 1000;
   const day = dayOf(ms);
   return {
-    pk: logAppKey(r.app, day, r.level),
+    pk: logAppKey(r.app, day, r.level, logShardOf(r.hostname, r.id)),
     sk: logSortKey(r.timestamp, r.hostname, r.id),
     hostPk: logHostKey(r.hostname, day, r.level),
     // Sparse: only errors and above enter the byError index, so the fleet-wide view costs nothing for the rest.
-    ...(r.level >= FLEET_ERROR_FLOOR ? { errorPk: logErrorKey(day, r.level) } : {}),
+    ...(r.level >= FLEET_ERROR_FLOOR ? { errorPk: logErrorKey(day, r.level, logShardOf(r.hostname, r.id)) } : {}),
     app: r.app,
     hostname: r.hostname,
     ts: r.timestamp,
@@ -106,18 +120,33 @@ export class LogStore {
     const byKey = new Map<string, { item: Item; record: LogRecord; owners: Set<string> }>();
     for (const e of entries) {
       const item = recordToItem(e.record, e.receivedAt, ttlDays);
-      const key = `${item.pk as string}\u0000${item.sk as string}`;
+      const key = keyOf(item);
       const owners = byKey.get(key)?.owners ?? new Set<string>();
       owners.add(e.owner);
       byKey.set(key, { item, record: e.record, owners });
     }
-    const slots = [...byKey.values()];
+    const all = [...byKey.values()];
+    // A record stored already (a redelivery, a producer's resend in another body, a message
+    // deferred for lack of time) is neither written again nor counted again.
+    let found: { present: Set<string>; calls: number };
+    try {
+      found = await this.present(all.map((s) => s.item));
+    } catch (error) {
+      // Transient: every message comes back. A refusal: ask nothing, and let the writes below
+      // find the refused record.
+      if (!isPoison(error)) return { calls: 0, readCalls: 1, failed: new Map(entries.map((e) => [e.owner, error])), refused: [], created: [] };
+      found = { present: new Set(), calls: 1 };
+    }
+    const { present, calls: readCalls } = found;
+    const slots = all.filter((s) => !present.has(keyOf(s.item)));
     const { calls, failed } = await batchPutEach(this.ddb, this.table, slots.map((s) => s.item), {
       ...(this.retry ? { retry: this.retry } : {}),
       ...(mayStart ? { mayStart } : {}),
     });
     const failedOwners = new Map<string, unknown>();
     const refused: RefusedRecord[] = [];
+    const notWritten = new Set<number>();
+    for (const f of failed) for (const i of f.indexes) notWritten.add(i);
     for (const f of failed) {
       for (const i of f.indexes) {
         const slot = slots[i];
@@ -126,12 +155,41 @@ export class LogStore {
         else for (const o of slot.owners) failedOwners.set(o, f.error);
       }
     }
-    return { calls, failed: failedOwners, refused };
+    const created = slots.filter((_, i) => !notWritten.has(i)).map((s) => s.record);
+    return { calls, readCalls, failed: failedOwners, refused, created };
+  }
+
+  /**
+   * The keys among `items` that the table holds already: BatchGetItem, 100 keys a call, keys
+   * only, eventually consistent (half a read unit per record). Keys still unprocessed after
+   * retries count as absent: at worst such a record is written and counted again.
+   */
+  private async present(items: readonly Item[]): Promise<{ present: Set<string>; calls: number }> {
+    const present = new Set<string>();
+    let calls = 0;
+    const groups: Record<string, unknown>[][] = [];
+    for (let i = 0; i < items.length; i += 100) groups.push(items.slice(i, i + 100).map((item) => ({ pk: item.pk, sk: item.sk })));
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < groups.length) {
+        let keys = groups[next++] as Record<string, unknown>[];
+        for (let attempt = 0; keys.length > 0 && attempt < 4; attempt++) {
+          calls++;
+          const out = await this.ddb.send(new BatchGetCommand({
+            RequestItems: { [this.table]: { Keys: keys, ProjectionExpression: 'pk, sk' } },
+          }));
+          for (const found of out.Responses?.[this.table] ?? []) present.add(keyOf(found));
+          keys = (out.UnprocessedKeys?.[this.table]?.Keys ?? []) as Record<string, unknown>[];
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(DEFAULT_CONCURRENCY, groups.length) }, worker));
+    return { present, calls };
   }
 
   /**
    * Records newest first, in O(results) reads: one Query per (day, level) partition at or above
-   * the floor, each bounded by the limit, merged. Never a Scan.
+   * the floor (per shard, for an app), each bounded by the limit, merged. Never a Scan.
    */
   async query(q: LogQuery): Promise<StoredLogRecord[]> {
     if (q.app !== undefined && q.host !== undefined) throw new Error('a log query names at most one of app and host');
@@ -139,7 +197,11 @@ export class LogStore {
     const levels = LEVEL_NUMBERS.filter((l) => l >= q.minLevel);
     const out: StoredLogRecord[] = [];
     for (const day of daysBetween(q.since, Math.max(q.since, q.until - 1))) {
-      const pages = await Promise.all(levels.map((level) => this.queryPartition(q, day, level, q.limit - out.length)));
+      const partitions = levels.flatMap((level): Partition[] => (
+        q.host !== undefined ? [{ index: 'byHost', attribute: 'hostPk', pk: logHostKey(q.host, day, level) }]
+          : q.app !== undefined ? logAppKeys(q.app, day, level).map((pk) => ({ index: undefined, attribute: 'pk', pk }))
+            : logErrorKeys(day, level).map((pk) => ({ index: 'byError', attribute: 'errorPk', pk }))));
+      const pages = await Promise.all(partitions.map((p) => this.queryPartition(q, p, q.limit - out.length)));
       const merged = pages.flat().sort((a, b) => (a.cursor < b.cursor ? 1 : a.cursor > b.cursor ? -1 : 0));
       out.push(...merged.slice(0, q.limit - out.length));
       if (out.length >= q.limit) break;
@@ -154,10 +216,7 @@ export class LogStore {
     return { records, next: found.length > q.limit ? records[records.length - 1]?.cursor : undefined };
   }
 
-  private async queryPartition(q: LogQuery, day: string, level: LogLevel, limit: number): Promise<StoredLogRecord[]> {
-    const [index, attribute, pk] = q.host !== undefined ? ['byHost', 'hostPk', logHostKey(q.host, day, level)]
-      : q.app !== undefined ? [undefined, 'pk', logAppKey(q.app, day, level)]
-        : ['byError', 'errorPk', logErrorKey(day, level)];
+  private async queryPartition(q: LogQuery, { index, attribute, pk }: Partition, limit: number): Promise<StoredLogRecord[]> {
     // '#' sorts before digits, so every key of the last microsecond before `until` is included.
     const to = logSortBound(q.until - 0.001) + '~';
     const from = logSortBound(q.since);

@@ -1,7 +1,7 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Notification, NotificationKind, Severity } from '../model';
 import { dayOf, daysBetween } from '../model/days';
-import { expiresAt, notificationSortKey } from './keys';
+import { expiresAt, notificationDayKey, notificationDayKeys, notificationSortKey } from './keys';
 import { applied } from './conditional';
 
 export interface StoredNotification extends Notification {
@@ -59,7 +59,7 @@ export class NotificationStore {
       Item: {
         hostname: n.hostname,
         sk: notificationSortKey(n.at, n.id),
-        day: dayOf(n.at),
+        day: notificationDayKey(dayOf(n.at), n.id),
         id: n.id,
         kind: n.kind,
         severity: n.severity,
@@ -110,11 +110,16 @@ export class NotificationStore {
     return this.query({ hostname }, 'hostname', undefined, since, until, limit);
   }
 
-  /** The whole fleet's notifications in [since, until), newest first: one Query per UTC day. */
+  /**
+   * The whole fleet's notifications in [since, until), newest first: per UTC day, one Query per
+   * shard of the `byDay` index, in parallel, merged by time.
+   */
   async byTime(since: number, until: number, limit = 1000): Promise<StoredNotification[]> {
     const out: StoredNotification[] = [];
     for (const day of daysBetween(since, Math.max(since, until - 1))) {
-      out.push(...await this.query({ day }, 'day', 'byDay', since, until, limit - out.length));
+      const shards = await Promise.all(notificationDayKeys(day).map((key) => this.query({ day: key }, 'day', 'byDay', since, until, limit - out.length)));
+      const merged = shards.flat().sort((a, b) => b.at - a.at || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+      out.push(...merged.slice(0, limit - out.length));
       if (out.length >= limit) break;
     }
     return out;
@@ -129,8 +134,12 @@ export class NotificationStore {
     const found: StoredNotification[] = [];
     if (q.hostname !== undefined) found.push(...await this.query({ hostname: q.hostname }, 'hostname', undefined, q.since, q.until, q.limit + 1, more));
     else {
+      // Per UTC day, every shard of the byDay index in parallel, merged newest first by sort key.
       for (const day of daysBetween(q.since, Math.max(q.since, q.until - 1))) {
-        found.push(...await this.query({ day }, 'day', 'byDay', q.since, q.until, q.limit + 1 - found.length, more));
+        const want = q.limit + 1 - found.length;
+        const shards = await Promise.all(notificationDayKeys(day).map((key) => this.query({ day: key }, 'day', 'byDay', q.since, q.until, want, more)));
+        const merged = shards.flat().map((n) => ({ n, sk: notificationSortKey(n.at, n.id) })).sort((a, b) => (a.sk < b.sk ? 1 : a.sk > b.sk ? -1 : 0));
+        found.push(...merged.slice(0, want).map((m) => m.n));
         if (found.length > q.limit) break;
       }
     }

@@ -1,6 +1,6 @@
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { LEVEL_NUMBERS, type LogLevel } from '../model';
-import { countedKey, countersKey, expiresAt, MONITOR_KEY } from './keys';
+import { countersKey, MONITOR_KEY } from './keys';
 import { applied } from './conditional';
 import type { Notification, PendingNotification } from '../model';
 import { outboxAttribute, outboxOf, outboxSets } from './outbox-item';
@@ -30,19 +30,6 @@ export class StatsStore {
     private readonly ddb: DynamoDBDocumentClient,
     private readonly table: string,
   ) {}
-
-  /**
-   * Claim the counting of one message's records. True the first time a digest is claimed; false
-   * on a redelivery, whose records were counted already. Claims expire after the queue's
-   * longest retention.
-   */
-  async claimCount(digest: string, now: number, retentionDays = 4): Promise<boolean> {
-    return applied(this.ddb.send(new PutCommand({
-      TableName: this.table,
-      Item: { pk: countedKey(digest), sk: 'counted', expiresAt: expiresAt(now, retentionDays) },
-      ConditionExpression: 'attribute_not_exists(pk)',
-    })));
-  }
 
   /**
    * Add one app-day's counts: a single UpdateItem with one ADD per level. It also sets `countDay`,

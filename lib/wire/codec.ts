@@ -13,6 +13,7 @@ export const MESSAGE_TYPES = {
   'dts.LogBatch': dts.LogBatch,
   'dts.HeartbeatMessage': dts.HeartbeatMessage,
   'dts.Notification': dts.Notification,
+  'dts.HeartbeatBatch': dts.HeartbeatBatch,
 } as const;
 
 export type MessageType = keyof typeof MESSAGE_TYPES;

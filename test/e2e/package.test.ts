@@ -53,7 +53,7 @@ describe('npm pack, installed into an empty project', () => {
   it('holds the bundles, the library with its declarations and the codec, and no TypeScript source', async () => {
     const { stdout } = await exec('tar', ['-tzf', tarball]);
     const files = stdout.split('\n').filter(Boolean);
-    for (const f of ['dist/dts.mjs', 'dist/dts-agent.mjs', 'dist/index.js', 'dist/types/producer/index.d.ts', 'dist/types/wire/generated/dts.d.ts', 'bin/dts.js', 'proto/dts.proto']) {
+    for (const f of ['dist/dts.cjs', 'dist/dts-agent.mjs', 'dist/index.js', 'dist/types/producer/index.d.ts', 'dist/types/wire/generated/dts.d.ts', 'bin/dts.js', 'proto/dts.proto']) {
       expect(files).toContain(`package/${f}`);
     }
     expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);

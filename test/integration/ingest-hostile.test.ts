@@ -89,9 +89,9 @@ describe('repro 8: the time budget', () => {
   it('reports the messages it could not finish before the budget ran out; the rest are stored and counted', async () => {
     const messages = Array.from({ length: 4 }, (_, m) =>
       sqsRecord(batch(Array.from({ length: 50 }, (_, i) => ({ app: 'budget', id: `m${m}-${i}`, hostname: `h${m}` }))), { ...asBatch, messageId: `budget-${m}` }));
-    // A fake clock: plenty of time for the first three chunk starts, then none.
+    // A fake clock: plenty of time at the start and for the first three chunk starts, then none.
     let asked = 0;
-    const context = { ...lambdaContext('ingestLogs'), getRemainingTimeInMillis: () => (++asked <= 3 ? 60_000 : 1_000) };
+    const context = { ...lambdaContext('ingestLogs'), getRemainingTimeInMillis: () => (++asked <= 4 ? 60_000 : 1_000) };
 
     const result = await handler(sqsEvent(messages), context);
 
@@ -99,23 +99,50 @@ describe('repro 8: the time budget', () => {
     const stored = await query('budget');
     expect(stored.filter((r) => r.hostname === 'h0')).toHaveLength(50);
     const today = dayOf(T0 * 1000);
-    expect((await stats.counts('budget', today, today))[0]?.counts[20]).toBe(50);
+    // What was stored is counted: message 0, and the first chunk of message 1.
+    expect((await stats.counts('budget', today, today))[0]?.counts[20]).toBe(75);
     expect((await drain(cloud, cloud.names.logsDlqUrl)).filter((m) => reasonOf(m)?.includes('budget-'))).toEqual([]);
+
+    // They come back with time to spare: everything is stored, and nothing is counted twice.
+    const again = await handler(sqsEvent(messages.slice(1).map((m) => ({ ...m, attributes: { ...m.attributes, ApproximateReceiveCount: '2' } }))), lambdaContext('ingestLogs'));
+    expect(again.batchItemFailures).toEqual([]);
+    expect(await query('budget')).toHaveLength(200);
+    expect((await stats.counts('budget', today, today))[0]?.counts[20]).toBe(200);
   });
 
   it('writes the messages deferred before first, so none is deferred until SQS gives up on it', async () => {
     const fresh = sqsRecord(batch(Array.from({ length: 25 }, (_, i) => ({ app: 'order', id: `f${i}` }))), { ...asBatch, messageId: 'fresh' });
     const deferred = sqsRecord(batch(Array.from({ length: 25 }, (_, i) => ({ app: 'order', id: `d${i}` }))), { ...asBatch, messageId: 'deferred', receiveCount: 4 });
     let asked = 0;
-    const outcome = await ingestLogMessages(deps(), [fresh, deferred], { remainingMs: () => (++asked <= 1 ? 60_000 : 0), reserveMs: 5_000 });
+    const outcome = await ingestLogMessages(deps(), [fresh, deferred], { remainingMs: () => (++asked <= 2 ? 60_000 : 0), reserveMs: 5_000 });
     expect([...outcome.failures.keys()]).toEqual(['fresh']);
   });
 
   it('names the lack of time as the failure, a transient one', async () => {
+    let asked = 0;
     const outcome = await ingestLogMessages(deps(), [sqsRecord(batch([{ app: 'late', id: 'l1' }]), { ...asBatch, messageId: 'late' })], {
-      remainingMs: () => 100, reserveMs: 5_000,
+      remainingMs: () => (++asked <= 1 ? 30_000 : 4_000), reserveMs: 5_000,
     });
     expect(outcome.failures.get('late')).toBeInstanceOf(OutOfTimeError);
+  });
+});
+
+describe('repro 10: counters count what is stored', () => {
+  it('counts a record once when it arrives in two different bodies, and a redelivery not at all', async () => {
+    const shared = { app: 'counted', id: 'same-record', level: 40 };
+    const first = sqsRecord(batch([shared, { app: 'counted', id: 'only-in-first', level: 40 }]), { ...asBatch, messageId: 'first' });
+    const second = sqsRecord(batch([{ app: 'counted', id: 'only-in-second', level: 40 }, shared]), { ...asBatch, messageId: 'second' });
+
+    await handler(sqsEvent([first]), lambdaContext('ingestLogs'));
+    await handler(sqsEvent([second, first]), lambdaContext('ingestLogs'));
+    // And both in one invocation, sharing their writes.
+    const third = sqsRecord(batch([{ app: 'counted', id: 'in-third', level: 40 }, shared]), { ...asBatch, messageId: 'third' });
+    const fourth = sqsRecord(batch([shared, { app: 'counted', id: 'in-third', level: 40 }]), { ...asBatch, messageId: 'fourth' });
+    await handler(sqsEvent([third, fourth]), lambdaContext('ingestLogs'));
+
+    expect((await query('counted')).map((r) => r.id).sort()).toEqual(['in-third', 'only-in-first', 'only-in-second', 'same-record']);
+    const today = dayOf(T0 * 1000);
+    expect((await stats.counts('counted', today, today))[0]?.counts[40]).toBe(4);
   });
 });
 

@@ -161,7 +161,7 @@ describe('ingest logs', () => {
 
     const outcome = await ingestLogMessage(deps(), sqsRecord(batchBody(records), asBatch));
 
-    expect(outcome).toEqual({ stored: 1000, rejected: 0, batchWriteCalls: 40, counted: 1 });
+    expect(outcome).toEqual({ stored: 1000, rejected: 0, batchWriteCalls: 40, batchGetCalls: 10, counted: 1000 });
     expect(await query({ app: 'bulk', limit: 5000 })).toHaveLength(1000);
     const items = (await allItems(cloud, cloud.names.logsTable)).filter((i) => i.app === 'bulk');
     expect(items).toHaveLength(1000);

@@ -78,11 +78,20 @@ describe('dts report', () => {
   it('says there is none yet, makes one with --now, then shows the latest in each format', async () => {
     await expect(run((ctx) => reportCommand(ctx, { format: 'md' }))).rejects.toMatchObject({ exitCode: 3, message: /dts report --now/ });
 
+    await new World(cloud, Date.now()).beat('cli-report-1');
     const made = await run((ctx) => reportCommand(ctx, { now: true, format: 'md', publish: false }));
     expect(made.out).toMatch(/^# dts fleet report /);
     expect((await run((ctx) => reportCommand(ctx, { format: 'md' }))).out).toBe(made.out);
     expect((await run((ctx) => reportCommand(ctx, { format: 'html' }))).out).toMatch(/^<!doctype html>/);
-    expect(JSON.parse((await run((ctx) => reportCommand(ctx, { format: 'json' }))).out)).toHaveProperty('hostsByState');
+    const json = JSON.parse((await run((ctx) => reportCommand(ctx, { format: 'json' }))).out);
+    expect(json).toHaveProperty('availability');
+    expect(made.out).toContain(`partition REPORT#${json.id}`);
+    // --detail: every row, one JSON object a line, each naming its section.
+    const rows = (await run((ctx) => reportCommand(ctx, { format: 'md', detail: true }))).out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    expect(json.hosts.total).toBeGreaterThan(0);
+    expect(rows.filter((r) => r.section === 'hosts')).toHaveLength(json.hosts.total);
+    expect(rows.find((r) => r.hostname === 'cli-report-1')).toMatchObject({ section: 'hosts', state: 'new' });
+    for (const r of rows) expect(['hosts', 'incidents', 'apps']).toContain(r.section);
     await expect(run((ctx) => reportCommand(ctx, { format: 'pdf' }))).rejects.toMatchObject({ exitCode: 2 });
     expect(tableName(cloud, 'reports')).toMatch(/-reports$/);
   });

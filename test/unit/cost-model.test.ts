@@ -58,12 +58,16 @@ describe('cost model', () => {
     expect(line('alarms')?.dollars).toBeCloseTo(1.5, 6);
     expect(line('EMF lines')?.dollars).toBeCloseTo(0.02628, 6);
 
+    // The daily report, 730/24 a month: a Scan of 1,000 × 0.1 read units ($0.125 per million), and
+    // ⌈1,000 × 210 B / 1 KiB⌉ = 206 write units of detail + 300 for the head ($0.625 per million).
+    const report = (730 / 24) * 100 * 0.125e-6 + (730 / 24) * 506 * 0.625e-6;
+    expect(line('report (daily)')?.dollars).toBeCloseTo(report, 9);
     // Storage: 1,000 × 409.6 B = 0.0004096 GB-month at $0.25.
     // 17.52 + 3.504 + 0.01752 + 0.5256 + 27.375 + 0.552975 + 0.027375 + 0.0001024 + 0.53436
-    // + 0.2336012 + 0.0252222 (Lambda) + 2.7 + 1.5 + 0.02628 (CloudWatch) (+ SNS 0)
-    expect(e.total).toBeCloseTo(54.5420358, 5);
-    expect(e.perHost).toBeCloseTo(0.0545420, 6);
-    expect(e.byService.DynamoDB).toBeCloseTo(27.375 + 0.552975 + 0.027375 + 0.0001024, 6);
+    // + 0.2336012 + 0.0252222 (Lambda) + 2.7 + 1.5 + 0.02628 (CloudWatch) (+ SNS 0) + report
+    expect(e.total).toBeCloseTo(54.5420358 + report, 5);
+    expect(e.perHost).toBeCloseTo(0.0545520, 6);
+    expect(e.byService.DynamoDB).toBeCloseTo(27.375 + 0.552975 + 0.027375 + 0.0001024 + report, 6);
   });
 
   it('bills SQS by 64 KiB chunk and batches log records by the linger', () => {

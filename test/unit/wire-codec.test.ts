@@ -26,6 +26,7 @@ const SAMPLES: { [T in MessageType]: Record<string, unknown> } = {
   'dts.LogBatch': { records: [logMessage, { app: 'worker', hostname: 'web-2', timestamp: TS + 1, level: 20, text: 'second' }] },
   'dts.HeartbeatMessage': heartbeat,
   'dts.Notification': notificationMessage,
+  'dts.HeartbeatBatch': { beats: [{ beat: heartbeat, receivedAt: TS + 0.25 }, { beat: { ...heartbeat, hostname: 'web-2' }, receivedAt: TS + 1 }], relay: 'relay-1' },
 };
 const TYPES = Object.keys(MESSAGE_TYPES) as MessageType[];
 
@@ -311,8 +312,8 @@ describe('codec: SQS body ⇄ message', () => {
   });
 
   describe('message type names', () => {
-    it('knows exactly the four contract messages', () => {
-      expect(TYPES.sort()).toEqual(['dts.HeartbeatMessage', 'dts.LogBatch', 'dts.LogMessage', 'dts.Notification']);
+    it('knows exactly the five contract messages', () => {
+      expect(TYPES.sort()).toEqual(['dts.HeartbeatBatch', 'dts.HeartbeatMessage', 'dts.LogBatch', 'dts.LogMessage', 'dts.Notification']);
       for (const t of TYPES) expect(isMessageType(t)).toBe(true);
     });
 

@@ -1,4 +1,263 @@
+/**
+ * The dts console: one page over /api/v1. It asks for an API key once (kept in localStorage),
+ * then refreshes itself every few seconds without a reload. Host lists are paginated on the
+ * client (PAGE rows at a time), so 10,000 hosts cost 10 requests per refresh and 200 rows of DOM.
+ */
 import { render } from 'preact';
+import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
+import { all, api, ApiError, forgetKey, saveKey, storedKey, type Counts, type Host, type LogRecord, type Notification, type Silence } from './api';
 import './app.css';
 
-render(<p>dts console</p>, document.getElementById('app') as HTMLElement);
+const PAGE = 200;
+const REFRESH_MS = Math.max(1000, Number(new URLSearchParams(location.search).get('refresh') ?? 10) * 1000);
+
+function ago(ms: number, now: number): string {
+  const s = Math.max(0, Math.round((now - ms) / 1000));
+  if (s < 90) return `${s}s`;
+  if (s < 5400) return `${Math.round(s / 60)}m`;
+  if (s < 172800) return `${Math.round(s / 3600)}h`;
+  return `${Math.round(s / 86400)}d`;
+}
+const skew = (ms: number): string => (Math.abs(ms) < 1000 ? '0s' : `${ms > 0 ? '+' : '-'}${ago(0, Math.abs(ms))}`);
+const describe = (s: Silence): string => ('hostname' in s.target ? s.target.hostname : `${s.target.label}=${s.target.value}`);
+const stateOf = (h: Host): string => (h.overdue ? `${h.state}?` : h.state);
+const RANK: Record<string, number> = { dead: 0, new: 2, alive: 3, left: 4, retired: 5 };
+const rank = (h: Host): number => (h.overdue ? 0 : (RANK[h.state] ?? 6) - (Object.values(h.levels).includes('critical') ? 1.5 : Object.values(h.levels).includes('warning') ? 1 : 0));
+
+function KeyForm({ onKey, error }: { onKey: () => void; error?: string }) {
+  const [value, setValue] = useState('');
+  return (
+    <form class="key" onSubmit={(e) => { e.preventDefault(); saveKey(value); onKey(); }}>
+      <h1>dts console</h1>
+      <p>Paste an API key (<code>dts keys create --role read</code>; <code>npm start</code> prints one).</p>
+      {error && <p class="error">{error}</p>}
+      <input name="key" type="password" placeholder="dts_…" value={value} onInput={(e) => setValue((e.target as HTMLInputElement).value)} autoFocus />
+      <button type="submit">Open</button>
+    </form>
+  );
+}
+
+function Resource({ name, h }: { name: 'cpu' | 'mem' | 'disk'; h: Host }) {
+  const p = h[name]?.percent;
+  return <td class={`res ${h.levels[name]}`}>{p === undefined ? '-' : `${p.toFixed(0)}%`}</td>;
+}
+
+function HostRows({ hosts, now, onPick }: { hosts: Host[]; now: number; onPick: (h: string) => void }) {
+  return (
+    <>
+      {hosts.map((h) => (
+        <tr key={h.hostname} class={`host ${h.overdue ? 'dead' : h.state}`} data-host={h.hostname} onClick={() => onPick(h.hostname)}>
+          <td class="name">{h.hostname}</td>
+          <td class="state">{stateOf(h)}{h.silencedBy && <span class="mark silenced" title={`silence ${h.silencedBy}`}> silenced</span>}</td>
+          <td>{ago(h.lastBeat, now)}</td>
+          <Resource name="cpu" h={h} /><Resource name="mem" h={h} /><Resource name="disk" h={h} />
+          <td>{skew(h.skewMs)}</td>
+        </tr>
+      ))}
+    </>
+  );
+}
+
+function Hosts({ hosts, now, onPick }: { hosts: Host[]; now: number; onPick: (h: string) => void }) {
+  const [filter, setFilter] = useState('');
+  const [groupBy, setGroupBy] = useState('role');
+  const [page, setPage] = useState(0);
+  const labelKeys = useMemo(() => [...new Set(hosts.flatMap((h) => Object.keys(h.labels)))].sort(), [hosts]);
+  const shown = useMemo(() => {
+    const f = filter.trim();
+    return hosts.filter((h) => !f || h.hostname.includes(f) || Object.entries(h.labels).some(([k, v]) => `${k}=${v}`.includes(f)))
+      .sort((a, b) => rank(a) - rank(b) || a.hostname.localeCompare(b.hostname));
+  }, [hosts, filter]);
+  const pages = Math.max(1, Math.ceil(shown.length / PAGE));
+  const current = Math.min(page, pages - 1);
+  const slice = shown.slice(current * PAGE, (current + 1) * PAGE);
+  const groups = new Map<string, Host[]>();
+  for (const h of slice) {
+    const g = h.labels[groupBy] ?? '(none)';
+    groups.set(g, [...(groups.get(g) ?? []), h]);
+  }
+  return (
+    <section class="hosts">
+      <div class="toolbar">
+        <input placeholder="filter: name or label=value" value={filter} onInput={(e) => { setFilter((e.target as HTMLInputElement).value); setPage(0); }} />
+        <label>group by <select value={groupBy} onChange={(e) => setGroupBy((e.target as HTMLSelectElement).value)}>
+          {[...new Set(['role', ...labelKeys])].map((k) => <option value={k}>{k}</option>)}
+        </select></label>
+        <span class="pager">
+          <button disabled={current === 0} onClick={() => setPage(current - 1)}>‹</button>
+          {` ${shown.length ? current * PAGE + 1 : 0}–${current * PAGE + slice.length} of ${shown.length} `}
+          <button disabled={current >= pages - 1} onClick={() => setPage(current + 1)}>›</button>
+        </span>
+      </div>
+      <table>
+        <thead><tr><th>host</th><th>state</th><th>last beat</th><th>cpu</th><th>mem</th><th>disk</th><th>skew</th></tr></thead>
+        {[...groups].sort(([a], [b]) => a.localeCompare(b)).map(([g, list]) => (
+          <tbody key={g}>
+            <tr class="group"><th colSpan={7}>{groupBy}={g} <span class="dim">({list.length})</span></th></tr>
+            <HostRows hosts={list} now={now} onPick={onPick} />
+          </tbody>
+        ))}
+      </table>
+    </section>
+  );
+}
+
+function Feed({ items, now }: { items: Notification[]; now: number }) {
+  return (
+    <ul class="feed">
+      {items.map((n) => (
+        <li key={n.id} class={`n ${n.severity}${n.suppressed ? ' held' : ''}`}>
+          <span class="dim">{ago(n.at, now)}</span> <b>{n.hostname}</b> {n.kind}: {n.message}
+          {n.suppressed && <span class="mark held" title="recorded, not sent"> held: {n.suppressed}</span>}
+        </li>
+      ))}
+      {items.length === 0 && <li class="dim">none</li>}
+    </ul>
+  );
+}
+
+function Detail({ name, now, onClose }: { name: string; now: number; onClose: () => void }) {
+  const [data, setData] = useState<{ host: Host; notifications: Notification[]; errors: LogRecord[] } | undefined>();
+  const [error, setError] = useState<string>();
+  useEffect(() => {
+    api<{ host: Host; notifications: Notification[]; errors: LogRecord[] }>(`/hosts/${encodeURIComponent(name)}`).then(setData, (e: Error) => setError(e.message));
+  }, [name, now]);
+  return (
+    <aside class="detail">
+      <button class="close" onClick={onClose}>×</button>
+      <h2>{name}</h2>
+      {error && <p class="error">{error}</p>}
+      {data && (
+        <>
+          <p>{stateOf(data.host)}{data.host.silencedBy && <span class="mark silenced"> silenced</span>} · last beat {ago(data.host.lastBeat, now)} ago · skew {skew(data.host.skewMs)}</p>
+          <p>{Object.entries(data.host.labels).map(([k, v]) => <code>{k}={v} </code>)}</p>
+          <h3>Notifications (30 days)</h3>
+          <Feed items={data.notifications} now={now} />
+          <h3>Errors (24 hours)</h3>
+          <ul class="logs">
+            {data.errors.map((r) => <li><span class="dim">{new Date(r.timestamp * 1000).toISOString()}</span> [{r.app}] {r.text}</li>)}
+            {data.errors.length === 0 && <li class="dim">none</li>}
+          </ul>
+        </>
+      )}
+    </aside>
+  );
+}
+
+function Silences({ items, now, onChange }: { items: Silence[]; now: number; onChange: () => void }) {
+  const [target, setTarget] = useState('');
+  const [minutes, setMinutes] = useState('60');
+  const [reason, setReason] = useState('');
+  const [error, setError] = useState<string>();
+  const create = async (e: Event) => {
+    e.preventDefault();
+    try {
+      await api('/silences', { method: 'POST', body: { target, seconds: Math.round(Number(minutes) * 60), reason } });
+      setTarget('');
+      setReason('');
+      setError(undefined);
+      onChange();
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  };
+  return (
+    <section class="silences">
+      <h2>Silences</h2>
+      <ul>
+        {items.map((s) => (
+          <li key={s.id} data-silence={s.id}>
+            <b>{describe(s)}</b> {s.inForce ? 'in force' : 'planned'}, ends in {ago(now, s.endsAt)}: {s.reason} <span class="dim">{s.createdBy ?? ''}</span>{' '}
+            <button onClick={() => void api(`/silences/${s.id}`, { method: 'DELETE' }).then(onChange, (err: Error) => setError(err.message))}>end</button>
+          </li>
+        ))}
+        {items.length === 0 && <li class="dim">none</li>}
+      </ul>
+      <form class="silence" onSubmit={create}>
+        <input name="target" placeholder="host or label=value" value={target} onInput={(e) => setTarget((e.target as HTMLInputElement).value)} required />
+        <input name="minutes" type="number" min="1" value={minutes} onInput={(e) => setMinutes((e.target as HTMLInputElement).value)} required /> min
+        <input name="reason" placeholder="reason" value={reason} onInput={(e) => setReason((e.target as HTMLInputElement).value)} required />
+        <button type="submit">Silence</button>
+      </form>
+      {error && <p class="error">{error}</p>}
+    </section>
+  );
+}
+
+interface Snapshot {
+  counts: Counts;
+  hosts: Host[];
+  feed: Notification[];
+  silences: Silence[];
+  report?: { html?: string; markdown?: string };
+  at: number;
+}
+
+function App() {
+  const [hasKey, setHasKey] = useState(storedKey() !== null);
+  const [snap, setSnap] = useState<Snapshot>();
+  const [error, setError] = useState<string>();
+  const [picked, setPicked] = useState<string>();
+  const load = useCallback(async () => {
+    try {
+      const [counts, hosts, feed, silences, report] = await Promise.all([
+        api<Counts>('/hosts/counts'),
+        all<Host>('/hosts', 1000),
+        api<{ items: Notification[] }>('/notifications?limit=50').then((p) => p.items),
+        all<Silence>('/silences', 500),
+        api<{ html?: string; markdown?: string }>('/reports/latest').catch((e: ApiError) => (e.status === 404 ? undefined : Promise.reject(e))),
+      ]);
+      setSnap({ counts, hosts, feed, silences, ...(report ? { report } : {}), at: Date.now() });
+      setError(undefined);
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 401) {
+        forgetKey();
+        setHasKey(false);
+      }
+      setError((e as Error).message);
+    }
+  }, []);
+  useEffect(() => {
+    if (!hasKey) return undefined;
+    void load();
+    const timer = setInterval(() => void load(), REFRESH_MS);
+    return () => clearInterval(timer);
+  }, [hasKey, load]);
+
+  if (!hasKey) return <KeyForm onKey={() => setHasKey(true)} {...(error ? { error } : {})} />;
+  const now = snap?.at ?? Date.now();
+  return (
+    <main>
+      <header>
+        <h1>dts</h1>
+        {snap && (
+          <ul class="counts">
+            <li class="total"><b>{snap.counts.total}</b> hosts</li>
+            {Object.entries(snap.counts.byState).map(([s, n]) => <li class={`count ${s}`} data-state={s}><b>{n}</b> {s}</li>)}
+            <li class="count overdue" data-state="overdue"><b>{snap.counts.overdue}</b> overdue</li>
+            <li class="count silenced" data-state="silenced"><b>{snap.counts.silenced}</b> silenced</li>
+          </ul>
+        )}
+        <span class="updated dim">{snap ? `updated ${new Date(snap.at).toLocaleTimeString()}` : 'loading…'}</span>
+        <button onClick={() => { forgetKey(); setHasKey(false); }}>forget key</button>
+      </header>
+      {error && <p class="error">{error}</p>}
+      {snap && (
+        <div class="grid">
+          <Hosts hosts={snap.hosts} now={now} onPick={setPicked} />
+          <div class="side">
+            {picked && <Detail name={picked} now={now} onClose={() => setPicked(undefined)} />}
+            <section class="notifications"><h2>Notifications</h2><Feed items={snap.feed} now={now} /></section>
+            <Silences items={snap.silences} now={now} onChange={() => void load()} />
+            <section class="report">
+              <h2>Latest report</h2>
+              {snap.report?.html ? <iframe sandbox="" title="latest report" srcdoc={snap.report.html} /> : snap.report?.markdown ? <pre>{snap.report.markdown}</pre> : <p class="dim">none yet</p>}
+            </section>
+          </div>
+        </div>
+      )}
+    </main>
+  );
+}
+
+render(<App />, document.getElementById('app') as HTMLElement);

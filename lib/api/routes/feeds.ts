@@ -4,7 +4,7 @@ import type { LogLevel, NotificationKind } from '../../model';
 import { FLEET_ERROR_FLOOR } from '../../store/logs';
 import type { ApiEnv } from '../auth';
 import { requireRole } from '../auth';
-import { decodeCursor, nextOf } from '../cursor';
+import { decodeCursor, nextOf } from '../../store/cursor';
 import type { ApiDeps } from '../deps';
 import { apiError, errorResponses } from '../errors';
 import { LogRecordSchema, NOTIFICATION_KINDS, NotificationSchema, ReportSummarySchema, SEVERITIES, limitParam, nextParam, pageOf, timeParam } from '../schemas';

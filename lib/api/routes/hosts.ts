@@ -2,7 +2,7 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { HostState } from '../../model';
 import type { ApiEnv } from '../auth';
 import { requireRole } from '../auth';
-import { decodeCursor, nextOf } from '../cursor';
+import { decodeCursor, nextOf } from '../../store/cursor';
 import type { ApiDeps } from '../deps';
 import { apiError, errorResponses } from '../errors';
 import { hostView } from '../host-view';

@@ -3,7 +3,7 @@ import type { Silence } from '../../model';
 import { isInForce, parseSilenceTarget, silenceId } from '../../rules/silences';
 import type { ApiEnv } from '../auth';
 import { requireRole } from '../auth';
-import { decodeCursor, nextOf } from '../cursor';
+import { decodeCursor, nextOf } from '../../store/cursor';
 import type { ApiDeps } from '../deps';
 import { apiError, errorResponses } from '../errors';
 import { SilenceSchema, limitParam, nextParam, pageOf } from '../schemas';

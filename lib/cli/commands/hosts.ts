@@ -1,7 +1,10 @@
-import { RESOURCES, type Host, type Level } from '../../model';
+import { RESOURCES, type Host, type HostState, type Level, type Silence } from '../../model';
+import { silenceAt } from '../../rules/silences';
+import { SilenceStore } from '../../store/silences';
 import { deadlineOf, effectiveInterval, isAliveAt, type LivenessRule } from '../../rules/liveness';
 import { HostStore } from '../../store/hosts';
 import type { Context } from '../context';
+import { usage } from '../errors';
 import { age, resourceCell, skew, stateText, styleFor, table } from '../format';
 
 const LEVEL_RANK: Record<Level, number> = { critical: 0, warning: 1, ok: 2 };
@@ -13,11 +16,14 @@ export interface HostView extends Host {
   /** Milliseconds since the last beat was received. */
   ageMs: number;
   deadline: number;
+  /** The silence in force over it: its alerts are recorded, not sent. */
+  silencedBy?: string;
 }
 
-export function viewOf(h: Host, now: number, rule: LivenessRule): HostView {
+export function viewOf(h: Host, now: number, rule: LivenessRule, silences: readonly Silence[] = []): HostView {
   const overdue = (h.state === 'alive' || h.state === 'new') && !isAliveAt(h, now, rule);
-  return { ...h, overdue, ageMs: now - h.lastBeat, deadline: deadlineOf(h, rule) };
+  const silence = silenceAt(h, silences, now);
+  return { ...h, overdue, ageMs: now - h.lastBeat, deadline: deadlineOf(h, rule), ...(silence ? { silencedBy: silence.id } : {}) };
 }
 
 /** Worst first: dead or overdue, then critical, warning, new, healthy, departed, retired; older beats first within each. */
@@ -38,13 +44,37 @@ export function sortWorstFirst(hosts: HostView[]): HostView[] {
 export async function listHosts(ctx: Context): Promise<HostView[]> {
   const { backend, clients } = await ctx.clients(['hostsTable']);
   const store = new HostStore(clients.ddb, backend.require('hostsTable'));
+  // Silences mark the hosts they cover; a deployment without the table just shows no marks.
+  const silencesTable = backend.resources.silencesTable;
+  const [hosts, silences] = await Promise.all([
+    store.list(ctx.config.diagnose.scanSegments),
+    silencesTable ? new SilenceStore(clients.ddb, silencesTable).all() : Promise.resolve([]),
+  ]);
   const now = Date.now();
-  return sortWorstFirst((await store.list(ctx.config.diagnose.scanSegments)).map((h) => viewOf(h, now, ctx.config.liveness)));
+  return sortWorstFirst(hosts.map((h) => viewOf(h, now, ctx.config.liveness, silences)));
 }
 
-export async function hostsCommand(ctx: Context, o: { json?: boolean; state?: string }): Promise<number> {
+/** `52 hosts: 40 alive, 3 dead (1 silenced), 2 new; 1 overdue`. */
+export function summaryLine(hosts: readonly HostView[]): string {
+  const states: HostState[] = ['alive', 'dead', 'new', 'left', 'retired'];
+  const parts = states.map((st) => {
+    const of = hosts.filter((h) => h.state === st);
+    const silenced = of.filter((h) => h.silencedBy !== undefined).length;
+    return of.length ? `${of.length} ${st}${silenced ? ` (${silenced} silenced)` : ''}` : '';
+  }).filter(Boolean);
+  const overdue = hosts.filter((h) => h.overdue).length;
+  return `${hosts.length} host${hosts.length === 1 ? '' : 's'}: ${parts.join(', ') || 'none'}${overdue ? `; ${overdue} overdue` : ''}`;
+}
+
+export async function hostsCommand(ctx: Context, o: { json?: boolean; state?: string; label?: string[] }): Promise<number> {
   let hosts = await listHosts(ctx);
   if (o.state) hosts = hosts.filter((h) => h.state === o.state || (o.state === 'dead' && h.overdue));
+  for (const pair of o.label ?? []) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw usage(`--label: expected key=value, got ${JSON.stringify(pair)}`);
+    const [key, value] = [pair.slice(0, eq), pair.slice(eq + 1)];
+    hosts = hosts.filter((h) => h.labels[key] === value);
+  }
   if (o.json) {
     ctx.io.out(JSON.stringify(hosts, null, 2) + '\n');
     return 0;
@@ -57,15 +87,18 @@ export async function hostsCommand(ctx: Context, o: { json?: boolean; state?: st
   const now = Date.now();
   const rows = hosts.map((h) => [
     h.hostname,
-    stateText(h, h.overdue, style),
+    // A silenced host's state is marked, so a `dead` nobody will be paged for reads as such.
+    stateText(h, h.overdue, style) + (h.silencedBy !== undefined ? style.yellow(' (silenced)') : ''),
     age(h.lastBeat, now),
     `${effectiveInterval(h.interval, ctx.config.liveness)}s`,
     resourceCell(h.cpu?.percent, h.levels.cpu, style),
     resourceCell(h.mem?.percent, h.levels.mem, style),
     resourceCell(h.disk?.percent, h.levels.disk, style, h.disk?.mount),
     skew(h.skewMs),
+    Object.entries(h.labels).map(([k, v]) => `${k}=${v}`).join(' '),
   ]);
-  ctx.io.out(table(['HOST', 'STATE', 'LAST BEAT', 'EVERY', 'CPU', 'MEM', 'DISK', 'SKEW'], rows, style));
+  ctx.io.out(table(['HOST', 'STATE', 'LAST BEAT', 'EVERY', 'CPU', 'MEM', 'DISK', 'SKEW', 'LABELS'], rows, style));
+  ctx.io.out(summaryLine(hosts) + '\n');
   const overdue = hosts.filter((h) => h.overdue).length;
   if (overdue > 0) ctx.io.err(`${overdue} host(s) marked ? are past their deadline; diagnose has not declared them dead yet\n`);
   return 0;

@@ -1,4 +1,5 @@
-import { LogStore, type StoredLogRecord } from '../../store/logs';
+import { decodeCursor, encodeCursor } from '../../store/cursor';
+import { FLEET_ERROR_FLOOR, LogStore, type StoredLogRecord } from '../../store/logs';
 import type { Context } from '../context';
 import { usage } from '../errors';
 import { logLine, styleFor } from '../format';
@@ -16,6 +17,10 @@ export interface LogsOptions {
   json?: boolean;
   /** Seconds between polls in follow mode. */
   poll: number;
+  /** Only records whose text contains this. */
+  grep?: string;
+  /** Where an earlier page ended (printed as its "more" hint). */
+  cursor?: string;
 }
 
 /** How far back each follow poll looks again: records reach the table late (queue, batch, Lambda) and out of order. */
@@ -23,8 +28,12 @@ const LATE_WINDOW_MS = 120_000;
 
 
 export async function logsCommand(ctx: Context, o: LogsOptions, stop?: Promise<unknown>): Promise<number> {
-  if ((o.app === undefined) === (o.host === undefined)) throw usage('name the logs to read: --app NAME or --host NAME (one of them)');
+  if (o.app !== undefined && o.host !== undefined) throw usage('name at most one of --app and --host');
   const minLevel = levelFloor(o.level);
+  if (o.app === undefined && o.host === undefined && minLevel < FLEET_ERROR_FLOOR) {
+    throw usage('the whole fleet\'s logs are indexed from level error up: add --level error (or critical), or name --app NAME or --host NAME');
+  }
+  if (o.follow && o.cursor) throw usage('--cursor pages back through older records; it does not go with --follow');
   const now = Date.now();
   const since = parseTime(o.since, now);
   const until = o.until ? parseTime(o.until, now) : now + 60_000;
@@ -33,16 +42,19 @@ export async function logsCommand(ctx: Context, o: LogsOptions, stop?: Promise<u
 
   const { backend, clients } = await ctx.clients(['logsTable']);
   const store = new LogStore(clients.ddb, backend.require('logsTable'));
-  const who = o.app !== undefined ? { app: o.app } : { host: o.host as string };
+  const who = { ...(o.app !== undefined ? { app: o.app } : {}), ...(o.host !== undefined ? { host: o.host } : {}), ...(o.grep ? { grep: o.grep } : {}) };
   const style = styleFor(ctx.io.isTTY, ctx.io.env);
   const print = (r: StoredLogRecord): void => ctx.io.out(o.json ? JSON.stringify(r) + '\n' : logLine(r, style) + '\n');
 
-  const first = await store.query({ ...who, minLevel, since, until, limit: o.limit });
   if (!o.follow) {
-    if (o.json) ctx.io.out(JSON.stringify(first, null, 2) + '\n');
-    else first.forEach(print);
+    const before = cursorArg(o.cursor);
+    const { records, next } = await store.page({ ...who, minLevel, since, until, limit: o.limit, ...(before ? { before } : {}) });
+    if (o.json) ctx.io.out(JSON.stringify(records, null, 2) + '\n');
+    else records.forEach(print);
+    if (next) ctx.io.err(`more: use --cursor ${encodeCursor(next)} (with the same options)\n`);
     return 0;
   }
+  const first = await store.query({ ...who, minLevel, since, until, limit: o.limit });
 
   // Follow: the latest records oldest first, then each new one as it lands, like tail -f.
   const seen = new Map<string, number>();
@@ -69,6 +81,15 @@ export async function logsCommand(ctx: Context, o: LogsOptions, stop?: Promise<u
     show(await store.query({ ...who, minLevel, since: from, until: Date.now() + 60_000, limit: Math.max(o.limit, 1000) }));
   }
   return 0;
+}
+
+/** A --cursor as printed in a "more" hint. */
+export function cursorArg(text: string | undefined): string | undefined {
+  try {
+    return decodeCursor(text);
+  } catch (e) {
+    throw usage(`--cursor: ${(e as Error).message}`);
+  }
 }
 
 function sleep(ms: number): Promise<void> {

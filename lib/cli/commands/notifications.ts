@@ -1,4 +1,7 @@
+import type { NotificationKind } from '../../model';
+import { encodeCursor } from '../../store/cursor';
 import { NotificationStore } from '../../store/notifications';
+import { cursorArg } from './logs';
 import type { Context } from '../context';
 import { usage } from '../errors';
 import { notificationLine, styleFor } from '../format';
@@ -10,6 +13,8 @@ export interface NotificationsOptions {
   until?: string;
   limit: number;
   json?: boolean;
+  kind?: string;
+  cursor?: string;
 }
 
 export async function notificationsCommand(ctx: Context, o: NotificationsOptions): Promise<number> {
@@ -19,9 +24,17 @@ export async function notificationsCommand(ctx: Context, o: NotificationsOptions
   if (until <= since) throw usage('--until must be after --since');
   const { backend, clients } = await ctx.clients(['notificationsTable']);
   const store = new NotificationStore(clients.ddb, backend.require('notificationsTable'), ctx.config.notifications.ttlDays);
-  const found = o.host ? await store.byHost(o.host, since, until, o.limit) : await store.byTime(since, until, o.limit);
+  const before = cursorArg(o.cursor);
+  const { items: found, next } = await store.page({
+    since, until, limit: o.limit, ...(o.host ? { hostname: o.host } : {}), ...(before ? { before } : {}),
+    ...(o.kind ? { filter: { kind: o.kind as NotificationKind } } : {}),
+  });
+  const more = (): void => {
+    if (next) ctx.io.err(`more: use --cursor ${encodeCursor(next)} (with the same options)\n`);
+  };
   if (o.json) {
     ctx.io.out(JSON.stringify(found, null, 2) + '\n');
+    more();
     return 0;
   }
   if (found.length === 0) {
@@ -30,5 +43,8 @@ export async function notificationsCommand(ctx: Context, o: NotificationsOptions
   }
   const style = styleFor(ctx.io.isTTY, ctx.io.env);
   ctx.io.out(found.map((n) => notificationLine(n, style)).join('\n') + '\n');
+  const held = found.filter((n) => n.suppressed !== undefined).length;
+  if (held > 0) ctx.io.err(`${held} marked [held: …] were recorded but not sent (a silence, a storm or flapping)\n`);
+  more();
   return 0;
 }

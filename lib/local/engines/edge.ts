@@ -18,6 +18,7 @@ import dynalite from 'dynalite';
 import { buildApp } from 'fauxqs';
 import { allUnprocessed, awsError } from '../faults/aws-errors';
 import { FaultInjector, FaultSpecError, type Call } from '../faults/injector';
+import { acceptEveryValidBody, fauxqsStores, type QueueEvent } from './fauxqs-internals';
 import { LocalSsm } from '../ssm';
 
 export interface EdgeOptions {
@@ -31,6 +32,17 @@ export interface EdgeOptions {
   readonly faults?: FaultInjector;
   /** Where SSM parameters (channel secrets) are kept; in memory when undefined. */
   readonly ssmPath?: string | undefined;
+  /** Told of every message that enters or leaves a queue; the edge answers only once it is durable. */
+  readonly queueLog?: QueueLog;
+}
+
+export interface QueueLog {
+  /** A message entered or left a queue (synchronously, inside fauxqs). */
+  event(e: QueueEvent): void;
+  /** A queue was purged or deleted. */
+  emptied(queueName: string): void;
+  /** Resolves once every message that entered a queue so far is on disk. */
+  durable(): Promise<void>;
 }
 
 /** A complete answer of an engine, held until the edge decides what the client gets. */
@@ -54,6 +66,8 @@ export interface Edge {
   drain(graceMs: number): Promise<void>;
   /** Closes dynalite's database. Call after drain. */
   close(): Promise<void>;
+  /** Requests that are no AWS API call (an HTTP API's routes) go here first; it returns false for those it leaves. */
+  serveHttp(handler: (req: IncomingMessage, res: ServerResponse) => boolean): void;
 }
 
 const INTERNAL_HOST = 'localhost';
@@ -70,7 +84,10 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
   await listen(dynamo, 0, '127.0.0.1');
   const dynamoPort = (dynamo.address() as AddressInfo).port;
   const dynamoAgent = new Agent({ keepAlive: true });
-  const fauxqs = buildApp({ logger: false, host: 'localhost', defaultRegion: options.region });
+  const { queueLog } = options;
+  const stores = await fauxqsStores(queueLog ? (e) => queueLog.event(e) : undefined);
+  await acceptEveryValidBody();
+  const fauxqs = buildApp({ logger: false, host: 'localhost', defaultRegion: options.region, stores });
   await fauxqs.ready();
   const faults = options.faults ?? new FaultInjector();
   const statusRoutes = new Map<string, () => unknown>();
@@ -78,6 +95,7 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
 
   let endpoint = '';
   let draining = false;
+  let http: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined;
   const inflight = new Map<IncomingMessage, { longPoll: boolean }>();
   const settled: Array<() => void> = [];
 
@@ -116,6 +134,13 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
     }
     const forward = async (): Promise<Reply> => {
       const reply = await fauxqs.inject({ method: req.method as 'GET', url: req.url ?? '/', headers, payload });
+      if (queueLog) {
+        const emptied = call?.service === 'sqs' && (call.operation === 'PurgeQueue' || call.operation === 'DeleteQueue') && reply.statusCode === 200;
+        const queue = call?.resources[0];
+        if (emptied && queue) queueLog.emptied(queue);
+        // A message that entered a queue during this call is on disk before the caller hears of it.
+        await queueLog.durable();
+      }
       const out: Record<string, string | string[]> = {};
       for (const [k, v] of Object.entries(reply.headers)) {
         if (v !== undefined && !HOP_HEADERS.includes(k)) out[k] = Array.isArray(v) ? v : String(v);
@@ -235,6 +260,7 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
       send(res, 200, 'application/json', JSON.stringify({ services: { dynamodb: 'running', sqs: 'running', sns: 'running', sts: 'running' } }));
       return;
     }
+    if (target === '' && http?.(req, res)) return;
     void readBody(req).then(async (raw) => {
       if (req.url?.startsWith('/_dts/')) return control(req, res, raw);
       const prepared = fauxqsCall(req, res, raw);
@@ -280,6 +306,9 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
       }
       server.closeAllConnections();
       await closed;
+    },
+    serveHttp(handler) {
+      http = handler;
     },
     async close() {
       await fauxqs.close();

@@ -1,0 +1,136 @@
+/**
+ * The console in a real browser: Debian's chromium driven by playwright-core against `npm start`
+ * (the local cloud, which runs the API function from the packaged template's HTTP API as Lambda
+ * receives it). A browser that cannot start fails the test: there is no skip.
+ */
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, startCloudProcess, type CloudProcess } from './support/local-cloud-process';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = path.join(ROOT, 'test', 'artifacts');
+const FLEET = Array.from({ length: 12 }, (_, i) => `web-${String(i).padStart(2, '0')}`);
+const VICTIM = 'web-03';
+
+let cloud: CloudProcess;
+let key: string;
+let browser: BrowserContext;
+let page: Page;
+let sqs: SQSClient;
+let beating: NodeJS.Timeout | undefined;
+const silent = new Set<string>();
+let dirs: string[] = [];
+
+async function beat(queueUrl: string): Promise<void> {
+  const hosts = FLEET.filter((h) => !silent.has(h));
+  for (let i = 0; i < hosts.length; i += 10) {
+    await sqs.send(new SendMessageBatchCommand({
+      QueueUrl: queueUrl,
+      Entries: hosts.slice(i, i + 10).map((hostname, j) => ({
+        Id: String(j),
+        MessageBody: JSON.stringify({
+          hostname, timestamp: Date.now() / 1000, interval: 5, labels: { role: Number(hostname.slice(4)) % 3 === 0 ? 'db' : 'web' },
+          cpu: { percent: 10 + (j * 7) % 80 }, mem: { percent: 40 }, disk: { percent: hostname === 'web-07' ? 93 : 50 },
+        }),
+      })),
+    }));
+  }
+}
+
+/** Generous: each new execution environment of the API function is a cold start, seconds on a loaded machine. */
+async function until<T>(what: string, probe: () => Promise<T | undefined | false>, ms = 90_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await probe().catch(() => undefined);
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+beforeAll(async () => {
+  const data = await mkdtemp(path.join(tmpdir(), 'dts-console-'));
+  const profile = await mkdtemp(path.join(tmpdir(), 'dts-chromium-'));
+  dirs = [data, profile];
+  // Start the browser first: if it cannot start, the test fails here, before anything else.
+  browser = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    viewport: { width: 1400, height: 900 },
+  });
+  browser.setDefaultTimeout(90_000);
+  cloud = await startCloudProcess({ dataDir: data, inMemory: true, tick: 1, extraArgs: ['--quiet'] });
+  key = await until('the printed key', async () => /key\s+(dts_\S+)/.exec(cloud.output())?.[1]);
+  const queueUrl = /(http:\/\/\S+\/000000000000\/dts-local-heartbeats)\s/.exec(cloud.output())?.[1] as string;
+  sqs = new SQSClient({ endpoint: cloud.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  await beat(queueUrl);
+  beating = setInterval(() => void beat(queueUrl).catch(() => undefined), 2500);
+  page = browser.pages()[0] ?? await browser.newPage();
+}, 120_000);
+
+afterAll(async () => {
+  if (beating) clearInterval(beating);
+  sqs?.destroy();
+  await browser?.close();
+  await cloud?.stop();
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+describe('the console page', () => {
+  it('asks for a key, then shows the fleet', { timeout: 180_000 }, async () => {
+    await page.goto(`${cloud.endpoint}/?refresh=1`);
+    await page.fill('input[name=key]', key);
+    await page.click('button[type=submit]');
+    await until('every host on the page', async () => (await page.locator('tr.host').count()) >= FLEET.length);
+    for (const h of FLEET) expect(await page.locator(`tr[data-host="${h}"]`).count()).toBe(1);
+    expect(await page.locator('tr.group').allTextContents()).toEqual(expect.arrayContaining([expect.stringMatching(/^role=db/), expect.stringMatching(/^role=web/)]));
+    expect(await page.locator('tr[data-host="web-07"] td.res.critical').textContent()).toBe('93%');
+    // Marks the document: a reload would lose it.
+    await page.evaluate(() => { (globalThis as unknown as { loadedOnce: boolean }).loadedOnce = true; });
+  });
+
+  it('shows a host die without a reload', { timeout: 120_000 }, async () => {
+    silent.add(VICTIM);
+    await until('the victim to turn dead on the page', async () => {
+      const cls = await page.locator(`tr[data-host="${VICTIM}"]`).getAttribute('class');
+      return cls?.includes('dead') ?? false;
+    });
+    await until('the dead count', async () => Number(await page.locator('.count[data-state="dead"] b').textContent()) >= 1);
+    expect(await page.evaluate(() => (globalThis as unknown as { loadedOnce?: boolean }).loadedOnce)).toBe(true);
+    await until('the host-down notification in the feed', async () => (await page.locator('.feed li', { hasText: `${VICTIM} host-down` }).count()) > 0);
+  });
+
+  it('creates a silence from the form, and the host shows as silenced', { timeout: 120_000 }, async () => {
+    await page.fill('form.silence input[name=target]', VICTIM);
+    await page.fill('form.silence input[name=minutes]', '30');
+    await page.fill('form.silence input[name=reason]', 'browser test');
+    await page.click('form.silence button[type=submit]');
+    await until('the silence in the list', async () => (await page.locator('.silences li', { hasText: 'browser test' }).count()) === 1);
+    await until('the silenced mark on the host', async () => (await page.locator(`tr[data-host="${VICTIM}"] .mark.silenced`).count()) === 1);
+    await until('the silenced count', async () => (await page.locator('.count[data-state="silenced"] b').textContent()) === '1');
+    // The API agrees: the silence is stored and covers the host.
+    const res = await fetch(`${cloud.endpoint}/api/v1/hosts/${VICTIM}`, { headers: { authorization: `Bearer ${key}` } });
+    expect(((await res.json()) as { host: { silencedBy?: string } }).host.silencedBy).toMatch(/^[0-9a-f]{10}$/);
+    expect(await page.evaluate(() => (globalThis as unknown as { loadedOnce?: boolean }).loadedOnce)).toBe(true);
+
+    await mkdir(ARTIFACTS, { recursive: true });
+    const shot = path.join(ARTIFACTS, 'console.png');
+    await page.screenshot({ path: shot, fullPage: true });
+    expect((await import('node:fs')).statSync(shot).size).toBeGreaterThan(10_000);
+  });
+
+  it('refuses a wrong key and asks again', { timeout: 120_000 }, async () => {
+    const other = await browser.newPage();
+    await other.goto(`${cloud.endpoint}/`);
+    await other.evaluate(() => (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }).localStorage.setItem('dts.apiKey', 'dts_000000000000_' + 'x'.repeat(43)));
+    await other.reload();
+    await until('the key form again', async () => (await other.locator('input[name=key]').count()) === 1);
+    expect(await other.locator('.error').textContent()).toMatch(/unknown or revoked/);
+    await other.close();
+  });
+});
