@@ -161,11 +161,12 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 backend not configured or un
     .action(function (this: Command) {
       return run(async (ctx) => (await import('./commands/channels')).channelsListCommand(ctx, this.opts<{ json?: boolean }>()), this);
     });
+  // `dts channels list --json`: the parent has --json too, and takes it first.
   const channelSub = (name: string, description: string): Command =>
     channels.command(name).description(description).option('--json', 'machine-readable output').exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
   channelSub('list', 'every channel: kind, target (secrets hidden), filter, last success and last error')
     .action(function (this: Command) {
-      return run(async (ctx) => (await import('./commands/channels')).channelsListCommand(ctx, this.opts<{ json?: boolean }>()), this);
+      return run(async (ctx) => (await import('./commands/channels')).channelsListCommand(ctx, this.optsWithGlobals<{ json?: boolean }>()), this);
     });
   channelSub('add', 'add a channel; its secret goes to SSM Parameter Store, never to the table')
     .argument('<kind>', 'slack, discord, teams, pagerduty, opsgenie or webhook')
@@ -179,17 +180,17 @@ Examples:
   dts channels add pagerduty --key R0UT1NGKEY --filter 'label.role=db'
   dts channels add webhook --url http://127.0.0.1:9000/x`)
     .action(function (this: Command, kind: string) {
-      return run(async (ctx) => (await import('./commands/channels')).channelsAddCommand(ctx, kind, this.opts<ChannelAddOptions>()), this);
+      return run(async (ctx) => (await import('./commands/channels')).channelsAddCommand(ctx, kind, this.optsWithGlobals<ChannelAddOptions>()), this);
     });
   channelSub('remove', 'remove a channel and its secret')
     .argument('<name>', 'the channel')
     .action(function (this: Command, name: string) {
-      return run(async (ctx) => (await import('./commands/channels')).channelsRemoveCommand(ctx, name, this.opts<{ json?: boolean }>()), this);
+      return run(async (ctx) => (await import('./commands/channels')).channelsRemoveCommand(ctx, name, this.optsWithGlobals<{ json?: boolean }>()), this);
     });
   channelSub('test', 'send a real test alert (and its resolve) to a channel and show the HTTP result')
     .argument('<name>', 'the channel')
     .action(function (this: Command, name: string) {
-      return run(async (ctx) => (await import('./commands/channels')).channelsTestCommand(ctx, name, this.opts<{ json?: boolean }>()), this);
+      return run(async (ctx) => (await import('./commands/channels')).channelsTestCommand(ctx, name, this.optsWithGlobals<{ json?: boolean }>()), this);
     });
 
   const keys = sub('keys', 'API keys for the HTTP API and the console page: create, revoke, list');

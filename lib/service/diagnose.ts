@@ -10,6 +10,7 @@ import type { StatsStore } from '../store/stats';
 import type { Delivery } from './deliver';
 import type { Log } from './log';
 import { Outbox, pendingNow, type OutboxReport } from './outbox';
+import { newHostsNotice, openStorms, stormProgress, type OpenStorm } from '../rules/fleet-notices';
 
 /** The name notifications about the monitor itself are filed under. */
 export const MONITOR_HOST = '@monitor';
@@ -43,6 +44,10 @@ export interface Diagnosis {
    * (lib/service/diagnose-deadlines.ts); 0 or absent lists none.
    */
   readonly watchMs?: number;
+  /** Recent `@fleet` notifications, where open storms are found; without it, recoveries are not grouped. */
+  readonly fleetHistory?: (now: number) => Promise<Notification[]>;
+  /** First beats in one pass from this many hosts on make one "N new hosts" notice; without it, none is grouped. */
+  readonly newHostsGroup?: number;
 }
 
 export interface DiagnoseSummary {
@@ -93,6 +98,9 @@ export interface PassContext {
   readonly degraded: readonly string[];
   /** Loud deaths already decided in this invocation: later deaths join them in a storm. */
   readonly died: Host[];
+  /** Hosts of storms not yet over, and their states as this invocation knows them. */
+  readonly stormMembers: ReadonlyMap<string, OpenStorm>;
+  readonly memberStates: Map<string, HostState>;
 }
 
 export interface JudgeResult {
@@ -110,6 +118,11 @@ export async function runDiagnosePass(d: Diagnosis): Promise<{ summary: Diagnose
   const ending = silences.filter((s) => s.endsAt <= now && s.closedAt === undefined);
   const hostsByState: Partial<Record<HostState, number>> = {};
 
+  // Storms not yet over: their hosts' recoveries are grouped (lib/rules/fleet-notices.ts).
+  const storming = d.fleetHistory ? openStorms(await d.fleetHistory(now)) : [];
+  const stormMembers = new Map(storming.flatMap((s) => s.hostnames.map((h) => [h, s] as const)));
+  const memberStates = new Map<string, HostState>();
+
   const population = emptyPopulation();
   const plans: Plan[] = [];
   const upcoming = new Map<string, number>();
@@ -121,6 +134,7 @@ export async function runDiagnosePass(d: Diagnosis): Promise<{ summary: Diagnose
       for (const host of page) {
         countHost(population, host);
         hostsByState[host.state] = (hostsByState[host.state] ?? 0) + 1;
+        if (stormMembers.has(host.hostname)) memberStates.set(host.hostname, host.state);
         outbox.sweep(host.pending, (id) => d.hosts.settle(host.hostname, id), now, d.sweepGraceMs);
         const t = hostTransition(host, now, d.rule, degraded.length === 0);
         if (t || host.flappingSince !== undefined || (ending.length > 0 && host.state === 'dead')) plans.push({ host, t });
@@ -131,7 +145,7 @@ export async function runDiagnosePass(d: Diagnosis): Promise<{ summary: Diagnose
     }
   }));
 
-  const context: PassContext = { silences, population, degraded, died: [] };
+  const context: PassContext = { silences, population, degraded, died: [], stormMembers, memberStates };
   const { transitions, errors, storms } = await judgePlans(d, context, plans, now, ending, outbox);
 
   // After every state change is committed: a failure here delays an alert, and loses none.
@@ -176,6 +190,8 @@ export async function judgePlans(d: Diagnosis, context: PassContext, plans: read
   // Each member's death carries its storm's notification: whichever of them commits, it is sent.
   const stormNotices = new Map(storms.map((s) => [s, stormNotification(s, deathAt, now)]));
 
+  const grouped = groupedNotices(plans, context.stormMembers, context.memberStates, d.newHostsGroup);
+
   const labelled = (n: Notification, host: Pick<Host, 'hostname' | 'labels'>): Notification =>
     applySilence({ ...n, labels: host.labels }, host, silences);
   const committed = (hostname: string, notifications: Notification[]) => {
@@ -190,7 +206,10 @@ export async function judgePlans(d: Diagnosis, context: PassContext, plans: read
       let n = t.notification;
       if (flap?.flappingSince !== undefined) n = { ...n, suppressed: 'flapping' };
       else if (storm) n = { ...n, suppressed: `storm:${storm.scope}` };
+      const group = grouped.get(host.hostname);
+      if (group && n.suppressed === undefined) n = { ...n, suppressed: group.reason };
       const announce = [labelled(n, host)];
+      if (group) announce.push(group.notice);
       if (flap?.started) announce.push(labelled(flap.started, host));
       const notice = storm && flap?.flappingSince === undefined ? stormNotices.get(storm) : undefined;
       if (notice) announce.push(notice);
@@ -237,6 +256,36 @@ export async function judgePlans(d: Diagnosis, context: PassContext, plans: read
   }
 
   return { transitions, errors, storms };
+}
+
+/**
+ * The hosts of this pass whose own notice is folded into a grouped one: first beats in a burst
+ * ("12 new hosts"), and recoveries of an open storm's hosts ("8 of 10 recovered", "storm over").
+ * Each grouped notice rides with every member's state change, so whichever commits sends it.
+ */
+function groupedNotices(
+  plans: ReadonlyArray<{ host: Host; t: HostTransition | undefined }>,
+  stormMembers: ReadonlyMap<string, OpenStorm>,
+  memberStates: Map<string, HostState>,
+  newHostsGroup: number | undefined,
+): Map<string, { reason: string; notice: Notification }> {
+  const out = new Map<string, { reason: string; notice: Notification }>();
+  const firsts = plans.filter((p) => p.t?.from === 'new' && p.t.to === 'alive').map((p) => ({ hostname: p.host.hostname, at: (p.t as HostTransition).at }));
+  const burst = newHostsGroup === undefined ? undefined : newHostsNotice(firsts, newHostsGroup);
+  if (burst) for (const f of firsts) out.set(f.hostname, { reason: 'new-hosts', notice: burst });
+
+  const back = new Map<OpenStorm, Array<{ hostname: string; at: number }>>();
+  for (const p of plans) {
+    const storm = stormMembers.get(p.host.hostname);
+    if (!storm || !p.t) continue;
+    memberStates.set(p.host.hostname, p.t.to);
+    if (p.t.from === 'dead' && p.t.to === 'alive') back.set(storm, [...(back.get(storm) ?? []), { hostname: p.host.hostname, at: p.t.at }]);
+  }
+  for (const [storm, recovered] of back) {
+    const notice = stormProgress(storm, recovered, memberStates);
+    for (const r of recovered) out.set(r.hostname, { reason: `storm:${storm.scope}`, notice });
+  }
+  return out;
 }
 
 /** A storm's own notification. Every run that saw it computes the same id: its scope and earliest death. */

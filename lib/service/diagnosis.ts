@@ -6,7 +6,8 @@ import { HostStore } from '../store/hosts';
 import { NotificationStore } from '../store/notifications';
 import { SilenceStore } from '../store/silences';
 import { StatsStore } from '../store/stats';
-import type { Diagnosis } from './diagnose';
+import { NEW_HOSTS_GROUP } from '../rules/fleet-notices';
+import { FLEET_HOST, type Diagnosis } from './diagnose';
 import type { Log } from './log';
 
 /** Where a diagnose pass reads and writes. */
@@ -31,11 +32,14 @@ export function diagnosis(
   log: Log,
   now: () => number = Date.now,
 ): Diagnosis {
+  const notifications = new NotificationStore(clients.ddb, resources.notificationsTable, config.notifications.ttlDays);
+  // Storms are looked for as far back as a dead host stays watched: its retirement.
+  const stormHorizonMs = config.liveness.retireAfter * 1000;
   return {
     hosts: new HostStore(clients.ddb, resources.hostsTable),
     stats: new StatsStore(clients.ddb, resources.statsTable),
     delivery: {
-      notifications: new NotificationStore(clients.ddb, resources.notificationsTable, config.notifications.ttlDays),
+      notifications,
       alerts: new AlertPublisher(clients.sns, resources.alertsTopicArn),
       now,
     },
@@ -55,5 +59,7 @@ export function diagnosis(
     ...(resources.silencesTable ? { silences: new SilenceStore(clients.ddb, resources.silencesTable) } : {}),
     flap: config.lifecycle.flap,
     storm: config.lifecycle.storm,
+    newHostsGroup: NEW_HOSTS_GROUP,
+    fleetHistory: (at) => notifications.byHost(FLEET_HOST, at - stormHorizonMs, at + 1),
   };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseFilter, matches, type Filter } from '../../lib/channels/filter';
 import { redactUrl, urlProblem } from '../../lib/channels/channel';
+import type { HostState } from '../../lib/model';
 import { incidentAction, incidentKey } from '../../lib/rules/incidents';
 import { atOfNotificationId, notification } from '../../lib/rules/notifications';
 import { sampleNotifications } from '../support/sample-notifications';
@@ -89,5 +90,32 @@ describe('channel URLs', () => {
     expect(urlProblem('http://example.com/x')).toMatch(/https/);
     expect(urlProblem('http://example.com/secret-token')).not.toMatch(/secret-token/);
     expect(redactUrl('https://hooks.slack.com/services/T/B/secret')).toBe('hooks.slack.com/…');
+  });
+});
+
+describe('grouped fleet notices', () => {
+  it('a burst of first beats from NEW_HOSTS_GROUP hosts on is one notice; fewer are not grouped', async () => {
+    const { newHostsNotice, NEW_HOSTS_GROUP } = await import('../../lib/rules/fleet-notices');
+    const firsts = Array.from({ length: 25 }, (_, i) => ({ hostname: `h-${String(i).padStart(2, '0')}`, at: 1000 + i }));
+    expect(newHostsNotice(firsts.slice(0, NEW_HOSTS_GROUP - 1))).toBeUndefined();
+    const n = newHostsNotice(firsts);
+    expect(n).toMatchObject({ kind: 'fleet-new-hosts', severity: 'info', at: 1000, hostname: '@fleet' });
+    expect(n?.message).toMatch(/^25 new hosts: h-00, h-01, .* h-19 and 5 more$/);
+  });
+
+  it('a storm in progress, then over when none of its hosts is down any more', async () => {
+    const { openStorms, stormProgress } = await import('../../lib/rules/fleet-notices');
+    const storm = s['fleet-storm'];
+    const [open] = openStorms([storm]);
+    expect(open?.hostnames).toHaveLength(10);
+    const states = new Map<string, HostState>(open?.hostnames.map((h) => [h, h === 'db-4' || h === 'db-9' ? 'dead' : 'alive']));
+    const progress = stormProgress(open as NonNullable<typeof open>, [{ hostname: 'db-1', at: storm.at + 60_000 }], states);
+    expect(progress.message).toBe('8 of 10 hosts with rack=r1 recovered; 2 still down: db-4, db-9');
+    expect(progress.incident).toBe(storm.incident);
+    states.set('db-4', 'alive');
+    states.set('db-9', 'retired');
+    const over = stormProgress(open as NonNullable<typeof open>, [{ hostname: 'db-4', at: storm.at + 600_000 }], states);
+    expect(over).toMatchObject({ kind: 'fleet-storm-over', incident: storm.incident });
+    expect(openStorms([storm, over])).toEqual([]);
   });
 });
