@@ -26,6 +26,8 @@ const quick = isQuick();
 const HOSTS = quick ? 50 : 60;
 const STAGGER_MS = quick ? 1000 : 1000;
 const INTERVAL_S = 20;
+const BEATS = 3;
+const BYSTANDERS = 2 * (quick ? 50 : 60);
 const TOLERANCE = 3;
 const STAGE = 'detect';
 const ROOT = path.resolve(BENCH_DIR, '..');
@@ -116,13 +118,27 @@ async function main(): Promise<void> {
       }
     })();
 
-    console.log(`sending one beat per host, ${STAGGER_MS} ms apart (deadlines ${INTERVAL_S * TOLERANCE} s after each)…`);
-    for (const hostname of names) {
+    // Each host beats BEATS times, INTERVAL_S apart, then falls silent: it is alive (and up) for a
+    // pass or two before it dies, as a real host is. Hosts start STAGGER_MS apart.
+    console.log(`${HOSTS} hosts, ${STAGGER_MS} ms apart, each beating ${BEATS} times every ${INTERVAL_S} s then silent (deadline ${INTERVAL_S * TOLERANCE} s after its last beat)…`);
+    const beat = (hostname: string) => c.sqs.send(new SendMessageCommand({
+      QueueUrl: queueUrl,
+      MessageBody: encodeBody('dts.HeartbeatMessage', { hostname, timestamp: Date.now() / 1000, interval: INTERVAL_S }),
+    }));
+    // Healthy bystanders (one beat, a 10-minute interval), so that the deaths are not a storm:
+    // a storm's members are recorded but not published one by one.
+    for (let i = 0; i < BYSTANDERS; i++) {
       await c.sqs.send(new SendMessageCommand({
         QueueUrl: queueUrl,
-        MessageBody: encodeBody('dts.HeartbeatMessage', { hostname, timestamp: Date.now() / 1000, interval: INTERVAL_S }),
+        MessageBody: encodeBody('dts.HeartbeatMessage', { hostname: `det-${run}-by-${i}`, timestamp: Date.now() / 1000, interval: 600 }),
       }));
-      await sleep(STAGGER_MS);
+    }
+    const t0 = Date.now();
+    const plan = names.flatMap((hostname, i) => Array.from({ length: BEATS }, (_, k) => ({ hostname, at: t0 + i * STAGGER_MS + k * INTERVAL_S * 1000 })))
+      .sort((a, b) => a.at - b.at);
+    for (const p of plan) {
+      await sleep(p.at - Date.now());
+      await beat(p.hostname);
     }
     const until = Date.now() + INTERVAL_S * TOLERANCE * 1000 + 120_000;
     while ((recorded.size < names.length || received.size < names.length) && Date.now() < until) {
@@ -133,7 +149,8 @@ async function main(): Promise<void> {
         deadlineOf.set(hostname, down.at);
         recorded.set(hostname, down.publishedAt);
       }
-      await sleep(1000);
+      console.log(`  ${recorded.size} recorded, ${received.size} received of ${names.length}`);
+      await sleep(5000);
     }
     receiving = false;
     await receiver;

@@ -39,15 +39,15 @@ export interface Diagnosis {
   readonly storm?: StormRule;
   /** Outbox entries younger than this are left to whoever committed them; default 30 s. */
   readonly sweepGraceMs?: number;
-  /** Recent `@fleet` notifications, where open storms are found; without it, recoveries are not grouped. */
-  readonly fleetHistory?: (now: number) => Promise<Notification[]>;
-  /** First beats in one pass from this many hosts on make one "N new hosts" notice; without it, none is grouped. */
-  readonly newHostsGroup?: number;
   /**
    * List the hosts whose deadlines fall within this many ms of the pass, for the deadline watch
    * (lib/service/diagnose-deadlines.ts); 0 or absent lists none.
    */
   readonly watchMs?: number;
+  /** Recent `@fleet` notifications, where open storms are found; without it, recoveries are not grouped. */
+  readonly fleetHistory?: (now: number) => Promise<Notification[]>;
+  /** First beats in one pass from this many hosts on make one "N new hosts" notice; without it, none is grouped. */
+  readonly newHostsGroup?: number;
 }
 
 export interface DiagnoseSummary {
@@ -98,7 +98,7 @@ export interface PassContext {
   readonly degraded: readonly string[];
   /** Loud deaths already decided in this invocation: later deaths join them in a storm. */
   readonly died: Host[];
-  /** The hosts of storms not yet over, whose recoveries are grouped, and their states at the pass. */
+  /** Hosts of storms not yet over, and their states as this invocation knows them. */
   readonly stormMembers: ReadonlyMap<string, OpenStorm>;
   readonly memberStates: Map<string, HostState>;
 }
