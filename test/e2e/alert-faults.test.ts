@@ -77,6 +77,8 @@ describe.skipIf(EXTERNAL_ENDPOINT !== undefined)('no alert is lost under injecte
    * Each host's notifications once each has the kinds it must have (and perhaps a `host-up`, if a
    * pass saw it alive before it died), all published, and no outbox entry is left.
    */
+  /** A first beat folded into one "N new hosts" notice is recorded, held back by design, and not published. */
+  const heldBack = (n: { kind: string; suppressed?: string | undefined }) => n.kind === 'host-up' && n.suppressed !== undefined;
   async function settled(expected: Record<string, string[]>, timeoutMs = 45_000) {
     const read = async () => Promise.all(Object.keys(expected).map(async (h) => ({
       h, list: await notificationsOf(t, h), outbox: await outboxOf(h),
@@ -85,7 +87,7 @@ describe.skipIf(EXTERNAL_ENDPOINT !== undefined)('no alert is lost under injecte
       JSON.stringify(kinds.filter((k) => k !== 'host-up').sort()) === JSON.stringify([...(expected[h] ?? [])].sort())
       && kinds.filter((k) => k === 'host-up').length <= 1;
     const done = (all: Awaited<ReturnType<typeof read>>) => all.every(({ h, list, outbox }) =>
-      outbox.length === 0 && list.every((n) => n.publishedAt !== undefined) && kindsOk(h, list.map((n) => n.kind)));
+      outbox.length === 0 && list.every((n) => heldBack(n) || n.publishedAt !== undefined) && kindsOk(h, list.map((n) => n.kind)));
     const last = await eventually(read, done, timeoutMs, 300);
     return { all: last, done: done(last), kindsOk };
   }
@@ -134,11 +136,11 @@ describe.skipIf(EXTERNAL_ENDPOINT !== undefined)('no alert is lost under injecte
     for (const { h, list, outbox } of all) {
       expect(outbox, h).toEqual([]);
       expect(kindsOk(h, list.map((n) => n.kind)), `${h}: ${list.map((n) => n.kind).join(', ')}`).toBe(true);
-      for (const n of list) expect(n.publishedAt, `${h} ${n.kind}`).toEqual(expect.any(Number));
+      for (const n of list.filter((x) => !heldBack(x))) expect(n.publishedAt, `${h} ${n.kind}`).toEqual(expect.any(Number));
     }
     expect(done).toBe(true);
     // and went out on SNS at least once each, with its id attribute.
-    const ids = all.flatMap(({ list }) => list.map((n) => n.id));
+    const ids = all.flatMap(({ list }) => list.filter((n) => !heldBack(n)).map((n) => n.id));
     await eventually(async () => { await drainObserver(); return ids.map(publishesOf); }, (counts) => counts.every((c) => c >= 1), 10_000);
     for (const id of ids) expect(publishesOf(id), String(id)).toBeGreaterThanOrEqual(1);
   }, 150_000);
