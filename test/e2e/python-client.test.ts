@@ -59,6 +59,35 @@ describe('the Python client', () => {
     expect(stdout.trim()).toBe('ok');
   });
 
+  it('keeps every message and call inside SQS\'s limits, retries through an outage, and bounds its buffer', async () => {
+    // Against a recording SQS client that fails on command (test/e2e/fixtures/python_limits.py).
+    const script = path.join(ROOT, 'test', 'e2e', 'fixtures', 'python_limits.py');
+    const { stdout, stderr } = await exec(PYTHON, [script], { env: { ...process.env, PYTHONPATH: CLIENT }, timeout: 60_000 });
+    const r = JSON.parse(stdout) as {
+      big: { calls: number; maxEntries: number; maxMessage: number; maxCall: number; attrs: string[]; inOrder: boolean; sent: number };
+      outage: { afterFailedFlush: number; delivered: string[]; dropped: number };
+      entries: { retried: string[]; dropped: number; sent: number };
+      bounded: { dropped: number; delivered: string[] };
+    };
+    // 3000 records of 1 KiB: about 3 MB, in messages of at most 256 KiB (body plus attribute), in order.
+    expect(r.big).toMatchObject({ attrs: ['dts.LogBatch'], inOrder: true, sent: 3000 });
+    expect(r.big.calls).toBeGreaterThanOrEqual(12);
+    expect(r.big.maxEntries).toBeLessThanOrEqual(10);
+    expect(r.big.maxMessage).toBeLessThanOrEqual(256 * 1024);
+    expect(r.big.maxCall).toBeLessThanOrEqual(256 * 1024);
+    // A flush that fails every attempt keeps the records; close() sends them, in order.
+    expect(r.outage.afterFailedFlush).toBe(0);
+    expect(r.outage.delivered).toEqual(Array.from({ length: 20 }, (_, i) => `outage ${i}`));
+    expect(r.outage.dropped).toBe(0);
+    expect(stderr).toMatch(/dts: 20 record\(s\) not sent yet: injected/);
+    // An entry the service failed is sent again; one refused as the sender's fault is counted, not retried.
+    expect(r.entries).toEqual({ retried: ['entry 0', 'entry 1', 'entry 2'], dropped: 1, sent: 3 });
+    expect(stderr).toMatch(/dts: SQS refused 1 record\(s\)/);
+    // 250 records into room for 100 while SQS is unreachable: the oldest 150 go, the newest 100 arrive.
+    expect(r.bounded.dropped).toBe(150);
+    expect(r.bounded.delivered).toEqual(Array.from({ length: 100 }, (_, i) => `bounded ${150 + i}`));
+  }, 90_000);
+
   it('records logged at five levels arrive without an explicit flush, and the heartbeat records the host', async () => {
     const sqs = new SQSClient({ endpoint: cloud.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
     const url = async (name: string) => (await sqs.send(new GetQueueUrlCommand({ QueueName: name }))).QueueUrl as string;

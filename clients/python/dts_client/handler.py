@@ -229,7 +229,7 @@ class DtsHandler(logging.Handler):
                     size = framed_len(len(self._buffer[0]))
                     if payload + size > MAX_BATCH_PAYLOAD:
                         break
-                    if records and call_bytes + _body_bytes(payload + size) > MAX_CALL_BYTES:
+                    if call_bytes + _body_bytes(payload + size) > MAX_CALL_BYTES:
                         break
                     records.append(self._buffer.popleft())
                     self._buffered_bytes -= size
