@@ -22,7 +22,7 @@ import weakref
 from collections import deque
 from typing import Any, Deque, Dict, List, Mapping, Optional
 
-from . import dts_pb2
+from ._codec import dts_pb2
 from .sqs import sqs_client
 
 TYPE_ATTRIBUTE = "dts-type"

@@ -6,7 +6,7 @@ import os
 import socket
 from typing import Any, Mapping, Optional
 
-from . import dts_pb2
+from ._codec import dts_pb2
 from .handler import TYPE_ATTRIBUTE, now_seconds
 from .sqs import sqs_client
 
