@@ -59,7 +59,7 @@ describe('the Python client', () => {
     expect(stdout.trim()).toBe('ok');
   });
 
-  it('keeps every message and call inside SQS\'s limits, retries through an outage, and bounds its buffer', async () => {
+  it('keeps every message and call inside SQS\'s limits, retries through an outage, bounds its buffer, and survives a fork', async () => {
     // Against a recording SQS client that fails on command (test/e2e/fixtures/python_limits.py).
     const script = path.join(ROOT, 'test', 'e2e', 'fixtures', 'python_limits.py');
     const { stdout, stderr } = await exec(PYTHON, [script], { env: { ...process.env, PYTHONPATH: CLIENT }, timeout: 60_000 });
@@ -68,6 +68,7 @@ describe('the Python client', () => {
       outage: { afterFailedFlush: number; delivered: string[]; dropped: number };
       entries: { retried: string[]; dropped: number; sent: number };
       bounded: { dropped: number; delivered: string[] };
+      fork: { childDelivered: boolean };
     };
     // 3000 records of 1 KiB: about 3 MB, in messages of at most 256 KiB (body plus attribute), in order.
     expect(r.big).toMatchObject({ attrs: ['dts.LogBatch'], inOrder: true, sent: 3000 });
@@ -86,6 +87,8 @@ describe('the Python client', () => {
     // 250 records into room for 100 while SQS is unreachable: the oldest 150 go, the newest 100 arrive.
     expect(r.bounded.dropped).toBe(150);
     expect(r.bounded.delivered).toEqual(Array.from({ length: 100 }, (_, i) => `bounded ${150 + i}`));
+    // A forked child (a gunicorn or celery worker) gets its own flush thread.
+    expect(r.fork.childDelivered).toBe(true);
   }, 90_000);
 
   it('records logged at five levels arrive without an explicit flush, and the heartbeat records the host', async () => {

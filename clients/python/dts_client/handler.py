@@ -133,6 +133,7 @@ class DtsHandler(logging.Handler):
         self.max_attempts = max_attempts
         self.sent = 0
         self.dropped = 0
+        self._own_client = sqs is None
         self._sqs = sqs_client(sqs)
         self._buffer: Deque[bytes] = deque()
         self._buffered_bytes = 0
@@ -146,6 +147,19 @@ class DtsHandler(logging.Handler):
         # no longer knows (removed, or logging.raiseExceptions games). close() runs once.
         ref = weakref.ref(self)
         atexit.register(lambda: (h := ref()) is not None and h.close())
+        # A forked child (gunicorn, celery, multiprocessing) has no flush thread and shares the
+        # parent's connections: it gets its own of both.
+        if hasattr(os, "register_at_fork"):
+            os.register_at_fork(after_in_child=lambda: (h := ref()) is not None and h._after_fork())
+
+    def _after_fork(self) -> None:
+        self._wake = threading.Condition(threading.Lock())
+        self._sending = threading.Lock()
+        if self._own_client:
+            self._sqs = sqs_client()
+        if not self._closed:
+            self._thread = threading.Thread(target=self._run, name="dts-log-flush", daemon=True)
+            self._thread.start()
 
     # -- logging.Handler ---------------------------------------------------------------------
 
