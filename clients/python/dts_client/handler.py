@@ -153,6 +153,9 @@ class DtsHandler(logging.Handler):
             os.register_at_fork(after_in_child=lambda: (h := ref()) is not None and h._after_fork())
 
     def _after_fork(self) -> None:
+        # The parent sends what was buffered before the fork; the child sends only its own.
+        self._buffer.clear()
+        self._buffered_bytes = 0
         self._wake = threading.Condition(threading.Lock())
         self._sending = threading.Lock()
         if self._own_client:
