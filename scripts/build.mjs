@@ -15,6 +15,8 @@
  * - dist/index.js + dist/types/: the producer library, ESM with declarations; the SQS client
  *   and protobufjs stay dependencies, the other SDK clients optional peers;
  * - lib/console/generated/assets.ts: the console page, built from web/ by scripts/build-console.ts;
+ * - clients/python/dts_client/dts_pb2.py: the Python codec, by protoc when it is installed
+ *   (Debian: protobuf-compiler; its runtime is python3-protobuf, the same release).
  *
  * Plain JavaScript, so that it needs nothing but Node and the dev dependencies it calls.
  */
@@ -35,6 +37,7 @@ const started = performance.now();
 
 const PROTO = at('proto', 'dts.proto');
 const GENERATED = at('lib', 'wire', 'generated');
+const PY_OUT = at('clients', 'python', 'dts_client');
 
 /** A dev tool's entry, or undefined when dev dependencies are not installed. */
 function tool(specifier) {
@@ -75,6 +78,19 @@ async function buildConsole() {
   const script = at('scripts', 'build-console.ts');
   if (newer(out, script, ...walk(at('web', 'src')))) return;
   await run(process.execPath, ['--no-warnings', '--import', 'tsx', script], { cwd: ROOT });
+}
+
+/** The Python codec, from the same .proto, when protoc is there; its absence is said, not fatal. */
+async function buildPython() {
+  const out = path.join(PY_OUT, 'dts_pb2.py');
+  if (newer(out, PROTO)) return 'up to date';
+  try {
+    await run('protoc', [`--proto_path=${at('proto')}`, `--python_out=${PY_OUT}`, PROTO], { cwd: ROOT });
+    return 'built';
+  } catch (e) {
+    if (e.code === 'ENOENT') return 'skipped: no protoc (apt-get install protobuf-compiler)';
+    throw e;
+  }
 }
 
 /** esbuild resolves these to a module that throws if it is ever imported: the agent never needs them. */
@@ -183,6 +199,7 @@ async function main() {
     return;
   }
   await buildProto();
+  const python = await buildPython();
   if (onlyProto) return;
   await buildConsole();
   if (onlyConsole) return;
@@ -190,7 +207,7 @@ async function main() {
   const stamp = at('dist', '.built');
   const inputs = [at('lib'), at('proto'), at('web'), at('package.json'), at('tsconfig.json'), at('tsconfig.build.json'), fileURLToPath(import.meta.url)];
   if (!args.includes('--force') && existsSync(stamp) && newest(inputs) <= statSync(stamp).mtimeMs) {
-    console.error(`dts: dist/ is up to date (--force to rebuild)`);
+    console.error(`dts: dist/ is up to date (--force to rebuild); python codec ${python}`);
     return;
   }
   rmSync(stamp, { force: true });
@@ -198,7 +215,7 @@ async function main() {
   await Promise.all([buildBundles(), buildTypes()]);
   writeFileSync(stamp, `${new Date().toISOString()}\n`);
   const sizes = ['dts.cjs', 'dts-agent.mjs', 'index.js'].map((f) => `${f} ${Math.round(statSync(at('dist', f)).size / 1024)} KB`).join(', ');
-  console.error(`dts: built dist/ (${sizes}); ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  console.error(`dts: built dist/ (${sizes}); python codec ${python}; ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
 main().catch((e) => {

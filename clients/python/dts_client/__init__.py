@@ -1,0 +1,7 @@
+"""dts for Python programs: DtsHandler ships logging records to the logs queue, send_heartbeat
+says the host is alive. The codec, dts_pb2, is generated from proto/dts.proto by `npm run build`
+(protoc); see docs/PYTHON.md."""
+from .handler import DtsHandler
+from .heartbeat import heartbeat_message, send_heartbeat
+
+__all__ = ["DtsHandler", "heartbeat_message", "send_heartbeat"]
