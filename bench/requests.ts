@@ -197,6 +197,8 @@ async function main(): Promise<void> {
       ddbWriteUnitsPerRecordTable: units(burst, 'DynamoDB.BatchWriteItem@logs') || 1,
       ddbWriteUnitsPerRecordIndex: units(burst, 'DynamoDB.BatchWriteItem@logs') || 1,
       ddbWriteRequestsPerMessageCounters: ((burst.tallies.handler.requests['DynamoDB.PutItem@stats'] ?? 0) + (burst.tallies.handler.requests['DynamoDB.UpdateItem@stats'] ?? 0)) / burst.messages,
+      // Keys-only, eventually consistent: half a unit per record by DynamoDB's rule (dynalite reports none).
+      presenceReadUnitsPerRecord: units(burst, 'DynamoDB.BatchGetItem@logs') || 0.5,
       recordsPerFullMessage: burst.records / burst.messages,
       batchWriteCallsPerRecordBurst: bwPerRecord(burst),
       batchWriteCallsPerRecordTrickle: bwPerRecord(trickle),

@@ -15,7 +15,6 @@
  * - dist/index.js + dist/types/: the producer library, ESM with declarations; the SQS client
  *   and protobufjs stay dependencies, the other SDK clients optional peers;
  * - lib/console/generated/assets.ts: the console page, built from web/ by scripts/build-console.ts;
- * - clients/python/dts_client/dts_pb2.py: the Python codec, when protoc is installed.
  *
  * Plain JavaScript, so that it needs nothing but Node and the dev dependencies it calls.
  */
@@ -36,7 +35,6 @@ const started = performance.now();
 
 const PROTO = at('proto', 'dts.proto');
 const GENERATED = at('lib', 'wire', 'generated');
-const PY_OUT = at('clients', 'python', 'dts_client');
 
 /** A dev tool's entry, or undefined when dev dependencies are not installed. */
 function tool(specifier) {
@@ -77,20 +75,6 @@ async function buildConsole() {
   const script = at('scripts', 'build-console.ts');
   if (newer(out, script, ...walk(at('web', 'src')))) return;
   await run(process.execPath, ['--no-warnings', '--import', 'tsx', script], { cwd: ROOT });
-}
-
-/** The Python codec, from the same .proto, when protoc (Debian: protobuf-compiler) is there. */
-async function buildPython() {
-  const out = path.join(PY_OUT, 'dts_pb2.py');
-  if (newer(out, PROTO)) return 'up to date';
-  try {
-    mkdirSync(PY_OUT, { recursive: true });
-    await run('protoc', [`--proto_path=${at('proto')}`, `--python_out=${PY_OUT}`, PROTO], { cwd: ROOT });
-    return 'built';
-  } catch (e) {
-    if (e.code === 'ENOENT') return 'skipped: no protoc (apt-get install protobuf-compiler)';
-    throw e;
-  }
 }
 
 /** esbuild resolves these to a module that throws if it is ever imported: the agent never needs them. */
@@ -202,12 +186,11 @@ async function main() {
   if (onlyProto) return;
   await buildConsole();
   if (onlyConsole) return;
-  const python = await buildPython();
   // `npm pack` runs prepack and prepare, and CI's `npm ci` built already: skip what is current.
   const stamp = at('dist', '.built');
   const inputs = [at('lib'), at('proto'), at('web'), at('package.json'), at('tsconfig.json'), at('tsconfig.build.json'), fileURLToPath(import.meta.url)];
   if (!args.includes('--force') && existsSync(stamp) && newest(inputs) <= statSync(stamp).mtimeMs) {
-    console.error(`dts: dist/ is up to date (--force to rebuild); python codec ${python}`);
+    console.error(`dts: dist/ is up to date (--force to rebuild)`);
     return;
   }
   rmSync(stamp, { force: true });
@@ -215,7 +198,7 @@ async function main() {
   await Promise.all([buildBundles(), buildTypes()]);
   writeFileSync(stamp, `${new Date().toISOString()}\n`);
   const sizes = ['dts.cjs', 'dts-agent.mjs', 'index.js'].map((f) => `${f} ${Math.round(statSync(at('dist', f)).size / 1024)} KB`).join(', ');
-  console.error(`dts: built dist/ (${sizes}); python codec ${python}; ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  console.error(`dts: built dist/ (${sizes}); ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
 main().catch((e) => {

@@ -1,6 +1,6 @@
 /**
  * The operator API and the console page, as one Hono app: `/api/v1/*` answers only to an API
- * key, the page's static assets (`/`, `/assets/*`) to anyone. The OpenAPI document is generated
+ * key, the page (`/`, one document with its script and style inline) to anyone. The OpenAPI document is generated
  * from the route definitions, so it cannot drift from what the routes accept.
  */
 import { OpenAPIHono } from '@hono/zod-openapi';

@@ -10,6 +10,7 @@ import { EXIT, explain } from './errors';
 import { withAgentOptions, type AgentCommandOptions } from './commands/agent';
 import type { LogCommandOptions } from './commands/log';
 import type { LogsOptions } from './commands/logs';
+import type { RelayCommandOptions } from './commands/relay';
 import type { NotificationsOptions } from './commands/notifications';
 import type { ReportOptions } from './commands/report';
 import type { SilenceOptions } from './commands/silence';
@@ -62,6 +63,19 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 backend not configured or un
   withAgentOptions(sub('agent', 'send this host\'s heartbeats (and follow log files) until SIGTERM/SIGINT, then say goodbye'))
     .action(function (this: Command) {
       return run(async (ctx) => (await import('./commands/agent')).agentCommand(ctx, this.opts<AgentCommandOptions>(), VERSION), this);
+    });
+
+  sub('relay', 'accept beats and log records over HTTP from hosts without AWS credentials, and forward them in few SQS messages')
+    .option('--listen <host:port>', 'where to listen', '0.0.0.0:8080')
+    .option('--token-file <path>', 'the relay token that clients send as Authorization: Bearer (default: DTS_RELAY_TOKEN)')
+    .option('--interval <seconds>', 'seconds between the relay\'s own beats', seconds, 60)
+    .option('--flush <seconds>', 'seconds between forwards to SQS', seconds, 10)
+    .option('--max-beats <n>', 'beats held at most; past it a host\'s oldest beats are shed first', parsePositiveInt('--max-beats'), 100_000)
+    .option('--hostname <name>', 'the name the relay beats as (default: os.hostname())')
+    .option('-q, --quiet', 'no status lines on stderr')
+    .addHelpText('after', '\nExamples:\n  DTS_RELAY_TOKEN=$(openssl rand -hex 32) dts relay --listen 0.0.0.0:8080\n  curl -fsS -X POST -H "Authorization: Bearer $T" "http://relay:8080/beat?hostname=$(hostname)&interval=60"\n  echo "disk full" | curl -fsS -X POST -H "Authorization: Bearer $T" --data-binary @- "http://relay:8080/log?app=cron&level=error"')
+    .action(function (this: Command) {
+      return run(async (ctx) => (await import('./commands/relay')).relayCommand(ctx, this.opts<RelayCommandOptions>(), VERSION), this);
     });
 
   sub('log', 'send each line of standard input as a log record')

@@ -52,6 +52,12 @@ export interface MeasuredInputs {
     readonly ddbWriteUnitsPerRecordIndex: number;
     /** The counting claim and the per-app-day counter update, per SQS message. */
     readonly ddbWriteRequestsPerMessageCounters: number;
+    /**
+     * Read units per record of the keys-only BatchGetItem that finds records stored already, so
+     * they are neither rewritten nor counted twice (#10). An eventually consistent read of an
+     * item up to 4 KB is half a unit whatever the projection: 0.5 unless measured.
+     */
+    readonly presenceReadUnitsPerRecord?: number;
     /** Records in a LogBatch that the producer filled up to 256 KiB. */
     readonly recordsPerFullMessage: number;
     readonly batchWriteCallsPerRecordBurst: number;
@@ -101,6 +107,8 @@ export interface Fleet {
   readonly lambdaIoMsPerInvocation: number;
   /** Lambda's event source mapping long-polls each queue with this many pollers when idle. */
   readonly idlePollersPerQueue: number;
+  /** Hosts beat through `dts relay`s, which forward their beats in HeartbeatBatch messages. */
+  readonly relay?: { readonly hostsPerRelay: number; readonly flushSeconds: number };
   /** Diagnose's own memory (serverless.yml `diagnoseMemory`); its CPU share follows (1,769 MB = 1 vCPU). */
   readonly diagnoseMemoryMb: number;
   /** Custom metrics diagnose publishes each pass (EMF): see lib/service/diagnose-metrics.ts. */
@@ -176,13 +184,26 @@ export function estimate(fleetIn: Partial<Fleet> & { hosts: number }, m: Measure
   const chunk = p.sqs.billingChunkBytes;
 
   // ---- heartbeats ------------------------------------------------------------------------------
-  const beats = (f.hosts * SECONDS_PER_MONTH) / f.interval;
-  const beatsPerSecond = beats / SECONDS_PER_MONTH;
-  const hbSends = sqsBilled(beats * m.heartbeat.sqsSendRequestsPerBeat, m.heartbeat.bodyBytes, chunk);
-  const hbReceives = beats / 10;
-  const hbDeletes = beats / 10;
-  add({ service: 'SQS', item: 'heartbeats: SendMessageBatch (one beat each)', quantity: hbSends, unit: 'requests', dollars: sqsPrice(hbSends) });
-  add({ service: 'SQS', item: 'heartbeats: ReceiveMessage + DeleteMessageBatch (10 a call)', quantity: hbReceives + hbDeletes, unit: 'requests', dollars: sqsPrice(hbReceives + hbDeletes) });
+  const relays = f.relay ? Math.ceil(f.hosts / f.relay.hostsPerRelay) : 0;
+  // A relay beats too, at the fleet's interval.
+  const beats = ((f.hosts + relays) * SECONDS_PER_MONTH) / f.interval;
+  // SQS messages that carry the beats: one each, or a relay's flush of many.
+  let hbMessages = beats;
+  if (f.relay) {
+    const flushes = (relays * SECONDS_PER_MONTH) / f.relay.flushSeconds;
+    const beatsPerFlush = Math.max(1, ((f.relay.hostsPerRelay + 1) / f.interval) * f.relay.flushSeconds);
+    // A relayed beat is the beat plus its receive time (~12 B), base64 like the rest.
+    const flushBytes = beatsPerFlush * (m.heartbeat.bodyBytes + 16);
+    hbMessages = flushes * Math.ceil(flushBytes / (256 * 1024));
+    const hbSends = sqsBilled(flushes, flushBytes, chunk);
+    const hbReceives = Math.max(hbMessages / 10, (flushes * flushBytes) / chunk);
+    add({ service: 'SQS', item: `heartbeats: SendMessageBatch (a relay flush of ${beatsPerFlush.toFixed(0)} beats every ${f.relay.flushSeconds} s)`, quantity: hbSends, unit: 'requests', dollars: sqsPrice(hbSends) });
+    add({ service: 'SQS', item: 'heartbeats: ReceiveMessage + DeleteMessageBatch', quantity: hbReceives + hbMessages / 10, unit: 'requests', dollars: sqsPrice(hbReceives + hbMessages / 10) });
+  } else {
+    const hbSends = sqsBilled(beats * m.heartbeat.sqsSendRequestsPerBeat, m.heartbeat.bodyBytes, chunk);
+    add({ service: 'SQS', item: 'heartbeats: SendMessageBatch (one beat each)', quantity: hbSends, unit: 'requests', dollars: sqsPrice(hbSends) });
+    add({ service: 'SQS', item: 'heartbeats: ReceiveMessage + DeleteMessageBatch (10 a call)', quantity: beats / 5, unit: 'requests', dollars: sqsPrice(beats / 5) });
+  }
   const hbWriteUnits = beats * m.heartbeat.ddbWriteUnitsPerBeat;
 
   // ---- diagnose --------------------------------------------------------------------------------
@@ -230,6 +251,7 @@ export function estimate(fleetIn: Partial<Fleet> & { hosts: number }, m: Measure
   const logItemBytes = m.logItemBytes ?? f.recordBytes + 250;
   const unitsPerRecord = Math.ceil(logItemBytes / 1024);
   const logWriteUnits = records * unitsPerRecord * 2 + messages * m.logs.ddbWriteRequestsPerMessageCounters;
+  const logReadUnits = records * (m.logs.presenceReadUnitsPerRecord ?? 0.5);
   // The fleet-wide error view: the sparse byError index holds (and is written for) errors only.
   const errorIndexWriteUnits = records * f.errorShare * unitsPerRecord;
   if (records > 0) {
@@ -257,11 +279,12 @@ export function estimate(fleetIn: Partial<Fleet> & { hosts: number }, m: Measure
     add({ service: 'DynamoDB', item: 'report (daily): Scan of hosts, head and detail parts', quantity: reportRead + reportWrite, unit: 'RRU+WRU',
       dollars: perMillion(reportRead, d.onDemandReadRequestUnitsPerMillion) + perMillion(reportWrite, d.onDemandWriteRequestUnitsPerMillion) });
     if (records > 0) add({ service: 'DynamoDB', item: 'logs: BatchWriteItem (table + byHost index) and counters', quantity: logWriteUnits, unit: 'WRU', dollars: perMillion(logWriteUnits, d.onDemandWriteRequestUnitsPerMillion) });
+    if (records > 0) add({ service: 'DynamoDB', item: 'logs: BatchGetItem, which records are stored already (count once)', quantity: logReadUnits, unit: 'RRU', dollars: perMillion(logReadUnits, d.onDemandReadRequestUnitsPerMillion) });
     if (records > 0) add({ service: 'DynamoDB', item: `logs: sparse byError index (${(f.errorShare * 100).toFixed(0)}% of records at error+)`, quantity: errorIndexWriteUnits, unit: 'WRU', dollars: perMillion(errorIndexWriteUnits, d.onDemandWriteRequestUnitsPerMillion) });
   } else {
     const hours = SECONDS_PER_MONTH / 3600;
     const wcu = (hbWriteUnits + diagnoseWriteUnits + logWriteUnits + errorIndexWriteUnits) / SECONDS_PER_MONTH / f.provisionedUtilisation;
-    const rcu = (diagnoseReadUnits + watchConfirms + watchMonitorReads) / SECONDS_PER_MONTH / f.provisionedUtilisation;
+    const rcu = (diagnoseReadUnits + watchConfirms + watchMonitorReads + logReadUnits) / SECONDS_PER_MONTH / f.provisionedUtilisation;
     add({ service: 'DynamoDB', item: `provisioned WCU (${wcu.toFixed(1)} at ${f.provisionedUtilisation * 100}% use)`, quantity: wcu * hours, unit: 'WCU-h', dollars: wcu * hours * d.provisionedWcuHour });
     add({ service: 'DynamoDB', item: `provisioned RCU (${rcu.toFixed(1)}: diagnose scans and deadline reads, bursts absorbed by burst capacity)`, quantity: rcu * hours, unit: 'RCU-h', dollars: rcu * hours * d.provisionedRcuHour });
   }
@@ -272,15 +295,18 @@ export function estimate(fleetIn: Partial<Fleet> & { hosts: number }, m: Measure
   // ---- Lambda ----------------------------------------------------------------------------------
   const l = p.lambda;
   const gb = f.lambdaMemoryMb / 1024;
-  const hbBatch = Math.max(1, Math.min(m.heartbeat.messagesPerInvocation, beatsPerSecond)); // 1 s batching window
-  const hbInvocations = beats / hbBatch;
+  const hbMessagesPerSecond = hbMessages / SECONDS_PER_MONTH;
+  const hbMessagesPerInvocation = Math.max(1, Math.min(m.heartbeat.messagesPerInvocation, hbMessagesPerSecond)); // 1 s batching window
+  const hbInvocations = hbMessages / hbMessagesPerInvocation;
+  const hbBatch = beats / hbInvocations;
   const cpuSecondsPerBeat = ((m.cpuMicrosPerBeat ?? 400) / 1e6) / f.lambdaCpuShare;
   const logMessagesPerSecond = messages / SECONDS_PER_MONTH;
   const logBatch = Math.max(1, Math.min(m.logs.messagesPerInvocation, logMessagesPerSecond));
   const logInvocations = messages / logBatch;
   const cpuSecondsPerRecord = ((m.cpuMicrosPerLogRecord ?? 45) / 1e6) / f.lambdaCpuShare;
   const gbSeconds = gb * (
-    hbInvocations * (f.lambdaIoMsPerInvocation / 1000) + beats * cpuSecondsPerBeat
+    // A relayed batch's beats are written 16 hosts at a time: one wait per 16 beats.
+    (f.relay ? beats / 16 : hbInvocations) * (f.lambdaIoMsPerInvocation / 1000) + beats * cpuSecondsPerBeat
     + logInvocations * (f.lambdaIoMsPerInvocation / 1000) + records * cpuSecondsPerRecord
   );
   // The watch keeps an invocation running (mostly waiting) until its last listed deadline.

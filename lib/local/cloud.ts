@@ -69,7 +69,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   // A malformed spec fails the start before anything is locked or listening.
   const faults = new FaultInjector();
   if (options.faults) faults.add(options.faults);
-  const lock = persistent ? await lockDataDir(options.dataDir) : { release: async () => undefined };
+  const lock = persistent ? await lockDataDir(options.dataDir) : { release: async () => undefined, tookOverFrom: undefined };
   let edge: Edge | undefined;
   const queues = persistent ? new DurableQueues(options.dataDir) : undefined;
   try {
@@ -82,6 +82,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         }),
     ]);
     edge = started_;
+    if (lock.tookOverFrom !== undefined) options.print(`notice: ${options.dataDir} was locked by pid ${lock.tookOverFrom}, which is gone (a crashed run); the lock was taken over`);
     const cloud = await assemble(options, template, edge, queues, started);
     return { ...cloud, stop: () => cloud.stop().finally(() => lock.release()) };
   } catch (e) {

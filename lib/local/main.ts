@@ -1,6 +1,7 @@
 /**
  * `npm start`: the whole system on one machine, with no Docker. See docs/LOCAL.md.
  */
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
@@ -64,11 +65,10 @@ const out = (line: string): void => void process.stdout.write(`${line}\n`);
 const functionOutput = opts.quiet ? () => undefined : out;
 
 let cloud: LocalCloud | undefined;
-let signals = 0;
-let pending: NodeJS.Signals | undefined;
+let stopRequested: { reason: string; at: number } | undefined;
 
-function shutdown(running: LocalCloud, signal: NodeJS.Signals): void {
-  out(`${signal}: stopping pollers and schedules, finishing batches in flight…`);
+function shutdown(running: LocalCloud, reason: string): void {
+  out(`${reason}: stopping pollers and schedules, finishing batches in flight…`);
   running.stop().then(({ snapshotted }) => {
     out(opts.inMemory ? 'stopped (in memory: nothing kept)' : `stopped; ${snapshotted} queued message(s) saved to ${path.join(opts.dataDir, 'queues.json')}`);
     process.exit(0);
@@ -78,19 +78,50 @@ function shutdown(running: LocalCloud, signal: NodeJS.Signals): void {
   });
 }
 
+/**
+ * Every way a stop is asked for: SIGINT, SIGTERM or SIGHUP to this process, or the death of its
+ * parent (npm, a supervisor) that would otherwise leave it running detached.
+ */
+function requestStop(reason: string): void {
+  const now = Date.now();
+  if (stopRequested) {
+    // Ctrl-C reaches both npm and this process, and npm forwards its copy: one keypress, two
+    // signals within milliseconds. Only a later one means "now".
+    if (now - stopRequested.at < DUPLICATE_SIGNAL_MS) return;
+    out(`${reason} again: exiting now. Acknowledged messages are safe in the journal; in-flight batches come back after a restart.`);
+    releaseLockNow();
+    process.exit(130);
+  }
+  stopRequested = { reason, at: now };
+  if (cloud) shutdown(cloud, reason);
+  else out(`${reason}: stopping as soon as start-up has finished…`);
+}
+
+const DUPLICATE_SIGNAL_MS = 500;
+
+/** An immediate exit leaves no lock behind (the next start would take a stale one over anyway). */
+function releaseLockNow(): void {
+  if (opts.inMemory) return;
+  const lock = path.join(path.resolve(opts.dataDir), 'cloud.pid');
+  try {
+    if (readFileSync(lock, 'utf8').trim() === String(process.pid)) rmSync(lock, { force: true });
+  } catch {
+    // No lock: nothing to release.
+  }
+}
+
 // Installed before start-up, so that a signal during it still ends in a clean stop.
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (++signals > 1) {
-      out(`${signal} again: exiting now; messages in memory are lost`);
-      process.exit(130);
-    }
-    if (cloud) shutdown(cloud, signal);
-    else {
-      pending = signal;
-      out(`${signal}: stopping as soon as start-up has finished…`);
-    }
-  });
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => requestStop(signal));
+
+// npm (or any parent) that dies without passing a signal on leaves this process orphaned: its
+// parent id changes. Then it stops as if told to.
+const parentAtStart = process.ppid;
+if (parentAtStart > 1) {
+  const watch = setInterval(() => {
+    if (process.ppid === parentAtStart) return;
+    clearInterval(watch);
+    requestStop(`parent process ${parentAtStart} exited`);
+  }, 1000).unref();
 }
 
 try {
@@ -115,7 +146,7 @@ try {
   process.exit(1);
 }
 
-if (pending) shutdown(cloud, pending);
+if (stopRequested) shutdown(cloud, stopRequested.reason);
 else {
   printSummary(cloud, opts);
   if (cloud.httpApiUrl) out(`Console    ${cloud.httpApiUrl}   (API at ${cloud.httpApiUrl}api/v1)\n  key      ${await issueStartKey(cloud.plan, cloud.endpoint, opts.region) ?? '(no ApiKeysTable in the template)'}   (a write key; each start makes a new one)\n`);

@@ -39,15 +39,15 @@ export interface Diagnosis {
   readonly storm?: StormRule;
   /** Outbox entries younger than this are left to whoever committed them; default 30 s. */
   readonly sweepGraceMs?: number;
+  /** Recent `@fleet` notifications, where open storms are found; without it, recoveries are not grouped. */
+  readonly fleetHistory?: (now: number) => Promise<Notification[]>;
+  /** First beats in one pass from this many hosts on make one "N new hosts" notice; without it, none is grouped. */
+  readonly newHostsGroup?: number;
   /**
    * List the hosts whose deadlines fall within this many ms of the pass, for the deadline watch
    * (lib/service/diagnose-deadlines.ts); 0 or absent lists none.
    */
   readonly watchMs?: number;
-  /** Recent `@fleet` notifications, where open storms are found; without it, recoveries are not grouped. */
-  readonly fleetHistory?: (now: number) => Promise<Notification[]>;
-  /** First beats in one pass from this many hosts on make one "N new hosts" notice; without it, none is grouped. */
-  readonly newHostsGroup?: number;
 }
 
 export interface DiagnoseSummary {
@@ -98,7 +98,7 @@ export interface PassContext {
   readonly degraded: readonly string[];
   /** Loud deaths already decided in this invocation: later deaths join them in a storm. */
   readonly died: Host[];
-  /** Hosts of storms not yet over, and their states as this invocation knows them. */
+  /** The hosts of storms not yet over, whose recoveries are grouped, and their states at the pass. */
   readonly stormMembers: ReadonlyMap<string, OpenStorm>;
   readonly memberStates: Map<string, HostState>;
 }
@@ -119,7 +119,7 @@ export async function runDiagnosePass(d: Diagnosis): Promise<{ summary: Diagnose
   const hostsByState: Partial<Record<HostState, number>> = {};
 
   // Storms not yet over: their hosts' recoveries are grouped (lib/rules/fleet-notices.ts).
-  const storming = d.fleetHistory ? openStorms(await d.fleetHistory(now)) : [];
+  const storming = d.fleetHistory ? openStorms(await fleetHistoryOrNone(d, now)) : [];
   const stormMembers = new Map(storming.flatMap((s) => s.hostnames.map((h) => [h, s] as const)));
   const memberStates = new Map<string, HostState>();
 
@@ -158,6 +158,19 @@ export async function runDiagnosePass(d: Diagnosis): Promise<{ summary: Diagnose
   const summary = { at: now, examined, transitions, degraded, errors, suppressed: delivered.suppressed, storms, hostsByState, outbox: delivered };
   d.log.info('diagnose pass', { ...summary, silences: silences.filter((s) => isInForce(s, now)).length, watching: upcoming.size });
   return { summary, context, upcoming: [...upcoming].map(([hostname, deadline]) => ({ hostname, deadline })) };
+}
+
+/**
+ * The recent `@fleet` notifications, or none when they cannot be read: grouping recoveries is a
+ * nicety, and a notifications table that fails must not stop the pass from judging the fleet.
+ */
+async function fleetHistoryOrNone(d: Diagnosis, now: number): Promise<Notification[]> {
+  try {
+    return await (d.fleetHistory as (now: number) => Promise<Notification[]>)(now);
+  } catch (e) {
+    d.log.warn('open storms unknown: recoveries in this pass are not grouped', { error: String(e) });
+    return [];
+  }
 }
 
 /** A host a pass has something to do with, and its transition if it has one. */

@@ -129,6 +129,11 @@ const BATCH_HOST_CONCURRENCY = 16;
  * invalid beat a second time.
  */
 export async function ingestHeartbeatBatch(d: HeartbeatIngest, record: SqsRecordLike & PoisonRecord, batch: dts.HeartbeatBatch): Promise<BeatOutcome> {
+  if (batch.beats.length === 0) {
+    // Acknowledging it would hide a sender's mistake, as an empty LogBatch would (#10).
+    await quarantine(d.quarantine, d.log, record, { field: 'beats', reason: 'a HeartbeatBatch with no beats: nothing to store' });
+    return 'quarantined';
+  }
   const sentAt = receivedAtOf(record, d.delivery.now());
   const byHost = new Map<string, { beat: dts.IRelayedBeat; index: number }[]>();
   batch.beats.forEach((beat, index) => {
@@ -140,12 +145,21 @@ export async function ingestHeartbeatBatch(d: HeartbeatIngest, record: SqsRecord
   const one = async ({ beat, index }: { beat: dts.IRelayedBeat; index: number }): Promise<BeatOutcome> => {
     const at = relayedReceiveTime(beat.receivedAt ?? 0, sentAt);
     const valid = !beat.beat ? fail('beat', 'missing') : at.ok ? validateHeartbeat(beat.beat as dts.HeartbeatMessage, at.value, d.limits) : at;
-    if (valid.ok) return storeBeat(d, valid.value);
     const alone = {
       messageId: `${record.messageId}#${index}`,
       body: encodeBody('dts.HeartbeatMessage', beat.beat ?? {}),
       messageAttributes: { [TYPE_ATTRIBUTE]: { stringValue: 'dts.HeartbeatMessage', dataType: 'String' } },
     };
+    if (valid.ok) {
+      try {
+        return await storeBeat(d, valid.value);
+      } catch (error) {
+        // A refusal is a verdict on this beat alone (lib/store/refusal.ts); anything else comes back.
+        if (!isPoison(error)) throw error;
+        await quarantine(d.quarantine, d.log, alone, { field: `beats[${index}].store`, reason: `refused: ${refusalReason(error)}` });
+        return 'quarantined';
+      }
+    }
     await quarantine(d.quarantine, d.log, alone, { field: `beats[${index}].${valid.error.field}`, reason: valid.error.reason });
     return 'quarantined';
   };

@@ -70,12 +70,14 @@ const keyOf = (item: Item): string => `${item.pk as string}\u0000${item.sk as st
 export function recordToItem(r: LogRecord, receivedAt: number, ttlDays: number): Item {
   const ms = r.timestamp * 1000;
   const day = dayOf(ms);
+  // The write shard of the hot partitions (docs/DATA-MODEL.md, "Write sharding").
+  const shard = logShardOf(r.hostname, r.id);
   return {
-    pk: logAppKey(r.app, day, r.level, logShardOf(r.hostname, r.id)),
+    pk: logAppKey(r.app, day, r.level, shard),
     sk: logSortKey(r.timestamp, r.hostname, r.id),
     hostPk: logHostKey(r.hostname, day, r.level),
     // Sparse: only errors and above enter the byError index, so the fleet-wide view costs nothing for the rest.
-    ...(r.level >= FLEET_ERROR_FLOOR ? { errorPk: logErrorKey(day, r.level, logShardOf(r.hostname, r.id)) } : {}),
+    ...(r.level >= FLEET_ERROR_FLOOR ? { errorPk: logErrorKey(day, r.level, shard) } : {}),
     app: r.app,
     hostname: r.hostname,
     ts: r.timestamp,
@@ -189,7 +191,8 @@ export class LogStore {
 
   /**
    * Records newest first, in O(results) reads: one Query per (day, level) partition at or above
-   * the floor (per shard, for an app), each bounded by the limit, merged. Never a Scan.
+   * the floor (per write shard, for an app or the fleet), each bounded by the limit, merged.
+   * Never a Scan.
    */
   async query(q: LogQuery): Promise<StoredLogRecord[]> {
     if (q.app !== undefined && q.host !== undefined) throw new Error('a log query names at most one of app and host');

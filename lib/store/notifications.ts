@@ -117,9 +117,7 @@ export class NotificationStore {
   async byTime(since: number, until: number, limit = 1000): Promise<StoredNotification[]> {
     const out: StoredNotification[] = [];
     for (const day of daysBetween(since, Math.max(since, until - 1))) {
-      const shards = await Promise.all(notificationDayKeys(day).map((key) => this.query({ day: key }, 'day', 'byDay', since, until, limit - out.length)));
-      const merged = shards.flat().sort((a, b) => b.at - a.at || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
-      out.push(...merged.slice(0, limit - out.length));
+      out.push(...await this.fleetDay(day, since, until, limit - out.length));
       if (out.length >= limit) break;
     }
     return out;
@@ -136,15 +134,26 @@ export class NotificationStore {
     else {
       // Per UTC day, every shard of the byDay index in parallel, merged newest first by sort key.
       for (const day of daysBetween(q.since, Math.max(q.since, q.until - 1))) {
-        const want = q.limit + 1 - found.length;
-        const shards = await Promise.all(notificationDayKeys(day).map((key) => this.query({ day: key }, 'day', 'byDay', q.since, q.until, want, more)));
-        const merged = shards.flat().map((n) => ({ n, sk: notificationSortKey(n.at, n.id) })).sort((a, b) => (a.sk < b.sk ? 1 : a.sk > b.sk ? -1 : 0));
-        found.push(...merged.slice(0, want).map((m) => m.n));
+        found.push(...await this.fleetDay(day, q.since, q.until, q.limit + 1 - found.length, more));
         if (found.length > q.limit) break;
       }
     }
     const items = found.slice(0, q.limit).map((n) => ({ ...n, cursor: notificationSortKey(n.at, n.id) }));
     return { items, next: found.length > q.limit ? items[items.length - 1]?.cursor : undefined };
+  }
+
+  /**
+   * The fleet's notifications of one UTC day, newest first: one Query per shard of the `byDay`
+   * index and one for the unsharded day (items written before sharding), in parallel, merged by
+   * sort key.
+   */
+  private async fleetDay(
+    day: string, since: number, until: number, limit: number,
+    more: { before?: string | undefined; filter?: NotificationFilter | undefined } = {},
+  ): Promise<StoredNotification[]> {
+    const shards = await Promise.all(notificationDayKeys(day).map((key) => this.query({ day: key }, 'day', 'byDay', since, until, limit, more)));
+    const sk = (n: StoredNotification) => notificationSortKey(n.at, n.id);
+    return shards.flat().sort((a, b) => (sk(a) < sk(b) ? 1 : sk(a) > sk(b) ? -1 : 0)).slice(0, limit);
   }
 
   private async query(

@@ -31,6 +31,9 @@ let dataDir: string;
 let t: Target;
 const r = {} as Record<ServiceKind, Receiver>;
 let beating: NodeJS.Timeout | undefined;
+const RACK = [1, 2, 3].map((i) => `ch-${RUN}-r9-${i}`);
+let rackUp: readonly string[] = [];
+let rackBeating: NodeJS.Timeout | undefined;
 const cliOutput: string[] = [];
 
 async function dts(...args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -44,8 +47,8 @@ async function dts(...args: string[]): Promise<{ code: number; out: string; err:
   return { code, out, err };
 }
 
-async function sendBeat(hostname: string, labels: Record<string, string>): Promise<void> {
-  const beat = { hostname, timestamp: Date.now() / 1000, interval: 1, cpu: { percent: 5 }, labels };
+async function sendBeat(hostname: string, labels: Record<string, string>, interval = 1): Promise<void> {
+  const beat = { hostname, timestamp: Date.now() / 1000, interval, cpu: { percent: 5 }, labels };
   await t.sqs.send(new SendMessageCommand({ QueueUrl: t.resources.heartbeatsQueueUrl, ...entry('dts.HeartbeatMessage', beat, 'json') }));
 }
 
@@ -53,9 +56,18 @@ function beat(on: boolean): void {
   if (beating) clearInterval(beating);
   beating = undefined;
   if (on) {
-    void sendBeat(HOST, { role: 'db' });
-    beating = setInterval(() => void sendBeat(HOST, { role: 'db' }).catch(() => undefined), 400);
+    // Dead after 15 s of silence: a loaded machine's slow ingest must not kill it early.
+    void sendBeat(HOST, { role: 'db' }, 5);
+    beating = setInterval(() => void sendBeat(HOST, { role: 'db' }, 5).catch(() => undefined), 400);
   }
+}
+
+/** The rack's hosts that are up beat every 400 ms. */
+function rack(up: readonly string[]): void {
+  rackUp = up;
+  rackBeating ??= setInterval(() => {
+    for (const h of rackUp) void sendBeat(h, { rack: 'r9' }).catch(() => undefined);
+  }, 400);
 }
 
 /** The requests a receiver accepted (2xx) that are about the host, by what they say. */
@@ -78,6 +90,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   beat(false);
+  if (rackBeating) clearInterval(rackBeating);
   t?.destroy();
   if (cloud) {
     await cloud.stop('SIGINT');
@@ -109,16 +122,15 @@ describe('dts channels', () => {
 
   it('a first beat reaches chat as a notice, and no pager', async () => {
     beat(true);
-    for (const kind of ['slack', 'discord', 'teams', 'webhook'] as const) {
-      await eventually(async () => about(r[kind], /is up/), (xs) => xs.length > 0, 60_000);
-    }
+    await Promise.all((['slack', 'discord', 'teams', 'webhook'] as const).map((kind) =>
+      eventually(async () => about(r[kind], /is up/), (xs) => xs.length > 0, 110_000)));
     expect(about(r.pagerduty, /is up/)).toEqual([]);
     expect(about(r.opsgenie, /is up/)).toEqual([]);
   }, 120_000);
 
   it('a host dies: every channel gets it, through a 429, a 500 and a receiver that was down', async () => {
-    r.slack.queue({ status: 429, headers: { 'retry-after': '1' }, body: 'rate_limited' });
-    r.discord.queue({ status: 500, body: 'oops' });
+    r.slack.queue({ when: new RegExp(`${HOST} is down`), status: 429, headers: { 'retry-after': '1' }, body: 'rate_limited' });
+    r.discord.queue({ when: new RegExp(`${HOST} is down`), status: 500, body: 'oops' });
     await r.webhook.down();
     beat(false);
 
@@ -178,6 +190,25 @@ describe('dts channels', () => {
     }
   }, 90_000);
 
+  it('a storm: one grouped alert, a grouped recovery, and "storm over" closing its incident', async () => {
+    rack(RACK);
+    await eventually(async () => about(r.slack, /is up/).length + r.slack.received.filter((q) => RACK.every((h) => q.raw.includes(h))).length, (n) => n > 0, 60_000);
+    await new Promise((done) => setTimeout(done, 2_000));
+    rack([]);
+    const storm = await eventually(async () => r.opsgenie.received.filter((q) => q.path === '/v2/alerts' && /went down together/.test(q.raw)), (xs) => xs.length > 0, 60_000);
+    const alias = (storm[0]?.body as { alias: string }).alias;
+    expect(alias).toMatch(/^@fleet\/storm\//);
+    expect(r.slack.received.filter((q) => RACK.some((h) => q.raw.includes(h)) && /is down/.test(q.raw))).toEqual([]);
+    rack(RACK.slice(0, 2));
+    const progress = await eventually(async () => r.slack.received.filter((q) => /recovered; 1 still down/.test(q.raw)), (xs) => xs.length > 0, 60_000);
+    expect(progress[0]?.raw).toContain(RACK[2]);
+    rack(RACK);
+    await eventually(async () => r.slack.received.filter((q) => /storm over/.test(q.raw)), (xs) => xs.length > 0, 60_000);
+    const close = await eventually(async () => r.opsgenie.received.filter((q) => q.path === `/v2/alerts/${encodeURIComponent(alias)}/close?identifierType=alias`), (xs) => xs.length > 0, 30_000);
+    expect(close[0]?.problems).toEqual([]);
+    expect(r.slack.received.filter((q) => RACK.some((h) => q.raw.includes(h)) && /recovered after/.test(q.raw))).toEqual([]);
+  }, 240_000);
+
   it('dts channels test sends a real alert and its resolve, and reports the HTTP result', async () => {
     const before = r.pagerduty.received.length;
     const run = await dts('channels', 'test', 'pd');
@@ -186,7 +217,7 @@ describe('dts channels', () => {
     expect(run.out).toMatch(/test resolve: ok, HTTP 202/);
     const sent = r.pagerduty.received.slice(before).map((q) => (q.body as { event_action: string }).event_action);
     expect(sent).toEqual(['trigger', 'resolve']);
-    r.slack.queue({ status: 404, body: 'no_service' });
+    r.slack.queue({ when: /dts-test is down/, status: 404, body: 'no_service' });
     const failed = await dts('channels', 'test', 'chat');
     expect(failed.code).toBe(1);
     expect(failed.out).toMatch(/FAILED, HTTP 404 after 1 attempt\(s\): HTTP 404: no_service/);

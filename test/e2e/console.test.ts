@@ -47,7 +47,12 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | false
   for (;;) {
     const v = await probe().catch(() => undefined);
     if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) {
+      // What the page showed, for the failure's artifact.
+      await mkdir(ARTIFACTS, { recursive: true });
+      await page?.screenshot({ path: path.join(ARTIFACTS, 'console-failure.png'), fullPage: true }).catch(() => undefined);
+      throw new Error(`timed out waiting for ${what}; the page is in test/artifacts/console-failure.png, the cloud said:\n${cloud?.output().slice(-3000)}`);
+    }
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -83,7 +88,7 @@ afterAll(async () => {
 
 describe('the console page', () => {
   it('asks for a key, then shows the fleet', { timeout: 180_000 }, async () => {
-    await page.goto(`${cloud.endpoint}/?refresh=1`);
+    await page.goto(`${cloud.endpoint}/?refresh=1`, { waitUntil: 'domcontentloaded' });
     await page.fill('input[name=key]', key);
     await page.click('button[type=submit]');
     await until('every host on the page', async () => (await page.locator('tr.host').count()) >= FLEET.length);

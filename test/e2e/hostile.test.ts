@@ -183,7 +183,7 @@ describe('#10 hostile input, through the local cloud', () => {
 describe('#10 repro 8: sixteen full LogBatches at once', () => {
   it('stores every record; what an invocation could not finish came back, and nothing reached the DLQ for lack of time', async () => {
     const app = `h8-${RUN}`;
-    const PER_BATCH = Number(process.env.DTS_E2E_REPRO8_RECORDS ?? 400);
+    const PER_BATCH = Number(process.env.DTS_E2E_REPRO8_RECORDS ?? 250);
     const batches = Array.from({ length: 16 }, (_, b) => entry('dts.LogBatch', {
       records: Array.from({ length: PER_BATCH }, (_, i) => ({ ...logRecord(app, `${b}-${i}`, `r${b}-${i}`), hostname: `h8-${b}` })),
     }, 'protobuf'));

@@ -89,12 +89,12 @@ describe('npm pack, installed into an empty project', () => {
     await expect.poll(async () => {
       const { stdout } = await inProject('npx', ['--offline', 'dts', 'hosts', '--json']);
       return (JSON.parse(stdout) as { hostname: string; state: string }[]).find((h) => h.hostname === 'pkg-host-1')?.state;
-    }, { timeout: 30_000, interval: 500 }).toBe('alive');
+    }, { timeout: 60_000, interval: 500 }).toBe('alive');
     await expect.poll(async () => {
       const { stdout } = await inProject('npx', ['--offline', 'dts', 'logs', '--app', 'packaged', '--json']);
       return (JSON.parse(stdout) as { text: string }[]).map((r) => r.text);
-    }, { timeout: 30_000, interval: 500 }).toEqual(['sent from the packed library']);
-  });
+    }, { timeout: 60_000, interval: 500 }).toEqual(['sent from the packed library']);
+  }, 150_000);
 
   it('runs the one-file agent with plain Node: one beat, no SDK warning', async () => {
     const { stdout, stderr } = await inProject(process.execPath, [
@@ -104,5 +104,5 @@ describe('npm pack, installed into an empty project', () => {
     expect(stderr).not.toMatch(/NodeVersionSupportWarning/);
     const { stdout: version } = await inProject('npx', ['--offline', 'dts', '--version']);
     expect(version.trim()).toMatch(/^\d+\.\d+\.\d+$/);
-  });
+  }, 60_000);
 });

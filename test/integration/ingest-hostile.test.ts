@@ -4,6 +4,7 @@
  * collide; the time budget sends unfinished messages back; a reason always fits in the DLQ.
  */
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestLogMessages, type LogIngest } from '../../lib/service/ingest-logs';
@@ -16,10 +17,11 @@ import { dayOf } from '../../lib/model/days';
 import { decodeBody, encodeBody } from '../../lib/wire/codec';
 import { startTestCloud, type TestCloud } from '../support/cloud';
 import { lambdaContext, sqsEvent, sqsRecord } from '../support/events';
-import { drain } from '../support/then';
+import { drain, hostItem } from '../support/then';
 
 let cloud: TestCloud;
 let handler: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+let beats: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 let logs: LogStore;
 let stats: StatsStore;
 
@@ -27,6 +29,7 @@ beforeAll(async () => {
   cloud = await startTestCloud();
   Object.assign(process.env, cloud.env, { DTS_MIRROR_LOGS: 'false' });
   ({ handler } = await import('../../functions/ingest-logs'));
+  ({ handler: beats } = await import('../../functions/ingest-heartbeats'));
   logs = new LogStore(cloud.clients.ddb, cloud.names.logsTable);
   stats = new StatsStore(cloud.clients.ddb, cloud.names.statsTable);
 });
@@ -165,5 +168,30 @@ describe('repro 9: a poison body at the size limit', () => {
       expect(Buffer.byteLength(reason ?? '')).toBeLessThanOrEqual(spare);
     }
     await drain(cloud, cloud.names.logsQueueUrl);
+  });
+});
+
+describe('a relay\'s HeartbeatBatch', () => {
+  // cpu 90 extends the cpu streak: an ADD, which a stored streak of the wrong type refuses.
+  const beat = (hostname: string) => ({ hostname, timestamp: NOW / 1000, interval: 60, cpu: { percent: 90 } });
+
+  it('sends an empty batch to the DLQ with a reason, never acknowledges it silently', async () => {
+    const result = await beats(sqsEvent([sqsRecord(encodeBody('dts.HeartbeatBatch', { beats: [], relay: 'r-empty' }), { type: 'dts.HeartbeatBatch', messageId: 'empty-relay' })]), lambdaContext('ingestHeartbeats'));
+    expect(result.batchItemFailures).toEqual([]);
+    const dlq = (await drain(cloud, cloud.names.heartbeatsDlqUrl)).filter((m) => reasonOf(m)?.includes('empty-relay'));
+    expect(dlq.map(reasonOf)).toEqual([expect.stringMatching(/^beats: a HeartbeatBatch with no beats/)]);
+  });
+
+  it('quarantines the one beat the table refuses, with the refusal, and stores its neighbours', async () => {
+    await cloud.clients.ddb.send(new PutCommand({ TableName: cloud.names.hostsTable, Item: { hostname: 'relay-broken', cpuStreak: 'not-a-number', lastBeat: 1 } }));
+    const body = encodeBody('dts.HeartbeatBatch', { relay: 'r1', beats: ['relay-ok-1', 'relay-broken', 'relay-ok-2'].map((h) => ({ beat: beat(h) })) });
+
+    const result = await beats(sqsEvent([sqsRecord(body, { type: 'dts.HeartbeatBatch', messageId: 'relay-1', sentAt: NOW })]), lambdaContext('ingestHeartbeats'));
+
+    expect(result.batchItemFailures).toEqual([]);
+    expect(await hostItem(cloud, 'relay-ok-1')).toMatchObject({ lastBeat: NOW });
+    expect(await hostItem(cloud, 'relay-ok-2')).toMatchObject({ lastBeat: NOW });
+    const dlq = (await drain(cloud, cloud.names.heartbeatsDlqUrl)).filter((m) => reasonOf(m)?.includes('relay-1#1'));
+    expect(dlq.map(reasonOf)).toEqual([expect.stringMatching(/^beats\[1\]\.store: refused: ValidationException: /)]);
   });
 });

@@ -2,7 +2,7 @@ import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LogRecord } from '../../lib/model';
 import { notification } from '../../lib/rules/notifications';
-import { LOG_APP_SHARDS, logAppKey, NOTIFICATION_DAY_SHARDS, notificationSortKey } from '../../lib/store/keys';
+import { LOG_APP_SHARDS, logAppKey, logErrorKey, NOTIFICATION_DAY_SHARDS, notificationSortKey } from '../../lib/store/keys';
 import { LogStore, recordToItem } from '../../lib/store/logs';
 import { NotificationStore } from '../../lib/store/notifications';
 import { startTestCloud, type TestCloud } from '../support/cloud';
@@ -73,6 +73,17 @@ describe('sharded log partitions', () => {
     expect(all).toHaveLength(1_601);
     expect(all.map((r) => r.cursor)).toEqual([...all.map((r) => r.cursor)].sort().reverse());
     expect(commands).not.toContain('ScanCommand');
+  });
+
+  it('the fleet\'s errors (the byError index) are sharded the same way and read whole', async () => {
+    const logs = new LogStore(cloud.clients.ddb, cloud.names.logsTable);
+    commands.length = 0;
+    const fleet = await logs.query({ minLevel: 40, since: T0 * 1000, until: (T0 + 60) * 1000, limit: 5_000 });
+    expect(fleet.filter((r) => r.app === 'burst')).toHaveLength(1_601);
+    // For the day and each level (error, critical): one Query per shard.
+    expect(commands).toEqual(Array(2 * LOG_APP_SHARDS).fill('QueryCommand'));
+    const perShard = await Promise.all(Array.from({ length: LOG_APP_SHARDS }, (_, s) => countBy(cloud.clients.ddb, cloud.names.logsTable, 'byError', 'errorPk', logErrorKey('2026-11-25', 40, s))));
+    for (const n of perShard) expect(n).toBeGreaterThan(60);
   });
 
   it('a host\'s records are read from the byHost index as before', async () => {

@@ -31,6 +31,8 @@ export interface Received {
 }
 
 export interface Answer {
+  /** Only for the first request whose body matches; any request when absent. */
+  readonly when?: RegExp;
   readonly status: number;
   readonly headers?: Record<string, string>;
   readonly body?: string;
@@ -277,7 +279,8 @@ export async function startReceiver(kind: ServiceKind, o: ReceiverOptions = {}):
         body = undefined;
       }
       const problems = body === undefined ? ['body is not JSON'] : problemsOf(kind, req, raw, body, o);
-      const answer = queued.shift() ?? normal(kind, problems, req, body);
+      const i = queued.findIndex((a) => a.when === undefined || a.when.test(raw));
+      const answer = (i >= 0 ? queued.splice(i, 1)[0] : undefined) ?? normal(kind, problems, req, body);
       const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
       received.push({ at: Date.now(), method: req.method ?? '', path: req.url ?? '/', headers, raw, body, problems, status: answer.status });
       res.writeHead(answer.status, answer.headers ?? {});

@@ -143,3 +143,19 @@ describe('the outbox', () => {
     expect(report).toMatchObject({ published: 2, unpublished: 1, oldestQueuedAt: T0 - 5 });
   });
 });
+
+describe('what each pass tells CloudWatch', () => {
+  it('hosts by state, transitions, the unpublished notifications and the oldest one\'s age, the pass duration', async () => {
+    const { passMetrics, PASS_METRIC_COUNT } = await import('../../lib/service/diagnose-metrics');
+    const metrics = passMetrics({
+      at: T0, examined: 7, transitions: { 'host-down': 2, 'host-up': 1 }, degraded: [], errors: 0, suppressed: 0, storms: [],
+      hostsByState: { alive: 4, dead: 2, new: 1 },
+      outbox: { published: 3, suppressed: 0, republished: 0, unpublished: 2, oldestQueuedAt: T0 - 90_000 },
+    }, 1234.4);
+    expect(Object.fromEntries(metrics.map((m) => [m.name, [m.value, m.unit]]))).toEqual({
+      HostsNew: [1, 'Count'], HostsAlive: [4, 'Count'], HostsDead: [2, 'Count'], HostsLeft: [0, 'Count'], HostsRetired: [0, 'Count'],
+      Transitions: [3, 'Count'], UnpublishedNotifications: [2, 'Count'], OldestUnpublishedSeconds: [90, 'Seconds'], PassDuration: [1234, 'Milliseconds'],
+    });
+    expect(metrics).toHaveLength(PASS_METRIC_COUNT);
+  });
+});

@@ -200,13 +200,13 @@ function App() {
   const [picked, setPicked] = useState<string>();
   const load = useCallback(async () => {
     try {
-      const [counts, hosts, feed, silences, report] = await Promise.all([
-        api<Counts>('/hosts/counts'),
-        all<Host>('/hosts', 1000),
-        api<{ items: Notification[] }>('/notifications?limit=50').then((p) => p.items),
-        all<Silence>('/silences', 500),
-        api<{ html?: string; markdown?: string }>('/reports/latest').catch((e: ApiError) => (e.status === 404 ? undefined : Promise.reject(e))),
-      ]);
+      // One request at a time: a refresh keeps one execution environment of the function busy
+      // instead of starting several (each a cold start).
+      const counts = await api<Counts>('/hosts/counts');
+      const hosts = await all<Host>('/hosts', 1000);
+      const feed = (await api<{ items: Notification[] }>('/notifications?limit=50')).items;
+      const silences = await all<Silence>('/silences', 500);
+      const report = await api<{ html?: string; markdown?: string }>('/reports/latest').catch((e: ApiError) => (e.status === 404 ? undefined : Promise.reject(e)));
       setSnap({ counts, hosts, feed, silences, ...(report ? { report } : {}), at: Date.now() });
       setError(undefined);
     } catch (e) {

@@ -28,6 +28,7 @@ export async function diagnoseCommand(ctx: Context, o: { now?: boolean; json?: b
     const changes = Object.entries(summary.transitions).map(([k, n]) => `${n} ${k}`).join(', ') || 'no state changes';
     ctx.io.out(`diagnose: ${summary.examined} host(s) examined, ${changes}${summary.errors ? `, ${summary.errors} error(s)` : ''}\n`);
     for (const reason of summary.degraded) ctx.io.out(`monitor degraded: ${reason}\n`);
+    if (summary.outbox.unpublished > 0) ctx.io.out(`${summary.outbox.unpublished} notification(s) not delivered yet; the next pass retries them\n`);
   }
   return summary.errors > 0 ? 1 : 0;
 }

@@ -1,0 +1,55 @@
+import { readFileSync } from 'node:fs';
+import { hostname as osHostname } from 'node:os';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { createProducer } from '../../producer/producer';
+import { runRelay } from '../../relay/relay';
+import type { Context } from '../context';
+import { usage } from '../errors';
+
+export interface RelayCommandOptions {
+  listen: string;
+  tokenFile?: string;
+  interval: number;
+  flush: number;
+  maxBeats: number;
+  hostname?: string;
+  quiet?: boolean;
+}
+
+/** "0.0.0.0:8080", "[::]:8080", ":8080" or "8080". */
+export function parseListen(text: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(text) ?? /^()()(\d+)$/.exec(text);
+  const port = Number(m?.[3]);
+  if (!m || !Number.isInteger(port) || port < 0 || port > 65535) throw usage(`--listen ${JSON.stringify(text)}: use HOST:PORT, e.g. 0.0.0.0:8080`);
+  return { host: m[1] || m[2] || '0.0.0.0', port };
+}
+
+/** The token from --token-file, or DTS_RELAY_TOKEN; a relay never runs open. */
+export function relayToken(o: RelayCommandOptions, env: Record<string, string | undefined>): string {
+  const token = (o.tokenFile ? readFileSync(o.tokenFile, 'utf8') : env.DTS_RELAY_TOKEN ?? '').trim();
+  if (token.length < 16) throw usage('a relay needs a token of at least 16 characters: --token-file FILE or DTS_RELAY_TOKEN (e.g. openssl rand -hex 32)');
+  return token;
+}
+
+export async function relayCommand(ctx: Pick<Context, 'io' | 'backend'>, o: RelayCommandOptions, version: string): Promise<number> {
+  const listen = parseListen(o.listen);
+  const token = relayToken(o, ctx.io.env);
+  const backend = await ctx.backend(['heartbeatsQueueUrl', 'logsQueueUrl']);
+  const say = (line: string): void => {
+    if (!o.quiet) ctx.io.err(`dts relay: ${line}\n`);
+  };
+  const client = backend.client;
+  const sqs = new SQSClient({ ...client, maxAttempts: 2 });
+  const logs = createProducer({ ...client, logsQueueUrl: backend.require('logsQueueUrl'), flushOnExit: false, warn: say, onError: () => {} });
+  const stop = new Promise<void>((resolve) => {
+    for (const s of ['SIGTERM', 'SIGINT'] as const) process.once(s, () => resolve());
+  });
+  try {
+    return await runRelay({
+      listen, token, sqs, heartbeatsQueueUrl: backend.require('heartbeatsQueueUrl'), logs,
+      hostname: o.hostname ?? osHostname(), version, interval: o.interval, flushSeconds: o.flush, maxBeats: o.maxBeats, say, stop,
+    });
+  } finally {
+    sqs.destroy();
+  }
+}

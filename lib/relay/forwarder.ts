@@ -1,0 +1,159 @@
+/**
+ * Beats out of the relay: every flush packs whatever the buffer holds into HeartbeatBatch
+ * messages (each at most 256 KiB as SQS counts it), up to 10 per SendMessageBatch call, with the
+ * producer's retries. Beats that could not be sent go back to the buffer for the next flush;
+ * beats SQS refused as malformed are counted and told, never retried.
+ */
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { frameBatch, framedLength, MAX_CALL_BYTES, MAX_CALL_ENTRIES, MAX_MESSAGE_BYTES, maxPayloadFor, typeAttributeBytes, varintLength } from '../producer/limits';
+import { sendWithRetry, type OutgoingMessage, type RetryPolicy } from '../producer/sender';
+import type { MessageType } from '../wire/codec';
+import { dts } from '../wire/generated/dts.js';
+import type { BeatBuffer, BufferedBeat } from './beat-buffer';
+
+const BATCH: MessageType = 'dts.HeartbeatBatch';
+
+export interface PackedMessage extends OutgoingMessage {
+  readonly beats: readonly BufferedBeat[];
+}
+
+/** The `relay` field (2) of a HeartbeatBatch, encoded. */
+function relayField(relay: string): Uint8Array {
+  const name = Buffer.from(relay, 'utf8');
+  const out = new Uint8Array(1 + varintLength(name.length) + name.length);
+  let at = 0;
+  out[at++] = 0x12;
+  for (let n = name.length; ; n = Math.floor(n / 128)) {
+    if (n < 0x80) {
+      out[at++] = n;
+      break;
+    }
+    out[at++] = (n & 0x7f) | 0x80;
+  }
+  out.set(name, at);
+  return out;
+}
+
+/** Beats as HeartbeatBatch messages that SQS accepts as they are. */
+export function packBeats(beats: readonly BufferedBeat[], relay: string, maxMessageBytes = MAX_MESSAGE_BYTES): PackedMessage[] {
+  const tail = relayField(relay);
+  const attribute = typeAttributeBytes(BATCH);
+  const budget = maxPayloadFor(maxMessageBytes, attribute) - tail.length;
+  const out: PackedMessage[] = [];
+  let group: BufferedBeat[] = [];
+  let encoded: Uint8Array[] = [];
+  let bytes = 0;
+  const close = (): void => {
+    if (group.length === 0) return;
+    const framed = frameBatch(encoded);
+    const payload = new Uint8Array(framed.length + tail.length);
+    payload.set(framed);
+    payload.set(tail, framed.length);
+    const body = Buffer.from(payload).toString('base64');
+    out.push({ type: BATCH, body, size: body.length + attribute, records: [], beats: group });
+    group = [];
+    encoded = [];
+    bytes = 0;
+  };
+  for (const b of beats) {
+    const one = dts.RelayedBeat.encode({ beat: b.beat, receivedAt: b.receivedAt / 1000 }).finish();
+    if (bytes + framedLength(one.length) > budget) close();
+    group.push(b);
+    encoded.push(one);
+    bytes += framedLength(one.length);
+  }
+  close();
+  return out;
+}
+
+/** Messages grouped into SendMessageBatch calls: at most 10 entries and 256 KiB each. */
+export function groupCalls<T extends OutgoingMessage>(messages: readonly T[]): T[][] {
+  const calls: T[][] = [];
+  let call: T[] = [];
+  let bytes = 0;
+  for (const m of messages) {
+    if (call.length === MAX_CALL_ENTRIES || (call.length > 0 && bytes + m.size > MAX_CALL_BYTES)) {
+      calls.push(call);
+      call = [];
+      bytes = 0;
+    }
+    call.push(m);
+    bytes += m.size;
+  }
+  if (call.length > 0) calls.push(call);
+  return calls;
+}
+
+export interface ForwardStats {
+  /** Beats SQS accepted. */
+  sent: number;
+  /** SendMessageBatch requests made, retries included. */
+  requests: number;
+  messages: number;
+  /** Beats SQS refused as malformed. */
+  rejected: number;
+  /** Flushes that left beats unsent (they went back to the buffer). */
+  failedFlushes: number;
+}
+
+export interface ForwarderOptions {
+  readonly sqs: SQSClient;
+  readonly queueUrl: string;
+  readonly buffer: BeatBuffer;
+  /** The relay's own name, carried in each batch. */
+  readonly relay: string;
+  readonly retry?: Partial<RetryPolicy>;
+  readonly say: (line: string) => void;
+  readonly now?: () => number;
+}
+
+export class Forwarder {
+  readonly stats: ForwardStats = { sent: 0, requests: 0, messages: 0, rejected: 0, failedFlushes: 0 };
+  private readonly retry: RetryPolicy;
+  private flushing: Promise<void> | undefined;
+
+  constructor(private readonly o: ForwarderOptions) {
+    this.retry = { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 2000, ...o.retry };
+    // Every request, as SQS bills it: what "sends a minute" counts.
+    o.sqs.middlewareStack.add((next) => async (args) => {
+      this.stats.requests++;
+      return next(args);
+    }, { step: 'initialize', name: 'dtsRelayRequestCount' });
+  }
+
+  /** Send everything buffered; one flush at a time. */
+  flush(): Promise<void> {
+    this.flushing ??= this.flushOnce().finally(() => {
+      this.flushing = undefined;
+    });
+    return this.flushing;
+  }
+
+  private async flushOnce(): Promise<void> {
+    const now = this.o.now ?? Date.now;
+    this.o.buffer.expire(now());
+    const beats = this.o.buffer.take();
+    if (beats.length === 0) return;
+    const unsent: BufferedBeat[] = [];
+    let error: Error | undefined;
+    for (const call of groupCalls(packBeats(beats, this.o.relay))) {
+      const out = await sendWithRetry(this.o.sqs, this.o.queueUrl, call, this.retry);
+      for (const m of out.sent as PackedMessage[]) {
+        this.stats.sent += m.beats.length;
+        this.stats.messages++;
+      }
+      for (const r of out.rejected) {
+        const n = (r.message as PackedMessage).beats.length;
+        this.stats.rejected += n;
+        this.o.say(`SQS refused a batch of ${n} beat(s): ${r.reason}`);
+      }
+      for (const m of out.unsent as PackedMessage[]) unsent.push(...m.beats);
+      error ??= out.error;
+    }
+    if (unsent.length > 0) {
+      this.stats.failedFlushes++;
+      this.o.buffer.requeue(unsent, now());
+      this.o.say(`could not send ${unsent.length} beat(s), kept for the next flush: ${error?.message ?? 'unknown error'}`);
+    }
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * `dts relay`: a site's hosts beat (and log) over HTTP to the relay, which forwards their beats
+ * in few SQS messages and their records through the producer. The relay beats too, in its own
+ * batches, so a relay that stops is a host that dies; it says no goodbye, since the hosts
+ * behind it go silent with it and its own down is the alert that explains theirs.
+ */
+import type { AddressInfo } from 'node:net';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { collect } from '../agent/agent';
+import { CpuMeter } from '../agent/metrics';
+import type { Producer } from '../producer/producer';
+import { RELAY_MAX_HOLD_MS } from '../rules/relay';
+import { BeatBuffer } from './beat-buffer';
+import { Forwarder } from './forwarder';
+import { createRelayServer } from './server';
+
+export interface RelayOptions {
+  /** host:port. */
+  readonly listen: { host: string; port: number };
+  readonly token: string;
+  readonly sqs: SQSClient;
+  readonly heartbeatsQueueUrl: string;
+  readonly logs?: Producer;
+  /** The relay's own hostname. */
+  readonly hostname: string;
+  readonly version: string;
+  /** Seconds between the relay's own beats. */
+  readonly interval: number;
+  /** Seconds between flushes. */
+  readonly flushSeconds: number;
+  readonly maxBeats: number;
+  readonly say: (line: string) => void;
+  readonly stop: Promise<unknown>;
+  /** Called once listening, with the address (port 0 picks a free one). */
+  readonly onListening?: (address: string) => void;
+}
+
+export async function runRelay(o: RelayOptions): Promise<number> {
+  const started = Date.now();
+  const buffer = new BeatBuffer(o.maxBeats, RELAY_MAX_HOLD_MS);
+  const forwarder = new Forwarder({ sqs: o.sqs, queueUrl: o.heartbeatsQueueUrl, buffer, relay: o.hostname, say: o.say });
+  const stats = (): Record<string, unknown> => ({
+    relay: o.hostname,
+    uptimeSeconds: Math.round((Date.now() - started) / 1000),
+    received: buffer.received,
+    buffered: buffer.size,
+    hostsBuffered: buffer.hostCount,
+    forwarded: forwarder.stats,
+    dropped: { shed: buffer.dropped.shed, expired: buffer.dropped.expired, byHost: Object.fromEntries(buffer.dropped.byHost) },
+    ...(o.logs ? { logs: o.logs.stats() } : {}),
+  });
+  const server = createRelayServer({ token: o.token, buffer, ...(o.logs ? { logs: o.logs } : {}), stats });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.listen.port, o.listen.host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const where = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  o.say(`listening on ${where}; forwarding beats every ${o.flushSeconds}s, beating as ${o.hostname} every ${o.interval}s`);
+  o.onListening?.(where);
+
+  // The relay's own beat, into its own buffer: it travels, and dies, with the hosts' beats.
+  const cpu = new CpuMeter();
+  let reportedDrops = 0;
+  const ownBeat = async (): Promise<void> => {
+    const { sample } = await collect(cpu, ['/']);
+    const dropped = buffer.dropped.shed + buffer.dropped.expired;
+    buffer.push({
+      hostname: o.hostname,
+      receivedAt: Date.now(),
+      beat: {
+        hostname: o.hostname, timestamp: Date.now() / 1000, interval: Math.round(o.interval),
+        ...sample, agent: { name: 'dts-relay', version: o.version },
+        labels: { 'dts.relay': 'true', 'dts.relay.dropped': String(dropped), 'dts.relay.hosts': String(buffer.hostCount) },
+      },
+    });
+  };
+  const warnDrops = (): void => {
+    const dropped = buffer.dropped.shed + buffer.dropped.expired;
+    if (dropped === reportedDrops) return;
+    const worst = [...buffer.dropped.byHost].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([h, n]) => `${h} ${n}`).join(', ');
+    o.say(`dropped ${dropped - reportedDrops} beat(s) since the last report (${buffer.dropped.shed} shed for room, ${buffer.dropped.expired} held too long, in all); most from: ${worst}`);
+    reportedDrops = dropped;
+  };
+
+  await ownBeat();
+  const flushTimer = setInterval(() => {
+    warnDrops();
+    void forwarder.flush();
+  }, o.flushSeconds * 1000);
+  const beatTimer = setInterval(() => void ownBeat(), o.interval * 1000);
+
+  await o.stop;
+  clearInterval(flushTimer);
+  clearInterval(beatTimer);
+  server.close();
+  server.closeAllConnections();
+  await forwarder.flush();
+  warnDrops();
+  const flushed = o.logs ? await o.logs.close({ timeoutMs: 10_000 }) : { ok: true, buffered: 0 };
+  const left = buffer.size;
+  o.say(`stopped: ${forwarder.stats.sent} beat(s) forwarded in ${forwarder.stats.messages} message(s)${left ? `; ${left} beat(s) NOT sent` : ''}${flushed.ok ? '' : `; ${flushed.buffered} log record(s) NOT sent`}`);
+  return left === 0 && flushed.ok ? 0 : 1;
+}

@@ -1,0 +1,146 @@
+/**
+ * The relay's HTTP side (node:http: four routes need no framework):
+ *
+ *   POST /beat   a HeartbeatMessage as JSON (or base64 protobuf), or an empty body with
+ *                ?hostname=NAME[&interval=SECONDS][&label=key=value...]
+ *   POST /log    a LogMessage or a LogBatch as JSON, or text lines with ?app=NAME[&level=...]
+ *                [&hostname=NAME]
+ *   GET  /stats  what the relay buffered, forwarded and dropped
+ *   GET  /healthz  "ok", without a token (for load balancers; it tells nothing else)
+ *
+ * Every route but /healthz needs `Authorization: Bearer <relay token>`, compared in constant
+ * time. A beat is stamped with the relay's receive time the moment it arrives.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Producer } from '../producer/producer';
+import type { LogInput } from '../producer/record';
+import { decodeBody, describe } from '../wire/codec';
+import type { dts } from '../wire/generated/dts.js';
+import { validateHeartbeat, type Limits } from '../wire/validate';
+import type { BeatBuffer } from './beat-buffer';
+
+export const MAX_BEAT_BODY = 64 * 1024;
+export const MAX_LOG_BODY = 1024 * 1024;
+const LIMITS: Limits = { maxFutureSeconds: 300, textMaxBytes: 32 * 1024 };
+
+export interface RelayServerOptions {
+  readonly token: string;
+  readonly buffer: BeatBuffer;
+  /** Where POST /log goes; undefined: the route answers 503. */
+  readonly logs?: Producer;
+  readonly stats: () => Record<string, unknown>;
+  readonly now?: () => number;
+}
+
+class HttpError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+function tokenMatches(header: string | undefined, expected: Buffer): boolean {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  if (!m) return false;
+  // Hash both sides: equal lengths for timingSafeEqual, and no length leaked.
+  return timingSafeEqual(createHash('sha256').update(m[1] as string).digest(), expected);
+}
+
+async function readBody(req: IncomingMessage, max: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > max) throw new HttpError(413, `body larger than ${max} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = `${JSON.stringify(body)}\n`;
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** The beat a request carries. */
+export function beatOf(body: string, query: URLSearchParams): dts.IHeartbeatMessage {
+  let message: dts.IHeartbeatMessage;
+  if (body.trim() === '') {
+    const labels: Record<string, string> = {};
+    for (const pair of query.getAll('label')) {
+      const eq = pair.indexOf('=');
+      if (eq <= 0) throw new HttpError(400, `label ${JSON.stringify(pair)}: use label=key=value`);
+      labels[pair.slice(0, eq)] = pair.slice(eq + 1);
+    }
+    const interval = query.get('interval');
+    if (interval !== null && !/^\d+$/.test(interval)) throw new HttpError(400, `interval ${JSON.stringify(interval)}: whole seconds expected`);
+    message = { hostname: query.get('hostname') ?? '', interval: Number(interval ?? 0), labels };
+  } else {
+    const decoded = decodeBody('dts.HeartbeatMessage', body);
+    if (!decoded.ok) throw new HttpError(400, describe(decoded.error));
+    message = decoded.value;
+    if (!message.hostname && query.get('hostname')) message.hostname = query.get('hostname') as string;
+  }
+  return message;
+}
+
+/** The log records a request carries. */
+export function recordsOf(body: string, query: URLSearchParams): LogInput[] {
+  const trimmed = body.trim();
+  if (trimmed.startsWith('{')) {
+    const isBatch = /^\{\s*"records"\s*:/.test(trimmed);
+    const decoded = isBatch ? decodeBody('dts.LogBatch', trimmed) : decodeBody('dts.LogMessage', trimmed);
+    if (!decoded.ok) throw new HttpError(400, describe(decoded.error));
+    const records = 'records' in decoded.value ? decoded.value.records : [decoded.value as dts.LogMessage];
+    return records.map((r) => ({
+      text: r.text ?? '', level: r.level || 20, ...(r.app ? { app: r.app } : {}), ...(r.hostname ? { hostname: r.hostname } : {}),
+      ...(r.timestamp ? { timestamp: r.timestamp } : {}), ...(r.id ? { id: r.id } : {}), fields: { ...(r.fields ?? {}) },
+    }));
+  }
+  const app = query.get('app');
+  if (!app) throw new HttpError(400, 'text lines need ?app=NAME (or send a JSON LogMessage)');
+  const hostname = query.get('hostname');
+  return body.split('\n').filter((l) => l.trim() !== '').map((text) => ({
+    text, app, level: query.get('level') ?? 'info', ...(hostname ? { hostname } : {}),
+  }));
+}
+
+export function createRelayServer(o: RelayServerOptions): Server {
+  const expected = createHash('sha256').update(o.token).digest();
+  const now = o.now ?? Date.now;
+  return createServer((req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? '/', 'http://relay');
+      const route = `${req.method ?? 'GET'} ${url.pathname}`;
+      if (route === 'GET /healthz') return send(res, 200, { ok: true });
+      if (!['POST /beat', 'POST /log', 'GET /stats'].includes(route)) {
+        throw new HttpError(['/beat', '/log', '/stats'].includes(url.pathname) ? 405 : 404, `no route ${route}`);
+      }
+      if (!tokenMatches(req.headers.authorization, expected)) {
+        res.setHeader('www-authenticate', 'Bearer');
+        throw new HttpError(401, 'missing or wrong relay token: send Authorization: Bearer <token>');
+      }
+      if (route === 'GET /stats') return send(res, 200, o.stats());
+      if (route === 'POST /beat') {
+        const receivedAt = now();
+        const beat = beatOf(await readBody(req, MAX_BEAT_BODY), url.searchParams);
+        // The checks ingest makes, so a bad beat is refused here, to its sender.
+        const valid = validateHeartbeat(beat as dts.HeartbeatMessage, receivedAt, LIMITS);
+        if (!valid.ok) throw new HttpError(400, describe(valid.error));
+        o.buffer.push({ hostname: valid.value.hostname, beat, receivedAt });
+        return send(res, 202, { accepted: true, hostname: valid.value.hostname });
+      }
+      if (!o.logs) throw new HttpError(503, 'this relay forwards no logs (no logs queue)');
+      const records = recordsOf(await readBody(req, MAX_LOG_BODY), url.searchParams);
+      const rejectedBefore = o.logs.stats().rejected;
+      for (const r of records) o.logs.log(r);
+      const rejected = o.logs.stats().rejected - rejectedBefore;
+      return send(res, rejected > 0 ? 400 : 202, { accepted: records.length - rejected, rejected });
+    })().catch((e: unknown) => {
+      const status = e instanceof HttpError ? e.status : 500;
+      if (!res.headersSent) send(res, status, { error: e instanceof Error ? e.message : String(e) });
+      else res.destroy();
+    });
+  });
+}
