@@ -19,6 +19,7 @@ function toItem(n: Notification, queuedAt: number): Item {
   return {
     id: n.id, hostname: n.hostname, kind: n.kind, severity: n.severity, at: n.at, message: n.message, details: n.details,
     ...(n.labels && Object.keys(n.labels).length ? { labels: n.labels } : {}),
+    ...(n.incident !== undefined ? { incident: n.incident } : {}),
     ...(n.suppressed !== undefined ? { suppressed: n.suppressed } : {}),
     queuedAt,
   };
@@ -34,6 +35,7 @@ function fromItem(item: Item): PendingNotification {
     message: item.message as string,
     details: (item.details as Record<string, string> | undefined) ?? {},
     ...(item.labels ? { labels: item.labels as Record<string, string> } : {}),
+    ...(item.incident !== undefined ? { incident: item.incident as string } : {}),
     ...(item.suppressed !== undefined ? { suppressed: item.suppressed as string } : {}),
   };
   return { notification, queuedAt: Number(item.queuedAt ?? item.at) };

@@ -131,6 +131,8 @@ function expectEveryAlert(r: Awaited<ReturnType<typeof scenario>>, republishAllo
   for (const list of [...r.down, r.critical]) {
     expect(list).toHaveLength(1);
     expect(list[0]?.publishedAt).toEqual(expect.any(Number));
+    // Whatever path delivered it (at once, or the sweep from the outbox), it keeps its incident key.
+    expect(list[0]?.incident).toEqual(expect.any(String));
     const times = publishes(list[0]?.id);
     if (republishAllowed) expect(times).toBeGreaterThanOrEqual(1);
     else expect(times).toBe(1);
