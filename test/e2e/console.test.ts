@@ -130,14 +130,15 @@ describe('the console page', () => {
   });
 
   it('refuses a wrong key and asks again', { timeout: 120_000 }, async () => {
-    // The profile's storage is shared by its tabs: the first tab, refreshing with the wrong key,
-    // would get its own 401 and forget the key before this one reloads. This test has the page alone.
+    // The profile's storage is shared by its tabs, and a tab that meets a 401 forgets the key:
+    // the first tab is closed, and this one holds the wrong key before any of its scripts runs
+    // (a key changed under a running page could be forgotten by its refresh before a reload).
     await page.close();
     const other = await browser.newPage();
+    await other.addInitScript((wrong) => (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }).localStorage.setItem('dts.apiKey', wrong),
+      'dts_000000000000_' + 'x'.repeat(43));
     await other.goto(`${cloud.endpoint}/`);
-    await other.evaluate(() => (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }).localStorage.setItem('dts.apiKey', 'dts_000000000000_' + 'x'.repeat(43)));
-    await other.reload();
-    await until('the key form again', async () => (await other.locator('input[name=key]').count()) === 1);
+    await until('the key form again', async () => (await other.locator('input[name=key]').count()) === 1 && (await other.locator('.error').count()) === 1);
     expect(await other.locator('.error').textContent()).toMatch(/unknown or revoked/);
     await other.close();
   });
