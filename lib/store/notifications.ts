@@ -3,6 +3,7 @@ import type { Notification, NotificationKind, Severity } from '../model';
 import { dayOf, daysBetween } from '../model/days';
 import { expiresAt, notificationDayKey, notificationDayKeys, notificationSortKey } from './keys';
 import { applied } from './conditional';
+import { notificationAttributes, notificationFromItem } from './notification-item';
 
 export interface StoredNotification extends Notification {
   /** When it was published to the alerts topic; undefined if it never was. */
@@ -30,19 +31,7 @@ export interface NotificationPageQuery {
 }
 
 function itemToNotification(item: Item): StoredNotification {
-  return {
-    id: item.id as string,
-    hostname: item.hostname as string,
-    kind: item.kind as NotificationKind,
-    severity: item.severity as Severity,
-    at: Number(item.at),
-    message: item.message as string,
-    details: (item.details as Record<string, string> | undefined) ?? {},
-    ...(item.labels ? { labels: item.labels as Record<string, string> } : {}),
-    ...(item.incident ? { incident: item.incident as string } : {}),
-    ...(item.suppressed ? { suppressed: item.suppressed as string } : {}),
-    publishedAt: item.publishedAt === undefined ? undefined : Number(item.publishedAt),
-  };
+  return { ...notificationFromItem(item), publishedAt: item.publishedAt === undefined ? undefined : Number(item.publishedAt) };
 }
 
 export class NotificationStore {
@@ -60,15 +49,7 @@ export class NotificationStore {
         hostname: n.hostname,
         sk: notificationSortKey(n.at, n.id),
         day: notificationDayKey(dayOf(n.at), n.id),
-        id: n.id,
-        kind: n.kind,
-        severity: n.severity,
-        at: n.at,
-        message: n.message,
-        details: n.details,
-        ...(n.labels && Object.keys(n.labels).length ? { labels: n.labels } : {}),
-        ...(n.incident ? { incident: n.incident } : {}),
-        ...(n.suppressed !== undefined ? { suppressed: n.suppressed } : {}),
+        ...notificationAttributes(n),
         expiresAt: expiresAt(n.at, this.ttlDays),
       },
       ConditionExpression: 'attribute_not_exists(sk)',

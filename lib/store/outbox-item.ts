@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Notification, NotificationKind, PendingNotification, Severity } from '../model';
+import type { Notification, PendingNotification } from '../model';
+import { notificationAttributes, notificationFromItem } from './notification-item';
 
 /**
  * The outbox lives on the item whose conditional write decides a transition (a host, or the
@@ -16,29 +17,11 @@ export function outboxAttribute(id: string): string {
 type Item = Record<string, unknown>;
 
 function toItem(n: Notification, queuedAt: number): Item {
-  return {
-    id: n.id, hostname: n.hostname, kind: n.kind, severity: n.severity, at: n.at, message: n.message, details: n.details,
-    ...(n.labels && Object.keys(n.labels).length ? { labels: n.labels } : {}),
-    ...(n.incident !== undefined ? { incident: n.incident } : {}),
-    ...(n.suppressed !== undefined ? { suppressed: n.suppressed } : {}),
-    queuedAt,
-  };
+  return { ...notificationAttributes(n), queuedAt };
 }
 
 function fromItem(item: Item): PendingNotification {
-  const notification: Notification = {
-    id: item.id as string,
-    hostname: item.hostname as string,
-    kind: item.kind as NotificationKind,
-    severity: item.severity as Severity,
-    at: Number(item.at),
-    message: item.message as string,
-    details: (item.details as Record<string, string> | undefined) ?? {},
-    ...(item.labels ? { labels: item.labels as Record<string, string> } : {}),
-    ...(item.incident !== undefined ? { incident: item.incident as string } : {}),
-    ...(item.suppressed !== undefined ? { suppressed: item.suppressed as string } : {}),
-  };
-  return { notification, queuedAt: Number(item.queuedAt ?? item.at) };
+  return { notification: notificationFromItem(item), queuedAt: Number(item.queuedAt ?? item.at) };
 }
 
 /** The pending notifications an item holds, oldest first. */
