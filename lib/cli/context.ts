@@ -3,6 +3,7 @@
  * stores made for it, and the output streams. Commands get a Context; they never read argv or
  * the environment themselves.
  */
+import { userInfo } from 'node:os';
 import { loadConfig, type Config } from '../config';
 import type { Backend, ResourceKey } from '../producer/locate';
 import { backendLocator } from './backend';
@@ -77,4 +78,15 @@ export function makeContext(g: GlobalOptions, io: Io): Context {
       made.sns.destroy();
     },
   };
+}
+
+/** Who runs the command, for the `createdBy` of what it creates: $USER, else the OS account. */
+export function currentUser(ctx: Context): string | undefined {
+  const fromEnv = ctx.io.env.USER ?? ctx.io.env.USERNAME;
+  if (fromEnv) return fromEnv;
+  try {
+    return userInfo().username;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { userInfo } from 'node:os';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import {
   CHANNEL_KINDS, channelNameProblem, DEFAULT_URLS, isChannelKind, redactUrl, urlProblem,
@@ -12,7 +11,7 @@ import { secretRefOf, SsmSecretStore } from '../../channels/secrets';
 import type { Notification } from '../../model';
 import { notification } from '../../rules/notifications';
 import { ChannelStore } from '../../store/channels';
-import type { Context } from '../context';
+import { currentUser, type Context } from '../context';
 import { CliError, EXIT, notFound, usage } from '../errors';
 import { age, styleFor, table } from '../format';
 
@@ -184,14 +183,4 @@ export function testNotifications(channel: string, now: number): Array<[string, 
   const back = notification('dts-test', 'host-recovered', 'info', now + 1,
     `dts-test recovered: the test of channel ${channel} is over`, { outageStart: start, downtimeSeconds: '0' }, channel);
   return [['test alert', { ...down, labels: { test: 'true' } }], ['test resolve', { ...back, labels: { test: 'true' } }]];
-}
-
-function currentUser(ctx: Context): string | undefined {
-  const fromEnv = ctx.io.env.USER ?? ctx.io.env.USERNAME;
-  if (fromEnv) return fromEnv;
-  try {
-    return userInfo().username;
-  } catch {
-    return undefined;
-  }
 }

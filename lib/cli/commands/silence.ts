@@ -1,8 +1,7 @@
-import { userInfo } from 'node:os';
 import type { Silence } from '../../model';
 import { describeTarget, isInForce, parseSilenceTarget, silenceId } from '../../rules/silences';
 import { SilenceStore } from '../../store/silences';
-import type { Context } from '../context';
+import { currentUser, type Context } from '../context';
 import { notFound, usage } from '../errors';
 import { age, styleFor, table } from '../format';
 import { parseDuration, shortDuration } from '../time';
@@ -69,14 +68,4 @@ export async function silenceCommand(ctx: Context, target: string | undefined, o
     ctx.io.out(`id ${silence.id}; end it early with \`dts silence --end ${silence.id}\`\n`);
   }
   return 0;
-}
-
-function currentUser(ctx: Context): string | undefined {
-  const fromEnv = ctx.io.env.USER ?? ctx.io.env.USERNAME;
-  if (fromEnv) return fromEnv;
-  try {
-    return userInfo().username;
-  } catch {
-    return undefined;
-  }
 }
