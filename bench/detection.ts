@@ -9,17 +9,12 @@
  *
  *   npm run bench:detection [-- --quick]
  */
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
-import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
-import { createClients } from '../lib/store/clients';
 import { NotificationStore } from '../lib/store/notifications';
 import { encodeBody } from '../lib/wire/codec';
-import { BENCH_DIR, header, isQuick, saveResult } from './support/report';
+import { startBenchCloud } from './support/local-cloud';
+import { header, isQuick, saveResult } from './support/report';
 import { sig, summarize } from './support/stats';
 
 const quick = isQuick();
@@ -30,68 +25,14 @@ const BEATS = 3;
 const BYSTANDERS = 2 * (quick ? 50 : 60);
 const TOLERANCE = 3;
 const STAGE = 'detect';
-const ROOT = path.resolve(BENCH_DIR, '..');
-/** Set to a file to keep the local cloud's output (diagnose's log included). */
-const LOCAL_LOG = process.env.DTS_BENCH_LOCAL_LOG;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
-
-async function startLocal(port: number, cacheDir: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [
-    '--no-warnings', '--import', 'tsx', 'lib/local/main.ts',
-    '--port', String(port), '--in-memory', ...(LOCAL_LOG ? [] : ['--quiet']), '--stage', STAGE, '--param', `tolerance=${TOLERANCE}`,
-  ], { cwd: ROOT, env: { ...process.env, DTS_LOCAL_CACHE_DIR: cacheDir }, stdio: ['ignore', 'pipe', 'pipe'] });
-  if (LOCAL_LOG) {
-    const log = createWriteStream(LOCAL_LOG);
-    child.stdout?.pipe(log);
-    child.stderr?.pipe(log);
-  }
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`local cloud not ready after 180 s:\n${output}`)), 180_000);
-    child.stdout?.on('data', (d: Buffer) => {
-      output += d.toString();
-      if (/ready in [\d.]+ s/.test(output)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-    child.on('exit', (code) => reject(new Error(`local cloud exited (${code}):\n${output}`)));
-  });
-  child.removeAllListeners('exit');
-  return child;
-}
-
-async function stopLocal(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGINT');
-  await Promise.race([exited, sleep(15_000)]);
-  if (child.exitCode === null) child.kill('SIGKILL');
-}
 
 async function main(): Promise<void> {
   header(`Detection at the deadline — local cloud, diagnose at rate(1 minute), ${HOSTS} hosts`);
-  const cacheDir = mkdtempSync(path.join(tmpdir(), 'dts-detect-cache-'));
-  const port = await freePort();
-  const child = await startLocal(port, cacheDir);
-  const endpoint = `http://127.0.0.1:${port}`;
-  const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
-  const c = createClients({ region: 'us-east-1', endpoint, credentials });
-  const sns = new SNSClient({ region: 'us-east-1', endpoint, credentials });
-  const queueUrl = `${endpoint}/000000000000/dts-${STAGE}-heartbeats`;
-  const notes = new NotificationStore(c.ddb, `dts-${STAGE}-notifications`, 90);
+  const cloud = await startBenchCloud({ stage: STAGE, params: { tolerance: TOLERANCE } });
+  const c = cloud.clients;
+  const queueUrl = cloud.queueUrl('heartbeats');
+  const notes = new NotificationStore(c.ddb, cloud.table('notifications'), 90);
   const run = Date.now().toString(36);
   const names = Array.from({ length: HOSTS }, (_, i) => `det-${run}-${String(i).padStart(3, '0')}`);
   const deadlineOf = new Map<string, number>();
@@ -101,7 +42,7 @@ async function main(): Promise<void> {
     // A queue on the alerts topic: when each host-down was published.
     const { QueueUrl: alertsUrl } = await c.sqs.send(new CreateQueueCommand({ QueueName: `detect-alerts-${run}` }));
     const { Attributes } = await c.sqs.send(new GetQueueAttributesCommand({ QueueUrl: alertsUrl, AttributeNames: ['QueueArn'] }));
-    await sns.send(new SubscribeCommand({ TopicArn: `arn:aws:sns:us-east-1:000000000000:dts-${STAGE}-alerts`, Protocol: 'sqs', Endpoint: Attributes?.QueueArn }));
+    await c.sns.send(new SubscribeCommand({ TopicArn: cloud.topicArn('alerts'), Protocol: 'sqs', Endpoint: Attributes?.QueueArn }));
     let receiving = true;
     const receiver = (async () => {
       while (receiving) {
@@ -155,8 +96,7 @@ async function main(): Promise<void> {
     receiving = false;
     await receiver;
   } finally {
-    await stopLocal(child);
-    rmSync(cacheDir, { recursive: true, force: true });
+    await cloud.stop();
   }
   const missing = names.filter((h) => !recorded.has(h) || !received.has(h));
   if (missing.length > 0) throw new Error(`${missing.length} hosts never declared down and published: ${missing.slice(0, 5).join(', ')}`);

@@ -5,24 +5,19 @@
  *
  *   npx tsx bench/e2e.ts [--quick]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { createProducer } from '../lib/producer';
-import { createClients, type Clients } from '../lib/store/clients';
+import type { Clients } from '../lib/store/clients';
 import { HostStore } from '../lib/store/hosts';
 import { LogStore } from '../lib/store/logs';
 import { NotificationStore } from '../lib/store/notifications';
 import { encodeBody } from '../lib/wire/codec';
 import { heartbeat, hostnameOf, text } from './support/fixtures';
-import { BENCH_DIR, header, isQuick, saveResult, table } from './support/report';
+import { startBenchCloud } from './support/local-cloud';
+import { header, isQuick, saveResult, table } from './support/report';
 import { sig, summarize, type Summary } from './support/stats';
 
 const quick = isQuick();
-const ROOT = path.resolve(BENCH_DIR, '..');
 const HOSTS = quick ? 500 : 2_000;
 const LATENCY_SAMPLE = quick ? 20 : 50;
 const LOG_RECORDS = quick ? 5_000 : 10_000;
@@ -31,57 +26,7 @@ const DEADLINE_HOSTS = quick ? 3 : 10;
 const DEADLINE_INTERVAL_S = 2;
 const TOLERANCE = 3;
 const STAGE = 'bench';
-/** Set to a file to keep the local cloud's full output (functions included) for a look afterwards. */
-const LOCAL_LOG = process.env.DTS_BENCH_LOCAL_LOG;
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
-
-async function startLocal(port: number, cacheDir: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [
-    '--no-warnings', '--import', 'tsx', 'lib/local/main.ts',
-    '--port', String(port), '--in-memory', '--tick', '1', ...(LOCAL_LOG ? [] : ['--quiet']), '--stage', STAGE, '--param', `tolerance=${TOLERANCE}`,
-  ], { cwd: ROOT, env: { ...process.env, DTS_LOCAL_CACHE_DIR: cacheDir }, stdio: ['ignore', 'pipe', 'pipe'] });
-  if (LOCAL_LOG) {
-    const log = createWriteStream(LOCAL_LOG);
-    child.stdout?.pipe(log);
-    child.stderr?.pipe(log);
-  }
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`local cloud not ready after 120 s:\n${output}`)), 120_000);
-    const onData = (d: Buffer) => {
-      output += d.toString();
-      if (/ready in [\d.]+ s/.test(output)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-    child.on('exit', (code) => reject(new Error(`local cloud exited (${code}):\n${output}`)));
-  });
-  child.removeAllListeners('exit');
-  return child;
-}
-
-async function stopLocal(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGINT');
-  await Promise.race([exited, sleep(15_000)]);
-  if (child.exitCode === null) child.kill('SIGKILL');
-}
 
 interface Throughput {
   readonly what: string;
@@ -237,14 +182,10 @@ async function settle(c: Clients, hostsTable: string): Promise<number> {
 
 async function main(): Promise<void> {
   header('Part 4 — end to end through the local cloud (npm start, in memory, --tick 1)');
-  const cacheDir = mkdtempSync(path.join(tmpdir(), 'dts-e2e-cache-'));
-  const port = await freePort();
   const t0 = Date.now();
-  const child = await startLocal(port, cacheDir);
-  console.log(`local cloud ready on port ${port} in ${sig((Date.now() - t0) / 1000)} s`);
-  const c = createClients({ region: 'us-east-1', endpoint: `http://127.0.0.1:${port}`, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
-  const url = (q: string) => `http://127.0.0.1:${port}/000000000000/dts-${STAGE}-${q}`;
-  const tableOf = (t: string) => `dts-${STAGE}-${t}`;
+  const cloud = await startBenchCloud({ stage: STAGE, tick: 1, params: { tolerance: TOLERANCE }, readyTimeoutMs: 120_000 });
+  console.log(`local cloud ready on port ${cloud.port} in ${sig((Date.now() - t0) / 1000)} s`);
+  const c = cloud.clients;
   const results: Throughput[] = [];
   const push = (r: Throughput) => {
     results.push(r);
@@ -252,17 +193,16 @@ async function main(): Promise<void> {
   };
   let deadline: Summary;
   try {
-    push(await heartbeats(c, url('heartbeats'), tableOf('hosts'), 'first beat of each host'));
+    push(await heartbeats(c, cloud.queueUrl('heartbeats'), cloud.table('hosts'), 'first beat of each host'));
     // Let diagnose bring every new host up (a notification each) before timing the steady state.
-    const settled = await settle(c, tableOf('hosts'));
+    const settled = await settle(c, cloud.table('hosts'));
     console.log(`diagnose brought ${HOSTS} new hosts up in ${sig(settled / 1000)} s`);
-    push(await heartbeats(c, url('heartbeats'), tableOf('hosts'), 'steady state'));
-    push(await logThroughput(c, url('logs'), tableOf('logs')));
-    push(await logLatency(c, url('logs'), tableOf('logs')));
-    deadline = await deadlineToNotification(c, url('heartbeats'), tableOf('hosts'), tableOf('notifications'));
+    push(await heartbeats(c, cloud.queueUrl('heartbeats'), cloud.table('hosts'), 'steady state'));
+    push(await logThroughput(c, cloud.queueUrl('logs'), cloud.table('logs')));
+    push(await logLatency(c, cloud.queueUrl('logs'), cloud.table('logs')));
+    deadline = await deadlineToNotification(c, cloud.queueUrl('heartbeats'), cloud.table('hosts'), cloud.table('notifications'));
   } finally {
-    await stopLocal(child);
-    rmSync(cacheDir, { recursive: true, force: true });
+    await cloud.stop();
   }
   console.log(table([
     ['flow', 'count', 'seconds', 'per second', 'latency p50 ms', 'latency p99 ms'],
