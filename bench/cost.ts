@@ -33,7 +33,7 @@ const program = new Command()
   .option('--no-mirror', 'without the LogTracer mirror of every record to CloudWatch Logs')
   .option('--relay', 'hosts beat through dts relays, which forward their beats in batches')
   .option('--hosts-per-relay <n>', 'with --relay: hosts behind each relay', number(1), 500)
-  .option('--relay-flush <seconds>', 'with --relay: seconds between a relay\'s forwards', number(1), 10)
+  .option('--relay-flush <seconds>', 'with --relay: the longest a relay holds a beat (dts relay --flush; a third of the interval at most)', number(1), 20)
   .option('--host-item-bytes <n>', 'bytes of a host item instead of the measured one (bench/measured.json)', number(1))
   .option('--json', 'print the estimate as JSON', false)
   .showHelpAfterError();
@@ -60,7 +60,7 @@ if (o.json) {
   console.log(JSON.stringify({ fleet, estimate: e }, null, 2));
 } else {
   const usd = (n: number) => (n >= 100 ? `$${n.toFixed(0)}` : n >= 1 ? `$${n.toFixed(2)}` : `$${n.toFixed(4)}`);
-  console.log(`\n== dts cost: ${o.hosts} hosts${o.relay ? ` behind relays of ${o.hostsPerRelay} (flush every ${o.relayFlush} s)` : ''}, beat every ${o.interval} s, ${o.logRecordsPerHostPerDay} log records/host/day of ${o.recordBytes} B, DynamoDB ${o.billing}`);
+  console.log(`\n== dts cost: ${o.hosts} hosts${o.relay ? ` behind relays of ${o.hostsPerRelay} (a beat held ${o.relayFlush} s or a third of its interval at most)` : ''}, beat every ${o.interval} s, ${o.logRecordsPerHostPerDay} log records/host/day of ${o.recordBytes} B, DynamoDB ${o.billing}`);
   console.log(`   prices: ${prices.region}, list prices as of ${prices.asOf} (bench/prices.json; entries marked "verify" need checking); counts: ${measured.source} on ${measured.date.slice(0, 10)}\n`);
   console.log(table([
     ['service', 'item', 'quantity / month', 'unit', '$/month'],

@@ -6,6 +6,7 @@
 
 import { PASS_METRIC_COUNT } from '../service/diagnose-metrics';
 import { BATCH_HOST_CONCURRENCY } from '../service/ingest-heartbeats';
+import { relayHoldMs } from '../rules/relay';
 
 export const SECONDS_PER_MONTH = 730 * 3600;
 export const DAYS_PER_MONTH = 730 / 24;
@@ -114,7 +115,10 @@ export interface Fleet {
   readonly lambdaIoMsPerInvocation: number;
   /** Lambda's event source mapping long-polls each queue with this many pollers when idle. */
   readonly idlePollersPerQueue: number;
-  /** Hosts beat through `dts relay`s, which forward their beats in HeartbeatBatch messages. */
+  /**
+   * Hosts beat through `dts relay`s, which forward their beats in HeartbeatBatch messages, each
+   * beat within `flushSeconds` and a third of its interval (rules/relay relayHoldMs).
+   */
   readonly relay?: { readonly hostsPerRelay: number; readonly flushSeconds: number };
   /** Diagnose's own memory (serverless.yml `diagnoseMemory`); its CPU share follows (1,769 MB = 1 vCPU). */
   readonly diagnoseMemoryMb: number;
@@ -173,6 +177,7 @@ export interface Estimate {
 }
 
 const perMillion = (n: number, price: number) => (n / MB) * price;
+const sigSeconds = (s: number) => (Number.isInteger(s) ? String(s) : s.toFixed(1));
 
 /** SQS bills each 64 KiB of a request's payload as one request. */
 export function sqsBilled(requests: number, payloadBytesPerRequest: number, chunk: number): number {
@@ -199,14 +204,15 @@ export function estimate(fleetIn: Partial<Fleet> & { hosts: number }, m: Measure
   // SQS messages that carry the beats: one each, or a relay's flush of many.
   let hbMessages = beats;
   if (f.relay) {
-    const flushes = (relays * SECONDS_PER_MONTH) / f.relay.flushSeconds;
-    const beatsPerFlush = Math.max(1, ((f.relay.hostsPerRelay + 1) / f.interval) * f.relay.flushSeconds);
+    const hold = relayHoldMs(f.interval, f.relay.flushSeconds * 1000) / 1000;
+    const flushes = (relays * SECONDS_PER_MONTH) / hold;
+    const beatsPerFlush = Math.max(1, ((f.relay.hostsPerRelay + 1) / f.interval) * hold);
     // A relayed beat is the beat plus its receive time (~12 B), base64 like the rest.
     const flushBytes = beatsPerFlush * (m.heartbeat.bodyBytes + 16);
     hbMessages = flushes * Math.ceil(flushBytes / (256 * 1024));
     const hbSends = sqsBilled(flushes, flushBytes, chunk);
     const hbReceives = Math.max(hbMessages / 10, (flushes * flushBytes) / chunk);
-    add({ service: 'SQS', item: `heartbeats: SendMessageBatch (a relay flush of ${beatsPerFlush.toFixed(0)} beats every ${f.relay.flushSeconds} s)`, quantity: hbSends, unit: 'requests', dollars: sqsPrice(hbSends) });
+    add({ service: 'SQS', item: `heartbeats: SendMessageBatch (a relay flush of ${beatsPerFlush.toFixed(0)} beats every ${sigSeconds(hold)} s)`, quantity: hbSends, unit: 'requests', dollars: sqsPrice(hbSends) });
     add({ service: 'SQS', item: 'heartbeats: ReceiveMessage + DeleteMessageBatch', quantity: hbReceives + hbMessages / 10, unit: 'requests', dollars: sqsPrice(hbReceives + hbMessages / 10) });
   } else {
     const hbSends = sqsBilled(beats * m.heartbeat.sqsSendRequestsPerBeat, m.heartbeat.bodyBytes, chunk);
