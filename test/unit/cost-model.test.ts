@@ -91,6 +91,11 @@ describe('cost model', () => {
     expect(relayed.derived.beats).toBe(beats);
     expect(line(relayed, 'duration, ingest')?.quantity).toBeCloseTo(0.25 * (beats / 32 * 0.02 + beats * 40e-6 / 0.25), 3);
     expect(BATCH_HOST_CONCURRENCY).toBe(32);
+    // A relay holds a beat within --flush and a third of its interval: 60 s beats with a 20 s flush
+    // leave every 20 s (2 relays × 2,628,000 s / 20 = 262,800 sends), 30 s beats every 10 s.
+    const sends = (interval: number) => line(estimate({ ...fleet, interval, relay: { hostsPerRelay: 500, flushSeconds: 20 } }, measured, prices), 'heartbeats: SendMessageBatch')?.quantity;
+    expect(sends(60)).toBe(262_800);
+    expect(sends(30)).toBe(525_600);
   });
 
   it('bills SQS by 64 KiB chunk and batches log records by the linger', () => {
