@@ -10,7 +10,7 @@ export const NOTIFICATION_KINDS = [
 export const SEVERITIES = ['info', 'warning', 'critical'] as const;
 
 const sample = z.object({ percent: z.number() });
-const hourly = z.array(z.number().nullable()).length(24);
+const hourly = z.array(z.number().nullable()).min(24).max(24);
 
 export const HostSchema = z.object({
   hostname: z.string(),
