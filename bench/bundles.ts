@@ -11,11 +11,14 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { build } from 'esbuild';
+import { createRequire } from 'node:module';
+import { build, type Plugin } from 'esbuild';
 import { BENCH_DIR, header, isQuick, saveResult, table } from './support/report';
 import { sig, summarize } from './support/stats';
 
 const quick = isQuick();
+/** serverless.yml's custom.esbuild.plugins. */
+const ESBUILD_PLUGINS = createRequire(import.meta.url)('../scripts/esbuild-plugins.cjs') as Plugin[];
 const ROOT = path.resolve(BENCH_DIR, '..');
 const RUNS = quick ? 3 : 7;
 const TARGET_KB = 250;
@@ -75,7 +78,7 @@ async function main(): Promise<void> {
       const out = path.join(work, 'external', `${fn}.js`);
       await build({
         entryPoints: [path.join(ROOT, 'functions', `${fn}.ts`)], bundle: true, minify: true, platform: 'node', target: 'node22',
-        format: 'cjs', outfile: out, logLevel: 'silent',
+        format: 'cjs', outfile: out, logLevel: 'silent', plugins: ESBUILD_PLUGINS,
       });
       bundles.push(measureFile(fn, 'B: SDK bundled (the lockfile\'s SDK)', out));
     }
