@@ -1,8 +1,10 @@
 /** The 24-hour history: which slot a beat writes, how a slot is packed, and what readers make of the ring. */
 import { describe, expect, it } from 'vitest';
+import { runAgent } from '../../lib/agent/agent';
 import { HourPeakMeter } from '../../lib/agent/hour-peaks';
-import type { Beat } from '../../lib/model';
-import { heartbeatMessage } from '../../lib/producer/heartbeat';
+import type { Beat, HourPeaks } from '../../lib/model';
+import { heartbeatMessage, type HeartbeatSample } from '../../lib/producer/heartbeat';
+import type { Producer } from '../../lib/producer/producer';
 import { historyAt, HOUR_MS, slotOf } from '../../lib/rules/history';
 import { decodeSlot, encodeSlot, slotAttribute, slotsOf } from '../../lib/store/hour-ring';
 import { decodeBody, encodeBody } from '../../lib/wire/codec';
@@ -107,5 +109,42 @@ describe('hourPeaks on the wire', () => {
     const m = dts.HeartbeatMessage.create({ hostname: 'web-1', timestamp: AT / 1000, hourPeaks: { hour: H, mem: 140 } });
     const r = validateHeartbeat(m, AT, { maxFutureSeconds: 86_400, textMaxBytes: 1024 });
     expect(r.ok ? 'ok' : r.error.field).toBe('hourPeaks.mem');
+  });
+});
+
+describe('the agent', () => {
+  it('sends its running peaks of the hour with every beat, the goodbye included', async () => {
+    const sent: HeartbeatSample[] = [];
+    let stop: (s: 'stop') => void = () => {};
+    const producer = {
+      heartbeat: async (s: HeartbeatSample) => {
+        sent.push(s);
+        if (sent.length === 3) stop('stop');
+        return { ok: true as const };
+      },
+      log: () => {},
+      close: async () => ({ ok: true, buffered: 0 }),
+    };
+    const code = await runAgent({
+      producer: producer as unknown as Producer, interval: 0.02, mounts: ['/'], jitter: 0, tails: [], level: 'INFO', detectLevel: false,
+      say: () => {}, stop: new Promise((resolve) => { stop = resolve; }),
+    });
+    expect(code).toBe(0);
+    expect(sent.length).toBeGreaterThanOrEqual(4);
+    expect(sent.at(-1)?.goodbye).toBe(true);
+    let highest: Record<string, number> = {};
+    let hour: number | undefined;
+    for (const s of sent) {
+      const peaks = s.hourPeaks as HourPeaks;
+      expect(peaks.hour).toBe(Math.floor((s.timestamp as number) / 3600));
+      if (peaks.hour !== hour) highest = {};
+      hour = peaks.hour;
+      for (const r of ['cpu', 'mem', 'disk'] as const) {
+        const v = s[r]?.percent;
+        if (v === undefined) continue;
+        highest[r] = Math.max(highest[r] ?? 0, v);
+        expect(peaks[r]).toBe(highest[r]);
+      }
+    }
   });
 });
