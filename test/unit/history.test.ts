@@ -5,6 +5,8 @@ import { HourPeakMeter } from '../../lib/agent/hour-peaks';
 import type { Beat, HourPeaks } from '../../lib/model';
 import { heartbeatMessage, type HeartbeatSample } from '../../lib/producer/heartbeat';
 import type { Producer } from '../../lib/producer/producer';
+import { packBeats } from '../../lib/relay/forwarder';
+import { beatOf } from '../../lib/relay/server';
 import { historyAt, HOUR_MS, slotOf } from '../../lib/rules/history';
 import { decodeSlot, encodeSlot, slotAttribute, slotsOf } from '../../lib/store/hour-ring';
 import { decodeBody, encodeBody } from '../../lib/wire/codec';
@@ -103,6 +105,13 @@ describe('hourPeaks on the wire', () => {
       const valid = validateHeartbeat(decoded.value, AT + 1000, { maxFutureSeconds: 86_400, textMaxBytes: 1024 });
       expect(valid.ok && valid.value.hourPeaks).toEqual({ hour: H, cpu: 88.5, disk: 12 });
     }
+  });
+
+  it('passes through a relay: read from its JSON body, packed into a HeartbeatBatch, decoded intact', () => {
+    const beat = beatOf(JSON.stringify({ hostname: 'web-1', timestamp: AT / 1000, cpu: { percent: 30 }, hourPeaks: { hour: H, cpu: 77 } }), new URLSearchParams());
+    const [message] = packBeats([{ hostname: 'web-1', receivedAt: AT, beat }], 'relay-1');
+    const decoded = decodeBody('dts.HeartbeatBatch', message?.body ?? '');
+    expect(decoded.ok && decoded.value.beats[0]?.beat?.hourPeaks).toMatchObject({ hour: H, cpu: 77 });
   });
 
   it('refuses a peak that is not a percent, naming the field', () => {
