@@ -93,7 +93,7 @@ describe('ingest a relay\'s HeartbeatBatch', () => {
         }
       }
     }
-    const base = { region: cloud.env.AWS_REGION ?? 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
+    const base = { region: cloud.env.AWS_REGION ?? 'us-east-1', credentials: cloud.credentials };
     const clients = createClients({ ...base, endpoint: cloud.env.AWS_ENDPOINT_URL_DYNAMODB });
     const hosts = new WatchedStore(clients.ddb, cloud.names.hostsTable);
     const config = loadConfig({ ...process.env, ...cloud.env });

@@ -34,7 +34,7 @@ beforeAll(async () => {
   const env = { ...process.env, ...cloud.env, DTS_STORM_MIN_HOSTS: '1000', DTS_SCAN_SEGMENTS: '2' };
   const config = loadConfig(env);
   faults = new Faults();
-  const base = { region: cloud.env.AWS_REGION ?? 'us-east-1', credentials: { accessKeyId: cloud.env.AWS_ACCESS_KEY_ID as string, secretAccessKey: cloud.env.AWS_SECRET_ACCESS_KEY as string } };
+  const base = { region: cloud.env.AWS_REGION ?? 'us-east-1', credentials: cloud.credentials };
   const edge = createClients({ ...base, endpoint: cloud.env.AWS_ENDPOINT_URL_SQS });
   const clients = faults.attach({ ddb: createClients({ ...base, endpoint: cloud.env.AWS_ENDPOINT_URL_DYNAMODB }).ddb, sqs: edge.sqs, sns: edge.sns });
   const now = () => clock;

@@ -29,6 +29,11 @@ export interface TestCloud {
   /** Environment for the handlers: the resources and the emulators' endpoints. */
   readonly env: Record<string, string>;
   /**
+   * What its clients sign with. A client of a test's own must use these too: on DynamoDB Local,
+   * the access key picks the database, and another key finds none of this cloud's tables.
+   */
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  /**
    * Faults the edge injects into SQS, SNS and (with dynalite) DynamoDB calls, e.g.
    * `cloud.faults.add('sns:Publish=5xx,count=2')`; see docs/LOCAL.md, "Fault injection".
    */
@@ -123,6 +128,7 @@ export async function startTestCloud(): Promise<TestCloud> {
     clients,
     names,
     env,
+    credentials,
     faults: edge.faults,
     async stop() {
       for (const c of [clients.ddb, clients.sqs, clients.sns, admin.dynamodb, admin.sqs, admin.sns]) c.destroy();
