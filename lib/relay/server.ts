@@ -31,6 +31,8 @@ export interface RelayServerOptions {
   readonly logs?: Producer;
   readonly stats: () => Record<string, unknown>;
   readonly now?: () => number;
+  /** The longest a request may take to arrive whole; default 30 s (a beat is at most 64 KiB). */
+  readonly requestTimeoutMs?: number;
 }
 
 class HttpError extends Error {
@@ -121,7 +123,11 @@ export function whyRefused(r: LogInput): string {
 export function createRelayServer(o: RelayServerOptions): Server {
   const expected = createHash('sha256').update(o.token).digest();
   const now = o.now ?? Date.now;
-  return createServer((req, res) => {
+  // A sender that trickles its body (with the token) would otherwise hold a socket for Node's
+  // default of 5 minutes, and enough of them the relay's file descriptors.
+  const requestTimeout = o.requestTimeoutMs ?? 30_000;
+  const timeouts = { requestTimeout, headersTimeout: Math.min(10_000, requestTimeout), connectionsCheckingInterval: Math.max(50, Math.round(requestTimeout / 10)) };
+  return createServer(timeouts, (req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://relay');
       const route = `${req.method ?? 'GET'} ${url.pathname}`;

@@ -9,6 +9,7 @@ import { createProducer, type Producer } from '../../lib/producer/producer';
 import { BeatBuffer, MAX_DROP_HOSTS } from '../../lib/relay/beat-buffer';
 import { createRelayServer } from '../../lib/relay/server';
 import type { Server } from 'node:http';
+import { connect } from 'node:net';
 
 describe('BeatBuffer under a flood of names', () => {
   it('counts every drop, by name for the first hosts and together beyond them', () => {
@@ -64,5 +65,29 @@ describe('POST /log with refused records', () => {
       json: { accepted: 1, rejected: 2, errors: ['records[1].app: missing: pass it to log() or set the producer\'s app', 'records[2].app: at most 128 characters'] },
     });
     expect(await post('/log?app=backup', 'all good')).toEqual({ status: 202, json: { accepted: 1, rejected: 0 } });
+  });
+});
+
+describe('a sender that trickles its request', () => {
+  it('is cut off when the request has not arrived whole in time', async () => {
+    const token = 'probe-token-0123456789';
+    const server = createRelayServer({ token, buffer: new BeatBuffer(100, 60_000), stats: () => ({}), requestTimeoutMs: 300 });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const started = Date.now();
+      const answer = await new Promise<string>((resolve) => {
+        const s = connect(port, '127.0.0.1', () => s.write(`POST /beat HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Length: 1000\r\n\r\n{"host`));
+        let got = '';
+        s.on('data', (d) => void (got += String(d)));
+        s.on('close', () => resolve(got));
+        s.on('error', () => undefined);
+      });
+      expect(answer).toMatch(/^HTTP\/1\.1 408/);
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
