@@ -27,3 +27,13 @@ describe('dts notifications --kind', () => {
     expect(a.err.join('')).not.toMatch(/is invalid/);
   });
 });
+
+describe('dts channels remove and test', () => {
+  it.each([['remove', ''], ['test', ''], ['remove', 'x'.repeat(3000)], ['test', '../../etc']])('%s refuses a name no channel can have (%#), before any call', async (verb, name) => {
+    const a = io();
+    expect(await main(['channels', verb, name], a.io)).toBe(EXIT.USAGE);
+    expect(a.err.join('')).toMatch(/^dts: no channel can be named "/);
+    expect(a.err.join('')).not.toMatch(/ValidationException|\n\s+at /);
+    expect(a.err.join('').length).toBeLessThan(200);
+  });
+});
