@@ -149,5 +149,8 @@ function describe(e: unknown): string {
   const err = e as Error & { cause?: { code?: string; message?: string } };
   if (err.name === 'TimeoutError' || err.name === 'AbortError') return 'timed out';
   const code = err.cause?.code;
-  return code ? `connection failed: ${code}` : `request failed: ${err.name || 'error'}`;
+  if (code) return `connection failed: ${code}`;
+  // fetch refuses some ports outright (1, 6000, 6665-6669, 10080, ...): a setup error, named.
+  if (err.cause?.message === 'bad port') return 'request refused: fetch does not connect to this port; give the receiver another one';
+  return `request failed: ${err.name || 'error'}`;
 }
