@@ -75,7 +75,9 @@ export async function sendWithRetry(req: OutgoingRequest, o: SendOptions = DEFAU
       last = { ok: false, status: res.status, attempts: attempt, retryable, error: `HTTP ${res.status}${text ? `: ${text}` : ''}` };
       if (!retryable) return last;
     } catch (e) {
-      last = { ok: false, attempts: attempt, retryable: true, error: describe(e) };
+      // A port fetch refuses stays refused: retrying it only delays the DLQ by the retry window.
+      last = { ok: false, attempts: attempt, retryable: !isRefusedPort(e), error: describe(e) };
+      if (!last.retryable) return last;
     }
     if (attempt === o.attempts) break;
     const backoff = o.baseDelayMs * 2 ** (attempt - 1) * (0.5 + Math.random() / 2);
@@ -144,13 +146,17 @@ export function redact(text: string, req: OutgoingRequest): string {
   return out;
 }
 
+type FetchError = Error & { cause?: { code?: string; message?: string } };
+
+/** fetch refuses some ports outright (1, 6000, 6665-6669, 10080, ...), before connecting. */
+const isRefusedPort = (e: unknown): boolean => (e as FetchError).cause?.message === 'bad port';
+
 /** A network error without the URL in it: the URL may be the channel's secret. */
 function describe(e: unknown): string {
-  const err = e as Error & { cause?: { code?: string; message?: string } };
+  const err = e as FetchError;
   if (err.name === 'TimeoutError' || err.name === 'AbortError') return 'timed out';
   const code = err.cause?.code;
   if (code) return `connection failed: ${code}`;
-  // fetch refuses some ports outright (1, 6000, 6665-6669, 10080, ...): a setup error, named.
-  if (err.cause?.message === 'bad port') return 'request refused: fetch does not connect to this port; give the receiver another one';
+  if (isRefusedPort(e)) return 'request refused: fetch does not connect to this port; give the receiver another one';
   return `request failed: ${err.name || 'error'}`;
 }

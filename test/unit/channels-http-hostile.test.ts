@@ -81,8 +81,8 @@ describe('a misbehaving receiver', () => {
     for (const secret of ['SECRETPATH123', 'SECRETQUERY456', 'SECRETKEY789abc']) expect(result.error).not.toContain(secret);
   });
 
-  it('names a port that fetch will not connect to, instead of "request failed: TypeError"', async () => {
+  it('names a port that fetch will not connect to, instead of "request failed: TypeError", and does not retry it', async () => {
     const result = await sendWithRetry({ ...post('/x'), url: 'http://127.0.0.1:10080/hook/SECRETPORT' }, fast);
-    expect(result).toMatchObject({ ok: false, error: 'request refused: fetch does not connect to this port; give the receiver another one' });
+    expect(result).toMatchObject({ ok: false, attempts: 1, retryable: false, error: 'request refused: fetch does not connect to this port; give the receiver another one' });
   });
 });
