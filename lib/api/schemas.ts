@@ -84,7 +84,7 @@ export const timeParam = (name: string) =>
     if (v === undefined || v === '') return undefined;
     const n = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
     if (!Number.isFinite(n)) {
-      ctx.addIssue({ code: 'custom', message: `${name}: expected epoch milliseconds or an ISO time, got ${JSON.stringify(v)}` });
+      ctx.addIssue({ code: 'custom', message: `expected epoch milliseconds or an ISO time, got ${JSON.stringify(v)}` });
       return z.NEVER;
     }
     return n;
