@@ -34,12 +34,15 @@ const program = new Command()
   .option('--relay', 'hosts beat through dts relays, which forward their beats in batches')
   .option('--hosts-per-relay <n>', 'with --relay: hosts behind each relay', number(1), 500)
   .option('--relay-flush <seconds>', 'with --relay: seconds between a relay\'s forwards', number(1), 10)
+  .option('--diagnose-workers <n>', 'diagnose fanned out to at most this many workers (serverless.yml diagnoseWorkers; 1: none)', number(1), 1)
+  .option('--diagnose-hosts-per-worker <n>', 'hosts per diagnose worker (serverless.yml diagnoseHostsPerWorker)', number(1), 50_000)
   .option('--json', 'print the estimate as JSON', false)
   .showHelpAfterError();
 
 const o = program.parse().opts<{
   hosts: number; interval: number; logRecordsPerHostPerDay: number; recordBytes: number; linger: number;
   diagnoseEvery: number; billing: string; mirror: boolean; json: boolean; relay?: boolean; hostsPerRelay: number; relayFlush: number;
+  diagnoseWorkers: number; diagnoseHostsPerWorker: number;
 }>();
 if (o.billing !== 'on-demand' && o.billing !== 'provisioned') program.error('--billing must be on-demand or provisioned');
 
@@ -49,6 +52,7 @@ const fleet: Partial<Fleet> & { hosts: number } = {
   hosts: o.hosts, interval: o.interval, logRecordsPerHostPerDay: o.logRecordsPerHostPerDay, recordBytes: o.recordBytes,
   lingerSeconds: o.linger, diagnoseEvery: o.diagnoseEvery, billing: o.billing as Fleet['billing'], mirrorLogs: o.mirror,
   ...(o.relay ? { relay: { hostsPerRelay: o.hostsPerRelay, flushSeconds: o.relayFlush } } : {}),
+  ...(o.diagnoseWorkers > 1 ? { diagnoseWorkers: o.diagnoseWorkers, diagnoseHostsPerWorker: o.diagnoseHostsPerWorker } : {}),
 };
 const e = estimate(fleet, measured, prices);
 const other = estimate({ ...fleet, billing: o.billing === 'on-demand' ? 'provisioned' : 'on-demand' }, measured, prices);
