@@ -6,7 +6,6 @@
  * timed out or was killed; Event answers 202 at once and runs it; DryRun only checks the name.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { InvocationError } from './runtime';
 
 export interface Invoker {
   has(functionName: string): boolean;
@@ -50,7 +49,10 @@ export function lambdaInvokeApi(runtime: Invoker, log: (line: string) => void): 
       runtime.invoke(name, event).then(
         (result) => send(200, result ?? null, { 'x-amz-executed-version': '$LATEST' }),
         (e: Error) => {
-          const errorType = e instanceof InvocationError ? ({ timeout: 'Sandbox.Timedout', crash: 'Runtime.ExitError', init: 'Runtime.InitError', handler: 'Error' } as const)[e.kind] : 'Error';
+          // The runtime's InvocationError says how it failed (read by shape: the runtime module
+          // resolves its worker at load, which only the local cloud's own process can do).
+          const kind = (e as { kind?: string }).kind;
+          const errorType = ({ timeout: 'Sandbox.Timedout', crash: 'Runtime.ExitError', init: 'Runtime.InitError' } as Record<string, string>)[kind ?? ''] ?? 'Error';
           send(200, { errorType, errorMessage: e.message }, { 'x-amz-function-error': 'Unhandled', 'x-amz-executed-version': '$LATEST' });
         },
       );
