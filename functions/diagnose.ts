@@ -38,7 +38,7 @@ export const handler = async (_event: ScheduledEvent, context: Context): Promise
   const started = Date.now();
   const budgetEnd = started + context.getRemainingTimeInMillis() - TIMEOUT_MARGIN_MS;
   // A fleet too small for more than one worker is judged here, with no extra invocation.
-  const workers = workersFor(config.diagnose, await deps.stats.monitor());
+  const workers = config.diagnose.workers > 1 ? workersFor(config.diagnose, await deps.stats.monitor()) : 1;
   const { summary, context: pass, upcoming } = workers > 1
     ? await runFannedPass(deps, lambdaWorkers(lambda ??= new LambdaClient({}), config.diagnose.workerFunction as string, workers))
     : await runDiagnosePass(deps);

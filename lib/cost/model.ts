@@ -320,7 +320,8 @@ export function estimate(fleetIn: Partial<Fleet> & { hosts: number }, m: Measure
   const workers = workersFor({ workers: f.diagnoseWorkers ?? 1, hostsPerWorker: f.diagnoseHostsPerWorker ?? 50_000, workerFunction: 'diagnoseWorker' }, { lastHosts: f.hosts });
   const plannedPerPass = (f.hosts * f.notificationsPerHostMonth) / passes;
   const workerInvocations = workers > 1 ? passes * (workers + Math.min(workers, plannedPerPass)) : 0;
-  const workerReadUnits = workers > 1 ? passes * plannedPerPass * Math.ceil(m.hostItemBytes / 4096) : 0;
+  // Also the monitor item, read once a pass to size the fan-out (with diagnoseWorkers above 1).
+  const workerReadUnits = workers > 1 ? passes * (plannedPerPass * Math.ceil(m.hostItemBytes / 4096) + 1) : 0;
   const workerMb = f.diagnoseWorkerMemoryMb ?? f.diagnoseMemoryMb;
   const scanSecondsAt = (hosts: number, mb: number) => (hosts * 5e-6) / Math.min(1, mb / 1769);
   const workerGbSeconds = workers > 1
@@ -337,7 +338,7 @@ export function estimate(fleetIn: Partial<Fleet> & { hosts: number }, m: Measure
     add({ service: 'Lambda', item: `requests, diagnose workers (${workers} judge + up to ${workers} commit invocations a pass)`, quantity: workerInvocations, unit: 'invocations', dollars: perMillion(workerInvocations, l.requestsPerMillion) });
     add({ service: 'Lambda', item: `duration, diagnose workers arm64 ${workerMb} MB`, quantity: workerGbSeconds, unit: 'GB-s', dollars: workerGbSeconds * l.arm64GbSecond });
     if (f.billing === 'on-demand') {
-      add({ service: 'DynamoDB', item: 'diagnose workers: BatchGetItem of the planned hosts before committing (consistent)', quantity: workerReadUnits, unit: 'RRU', dollars: perMillion(workerReadUnits, d.onDemandReadRequestUnitsPerMillion) });
+      add({ service: 'DynamoDB', item: 'diagnose workers: BatchGetItem of the planned hosts before committing (consistent), and the monitor item', quantity: workerReadUnits, unit: 'RRU', dollars: perMillion(workerReadUnits, d.onDemandReadRequestUnitsPerMillion) });
     }
   }
 

@@ -36,8 +36,8 @@ describe('cost model: diagnose fanned out (docs/SEMANTICS.md, "Diagnose fanned o
     expect(e.derived.diagnoseWorkers).toBe(20);
     expect(line(e, 'requests, diagnose workers')?.quantity).toBeCloseTo(1_752_000, 3);
     expect(line(e, 'requests, diagnose workers')?.dollars).toBeCloseTo(0.3504, 6);
-    // One consistent read unit per planned host (409.6 B items): 2,000,000 a month.
-    expect(line(e, 'diagnose workers: BatchGetItem')?.quantity).toBeCloseTo(2_000_000, 3);
+    // One consistent read unit per planned host (409.6 B items), and the monitor item once a pass: 2,043,800 a month.
+    expect(line(e, 'diagnose workers: BatchGetItem')?.quantity).toBeCloseTo(2_043_800, 3);
     // 1.7275 GB × 43,800 × 20 × (2 × 0.02 s + 50,000 × 5 µs) GB-s.
     expect(line(e, 'duration, diagnose workers')?.quantity).toBeCloseTo((1769 / 1024) * 43_800 * 20 * (0.04 + 0.25), 3);
     // The coordinator waits for the slowest worker rather than scanning 1M hosts itself.
