@@ -4,7 +4,7 @@ import { isInForce } from '../rules/silences';
 import { emptyPopulation, type Population } from '../rules/storm';
 import { openStorms } from '../rules/fleet-notices';
 import {
-  commitPlans, decideFleet, digestOf, scanFleet, selfCheck,
+  commitPlans, decideFleet, digestOf, fleetHistoryOrNone, scanFleet, selfCheck,
   type DiagnoseSummary, type Diagnosis, type FleetVerdict, type HostVerdict, type PassContext, type Plan, type PlanDigest, type SegmentRange, type Upcoming,
 } from './diagnose';
 import { Outbox, type OutboxReport } from './outbox';
@@ -124,10 +124,7 @@ export async function runFannedPass(d: Diagnosis, workers: DiagnoseWorkers): Pro
   const degraded = await selfCheck(d, now, outbox);
   const silences = d.silences ? await d.silences.all() : [];
   const ending = silences.filter((s) => s.endsAt <= now && s.closedAt === undefined);
-  const storming = d.fleetHistory ? openStorms(await d.fleetHistory(now).catch((e: unknown) => {
-    d.log.warn('open storms unknown: recoveries in this pass are not grouped', { error: String(e) });
-    return [];
-  })) : [];
+  const storming = d.fleetHistory ? openStorms(await fleetHistoryOrNone(d, now)) : [];
   const stormMembers = new Map(storming.flatMap((s) => s.hostnames.map((h) => [h, s] as const)));
 
   // Phase 1: every range judged at the same `now`, with the self-check's verdict.
@@ -148,7 +145,7 @@ export async function runFannedPass(d: Diagnosis, workers: DiagnoseWorkers): Pro
   for (const [i, r] of judged.entries()) {
     if (r.status === 'rejected') {
       errors++;
-      failed.push(`worker ${i + 1} of ${workers.count} (segments ${ranges[i]?.first}-${(ranges[i]?.first ?? 0) + d.scanSegments - 1} of ${ranges[i]?.total}) failed: ${(r.reason as Error)?.message ?? String(r.reason)}`);
+      failed.push(`worker ${i + 1} of ${workers.count} (segments ${ranges[i]?.first}-${(ranges[i]?.first ?? 0) + d.scanSegments - 1} of ${ranges[i]?.total}) failed: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`);
       continue;
     }
     const j = r.value;
@@ -177,7 +174,12 @@ export async function runFannedPass(d: Diagnosis, workers: DiagnoseWorkers): Pro
 
   // Phase 2: each worker commits its own planned hosts, with the verdict on them.
   const byWorker = new Map<number, PlanDigest[]>();
-  for (const p of kept) byWorker.set(segmentOf.get(p.hostname) as number, [...(byWorker.get(segmentOf.get(p.hostname) as number) ?? []), p]);
+  for (const p of kept) {
+    const worker = segmentOf.get(p.hostname) as number;
+    const list = byWorker.get(worker);
+    if (list) list.push(p);
+    else byWorker.set(worker, [p]);
+  }
   const transitions: Partial<Record<NotificationKind, number>> = {};
   const committed = await Promise.allSettled([...byWorker].map(async ([, plans]) => {
     try {

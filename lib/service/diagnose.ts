@@ -204,7 +204,7 @@ export async function scanFleet(d: Diagnosis, o: ScanOptions): Promise<ScanResul
  * The recent `@fleet` notifications, or none when they cannot be read: grouping recoveries is a
  * nicety, and a notifications table that fails must not stop the pass from judging the fleet.
  */
-async function fleetHistoryOrNone(d: Diagnosis, now: number): Promise<Notification[]> {
+export async function fleetHistoryOrNone(d: Diagnosis, now: number): Promise<Notification[]> {
   try {
     return await (d.fleetHistory as (now: number) => Promise<Notification[]>)(now);
   } catch (e) {

@@ -15,7 +15,7 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lib/config';
 import type { Log } from '../../lib/service/log';
-import { runDiagnosePass, type DiagnoseSummary, type Diagnosis } from '../../lib/service/diagnose';
+import { runDiagnosePass, type DiagnoseSummary, type Diagnosis, type Upcoming } from '../../lib/service/diagnose';
 import {
   commitSegment, judgeSegment, runFannedPass, workersFor,
   type CommitReply, type CommitRequest, type DiagnoseWorkers, type JudgeReply, type JudgeRequest, type WorkerRequest,
@@ -131,7 +131,7 @@ const T0 = Date.now();
 const fleet = Array.from({ length: 24 }, (_, i) => ({ hostname: `fan-${String(i).padStart(3, '0')}`, labels: { rack: `r${i % 4}`, env: 'prod' } }));
 const silent = (h: { hostname: string; labels: { rack: string } }, i: number) => h.labels.rack === 'r3' || (h.labels.rack === 'r1' && i < 8);
 
-async function scenario(pass: (now: number) => Promise<DiagnoseSummary>): Promise<{ summaries: DiagnoseSummary[]; hosts: unknown[]; notifications: string[]; published: string[] }> {
+async function scenario(pass: (now: number) => Promise<{ summary: DiagnoseSummary; upcoming: Upcoming[] }>): Promise<{ summaries: DiagnoseSummary[]; upcoming: Upcoming[][]; hosts: unknown[]; notifications: string[]; published: string[] }> {
   await reset();
   await beats(fleet.map((h, i) => ({ ...h, sentAt: silent(h, i) ? T0 - 300_000 : T0 - 1_000 })));
   const first = await pass(T0);
@@ -143,7 +143,8 @@ async function scenario(pass: (now: number) => Promise<DiagnoseSummary>): Promis
   const notifications = (await allItems(cloud, cloud.names.notificationsTable)).map((n) => `${String(n.id)} ${String(n.kind)} ${String(n.message)}`).sort();
   const published = (await drain(cloud, cloud.names.alertsQueueUrl))
     .map((m) => (JSON.parse(m.Body as string) as { MessageAttributes: { id: { Value: string } } }).MessageAttributes.id.Value).sort();
-  return { summaries: [first, second], hosts, notifications, published: [...new Set(published)] };
+  const byName = (u: Upcoming[]) => [...u].sort((x, y) => x.hostname.localeCompare(y.hostname));
+  return { summaries: [first.summary, second.summary], upcoming: [byName(first.upcoming), byName(second.upcoming)], hosts, notifications, published: [...new Set(published)] };
 }
 
 /** What must match between the two ways of passing (not `at`'s bookkeeping, which is the same by construction). */
@@ -166,13 +167,16 @@ describe.skipIf(ENGINE === 'dynamodb-local')('diagnose fanned out to 4 workers',
   beforeEach(() => cloud.faults.clear());
 
   it('sums to what the single pass decides on the same fleet: transitions, storms across segments, grouped notices, writes', async () => {
-    const single = await scenario((now) => runDiagnosePass(diagnosisAt(now)).then((r) => r.summary));
+    // With a watch long enough to list every alive host's deadline (the pass's `upcoming`).
+    process.env.DTS_WATCH_SECONDS = '900';
+    const single = await scenario((now) => runDiagnosePass(diagnosisAt(now)));
     const passes: Array<ReturnType<typeof inProcessWorkers>> = [];
     const fanned = await scenario((now) => {
       const workers = inProcessWorkers(now);
       passes.push(workers);
-      return runFannedPass(diagnosisAt(now), workers).then((r) => r.summary);
+      return runFannedPass(diagnosisAt(now), workers);
     });
+    process.env.DTS_WATCH_SECONDS = '0';
     const workers = passes[0];
 
     // The scenario does what it says: a storm of rack r3, 2 lone deaths, 16 new hosts grouped, then 4 recoveries grouped.
@@ -184,6 +188,9 @@ describe.skipIf(ENGINE === 'dynamodb-local')('diagnose fanned out to 4 workers',
 
     // Fanned out, the same.
     expect(fanned.summaries.map(comparable)).toEqual(single.summaries.map(comparable));
+    // The deadline watch gets the same list from the workers as from the single pass.
+    expect(single.upcoming[0]?.length).toBe(16);
+    expect(fanned.upcoming).toEqual(single.upcoming);
     expect(fanned.hosts).toEqual(single.hosts);
     expect(fanned.notifications).toEqual(single.notifications);
     expect(fanned.published).toEqual(single.published);
