@@ -33,6 +33,7 @@ const functionId = (file: string): string => {
 };
 const FUNCTIONS = {
   ingestHeartbeats: 'ingest-heartbeats', ingestLogs: 'ingest-logs', diagnose: 'diagnose', report: 'report', notify: 'notify', api: 'api',
+  diagnoseWorker: 'diagnose-worker',
 } as const;
 /** The queues that functions consume (each with its DLQ). */
 const SOURCE_QUEUES = ['HeartbeatsQueue', 'LogsQueue', 'NotifyQueue'];
@@ -144,9 +145,9 @@ describe('packaged template (serverless package --stage test)', () => {
       expect(resourcesOfType(template, 'AWS::Events::Rule')).toHaveLength(2);
     });
 
-    it('has exactly the six functions, and no trigger on anything else', () => {
+    it('has exactly the seven functions, and no trigger on anything else', () => {
       expect(resourcesOfType(template, 'AWS::Lambda::Function').map(([, f]) => props(f).Handler).sort()).toEqual([
-        'functions/api.handler', 'functions/diagnose.handler', 'functions/ingest-heartbeats.handler', 'functions/ingest-logs.handler',
+        'functions/api.handler', 'functions/diagnose-worker.handler', 'functions/diagnose.handler', 'functions/ingest-heartbeats.handler', 'functions/ingest-logs.handler',
         'functions/notify.handler', 'functions/report.handler',
       ]);
     });
@@ -328,6 +329,53 @@ describe('packaged template (serverless package --stage test)', () => {
           }
         }
       }
+    });
+  });
+
+  describe('diagnose fanned out (docs/SEMANTICS.md, "Diagnose fanned out")', () => {
+    const envOf = (file: string) => (props(resource(functionId(file))).Environment as { Variables: Record<string, unknown> }).Variables;
+    const statementsOf = (file: string) => (props(resource(logicalIdOf(props(resource(functionId(file))).Role))) as { Policies: { PolicyDocument: { Statement: Statement[] } }[] })
+      .Policies.flatMap((p) => p.PolicyDocument.Statement);
+
+    it('diagnose names its worker function, and fans out to none by default (diagnoseWorkers 1)', () => {
+      const env = envOf(FUNCTIONS.diagnose);
+      expect(logicalIdOf(env.DTS_DIAGNOSE_WORKER_FUNCTION)).toBe(functionId(FUNCTIONS.diagnoseWorker));
+      expect(env.DTS_DIAGNOSE_WORKERS).toBe('1');
+      expect(Number(env.DTS_DIAGNOSE_HOSTS_PER_WORKER)).toBeGreaterThan(0);
+    });
+
+    it('only diagnose may invoke the worker, and nothing else; the worker has no trigger, so no retry or DLQ', () => {
+      const invokes = allStatements().filter((st) => asArray(st.Action).some((a) => a.startsWith('lambda:')));
+      expect(invokes.map((st) => [st.where.split('.')[0], st.Action, logicalIdOf(st.Resource)])).toEqual([
+        [`Resources`, ['lambda:InvokeFunction'], functionId(FUNCTIONS.diagnoseWorker)],
+      ]);
+      expect(invokes[0]?.where).toContain(`${logicalIdOf(props(resource(functionId(FUNCTIONS.diagnose))).Role)}.`);
+      const worker = functionId(FUNCTIONS.diagnoseWorker);
+      expect(resourcesOfType(template, 'AWS::Lambda::EventSourceMapping').filter(([, m]) => logicalIdOf(props(m).FunctionName) === worker)).toEqual([]);
+      expect(resourcesOfType(template, 'AWS::Lambda::Permission').filter(([, m]) => logicalIdOf(props(m).FunctionName) === worker)).toEqual([]);
+    });
+
+    it('the worker reaches hosts, notifications and the alerts topic only: not the queue, the monitor item, silences or other functions', () => {
+      const reached = new Set(statementsOf(FUNCTIONS.diagnoseWorker).flatMap((st) => [...referencedIds(st.Resource)]));
+      expect([...reached].sort()).toEqual(['AlertsTopic', 'HostsTable', 'NotificationsTable']);
+      const actions = statementsOf(FUNCTIONS.diagnoseWorker).flatMap((st) => asArray(st.Action));
+      expect(actions.filter((a) => !/^(logs|dynamodb|sns):/.test(a))).toEqual([]);
+    });
+
+    it('the worker judges with diagnose\'s rules, and times out before diagnose\'s pass would', () => {
+      const coordinator = envOf(FUNCTIONS.diagnose);
+      const worker = envOf(FUNCTIONS.diagnoseWorker);
+      for (const name of ['DTS_DEFAULT_INTERVAL', 'DTS_TOLERANCE', 'DTS_RETIRE_AFTER', 'DTS_SCAN_SEGMENTS', 'DTS_WATCH_SECONDS', 'DTS_FLAP_CHANGES', 'DTS_FLAP_WINDOW', 'DTS_SWEEP_GRACE_SECONDS']) {
+        expect(worker[name], name).toEqual(coordinator[name]);
+      }
+      expect(Number(props(resource(functionId(FUNCTIONS.diagnoseWorker))).Timeout)).toBeLessThan(Number(props(resource(functionId(FUNCTIONS.diagnose))).Timeout));
+    });
+
+    it('a worker\'s failure raises an alarm on the ops topic', () => {
+      const worker = functionId(FUNCTIONS.diagnoseWorker);
+      const alarm = resourcesOfType(template, 'AWS::CloudWatch::Alarm').map(([, a]) => props(a))
+        .filter((a) => a.MetricName === 'Errors' && logicalIdOf((a.Dimensions as { Value: unknown }[])[0]?.Value) === worker);
+      expect(only(alarm, 'worker errors alarm')).toMatchObject({ Namespace: 'AWS/Lambda', Threshold: 0, AlarmActions: [{ Ref: 'OpsTopic' }] });
     });
   });
 
