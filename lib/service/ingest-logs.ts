@@ -136,7 +136,13 @@ export async function ingestLogMessages(d: LogIngest, messages: readonly Message
   const failures = new Map<string, unknown>();
   // The reserve is at most a quarter of the time this invocation had, so a short timeout still works.
   const reserve = budget ? Math.min(budget.reserveMs, budget.remainingMs() / 4) : 0;
-  const mayStart = budget ? () => budget.remainingMs() > reserve : () => true;
+  // Work expected to take `needMs` (the store passes the longest unit it has written) starts
+  // only if it would end before the reserve. The longest seen holds for the whole invocation: a
+  // new group's first units take as long as the last group's did.
+  let longestMs = 0;
+  const mayStart = budget
+    ? (needMs = 0) => budget.remainingMs() > reserve + (longestMs = Math.max(longestMs, needMs))
+    : () => true;
   // Messages deferred before go first: a message is never sent back so often that SQS moves it
   // to the DLQ for lack of time.
   const order = [...messages].sort((a, b) => receiveCountOf(b) - receiveCountOf(a));
@@ -176,7 +182,7 @@ export async function ingestLogMessages(d: LogIngest, messages: readonly Message
 async function storeGroup(
   d: LogIngest,
   group: readonly Parsed[],
-  mayStart: () => boolean,
+  mayStart: (needMs?: number) => boolean,
   failures: Map<string, unknown>,
 ): Promise<Omit<LogOutcome, 'failures' | 'rejected'>> {
   const entries = group.flatMap(({ m, receivedAt, records }) => records.map((record) => ({ record, receivedAt, owner: m.messageId })));

@@ -130,12 +130,12 @@ export class LogStore {
    *
    * The records go in units of 100: one keys-only BatchGetItem asks which the table holds
    * already, then the others are written, 25 a call. Each unit is finished before it counts, so
-   * an invocation whose time runs out (`mayStart` says no: no new unit starts) keeps everything
-   * it finished, and its next delivery skips it. A unit's writes go at once, so a unit takes
+   * an invocation whose time runs out (`mayStart` says no to a unit as long as the longest so
+   * far: no new unit starts) keeps everything it finished, and its next delivery skips it. A unit's writes go at once, so a unit takes
    * about two calls' time: that, not the whole write, is what the caller's reserve must cover.
    * Eight units are in flight, so up to 32 calls.
    */
-  async write(entries: readonly LogEntry[], ttlDays: number, mayStart?: () => boolean): Promise<LogWrite> {
+  async write(entries: readonly LogEntry[], ttlDays: number, mayStart?: (needMs: number) => boolean): Promise<LogWrite> {
     // A BatchWriteItem may not name one key twice; the later duplicate wins, as a redelivery
     // would, and every message that sent the record owns the write.
     const byKey = new Map<string, Slot>();
@@ -153,15 +153,20 @@ export class LogStore {
       calls: 0, readCalls: 0, failed: new Map(), refused: [], created: [],
     };
     let next = 0;
+    // The longest a unit took so far: a unit started now should take about as long (a slow or
+    // busy table makes every unit slower), so none starts that would not end in time.
+    let longestMs = 0;
     const worker = async (): Promise<void> => {
       while (next < units.length) {
         const unit = units[next++] as Slot[];
-        if (mayStart && !mayStart()) {
+        if (mayStart && !mayStart(longestMs)) {
           const error = new OutOfTimeError(unit.length);
           for (const s of unit) for (const o of s.owners) total.failed.set(o, error);
           continue;
         }
+        const began = Date.now();
         await this.writeUnit(unit, total);
+        longestMs = Math.max(longestMs, Date.now() - began);
       }
     };
     await Promise.all(Array.from({ length: Math.min(UNITS_IN_FLIGHT, units.length) }, worker));
