@@ -65,10 +65,10 @@ interface Slot {
   readonly owners: Set<string>;
 }
 
-/** DynamoDB takes at most 100 keys in one BatchGetItem. */
-const BATCH_GET_LIMIT = 100;
-/** Units (of BATCH_GET_LIMIT records) written at once. */
-const UNITS_IN_FLIGHT = 8;
+/** DynamoDB takes at most 100 keys in one BatchGetItem: the records of one unit. */
+export const BATCH_GET_LIMIT = 100;
+/** Units written at once. */
+export const UNITS_IN_FLIGHT = 8;
 
 /** One partition a log query reads: of the table (by app) or of an index (by host, fleet-wide errors). */
 interface Partition {
