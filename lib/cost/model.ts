@@ -105,6 +105,8 @@ export interface Fleet {
   readonly lambdaCpuShare: number;
   /** Milliseconds of waiting on DynamoDB/SQS per invocation, on top of CPU. */
   readonly lambdaIoMsPerInvocation: number;
+  /** The logs function's own memory (serverless.yml `ingestLogsMemory`); its CPU share follows (1,769 MB = 1 vCPU). */
+  readonly logsMemoryMb: number;
   /** Lambda's event source mapping long-polls each queue with this many pollers when idle. */
   readonly idlePollersPerQueue: number;
   /** Hosts beat through `dts relay`s, which forward their beats in HeartbeatBatch messages. */
@@ -137,6 +139,7 @@ export const DEFAULT_FLEET: Omit<Fleet, 'hosts'> = {
   lambdaMemoryMb: 256,
   lambdaCpuShare: 256 / 1769,
   lambdaIoMsPerInvocation: 30,
+  logsMemoryMb: 1024,
   idlePollersPerQueue: 5,
   diagnoseMemoryMb: 1769,
   customMetrics: PASS_METRIC_COUNT,
@@ -303,18 +306,19 @@ export function estimate(fleetIn: Partial<Fleet> & { hosts: number }, m: Measure
   const logMessagesPerSecond = messages / SECONDS_PER_MONTH;
   const logBatch = Math.max(1, Math.min(m.logs.messagesPerInvocation, logMessagesPerSecond));
   const logInvocations = messages / logBatch;
-  const cpuSecondsPerRecord = ((m.cpuMicrosPerLogRecord ?? 45) / 1e6) / f.lambdaCpuShare;
+  const cpuSecondsPerRecord = ((m.cpuMicrosPerLogRecord ?? 45) / 1e6) / (f.logsMemoryMb / 1769);
   const gbSeconds = gb * (
     // A relayed batch's beats are written 16 hosts at a time: one wait per 16 beats.
     (f.relay ? beats / 16 : hbInvocations) * (f.lambdaIoMsPerInvocation / 1000) + beats * cpuSecondsPerBeat
-    + logInvocations * (f.lambdaIoMsPerInvocation / 1000) + records * cpuSecondsPerRecord
   );
+  const logsGbSeconds = (f.logsMemoryMb / 1024) * (logInvocations * (f.lambdaIoMsPerInvocation / 1000) + records * cpuSecondsPerRecord);
   // The watch keeps an invocation running (mostly waiting) until its last listed deadline.
   const diagnoseGbSeconds = (f.diagnoseMemoryMb / 1024)
     * (passes * (f.lambdaIoMsPerInvocation / 1000 + (f.hosts * 5e-6) / (f.diagnoseMemoryMb / 1769)) + watchSecondsPerMonth);
   const invocations = hbInvocations + logInvocations + passes;
   add({ service: 'Lambda', item: `requests (ingest batches of ${hbBatch.toFixed(0)} beats${records > 0 ? `, ${logBatch.toFixed(0)} log messages` : ''}; diagnose)`, quantity: invocations, unit: 'invocations', dollars: perMillion(invocations, l.requestsPerMillion) });
-  add({ service: 'Lambda', item: `duration, ingest arm64 ${f.lambdaMemoryMb} MB`, quantity: gbSeconds, unit: 'GB-s', dollars: gbSeconds * l.arm64GbSecond });
+  add({ service: 'Lambda', item: `duration, ingest heartbeats arm64 ${f.lambdaMemoryMb} MB`, quantity: gbSeconds, unit: 'GB-s', dollars: gbSeconds * l.arm64GbSecond });
+  if (records > 0) add({ service: 'Lambda', item: `duration, ingest logs arm64 ${f.logsMemoryMb} MB`, quantity: logsGbSeconds, unit: 'GB-s', dollars: logsGbSeconds * l.arm64GbSecond });
   add({ service: 'Lambda', item: `duration, diagnose arm64 ${f.diagnoseMemoryMb} MB`, quantity: diagnoseGbSeconds, unit: 'GB-s', dollars: diagnoseGbSeconds * l.arm64GbSecond });
 
   // ---- SNS and CloudWatch Logs -----------------------------------------------------------------
@@ -346,7 +350,7 @@ export function estimate(fleetIn: Partial<Fleet> & { hosts: number }, m: Measure
     total,
     perHost: total / Math.max(1, f.hosts),
     byService,
-    derived: { beats, records, recordsPerMessage: rpm, messages, readUnitsPerPass, passes, watchConfirms, watchMonitorReads, hbInvocations, logInvocations, gbSeconds, diagnoseGbSeconds },
+    derived: { beats, records, recordsPerMessage: rpm, messages, readUnitsPerPass, passes, watchConfirms, watchMonitorReads, hbInvocations, logInvocations, gbSeconds, logsGbSeconds, diagnoseGbSeconds },
   };
 }
 
