@@ -11,11 +11,14 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { build } from 'esbuild';
+import { createRequire } from 'node:module';
+import { build, type Plugin } from 'esbuild';
 import { BENCH_DIR, header, isQuick, saveResult, table } from './support/report';
 import { sig, summarize } from './support/stats';
 
 const quick = isQuick();
+/** serverless.yml's custom.esbuild.plugins. */
+const ESBUILD_PLUGINS = createRequire(import.meta.url)('../scripts/esbuild-plugins.cjs') as Plugin[];
 const ROOT = path.resolve(BENCH_DIR, '..');
 const RUNS = quick ? 3 : 7;
 const TARGET_KB = 250;
@@ -30,11 +33,25 @@ interface Bundle {
 }
 
 /** Milliseconds to require `file` in a fresh node process, `RUNS` times. */
+/**
+ * What the functions read at init (lib/config), from the packaged template: every function's
+ * environment, with a placeholder where the value is a reference to a resource. Nothing is called
+ * at init, but a function that builds its stores then (api) fails without them.
+ */
+const FUNCTION_ENV: Record<string, string> = {};
+function readFunctionEnv(templateFile: string): void {
+  const template = JSON.parse(readFileSync(templateFile, 'utf8')) as { Resources: Record<string, { Type: string; Properties?: { Environment?: { Variables?: Record<string, unknown> } } }> };
+  for (const r of Object.values(template.Resources)) {
+    if (r.Type !== 'AWS::Lambda::Function') continue;
+    for (const [k, v] of Object.entries(r.Properties?.Environment?.Variables ?? {})) FUNCTION_ENV[k] = typeof v === 'string' ? v : `bench-${k.toLowerCase()}`;
+  }
+}
+
 function coldInit(file: string, env: Record<string, string> = {}): Bundle['initMs'] {
   const samples: number[] = [];
   const probe = `const t=process.hrtime.bigint();require(${JSON.stringify(file)});process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`;
   for (let i = 0; i < RUNS; i++) {
-    const out = execFileSync(process.execPath, ['--no-warnings', '-e', probe], { env: { ...process.env, AWS_REGION: 'us-east-1', ...env }, encoding: 'utf8' });
+    const out = execFileSync(process.execPath, ['--no-warnings', '-e', probe], { env: { ...process.env, AWS_REGION: 'us-east-1', ...FUNCTION_ENV, ...env }, encoding: 'utf8' });
     samples.push(Number(out));
   }
   const s = summarize(samples);
@@ -57,6 +74,7 @@ async function main(): Promise<void> {
     // A: exactly what deploys today.
     const pkg = path.join(work, 'package');
     execFileSync('npx', ['serverless', 'package', '--stage', 'bench', '--package', pkg], { cwd: ROOT, stdio: 'pipe' });
+    readFunctionEnv(path.join(pkg, 'cloudformation-template-update-stack.json'));
     // Every function the template packages: one zip each, holding functions/<name>.js.
     const functions: string[] = [];
     for (const zip of readdirSync(pkg).filter((f) => f.endsWith('.zip'))) {
@@ -75,7 +93,7 @@ async function main(): Promise<void> {
       const out = path.join(work, 'external', `${fn}.js`);
       await build({
         entryPoints: [path.join(ROOT, 'functions', `${fn}.ts`)], bundle: true, minify: true, platform: 'node', target: 'node22',
-        format: 'cjs', outfile: out, logLevel: 'silent',
+        format: 'cjs', outfile: out, logLevel: 'silent', plugins: ESBUILD_PLUGINS,
       });
       bundles.push(measureFile(fn, 'B: SDK bundled (the lockfile\'s SDK)', out));
     }

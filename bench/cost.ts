@@ -33,13 +33,15 @@ const program = new Command()
   .option('--no-mirror', 'without the LogTracer mirror of every record to CloudWatch Logs')
   .option('--relay', 'hosts beat through dts relays, which forward their beats in batches')
   .option('--hosts-per-relay <n>', 'with --relay: hosts behind each relay', number(1), 500)
-  .option('--relay-flush <seconds>', 'with --relay: seconds between a relay\'s forwards', number(1), 10)
+  .option('--relay-flush <seconds>', 'with --relay: the longest a relay holds a beat (dts relay --flush; a third of the interval at most)', number(1), 20)
+  .option('--host-item-bytes <n>', 'bytes of a host item instead of the measured one (bench/measured.json)', number(1))
   .option('--json', 'print the estimate as JSON', false)
   .showHelpAfterError();
 
 const o = program.parse().opts<{
   hosts: number; interval: number; logRecordsPerHostPerDay: number; recordBytes: number; linger: number;
   diagnoseEvery: number; billing: string; mirror: boolean; json: boolean; relay?: boolean; hostsPerRelay: number; relayFlush: number;
+  hostItemBytes?: number;
 }>();
 if (o.billing !== 'on-demand' && o.billing !== 'provisioned') program.error('--billing must be on-demand or provisioned');
 
@@ -49,6 +51,7 @@ const fleet: Partial<Fleet> & { hosts: number } = {
   hosts: o.hosts, interval: o.interval, logRecordsPerHostPerDay: o.logRecordsPerHostPerDay, recordBytes: o.recordBytes,
   lingerSeconds: o.linger, diagnoseEvery: o.diagnoseEvery, billing: o.billing as Fleet['billing'], mirrorLogs: o.mirror,
   ...(o.relay ? { relay: { hostsPerRelay: o.hostsPerRelay, flushSeconds: o.relayFlush } } : {}),
+  ...(o.hostItemBytes !== undefined ? { hostItemBytes: o.hostItemBytes } : {}),
 };
 const e = estimate(fleet, measured, prices);
 const other = estimate({ ...fleet, billing: o.billing === 'on-demand' ? 'provisioned' : 'on-demand' }, measured, prices);
@@ -57,7 +60,7 @@ if (o.json) {
   console.log(JSON.stringify({ fleet, estimate: e }, null, 2));
 } else {
   const usd = (n: number) => (n >= 100 ? `$${n.toFixed(0)}` : n >= 1 ? `$${n.toFixed(2)}` : `$${n.toFixed(4)}`);
-  console.log(`\n== dts cost: ${o.hosts} hosts${o.relay ? ` behind relays of ${o.hostsPerRelay} (flush every ${o.relayFlush} s)` : ''}, beat every ${o.interval} s, ${o.logRecordsPerHostPerDay} log records/host/day of ${o.recordBytes} B, DynamoDB ${o.billing}`);
+  console.log(`\n== dts cost: ${o.hosts} hosts${o.relay ? ` behind relays of ${o.hostsPerRelay} (a beat held ${o.relayFlush} s or a third of its interval at most)` : ''}, beat every ${o.interval} s, ${o.logRecordsPerHostPerDay} log records/host/day of ${o.recordBytes} B, DynamoDB ${o.billing}`);
   console.log(`   prices: ${prices.region}, list prices as of ${prices.asOf} (bench/prices.json; entries marked "verify" need checking); counts: ${measured.source} on ${measured.date.slice(0, 10)}\n`);
   console.log(table([
     ['service', 'item', 'quantity / month', 'unit', '$/month'],
@@ -68,7 +71,10 @@ if (o.json) {
     ['by service', '$/month', 'share'],
     ...Object.entries(e.byService).sort(([, a], [, b]) => b - a).map(([s, d]) => [s, usd(d), `${((d / e.total) * 100).toFixed(1)}%`]),
   ]));
-  console.log(`\nfleet: ${usd(e.total)}/month · per host: ${usd(e.perHost)}/month   (with DynamoDB ${o.billing === 'on-demand' ? 'provisioned' : 'on-demand'}: ${usd(other.total)}/month, ${usd(other.perHost)}/host)`);
+  const itemBytes = e.derived.hostItemBytes ?? 0;
+  console.log(`\nhost item: ${Math.round(itemBytes)} B${o.hostItemBytes === undefined ? ` (measured: ${measured.source})` : ' (--host-item-bytes)'}, ${e.derived.writeUnitsPerBeat} WRU a beat; ` +
+    `${Math.ceil(itemBytes / 1024) * 1024 - Math.round(itemBytes)} B more before a beat costs ${(e.derived.writeUnitsPerBeat ?? 1) + 1} WRU`);
+  console.log(`fleet: ${usd(e.total)}/month · per host: ${usd(e.perHost)}/month   (with DynamoDB ${o.billing === 'on-demand' ? 'provisioned' : 'on-demand'}: ${usd(other.total)}/month, ${usd(other.perHost)}/host)`);
   if (o.logRecordsPerHostPerDay === 0 && o.interval === 60) {
     const target = o.relay && o.billing === 'provisioned' ? 0.015 : 0.03;
     console.log(`target ≤ $${target}/host/month at 60 s beats without logs${o.relay ? ` through relays, ${o.billing}` : ''}: ${e.perHost <= target ? 'met' : `MISSED by ${usd(e.perHost - target)} (${((e.perHost / target - 1) * 100).toFixed(0)}% over)`}`);

@@ -34,6 +34,8 @@ const HB_N = quick ? 5_000 : 40_000;
 const LOG_MESSAGES = quick ? 300 : 2_000;
 const RECORDS_PER_MESSAGE = 100;
 const RECORD_BYTES = 200;
+/** A relay's flush: 500 hosts beating every 60 s, flushed every 10 s (docs/RELAY.md). */
+const RELAYED_PER_BATCH = 84;
 
 const config = loadConfig({});
 const limits: Limits = { maxFutureSeconds: config.maxFutureSeconds, textMaxBytes: config.logs.textMaxBytes };
@@ -133,6 +135,20 @@ const heartbeatVariants: Variant[] = [
   },
 ];
 
+// A relay's HeartbeatBatch: many hosts' beats in one SQS record, each stored as if alone.
+const relayRecordOf = (body: string) => ({
+  messageId: 'bench', body, attributes: { SentTimestamp: String(Date.now()) },
+  messageAttributes: { 'dts-type': { stringValue: 'dts.HeartbeatBatch', dataType: 'String' } },
+});
+const relayedVariant: Variant = {
+  name: `protobuf static, a relay's HeartbeatBatch of ${RELAYED_PER_BATCH} (the handler: ingestHeartbeat)`,
+  body: (i) => encodeBody('dts.HeartbeatBatch', {
+    relay: 'bench-relay',
+    beats: Array.from({ length: RELAYED_PER_BATCH }, (_, k) => ({ beat: hbMessage(i * RELAYED_PER_BATCH + k), receivedAt: nowS })),
+  }),
+  run: (body) => ingestHeartbeat(hbDeps, relayRecordOf(body)),
+};
+
 const decodeOnlyHeartbeat: Variant[] = [
   { name: 'decode only: protobuf static', body: (i) => encodeBody('dts.HeartbeatMessage', hbMessage(i)), run: async (b) => decodeBody('dts.HeartbeatMessage', b) },
   { name: 'decode only: protobuf reflection', body: (i) => encodeBody('dts.HeartbeatMessage', hbMessage(i)), run: async (b) => Reflected.heartbeat.decode(Buffer.from(b, 'base64')) },
@@ -219,6 +235,7 @@ async function main(): Promise<void> {
   header('Part 1 — handler CPU (decode + validate + write planning, no I/O)');
   const hb: Measured[] = [];
   for (const v of heartbeatVariants) hb.push(await measure(v, HB_N, 1, quick ? 1_000 : 5_000));
+  const relayed = await measure(relayedVariant, Math.ceil(HB_N / RELAYED_PER_BATCH), RELAYED_PER_BATCH, quick ? 20 : 60);
   const hbDecode: Measured[] = [];
   for (const v of decodeOnlyHeartbeat) hbDecode.push(await measure(v, HB_N, 1, 2_000));
   const logs: Measured[] = [];
@@ -227,13 +244,18 @@ async function main(): Promise<void> {
   for (const v of decodeOnlyLogs) logsDecode.push(await measure(v, LOG_MESSAGES, RECORDS_PER_MESSAGE, 100));
 
   print('Heartbeats: one beat per message, through storeBeat (1 UpdateItem planned, serialised and signed)', hb, 'beat');
+  print(`Heartbeats relayed: ${RELAYED_PER_BATCH} hosts' beats per message (per-beat figures = per message / ${RELAYED_PER_BATCH}), beside one beat per message`, [hb[0] as Measured, relayed], 'beat');
   print('Heartbeats: decode only, and decode + validate', hbDecode, 'beat');
   print(`Log records: LogBatch of ${RECORDS_PER_MESSAGE} records of ${RECORD_BYTES} B text (per-record figures = per message / ${RECORDS_PER_MESSAGE})`, logs, 'record');
   print('Log records: decode only, and decode + validate', logsDecode, 'record');
 
-  mergeMeasured({ cpuMicrosPerBeat: (hb[0] as Measured).cpuMicrosPerRecord, cpuMicrosPerLogRecord: (logs[0] as Measured).cpuMicrosPerRecord });
+  mergeMeasured({
+    cpuMicrosPerBeat: (hb[0] as Measured).cpuMicrosPerRecord,
+    relayedBeatCpuShare: relayed.cpuMicrosPerRecord / (hb[0] as Measured).cpuMicrosPerRecord,
+    cpuMicrosPerLogRecord: (logs[0] as Measured).cpuMicrosPerRecord,
+  });
   saveResult('cpu', `npx tsx bench/cpu.ts${quick ? ' --quick' : ''}`, quick, {
-    recordsPerMessage: RECORDS_PER_MESSAGE, recordBytes: RECORD_BYTES, heartbeats: hb, heartbeatsDecode: hbDecode, logs, logsDecode,
+    recordsPerMessage: RECORDS_PER_MESSAGE, recordBytes: RECORD_BYTES, heartbeats: hb, relayedPerBatch: RELAYED_PER_BATCH, relayed, heartbeatsDecode: hbDecode, logs, logsDecode,
   });
 }
 

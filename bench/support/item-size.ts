@@ -8,6 +8,8 @@ export function attributeBytes(value: unknown): number {
   if (typeof value === 'string') return Buffer.byteLength(value);
   if (typeof value === 'number') return Math.ceil(String(Math.abs(value)).replace(/[.-]/g, '').replace(/^0+/, '').length / 2) + 1;
   if (typeof value === 'boolean') return 1;
+  // A set (number or string set) is the sum of its members.
+  if (value instanceof Set) return [...value].reduce((a: number, v) => a + attributeBytes(v), 0);
   if (Array.isArray(value)) return 3 + value.reduce((a: number, v) => a + 1 + attributeBytes(v), 0);
   if (typeof value === 'object') {
     return 3 + Object.entries(value as Record<string, unknown>).reduce((a, [k, v]) => a + 1 + Buffer.byteLength(k) + attributeBytes(v), 0);

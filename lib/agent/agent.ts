@@ -6,6 +6,7 @@ import type { HeartbeatSample } from '../producer/heartbeat';
 import type { Producer } from '../producer/producer';
 import type { LevelInput } from '../producer/record';
 import { CpuMeter, fullestDisk, memorySample, uptimeSeconds } from './metrics';
+import { HourPeakMeter } from './hour-peaks';
 import { FileTail } from './tail';
 import { levelOfLine } from './levels';
 
@@ -60,13 +61,15 @@ export async function runAgent(o: AgentOptions): Promise<number> {
   let timer: NodeJS.Timeout | undefined;
   let failures = 0;
   const reported = new Set<string>();
+  const hour = new HourPeakMeter();
   const beat = async (goodbye = false): Promise<boolean> => {
     const { sample, problems } = await collect(cpu, o.mounts);
     for (const p of problems) {
       if (!reported.has(p)) o.say(`disk ${p}`);
       reported.add(p);
     }
-    const result = await o.producer.heartbeat({ ...sample, goodbye });
+    const at = Date.now();
+    const result = await o.producer.heartbeat({ ...sample, timestamp: at / 1000, hourPeaks: hour.observe(sample, at), goodbye });
     if (!result.ok) {
       failures++;
       o.say(result.error.message);

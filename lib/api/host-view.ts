@@ -1,9 +1,10 @@
 import type { Host, Silence } from '../model';
+import { historyAt, type History } from '../rules/history';
 import { deadlineOf, isAliveAt, type LivenessRule } from '../rules/liveness';
 import { silenceAt } from '../rules/silences';
 
 /** A host as the API and the page show it: the stored item, plus what its age means now. */
-export type HostView = Host & {
+export type HostView = Omit<Host, 'hourly'> & {
   /** Stored alive or new, but past its deadline: diagnose has not declared it dead yet. */
   overdue: boolean;
   /** Milliseconds since its last beat was received. */
@@ -11,10 +12,13 @@ export type HostView = Host & {
   deadline: number;
   /** The silence in force that covers it, if any: its alerts are recorded, not sent. */
   silencedBy?: string;
+  /** Hourly peaks of the last 24 hours, from the ring in the item (no further read). */
+  history: History;
 };
 
 export function hostView(h: Host, now: number, rule: LivenessRule, silences: readonly Silence[]): HostView {
   const overdue = (h.state === 'alive' || h.state === 'new') && !isAliveAt(h, now, rule);
   const silence = silenceAt(h, silences, now);
-  return { ...h, overdue, ageMs: now - h.lastBeat, deadline: deadlineOf(h, rule), ...(silence ? { silencedBy: silence.id } : {}) };
+  const { hourly, ...stored } = h;
+  return { ...stored, history: historyAt(hourly, now), overdue, ageMs: now - h.lastBeat, deadline: deadlineOf(h, rule), ...(silence ? { silencedBy: silence.id } : {}) };
 }

@@ -10,6 +10,7 @@ export const NOTIFICATION_KINDS = [
 export const SEVERITIES = ['info', 'warning', 'critical'] as const;
 
 const sample = z.object({ percent: z.number() });
+const hourly = z.array(z.number().nullable()).min(24).max(24);
 
 export const HostSchema = z.object({
   hostname: z.string(),
@@ -27,7 +28,13 @@ export const HostSchema = z.object({
   ageMs: z.number(),
   deadline: z.number(),
   silencedBy: z.string().optional().openapi({ description: 'the silence in force over this host' }),
-  history: z.array(z.object({ hour: z.number() })).optional().openapi({ description: 'hourly peaks over the last 24 hours' }),
+  history: z.object({
+    from: z.number().openapi({ description: 'epoch ms: the start of the first of the 24 hours' }),
+    cpu: hourly, mem: hourly, disk: hourly,
+  }).openapi('HostHistory', {
+    description: "the last 24 hours, oldest first: each hour's peak percent (the agent's own running peak; "
+      + 'for other senders, the last reading of that hour), null where nothing is known',
+  }),
 }).openapi('Host');
 
 export const NotificationSchema = z.object({

@@ -69,7 +69,7 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 backend not configured or un
     .option('--listen <host:port>', 'where to listen', '0.0.0.0:8080')
     .option('--token-file <path>', 'the relay token that clients send as Authorization: Bearer (default: DTS_RELAY_TOKEN)')
     .option('--interval <seconds>', 'seconds between the relay\'s own beats', seconds, 60)
-    .option('--flush <seconds>', 'seconds between forwards to SQS', seconds, 10)
+    .option('--flush <seconds>', 'the longest a beat waits to be forwarded to SQS; never more than a third of its interval', seconds, 20)
     .option('--max-beats <n>', 'beats held at most; past it a host\'s oldest beats are shed first', parsePositiveInt('--max-beats'), 100_000)
     .option('--hostname <name>', 'the name the relay beats as (default: os.hostname())')
     .option('-q, --quiet', 'no status lines on stderr')

@@ -5,6 +5,8 @@
  */
 
 import { PASS_METRIC_COUNT } from '../service/diagnose-metrics';
+import { BATCH_HOST_CONCURRENCY } from '../service/ingest-heartbeats';
+import { relayHoldMs } from '../rules/relay';
 
 export const SECONDS_PER_MONTH = 730 * 3600;
 export const DAYS_PER_MONTH = 730 / 24;
@@ -70,6 +72,12 @@ export interface MeasuredInputs {
   readonly diagnoseReadUnitsPerHost?: number;
   /** Handler CPU, on the bench machine. */
   readonly cpuMicrosPerBeat?: number;
+  /**
+   * Handler CPU per beat of a relay's HeartbeatBatch (one SQS record shared by many beats) as a
+   * share of a lone beat's, both measured in the same run of bench/cpu.ts: a ratio survives the
+   * load of a shared machine better than either figure.
+   */
+  readonly relayedBeatCpuShare?: number;
   readonly cpuMicrosPerLogRecord?: number;
   /** Bytes of a stored log item (table; the index holds the same). */
   readonly logItemBytes?: number;
@@ -109,7 +117,10 @@ export interface Fleet {
   readonly logsMemoryMb: number;
   /** Lambda's event source mapping long-polls each queue with this many pollers when idle. */
   readonly idlePollersPerQueue: number;
-  /** Hosts beat through `dts relay`s, which forward their beats in HeartbeatBatch messages. */
+  /**
+   * Hosts beat through `dts relay`s, which forward their beats in HeartbeatBatch messages, each
+   * beat within `flushSeconds` and a third of its interval (rules/relay relayHoldMs).
+   */
   readonly relay?: { readonly hostsPerRelay: number; readonly flushSeconds: number };
   /** Diagnose's own memory (serverless.yml `diagnoseMemory`); its CPU share follows (1,769 MB = 1 vCPU). */
   readonly diagnoseMemoryMb: number;
@@ -121,6 +132,8 @@ export interface Fleet {
   readonly alarms: number;
   /** Share of log records at error or above: only these are written to the sparse byError index. */
   readonly errorShare: number;
+  /** Bytes of a host item, instead of the measured one (e.g. to price a larger item before it is measured). */
+  readonly hostItemBytes?: number;
 }
 
 export const DEFAULT_FLEET: Omit<Fleet, 'hosts'> = {
@@ -167,6 +180,7 @@ export interface Estimate {
 }
 
 const perMillion = (n: number, price: number) => (n / MB) * price;
+const sigSeconds = (s: number) => (Number.isInteger(s) ? String(s) : s.toFixed(1));
 
 /** SQS bills each 64 KiB of a request's payload as one request. */
 export function sqsBilled(requests: number, payloadBytesPerRequest: number, chunk: number): number {
@@ -193,27 +207,33 @@ export function estimate(fleetIn: Partial<Fleet> & { hosts: number }, m: Measure
   // SQS messages that carry the beats: one each, or a relay's flush of many.
   let hbMessages = beats;
   if (f.relay) {
-    const flushes = (relays * SECONDS_PER_MONTH) / f.relay.flushSeconds;
-    const beatsPerFlush = Math.max(1, ((f.relay.hostsPerRelay + 1) / f.interval) * f.relay.flushSeconds);
+    const hold = relayHoldMs(f.interval, f.relay.flushSeconds * 1000) / 1000;
+    const flushes = (relays * SECONDS_PER_MONTH) / hold;
+    const beatsPerFlush = Math.max(1, ((f.relay.hostsPerRelay + 1) / f.interval) * hold);
     // A relayed beat is the beat plus its receive time (~12 B), base64 like the rest.
     const flushBytes = beatsPerFlush * (m.heartbeat.bodyBytes + 16);
     hbMessages = flushes * Math.ceil(flushBytes / (256 * 1024));
     const hbSends = sqsBilled(flushes, flushBytes, chunk);
     const hbReceives = Math.max(hbMessages / 10, (flushes * flushBytes) / chunk);
-    add({ service: 'SQS', item: `heartbeats: SendMessageBatch (a relay flush of ${beatsPerFlush.toFixed(0)} beats every ${f.relay.flushSeconds} s)`, quantity: hbSends, unit: 'requests', dollars: sqsPrice(hbSends) });
+    add({ service: 'SQS', item: `heartbeats: SendMessageBatch (a relay flush of ${beatsPerFlush.toFixed(0)} beats every ${sigSeconds(hold)} s)`, quantity: hbSends, unit: 'requests', dollars: sqsPrice(hbSends) });
     add({ service: 'SQS', item: 'heartbeats: ReceiveMessage + DeleteMessageBatch', quantity: hbReceives + hbMessages / 10, unit: 'requests', dollars: sqsPrice(hbReceives + hbMessages / 10) });
   } else {
     const hbSends = sqsBilled(beats * m.heartbeat.sqsSendRequestsPerBeat, m.heartbeat.bodyBytes, chunk);
     add({ service: 'SQS', item: 'heartbeats: SendMessageBatch (one beat each)', quantity: hbSends, unit: 'requests', dollars: sqsPrice(hbSends) });
     add({ service: 'SQS', item: 'heartbeats: ReceiveMessage + DeleteMessageBatch (10 a call)', quantity: beats / 5, unit: 'requests', dollars: sqsPrice(beats / 5) });
   }
-  const hbWriteUnits = beats * m.heartbeat.ddbWriteUnitsPerBeat;
+  // A write costs a unit per KB of the larger of the item before and after it: the host item's size
+  // decides, whatever the engine counted for a smaller one.
+  const hostItemBytes = f.hostItemBytes ?? m.hostItemBytes;
+  const writeUnitsPerBeat = Math.max(m.heartbeat.ddbWriteUnitsPerBeat, Math.ceil(hostItemBytes / 1024));
+  const hbWriteUnits = beats * writeUnitsPerBeat;
 
   // ---- diagnose --------------------------------------------------------------------------------
   const passes = SECONDS_PER_MONTH / f.diagnoseEvery;
-  // The larger of what the engine reported and AWS's rule (item bytes / 4 KiB, consistent read):
+  // The larger of what the engine reported and AWS's rule: a Scan reads the items' total size in
+  // 4 KiB units, half a unit each when eventually consistent, as HostStore.scanSegment reads.
   // dynalite sizes items for Scan more compactly than the documented rule.
-  const readUnitsPerHost = Math.max(m.diagnoseReadUnitsPerHost ?? 0, m.hostItemBytes / 4096);
+  const readUnitsPerHost = Math.max(m.diagnoseReadUnitsPerHost ?? 0, hostItemBytes / 4096 / 2);
   const readUnitsPerPass = Math.max(1, f.hosts * readUnitsPerHost) + 1;
   const diagnoseReadUnits = passes * readUnitsPerPass;
   const diagnoseWriteUnits = passes; // recordRun
@@ -269,8 +289,8 @@ export function estimate(fleetIn: Partial<Fleet> & { hosts: number }, m: Measure
   // ---- DynamoDB ----------------------------------------------------------------------------------
   const d = p.dynamodb;
   if (f.billing === 'on-demand') {
-    add({ service: 'DynamoDB', item: 'hosts: 1 UpdateItem per beat', quantity: hbWriteUnits, unit: 'WRU', dollars: perMillion(hbWriteUnits, d.onDemandWriteRequestUnitsPerMillion) });
-    add({ service: 'DynamoDB', item: 'diagnose: parallel Scan of hosts (priced as consistent reads, twice the real cost)', quantity: diagnoseReadUnits, unit: 'RRU', dollars: perMillion(diagnoseReadUnits, d.onDemandReadRequestUnitsPerMillion) });
+    add({ service: 'DynamoDB', item: `hosts: 1 UpdateItem per beat (${writeUnitsPerBeat} WRU: a ${Math.round(hostItemBytes)} B item)`, quantity: hbWriteUnits, unit: 'WRU', dollars: perMillion(hbWriteUnits, d.onDemandWriteRequestUnitsPerMillion) });
+    add({ service: 'DynamoDB', item: 'diagnose: parallel Scan of hosts (eventually consistent)', quantity: diagnoseReadUnits, unit: 'RRU', dollars: perMillion(diagnoseReadUnits, d.onDemandReadRequestUnitsPerMillion) });
     add({ service: 'DynamoDB', item: 'diagnose: monitor bookkeeping', quantity: diagnoseWriteUnits, unit: 'WRU', dollars: perMillion(diagnoseWriteUnits, d.onDemandWriteRequestUnitsPerMillion) });
     if (watching) {
       add({ service: 'DynamoDB', item: 'diagnose watch: BatchGetItem at deadlines (consistent)', quantity: watchConfirms, unit: 'RRU', dollars: perMillion(watchConfirms, d.onDemandReadRequestUnitsPerMillion) });
@@ -292,7 +312,7 @@ export function estimate(fleetIn: Partial<Fleet> & { hosts: number }, m: Measure
     add({ service: 'DynamoDB', item: `provisioned RCU (${rcu.toFixed(1)}: diagnose scans and deadline reads, bursts absorbed by burst capacity)`, quantity: rcu * hours, unit: 'RCU-h', dollars: rcu * hours * d.provisionedRcuHour });
   }
   const storedLogGb = (f.hosts * f.logRecordsPerHostPerDay * f.logTtlDays * logItemBytes * 2) / 1e9;
-  const storedHostsGb = (f.hosts * m.hostItemBytes) / 1e9;
+  const storedHostsGb = (f.hosts * hostItemBytes) / 1e9;
   add({ service: 'DynamoDB', item: `storage (hosts; logs kept ${f.logTtlDays} days, table + index)`, quantity: storedLogGb + storedHostsGb, unit: 'GB-month', dollars: (storedLogGb + storedHostsGb) * d.storageGbMonth });
 
   // ---- Lambda ----------------------------------------------------------------------------------
@@ -302,14 +322,15 @@ export function estimate(fleetIn: Partial<Fleet> & { hosts: number }, m: Measure
   const hbMessagesPerInvocation = Math.max(1, Math.min(m.heartbeat.messagesPerInvocation, hbMessagesPerSecond)); // 1 s batching window
   const hbInvocations = hbMessages / hbMessagesPerInvocation;
   const hbBatch = beats / hbInvocations;
-  const cpuSecondsPerBeat = ((m.cpuMicrosPerBeat ?? 400) / 1e6) / f.lambdaCpuShare;
+  const cpuMicrosPerBeat = (m.cpuMicrosPerBeat ?? 400) * (f.relay ? m.relayedBeatCpuShare ?? 1 : 1);
+  const cpuSecondsPerBeat = (cpuMicrosPerBeat / 1e6) / f.lambdaCpuShare;
   const logMessagesPerSecond = messages / SECONDS_PER_MONTH;
   const logBatch = Math.max(1, Math.min(m.logs.messagesPerInvocation, logMessagesPerSecond));
   const logInvocations = messages / logBatch;
   const cpuSecondsPerRecord = ((m.cpuMicrosPerLogRecord ?? 45) / 1e6) / (f.logsMemoryMb / 1769);
   const gbSeconds = gb * (
-    // A relayed batch's beats are written 16 hosts at a time: one wait per 16 beats.
-    (f.relay ? beats / 16 : hbInvocations) * (f.lambdaIoMsPerInvocation / 1000) + beats * cpuSecondsPerBeat
+    // A relayed batch's beats are written BATCH_HOST_CONCURRENCY hosts at a time: one wait per round.
+    (f.relay ? beats / BATCH_HOST_CONCURRENCY : hbInvocations) * (f.lambdaIoMsPerInvocation / 1000) + beats * cpuSecondsPerBeat
   );
   const logsGbSeconds = (f.logsMemoryMb / 1024) * (logInvocations * (f.lambdaIoMsPerInvocation / 1000) + records * cpuSecondsPerRecord);
   // The watch keeps an invocation running (mostly waiting) until its last listed deadline.
@@ -350,7 +371,7 @@ export function estimate(fleetIn: Partial<Fleet> & { hosts: number }, m: Measure
     total,
     perHost: total / Math.max(1, f.hosts),
     byService,
-    derived: { beats, records, recordsPerMessage: rpm, messages, readUnitsPerPass, passes, watchConfirms, watchMonitorReads, hbInvocations, logInvocations, gbSeconds, logsGbSeconds, diagnoseGbSeconds },
+    derived: { beats, writeUnitsPerBeat, hostItemBytes, records, recordsPerMessage: rpm, messages, readUnitsPerPass, passes, watchConfirms, watchMonitorReads, hbInvocations, logInvocations, gbSeconds, logsGbSeconds, diagnoseGbSeconds },
   };
 }
 

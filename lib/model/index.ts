@@ -59,6 +59,17 @@ export interface DiskSample {
   mount?: string;
 }
 
+/**
+ * The highest percents of one hour (whole hours since the epoch): what a beat reports of its
+ * current hour, and what a host keeps per hour for its 24-hour history (docs/SEMANTICS.md).
+ */
+export interface HourPeaks {
+  hour: number;
+  cpu?: number;
+  mem?: number;
+  disk?: number;
+}
+
 /** A validated heartbeat, as ingest receives it. */
 export interface Beat {
   hostname: string;
@@ -75,6 +86,8 @@ export interface Beat {
   goodbye: boolean;
   agent?: { name: string; version: string };
   uptime?: number;
+  /** The sender's peaks since its current hour began, on its own clock (optional). */
+  hourPeaks?: HourPeaks;
 }
 
 /** The stored state of one host: one item, updated by every beat and by diagnose. */
@@ -113,6 +126,8 @@ export interface Host {
    * beat's own write (see docs/DATA-MODEL.md), for the last few days only.
    */
   dailyPeaks?: Record<string, Partial<Record<Resource, number>>>;
+  /** Hourly peaks, one per hour slot of a 24-slot ring; a slot older than 24 hours is stale. */
+  hourly?: HourPeaks[];
   /** Whether the clock-skew warning is in force: committed with its notification (ingest). */
   skewed?: boolean;
   /** Notifications committed with this host's transitions and not yet known delivered (the outbox). */

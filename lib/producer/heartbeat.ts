@@ -1,5 +1,5 @@
 /** A heartbeat as a program describes it, and the wire message it becomes. */
-import type { CpuSample, DiskSample, MemorySample } from '../model';
+import type { CpuSample, DiskSample, HourPeaks, MemorySample } from '../model';
 import type { dts } from '../wire/generated/dts.js';
 import { nowSeconds } from './record';
 
@@ -19,6 +19,8 @@ export interface HeartbeatSample {
   hostname?: string;
   /** Seconds since the epoch. Default: now. */
   timestamp?: number;
+  /** The highest percents since the hour of `timestamp` began (the 24-hour history); optional. */
+  hourPeaks?: HourPeaks;
 }
 
 export interface HeartbeatDefaults {
@@ -40,5 +42,6 @@ export function heartbeatMessage(s: HeartbeatSample, d: HeartbeatDefaults): dts.
     goodbye: s.goodbye === true,
     agent: d.agent,
     ...(s.uptime !== undefined ? { uptime: s.uptime } : {}),
+    ...(s.hourPeaks ? { hourPeaks: s.hourPeaks } : {}),
   };
 }

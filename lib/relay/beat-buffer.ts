@@ -26,14 +26,22 @@ export interface Dropped {
 export class BeatBuffer {
   private readonly hosts = new Map<string, BufferedBeat[]>();
   private count = 0;
+  private due = Infinity;
   /** Beats pushed since the relay started. */
   received = 0;
   readonly dropped: Dropped = { shed: 0, expired: 0, byHost: new Map() };
 
+  /** `holdMs`: how long a beat may wait for the next flush (rules/relay relayHoldMs); 0: not at all. */
   constructor(
     private readonly maxBeats: number,
     private readonly maxHoldMs: number,
+    private readonly holdMs: (beat: BufferedBeat) => number = () => 0,
   ) {}
+
+  /** When the beat that may wait least must leave, ms since the epoch; Infinity when empty. */
+  get dueAt(): number {
+    return this.due;
+  }
 
   get size(): number {
     return this.count;
@@ -45,6 +53,7 @@ export class BeatBuffer {
 
   push(beat: BufferedBeat): void {
     this.received++;
+    this.due = Math.min(this.due, beat.receivedAt + this.holdMs(beat));
     this.add(beat, 'back');
     this.enforce();
   }
@@ -54,14 +63,18 @@ export class BeatBuffer {
     const all = [...this.hosts.values()].flat();
     this.hosts.clear();
     this.count = 0;
+    this.due = Infinity;
     return all;
   }
 
-  /** Put back beats that could not be sent, ahead of newer ones; expired ones are dropped. */
+  /** Put back beats that could not be sent, ahead of newer ones, due again a hold from now; expired ones are dropped. */
   requeue(beats: readonly BufferedBeat[], now: number): void {
     for (const b of [...beats].reverse()) {
       if (now - b.receivedAt > this.maxHoldMs) this.drop(b.hostname, 'expired');
-      else this.add(b, 'front');
+      else {
+        this.add(b, 'front');
+        this.due = Math.min(this.due, now + this.holdMs(b));
+      }
     }
     this.enforce();
   }

@@ -9,7 +9,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { collect } from '../agent/agent';
 import { CpuMeter } from '../agent/metrics';
 import type { Producer } from '../producer/producer';
-import { RELAY_MAX_HOLD_MS } from '../rules/relay';
+import { RELAY_MAX_HOLD_MS, relayHoldMs } from '../rules/relay';
 import { BeatBuffer } from './beat-buffer';
 import { Forwarder } from './forwarder';
 import { createRelayServer } from './server';
@@ -26,7 +26,7 @@ export interface RelayOptions {
   readonly version: string;
   /** Seconds between the relay's own beats. */
   readonly interval: number;
-  /** Seconds between flushes. */
+  /** The longest a beat waits to be forwarded, in seconds; never more than a third of its own interval. */
   readonly flushSeconds: number;
   readonly maxBeats: number;
   readonly say: (line: string) => void;
@@ -37,7 +37,8 @@ export interface RelayOptions {
 
 export async function runRelay(o: RelayOptions): Promise<number> {
   const started = Date.now();
-  const buffer = new BeatBuffer(o.maxBeats, RELAY_MAX_HOLD_MS);
+  const flushMs = o.flushSeconds * 1000;
+  const buffer = new BeatBuffer(o.maxBeats, RELAY_MAX_HOLD_MS, (b) => relayHoldMs(b.beat.interval ?? 0, flushMs));
   const forwarder = new Forwarder({ sqs: o.sqs, queueUrl: o.heartbeatsQueueUrl, buffer, relay: o.hostname, say: o.say });
   const stats = (): Record<string, unknown> => ({
     relay: o.hostname,
@@ -56,7 +57,7 @@ export async function runRelay(o: RelayOptions): Promise<number> {
   });
   const address = server.address() as AddressInfo;
   const where = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
-  o.say(`listening on ${where}; forwarding beats every ${o.flushSeconds}s, beating as ${o.hostname} every ${o.interval}s`);
+  o.say(`listening on ${where}; forwarding each beat within ${o.flushSeconds}s (a third of its interval at most), beating as ${o.hostname} every ${o.interval}s`);
   o.onListening?.(where);
 
   // The relay's own beat, into its own buffer: it travels, and dies, with the hosts' beats.
@@ -84,10 +85,13 @@ export async function runRelay(o: RelayOptions): Promise<number> {
   };
 
   await ownBeat();
+  // A flush when the beat that may wait least is due: a site of slow beats sends few requests,
+  // and a fast beat is never held long enough to make its host look dead.
   const flushTimer = setInterval(() => {
+    if (buffer.dueAt > Date.now()) return;
     warnDrops();
     void forwarder.flush();
-  }, o.flushSeconds * 1000);
+  }, Math.min(1000, flushMs));
   const beatTimer = setInterval(() => void ownBeat(), o.interval * 1000);
 
   await o.stop;

@@ -17,6 +17,20 @@
  */
 import { fail, ok, type Result } from '../wire/result';
 
+/**
+ * The longest share of its host's interval a beat waits in a relay before it is forwarded. A beat
+ * that arrives late makes its host look dead once `interval × tolerance` has passed since the
+ * beat before; a third of an interval keeps the next beat well inside that even at a tolerance
+ * of 2, while a slow fleet's beats gather into fewer SQS requests (docs/RELAY.md).
+ */
+export const RELAY_HOLD_SHARE_OF_INTERVAL = 1 / 3;
+
+/** How long a relay holds a beat declaring `intervalSeconds` (0: the default) when it flushes at most every `flushMs`. */
+export function relayHoldMs(intervalSeconds: number, flushMs: number, defaultIntervalSeconds = 60): number {
+  const interval = intervalSeconds > 0 ? intervalSeconds : defaultIntervalSeconds;
+  return Math.min(flushMs, interval * 1000 * RELAY_HOLD_SHARE_OF_INTERVAL);
+}
+
 /** How long a relay may hold a beat before it must shed it (lib/relay). */
 export const RELAY_MAX_HOLD_MS = 15 * 60_000;
 /** Leeway for the relay's clock being a little behind SQS's. */

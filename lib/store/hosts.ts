@@ -2,7 +2,9 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DeleteCommand, GetCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Beat, Host, HostState, Level, Notification, Resource } from '../model';
 import { dayOf } from '../model/days';
+import { slotOf } from '../rules/history';
 import { applied } from './conditional';
+import { encodeSlot, slotAttribute, slotsOf } from './hour-ring';
 import { outboxAttribute, outboxOf, outboxSets } from './outbox-item';
 
 /** Notifications to commit with a transition, in its own conditional write (the outbox). */
@@ -52,6 +54,8 @@ export function itemToHost(item: Item): Host {
   if (Array.isArray(item.changes)) host.changes = (item.changes as unknown[]).map(Number);
   const peaks = dailyPeaksOf(item);
   if (peaks) host.dailyPeaks = peaks;
+  const hourly = slotsOf(item);
+  if (hourly.length > 0) host.hourly = hourly;
   if (typeof item.skewed === 'boolean') host.skewed = item.skewed;
   const pending = outboxOf(item);
   if (pending.length > 0) host.pending = pending;
@@ -155,6 +159,10 @@ export class HostStore {
       add.push(`${n(seenAttribute(resource, beat.receivedAt))} :seen_${resource}`);
       for (const ago of [PEAK_DAYS, PEAK_DAYS + 1]) remove.push(n(seenAttribute(resource, beat.receivedAt - ago * 86_400_000)));
     }
+    // The hour's slot of the 24-hour ring (hour-ring.ts): overwritten only by the host's newest
+    // beat, since a stale beat fails the condition below and writes nothing.
+    const slot = slotOf(beat);
+    if (slot) assign(slotAttribute(slot.hour), encodeSlot(slot));
     if (beat.cpu !== undefined) {
       if (cpuStreakExtends) {
         values[':one'] = 1;

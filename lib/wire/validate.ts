@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { LEVEL_NUMBERS, type Beat, type LogLevel, type LogRecord } from '../model';
+import { LEVEL_NUMBERS, RESOURCES, type Beat, type HourPeaks, type LogLevel, type LogRecord } from '../model';
 import { fail, ok, type Result } from './codec';
 import type { dts } from './generated/dts.js';
 
@@ -180,6 +180,8 @@ export function validateHeartbeat(m: dts.HeartbeatMessage, receivedAt: number, l
     const v = wellFormed(field, value);
     if (!v.ok) return v;
   }
+  const hourPeaks = peaksOf(m.hourPeaks, sentAt.value);
+  if (!hourPeaks.ok) return hourPeaks;
 
   return ok({
     hostname: hostname.value,
@@ -193,7 +195,25 @@ export function validateHeartbeat(m: dts.HeartbeatMessage, receivedAt: number, l
     goodbye: m.goodbye === true,
     ...(agentName ? { agent: { name: agentName, version: agentVersion } } : {}),
     ...(uptime.value !== undefined ? { uptime: uptime.value } : {}),
+    ...(hourPeaks.value ? { hourPeaks: hourPeaks.value } : {}),
   });
+}
+
+/**
+ * The sender's peaks of its current hour: each a percent (a bad one fails the beat, as a bad
+ * sample does). Peaks of another hour than the beat's own timestamp say nothing about this beat's
+ * hour and are left out (the beat then counts as its own readings).
+ */
+function peaksOf(p: dts.IHourPeaks | null | undefined, sentAt: number): Result<HourPeaks | undefined> {
+  if (p === null || p === undefined) return ok(undefined);
+  const out: HourPeaks = { hour: Number(p.hour ?? 0) };
+  for (const r of RESOURCES) {
+    const v = percent(`hourPeaks.${r}`, p[r]);
+    if (!v.ok) return v;
+    // proto3 cannot tell 0 from absent; a peak of 0 adds nothing to the beat's own reading.
+    if (v.value > 0) out[r] = v.value;
+  }
+  return ok(out.hour === Math.floor(sentAt / 3_600_000) ? out : undefined);
 }
 
 /**

@@ -35,6 +35,8 @@ async function beat(queueUrl: string): Promise<void> {
         MessageBody: JSON.stringify({
           hostname, timestamp: Date.now() / 1000, interval: 5, labels: { role: Number(hostname.slice(4)) % 3 === 0 ? 'db' : 'web' },
           cpu: { percent: 10 + (j * 7) % 80 }, mem: { percent: 40 }, disk: { percent: hostname === 'web-07' ? 93 : 50 },
+          // As the agent does: its running peaks of the hour (the 24-hour sparklines show them).
+          ...(hostname === 'web-07' ? { hourPeaks: { hour: Math.floor(Date.now() / 3_600_000), disk: 97 } } : {}),
         }),
       })),
     }));
@@ -94,7 +96,12 @@ describe('the console page', () => {
     await until('every host on the page', async () => (await page.locator('tr.host').count()) >= FLEET.length);
     for (const h of FLEET) expect(await page.locator(`tr[data-host="${h}"]`).count()).toBe(1);
     expect(await page.locator('tr.group').allTextContents()).toEqual(expect.arrayContaining([expect.stringMatching(/^role=db/), expect.stringMatching(/^role=web/)]));
-    expect(await page.locator('tr[data-host="web-07"] td.res.critical').textContent()).toBe('93%');
+    expect(await page.locator('tr[data-host="web-07"] td.res.critical .pct').textContent()).toBe('93%');
+    // Its 24-hour sparkline: a point for this hour, at the agent's peak rather than the last reading.
+    const spark = page.locator('tr[data-host="web-07"] svg.spark.disk');
+    expect(Number(await spark.getAttribute('data-points'))).toBeGreaterThanOrEqual(1);
+    expect(await spark.locator('path').getAttribute('d')).toMatch(/^M[\d.]+ [\d.]+/);
+    expect(await spark.getAttribute('aria-label')).toMatch(/^disk, last 24 h: peak 97% at /);
     // Marks the document: a reload would lose it.
     await page.evaluate(() => { (globalThis as unknown as { loadedOnce: boolean }).loadedOnce = true; });
   });

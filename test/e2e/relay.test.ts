@@ -73,8 +73,8 @@ describe('dts relay', () => {
   });
 
   it('forwards 100 hosts\' beats in one SQS request per flush, and every host is recorded', async () => {
-    // 100 hosts' beats fit one HeartbeatBatch, so each flush is one request: at the default
-    // flush of 10 s that is 6 a minute (docs/RELAY.md). Here the flush is 0.5 s, and the bound
+    // 100 hosts' beats fit one HeartbeatBatch, so each flush is one request: 60 s beats held 20 s
+    // (the default --flush) make 3 a minute (docs/RELAY.md). Here the flush is 0.5 s, and the bound
     // is counted over however long this machine takes.
     const before = await stats();
     const t0 = Date.now();

@@ -295,3 +295,26 @@ describe('silences and reports', () => {
     expect(list.json.next).toBeNull();
   });
 });
+
+describe('24-hour history', () => {
+  it('gives each host its last 24 hours of peaks, in the list and alone, as the OpenAPI document describes', async () => {
+    const start = world.now;
+    for (const [i, cpu] of [30, 75, 10].entries()) {
+      world.now = start + i * HOUR;
+      await world.beat('hist-1', { interval: 60, cpu, mem: 41, disk: 52 });
+    }
+    type History = { from: number; cpu: (number | null)[]; mem: (number | null)[]; disk: (number | null)[] };
+    const one = (await call('GET', '/api/v1/hosts/hist-1', token.read)).json as { host: { history: History } };
+    const h = one.host.history;
+    expect(h.from).toBe((Math.floor(world.now / HOUR) - 23) * HOUR);
+    expect(h.cpu.slice(-3)).toEqual([30, 75, 10]);
+    expect(h.cpu.slice(0, -3).every((v) => v === null)).toBe(true);
+    expect([h.mem.at(-1), h.disk.at(-1)]).toEqual([41, 52]);
+    const listed = (await call('GET', '/api/v1/hosts?prefix=hist-', token.read)).json.items?.[0] as { history: History };
+    expect(listed.history).toEqual(h);
+
+    const doc = (await call('GET', '/api/v1/openapi.json', token.read)).json as { components: { schemas: Record<string, { properties: Record<string, unknown> }> } };
+    expect(doc.components.schemas.Host?.properties.history).toEqual({ $ref: '#/components/schemas/HostHistory' });
+    expect(doc.components.schemas.HostHistory?.properties.cpu).toMatchObject({ type: 'array', minItems: 24, maxItems: 24 });
+  });
+});

@@ -7,6 +7,13 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeBody } from '../../lib/wire/codec';
 import { decodeBody } from '../../lib/wire/codec';
+import { loadConfig } from '../../lib/config';
+import { BATCH_HOST_CONCURRENCY, ingestHeartbeatBatch } from '../../lib/service/ingest-heartbeats';
+import { silentLog } from '../../lib/service/log';
+import { AlertPublisher } from '../../lib/store/alerts';
+import { createClients } from '../../lib/store/clients';
+import { HostStore } from '../../lib/store/hosts';
+import { NotificationStore } from '../../lib/store/notifications';
 import { startTestCloud, type TestCloud } from '../support/cloud';
 import { lambdaContext, sqsEvent, sqsRecord } from '../support/events';
 import { drain, hostItem } from '../support/then';
@@ -68,6 +75,46 @@ describe('ingest a relay\'s HeartbeatBatch', () => {
     expect(alone?.MessageAttributes?.['dts-type']?.StringValue).toBe('dts.HeartbeatMessage');
     const decoded = decodeBody('dts.HeartbeatMessage', alone?.Body ?? '');
     expect(decoded.ok && decoded.value.hostname).toBe('rb-bad');
+  });
+
+  it('writes a full flush BATCH_HOST_CONCURRENCY hosts at a time, one host\'s beats in order', async () => {
+    // The real store on the engine, watched: how many writes are in flight, and in what order each host's go.
+    class WatchedStore extends HostStore {
+      inFlight = 0;
+      maxInFlight = 0;
+      readonly order: number[] = [];
+      override async recordBeat(...args: Parameters<HostStore['recordBeat']>): ReturnType<HostStore['recordBeat']> {
+        this.maxInFlight = Math.max(this.maxInFlight, ++this.inFlight);
+        if (args[0].hostname === 'rb-full-busy') this.order.push(args[0].receivedAt);
+        try {
+          return await super.recordBeat(...args);
+        } finally {
+          this.inFlight--;
+        }
+      }
+    }
+    const base = { region: cloud.env.AWS_REGION ?? 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
+    const clients = createClients({ ...base, endpoint: cloud.env.AWS_ENDPOINT_URL_DYNAMODB });
+    const hosts = new WatchedStore(clients.ddb, cloud.names.hostsTable);
+    const config = loadConfig({ ...process.env, ...cloud.env });
+    const deps = {
+      hosts, quarantine: undefined, levels: config.levels, limits: { maxFutureSeconds: 86_400, textMaxBytes: 32_768 }, log: silentLog,
+      delivery: { notifications: new NotificationStore(clients.ddb, cloud.names.notificationsTable, 90), alerts: new AlertPublisher(clients.sns, cloud.names.alertsTopicArn), now: Date.now },
+    };
+    const n = 3 * BATCH_HOST_CONCURRENCY;
+    const busy = [SENT - 3_000, SENT - 2_000, SENT - 1_000].map((at) => relayed('rb-full-busy', at));
+    const beats = [...Array.from({ length: n }, (_, i) => relayed(`rb-full-${i}`, SENT - 5_000 + i)), ...busy];
+    const body = batch(beats);
+    const decoded = decodeBody('dts.HeartbeatBatch', body);
+    if (!decoded.ok) throw new Error(decoded.error.reason);
+    const record = sqsRecord(body, { sentAt: SENT, type: 'dts.HeartbeatBatch' });
+    expect(await ingestHeartbeatBatch(deps, record, decoded.value)).toBe('stored');
+
+    expect(hosts.maxInFlight).toBeLessThanOrEqual(BATCH_HOST_CONCURRENCY);
+    expect(hosts.maxInFlight).toBeGreaterThan(16);
+    expect(hosts.order).toEqual([SENT - 3_000, SENT - 2_000, SENT - 1_000]);
+    for (const i of [0, n - 1]) expect(await hostItem(cloud, `rb-full-${i}`)).toMatchObject({ lastBeat: SENT - 5_000 + i });
+    expect(await hostItem(cloud, 'rb-full-busy')).toMatchObject({ lastBeat: SENT - 1_000 });
   });
 
   it('a redelivered batch moves nothing: the writes are conditional on the receive time', async () => {

@@ -361,13 +361,19 @@ describe('packaged template (serverless package --stage test)', () => {
       return asArray((props(r).PolicyDocument as { Statement: Statement | Statement[] }).Statement);
     };
 
-    it('HostSendPolicyArn allows sqs:SendMessage on the two queues and nothing else', () => {
-      const [s, ...more] = statementsOf('HostSendPolicyArn');
+    it('HostSendPolicyArn allows sqs:SendMessage on the two queues and, with a KMS key, that key through SQS only', () => {
+      const [s, kms, ...more] = statementsOf('HostSendPolicyArn');
       expect(more).toEqual([]);
       expect(s?.Effect).toBe('Allow');
       expect(asArray(s?.Action)).toEqual(['sqs:SendMessage']);
       expect([...referencedIds(s?.Resource)].sort()).toEqual(['HeartbeatsQueue', 'LogsQueue']);
       expect(JSON.stringify(s?.Resource)).not.toMatch(/DLQ/);
+      // Without kmsKeyArn the second statement is AWS::NoValue; with it, the key, used by SQS only.
+      const [condition, withKey, withoutKey] = (kms as unknown as { 'Fn::If': [string, Statement, unknown] })['Fn::If'];
+      expect(condition).toBe('UseKms');
+      expect(withoutKey).toEqual({ Ref: 'AWS::NoValue' });
+      expect(asArray(withKey.Action).sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
+      expect(JSON.stringify(withKey)).toMatch(/kms:ViaService.*sqs\./);
     });
 
     it('HostStackReadPolicyArn allows cloudformation:DescribeStacks on this stack only', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { estimate, recordsPerMessage, sqsBilled, type MeasuredInputs, type Prices } from '../../lib/cost/model';
+import { BATCH_HOST_CONCURRENCY } from '../../lib/service/ingest-heartbeats';
 
 // Round prices and counts, so the expected figures below can be recomputed by hand.
 const prices: Prices = {
@@ -23,8 +24,9 @@ const measured: MeasuredInputs = {
     recordBytes: 200, ddbWriteUnitsPerRecordTable: 1, ddbWriteUnitsPerRecordIndex: 1, ddbWriteRequestsPerMessageCounters: 2,
     recordsPerFullMessage: 500, batchWriteCallsPerRecordBurst: 0.04, batchWriteCallsPerRecordTrickle: 1, messagesPerInvocation: 10,
   },
-  // 409.6 B / 4 KiB = 0.1 read unit per host by AWS's rule, above the 0.05 the engine reported.
-  hostItemBytes: 409.6,
+  // 819.2 B / 4 KiB / 2 (an eventually consistent Scan) = 0.1 read unit per host by AWS's rule,
+  // above the 0.05 the engine reported; under 1 KB, one write unit.
+  hostItemBytes: 819.2,
   diagnoseReadUnitsPerHost: 0.05,
   cpuMicrosPerBeat: 100,
 };
@@ -62,12 +64,38 @@ describe('cost model', () => {
     // ⌈1,000 × 210 B / 1 KiB⌉ = 206 write units of detail + 300 for the head ($0.625 per million).
     const report = (730 / 24) * 100 * 0.125e-6 + (730 / 24) * 506 * 0.625e-6;
     expect(line('report (daily)')?.dollars).toBeCloseTo(report, 9);
-    // Storage: 1,000 × 409.6 B = 0.0004096 GB-month at $0.25.
-    // 17.52 + 3.504 + 0.01752 + 0.5256 + 27.375 + 0.552975 + 0.027375 + 0.0001024 + 0.53436
+    // Storage: 1,000 × 819.2 B = 0.0008192 GB-month at $0.25.
+    // 17.52 + 3.504 + 0.01752 + 0.5256 + 27.375 + 0.552975 + 0.027375 + 0.0002048 + 0.53436
     // + 0.2336012 + 0.0252222 (Lambda) + 2.7 + 1.5 + 0.02628 (CloudWatch) (+ SNS 0) + report
-    expect(e.total).toBeCloseTo(54.5420358 + report, 5);
-    expect(e.perHost).toBeCloseTo(0.0545520, 6);
-    expect(e.byService.DynamoDB).toBeCloseTo(27.375 + 0.552975 + 0.027375 + 0.0001024 + report, 6);
+    expect(e.total).toBeCloseTo(54.5421382 + report, 5);
+    expect(e.perHost).toBeCloseTo(0.0545521, 6);
+    expect(e.byService.DynamoDB).toBeCloseTo(27.375 + 0.552975 + 0.027375 + 0.0002048 + report, 6);
+  });
+
+  it('sizes the write per beat and the scan by the host item, and prices relayed beats at their own CPU', () => {
+    const fleet = { hosts: 1_000, interval: 60, mirrorLogs: false, notificationsPerHostMonth: 0, lambdaCpuShare: 0.25, lambdaIoMsPerInvocation: 20 };
+    const line = (e: ReturnType<typeof estimate>, item: string) => e.lines.find((l) => l.item.startsWith(item));
+    // 1,100 B: over 1 KB, two write units a beat, whatever the engine counted for a smaller item.
+    const big = estimate({ ...fleet, hostItemBytes: 1_100 }, measured, prices);
+    expect(big.derived.writeUnitsPerBeat).toBe(2);
+    expect(line(big, 'hosts: 1 UpdateItem')?.quantity).toBe(87_600_000);
+    // 1,024 B is still one unit; the scan reads 1,024 / 8,192 = 0.125 unit a host: 43,800 × 126.
+    const kb = estimate({ ...fleet, hostItemBytes: 1_024 }, measured, prices);
+    expect(kb.derived.writeUnitsPerBeat).toBe(1);
+    expect(line(kb, 'diagnose: parallel Scan')?.quantity).toBe(43_800 * 126);
+    // Behind a relay, a beat's CPU is the relayed share of a lone beat's (0.4 × 100 µs): 43,800,000
+    // + 43,800 × 2 relays' beats, 0.25 GB × (beats / 32 × 0.02 s + beats × 40 µs / 0.25): a round
+    // of 32 writes at once (BATCH_HOST_CONCURRENCY) waits once.
+    const relayed = estimate({ ...fleet, relay: { hostsPerRelay: 500, flushSeconds: 10 } }, { ...measured, relayedBeatCpuShare: 0.4 }, prices);
+    const beats = 43_800_000 + 87_600;
+    expect(relayed.derived.beats).toBe(beats);
+    expect(line(relayed, 'duration, ingest')?.quantity).toBeCloseTo(0.25 * (beats / 32 * 0.02 + beats * 40e-6 / 0.25), 3);
+    expect(BATCH_HOST_CONCURRENCY).toBe(32);
+    // A relay holds a beat within --flush and a third of its interval: 60 s beats with a 20 s flush
+    // leave every 20 s (2 relays × 2,628,000 s / 20 = 262,800 sends), 30 s beats every 10 s.
+    const sends = (interval: number) => line(estimate({ ...fleet, interval, relay: { hostsPerRelay: 500, flushSeconds: 20 } }, measured, prices), 'heartbeats: SendMessageBatch')?.quantity;
+    expect(sends(60)).toBe(262_800);
+    expect(sends(30)).toBe(525_600);
   });
 
   it('prices the logs function at its own memory, with its CPU share, apart from the heartbeats function', () => {

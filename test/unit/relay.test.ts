@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { BeatBuffer, type BufferedBeat } from '../../lib/relay/beat-buffer';
 import { groupCalls, packBeats } from '../../lib/relay/forwarder';
 import { beatOf, recordsOf } from '../../lib/relay/server';
-import { RELAY_CLOCK_LEEWAY_MS, RELAY_MAX_HOLD_MS, relayedReceiveTime } from '../../lib/rules/relay';
+import { RELAY_CLOCK_LEEWAY_MS, RELAY_MAX_HOLD_MS, relayedReceiveTime, relayHoldMs } from '../../lib/rules/relay';
 import { decodeBody } from '../../lib/wire/codec';
 import { parseListen } from '../../lib/cli/commands/relay';
 
@@ -62,6 +62,26 @@ describe('BeatBuffer', () => {
     b.push(beat('c', 0));
     expect(b.expire(20_000)).toBe(1);
     expect(b.size).toBe(0);
+  });
+
+  it('is due when the beat that may wait least must leave: within the flush, and a third of its interval', () => {
+    // A relay flushing within 20 s: a 60 s beat may wait 20 s, a 10 s beat 3.3 s, an undeclared one as a 60 s one.
+    expect(relayHoldMs(60, 20_000)).toBe(20_000);
+    expect(relayHoldMs(10, 20_000)).toBeCloseTo(3_333.33, 1);
+    expect(relayHoldMs(0, 20_000)).toBe(20_000);
+    expect(relayHoldMs(300, 20_000)).toBe(20_000);
+    const hold = (x: BufferedBeat) => relayHoldMs(x.beat.interval ?? 0, 20_000);
+    const b = new BeatBuffer(100, RELAY_MAX_HOLD_MS, hold);
+    expect(b.dueAt).toBe(Infinity);
+    b.push(beat('slow', 1_000));
+    expect(b.dueAt).toBe(21_000);
+    b.push({ hostname: 'fast', receivedAt: 5_000, beat: { hostname: 'fast', interval: 10 } });
+    expect(b.dueAt).toBeCloseTo(8_333.33, 1);
+    b.take();
+    expect(b.dueAt).toBe(Infinity);
+    // Beats that could not be sent are due again a hold after the failed flush, not at once.
+    b.requeue([beat('slow', 1_000)], 30_000);
+    expect(b.dueAt).toBe(50_000);
   });
 });
 

@@ -48,6 +48,14 @@ export interface Host {
   levels: { cpu: Level; mem: Level; disk: Level };
   overdue: boolean;
   silencedBy?: string;
+  /** The last 24 hours, oldest first: each hour's peak percent, null where unknown. */
+  history?: History;
+}
+export interface History {
+  from: number;
+  cpu: (number | null)[];
+  mem: (number | null)[];
+  disk: (number | null)[];
 }
 export interface Notification {
   id: string;

@@ -5,7 +5,8 @@
  */
 import { render } from 'preact';
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
-import { all, api, ApiError, forgetKey, saveKey, storedKey, type Counts, type Host, type LogRecord, type Notification, type Silence } from './api';
+import { all, api, ApiError, forgetKey, saveKey, storedKey, type Counts, type History, type Host, type LogRecord, type Notification, type Silence } from './api';
+import { Sparkline } from './sparkline';
 import './app.css';
 
 const PAGE = 200;
@@ -39,7 +40,12 @@ function KeyForm({ onKey, error }: { onKey: () => void; error?: string }) {
 
 function Resource({ name, h }: { name: 'cpu' | 'mem' | 'disk'; h: Host }) {
   const p = h[name]?.percent;
-  return <td class={`res ${h.levels[name]}`}>{p === undefined ? '-' : `${p.toFixed(0)}%`}</td>;
+  return (
+    <td class={`res ${h.levels[name]}`}>
+      {h.history && <Sparkline values={h.history[name]} from={h.history.from} label={name} />}
+      <span class="pct">{p === undefined ? '-' : `${p.toFixed(0)}%`}</span>
+    </td>
+  );
 }
 
 function HostRows({ hosts, now, onPick }: { hosts: Host[]; now: number; onPick: (h: string) => void }) {
@@ -116,6 +122,17 @@ function Feed({ items, now }: { items: Notification[]; now: number }) {
   );
 }
 
+function HistoryChart({ history }: { history: History }) {
+  return (
+    <div class="history">
+      {(['cpu', 'mem', 'disk'] as const).map((r) => (
+        <div key={r}><span class="dim">{r}</span><Sparkline values={history[r]} from={history.from} label={r} width={240} height={36} /></div>
+      ))}
+      <span class="dim">hourly peaks, last 24 hours</span>
+    </div>
+  );
+}
+
 function Detail({ name, now, onClose }: { name: string; now: number; onClose: () => void }) {
   const [data, setData] = useState<{ host: Host; notifications: Notification[]; errors: LogRecord[] } | undefined>();
   const [error, setError] = useState<string>();
@@ -131,6 +148,7 @@ function Detail({ name, now, onClose }: { name: string; now: number; onClose: ()
         <>
           <p>{stateOf(data.host)}{data.host.silencedBy && <span class="mark silenced"> silenced</span>} · last beat {ago(data.host.lastBeat, now)} ago · skew {skew(data.host.skewMs)}</p>
           <p>{Object.entries(data.host.labels).map(([k, v]) => <code>{k}={v} </code>)}</p>
+          {data.host.history && <HistoryChart history={data.host.history} />}
           <h3>Notifications (30 days)</h3>
           <Feed items={data.notifications} now={now} />
           <h3>Errors (24 hours)</h3>
