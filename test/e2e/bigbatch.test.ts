@@ -7,8 +7,8 @@
  * rest back as batch item failures before the timeout. They come back after the (lowered)
  * visibility timeout, to a table at its normal speed, and are finished without a record being
  * counted twice. Without the budget the invocation starts a second round of units inside the slow
- * spell and times out; with the work before the first write unbounded (the cause of repro 8), it
- * timed out with nothing stored.
+ * spell and times out (tried: this test then fails). The cause of repro 8's empty store, reading
+ * every message and asking for every record before the first write, is in docs/SEMANTICS.md.
  *
  * The full size (16 × 10,000 records, the template's own timeout) is `npm run bench:bigbatch`.
  */
