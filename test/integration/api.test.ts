@@ -91,6 +91,9 @@ describe('auth on every route', () => {
     const page = await call('GET', '/');
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    // No other site may frame the page that holds a key and a silence form.
+    expect(page.headers.get('x-frame-options')).toBe('DENY');
+    expect(page.headers.get('content-security-policy')).toBe("frame-ancestors 'none'");
     expect((await call('GET', '/api/v1/nowhere')).status).toBe(401);
     expect((await call('GET', '/api/v1/nowhere', token.read)).json.error?.code).toBe('not_found');
   });
