@@ -114,6 +114,8 @@ export interface Fleet {
   readonly lambdaCpuShare: number;
   /** Milliseconds of waiting on DynamoDB/SQS per invocation, on top of CPU. */
   readonly lambdaIoMsPerInvocation: number;
+  /** The logs function's own memory (serverless.yml `ingestLogsMemory`); its CPU share follows (1,769 MB = 1 vCPU). */
+  readonly logsMemoryMb: number;
   /** Lambda's event source mapping long-polls each queue with this many pollers when idle. */
   readonly idlePollersPerQueue: number;
   /**
@@ -155,6 +157,7 @@ export const DEFAULT_FLEET: Omit<Fleet, 'hosts'> = {
   lambdaMemoryMb: 256,
   lambdaCpuShare: 256 / 1769,
   lambdaIoMsPerInvocation: 30,
+  logsMemoryMb: 1024,
   idlePollersPerQueue: 5,
   diagnoseMemoryMb: 1769,
   customMetrics: PASS_METRIC_COUNT,
@@ -329,12 +332,12 @@ export function estimate(fleetIn: Partial<Fleet> & { hosts: number }, m: Measure
   const logMessagesPerSecond = messages / SECONDS_PER_MONTH;
   const logBatch = Math.max(1, Math.min(m.logs.messagesPerInvocation, logMessagesPerSecond));
   const logInvocations = messages / logBatch;
-  const cpuSecondsPerRecord = ((m.cpuMicrosPerLogRecord ?? 45) / 1e6) / f.lambdaCpuShare;
+  const cpuSecondsPerRecord = ((m.cpuMicrosPerLogRecord ?? 45) / 1e6) / (f.logsMemoryMb / 1769);
   const gbSeconds = gb * (
     // A relayed batch's beats are written BATCH_HOST_CONCURRENCY hosts at a time: one wait per round.
     (f.relay ? beats / BATCH_HOST_CONCURRENCY : hbInvocations) * (f.lambdaIoMsPerInvocation / 1000) + beats * cpuSecondsPerBeat
-    + logInvocations * (f.lambdaIoMsPerInvocation / 1000) + records * cpuSecondsPerRecord
   );
+  const logsGbSeconds = (f.logsMemoryMb / 1024) * (logInvocations * (f.lambdaIoMsPerInvocation / 1000) + records * cpuSecondsPerRecord);
   // Fanned out (docs/SEMANTICS.md, "Diagnose fanned out"): W workers each judge hosts / W, and
   // those with planned hosts commit them (a second invocation, and a BatchGetItem of those hosts);
   // the coordinator waits for the slowest. One worker means none: no extra request at all.
@@ -353,7 +356,8 @@ export function estimate(fleetIn: Partial<Fleet> & { hosts: number }, m: Measure
     * (passes * (f.lambdaIoMsPerInvocation / 1000 + (workers > 1 ? scanSecondsAt(f.hosts / workers, workerMb) : (f.hosts * 5e-6) / (f.diagnoseMemoryMb / 1769))) + watchSecondsPerMonth);
   const invocations = hbInvocations + logInvocations + passes;
   add({ service: 'Lambda', item: `requests (ingest batches of ${hbBatch.toFixed(0)} beats${records > 0 ? `, ${logBatch.toFixed(0)} log messages` : ''}; diagnose)`, quantity: invocations, unit: 'invocations', dollars: perMillion(invocations, l.requestsPerMillion) });
-  add({ service: 'Lambda', item: `duration, ingest arm64 ${f.lambdaMemoryMb} MB`, quantity: gbSeconds, unit: 'GB-s', dollars: gbSeconds * l.arm64GbSecond });
+  add({ service: 'Lambda', item: `duration, ingest heartbeats arm64 ${f.lambdaMemoryMb} MB`, quantity: gbSeconds, unit: 'GB-s', dollars: gbSeconds * l.arm64GbSecond });
+  if (records > 0) add({ service: 'Lambda', item: `duration, ingest logs arm64 ${f.logsMemoryMb} MB`, quantity: logsGbSeconds, unit: 'GB-s', dollars: logsGbSeconds * l.arm64GbSecond });
   add({ service: 'Lambda', item: `duration, diagnose arm64 ${f.diagnoseMemoryMb} MB`, quantity: diagnoseGbSeconds, unit: 'GB-s', dollars: diagnoseGbSeconds * l.arm64GbSecond });
   if (workers > 1) {
     add({ service: 'Lambda', item: `requests, diagnose workers (${workers} judge + up to ${workers} commit invocations a pass)`, quantity: workerInvocations, unit: 'invocations', dollars: perMillion(workerInvocations, l.requestsPerMillion) });
@@ -392,7 +396,7 @@ export function estimate(fleetIn: Partial<Fleet> & { hosts: number }, m: Measure
     total,
     perHost: total / Math.max(1, f.hosts),
     byService,
-    derived: { beats, writeUnitsPerBeat, hostItemBytes, records, recordsPerMessage: rpm, messages, readUnitsPerPass, passes, watchConfirms, watchMonitorReads, hbInvocations, logInvocations, gbSeconds, diagnoseGbSeconds, diagnoseWorkers: workers, workerInvocations, workerGbSeconds },
+    derived: { beats, writeUnitsPerBeat, hostItemBytes, records, recordsPerMessage: rpm, messages, readUnitsPerPass, passes, watchConfirms, watchMonitorReads, hbInvocations, logInvocations, gbSeconds, logsGbSeconds, diagnoseGbSeconds, diagnoseWorkers: workers, workerInvocations, workerGbSeconds },
   };
 }
 

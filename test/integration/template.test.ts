@@ -1,6 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { evaluateCondition } from '../../lib/local/template/intrinsics';
 import { passMetrics } from '../../lib/service/diagnose-metrics';
+import { DEFAULT_RESERVE_MS } from '../../lib/service/ingest-logs';
+import { BATCH_GET_LIMIT, UNITS_IN_FLIGHT } from '../../lib/store/logs';
+import { MAX_BATCH_RECORDS } from '../../lib/wire/validate';
 import { logicalIdOf, packagedTemplate, referencedIds, resourcesOfType, type CfnResource, type CfnTemplate } from '../support/template';
 
 /**
@@ -179,6 +183,24 @@ describe('packaged template (serverless package --stage test)', () => {
 
     it('no DLQ redrives further (the chain ends)', () => {
       for (const id of deadLetterQueues()) expect(props(resource(id)).RedrivePolicy, id).toBeUndefined();
+    });
+
+    it('the logs batch arithmetic: the most records one invocation can receive fit in its time budget (docs/SEMANTICS.md)', () => {
+      const fn = resource(functionId(FUNCTIONS.ingestLogs));
+      const mapping = only(resourcesOfType(template, 'AWS::Lambda::EventSourceMapping')
+        .filter(([, m]) => logicalIdOf(props(m).FunctionName) === functionId(FUNCTIONS.ingestLogs)), 'logs mapping')[1];
+      const maxRecords = Number(props(mapping).BatchSize) * MAX_BATCH_RECORDS;
+      // CPU: bench:cpu's figure on one bench core, scaled to Lambda's share (1,769 MB = 1 vCPU).
+      const measured = JSON.parse(readFileSync(new URL('../../bench/measured.json', import.meta.url), 'utf8')) as { cpuMicrosPerLogRecord: number };
+      const cpuMicros = measured.cpuMicrosPerLogRecord / (Number(props(fn).MemorySize) / 1769);
+      // Waiting: a unit of 100 records is a BatchGetItem, then its writes at once; 8 units in
+      // flight; DynamoDB's usual 10-30 ms a call, taken at 30.
+      const ioMicros = (2 * 30_000) / (BATCH_GET_LIMIT * UNITS_IN_FLIGHT);
+      const budgetMs = Number(props(fn).Timeout) * 1000 - DEFAULT_RESERVE_MS;
+      const neededMs = (maxRecords * (cpuMicros + ioMicros)) / 1000;
+      expect(neededMs, `${maxRecords} records × ${(cpuMicros + ioMicros).toFixed(0)} µs vs a ${budgetMs} ms budget`).toBeLessThan(budgetMs);
+      // 16 full LogBatches (repro 8) are two invocations at most, each within its budget.
+      expect(Math.ceil(16 / Number(props(mapping).BatchSize))).toBeLessThanOrEqual(2);
     });
 
     it('every consumed queue’s visibility timeout is at least 6× its consumer’s timeout', () => {

@@ -98,6 +98,20 @@ describe('cost model', () => {
     expect(sends(30)).toBe(525_600);
   });
 
+  it('prices the logs function at its own memory, with its CPU share, apart from the heartbeats function', () => {
+    // 1,000 hosts × 86,400 records a day: 1 a second each, 2 per message with the 1 s linger.
+    const e = estimate({
+      hosts: 1_000, interval: 60, logRecordsPerHostPerDay: 86_400, mirrorLogs: false, notificationsPerHostMonth: 0,
+      lambdaCpuShare: 0.25, lambdaIoMsPerInvocation: 20, logsMemoryMb: 1769,
+    }, { ...measured, cpuMicrosPerLogRecord: 50 }, prices);
+    const logs = e.lines.find((l) => l.item.startsWith('duration, ingest logs'));
+    expect(logs?.item).toContain('1769 MB');
+    // 1769/1024 GB × (invocations × 0.02 s + records × 50 µs at one vCPU).
+    const expected = (1769 / 1024) * (e.derived.logInvocations as number * 0.02 + (e.derived.records as number) * 50e-6);
+    expect(logs?.quantity).toBeCloseTo(expected, 6);
+    expect(e.derived.logsGbSeconds).toBeCloseTo(expected, 6);
+  });
+
   it('bills SQS by 64 KiB chunk and batches log records by the linger', () => {
     expect(sqsBilled(10, 65_536, 65_536)).toBe(10);
     expect(sqsBilled(10, 65_537, 65_536)).toBe(20);
