@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_FLEET } from '../../lib/cost/model';
 import { evaluateCondition } from '../../lib/local/template/intrinsics';
 import { passMetrics } from '../../lib/service/diagnose-metrics';
 import { DEFAULT_RESERVE_MS } from '../../lib/service/ingest-logs';
@@ -470,6 +471,8 @@ describe('packaged template (serverless package --stage test)', () => {
     it('every alarm notifies the ops topic, which is not the alerts topic; an email subscribes with --param opsEmail', () => {
       expect(resource('OpsTopic').Type).toBe('AWS::SNS::Topic');
       expect(alarms().length).toBeGreaterThanOrEqual(15);
+      // `npm run cost` prices exactly the alarms the template declares.
+      expect(alarms().length).toBe(DEFAULT_FLEET.alarms);
       for (const a of alarms()) {
         expect(a.AlarmActions, a.id).toEqual([{ Ref: 'OpsTopic' }]);
         expect(a.OKActions, a.id).toEqual([{ Ref: 'OpsTopic' }]);
