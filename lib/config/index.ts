@@ -78,6 +78,8 @@ export interface Config {
     readonly ttlDays: number;
     readonly textMaxBytes: number;
     readonly mirror: boolean;
+    /** The logs queue's redrive limit: at this receive, a message out of time is quarantined with its reason. */
+    readonly maxReceiveCount: number;
   };
   readonly notifications: { readonly ttlDays: number };
   /** How far ahead of the receive time a producer's timestamp may be, in seconds. */
@@ -149,6 +151,7 @@ export function loadConfig(env: Env = process.env): Config {
       ttlDays: readNumber(env, 'DTS_LOG_TTL_DAYS', 14, { min: 1 }),
       textMaxBytes: readNumber(env, 'DTS_TEXT_MAX_BYTES', 32 * 1024, { min: 256, integer: true }),
       mirror: readBoolean(env, 'DTS_MIRROR_LOGS', true),
+      maxReceiveCount: readNumber(env, 'DTS_MAX_RECEIVE_COUNT', 5, { min: 1, integer: true }),
     },
     notifications: { ttlDays: readNumber(env, 'DTS_NOTIFICATION_TTL_DAYS', 90, { min: 1 }) },
     maxFutureSeconds: readNumber(env, 'DTS_MAX_FUTURE_SECONDS', 86_400, { min: 0 }),

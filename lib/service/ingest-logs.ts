@@ -22,6 +22,12 @@ export interface LogIngest {
   readonly mirror: ((record: LogRecord) => void) | undefined;
   readonly log: Log;
   readonly now: () => number;
+  /**
+   * The queue's redrive limit (maxReceiveCount). A message still unfinished for lack of time at
+   * this receive would be moved to the DLQ by SQS with no reason; it is quarantined instead, with
+   * one. Absent: SQS's redrive decides.
+   */
+  readonly maxReceiveCount?: number;
 }
 
 /**
@@ -171,7 +177,31 @@ export async function ingestLogMessages(d: LogIngest, messages: readonly Message
     total.counted += done.counted;
   }
   for (const m of order.slice(next)) failures.set(m.messageId, new OutOfTimeError(0, 'message not started'));
+  await quarantineLastChances(d, order, failures);
   return { ...total, failures };
+}
+
+/**
+ * A message out of time on its last receive goes to the DLQ now, with the reason, rather than
+ * be moved there by SQS's redrive with none. What it stored stays stored (and counted); a
+ * redrive of it from the DLQ resumes with the rest, skipping what is there. Each quarantine is
+ * one SendMessage, within the budget's reserve. If it fails, the message fails as before.
+ */
+async function quarantineLastChances(d: LogIngest, messages: readonly Message[], failures: Map<string, unknown>): Promise<void> {
+  const limit = d.maxReceiveCount;
+  if (limit === undefined || !d.quarantine) return;
+  const last = messages.filter((m) => failures.get(m.messageId) instanceof OutOfTimeError && receiveCountOf(m) >= limit);
+  await Promise.all(last.map(async (m) => {
+    try {
+      await quarantine(d.quarantine, d.log, m, {
+        field: 'message',
+        reason: `not finished in ${receiveCountOf(m)} receives: the time budget ran out each time; the records stored so far stay stored, and a redrive resumes with the rest`,
+      });
+      failures.delete(m.messageId);
+    } catch (error) {
+      d.log.error('could not quarantine a message out of time; SQS will redrive it without a reason', { messageId: m.messageId, error: String(error) });
+    }
+  }));
 }
 
 /**

@@ -138,6 +138,21 @@ describe('repro 8: the time budget', () => {
     expect(outcome.batchGetCalls + outcome.batchWriteCalls).toBe(0);
   });
 
+  it('quarantines a message still out of time on its last receive, with the reason, where SQS would redrive it with none', async () => {
+    const last = sqsRecord(batch(Array.from({ length: 300 }, (_, i) => ({ app: 'lastchance', id: `c${i}` }))), { ...asBatch, messageId: 'last-chance', receiveCount: 5 });
+    const earlier = sqsRecord(batch([{ app: 'lastchance', id: 'e1' }]), { ...asBatch, messageId: 'earlier', receiveCount: 4 });
+    let asked = 0;
+    // Time for the reserve, the group and the first message (the most received); none after.
+    const outcome = await ingestLogMessages(deps({ maxReceiveCount: 5 }), [earlier, last], { remainingMs: () => (++asked <= 3 ? 60_000 : 0), reserveMs: 5_000 });
+    // Below its limit, `earlier` comes back as before; `last-chance` is in the DLQ now, saying why.
+    expect([...outcome.failures.keys()]).toEqual(['earlier']);
+    expect(outcome.failures.get('earlier')).toBeInstanceOf(OutOfTimeError);
+    const dlq = (await drain(cloud, cloud.names.logsDlqUrl)).filter((m) => reasonOf(m)?.includes('last-chance'));
+    expect(dlq.map(reasonOf)).toEqual([expect.stringMatching(/^message: not finished in 5 receives: the time budget ran out each time/)]);
+    const body = decodeBody('dts.LogBatch', dlq[0]?.Body ?? '');
+    expect(body.ok && body.value.records.length).toBe(300);
+  });
+
   it('names the lack of time as the failure, a transient one', async () => {
     let asked = 0;
     const outcome = await ingestLogMessages(deps(), [sqsRecord(batch([{ app: 'late', id: 'l1' }]), { ...asBatch, messageId: 'late' })], {
