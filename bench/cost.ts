@@ -35,13 +35,15 @@ const program = new Command()
   .option('--hosts-per-relay <n>', 'with --relay: hosts behind each relay', number(1), 500)
   .option('--relay-flush <seconds>', 'with --relay: the longest a relay holds a beat (dts relay --flush; a third of the interval at most)', number(1), 20)
   .option('--host-item-bytes <n>', 'bytes of a host item instead of the measured one (bench/measured.json)', number(1))
+  .option('--diagnose-workers <n>', 'diagnose fanned out to at most this many workers (serverless.yml diagnoseWorkers; 1: none)', number(1), 1)
+  .option('--diagnose-hosts-per-worker <n>', 'hosts per diagnose worker (serverless.yml diagnoseHostsPerWorker)', number(1), 50_000)
   .option('--json', 'print the estimate as JSON', false)
   .showHelpAfterError();
 
 const o = program.parse().opts<{
   hosts: number; interval: number; logRecordsPerHostPerDay: number; recordBytes: number; linger: number;
   diagnoseEvery: number; billing: string; mirror: boolean; json: boolean; relay?: boolean; hostsPerRelay: number; relayFlush: number;
-  hostItemBytes?: number;
+  hostItemBytes?: number; diagnoseWorkers: number; diagnoseHostsPerWorker: number;
 }>();
 if (o.billing !== 'on-demand' && o.billing !== 'provisioned') program.error('--billing must be on-demand or provisioned');
 
@@ -52,6 +54,7 @@ const fleet: Partial<Fleet> & { hosts: number } = {
   lingerSeconds: o.linger, diagnoseEvery: o.diagnoseEvery, billing: o.billing as Fleet['billing'], mirrorLogs: o.mirror,
   ...(o.relay ? { relay: { hostsPerRelay: o.hostsPerRelay, flushSeconds: o.relayFlush } } : {}),
   ...(o.hostItemBytes !== undefined ? { hostItemBytes: o.hostItemBytes } : {}),
+  ...(o.diagnoseWorkers > 1 ? { diagnoseWorkers: o.diagnoseWorkers, diagnoseHostsPerWorker: o.diagnoseHostsPerWorker } : {}),
 };
 const e = estimate(fleet, measured, prices);
 const other = estimate({ ...fleet, billing: o.billing === 'on-demand' ? 'provisioned' : 'on-demand' }, measured, prices);

@@ -1,5 +1,8 @@
 import type { Context, ScheduledEvent } from 'aws-lambda';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { runDiagnosePass, type DiagnoseSummary, type Diagnosis } from '../lib/service/diagnose';
+import { runFannedPass, workersFor } from '../lib/service/diagnose-fanout';
+import { lambdaWorkers } from '../lib/store/diagnose-workers';
 import { watchDeadlines, type WatchSummary } from '../lib/service/diagnose-deadlines';
 import { passMetrics } from '../lib/service/diagnose-metrics';
 import { diagnosis } from '../lib/service/diagnosis';
@@ -8,12 +11,14 @@ import { publishMetrics } from './commons/metrics';
 import { logger } from './commons/powertools';
 
 let deps: Diagnosis | undefined;
+let lambda: LambdaClient | undefined;
 
 /** Time kept back from the invocation's timeout, to finish the watch's last batch. */
 const TIMEOUT_MARGIN_MS = 5000;
 
 /**
- * Scheduled liveness pass, then the deadline watch: until the next pass (DTS_WATCH_SECONDS),
+ * Scheduled liveness pass, fanned out to worker invocations for a large fleet (docs/SEMANTICS.md,
+ * "Diagnose fanned out"), then the deadline watch: until the next pass (DTS_WATCH_SECONDS),
  * it acts at each host's deadline (docs/SEMANTICS.md, "Detection at the deadline"). A host that
  * could not be judged fails the invocation, so it shows in the function's error metric; the
  * pass is idempotent, so EventBridge's retry, or two invocations overlapping, is harmless.
@@ -32,7 +37,11 @@ export const handler = async (_event: ScheduledEvent, context: Context): Promise
   }, config, logger);
   const started = Date.now();
   const budgetEnd = started + context.getRemainingTimeInMillis() - TIMEOUT_MARGIN_MS;
-  const { summary, context: pass, upcoming } = await runDiagnosePass(deps);
+  // A fleet too small for more than one worker is judged here, with no extra invocation.
+  const workers = config.diagnose.workers > 1 ? workersFor(config.diagnose, await deps.stats.monitor()) : 1;
+  const { summary, context: pass, upcoming } = workers > 1
+    ? await runFannedPass(deps, lambdaWorkers(lambda ??= new LambdaClient({}), config.diagnose.workerFunction as string, workers))
+    : await runDiagnosePass(deps);
   publishMetrics(passMetrics(summary, Date.now() - started));
   const watch = await watchDeadlines(deps, pass, upcoming, {
     passAt: summary.at, until: Math.min(summary.at + config.diagnose.watchMs, budgetEnd),

@@ -17,6 +17,7 @@ function ingest(): LogIngest {
     quarantine: quarantineFor(config.resources.logsDlqUrl),
     limits,
     ttlDays: config.logs.ttlDays,
+    maxReceiveCount: config.logs.maxReceiveCount,
     mirror: config.logs.mirror ? mirrorRecord : undefined,
     log: logger,
     now: Date.now,

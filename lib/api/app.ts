@@ -22,6 +22,17 @@ export interface Asset {
   readonly body: string;
 }
 
+/**
+ * Headers on the page's own files. The page keeps its key in localStorage and has a silence
+ * form, so no other site may frame it (clickjacking); `nosniff` keeps each file the type it says.
+ */
+export const ASSET_HEADERS = {
+  'cache-control': 'no-cache',
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'content-security-policy': "frame-ancestors 'none'",
+} as const;
+
 export const OPENAPI_INFO = { openapi: '3.0.3', info: { title: 'dts operator API', version: '1' } } as const;
 
 export function buildApi(deps: ApiDeps, assets: Readonly<Record<string, Asset>> = {}): OpenAPIHono<ApiEnv> {
@@ -60,7 +71,7 @@ export function buildApi(deps: ApiDeps, assets: Readonly<Record<string, Asset>> 
   app.doc(`${API_PREFIX}/openapi.json`, { ...OPENAPI_INFO, security: [{ apiKey: [] }] });
 
   for (const [path, asset] of Object.entries(assets)) {
-    app.get(path, (c) => c.body(asset.body, 200, { 'content-type': asset.type, 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' }));
+    app.get(path, (c) => c.body(asset.body, 200, { 'content-type': asset.type, ...ASSET_HEADERS }));
   }
 
   app.notFound((c) => apiError(c, 404, 'not_found', `no route ${c.req.method} ${new URL(c.req.url).pathname}`));

@@ -3,10 +3,7 @@ import { z } from '@hono/zod-openapi';
 
 const LEVEL = z.enum(['ok', 'warning', 'critical']);
 export const HOST_STATES = ['new', 'alive', 'dead', 'left', 'retired'] as const;
-export const NOTIFICATION_KINDS = [
-  'host-up', 'host-down', 'host-recovered', 'host-left', 'host-retired', 'resource-warning', 'resource-critical', 'resource-ok',
-  'monitor-degraded', 'monitor-ok', 'host-flapping', 'host-stable', 'host-still-down', 'fleet-storm', 'clock-skew', 'clock-ok',
-] as const;
+export { NOTIFICATION_KINDS } from '../model';
 export const SEVERITIES = ['info', 'warning', 'critical'] as const;
 
 const sample = z.object({ percent: z.number() });
@@ -87,7 +84,7 @@ export const timeParam = (name: string) =>
     if (v === undefined || v === '') return undefined;
     const n = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
     if (!Number.isFinite(n)) {
-      ctx.addIssue({ code: 'custom', message: `${name}: expected epoch milliseconds or an ISO time, got ${JSON.stringify(v)}` });
+      ctx.addIssue({ code: 'custom', message: `expected epoch milliseconds or an ISO time, got ${JSON.stringify(v)}` });
       return z.NEVER;
     }
     return n;

@@ -58,17 +58,26 @@ export async function sendWithRetry(req: OutgoingRequest, o: SendOptions = DEFAU
         method: 'POST',
         headers: req.headers,
         body: req.body,
-        redirect: 'error',
+        // A redirect is answered, not followed: it is the channel's configuration, and following
+        // it would send the alert (and, for some kinds, the key) to a host nobody chose.
+        redirect: 'manual',
         signal: AbortSignal.timeout(o.timeoutMs),
       });
-      const text = await res.text().catch(() => '');
-      if (res.ok) return { ok: true, status: res.status, attempts: attempt, retryable: false };
+      if (res.ok) {
+        await res.body?.cancel().catch(() => {});
+        return { ok: true, status: res.status, attempts: attempt, retryable: false };
+      }
       const retryable = retryableStatus(res.status);
       wait = retryAfterMs(res.headers.get('retry-after'), now());
-      last = { ok: false, status: res.status, attempts: attempt, retryable, error: `HTTP ${res.status}${text ? `: ${text.slice(0, 200)}` : ''}` };
+      const text = res.status >= 300 && res.status < 400
+        ? (await res.body?.cancel().catch(() => {}), 'a redirect, not followed: give the channel its final URL')
+        : redact(await excerpt(res, EXCERPT_BYTES), req).slice(0, 200);
+      last = { ok: false, status: res.status, attempts: attempt, retryable, error: `HTTP ${res.status}${text ? `: ${text}` : ''}` };
       if (!retryable) return last;
     } catch (e) {
-      last = { ok: false, attempts: attempt, retryable: true, error: describe(e) };
+      // A port fetch refuses stays refused: retrying it only delays the DLQ by the retry window.
+      last = { ok: false, attempts: attempt, retryable: !isRefusedPort(e), error: describe(e) };
+      if (!last.retryable) return last;
     }
     if (attempt === o.attempts) break;
     const backoff = o.baseDelayMs * 2 ** (attempt - 1) * (0.5 + Math.random() / 2);
@@ -79,10 +88,75 @@ export async function sendWithRetry(req: OutgoingRequest, o: SendOptions = DEFAU
   return last;
 }
 
+/** The most of an error body read: a receiver's explanation, never its whole answer. */
+const EXCERPT_BYTES = 4096;
+
+/** The start of a response body, at most `max` bytes; the rest is not downloaded. */
+async function excerpt(res: Response, max: number): Promise<string> {
+  const reader = res.body?.getReader();
+  if (!reader) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < max) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.length;
+    }
+  } catch {
+    // a body cut short still explains what came of it
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+  return Buffer.concat(chunks).subarray(0, max).toString('utf8');
+}
+
+/**
+ * An error body with the channel's secrets taken out: a receiver that echoes the request (its
+ * URL, a header, the routing key) must not put them in the channels table or a terminal.
+ */
+export function redact(text: string, req: OutgoingRequest): string {
+  const secrets = new Set<string>();
+  const add = (v: string | null | undefined): void => {
+    if (v && v.length >= 8) secrets.add(v);
+  };
+  try {
+    const url = new URL(req.url);
+    add(req.url);
+    add(url.pathname + url.search);
+    add(url.username);
+    add(url.password);
+    for (const part of url.pathname.split('/')) add(part);
+    for (const [, v] of url.searchParams) add(v);
+  } catch {
+    add(req.url);
+  }
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (/^(authorization|x-api-key|api-key)$/i.test(name)) for (const part of value.split(/\s+/)) add(part);
+  }
+  try {
+    const body = JSON.parse(req.body) as Record<string, unknown>;
+    for (const key of ['routing_key', 'api_key', 'token']) add(typeof body[key] === 'string' ? body[key] : undefined);
+  } catch {
+    // not JSON: nothing in it is a key
+  }
+  let out = text;
+  for (const secret of [...secrets].sort((a, b) => b.length - a.length)) out = out.split(secret).join('…');
+  return out;
+}
+
+type FetchError = Error & { cause?: { code?: string; message?: string } };
+
+/** fetch refuses some ports outright (1, 6000, 6665-6669, 10080, ...), before connecting. */
+const isRefusedPort = (e: unknown): boolean => (e as FetchError).cause?.message === 'bad port';
+
 /** A network error without the URL in it: the URL may be the channel's secret. */
 function describe(e: unknown): string {
-  const err = e as Error & { cause?: { code?: string; message?: string } };
+  const err = e as FetchError;
   if (err.name === 'TimeoutError' || err.name === 'AbortError') return 'timed out';
   const code = err.cause?.code;
-  return code ? `connection failed: ${code}` : `request failed: ${err.name || 'error'}`;
+  if (code) return `connection failed: ${code}`;
+  if (isRefusedPort(e)) return 'request refused: fetch does not connect to this port; give the receiver another one';
+  return `request failed: ${err.name || 'error'}`;
 }

@@ -16,6 +16,7 @@ import type { ReportOptions } from './commands/report';
 import type { SilenceOptions } from './commands/silence';
 import { collect, seconds } from './options';
 import type { ChannelAddOptions } from './commands/channels';
+import { NOTIFICATION_KINDS } from '../model';
 import { parsePositiveInt } from './time';
 import { VERSION } from './version';
 
@@ -132,10 +133,7 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 backend not configured or un
     .option('--since <time>', 'from: a duration back (1d, 12h) or an ISO time', '1d')
     .option('--until <time>', 'up to (default: now)')
     .option('--limit <n>', 'notifications to show', parsePositiveInt('--limit'), 100)
-    .addOption(new Option('--kind <kind>', 'only this kind').choices([
-      'host-up', 'host-down', 'host-recovered', 'host-left', 'host-retired', 'resource-warning', 'resource-critical', 'resource-ok',
-      'monitor-degraded', 'monitor-ok', 'host-flapping', 'host-stable', 'host-still-down', 'fleet-storm', 'clock-skew', 'clock-ok',
-    ]))
+    .addOption(new Option('--kind <kind>', 'only this kind').choices(NOTIFICATION_KINDS))
     .option('--cursor <token>', 'continue where a page ended (from its "more:" hint)')
     .action(function (this: Command) {
       return run(async (ctx) => (await import('./commands/notifications')).notificationsCommand(ctx, this.opts<NotificationsOptions>()), this);

@@ -67,11 +67,19 @@ export interface Config {
     readonly sweepGraceMs: number;
     /** How long after its start a pass watches for deadlines (docs/SEMANTICS.md, "Detection at the deadline"); 0 turns it off. */
     readonly watchMs: number;
+    /** Worker invocations a pass fans out to at most (docs/SEMANTICS.md, "Diagnose fanned out"); 1: none. */
+    readonly workers: number;
+    /** Hosts (as of the last pass) per worker: a smaller fleet uses fewer workers, 1 none at all. */
+    readonly hostsPerWorker: number;
+    /** The worker function, needed when workers > 1. */
+    readonly workerFunction: string | undefined;
   };
   readonly logs: {
     readonly ttlDays: number;
     readonly textMaxBytes: number;
     readonly mirror: boolean;
+    /** The logs queue's redrive limit: at this receive, a message out of time is quarantined with its reason. */
+    readonly maxReceiveCount: number;
   };
   readonly notifications: { readonly ttlDays: number };
   /** How far ahead of the receive time a producer's timestamp may be, in seconds. */
@@ -135,11 +143,15 @@ export function loadConfig(env: Env = process.env): Config {
       backlogThreshold: readNumber(env, 'DTS_BACKLOG_THRESHOLD', 1000, { min: 0, integer: true }),
       sweepGraceMs: readNumber(env, 'DTS_SWEEP_GRACE_SECONDS', 30, { min: 0 }) * 1000,
       watchMs: readNumber(env, 'DTS_WATCH_SECONDS', 60, { min: 0, max: 900 }) * 1000,
+      workers: readNumber(env, 'DTS_DIAGNOSE_WORKERS', 1, { min: 1, max: 256, integer: true }),
+      hostsPerWorker: readNumber(env, 'DTS_DIAGNOSE_HOSTS_PER_WORKER', 50_000, { min: 1, integer: true }),
+      workerFunction: readOptionalString(env, 'DTS_DIAGNOSE_WORKER_FUNCTION'),
     },
     logs: {
       ttlDays: readNumber(env, 'DTS_LOG_TTL_DAYS', 14, { min: 1 }),
       textMaxBytes: readNumber(env, 'DTS_TEXT_MAX_BYTES', 32 * 1024, { min: 256, integer: true }),
       mirror: readBoolean(env, 'DTS_MIRROR_LOGS', true),
+      maxReceiveCount: readNumber(env, 'DTS_MAX_RECEIVE_COUNT', 5, { min: 1, integer: true }),
     },
     notifications: { ttlDays: readNumber(env, 'DTS_NOTIFICATION_TTL_DAYS', 90, { min: 1 }) },
     maxFutureSeconds: readNumber(env, 'DTS_MAX_FUTURE_SECONDS', 86_400, { min: 0 }),

@@ -5,6 +5,7 @@
  */
 
 import { PASS_METRIC_COUNT } from '../service/diagnose-metrics';
+import { workersFor } from '../service/diagnose-fanout';
 import { BATCH_HOST_CONCURRENCY } from '../service/ingest-heartbeats';
 import { relayHoldMs } from '../rules/relay';
 
@@ -113,6 +114,8 @@ export interface Fleet {
   readonly lambdaCpuShare: number;
   /** Milliseconds of waiting on DynamoDB/SQS per invocation, on top of CPU. */
   readonly lambdaIoMsPerInvocation: number;
+  /** The logs function's own memory (serverless.yml `ingestLogsMemory`); its CPU share follows (1,769 MB = 1 vCPU). */
+  readonly logsMemoryMb: number;
   /** Lambda's event source mapping long-polls each queue with this many pollers when idle. */
   readonly idlePollersPerQueue: number;
   /**
@@ -126,12 +129,16 @@ export interface Fleet {
   readonly customMetrics: number;
   /** Bytes of the EMF log line that carries them, per pass. */
   readonly emfBytesPerPass: number;
-  /** CloudWatch alarms in serverless.yml (standard resolution). */
+  /** CloudWatch alarms in serverless.yml (standard resolution); the template test keeps it equal. */
   readonly alarms: number;
   /** Share of log records at error or above: only these are written to the sparse byError index. */
   readonly errorShare: number;
   /** Bytes of a host item, instead of the measured one (e.g. to price a larger item before it is measured). */
   readonly hostItemBytes?: number;
+  /** Diagnose fanned out (serverless.yml `diagnoseWorkers`, `diagnoseHostsPerWorker`, `diagnoseWorkerMemory`); default 1: none. */
+  readonly diagnoseWorkers?: number;
+  readonly diagnoseHostsPerWorker?: number;
+  readonly diagnoseWorkerMemoryMb?: number;
 }
 
 export const DEFAULT_FLEET: Omit<Fleet, 'hosts'> = {
@@ -150,11 +157,12 @@ export const DEFAULT_FLEET: Omit<Fleet, 'hosts'> = {
   lambdaMemoryMb: 256,
   lambdaCpuShare: 256 / 1769,
   lambdaIoMsPerInvocation: 30,
+  logsMemoryMb: 1024,
   idlePollersPerQueue: 5,
   diagnoseMemoryMb: 1769,
   customMetrics: PASS_METRIC_COUNT,
   emfBytesPerPass: 1200,
-  alarms: 15,
+  alarms: 19,
   errorShare: 0.02,
 };
 
@@ -324,19 +332,40 @@ export function estimate(fleetIn: Partial<Fleet> & { hosts: number }, m: Measure
   const logMessagesPerSecond = messages / SECONDS_PER_MONTH;
   const logBatch = Math.max(1, Math.min(m.logs.messagesPerInvocation, logMessagesPerSecond));
   const logInvocations = messages / logBatch;
-  const cpuSecondsPerRecord = ((m.cpuMicrosPerLogRecord ?? 45) / 1e6) / f.lambdaCpuShare;
+  const cpuSecondsPerRecord = ((m.cpuMicrosPerLogRecord ?? 45) / 1e6) / (f.logsMemoryMb / 1769);
   const gbSeconds = gb * (
     // A relayed batch's beats are written BATCH_HOST_CONCURRENCY hosts at a time: one wait per round.
     (f.relay ? beats / BATCH_HOST_CONCURRENCY : hbInvocations) * (f.lambdaIoMsPerInvocation / 1000) + beats * cpuSecondsPerBeat
-    + logInvocations * (f.lambdaIoMsPerInvocation / 1000) + records * cpuSecondsPerRecord
   );
+  const logsGbSeconds = (f.logsMemoryMb / 1024) * (logInvocations * (f.lambdaIoMsPerInvocation / 1000) + records * cpuSecondsPerRecord);
+  // Fanned out (docs/SEMANTICS.md, "Diagnose fanned out"): W workers each judge hosts / W, and
+  // those with planned hosts commit them (a second invocation, and a BatchGetItem of those hosts);
+  // the coordinator waits for the slowest. One worker means none: no extra request at all.
+  const workers = workersFor({ workers: f.diagnoseWorkers ?? 1, hostsPerWorker: f.diagnoseHostsPerWorker ?? 50_000, workerFunction: 'diagnoseWorker' }, { lastHosts: f.hosts });
+  const plannedPerPass = (f.hosts * f.notificationsPerHostMonth) / passes;
+  const workerInvocations = workers > 1 ? passes * (workers + Math.min(workers, plannedPerPass)) : 0;
+  // Also the monitor item, read once a pass to size the fan-out (with diagnoseWorkers above 1).
+  const workerReadUnits = workers > 1 ? passes * (plannedPerPass * Math.ceil(hostItemBytes / 4096) + 1) : 0;
+  const workerMb = f.diagnoseWorkerMemoryMb ?? f.diagnoseMemoryMb;
+  const scanSecondsAt = (hosts: number, mb: number) => (hosts * 5e-6) / Math.min(1, mb / 1769);
+  const workerGbSeconds = workers > 1
+    ? (workerMb / 1024) * passes * workers * (2 * f.lambdaIoMsPerInvocation / 1000 + scanSecondsAt(f.hosts / workers, workerMb))
+    : 0;
   // The watch keeps an invocation running (mostly waiting) until its last listed deadline.
   const diagnoseGbSeconds = (f.diagnoseMemoryMb / 1024)
-    * (passes * (f.lambdaIoMsPerInvocation / 1000 + (f.hosts * 5e-6) / (f.diagnoseMemoryMb / 1769)) + watchSecondsPerMonth);
+    * (passes * (f.lambdaIoMsPerInvocation / 1000 + (workers > 1 ? scanSecondsAt(f.hosts / workers, workerMb) : (f.hosts * 5e-6) / (f.diagnoseMemoryMb / 1769))) + watchSecondsPerMonth);
   const invocations = hbInvocations + logInvocations + passes;
   add({ service: 'Lambda', item: `requests (ingest batches of ${hbBatch.toFixed(0)} beats${records > 0 ? `, ${logBatch.toFixed(0)} log messages` : ''}; diagnose)`, quantity: invocations, unit: 'invocations', dollars: perMillion(invocations, l.requestsPerMillion) });
-  add({ service: 'Lambda', item: `duration, ingest arm64 ${f.lambdaMemoryMb} MB`, quantity: gbSeconds, unit: 'GB-s', dollars: gbSeconds * l.arm64GbSecond });
+  add({ service: 'Lambda', item: `duration, ingest heartbeats arm64 ${f.lambdaMemoryMb} MB`, quantity: gbSeconds, unit: 'GB-s', dollars: gbSeconds * l.arm64GbSecond });
+  if (records > 0) add({ service: 'Lambda', item: `duration, ingest logs arm64 ${f.logsMemoryMb} MB`, quantity: logsGbSeconds, unit: 'GB-s', dollars: logsGbSeconds * l.arm64GbSecond });
   add({ service: 'Lambda', item: `duration, diagnose arm64 ${f.diagnoseMemoryMb} MB`, quantity: diagnoseGbSeconds, unit: 'GB-s', dollars: diagnoseGbSeconds * l.arm64GbSecond });
+  if (workers > 1) {
+    add({ service: 'Lambda', item: `requests, diagnose workers (${workers} judge + up to ${workers} commit invocations a pass)`, quantity: workerInvocations, unit: 'invocations', dollars: perMillion(workerInvocations, l.requestsPerMillion) });
+    add({ service: 'Lambda', item: `duration, diagnose workers arm64 ${workerMb} MB`, quantity: workerGbSeconds, unit: 'GB-s', dollars: workerGbSeconds * l.arm64GbSecond });
+    if (f.billing === 'on-demand') {
+      add({ service: 'DynamoDB', item: 'diagnose workers: BatchGetItem of the planned hosts before committing (consistent), and the monitor item', quantity: workerReadUnits, unit: 'RRU', dollars: perMillion(workerReadUnits, d.onDemandReadRequestUnitsPerMillion) });
+    }
+  }
 
   // ---- SNS and CloudWatch Logs -----------------------------------------------------------------
   const publishes = f.hosts * f.notificationsPerHostMonth;
@@ -367,7 +396,7 @@ export function estimate(fleetIn: Partial<Fleet> & { hosts: number }, m: Measure
     total,
     perHost: total / Math.max(1, f.hosts),
     byService,
-    derived: { beats, writeUnitsPerBeat, hostItemBytes, records, recordsPerMessage: rpm, messages, readUnitsPerPass, passes, watchConfirms, watchMonitorReads, hbInvocations, logInvocations, gbSeconds, diagnoseGbSeconds },
+    derived: { beats, writeUnitsPerBeat, hostItemBytes, records, recordsPerMessage: rpm, messages, readUnitsPerPass, passes, watchConfirms, watchMonitorReads, hbInvocations, logInvocations, gbSeconds, logsGbSeconds, diagnoseGbSeconds, diagnoseWorkers: workers, workerInvocations, workerGbSeconds },
   };
 }
 

@@ -11,6 +11,7 @@ import { lockDataDir } from './data-dir-lock';
 import { startEdge, type Edge } from './engines/edge';
 import { SqsEventSourceMapping } from './event-source-mapping';
 import { FaultInjector } from './faults/injector';
+import { lambdaInvokeApi } from './lambda/invoke-api';
 import { LambdaRuntime } from './lambda/runtime';
 import { clientsFor, provision, type AwsClients } from './provision';
 import { DurableQueues } from './queue-snapshot';
@@ -131,6 +132,7 @@ async function assemble(options: LocalCloudOptions, loaded: { template: CloudFor
   const httpApi = planHttpApi(loaded.template, plan);
   const gateway = httpApi && new HttpApiGateway(httpApi, { region: options.region, invoke: (fn, e) => runtime.invoke(fn, e), log: print });
   if (gateway) edge.serveHttp((req, res) => gateway.handle(req, res));
+  edge.serveLambda(lambdaInvokeApi(runtime, print));
   const notices = [...plan.notices.filter((n) => !httpApi?.logicalIds.has(n.split(/[ .:]/)[0] as string)), ...report.notices, ...restore.notices];
   let stopping: Promise<{ snapshotted: number }> | undefined;
   // Ready does not wait for the functions' first environments: as in Lambda, an invocation that

@@ -22,6 +22,8 @@ export interface BatchOutcome {
   readonly received: number;
   readonly deleted: number;
   readonly failed: number;
+  /** How long the invocation took, from the call to its answer (or its failure). */
+  readonly durationMs: number;
   readonly error?: string;
 }
 
@@ -101,6 +103,7 @@ export class SqsEventSourceMapping {
     const event: SQSEvent = { Records: records };
     let failedIds: Set<string>;
     let error: string | undefined;
+    const started = Date.now();
     try {
       const result = await this.deps.invoke(this.mapping.functionName, event);
       failedIds = this.mapping.reportBatchItemFailures ? failuresIn(result, records) : new Set();
@@ -109,9 +112,10 @@ export class SqsEventSourceMapping {
       this.deps.log(`${this.mapping.functionName}: batch of ${records.length} failed: ${error}`);
       failedIds = new Set(records.map((r) => r.messageId));
     }
+    const durationMs = Date.now() - started;
     const succeeded = messages.filter((_, i) => !failedIds.has((records[i] as SQSRecord).messageId));
     await this.delete(succeeded);
-    return { received: messages.length, deleted: succeeded.length, failed: messages.length - succeeded.length, ...(error ? { error } : {}) };
+    return { received: messages.length, deleted: succeeded.length, failed: messages.length - succeeded.length, durationMs, ...(error ? { error } : {}) };
   }
 
   private async delete(messages: Message[]): Promise<void> {

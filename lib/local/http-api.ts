@@ -95,6 +95,9 @@ export interface HttpApiGatewayOptions {
   readonly log: (line: string) => void;
 }
 
+/** API Gateway's HTTP API payload quota (10 MB): a larger body is refused, not held in memory. */
+export const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
+
 /** Serves an HTTP API's routes; `handle` answers the requests it has a route for. */
 export class HttpApiGateway {
   constructor(
@@ -107,15 +110,32 @@ export class HttpApiGateway {
     const url = new URL(req.url ?? '/', 'http://local');
     // SNS and STS speak the query protocol: a form POST to /. Never an HTTP API route here.
     if (req.method === 'POST' && url.pathname === '/' && String(req.headers['content-type'] ?? '').includes('x-www-form-urlencoded')) return false;
-    const matched = matchRoute(this.plan.routes, req.method ?? 'GET', url.pathname);
+    let matched: ReturnType<typeof matchRoute>;
+    try {
+      matched = matchRoute(this.plan.routes, req.method ?? 'GET', url.pathname);
+    } catch (e) {
+      // A path parameter that is not valid percent-encoding (`/api/v1/hosts/%E0%A4%A`): the
+      // request's fault, answered as API Gateway does, never an exception that stops the cloud.
+      if (!(e instanceof URIError)) throw e;
+      send(res, 400, { 'content-type': 'application/json' }, JSON.stringify({ message: 'Bad Request' }));
+      return true;
+    }
     if (!matched) {
       if (!url.pathname.startsWith('/api/')) return false;
       send(res, 404, { 'content-type': 'application/json' }, JSON.stringify({ message: 'Not Found' }));
       return true;
     }
     const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size <= MAX_PAYLOAD_BYTES) chunks.push(c);
+    });
     req.on('end', () => {
+      if (size > MAX_PAYLOAD_BYTES) {
+        send(res, 413, { 'content-type': 'application/json' }, JSON.stringify({ message: 'Request Entity Too Large' }));
+        return;
+      }
       this.invoke(req, url, matched, Buffer.concat(chunks)).then(
         ({ status, headers, body }) => send(res, status, headers, body),
         (e: Error) => {

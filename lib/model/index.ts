@@ -37,6 +37,14 @@ export type NotificationKind =
   | 'clock-skew'
   | 'clock-ok';
 
+/** Every kind, for the filters that take one (`?kind=`, `--kind`); the compiler checks it names them all. */
+export const NOTIFICATION_KINDS = [
+  'host-up', 'host-down', 'host-recovered', 'host-left', 'host-retired', 'resource-warning', 'resource-critical', 'resource-ok',
+  'monitor-degraded', 'monitor-ok', 'host-flapping', 'host-stable', 'host-still-down', 'fleet-storm', 'fleet-storm-recovering',
+  'fleet-storm-over', 'fleet-new-hosts', 'clock-skew', 'clock-ok',
+] as const satisfies readonly NotificationKind[];
+export const EVERY_NOTIFICATION_KIND: [Exclude<NotificationKind, (typeof NOTIFICATION_KINDS)[number]>] extends [never] ? true : never = true;
+
 export interface CpuSample {
   percent: number;
   cores?: number;

@@ -19,9 +19,14 @@ export interface Dropped {
   shed: number;
   /** Held longer than a relay may hold a beat (SQS unreachable for that long). */
   expired: number;
-  /** Per host, both causes together. */
+  /** Per host, both causes together, for the first MAX_DROP_HOSTS hosts that lost any. */
   readonly byHost: Map<string, number>;
+  /** Drops from hosts beyond those: a flood of names must not grow the relay's memory. */
+  otherHosts: number;
 }
+
+/** Hosts whose drops are counted by name. */
+export const MAX_DROP_HOSTS = 1000;
 
 export class BeatBuffer {
   private readonly hosts = new Map<string, BufferedBeat[]>();
@@ -29,7 +34,7 @@ export class BeatBuffer {
   private due = Infinity;
   /** Beats pushed since the relay started. */
   received = 0;
-  readonly dropped: Dropped = { shed: 0, expired: 0, byHost: new Map() };
+  readonly dropped: Dropped = { shed: 0, expired: 0, byHost: new Map(), otherHosts: 0 };
 
   /** `holdMs`: how long a beat may wait for the next flush (rules/relay relayHoldMs); 0: not at all. */
   constructor(
@@ -127,6 +132,8 @@ export class BeatBuffer {
 
   private drop(host: string, why: 'shed' | 'expired'): void {
     this.dropped[why]++;
-    this.dropped.byHost.set(host, (this.dropped.byHost.get(host) ?? 0) + 1);
+    const before = this.dropped.byHost.get(host);
+    if (before === undefined && this.dropped.byHost.size >= MAX_DROP_HOSTS) this.dropped.otherHosts++;
+    else this.dropped.byHost.set(host, (before ?? 0) + 1);
   }
 }

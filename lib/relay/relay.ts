@@ -10,7 +10,7 @@ import { collect } from '../agent/agent';
 import { CpuMeter } from '../agent/metrics';
 import type { Producer } from '../producer/producer';
 import { RELAY_MAX_HOLD_MS, relayHoldMs } from '../rules/relay';
-import { BeatBuffer } from './beat-buffer';
+import { BeatBuffer, MAX_DROP_HOSTS } from './beat-buffer';
 import { Forwarder } from './forwarder';
 import { createRelayServer } from './server';
 
@@ -47,7 +47,7 @@ export async function runRelay(o: RelayOptions): Promise<number> {
     buffered: buffer.size,
     hostsBuffered: buffer.hostCount,
     forwarded: forwarder.stats,
-    dropped: { shed: buffer.dropped.shed, expired: buffer.dropped.expired, byHost: Object.fromEntries(buffer.dropped.byHost) },
+    dropped: { shed: buffer.dropped.shed, expired: buffer.dropped.expired, byHost: Object.fromEntries(buffer.dropped.byHost), otherHosts: buffer.dropped.otherHosts },
     ...(o.logs ? { logs: o.logs.stats() } : {}),
   });
   const server = createRelayServer({ token: o.token, buffer, ...(o.logs ? { logs: o.logs } : {}), stats });
@@ -80,7 +80,8 @@ export async function runRelay(o: RelayOptions): Promise<number> {
     const dropped = buffer.dropped.shed + buffer.dropped.expired;
     if (dropped === reportedDrops) return;
     const worst = [...buffer.dropped.byHost].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([h, n]) => `${h} ${n}`).join(', ');
-    o.say(`dropped ${dropped - reportedDrops} beat(s) since the last report (${buffer.dropped.shed} shed for room, ${buffer.dropped.expired} held too long, in all); most from: ${worst}`);
+    const others = buffer.dropped.otherHosts > 0 ? `; ${buffer.dropped.otherHosts} in all from hosts beyond the first ${MAX_DROP_HOSTS} named` : '';
+    o.say(`dropped ${dropped - reportedDrops} beat(s) since the last report (${buffer.dropped.shed} shed for room, ${buffer.dropped.expired} held too long, in all); most from: ${worst}${others}`);
     reportedDrops = dropped;
   };
 

@@ -14,7 +14,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Producer } from '../producer/producer';
-import type { LogInput } from '../producer/record';
+import { encodeRecord, type LogInput } from '../producer/record';
 import { decodeBody, describe } from '../wire/codec';
 import type { dts } from '../wire/generated/dts.js';
 import { validateHeartbeat, type Limits } from '../wire/validate';
@@ -31,6 +31,8 @@ export interface RelayServerOptions {
   readonly logs?: Producer;
   readonly stats: () => Record<string, unknown>;
   readonly now?: () => number;
+  /** The longest a request may take to arrive whole; default 30 s (a beat is at most 64 KiB). */
+  readonly requestTimeoutMs?: number;
 }
 
 class HttpError extends Error {
@@ -106,10 +108,26 @@ export function recordsOf(body: string, query: URLSearchParams): LogInput[] {
   }));
 }
 
+/** At most this many refused records are explained in one answer. */
+const MAX_REPORTED_ERRORS = 10;
+
+/**
+ * Why the producer refused a record, for its sender: the producer's own check, run again on the
+ * refused record only (the relay's producer stays quiet about each one on stderr).
+ */
+export function whyRefused(r: LogInput): string {
+  const checked = encodeRecord(r, { app: undefined, hostname: r.hostname ?? 'relay', textMaxBytes: LIMITS.textMaxBytes, maxRecordBytes: Number.MAX_SAFE_INTEGER });
+  return checked.ok ? 'record: refused by the relay (too large for a message, or the relay is stopping)' : `${checked.error.field}: ${checked.error.reason}`;
+}
+
 export function createRelayServer(o: RelayServerOptions): Server {
   const expected = createHash('sha256').update(o.token).digest();
   const now = o.now ?? Date.now;
-  return createServer((req, res) => {
+  // A sender that trickles its body (with the token) would otherwise hold a socket for Node's
+  // default of 5 minutes, and enough of them the relay's file descriptors.
+  const requestTimeout = o.requestTimeoutMs ?? 30_000;
+  const timeouts = { requestTimeout, headersTimeout: Math.min(10_000, requestTimeout), connectionsCheckingInterval: Math.max(50, Math.round(requestTimeout / 10)) };
+  return createServer(timeouts, (req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://relay');
       const route = `${req.method ?? 'GET'} ${url.pathname}`;
@@ -133,10 +151,17 @@ export function createRelayServer(o: RelayServerOptions): Server {
       }
       if (!o.logs) throw new HttpError(503, 'this relay forwards no logs (no logs queue)');
       const records = recordsOf(await readBody(req, MAX_LOG_BODY), url.searchParams);
-      const rejectedBefore = o.logs.stats().rejected;
-      for (const r of records) o.logs.log(r);
-      const rejected = o.logs.stats().rejected - rejectedBefore;
-      return send(res, rejected > 0 ? 400 : 202, { accepted: records.length - rejected, rejected });
+      const logs = o.logs;
+      const errors: string[] = [];
+      let rejected = 0;
+      records.forEach((r, i) => {
+        const before = logs.stats().rejected;
+        logs.log(r);
+        if (logs.stats().rejected === before) return;
+        rejected++;
+        if (errors.length < MAX_REPORTED_ERRORS) errors.push(`records[${i}].${whyRefused(r)}`);
+      });
+      return send(res, rejected > 0 ? 400 : 202, { accepted: records.length - rejected, rejected, ...(errors.length ? { errors } : {}) });
     })().catch((e: unknown) => {
       const status = e instanceof HttpError ? e.status : 500;
       if (!res.headersSent) send(res, status, { error: e instanceof Error ? e.message : String(e) });

@@ -3,17 +3,32 @@ import type { Host, Notification, Silence, SilenceTarget } from '../model';
 import { formatDuration, notification } from './notifications';
 
 /**
+ * What a beat may carry (lib/wire/validate.ts: MAX_HOSTNAME, MAX_MAP_KEY, MAX_MAP_VALUE, CONTROL;
+ * test/unit/silence-target.test.ts checks they agree). Kept here so that the API's bundle does not
+ * take in the wire codec for three numbers.
+ */
+export const TARGET_LIMITS = { hostnameBytes: 255, labelKey: 128, labelValue: 1024 } as const;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/**
  * `web-1` names a host; `role=web` names every host whose label `role` is `web`. Returns a reason
  * instead of a target when the text is neither.
  */
 export function parseSilenceTarget(text: string): SilenceTarget | string {
   const t = text.trim();
   if (t === '') return 'a silence needs a host name or a label=value';
+  if (CONTROL.test(t)) return `a silence target has no control characters: ${JSON.stringify(text)}`;
   const eq = t.indexOf('=');
-  if (eq < 0) return { hostname: t };
+  if (eq < 0) {
+    // No beat can carry a longer name, so such a silence would cover nothing (and its key would not fit the table).
+    if (Buffer.byteLength(t) > TARGET_LIMITS.hostnameBytes) return `a host name has at most ${TARGET_LIMITS.hostnameBytes} bytes; this one has ${Buffer.byteLength(t)}`;
+    return { hostname: t };
+  }
   const label = t.slice(0, eq).trim();
   const value = t.slice(eq + 1).trim();
   if (label === '' || value === '') return `expected label=value, got ${JSON.stringify(text)}`;
+  if (label.length > TARGET_LIMITS.labelKey || value.length > TARGET_LIMITS.labelValue) return `a label has at most ${TARGET_LIMITS.labelKey} characters and its value ${TARGET_LIMITS.labelValue}`;
   return { label, value };
 }
 

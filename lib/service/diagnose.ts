@@ -97,7 +97,7 @@ export interface PassContext {
   readonly population: Population;
   readonly degraded: readonly string[];
   /** Loud deaths already decided in this invocation: later deaths join them in a storm. */
-  readonly died: Host[];
+  readonly died: Dying[];
   /** Hosts of storms not yet over, and their states as this invocation knows them. */
   readonly stormMembers: ReadonlyMap<string, OpenStorm>;
   readonly memberStates: Map<string, HostState>;
@@ -117,33 +117,15 @@ export async function runDiagnosePass(d: Diagnosis): Promise<{ summary: Diagnose
   const silences = d.silences ? await d.silences.all() : [];
   const ending = silences.filter((s) => s.endsAt <= now && s.closedAt === undefined);
   const hostsByState: Partial<Record<HostState, number>> = {};
-
   // Storms not yet over: their hosts' recoveries are grouped (lib/rules/fleet-notices.ts).
   const storming = d.fleetHistory ? openStorms(await fleetHistoryOrNone(d, now)) : [];
   const stormMembers = new Map(storming.flatMap((s) => s.hostnames.map((h) => [h, s] as const)));
   const memberStates = new Map<string, HostState>();
 
-  const population = emptyPopulation();
-  const plans: Plan[] = [];
-  const upcoming = new Map<string, number>();
-  const watchUntil = now + (degraded.length === 0 ? d.watchMs ?? 0 : 0);
-  let examined = 0;
-  await Promise.all(Array.from({ length: d.scanSegments }, async (_, segment) => {
-    for await (const page of d.hosts.scanSegment(segment, d.scanSegments)) {
-      examined += page.length;
-      for (const host of page) {
-        countHost(population, host);
-        hostsByState[host.state] = (hostsByState[host.state] ?? 0) + 1;
-        if (stormMembers.has(host.hostname)) memberStates.set(host.hostname, host.state);
-        outbox.sweep(host.pending, (id) => d.hosts.settle(host.hostname, id), now, d.sweepGraceMs);
-        const t = hostTransition(host, now, d.rule, degraded.length === 0);
-        if (t || host.flappingSince !== undefined || (ending.length > 0 && host.state === 'dead')) plans.push({ host, t });
-        // Alive after this pass (still, or again): watched if its deadline comes before the next.
-        const alive = t ? t.to === 'alive' : host.state === 'new' || host.state === 'alive';
-        if (alive && deadlineOf(host, d.rule) <= watchUntil) upcoming.set(host.hostname, deadlineOf(host, d.rule));
-      }
-    }
-  }));
+  const { examined, population, plans, upcoming } = await scanFleet(d, {
+    now, canDeclareDead: degraded.length === 0, ending, stormMembers, memberStates, hostsByState, outbox,
+    segments: { first: 0, count: d.scanSegments, total: d.scanSegments },
+  });
 
   const context: PassContext = { silences, population, degraded, died: [], stormMembers, memberStates };
   const { transitions, errors, storms } = await judgePlans(d, context, plans, now, ending, outbox);
@@ -156,15 +138,73 @@ export async function runDiagnosePass(d: Diagnosis): Promise<{ summary: Diagnose
 
   await d.stats.recordRun(now, examined);
   const summary = { at: now, examined, transitions, degraded, errors, suppressed: delivered.suppressed, storms, hostsByState, outbox: delivered };
-  d.log.info('diagnose pass', { ...summary, silences: silences.filter((s) => isInForce(s, now)).length, watching: upcoming.size });
-  return { summary, context, upcoming: [...upcoming].map(([hostname, deadline]) => ({ hostname, deadline })) };
+  d.log.info('diagnose pass', { ...summary, silences: silences.filter((s) => isInForce(s, now)).length, watching: upcoming.length });
+  return { summary, context, upcoming };
+}
+
+/** Which scan segments a pass (or one worker of a fanned-out pass) reads: `count` from `first`, of `total`. */
+export interface SegmentRange {
+  readonly first: number;
+  readonly count: number;
+  readonly total: number;
+}
+
+export interface ScanOptions {
+  readonly now: number;
+  readonly segments: SegmentRange;
+  readonly canDeclareDead: boolean;
+  readonly ending: readonly Silence[];
+  readonly stormMembers: ReadonlyMap<string, unknown> | ReadonlySet<string>;
+  /** Filled with the states of the open storms' hosts seen. */
+  readonly memberStates: Map<string, HostState>;
+  /** Filled with the hosts seen, by their state before the pass. */
+  readonly hostsByState: Partial<Record<HostState, number>>;
+  /** Filled with the notifications earlier decisions left on the hosts read. */
+  readonly outbox: Outbox;
+}
+
+export interface ScanResult {
+  readonly examined: number;
+  readonly population: Population;
+  readonly plans: Plan[];
+  readonly upcoming: Upcoming[];
+}
+
+/**
+ * Reads the given segments of the hosts table, read-only but for the outbox entries it picks up:
+ * each host counted towards the population and its state, and the hosts that have something to
+ * do planned. A single pass reads every segment; a fanned-out pass gives each worker its range.
+ */
+export async function scanFleet(d: Diagnosis, o: ScanOptions): Promise<ScanResult> {
+  const population = emptyPopulation();
+  const plans: Plan[] = [];
+  const upcoming = new Map<string, number>();
+  const watchUntil = o.now + (o.canDeclareDead ? d.watchMs ?? 0 : 0);
+  let examined = 0;
+  await Promise.all(Array.from({ length: o.segments.count }, async (_, i) => {
+    for await (const page of d.hosts.scanSegment(o.segments.first + i, o.segments.total)) {
+      examined += page.length;
+      for (const host of page) {
+        countHost(population, host);
+        o.hostsByState[host.state] = (o.hostsByState[host.state] ?? 0) + 1;
+        if (o.stormMembers.has(host.hostname)) o.memberStates.set(host.hostname, host.state);
+        o.outbox.sweep(host.pending, (id) => d.hosts.settle(host.hostname, id), o.now, d.sweepGraceMs);
+        const t = hostTransition(host, o.now, d.rule, o.canDeclareDead);
+        if (t || host.flappingSince !== undefined || (o.ending.length > 0 && host.state === 'dead')) plans.push({ host, t });
+        // Alive after this pass (still, or again): watched if its deadline comes before the next.
+        const alive = t ? t.to === 'alive' : host.state === 'new' || host.state === 'alive';
+        if (alive && deadlineOf(host, d.rule) <= watchUntil) upcoming.set(host.hostname, deadlineOf(host, d.rule));
+      }
+    }
+  }));
+  return { examined, population, plans, upcoming: [...upcoming].map(([hostname, deadline]) => ({ hostname, deadline })) };
 }
 
 /**
  * The recent `@fleet` notifications, or none when they cannot be read: grouping recoveries is a
  * nicety, and a notifications table that fails must not stop the pass from judging the fleet.
  */
-async function fleetHistoryOrNone(d: Diagnosis, now: number): Promise<Notification[]> {
+export async function fleetHistoryOrNone(d: Diagnosis, now: number): Promise<Notification[]> {
   try {
     return await (d.fleetHistory as (now: number) => Promise<Notification[]>)(now);
   } catch (e) {
@@ -180,30 +220,95 @@ export interface Plan {
 }
 
 /**
+ * What a pass must know of a planned host to decide for the whole fleet: storms, grouped
+ * notices. Small and plain, so the workers of a fanned-out pass can hand it to their coordinator.
+ */
+export interface PlanDigest {
+  readonly hostname: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly t?: { readonly from: HostState; readonly to: HostState; readonly at: number };
+  /** When it died (its deadline), for a death. */
+  readonly deathAt?: number;
+  /** A death neither silenced nor flapping: one that can make a storm. */
+  readonly loud: boolean;
+}
+
+/** A death already decided, which a later one can join in a storm. */
+export interface Dying {
+  readonly hostname: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly deathAt: number;
+}
+
+/** What the whole fleet decides for one host: the storm its death joins, the grouped notice its own is folded into. */
+export interface HostVerdict {
+  readonly storm?: { readonly scope: string; readonly notice: Notification };
+  readonly group?: { readonly reason: string; readonly notice: Notification };
+}
+
+export interface FleetVerdict {
+  readonly storms: Storm[];
+  readonly hosts: Map<string, HostVerdict>;
+}
+
+export function digestOf(d: Diagnosis, silences: readonly Silence[], { host, t }: Plan): PlanDigest {
+  const loud = t?.to === 'dead' && applySilence(t.notification, host, silences).suppressed === undefined && host.flappingSince === undefined;
+  return {
+    hostname: host.hostname, labels: host.labels, loud,
+    ...(t ? { t: { from: t.from, to: t.to, at: t.at } } : {}),
+    ...(t?.to === 'dead' ? { deathAt: deadlineOf(host, d.rule) } : {}),
+  };
+}
+
+/**
+ * The decisions that need the whole fleet, from the digests of every planned host: storms among
+ * the loud deaths (with the deaths already decided in this invocation, which it then records in
+ * `context.died`), and the grouped notices. Pure but for `context`; the same whether the digests
+ * come from one pass or from many workers, so a fanned-out pass decides as a single one would.
+ */
+export function decideFleet(d: Diagnosis, context: PassContext, digests: readonly PlanDigest[], now: number): FleetVerdict {
+  // Sorted, so that whichever order the segments came back in, the verdict is the same; and each
+  // host once, should an engine return a host in two segments (DynamoDB Local ignores Segment).
+  const sorted = [...new Map(digests.map((p) => [p.hostname, p] as const)).values()]
+    .sort((a, b) => (a.hostname < b.hostname ? -1 : a.hostname > b.hostname ? 1 : 0));
+  const dying: Dying[] = sorted.filter((p) => p.loud && p.deathAt !== undefined).map((p) => ({ hostname: p.hostname, labels: p.labels, deathAt: p.deathAt as number }));
+  const storms = detectStorms(context.population, [...context.died, ...dying], d.storm ?? DEFAULT_STORM_RULE);
+  context.died.push(...dying);
+  const deathAt = new Map([...context.died.map((h) => [h.hostname, h.deathAt] as const), ...sorted.filter((p) => p.deathAt !== undefined).map((p) => [p.hostname, p.deathAt as number] as const)]);
+  const hosts = new Map<string, HostVerdict>();
+  // Each member's death carries its storm's notification: whichever of them commits, it is sent.
+  for (const s of storms) {
+    const notice = stormNotification(s, deathAt, now);
+    for (const h of s.hostnames) hosts.set(h, { storm: { scope: s.scope, notice } });
+  }
+  for (const [hostname, group] of groupedNotices(sorted, context.stormMembers, context.memberStates, d.newHostsGroup)) {
+    hosts.set(hostname, { ...hosts.get(hostname), group });
+  }
+  return { storms, hosts };
+}
+
+/**
  * Judges the planned hosts at `now`: storms among their deaths (with the deaths already decided
  * in this invocation), then each state change as one conditional write carrying its
  * notifications, added to `outbox` once committed. The full pass and the deadline watch both
  * judge through here, so they cannot differ.
  */
 export async function judgePlans(d: Diagnosis, context: PassContext, plans: readonly Plan[], now: number, ending: readonly Silence[], outbox: Outbox): Promise<JudgeResult> {
-  const { silences, population } = context;
+  const verdict = decideFleet(d, context, plans.map((p) => digestOf(d, context.silences, p)), now);
+  return { ...(await commitPlans(d, context.silences, plans, verdict, now, ending, outbox)), storms: verdict.storms };
+}
+
+/**
+ * Commits the planned hosts with the fleet's verdict: each state change one conditional write
+ * carrying its notifications (added to `outbox` once committed), then flapping's end and the
+ * notices of silences that ended on hosts still down.
+ */
+export async function commitPlans(
+  d: Diagnosis, silences: readonly Silence[], plans: readonly Plan[], verdict: FleetVerdict, now: number, ending: readonly Silence[], outbox: Outbox,
+): Promise<Omit<JudgeResult, 'storms'>> {
   const flapRule = d.flap ?? DEFAULT_FLAP_RULE;
   const transitions: Partial<Record<NotificationKind, number>> = {};
   let errors = 0;
-
-  // A silenced or flapping host's death is not announced anyway; it does not make a storm either.
-  const loud = (host: Host, t: HostTransition) =>
-    applySilence(t.notification, host, silences).suppressed === undefined && host.flappingSince === undefined;
-  const dying = plans.filter((p) => p.t?.to === 'dead' && loud(p.host, p.t)).map((p) => p.host);
-  const storms = detectStorms(population, [...context.died, ...dying], d.storm ?? DEFAULT_STORM_RULE);
-  context.died.push(...dying);
-  const stormOf = new Map<string, Storm>();
-  for (const s of storms) for (const h of s.hostnames) stormOf.set(h, s);
-  const deathAt = new Map([...context.died, ...plans.filter((p) => p.t?.to === 'dead').map((p) => p.host)].map((h) => [h.hostname, deadlineOf(h, d.rule)]));
-  // Each member's death carries its storm's notification: whichever of them commits, it is sent.
-  const stormNotices = new Map(storms.map((s) => [s, stormNotification(s, deathAt, now)]));
-
-  const grouped = groupedNotices(plans, context.stormMembers, context.memberStates, d.newHostsGroup);
 
   const labelled = (n: Notification, host: Pick<Host, 'hostname' | 'labels'>): Notification =>
     applySilence({ ...n, labels: host.labels }, host, silences);
@@ -215,16 +320,16 @@ export async function judgePlans(d: Diagnosis, context: PassContext, plans: read
     let after: Host = host;
     if (t) {
       const flap = countsAsChange(t.notification.kind) ? flapStep(host, t.at, flapRule) : undefined;
-      const storm = t.to === 'dead' ? stormOf.get(host.hostname) : undefined;
+      const storm = t.to === 'dead' ? verdict.hosts.get(host.hostname)?.storm : undefined;
       let n = t.notification;
       if (flap?.flappingSince !== undefined) n = { ...n, suppressed: 'flapping' };
       else if (storm) n = { ...n, suppressed: `storm:${storm.scope}` };
-      const group = grouped.get(host.hostname);
+      const group = verdict.hosts.get(host.hostname)?.group;
       if (group && n.suppressed === undefined) n = { ...n, suppressed: group.reason };
       const announce = [labelled(n, host)];
       if (group) announce.push(group.notice);
       if (flap?.started) announce.push(labelled(flap.started, host));
-      const notice = storm && flap?.flappingSince === undefined ? stormNotices.get(storm) : undefined;
+      const notice = storm && flap?.flappingSince === undefined ? storm.notice : undefined;
       if (notice) announce.push(notice);
       const won = await d.hosts.changeState({
         hostname: host.hostname,
@@ -268,7 +373,7 @@ export async function judgePlans(d: Diagnosis, context: PassContext, plans: read
     }
   }
 
-  return { transitions, errors, storms };
+  return { transitions, errors };
 }
 
 /**
@@ -277,22 +382,22 @@ export async function judgePlans(d: Diagnosis, context: PassContext, plans: read
  * Each grouped notice rides with every member's state change, so whichever commits sends it.
  */
 function groupedNotices(
-  plans: ReadonlyArray<{ host: Host; t: HostTransition | undefined }>,
+  plans: readonly PlanDigest[],
   stormMembers: ReadonlyMap<string, OpenStorm>,
   memberStates: Map<string, HostState>,
   newHostsGroup: number | undefined,
 ): Map<string, { reason: string; notice: Notification }> {
   const out = new Map<string, { reason: string; notice: Notification }>();
-  const firsts = plans.filter((p) => p.t?.from === 'new' && p.t.to === 'alive').map((p) => ({ hostname: p.host.hostname, at: (p.t as HostTransition).at }));
+  const firsts = plans.filter((p) => p.t?.from === 'new' && p.t.to === 'alive').map((p) => ({ hostname: p.hostname, at: (p.t as { at: number }).at }));
   const burst = newHostsGroup === undefined ? undefined : newHostsNotice(firsts, newHostsGroup);
   if (burst) for (const f of firsts) out.set(f.hostname, { reason: 'new-hosts', notice: burst });
 
   const back = new Map<OpenStorm, Array<{ hostname: string; at: number }>>();
   for (const p of plans) {
-    const storm = stormMembers.get(p.host.hostname);
+    const storm = stormMembers.get(p.hostname);
     if (!storm || !p.t) continue;
-    memberStates.set(p.host.hostname, p.t.to);
-    if (p.t.from === 'dead' && p.t.to === 'alive') back.set(storm, [...(back.get(storm) ?? []), { hostname: p.host.hostname, at: p.t.at }]);
+    memberStates.set(p.hostname, p.t.to);
+    if (p.t.from === 'dead' && p.t.to === 'alive') back.set(storm, [...(back.get(storm) ?? []), { hostname: p.hostname, at: p.t.at }]);
   }
   for (const [storm, recovered] of back) {
     const notice = stormProgress(storm, recovered, memberStates);
@@ -316,7 +421,7 @@ function stormNotification(storm: Storm, deathAt: ReadonlyMap<string, number>, n
   ), labels };
 }
 
-async function selfCheck(d: Diagnosis, now: number, outbox: Outbox): Promise<string[]> {
+export async function selfCheck(d: Diagnosis, now: number, outbox: Outbox): Promise<string[]> {
   const reasons: string[] = [];
   const monitor = await d.stats.monitor();
   outbox.sweep(monitor.pending, (id) => d.stats.settle(id), now, d.sweepGraceMs);

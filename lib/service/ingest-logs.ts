@@ -1,5 +1,6 @@
 import type { LogLevel, LogRecord } from '../model';
 import type { LogStore, RefusedRecord } from '../store/logs';
+import { OutOfTimeError } from '../store/batch-write';
 import { refusalReason } from '../store/refusal';
 import type { Quarantine } from '../store/quarantine';
 import type { StatsStore, LevelCounts } from '../store/stats';
@@ -21,6 +22,12 @@ export interface LogIngest {
   readonly mirror: ((record: LogRecord) => void) | undefined;
   readonly log: Log;
   readonly now: () => number;
+  /**
+   * The queue's redrive limit (maxReceiveCount). A message still unfinished for lack of time at
+   * this receive would be moved to the DLQ by SQS with no reason; it is quarantined instead, with
+   * one. Absent: SQS's redrive decides.
+   */
+  readonly maxReceiveCount?: number;
 }
 
 /**
@@ -111,48 +118,120 @@ async function recordsOf(d: LogIngest, m: Message, receivedAt: number): Promise<
 }
 
 /**
- * The SQS messages of one invocation. Their records share the BatchWriteItem calls (25 items
- * each) and the counter updates (one per app and day, with one ADD per level), so a fleet of
- * quiet hosts, each sending a record at a time, still writes in full batches. A message fails
- * on its own: when a write that held its records fails, or when it could not be quarantined;
- * the rest of the invocation is stored.
+ * Records a group gathers before it is written. Small messages share a group, so a fleet of
+ * quiet hosts, each sending a record at a time, still writes in full BatchWriteItem calls; a
+ * full LogBatch (10,000 records) is a group of its own. Groups are what bounds the work done
+ * before the time budget is next asked: no message is decoded, checked or written once it says no.
+ */
+export const GROUP_RECORDS = 1_000;
+
+interface Parsed {
+  readonly m: Message;
+  readonly receivedAt: number;
+  readonly records: LogRecord[];
+}
+
+/**
+ * The SQS messages of one invocation, a group at a time (see GROUP_RECORDS). The records of a
+ * group share the BatchWriteItem calls (25 items each) and the counter updates (one per app and
+ * day, with one ADD per level). A message fails on its own: when a write that held its records
+ * fails, when it could not be quarantined, or when the time budget ran out before it was
+ * finished; the rest of the invocation is stored.
  */
 export async function ingestLogMessages(d: LogIngest, messages: readonly Message[], budget?: TimeBudget): Promise<LogOutcome> {
   const failures = new Map<string, unknown>();
-  const parsed = await Promise.all(messages.map(async (m) => {
-    // One receive time per message: what validation judged is what is stored.
-    const receivedAt = receivedAtOf(m, d.now());
-    try {
-      return { m, receivedAt, ...(await recordsOf(d, m, receivedAt)) };
-    } catch (error) {
-      failures.set(m.messageId, error);
-      return { m, receivedAt, records: [] as LogRecord[], rejected: 0 };
-    }
-  }));
-  // Chunks start in this order, so when time runs short the messages deferred before go first:
-  // a message is never sent back so often that SQS moves it to the DLQ for lack of time.
-  const order = [...parsed].sort((a, b) => receiveCountOf(b.m) - receiveCountOf(a.m));
-  const entries = order.flatMap(({ m, receivedAt, records }) => records.map((record) => ({ record, receivedAt, owner: m.messageId })));
   // The reserve is at most a quarter of the time this invocation had, so a short timeout still works.
   const reserve = budget ? Math.min(budget.reserveMs, budget.remainingMs() / 4) : 0;
-  const mayStart = budget ? () => budget.remainingMs() > reserve : undefined;
+  // Work expected to take `needMs` (the store passes the longest unit it has written) starts
+  // only if it would end before the reserve. The longest seen holds for the whole invocation: a
+  // new group's first units take as long as the last group's did.
+  let longestMs = 0;
+  const mayStart = budget
+    ? (needMs = 0) => budget.remainingMs() > reserve + (longestMs = Math.max(longestMs, needMs))
+    : () => true;
+  // Messages deferred before go first: a message is never sent back so often that SQS moves it
+  // to the DLQ for lack of time.
+  const order = [...messages].sort((a, b) => receiveCountOf(b) - receiveCountOf(a));
+  const total = { stored: 0, rejected: 0, refused: 0, batchWriteCalls: 0, batchGetCalls: 0, counted: 0 };
+  let next = 0;
+  while (next < order.length && mayStart()) {
+    const group: Parsed[] = [];
+    for (let size = 0; next < order.length && size < GROUP_RECORDS && mayStart();) {
+      const m = order[next++] as Message;
+      // One receive time per message: what validation judged is what is stored.
+      const receivedAt = receivedAtOf(m, d.now());
+      try {
+        const { records, rejected } = await recordsOf(d, m, receivedAt);
+        group.push({ m, receivedAt, records });
+        size += records.length;
+        total.rejected += rejected;
+      } catch (error) {
+        failures.set(m.messageId, error);
+      }
+    }
+    const done = await storeGroup(d, group, mayStart, failures);
+    total.stored += done.stored;
+    total.refused += done.refused;
+    total.batchWriteCalls += done.batchWriteCalls;
+    total.batchGetCalls += done.batchGetCalls;
+    total.counted += done.counted;
+  }
+  for (const m of order.slice(next)) failures.set(m.messageId, new OutOfTimeError(0, 'message not started'));
+  await quarantineLastChances(d, order, failures);
+  return { ...total, failures };
+}
+
+/**
+ * A message out of time on its last receive goes to the DLQ now, with the reason, rather than
+ * be moved there by SQS's redrive with none. What it stored stays stored (and counted); a
+ * redrive of it from the DLQ resumes with the rest, skipping what is there. Each quarantine is
+ * one SendMessage, within the budget's reserve. If it fails, the message fails as before.
+ */
+async function quarantineLastChances(d: LogIngest, messages: readonly Message[], failures: Map<string, unknown>): Promise<void> {
+  const limit = d.maxReceiveCount;
+  if (limit === undefined || !d.quarantine) return;
+  const last = messages.filter((m) => failures.get(m.messageId) instanceof OutOfTimeError && receiveCountOf(m) >= limit);
+  await Promise.all(last.map(async (m) => {
+    try {
+      await quarantine(d.quarantine, d.log, m, {
+        field: 'message',
+        reason: `not finished in ${receiveCountOf(m)} receives: the time budget ran out each time; the records stored so far stay stored, and a redrive resumes with the rest`,
+      });
+      failures.delete(m.messageId);
+    } catch (error) {
+      d.log.error('could not quarantine a message out of time; SQS will redrive it without a reason', { messageId: m.messageId, error: String(error) });
+    }
+  }));
+}
+
+/**
+ * One group: its records written (those stored already are skipped), the records the table
+ * refused quarantined, the rest mirrored and counted. Counting each group as it is stored keeps
+ * the counts of what was stored even if a later group does not finish.
+ */
+async function storeGroup(
+  d: LogIngest,
+  group: readonly Parsed[],
+  mayStart: (needMs?: number) => boolean,
+  failures: Map<string, unknown>,
+): Promise<Omit<LogOutcome, 'failures' | 'rejected'>> {
+  const entries = group.flatMap(({ m, receivedAt, records }) => records.map((record) => ({ record, receivedAt, owner: m.messageId })));
+  if (entries.length === 0) return { stored: 0, refused: 0, batchWriteCalls: 0, batchGetCalls: 0, counted: 0 };
   const written = await d.logs.write(entries, d.ttlDays, mayStart);
   for (const [owner, error] of written.failed) failures.set(owner, error);
-  const refused = await quarantineRefused(d, messages, written.refused, failures);
+  const refused = await quarantineRefused(d, group.map((p) => p.m), written.refused, failures);
 
-  const stored = parsed
+  const stored = group
     .filter((p) => p.records.length > 0 && !failures.has(p.m.messageId))
-    .map((p) => ({ m: p.m, records: refused.size ? p.records.filter((r) => !refused.has(r)) : p.records }));
-  if (d.mirror) for (const p of stored) for (const r of p.records) d.mirror(r);
+    .map((p) => (refused.size ? p.records.filter((r) => !refused.has(r)) : p.records));
+  if (d.mirror) for (const records of stored) for (const r of records) d.mirror(r);
   const counted = await countCreated(d, written.created);
   return {
-    stored: stored.reduce((n, p) => n + p.records.length, 0),
-    rejected: parsed.reduce((n, p) => n + p.rejected, 0),
+    stored: stored.reduce((n, records) => n + records.length, 0),
     refused: written.refused.length,
     batchWriteCalls: written.calls,
     batchGetCalls: written.readCalls,
     counted,
-    failures,
   };
 }
 

@@ -23,7 +23,7 @@ export interface PoisonRecord {
  * failed, and the queue's redrive policy moves it there after maxReceiveCount receives.
  */
 export async function quarantine(quarantine: Quarantine | undefined, log: Log, record: PoisonRecord, error: WireError): Promise<void> {
-  log.warn('quarantined an undecodable message', { messageId: record.messageId, field: error.field, reason: error.reason });
+  log.warn('quarantined a message to its DLQ', { messageId: record.messageId, field: error.field, reason: error.reason });
   if (!quarantine) throw new PoisonMessageError(error);
   const attributes: Record<string, MessageAttributeValue> = {};
   for (const [name, value] of Object.entries(record.messageAttributes ?? {})) {

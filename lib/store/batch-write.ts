@@ -27,10 +27,13 @@ export class UnprocessedItemsError extends Error {
   }
 }
 
-/** A chunk not started because the invocation's time ran out: transient, it comes back. */
+/** Work not started because the invocation's time ran out: transient, it comes back. */
 export class OutOfTimeError extends Error {
-  constructor(readonly items: number) {
-    super(`${items} items not written: the invocation's time budget ran out`);
+  constructor(
+    readonly items: number,
+    what = `${items} items not written`,
+  ) {
+    super(`${what}: the invocation's time budget ran out`);
     this.name = 'OutOfTimeError';
   }
 }

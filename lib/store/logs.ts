@@ -1,6 +1,6 @@
 import { BatchGetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { LEVEL_NUMBERS, type LogLevel, type LogRecord } from '../model';
-import { batchPutEach, DEFAULT_CONCURRENCY, type RetryPolicy } from './batch-write';
+import { BATCH_WRITE_LIMIT, batchPutEach, OutOfTimeError, type RetryPolicy } from './batch-write';
 import { isPoison } from './refusal';
 import { dayOf, daysBetween } from '../model/days';
 import { expiresAt, logAppKey, logAppKeys, logErrorKey, logErrorKeys, logHostKey, logShardOf, logSortBound, logSortKey } from './keys';
@@ -57,6 +57,18 @@ export interface StoredLogRecord extends LogRecord {
 }
 
 type Item = Record<string, unknown>;
+
+/** A record to write, once per key, with every message that sent it. */
+interface Slot {
+  readonly item: Item;
+  readonly record: LogRecord;
+  readonly owners: Set<string>;
+}
+
+/** DynamoDB takes at most 100 keys in one BatchGetItem: the records of one unit. */
+export const BATCH_GET_LIMIT = 100;
+/** Units written at once. */
+export const UNITS_IN_FLIGHT = 8;
 
 /** One partition a log query reads: of the table (by app) or of an index (by host, fleet-wide errors). */
 interface Partition {
@@ -115,11 +127,18 @@ export class LogStore {
    * message overwrites its rows instead of adding new ones. Records of many SQS messages share
    * the BatchWriteItem calls; a call that fails for good fails the messages (owners) whose
    * records it held, and only them.
+   *
+   * The records go in units of 100: one keys-only BatchGetItem asks which the table holds
+   * already, then the others are written, 25 a call. Each unit is finished before it counts, so
+   * an invocation whose time runs out (`mayStart` says no to a unit as long as the longest so
+   * far: no new unit starts) keeps everything it finished, and its next delivery skips it. A unit's writes go at once, so a unit takes
+   * about two calls' time: that, not the whole write, is what the caller's reserve must cover.
+   * Eight units are in flight, so up to 32 calls.
    */
-  async write(entries: readonly LogEntry[], ttlDays: number, mayStart?: () => boolean): Promise<LogWrite> {
+  async write(entries: readonly LogEntry[], ttlDays: number, mayStart?: (needMs: number) => boolean): Promise<LogWrite> {
     // A BatchWriteItem may not name one key twice; the later duplicate wins, as a redelivery
     // would, and every message that sent the record owns the write.
-    const byKey = new Map<string, { item: Item; record: LogRecord; owners: Set<string> }>();
+    const byKey = new Map<string, Slot>();
     for (const e of entries) {
       const item = recordToItem(e.record, e.receivedAt, ttlDays);
       const key = keyOf(item);
@@ -128,64 +147,90 @@ export class LogStore {
       byKey.set(key, { item, record: e.record, owners });
     }
     const all = [...byKey.values()];
+    const units: Slot[][] = [];
+    for (let i = 0; i < all.length; i += BATCH_GET_LIMIT) units.push(all.slice(i, i + BATCH_GET_LIMIT));
+    const total: { calls: number; readCalls: number; failed: Map<string, unknown>; refused: RefusedRecord[]; created: LogRecord[] } = {
+      calls: 0, readCalls: 0, failed: new Map(), refused: [], created: [],
+    };
+    let next = 0;
+    // The longest a unit took so far: a unit started now should take about as long (a slow or
+    // busy table makes every unit slower), so none starts that would not end in time.
+    let longestMs = 0;
+    const worker = async (): Promise<void> => {
+      while (next < units.length) {
+        const unit = units[next++] as Slot[];
+        if (mayStart && !mayStart(longestMs)) {
+          const error = new OutOfTimeError(unit.length);
+          for (const s of unit) for (const o of s.owners) total.failed.set(o, error);
+          continue;
+        }
+        const began = Date.now();
+        await this.writeUnit(unit, total);
+        longestMs = Math.max(longestMs, Date.now() - began);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(UNITS_IN_FLIGHT, units.length) }, worker));
+    return total;
+  }
+
+  /** One unit: which of its records are stored already, then the others written. */
+  private async writeUnit(
+    unit: readonly Slot[],
+    total: { calls: number; readCalls: number; failed: Map<string, unknown>; refused: RefusedRecord[]; created: LogRecord[] },
+  ): Promise<void> {
     // A record stored already (a redelivery, a producer's resend in another body, a message
     // deferred for lack of time) is neither written again nor counted again.
-    let found: { present: Set<string>; calls: number };
+    let present: Set<string>;
     try {
-      found = await this.present(all.map((s) => s.item));
+      const found = await this.present(unit.map((s) => s.item));
+      present = found.present;
+      total.readCalls += found.calls;
     } catch (error) {
-      // Transient: every message comes back. A refusal: ask nothing, and let the writes below
-      // find the refused record.
-      if (!isPoison(error)) return { calls: 0, readCalls: 1, failed: new Map(entries.map((e) => [e.owner, error])), refused: [], created: [] };
-      found = { present: new Set(), calls: 1 };
+      total.readCalls++;
+      // Transient: the unit's messages come back. A refusal: ask nothing, and let the writes
+      // below find the refused record.
+      if (!isPoison(error)) {
+        for (const s of unit) for (const o of s.owners) total.failed.set(o, error);
+        return;
+      }
+      present = new Set();
     }
-    const { present, calls: readCalls } = found;
-    const slots = all.filter((s) => !present.has(keyOf(s.item)));
+    const slots = unit.filter((s) => !present.has(keyOf(s.item)));
     const { calls, failed } = await batchPutEach(this.ddb, this.table, slots.map((s) => s.item), {
       ...(this.retry ? { retry: this.retry } : {}),
-      ...(mayStart ? { mayStart } : {}),
+      concurrency: BATCH_GET_LIMIT / BATCH_WRITE_LIMIT,
     });
-    const failedOwners = new Map<string, unknown>();
-    const refused: RefusedRecord[] = [];
+    total.calls += calls;
     const notWritten = new Set<number>();
-    for (const f of failed) for (const i of f.indexes) notWritten.add(i);
     for (const f of failed) {
       for (const i of f.indexes) {
         const slot = slots[i];
         if (!slot) continue;
-        if (f.poison) refused.push({ record: slot.record, owners: [...slot.owners], error: f.error });
-        else for (const o of slot.owners) failedOwners.set(o, f.error);
+        notWritten.add(i);
+        if (f.poison) total.refused.push({ record: slot.record, owners: [...slot.owners], error: f.error });
+        else for (const o of slot.owners) total.failed.set(o, f.error);
       }
     }
-    const created = slots.filter((_, i) => !notWritten.has(i)).map((s) => s.record);
-    return { calls, readCalls, failed: failedOwners, refused, created };
+    slots.forEach((s, i) => { if (!notWritten.has(i)) total.created.push(s.record); });
   }
 
   /**
-   * The keys among `items` that the table holds already: BatchGetItem, 100 keys a call, keys
+   * The keys among `items` (at most 100) that the table holds already: one BatchGetItem, keys
    * only, eventually consistent (half a read unit per record). Keys still unprocessed after
    * retries count as absent: at worst such a record is written and counted again.
    */
   private async present(items: readonly Item[]): Promise<{ present: Set<string>; calls: number }> {
     const present = new Set<string>();
     let calls = 0;
-    const groups: Record<string, unknown>[][] = [];
-    for (let i = 0; i < items.length; i += 100) groups.push(items.slice(i, i + 100).map((item) => ({ pk: item.pk, sk: item.sk })));
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < groups.length) {
-        let keys = groups[next++] as Record<string, unknown>[];
-        for (let attempt = 0; keys.length > 0 && attempt < 4; attempt++) {
-          calls++;
-          const out = await this.ddb.send(new BatchGetCommand({
-            RequestItems: { [this.table]: { Keys: keys, ProjectionExpression: 'pk, sk' } },
-          }));
-          for (const found of out.Responses?.[this.table] ?? []) present.add(keyOf(found));
-          keys = (out.UnprocessedKeys?.[this.table]?.Keys ?? []) as Record<string, unknown>[];
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(DEFAULT_CONCURRENCY, groups.length) }, worker));
+    let keys: Record<string, unknown>[] = items.map((item) => ({ pk: item.pk, sk: item.sk }));
+    for (let attempt = 0; keys.length > 0 && attempt < 4; attempt++) {
+      calls++;
+      const out = await this.ddb.send(new BatchGetCommand({
+        RequestItems: { [this.table]: { Keys: keys, ProjectionExpression: 'pk, sk' } },
+      }));
+      for (const found of out.Responses?.[this.table] ?? []) present.add(keyOf(found));
+      keys = (out.UnprocessedKeys?.[this.table]?.Keys ?? []) as Record<string, unknown>[];
+    }
     return { present, calls };
   }
 

@@ -89,36 +89,68 @@ describe('repro 6: log sort keys', () => {
 });
 
 describe('repro 8: the time budget', () => {
+  // The records go in units of 100 (one BatchGetItem, then their writes); the budget is asked
+  // before the invocation starts a group, before each message is decoded, and before each unit.
   it('reports the messages it could not finish before the budget ran out; the rest are stored and counted', async () => {
     const messages = Array.from({ length: 4 }, (_, m) =>
-      sqsRecord(batch(Array.from({ length: 50 }, (_, i) => ({ app: 'budget', id: `m${m}-${i}`, hostname: `h${m}` }))), { ...asBatch, messageId: `budget-${m}` }));
-    // A fake clock: plenty of time at the start and for the first three chunk starts, then none.
+      sqsRecord(batch(Array.from({ length: 100 }, (_, i) => ({ app: 'budget', id: `m${m}-${i}`, hostname: `h${m}` }))), { ...asBatch, messageId: `budget-${m}` }));
+    // A fake clock: plenty of time for the reserve, the group, the four messages and the first
+    // two units (one message each), then none.
     let asked = 0;
-    const context = { ...lambdaContext('ingestLogs'), getRemainingTimeInMillis: () => (++asked <= 4 ? 60_000 : 1_000) };
+    const context = { ...lambdaContext('ingestLogs'), getRemainingTimeInMillis: () => (++asked <= 8 ? 60_000 : 1_000) };
 
     const result = await handler(sqsEvent(messages), context);
 
-    expect(result.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(['budget-1', 'budget-2', 'budget-3']);
+    expect(result.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(['budget-2', 'budget-3']);
     const stored = await query('budget');
-    expect(stored.filter((r) => r.hostname === 'h0')).toHaveLength(50);
+    expect(stored.map((r) => r.hostname).sort()).toEqual([...Array(100).fill('h0'), ...Array(100).fill('h1')]);
     const today = dayOf(T0 * 1000);
-    // What was stored is counted: message 0, and the first chunk of message 1.
-    expect((await stats.counts('budget', today, today))[0]?.counts[20]).toBe(75);
+    // What was stored is counted, and only that.
+    expect((await stats.counts('budget', today, today))[0]?.counts[20]).toBe(200);
     expect((await drain(cloud, cloud.names.logsDlqUrl)).filter((m) => reasonOf(m)?.includes('budget-'))).toEqual([]);
 
-    // They come back with time to spare: everything is stored, and nothing is counted twice.
-    const again = await handler(sqsEvent(messages.slice(1).map((m) => ({ ...m, attributes: { ...m.attributes, ApproximateReceiveCount: '2' } }))), lambdaContext('ingestLogs'));
+    // All four come back (a timed-out invocation would send them all) with time to spare:
+    // everything is stored, and nothing is counted twice.
+    const again = await handler(sqsEvent(messages.map((m) => ({ ...m, attributes: { ...m.attributes, ApproximateReceiveCount: '2' } }))), lambdaContext('ingestLogs'));
     expect(again.batchItemFailures).toEqual([]);
-    expect(await query('budget')).toHaveLength(200);
-    expect((await stats.counts('budget', today, today))[0]?.counts[20]).toBe(200);
+    expect(await query('budget')).toHaveLength(400);
+    expect((await stats.counts('budget', today, today))[0]?.counts[20]).toBe(400);
   });
 
   it('writes the messages deferred before first, so none is deferred until SQS gives up on it', async () => {
-    const fresh = sqsRecord(batch(Array.from({ length: 25 }, (_, i) => ({ app: 'order', id: `f${i}` }))), { ...asBatch, messageId: 'fresh' });
-    const deferred = sqsRecord(batch(Array.from({ length: 25 }, (_, i) => ({ app: 'order', id: `d${i}` }))), { ...asBatch, messageId: 'deferred', receiveCount: 4 });
+    const fresh = sqsRecord(batch(Array.from({ length: 100 }, (_, i) => ({ app: 'order', id: `f${i}` }))), { ...asBatch, messageId: 'fresh' });
+    const deferred = sqsRecord(batch(Array.from({ length: 100 }, (_, i) => ({ app: 'order', id: `d${i}` }))), { ...asBatch, messageId: 'deferred', receiveCount: 4 });
     let asked = 0;
-    const outcome = await ingestLogMessages(deps(), [fresh, deferred], { remainingMs: () => (++asked <= 2 ? 60_000 : 0), reserveMs: 5_000 });
+    // Time for the reserve, the group, both messages and one unit.
+    const outcome = await ingestLogMessages(deps(), [fresh, deferred], { remainingMs: () => (++asked <= 5 ? 60_000 : 0), reserveMs: 5_000 });
     expect([...outcome.failures.keys()]).toEqual(['fresh']);
+    expect((await query('order')).map((r) => r.id).sort()).toEqual(Array.from({ length: 100 }, (_, i) => `d${i}`).sort());
+  });
+
+  it('decodes no message once the budget has run out: a batch too big to read in time is sent back, not timed out', async () => {
+    const messages = Array.from({ length: 3 }, (_, m) => sqsRecord(batch(Array.from({ length: 600 }, (_, i) => ({ app: 'unread', id: `u${m}-${i}` }))), { ...asBatch, messageId: `unread-${m}` }));
+    let asked = 0;
+    // Time for the reserve, the group and the first message; none when the second would be read.
+    const outcome = await ingestLogMessages(deps(), messages, { remainingMs: () => (++asked <= 3 ? 60_000 : 0), reserveMs: 5_000 });
+    // The first was read but not written: no unit could start.
+    expect([...outcome.failures.keys()].sort()).toEqual(['unread-0', 'unread-1', 'unread-2']);
+    expect(outcome.failures.get('unread-2')).toBeInstanceOf(OutOfTimeError);
+    expect(outcome.batchGetCalls + outcome.batchWriteCalls).toBe(0);
+  });
+
+  it('quarantines a message still out of time on its last receive, with the reason, where SQS would redrive it with none', async () => {
+    const last = sqsRecord(batch(Array.from({ length: 300 }, (_, i) => ({ app: 'lastchance', id: `c${i}` }))), { ...asBatch, messageId: 'last-chance', receiveCount: 5 });
+    const earlier = sqsRecord(batch([{ app: 'lastchance', id: 'e1' }]), { ...asBatch, messageId: 'earlier', receiveCount: 4 });
+    let asked = 0;
+    // Time for the reserve, the group and the first message (the most received); none after.
+    const outcome = await ingestLogMessages(deps({ maxReceiveCount: 5 }), [earlier, last], { remainingMs: () => (++asked <= 3 ? 60_000 : 0), reserveMs: 5_000 });
+    // Below its limit, `earlier` comes back as before; `last-chance` is in the DLQ now, saying why.
+    expect([...outcome.failures.keys()]).toEqual(['earlier']);
+    expect(outcome.failures.get('earlier')).toBeInstanceOf(OutOfTimeError);
+    const dlq = (await drain(cloud, cloud.names.logsDlqUrl)).filter((m) => reasonOf(m)?.includes('last-chance'));
+    expect(dlq.map(reasonOf)).toEqual([expect.stringMatching(/^message: not finished in 5 receives: the time budget ran out each time/)]);
+    const body = decodeBody('dts.LogBatch', dlq[0]?.Body ?? '');
+    expect(body.ok && body.value.records.length).toBe(300);
   });
 
   it('names the lack of time as the failure, a transient one', async () => {

@@ -1,6 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_FLEET } from '../../lib/cost/model';
 import { evaluateCondition } from '../../lib/local/template/intrinsics';
 import { passMetrics } from '../../lib/service/diagnose-metrics';
+import { DEFAULT_RESERVE_MS } from '../../lib/service/ingest-logs';
+import { BATCH_GET_LIMIT, UNITS_IN_FLIGHT } from '../../lib/store/logs';
+import { MAX_BATCH_RECORDS } from '../../lib/wire/validate';
 import { logicalIdOf, packagedTemplate, referencedIds, resourcesOfType, type CfnResource, type CfnTemplate } from '../support/template';
 
 /**
@@ -33,6 +38,7 @@ const functionId = (file: string): string => {
 };
 const FUNCTIONS = {
   ingestHeartbeats: 'ingest-heartbeats', ingestLogs: 'ingest-logs', diagnose: 'diagnose', report: 'report', notify: 'notify', api: 'api',
+  diagnoseWorker: 'diagnose-worker',
 } as const;
 /** The queues that functions consume (each with its DLQ). */
 const SOURCE_QUEUES = ['HeartbeatsQueue', 'LogsQueue', 'NotifyQueue'];
@@ -144,9 +150,9 @@ describe('packaged template (serverless package --stage test)', () => {
       expect(resourcesOfType(template, 'AWS::Events::Rule')).toHaveLength(2);
     });
 
-    it('has exactly the six functions, and no trigger on anything else', () => {
+    it('has exactly the seven functions, and no trigger on anything else', () => {
       expect(resourcesOfType(template, 'AWS::Lambda::Function').map(([, f]) => props(f).Handler).sort()).toEqual([
-        'functions/api.handler', 'functions/diagnose.handler', 'functions/ingest-heartbeats.handler', 'functions/ingest-logs.handler',
+        'functions/api.handler', 'functions/diagnose-worker.handler', 'functions/diagnose.handler', 'functions/ingest-heartbeats.handler', 'functions/ingest-logs.handler',
         'functions/notify.handler', 'functions/report.handler',
       ]);
     });
@@ -178,6 +184,24 @@ describe('packaged template (serverless package --stage test)', () => {
 
     it('no DLQ redrives further (the chain ends)', () => {
       for (const id of deadLetterQueues()) expect(props(resource(id)).RedrivePolicy, id).toBeUndefined();
+    });
+
+    it('the logs batch arithmetic: the most records one invocation can receive fit in its time budget (docs/SEMANTICS.md)', () => {
+      const fn = resource(functionId(FUNCTIONS.ingestLogs));
+      const mapping = only(resourcesOfType(template, 'AWS::Lambda::EventSourceMapping')
+        .filter(([, m]) => logicalIdOf(props(m).FunctionName) === functionId(FUNCTIONS.ingestLogs)), 'logs mapping')[1];
+      const maxRecords = Number(props(mapping).BatchSize) * MAX_BATCH_RECORDS;
+      // CPU: bench:cpu's figure on one bench core, scaled to Lambda's share (1,769 MB = 1 vCPU).
+      const measured = JSON.parse(readFileSync(new URL('../../bench/measured.json', import.meta.url), 'utf8')) as { cpuMicrosPerLogRecord: number };
+      const cpuMicros = measured.cpuMicrosPerLogRecord / (Number(props(fn).MemorySize) / 1769);
+      // Waiting: a unit of 100 records is a BatchGetItem, then its writes at once; 8 units in
+      // flight; DynamoDB's usual 10-30 ms a call, taken at 30.
+      const ioMicros = (2 * 30_000) / (BATCH_GET_LIMIT * UNITS_IN_FLIGHT);
+      const budgetMs = Number(props(fn).Timeout) * 1000 - DEFAULT_RESERVE_MS;
+      const neededMs = (maxRecords * (cpuMicros + ioMicros)) / 1000;
+      expect(neededMs, `${maxRecords} records × ${(cpuMicros + ioMicros).toFixed(0)} µs vs a ${budgetMs} ms budget`).toBeLessThan(budgetMs);
+      // 16 full LogBatches (repro 8) are two invocations at most, each within its budget.
+      expect(Math.ceil(16 / Number(props(mapping).BatchSize))).toBeLessThanOrEqual(2);
     });
 
     it('every consumed queue’s visibility timeout is at least 6× its consumer’s timeout', () => {
@@ -331,6 +355,53 @@ describe('packaged template (serverless package --stage test)', () => {
     });
   });
 
+  describe('diagnose fanned out (docs/SEMANTICS.md, "Diagnose fanned out")', () => {
+    const envOf = (file: string) => (props(resource(functionId(file))).Environment as { Variables: Record<string, unknown> }).Variables;
+    const statementsOf = (file: string) => (props(resource(logicalIdOf(props(resource(functionId(file))).Role))) as { Policies: { PolicyDocument: { Statement: Statement[] } }[] })
+      .Policies.flatMap((p) => p.PolicyDocument.Statement);
+
+    it('diagnose names its worker function, and fans out to none by default (diagnoseWorkers 1)', () => {
+      const env = envOf(FUNCTIONS.diagnose);
+      expect(logicalIdOf(env.DTS_DIAGNOSE_WORKER_FUNCTION)).toBe(functionId(FUNCTIONS.diagnoseWorker));
+      expect(env.DTS_DIAGNOSE_WORKERS).toBe('1');
+      expect(Number(env.DTS_DIAGNOSE_HOSTS_PER_WORKER)).toBeGreaterThan(0);
+    });
+
+    it('only diagnose may invoke the worker, and nothing else; the worker has no trigger, so no retry or DLQ', () => {
+      const invokes = allStatements().filter((st) => asArray(st.Action).some((a) => a.startsWith('lambda:')));
+      expect(invokes.map((st) => [st.where.split('.')[0], st.Action, logicalIdOf(st.Resource)])).toEqual([
+        [`Resources`, ['lambda:InvokeFunction'], functionId(FUNCTIONS.diagnoseWorker)],
+      ]);
+      expect(invokes[0]?.where).toContain(`${logicalIdOf(props(resource(functionId(FUNCTIONS.diagnose))).Role)}.`);
+      const worker = functionId(FUNCTIONS.diagnoseWorker);
+      expect(resourcesOfType(template, 'AWS::Lambda::EventSourceMapping').filter(([, m]) => logicalIdOf(props(m).FunctionName) === worker)).toEqual([]);
+      expect(resourcesOfType(template, 'AWS::Lambda::Permission').filter(([, m]) => logicalIdOf(props(m).FunctionName) === worker)).toEqual([]);
+    });
+
+    it('the worker reaches hosts, notifications and the alerts topic only: not the queue, the monitor item, silences or other functions', () => {
+      const reached = new Set(statementsOf(FUNCTIONS.diagnoseWorker).flatMap((st) => [...referencedIds(st.Resource)]));
+      expect([...reached].sort()).toEqual(['AlertsTopic', 'HostsTable', 'NotificationsTable']);
+      const actions = statementsOf(FUNCTIONS.diagnoseWorker).flatMap((st) => asArray(st.Action));
+      expect(actions.filter((a) => !/^(logs|dynamodb|sns):/.test(a))).toEqual([]);
+    });
+
+    it('the worker judges with diagnose\'s rules, and times out before diagnose\'s pass would', () => {
+      const coordinator = envOf(FUNCTIONS.diagnose);
+      const worker = envOf(FUNCTIONS.diagnoseWorker);
+      for (const name of ['DTS_DEFAULT_INTERVAL', 'DTS_TOLERANCE', 'DTS_RETIRE_AFTER', 'DTS_SCAN_SEGMENTS', 'DTS_WATCH_SECONDS', 'DTS_FLAP_CHANGES', 'DTS_FLAP_WINDOW', 'DTS_SWEEP_GRACE_SECONDS']) {
+        expect(worker[name], name).toEqual(coordinator[name]);
+      }
+      expect(Number(props(resource(functionId(FUNCTIONS.diagnoseWorker))).Timeout)).toBeLessThan(Number(props(resource(functionId(FUNCTIONS.diagnose))).Timeout));
+    });
+
+    it('a worker\'s failure raises an alarm on the ops topic', () => {
+      const worker = functionId(FUNCTIONS.diagnoseWorker);
+      const alarm = resourcesOfType(template, 'AWS::CloudWatch::Alarm').map(([, a]) => props(a))
+        .filter((a) => a.MetricName === 'Errors' && logicalIdOf((a.Dimensions as { Value: unknown }[])[0]?.Value) === worker);
+      expect(only(alarm, 'worker errors alarm')).toMatchObject({ Namespace: 'AWS/Lambda', Threshold: 0, AlarmActions: [{ Ref: 'OpsTopic' }] });
+    });
+  });
+
   describe('the hosts\' policies', () => {
     const statementsOf = (output: string): Statement[] => {
       const id = logicalIdOf(template.Outputs?.[output]?.Value);
@@ -400,6 +471,8 @@ describe('packaged template (serverless package --stage test)', () => {
     it('every alarm notifies the ops topic, which is not the alerts topic; an email subscribes with --param opsEmail', () => {
       expect(resource('OpsTopic').Type).toBe('AWS::SNS::Topic');
       expect(alarms().length).toBeGreaterThanOrEqual(15);
+      // `npm run cost` prices exactly the alarms the template declares.
+      expect(alarms().length).toBe(DEFAULT_FLEET.alarms);
       for (const a of alarms()) {
         expect(a.AlarmActions, a.id).toEqual([{ Ref: 'OpsTopic' }]);
         expect(a.OKActions, a.id).toEqual([{ Ref: 'OpsTopic' }]);

@@ -55,9 +55,9 @@ describe('cost model', () => {
     expect(line('duration, ingest')?.quantity).toBeCloseTo(17_520, 6);
     // Diagnose at 1,769 MB (one vCPU): 1.7275 GB × 43,800 × (0.02 + 1,000 × 5 µs) = 1,891.655.
     expect(line('duration, diagnose')?.quantity).toBeCloseTo(1_891.6552734375, 6);
-    // Watching the watcher: 9 custom metrics × $0.30, 15 alarms × $0.10, 43,800 EMF lines of 1,200 B.
+    // Watching the watcher: 9 custom metrics × $0.30, 19 alarms × $0.10, 43,800 EMF lines of 1,200 B.
     expect(line('custom metrics')?.dollars).toBeCloseTo(2.7, 6);
-    expect(line('alarms')?.dollars).toBeCloseTo(1.5, 6);
+    expect(line('alarms')?.dollars).toBeCloseTo(1.9, 6);
     expect(line('EMF lines')?.dollars).toBeCloseTo(0.02628, 6);
 
     // The daily report, 730/24 a month: a Scan of 1,000 × 0.1 read units ($0.125 per million), and
@@ -66,9 +66,9 @@ describe('cost model', () => {
     expect(line('report (daily)')?.dollars).toBeCloseTo(report, 9);
     // Storage: 1,000 × 819.2 B = 0.0008192 GB-month at $0.25.
     // 17.52 + 3.504 + 0.01752 + 0.5256 + 27.375 + 0.552975 + 0.027375 + 0.0002048 + 0.53436
-    // + 0.2336012 + 0.0252222 (Lambda) + 2.7 + 1.5 + 0.02628 (CloudWatch) (+ SNS 0) + report
-    expect(e.total).toBeCloseTo(54.5421382 + report, 5);
-    expect(e.perHost).toBeCloseTo(0.0545521, 6);
+    // + 0.2336012 + 0.0252222 (Lambda) + 2.7 + 1.9 + 0.02628 (CloudWatch) (+ SNS 0) + report
+    expect(e.total).toBeCloseTo(54.9421382 + report, 5);
+    expect(e.perHost).toBeCloseTo(0.0549521, 6);
     expect(e.byService.DynamoDB).toBeCloseTo(27.375 + 0.552975 + 0.027375 + 0.0002048 + report, 6);
   });
 
@@ -96,6 +96,20 @@ describe('cost model', () => {
     const sends = (interval: number) => line(estimate({ ...fleet, interval, relay: { hostsPerRelay: 500, flushSeconds: 20 } }, measured, prices), 'heartbeats: SendMessageBatch')?.quantity;
     expect(sends(60)).toBe(262_800);
     expect(sends(30)).toBe(525_600);
+  });
+
+  it('prices the logs function at its own memory, with its CPU share, apart from the heartbeats function', () => {
+    // 1,000 hosts × 86,400 records a day: 1 a second each, 2 per message with the 1 s linger.
+    const e = estimate({
+      hosts: 1_000, interval: 60, logRecordsPerHostPerDay: 86_400, mirrorLogs: false, notificationsPerHostMonth: 0,
+      lambdaCpuShare: 0.25, lambdaIoMsPerInvocation: 20, logsMemoryMb: 1769,
+    }, { ...measured, cpuMicrosPerLogRecord: 50 }, prices);
+    const logs = e.lines.find((l) => l.item.startsWith('duration, ingest logs'));
+    expect(logs?.item).toContain('1769 MB');
+    // 1769/1024 GB × (invocations × 0.02 s + records × 50 µs at one vCPU).
+    const expected = (1769 / 1024) * (e.derived.logInvocations as number * 0.02 + (e.derived.records as number) * 50e-6);
+    expect(logs?.quantity).toBeCloseTo(expected, 6);
+    expect(e.derived.logsGbSeconds).toBeCloseTo(expected, 6);
   });
 
   it('bills SQS by 64 KiB chunk and batches log records by the linger', () => {

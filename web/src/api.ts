@@ -82,9 +82,3 @@ export interface Silence {
   createdBy?: string;
   inForce: boolean;
 }
-export interface Counts {
-  total: number;
-  byState: Record<string, number>;
-  overdue: number;
-  silenced: number;
-}

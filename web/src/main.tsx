@@ -5,12 +5,22 @@
  */
 import { render } from 'preact';
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
-import { all, api, ApiError, forgetKey, saveKey, storedKey, type Counts, type History, type Host, type LogRecord, type Notification, type Silence } from './api';
+import { all, api, ApiError, forgetKey, saveKey, storedKey, type History, type Host, type LogRecord, type Notification, type Silence } from './api';
+import { countHosts, type Counts } from './counts';
 import { Sparkline } from './sparkline';
 import './app.css';
 
 const PAGE = 200;
-const REFRESH_MS = Math.max(1000, Number(new URLSearchParams(location.search).get('refresh') ?? 10) * 1000);
+/** `?refresh=N` seconds, as given; absent, 10 s for a fleet of up to 1,000 hosts. */
+const ASKED_REFRESH = new URLSearchParams(location.search).get('refresh');
+const REFRESH_MS = Math.max(1000, Number(ASKED_REFRESH ?? 10) * 1000);
+/**
+ * The wait before the next refresh. Each refresh reads the whole hosts table (a Scan), so unless
+ * `?refresh=` says otherwise the wait grows with the fleet: 10 s per 1,000 hosts, so a wall
+ * screen reads about 12.5 read units a second whatever the fleet's size (docs/CONSOLE.md).
+ */
+const refreshAfter = (hosts: number): number => (ASKED_REFRESH !== null ? REFRESH_MS : REFRESH_MS * Math.max(1, Math.ceil(hosts / 1000)));
+
 
 function ago(ms: number, now: number): string {
   const s = Math.max(0, Math.round((now - ms) / 1000));
@@ -220,26 +230,37 @@ function App() {
     try {
       // One request at a time: a refresh keeps one execution environment of the function busy
       // instead of starting several (each a cold start).
-      const counts = await api<Counts>('/hosts/counts');
       const hosts = await all<Host>('/hosts', 1000);
+      const counts = countHosts(hosts);
       const feed = (await api<{ items: Notification[] }>('/notifications?limit=50')).items;
       const silences = await all<Silence>('/silences', 500);
       const report = await api<{ html?: string; markdown?: string }>('/reports/latest').catch((e: ApiError) => (e.status === 404 ? undefined : Promise.reject(e)));
       setSnap({ counts, hosts, feed, silences, ...(report ? { report } : {}), at: Date.now() });
       setError(undefined);
+      return hosts.length;
     } catch (e) {
       if (e instanceof ApiError && e.status === 401) {
         forgetKey();
         setHasKey(false);
       }
       setError((e as Error).message);
+      return undefined;
     }
   }, []);
   useEffect(() => {
     if (!hasKey) return undefined;
-    void load();
-    const timer = setInterval(() => void load(), REFRESH_MS);
-    return () => clearInterval(timer);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let fleet = 0;
+    let stopped = false;
+    const tick = async (): Promise<void> => {
+      fleet = (await load()) ?? fleet;
+      if (!stopped) timer = setTimeout(() => void tick(), refreshAfter(fleet));
+    };
+    void tick();
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
   }, [hasKey, load]);
 
   if (!hasKey) return <KeyForm onKey={() => setHasKey(true)} {...(error ? { error } : {})} />;

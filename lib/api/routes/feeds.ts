@@ -2,6 +2,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { LogLevel, NotificationKind } from '../../model';
 import { FLEET_ERROR_FLOOR } from '../../store/logs';
+import { TARGET_LIMITS } from '../../rules/silences';
 import type { ApiEnv } from '../auth';
 import { requireRole } from '../auth';
 import { decodeCursor, nextOf } from '../../store/cursor';
@@ -18,7 +19,7 @@ const notifications = createRoute({
   summary: 'Notifications newest first, for one host or the whole fleet, filtered by kind, severity and suppression',
   request: {
     query: z.object({
-      host: z.string().optional(),
+      host: z.string().max(TARGET_LIMITS.hostnameBytes).optional(),
       kind: z.enum(NOTIFICATION_KINDS).optional(),
       severity: z.enum(SEVERITIES).optional(),
       suppressed: z.enum(['true', 'false']).optional().openapi({ description: 'true: only those held back (silence, storm, flapping); false: only those sent' }),
@@ -38,8 +39,8 @@ const logs = createRoute({
   summary: 'Log records newest first: of an app, of a host, or (level error or above) of the whole fleet',
   request: {
     query: z.object({
-      app: z.string().optional(),
-      host: z.string().optional(),
+      app: z.string().max(128).optional(),
+      host: z.string().max(TARGET_LIMITS.hostnameBytes).optional(),
       level: z.enum(['debug', 'info', 'warning', 'error', 'critical']).optional().openapi({ description: 'the lowest level; default error without app or host, else debug' }),
       grep: z.string().min(1).max(200).optional().openapi({ description: 'only records whose text contains this (case-sensitive)' }),
       since: timeParam('since'),

@@ -2,7 +2,8 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { HostState } from '../../model';
 import type { ApiEnv } from '../auth';
 import { requireRole } from '../auth';
-import { decodeCursor, nextOf } from '../../store/cursor';
+import { BadCursor, decodeCursor, nextOf } from '../../store/cursor';
+import { TARGET_LIMITS } from '../../rules/silences';
 import type { ApiDeps } from '../deps';
 import { apiError, errorResponses } from '../errors';
 import { hostView } from '../host-view';
@@ -16,8 +17,8 @@ const list = createRoute({
   request: {
     query: z.object({
       state: z.enum(HOST_STATES).optional(),
-      label: z.string().regex(/^[^=]+=.+$/, 'label: expected key=value').optional().openapi({ example: 'role=web' }),
-      prefix: z.string().optional().openapi({ description: 'hostnames starting with this' }),
+      label: z.string().max(TARGET_LIMITS.labelKey + 1 + TARGET_LIMITS.labelValue).regex(/^[^=]+=.+$/, 'label: expected key=value').optional().openapi({ example: 'role=web' }),
+      prefix: z.string().max(TARGET_LIMITS.hostnameBytes).optional().openapi({ description: 'hostnames starting with this' }),
       limit: limitParam(1000, 200),
       next: nextParam,
     }),
@@ -42,15 +43,22 @@ const counts = createRoute({
 const one = createRoute({
   method: 'get', path: '/api/v1/hosts/{hostname}', 'x-dts-role': 'read', middleware: [requireRole('read')] as const,
   summary: 'One host, with its recent notifications (30 days) and error logs (24 hours)',
-  request: { params: z.object({ hostname: z.string().min(1).openapi({ param: { name: 'hostname', in: 'path' } }) }) },
+  request: { params: z.object({ hostname: z.string().min(1).max(TARGET_LIMITS.hostnameBytes).openapi({ param: { name: 'hostname', in: 'path' } }) }) },
   responses: {
     200: {
       description: 'The host',
       content: { 'application/json': { schema: z.object({ host: HostSchema, notifications: z.array(NotificationSchema), errors: z.array(LogRecordSchema) }).openapi('HostDetail') } },
     },
-    ...errorResponses(401, 403, 404),
+    ...errorResponses(400, 401, 403, 404),
   },
 });
+
+/** A hosts cursor is a hostname: one longer than any host's name is not one this API gave out. */
+function hostCursor(next: string | undefined): string | undefined {
+  const after = decodeCursor(next);
+  if (after !== undefined && Buffer.byteLength(after) > TARGET_LIMITS.hostnameBytes) throw new BadCursor();
+  return after;
+}
 
 export function registerHosts(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
   app.openapi(list, async (c) => {
@@ -58,7 +66,7 @@ export function registerHosts(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
     const eq = q.label?.indexOf('=') ?? -1;
     const label = q.label !== undefined ? { key: q.label.slice(0, eq), value: q.label.slice(eq + 1) } : undefined;
     const [page, silences] = await Promise.all([
-      deps.hostPages.page({ ...(q.state ? { state: q.state } : {}), ...(label ? { label } : {}), ...(q.prefix ? { prefix: q.prefix } : {}) }, q.limit, decodeCursor(q.next)),
+      deps.hostPages.page({ ...(q.state ? { state: q.state } : {}), ...(label ? { label } : {}), ...(q.prefix ? { prefix: q.prefix } : {}) }, q.limit, hostCursor(q.next)),
       deps.silences.all(),
     ]);
     const now = deps.now();

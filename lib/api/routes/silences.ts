@@ -40,10 +40,10 @@ const create = createRoute({
 const end = createRoute({
   method: 'delete', path: '/api/v1/silences/{id}', 'x-dts-role': 'write', middleware: [requireRole('write')] as const,
   summary: 'End a silence now',
-  request: { params: z.object({ id: z.string().min(1).openapi({ param: { name: 'id', in: 'path' } }) }) },
+  request: { params: z.object({ id: z.string().min(1).max(64).openapi({ param: { name: 'id', in: 'path' } }) }) },
   responses: {
     200: { description: 'Ended', content: { 'application/json': { schema: z.object({ id: z.string(), endedAt: z.number() }) } } },
-    ...errorResponses(401, 403, 404),
+    ...errorResponses(400, 401, 403, 404),
   },
 });
 

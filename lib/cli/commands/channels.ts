@@ -125,7 +125,16 @@ export async function channelsListCommand(ctx: Context, o: { json?: boolean }): 
   return 0;
 }
 
+/** A name `dts channels add` would refuse names no channel: said before the table refuses the key. */
+function noSuchName(name: string): CliError | undefined {
+  if (!channelNameProblem(name)) return undefined;
+  const shown = name.length > 63 ? `${name.slice(0, 63)}…` : name;
+  return usage(`no channel can be named ${JSON.stringify(shown)}: a channel name is 1-63 letters, digits, '_', '.' or '-' (\`dts channels list\` shows them)`);
+}
+
 export async function channelsRemoveCommand(ctx: Context, name: string, o: { json?: boolean }): Promise<number> {
+  const bad = noSuchName(name);
+  if (bad) throw bad;
   const { store, secrets, ssm } = await open(ctx);
   try {
     const channel = await store.get(name);
@@ -144,6 +153,8 @@ export async function channelsRemoveCommand(ctx: Context, name: string, o: { jso
  * the HTTP result. A pager gets a trigger and then its resolve, so no incident stays open.
  */
 export async function channelsTestCommand(ctx: Context, name: string, o: { json?: boolean }): Promise<number> {
+  const bad = noSuchName(name);
+  if (bad) throw bad;
   const { store, secrets, ssm } = await open(ctx);
   try {
     const channel = await store.get(name);

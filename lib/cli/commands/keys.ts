@@ -23,6 +23,8 @@ export async function keysCreateCommand(ctx: Context, o: { role: string; name?: 
 
 export async function keysRevokeCommand(ctx: Context, keyId: string, o: { json?: boolean }): Promise<number> {
   const id = keyId.startsWith('dts_') ? (keyId.split('_')[1] ?? keyId) : keyId;
+  // Checked here: the table's key cannot be empty nor hold 2 KB, and the engine's refusal reads as a crash.
+  if (!/^[0-9a-f]{12}$/.test(id)) throw usage(`a key id is 12 hex characters, as \`dts keys list\` shows (or the whole dts_… key): got ${JSON.stringify(id.length > 40 ? `${id.slice(0, 40)}…` : id)}`);
   if (!(await (await store(ctx)).revoke(id, Date.now()))) throw notFound(`no key ${JSON.stringify(id)} in use (\`dts keys list\` shows them)`);
   if (o.json) ctx.io.out(JSON.stringify({ keyId: id, revoked: true }) + '\n');
   else ctx.io.out(`revoked key ${id}: it is refused from the next request on\n`);

@@ -68,6 +68,8 @@ export interface Edge {
   close(): Promise<void>;
   /** Requests that are no AWS API call (an HTTP API's routes) go here first; it returns false for those it leaves. */
   serveHttp(handler: (req: IncomingMessage, res: ServerResponse) => boolean): void;
+  /** Lambda's REST API (Invoke), before the HTTP API; it returns false for those it leaves. */
+  serveLambda(handler: (req: IncomingMessage, res: ServerResponse) => boolean): void;
 }
 
 const INTERNAL_HOST = 'localhost';
@@ -96,6 +98,7 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
   let endpoint = '';
   let draining = false;
   let http: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined;
+  let lambda: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined;
   const inflight = new Map<IncomingMessage, { longPoll: boolean }>();
   const settled: Array<() => void> = [];
 
@@ -260,6 +263,7 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
       send(res, 200, 'application/json', JSON.stringify({ services: { dynamodb: 'running', sqs: 'running', sns: 'running', sts: 'running' } }));
       return;
     }
+    if (target === '' && lambda?.(req, res)) return;
     if (target === '' && http?.(req, res)) return;
     void readBody(req).then(async (raw) => {
       if (req.url?.startsWith('/_dts/')) return control(req, res, raw);
@@ -309,6 +313,9 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
     },
     serveHttp(handler) {
       http = handler;
+    },
+    serveLambda(handler) {
+      lambda = handler;
     },
     async close() {
       await fauxqs.close();

@@ -1,0 +1,32 @@
+import type { Context } from 'aws-lambda';
+import type { Diagnosis } from '../lib/service/diagnose';
+import { commitSegment, judgeSegment, type CommitReply, type JudgeReply, type WorkerRequest } from '../lib/service/diagnose-fanout';
+import { diagnosis } from '../lib/service/diagnosis';
+import { clients, config, lifecycle } from './commons/deps';
+import { logger } from './commons/powertools';
+
+let deps: Diagnosis | undefined;
+
+/**
+ * One worker of a fanned-out diagnose pass (docs/SEMANTICS.md, "Diagnose fanned out"), invoked
+ * synchronously by the diagnose coordinator: `judge` reads its segments and returns counts and
+ * digests; `commit` writes its hosts with the verdict the coordinator reached for the whole
+ * fleet. An error fails the invocation, which the coordinator counts: the next pass covers it.
+ */
+export const handler = async (event: WorkerRequest, context: Context): Promise<JudgeReply | CommitReply> => {
+  logger.addContext(context);
+  deps ??= diagnosis(clients(), {
+    hostsTable: config.resources.hostsTable,
+    // The coordinator alone reads the queue and the monitor item.
+    statsTable: '',
+    notificationsTable: config.resources.notificationsTable,
+    alertsTopicArn: config.resources.alertsTopicArn,
+    heartbeatsQueueUrl: '',
+    silencesTable: lifecycle.silencesTable,
+  }, config, logger);
+  switch (event.phase) {
+    case 'judge': return judgeSegment(deps, event);
+    case 'commit': return commitSegment(deps, event);
+    default: throw new Error(`diagnose worker: unknown phase ${JSON.stringify((event as { phase?: unknown }).phase)}`);
+  }
+};

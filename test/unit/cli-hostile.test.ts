@@ -1,0 +1,39 @@
+/** Bad input to the CLI's round-2 commands: a usage error that names the problem, before any AWS call. */
+import { describe, expect, it } from 'vitest';
+import { EXIT } from '../../lib/cli/errors';
+import { main } from '../../lib/cli/main';
+
+function io() {
+  const out: string[] = [];
+  const err: string[] = [];
+  // No backend: a command that reached AWS would fail to find one, not give a usage error.
+  return { out, err, io: { out: (t: string) => void out.push(t), err: (t: string) => void err.push(t), env: { AWS_ENDPOINT_URL: 'http://127.0.0.1:9' }, isTTY: false } };
+}
+
+describe('dts keys revoke', () => {
+  it.each([[''], ['x'.repeat(3000)], ['nonexistent'], ['dts_zz_secret']])('refuses the id %#, as a usage error, before any call', async (id) => {
+    const a = io();
+    expect(await main(['keys', 'revoke', id], a.io)).toBe(EXIT.USAGE);
+    expect(a.err.join('')).toMatch(/^dts: a key id is 12 hex characters/);
+    expect(a.err.join('')).not.toMatch(/ValidationException|\n\s+at /);
+    expect(a.err.join('').length).toBeLessThan(200);
+  });
+});
+
+describe('dts notifications --kind', () => {
+  it('takes the fleet notices as kinds', async () => {
+    const a = io();
+    await main(['notifications', '--kind', 'fleet-storm-over'], a.io);
+    expect(a.err.join('')).not.toMatch(/is invalid/);
+  });
+});
+
+describe('dts channels remove and test', () => {
+  it.each([['remove', ''], ['test', ''], ['remove', 'x'.repeat(3000)], ['test', '../../etc']])('%s refuses a name no channel can have (%#), before any call', async (verb, name) => {
+    const a = io();
+    expect(await main(['channels', verb, name], a.io)).toBe(EXIT.USAGE);
+    expect(a.err.join('')).toMatch(/^dts: no channel can be named "/);
+    expect(a.err.join('')).not.toMatch(/ValidationException|\n\s+at /);
+    expect(a.err.join('').length).toBeLessThan(200);
+  });
+});
