@@ -173,7 +173,12 @@ export async function channelsTestCommand(ctx: Context, name: string, o: { json?
     for (const [step, n] of testNotifications(name, Date.now())) {
       const request = RENDERERS[channel.kind](n, secret, Date.now());
       if (!request) continue;
-      const result = await sendWithRetry(request, DEFAULT_SEND);
+      // A slow or silent receiver takes up to three timeouts and two waits: say what is going on.
+      if (!o.json) ctx.io.err(`${name}: sending the ${step}…\n`);
+      const result = await sendWithRetry(request, {
+        ...DEFAULT_SEND,
+        ...(o.json ? {} : { onRetry: (attempt, error, delayMs) => ctx.io.err(`${name}: try ${attempt} of ${DEFAULT_SEND.attempts} failed (${error}); trying again in ${(delayMs / 1000).toFixed(1)} s\n`) }),
+      });
       results.push({ step, result });
       if (result.ok) await store.recordSuccess(name, Date.now());
       else await store.recordFailure(name, Date.now(), `test: ${result.error ?? 'failed'}`);
