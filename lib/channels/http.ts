@@ -18,6 +18,8 @@ export interface SendOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   readonly fetch?: typeof fetch;
   readonly now?: () => number;
+  /** Told before each wait for another try: the try that failed, why, and the wait. */
+  readonly onRetry?: (attempt: number, error: string, delayMs: number) => void;
 }
 
 export const DEFAULT_SEND: SendOptions = { attempts: 3, baseDelayMs: 500, maxWaitMs: 10_000, timeoutMs: 10_000 };
@@ -83,6 +85,7 @@ export async function sendWithRetry(req: OutgoingRequest, o: SendOptions = DEFAU
     const backoff = o.baseDelayMs * 2 ** (attempt - 1) * (0.5 + Math.random() / 2);
     const delay = wait ?? backoff;
     if (delay > o.maxWaitMs) return { ...last, retryAfterMs: delay };
+    o.onRetry?.(attempt, last.error ?? 'failed', delay);
     await sleep(delay);
   }
   return last;

@@ -189,7 +189,7 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 backend not configured or un
     .addHelpText('after', `
 Examples:
   dts channels add slack --name ops --url https://hooks.slack.com/services/T000/B000/XXXX --filter 'severity>=warning'
-  dts channels add pagerduty --key R0UT1NGKEY --filter 'label.role=db'
+  dts channels add pagerduty --key <its 32-character routing key> --filter 'label.role=db'
   dts channels add webhook --url http://127.0.0.1:9000/x`)
     .action(function (this: Command, kind: string) {
       return run(async (ctx) => (await import('./commands/channels')).channelsAddCommand(ctx, kind, this.optsWithGlobals<ChannelAddOptions>()), this);

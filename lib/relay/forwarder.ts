@@ -107,10 +107,15 @@ export interface ForwarderOptions {
   readonly now?: () => number;
 }
 
+/** While SQS stays unreachable, a failed flush is told at most this often (with a count). */
+export const FAILURE_REPORT_MS = 60_000;
+
 export class Forwarder {
   readonly stats: ForwardStats = { sent: 0, requests: 0, messages: 0, rejected: 0, failedFlushes: 0 };
   private readonly retry: RetryPolicy;
   private flushing: Promise<void> | undefined;
+  /** The current run of failed flushes: when it was last told, and how many since. */
+  private outage: { toldAt: number; untold: number; since: number } | undefined;
 
   constructor(private readonly o: ForwarderOptions) {
     this.retry = { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 2000, ...o.retry };
@@ -153,7 +158,28 @@ export class Forwarder {
     if (unsent.length > 0) {
       this.stats.failedFlushes++;
       this.o.buffer.requeue(unsent, now());
-      this.o.say(`could not send ${unsent.length} beat(s), kept for the next flush: ${error?.message ?? 'unknown error'}`);
+      this.tellFailure(unsent.length, error, now());
+    } else if (this.outage) {
+      this.o.say(`sending again: ${this.outage.untold} more failed flush(es) since the last report, ${Math.round((now() - this.outage.since) / 1000)} s without SQS`);
+      this.outage = undefined;
+    }
+  }
+
+  /**
+   * The first failed flush is told at once; while they go on (a flush every few seconds), one
+   * line a minute says how many, so an outage of SQS does not flood the relay's log.
+   */
+  private tellFailure(beats: number, error: Error | undefined, at: number): void {
+    const line = `could not send ${beats} beat(s), kept for the next flush: ${error?.message ?? 'unknown error'}`;
+    if (!this.outage) {
+      this.outage = { toldAt: at, untold: 0, since: at };
+      this.o.say(line);
+    } else if (at - this.outage.toldAt >= FAILURE_REPORT_MS) {
+      this.o.say(`${line} (${this.outage.untold + 1} failed flushes in the last ${Math.round((at - this.outage.toldAt) / 1000)} s)`);
+      this.outage.toldAt = at;
+      this.outage.untold = 0;
+    } else {
+      this.outage.untold++;
     }
   }
 }

@@ -19,6 +19,8 @@ export function parseSilenceTarget(text: string): SilenceTarget | string {
   const t = text.trim();
   if (t === '') return 'a silence needs a host name or a label=value';
   if (CONTROL.test(t)) return `a silence target has no control characters: ${JSON.stringify(text)}`;
+  // Someone who types `*` means "everything"; it would silence only a host named "*".
+  if (t === '*' || /(^\*=|=\*$)/.test(t)) return 'a silence names one host or one label=value; "*" is not a wildcard (silence a label the hosts share, e.g. env=prod)';
   const eq = t.indexOf('=');
   if (eq < 0) {
     // No beat can carry a longer name, so such a silence would cover nothing (and its key would not fit the table).

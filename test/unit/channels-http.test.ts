@@ -25,12 +25,15 @@ describe('sendWithRetry', () => {
     expect(slept).toEqual([1000]);
   });
 
-  it('retries 5xx with backoff', async () => {
+  it('retries 5xx with backoff, and tells each retry before its wait', async () => {
     slept.length = 0;
+    const told: Array<[number, string, number]> = [];
     r.queue({ status: 500 }, { status: 503 });
-    const result = await sendWithRetry(request(), fast);
+    const result = await sendWithRetry(request(), { ...fast, onRetry: (attempt, error, delayMs) => told.push([attempt, error, delayMs]) });
     expect(result).toMatchObject({ ok: true, attempts: 3 });
     expect(slept).toHaveLength(2);
+    expect(told.map(([attempt, error]) => [attempt, error])).toEqual([[1, 'HTTP 500'], [2, 'HTTP 503']]);
+    expect(told.map(([, , delay]) => delay)).toEqual(slept);
   });
 
   it('hands back a Retry-After longer than it may wait, for SQS to bring the message back', async () => {

@@ -37,3 +37,18 @@ describe('dts channels remove and test', () => {
     expect(a.err.join('').length).toBeLessThan(200);
   });
 });
+
+describe('dts channels add and dts keys create: what AWS or the receiver would refuse later', () => {
+  it.each([
+    [['channels', 'add', 'pagerduty', '--key', 'short'], /^dts: a PagerDuty routing key \(--key\) is 32 letters and digits/],
+    [['channels', 'add', 'pagerduty', '--key', `${'a'.repeat(31)}!`], /^dts: a PagerDuty routing key/],
+    [['channels', 'add', 'slack', '--url', `https://hooks.slack.com/services/${'x'.repeat(5000)}`], /^dts: the --url and --key together must stay under 4096 bytes/],
+    [['keys', 'create', '--role', 'read', '--name', 'x'.repeat(3000)], /^dts: --name is a label of at most 128 characters/],
+    [['keys', 'create', '--role', 'read', '--name', 'two\nlines'], /^dts: --name is a label of at most 128 characters, with no control characters/],
+  ])('%j is a usage error before any call', async (argv, message) => {
+    const a = io();
+    expect(await main(argv, a.io)).toBe(EXIT.USAGE);
+    expect(a.err.join('')).toMatch(message);
+    expect(a.err.join('').length).toBeLessThan(200);
+  });
+});

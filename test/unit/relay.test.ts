@@ -43,6 +43,27 @@ describe('BeatBuffer', () => {
     expect(b.received).toBe(5);
   });
 
+  it('among hosts with as many beats waiting, sheds from the one that had that many first; expiry and take keep the counts right', () => {
+    const b = new BeatBuffer(5, 60_000);
+    for (const [host, at] of [['a', 1], ['b', 2], ['a', 3], ['b', 4], ['c', 5], ['c', 6]] as const) b.push(beat(host, at));
+    // a reached two beats first: its oldest goes.
+    expect(Object.fromEntries(b.dropped.byHost)).toEqual({ a: 1 });
+    // b and c hold two each, a one: the next shed is b's (it reached two before c).
+    b.push(beat('d', 7));
+    expect(Object.fromEntries(b.dropped.byHost)).toEqual({ a: 1, b: 1 });
+    // At 60,004.5 a@3 and b@4 have waited past the 60 s limit and expire; c@5, c@6 and d@7 stay.
+    expect(b.expire(60_004.5)).toBe(2);
+    expect(b.size).toBe(3);
+    // e reaches three beats, the most: its oldest is shed, not a stale count of a or b.
+    for (const at of [60_010, 60_011, 60_012]) b.push(beat('e', at));
+    expect(b.size).toBe(5);
+    expect(Object.fromEntries(b.dropped.byHost)).toEqual({ a: 2, b: 2, e: 1 });
+    expect(b.dropped).toMatchObject({ shed: 3, expired: 2 });
+    expect(b.take()).toHaveLength(5);
+    b.push(beat('f', 70_000));
+    expect(b.size).toBe(1);
+  });
+
   it('keeps every host\'s latest beat under a flood from one name', () => {
     const b = new BeatBuffer(10, 60_000);
     for (let i = 0; i < 9; i++) b.push(beat(`host-${i}`, i));

@@ -22,4 +22,9 @@ describe('parseSilenceTarget: only targets a beat could match', () => {
     expect(typeof parseSilenceTarget(`${'k'.repeat(129)}=v`)).toBe('string');
     expect(typeof parseSilenceTarget(`role=${'v'.repeat(1025)}`)).toBe('string');
   });
+
+  it('refuses "*" as a target, a label or a value: it reads as "everything" but would match only a host named "*"', () => {
+    for (const t of ['*', ' * ', '*=prod', 'env=*']) expect(parseSilenceTarget(t)).toMatch(/"\*" is not a wildcard/);
+    expect(parseSilenceTarget('web-*1')).toEqual({ hostname: 'web-*1' });
+  });
 });

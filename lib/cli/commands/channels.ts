@@ -36,6 +36,9 @@ async function open(ctx: Context): Promise<{ store: ChannelStore; secrets: SsmSe
   return { store: new ChannelStore(clients.ddb, table), secrets: new SsmSecretStore(ssm), ssm };
 }
 
+/** The most an SSM parameter of the standard tier holds: a channel's URL and key as JSON. */
+const SECRET_MAX_BYTES = 4096;
+
 /** What each kind needs besides a URL, and the option that gives it. */
 const KEY_OF: Partial<Record<ChannelKind, { what: string; required: boolean }>> = {
   pagerduty: { what: 'the integration\'s routing key (Events API v2)', required: true },
@@ -56,12 +59,16 @@ export async function channelsAddCommand(ctx: Context, kind: string, o: ChannelA
   const needs = KEY_OF[kind];
   if (!needs && o.key !== undefined) throw usage(`a ${kind} channel takes no --key: its URL is its secret`);
   if (needs?.required && !o.key) throw usage(`a ${kind} channel needs --key: ${needs.what}`);
+  // PagerDuty's Events API v2 routing keys are 32 characters; anything else is refused there, later.
+  if (kind === 'pagerduty' && !/^[A-Za-z0-9]{32}$/.test(o.key ?? '')) throw usage('a PagerDuty routing key (--key) is 32 letters and digits, as the integration shows it');
   const filter = o.filter ?? '';
   const parsed = parseFilter(filter);
   if (!parsed.ok) throw usage(parsed.error);
 
   const generated = kind === 'webhook' && !o.key ? randomBytes(32).toString('base64url') : undefined;
   const secret: ChannelSecret = { url, ...(o.key ?? generated ? { key: o.key ?? generated } : {}) };
+  // Kept as an SSM SecureString of the standard tier, which holds 4 KB.
+  if (Buffer.byteLength(JSON.stringify(secret)) > SECRET_MAX_BYTES) throw usage(`the --url and --key together must stay under ${SECRET_MAX_BYTES} bytes (an SSM parameter of the standard tier)`);
   const { store, secrets, ssm } = await open(ctx);
   try {
     const channel: Channel = {
@@ -165,7 +172,12 @@ export async function channelsTestCommand(ctx: Context, name: string, o: { json?
     for (const [step, n] of testNotifications(name, Date.now())) {
       const request = RENDERERS[channel.kind](n, secret, Date.now());
       if (!request) continue;
-      const result = await sendWithRetry(request, DEFAULT_SEND);
+      // A slow or silent receiver takes up to three timeouts and two waits: say what is going on.
+      if (!o.json) ctx.io.err(`${name}: sending the ${step}…\n`);
+      const result = await sendWithRetry(request, {
+        ...DEFAULT_SEND,
+        ...(o.json ? {} : { onRetry: (attempt, error, delayMs) => ctx.io.err(`${name}: try ${attempt} of ${DEFAULT_SEND.attempts} failed (${error}); trying again in ${(delayMs / 1000).toFixed(1)} s\n`) }),
+      });
       results.push({ step, result });
       if (result.ok) await store.recordSuccess(name, Date.now());
       else await store.recordFailure(name, Date.now(), `test: ${result.error ?? 'failed'}`);

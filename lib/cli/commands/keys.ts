@@ -8,10 +8,14 @@ async function store(ctx: Context): Promise<ApiKeyStore> {
   return new ApiKeyStore(clients.ddb, backend.require('apiKeysTable'));
 }
 
+const KEY_NAME_MAX = 128;
+
 /** `dts keys create --role read|write [--name TEXT]`: the token is printed once, and only its hash is kept. */
 export async function keysCreateCommand(ctx: Context, o: { role: string; name?: string; json?: boolean }): Promise<number> {
   if (o.role !== 'read' && o.role !== 'write') throw usage('--role must be read or write');
   const name = o.name?.trim() || (ctx.io.env.USER ?? '');
+  // A label for people reading `dts keys list`: a line of text, not a document.
+  if (name.length > KEY_NAME_MAX || /\p{Cc}/u.test(name)) throw usage(`--name is a label of at most ${KEY_NAME_MAX} characters, with no control characters`);
   const { token, key } = await (await store(ctx)).create(o.role as ApiRole, name, Date.now());
   if (o.json) ctx.io.out(JSON.stringify({ token, ...key }, null, 2) + '\n');
   else {
