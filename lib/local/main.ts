@@ -5,8 +5,12 @@ import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
+import { quietSdkNodeWarning } from '../producer/sdk-warning';
 import { startLocalCloud, type LocalCloud } from './cloud';
 import { issueStartKey } from './console-key';
+
+// Before any client is made: the SDK's Node-22 notice is noise on the Node 20 that dts supports.
+quietSdkNodeWarning();
 
 const SERVICE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 

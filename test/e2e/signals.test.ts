@@ -19,7 +19,8 @@ const started: NpmStart[] = [];
 
 async function npmStart(dataDir: string): Promise<NpmStart> {
   const npm = spawn('npm', ['start', '--', '--port', '0', '--data-dir', dataDir, '--stage', 'signals', '--tick', '3600', '--quiet'], {
-    cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    // The SDK's switch for its Node-version warning is left unset, as a new user's shell has it.
+    cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: withoutSdkSwitch(process.env),
   });
   let text = '';
   npm.stdout.on('data', (d: Buffer) => { text += d.toString(); });
@@ -32,6 +33,11 @@ async function npmStart(dataDir: string): Promise<NpmStart> {
   const s = { npm, node, port, dataDir, output: () => text, exited };
   started.push(s);
   return s;
+}
+
+function withoutSdkSwitch(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: _set, ...rest } = env;
+  return rest;
 }
 
 async function childrenOf(pid: number): Promise<number[]> {
@@ -77,6 +83,8 @@ describe.skipIf(EXTERNAL_ENDPOINT !== undefined)('npm start under a supervisor (
     expect(existsSync(path.join(s.dataDir, 'cloud.pid')), 'the lock is released').toBe(false);
     expect(s.output()).toMatch(/SIGTERM: stopping pollers and schedules/);
     expect(s.output()).toMatch(/stopped; \d+ queued message\(s\) saved/);
+    // No 8-line SDK notice about Node 22 on a Node 20 start (issue: "no command prints it").
+    expect(s.output()).not.toMatch(/NodeVersionSupportWarning/);
   }, 150_000);
 
   it('stops cleanly when npm dies without passing a signal on (kill -9 of npm)', async () => {
