@@ -1,0 +1,69 @@
+/**
+ * Diagnose fanned out in the local cloud of `npm start`, from the same template: four
+ * `diagnoseWorker` invocations through the edge's Lambda Invoke API on every pass, and a rack
+ * that goes silent is declared down as one storm decided over their replies (docs/SEMANTICS.md,
+ * "Diagnose fanned out"). The equality with the single pass is test/integration/diagnose-fanout.test.ts.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCloudProcess, type CloudProcess } from './support/local-cloud-process';
+import { beat, entry, eventually, notificationsOf, sleep } from './support/steps';
+import { resourcesFromOutput, targetAt, type Target } from './support/target';
+
+const RUN = randomUUID().slice(0, 8);
+const HOSTS = Array.from({ length: 8 }, (_, i) => `fan-${RUN}-${i}`);
+let cloud: CloudProcess;
+let dataDir: string;
+let t: Target;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(path.join(tmpdir(), 'dts-e2e-fanout-'));
+  cloud = await startCloudProcess({
+    dataDir, inMemory: true, tick: 2, stage: 'fanout',
+    // One worker per host up to four: the eight hosts take all four.
+    extraArgs: ['--param', 'diagnoseWorkers=4', '--param', 'diagnoseHostsPerWorker=1', '--param', 'diagnoseWatchSeconds=0'],
+  });
+  t = targetAt(cloud.endpoint, resourcesFromOutput(cloud.output()));
+}, 180_000);
+
+afterAll(async () => {
+  t?.destroy();
+  if (cloud) await cloud.stop('SIGINT');
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+/** The `diagnose pass` lines the coordinator logged, parsed. */
+const passes = (): Array<{ workers?: number; examined: number; errors: number }> => cloud.output()
+  .split('\n')
+  .filter((l) => l.includes('"message":"diagnose pass"'))
+  .map((l) => JSON.parse(l.slice(l.indexOf('{'))) as { workers?: number; examined: number; errors: number });
+
+describe('diagnose fanned out in the local cloud', () => {
+  it('judges the fleet through four worker invocations, and a silent rack goes down as one storm', async () => {
+    // A rack of eight hosts beating every 2 s (a 6 s deadline) for a few seconds, then silent.
+    for (let round = 0; round < 4; round++) {
+      await t.sqs.send(new SendMessageBatchCommand({
+        QueueUrl: t.resources.heartbeatsQueueUrl,
+        Entries: HOSTS.map((hostname, i) => ({ Id: String(i), ...entry('dts.HeartbeatMessage', { ...beat({ hostname, interval: 2 }), labels: { rack: `r-${RUN}` } }, 'protobuf') })),
+      }));
+      await sleep(1_000);
+    }
+    const seen = await eventually(async () => passes().filter((p) => p.examined === HOSTS.length), (p) => p.length > 0, 30_000, 250);
+    expect(seen[0], 'a pass over the eight hosts, fanned out').toMatchObject({ workers: 4, examined: HOSTS.length, errors: 0 });
+
+    const storm = await eventually(
+      async () => (await notificationsOf(t, '@fleet')).filter((n) => n.kind === 'fleet-storm'),
+      (s) => s.length > 0, 60_000, 500,
+    );
+    expect(storm, 'one storm notice for the rack').toHaveLength(1);
+    const downs = await Promise.all(HOSTS.map(async (h) => (await notificationsOf(t, h)).filter((n) => n.kind === 'host-down')));
+    for (const [i, d] of downs.entries()) expect(d, `${HOSTS[i]}'s death is recorded, once`).toHaveLength(1);
+    // Every fanned-out pass had all four replies: a worker that failed would count as an error
+    // (and declare no death in that pass).
+    expect(passes().filter((p) => p.workers === 4).every((p) => p.errors === 0)).toBe(true);
+  }, 150_000);
+});
