@@ -111,7 +111,10 @@ export async function commitSegment(d: Diagnosis, r: CommitRequest): Promise<Com
     .map((host) => ({ host, t: hostTransition(host, r.at, d.rule, r.canDeclareDead) }));
   const outbox = new Outbox();
   const { transitions, errors } = await commitPlans(d, r.silences, plans, verdict, r.at, ending, outbox);
-  return { transitions, errors, outbox: await outbox.flush(d.delivery, d.log) };
+  // A planned host the read did not return (throttled past its retries, or deleted since) was not
+  // committed: an error, so that the pass does not close a silence whose notices it still owes.
+  const unread = r.hosts.length - plans.length;
+  return { transitions, errors: errors + unread, outbox: await outbox.flush(d.delivery, d.log) };
 }
 
 /**
@@ -204,7 +207,8 @@ export async function runFannedPass(d: Diagnosis, workers: DiagnoseWorkers): Pro
   if (errors === 0 && delivered.unpublished === 0 && d.silences) {
     for (const s of ending) await d.silences.close(s.id, now);
   }
-  await d.stats.recordRun(now, examined);
+  // Workers that failed read nothing: `examined` is then not the fleet's size, so it is not recorded.
+  await d.stats.recordRun(now, failed.length > 0 ? undefined : examined);
   const summary: DiagnoseSummary = {
     at: now, examined, transitions, degraded: passDegraded, errors, suppressed: delivered.suppressed, storms: verdict.storms, hostsByState, outbox: delivered,
   };

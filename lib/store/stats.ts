@@ -136,13 +136,18 @@ export class StatsStore {
   }
 
   /** Record a completed run; never moves the time backwards. */
-  async recordRun(at: number, hosts: number): Promise<void> {
+  /**
+   * A pass ran at `at` over `hosts` hosts. Without `hosts` (a pass that did not read the whole
+   * fleet), the fleet size of the last whole pass is kept: it sizes the fan-out and the backlog
+   * guard, and a partial count would shrink both.
+   */
+  async recordRun(at: number, hosts?: number): Promise<void> {
     await applied(this.ddb.send(new UpdateCommand({
       TableName: this.table,
       Key: MONITOR_KEY,
-      UpdateExpression: 'SET lastRun = :at, lastHosts = :hosts',
+      UpdateExpression: hosts === undefined ? 'SET lastRun = :at' : 'SET lastRun = :at, lastHosts = :hosts',
       ConditionExpression: 'attribute_not_exists(lastRun) OR lastRun < :at',
-      ExpressionAttributeValues: { ':at': at, ':hosts': hosts },
+      ExpressionAttributeValues: hosts === undefined ? { ':at': at } : { ':at': at, ':hosts': hosts },
     })));
   }
 }

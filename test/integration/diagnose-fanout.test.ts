@@ -257,6 +257,7 @@ describe.skipIf(ENGINE === 'dynamodb-local')('diagnose fanned out to 4 workers',
     await reset();
     await beats(fleet.map((h, i) => ({ ...h, sentAt: silent(h, i) ? T0 - 300_000 : T0 - 1_000 })));
     cloud.faults.add('dynamodb:Scan=kill-before,count=1,function=w2');
+    const sizeBefore = (await diagnosisAt(T0).stats.monitor()).lastHosts;
     const { summary, context } = await runFannedPass(diagnosisAt(T0), inProcessWorkers(T0));
     expect(cloud.faults.list()[0]?.injected).toBe(1);
     expect(summary.errors).toBe(1);
@@ -267,14 +268,24 @@ describe.skipIf(ENGINE === 'dynamodb-local')('diagnose fanned out to 4 workers',
     // The other segments' first beats are still taken: only deaths wait for the whole fleet.
     expect(summary.transitions['host-up']).toBeGreaterThan(0);
     expect(summary.examined).toBeLessThan(24);
+    // A partial count is not the fleet's size: the one that sizes the fan-out is kept.
+    expect((await diagnosisAt(T0).stats.monitor()).lastHosts).toBe(sizeBefore);
 
     const next = await runFannedPass(diagnosisAt(T0 + 1_000), inProcessWorkers(T0 + 1_000));
     expect(next.summary.errors).toBe(0);
     expect(next.summary.degraded).toEqual([]);
     expect(next.summary.examined).toBe(24);
+    expect((await diagnosisAt(T0 + 1_000).stats.monitor()).lastHosts).toBe(24);
     expect(next.summary.transitions['host-down']).toBe(8);
     expect(next.summary.storms.map((s) => [s.scope, s.hostnames.length])).toEqual([['rack=r3', 6]]);
   }, 60_000);
+
+  it('the commit phase counts a planned host it could not read as an error, so the pass closes no silence it still owes notices for', async () => {
+    const reply = await commitSegment(diagnosisAt(T0), {
+      phase: 'commit', at: T0, canDeclareDead: true, silences: [], hosts: [{ hostname: 'planned-then-gone' }], notices: [],
+    });
+    expect(reply).toMatchObject({ errors: 1, transitions: {} });
+  });
 });
 
 describe('how many workers a pass uses', () => {

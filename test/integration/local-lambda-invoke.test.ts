@@ -34,13 +34,17 @@ beforeAll(async () => {
     if (!api(req, res)) res.writeHead(404).end();
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const endpoint = endpointOf();
   lambda = new LambdaClient({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 't', secretAccessKey: 't' }, maxAttempts: 1 });
 });
 afterAll(async () => {
   lambda?.destroy();
   await new Promise((r) => server?.close(r));
 });
+
+function endpointOf(): string {
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
 
 const judge: JudgeRequest = { phase: 'judge', at: 1, segments: { first: 4, count: 4, total: 16 }, canDeclareDead: true, silences: [], stormMembers: [] };
 
@@ -59,6 +63,13 @@ describe('the local cloud answers Lambda Invoke', () => {
     await expect(lambdaWorkers(lambda, 'dts-t-failing', 2).judge(judge)).rejects.toThrow(new WorkerError('dts-t-failing (judge): Error: boom: the table is gone'));
     await expect(lambdaWorkers(lambda, 'dts-t-slow', 2).commit({ phase: 'commit', at: 1, canDeclareDead: true, silences: [], hosts: [], notices: [] }))
       .rejects.toThrow(/dts-t-slow \(commit\): Sandbox.Timedout: Task timed out after 40.00 seconds/);
+  });
+
+  it('a malformed escape in the name: a 400, and the server goes on answering', async () => {
+    const bad = await fetch(`${endpointOf()}/2015-03-31/functions/%E0%A4%A/invocations`, { method: 'POST', body: '{}' });
+    expect(bad.status).toBe(400);
+    expect(bad.headers.get('x-amzn-errortype')).toBe('InvalidParameterValueException');
+    expect(await lambdaWorkers(lambda, 'dts-t-diagnoseWorker', 4).judge(judge)).toMatchObject({ examined: 3 });
   });
 
   it('an unknown function: ResourceNotFoundException, as from AWS', async () => {

@@ -18,13 +18,21 @@ export function lambdaInvokeApi(runtime: Invoker, log: (line: string) => void): 
   return (req, res) => {
     const match = PATH.exec(req.url ?? '');
     if (!match || req.method !== 'POST') return false;
-    // A name, or an ARN (arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]).
-    const named = decodeURIComponent(match[1] as string);
-    const name = named.startsWith('arn:') ? (named.split(':')[6] as string) : named;
     const send = (status: number, body: unknown, headers: Record<string, string> = {}): void => {
       res.writeHead(status, { 'content-type': 'application/json', ...headers });
       res.end(body === undefined ? '' : JSON.stringify(body));
     };
+    // A name, or an ARN (arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]). A malformed
+    // escape is the caller's error: thrown here, it would stop the whole local cloud.
+    let named: string;
+    try {
+      named = decodeURIComponent(match[1] as string);
+    } catch {
+      req.resume();
+      send(400, { Type: 'User', message: `malformed function name: ${match[1]}` }, { 'x-amzn-errortype': 'InvalidParameterValueException' });
+      return true;
+    }
+    const name = named.startsWith('arn:') ? (named.split(':')[6] as string) : named;
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
