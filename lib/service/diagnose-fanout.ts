@@ -36,6 +36,8 @@ export interface JudgeRequest {
   readonly silences: readonly Silence[];
   /** Hosts of storms not yet over: their states are reported back. */
   readonly stormMembers: readonly string[];
+  /** The largest reply the worker may send; MAX_REPLY_BYTES by default (tests set it lower). */
+  readonly maxReplyBytes?: number;
 }
 
 export interface JudgeReply {
@@ -89,12 +91,17 @@ export async function judgeSegment(d: Diagnosis, r: JudgeRequest): Promise<Judge
     now: r.at, segments: r.segments, canDeclareDead: r.canDeclareDead, ending, stormMembers: new Set(r.stormMembers), memberStates, hostsByState, outbox,
   });
   const delivered = await outbox.flush(d.delivery, d.log);
-  return {
+  const reply: JudgeReply = {
     examined: scan.examined, hostsByState,
     population: { total: scan.population.total, byLabel: [...scan.population.byLabel] },
     plans: scan.plans.map((p) => digestOf(d, r.silences, p)),
     memberStates: [...memberStates], upcoming: scan.upcoming, outbox: delivered,
   };
+  const bytes = Buffer.byteLength(JSON.stringify(reply));
+  if (bytes > (r.maxReplyBytes ?? MAX_REPLY_BYTES)) {
+    throw new ReplyTooLarge(`a judge reply of ${bytes} bytes (${reply.plans.length} hosts to act on in segments ${r.segments.first}-${r.segments.first + r.segments.count - 1}): over Lambda's answer size`);
+  }
+  return reply;
 }
 
 /** Phase 2, in the worker. A host whose beat arrived since phase 1 is judged on what it is now. */
@@ -130,11 +137,24 @@ export async function runFannedPass(d: Diagnosis, workers: DiagnoseWorkers): Pro
   const storming = d.fleetHistory ? openStorms(await fleetHistoryOrNone(d, now)) : [];
   const stormMembers = new Map(storming.flatMap((s) => s.hostnames.map((h) => [h, s] as const)));
 
-  // Phase 1: every range judged at the same `now`, with the self-check's verdict.
+  // Phase 1: every range judged at the same `now`, with the self-check's verdict. A reply too
+  // large for Lambda (a mass death's digests) is asked again in halves, down to one segment.
   const ranges = Array.from({ length: workers.count }, (_, i) => segmentsOf(i, workers.count, d.scanSegments));
-  const judged = await Promise.allSettled(ranges.map((segments) => workers.judge({
-    phase: 'judge', at: now, segments, canDeclareDead: degraded.length === 0, silences, stormMembers: [...stormMembers.keys()],
-  })));
+  const judgeRange = async (segments: SegmentRange): Promise<JudgeReply> => {
+    try {
+      return await workers.judge({ phase: 'judge', at: now, segments, canDeclareDead: degraded.length === 0, silences, stormMembers: [...stormMembers.keys()] });
+    } catch (e) {
+      if (segments.count < 2 || !isReplyTooLarge(e)) throw e;
+      const half = Math.floor(segments.count / 2);
+      d.log.warn('a diagnose worker\'s reply was too large; its segments are judged again in halves', { segments });
+      const [a, b] = await Promise.all([
+        judgeRange({ first: segments.first, count: half, total: segments.total }),
+        judgeRange({ first: segments.first + half, count: segments.count - half, total: segments.total }),
+      ]);
+      return mergeReplies(a, b);
+    }
+  };
+  const judged = await Promise.allSettled(ranges.map(judgeRange));
   let errors = 0;
   const failed: string[] = [];
   const population: Population = emptyPopulation();
@@ -236,6 +256,38 @@ function commitRequest(at: number, canDeclareDead: boolean, silences: readonly S
     };
   });
   return { phase: 'commit', at, canDeclareDead, silences, hosts, notices };
+}
+
+/**
+ * Lambda's synchronous answer holds 6 MB (6,291,556 bytes); a judge reply stays under this, so a
+ * mass death's digests make the worker fail with ReplyTooLarge rather than Lambda refuse them.
+ */
+export const MAX_REPLY_BYTES = 5_500_000;
+
+export class ReplyTooLarge extends Error {
+  override readonly name = 'ReplyTooLarge';
+}
+
+/** The worker's own refusal, or Lambda's (`Function.ResponseSizeTooLarge`), as the adapter reports it. */
+function isReplyTooLarge(e: unknown): boolean {
+  return e instanceof Error && (e.name === 'ReplyTooLarge' || /ReplyTooLarge|ResponseSizeTooLarge/.test(e.message));
+}
+
+/** Two halves' judge replies as one. */
+function mergeReplies(a: JudgeReply, b: JudgeReply): JudgeReply {
+  const byLabel = new Map(a.population.byLabel);
+  for (const [scope, n] of b.population.byLabel) byLabel.set(scope, (byLabel.get(scope) ?? 0) + n);
+  const hostsByState: Partial<Record<HostState, number>> = { ...a.hostsByState };
+  for (const [state, n] of Object.entries(b.hostsByState)) hostsByState[state as HostState] = (hostsByState[state as HostState] ?? 0) + (n ?? 0);
+  return {
+    examined: a.examined + b.examined,
+    hostsByState,
+    population: { total: a.population.total + b.population.total, byLabel: [...byLabel] },
+    plans: [...a.plans, ...b.plans],
+    memberStates: [...a.memberStates, ...b.memberStates],
+    upcoming: [...a.upcoming, ...b.upcoming],
+    outbox: sumOutboxes([a.outbox, b.outbox]),
+  };
 }
 
 function sumOutboxes(reports: readonly OutboxReport[]): OutboxReport {

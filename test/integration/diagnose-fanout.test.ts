@@ -56,7 +56,7 @@ function diagnosisAt(now: number, accessKeyId = 'test', dead: () => boolean = ()
  * The workers, in process, as Lambda would run them: a JSON request, a JSON reply, and an
  * invocation that fails when the fault injector kills its worker.
  */
-function inProcessWorkers(now: number, count = WORKERS): DiagnoseWorkers & { invocations: WorkerRequest[] } {
+function inProcessWorkers(now: number, count = WORKERS, maxReplyBytes?: number): DiagnoseWorkers & { invocations: WorkerRequest[]; replyBytes: number[] } {
   const kills = new Map<string, (e: Error) => void>();
   const dead = new Set<string>();
   cloud.faults.attach({
@@ -71,24 +71,27 @@ function inProcessWorkers(now: number, count = WORKERS): DiagnoseWorkers & { inv
     },
   });
   const invocations: WorkerRequest[] = [];
+  const replyBytes: number[] = [];
   const invoke = async <T>(request: WorkerRequest): Promise<T> => {
     invocations.push(request);
     const worker = request.phase === 'judge' ? Math.floor(request.segments.first / SEGMENTS_EACH) + 1 : invocations.length;
     // One environment per invocation: its access key names its function's worker, and is its own
     // (letters and digits only, which DynamoDB Local requires of a key).
     const key = `fanout${worker}x${now}x${invocations.length}`;
-    const event = JSON.parse(JSON.stringify(request)) as WorkerRequest;
+    const event = JSON.parse(JSON.stringify({ ...request, ...(request.phase === 'judge' && maxReplyBytes ? { maxReplyBytes } : {}) })) as WorkerRequest;
     const d = diagnosisAt(now, key, () => dead.has(key));
     const killed = new Promise<never>((_, reject) => kills.set(key, reject));
     try {
       const reply = await Promise.race([event.phase === 'judge' ? judgeSegment(d, event) : commitSegment(d, event), killed]);
-      return JSON.parse(JSON.stringify(reply)) as T;
+      const json = JSON.stringify(reply);
+      if (event.phase === 'judge') replyBytes.push(Buffer.byteLength(json));
+      return JSON.parse(json) as T;
     } finally {
       kills.delete(key);
     }
   };
   return {
-    count, invocations,
+    count, invocations, replyBytes,
     judge: (r: JudgeRequest) => invoke<JudgeReply>(r),
     commit: (r) => invoke<CommitReply>(r),
   };
@@ -279,6 +282,33 @@ describe.skipIf(ENGINE === 'dynamodb-local')('diagnose fanned out to 4 workers',
     expect(next.summary.transitions['host-down']).toBe(8);
     expect(next.summary.storms.map((s) => [s.scope, s.hostnames.length])).toEqual([['rack=r3', 6]]);
   }, 60_000);
+
+  it('a judge reply too large to send is asked again in halves of its segments, and the pass still equals the single one', async () => {
+    process.env.DTS_WATCH_SECONDS = '900';
+    const single = await scenario((now) => runDiagnosePass(diagnosisAt(now)));
+    // First, the replies' sizes as they are; then a limit that the largest two-segment reply passes.
+    const sized: Array<ReturnType<typeof inProcessWorkers>> = [];
+    await scenario((now) => {
+      const w = inProcessWorkers(now);
+      sized.push(w);
+      return runFannedPass(diagnosisAt(now), w);
+    });
+    const limit = Math.max(...(sized[0]?.replyBytes ?? [])) - 1;
+    const passes: Array<ReturnType<typeof inProcessWorkers>> = [];
+    const fanned = await scenario((now) => {
+      const w = inProcessWorkers(now, WORKERS, limit);
+      passes.push(w);
+      return runFannedPass(diagnosisAt(now), w);
+    });
+    process.env.DTS_WATCH_SECONDS = '0';
+    const judges = (passes[0]?.invocations ?? []).filter((r): r is JudgeRequest => r.phase === 'judge');
+    expect(judges.filter((r) => r.segments.count === 1).length, 'a range judged again in halves').toBeGreaterThanOrEqual(2);
+    expect(Math.max(...(passes[0]?.replyBytes ?? []))).toBeLessThanOrEqual(limit);
+    expect(fanned.summaries.map(comparable)).toEqual(single.summaries.map(comparable));
+    expect(fanned.upcoming).toEqual(single.upcoming);
+    expect(fanned.hosts).toEqual(single.hosts);
+    expect(fanned.notifications).toEqual(single.notifications);
+  });
 
   it('the commit phase counts a planned host it could not read as an error, so the pass closes no silence it still owes notices for', async () => {
     const reply = await commitSegment(diagnosisAt(T0), {
