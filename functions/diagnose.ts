@@ -2,7 +2,7 @@ import type { Context, ScheduledEvent } from 'aws-lambda';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { runDiagnosePass, type DiagnoseSummary, type Diagnosis } from '../lib/service/diagnose';
 import { runFannedPass, workersFor } from '../lib/service/diagnose-fanout';
-import { lambdaWorkers } from '../lib/store/diagnose-workers';
+import { lambdaWorkers } from './commons/diagnose-workers';
 import { watchDeadlines, type WatchSummary } from '../lib/service/diagnose-deadlines';
 import { passMetrics } from '../lib/service/diagnose-metrics';
 import { diagnosis } from '../lib/service/diagnosis';

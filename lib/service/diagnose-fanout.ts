@@ -69,7 +69,7 @@ export interface CommitReply {
 
 export type WorkerRequest = JudgeRequest | CommitRequest;
 
-/** How the coordinator reaches its workers: a synchronous invocation each (lib/store/diagnose-workers.ts). */
+/** How the coordinator reaches its workers: a synchronous invocation each (functions/commons/diagnose-workers.ts). */
 export interface DiagnoseWorkers {
   readonly count: number;
   judge(request: JudgeRequest): Promise<JudgeReply>;

@@ -1,6 +1,6 @@
 /**
  * The local cloud's Lambda Invoke API (lib/local/lambda/invoke-api.ts), through the real
- * @aws-sdk/client-lambda and the diagnose coordinator's adapter (lib/store/diagnose-workers.ts):
+ * @aws-sdk/client-lambda and the diagnose coordinator's adapter (functions/commons/diagnose-workers.ts):
  * what the coordinator sees of a worker that answers, fails, times out or does not exist.
  */
 import { createServer, type Server } from 'node:http';
@@ -9,7 +9,7 @@ import { InvokeCommand, LambdaClient, ResourceNotFoundException } from '@aws-sdk
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lambdaInvokeApi } from '../../lib/local/lambda/invoke-api';
 import type { JudgeRequest } from '../../lib/service/diagnose-fanout';
-import { lambdaWorkers, WorkerError } from '../../lib/store/diagnose-workers';
+import { lambdaWorkers, WorkerError } from '../../functions/commons/diagnose-workers';
 
 const calls: Array<{ fn: string; event: unknown }> = [];
 /** As lib/local/lambda/runtime.ts's InvocationError carries it. */

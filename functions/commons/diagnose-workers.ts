@@ -1,5 +1,5 @@
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import type { CommitReply, CommitRequest, DiagnoseWorkers, JudgeReply, JudgeRequest, WorkerRequest } from '../service/diagnose-fanout';
+import type { CommitReply, CommitRequest, DiagnoseWorkers, JudgeReply, JudgeRequest, WorkerRequest } from '../../lib/service/diagnose-fanout';
 
 /** A worker invocation that failed: its function's error, a timeout, or a crash. */
 export class WorkerError extends Error {
