@@ -1,29 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { estimate, type MeasuredInputs, type Prices } from '../../lib/cost/model';
+import { estimate, type MeasuredInputs } from '../../lib/cost/model';
+import { ROUND_COUNTS, ROUND_PRICES } from '../support/cost-inputs';
 
-const prices: Prices = {
-  aws: {
-    sqs: { standardRequestsPerMillion: 0.4, billingChunkBytes: 65_536 },
-    dynamodb: {
-      onDemandWriteRequestUnitsPerMillion: 0.625, onDemandReadRequestUnitsPerMillion: 0.125,
-      provisionedWcuHour: 0.00065, provisionedRcuHour: 0.00013, storageGbMonth: 0.25,
-    },
-    lambda: { requestsPerMillion: 0.2, arm64GbSecond: 0.0000133334 },
-    sns: { publishesPerMillion: 0.5 },
-    cloudwatch: { logsIngestionPerGb: 0.5, customMetricMonth: 0.3, standardAlarmMonth: 0.1, putMetricDataPer1000: 0.01 },
-  },
-  alternatives: [],
-};
-const measured: MeasuredInputs = {
-  source: 'by hand', date: '2026-12-01',
-  heartbeat: { sqsSendRequestsPerBeat: 1, bodyBytes: 300, ddbWriteRequestsPerBeat: 1, ddbWriteUnitsPerBeat: 1, messagesPerInvocation: 100 },
-  logs: {
-    recordBytes: 200, ddbWriteUnitsPerRecordTable: 1, ddbWriteUnitsPerRecordIndex: 1, ddbWriteRequestsPerMessageCounters: 2,
-    recordsPerFullMessage: 500, batchWriteCallsPerRecordBurst: 0.04, batchWriteCallsPerRecordTrickle: 1, messagesPerInvocation: 10,
-  },
-  hostItemBytes: 409.6,
-  cpuMicrosPerBeat: 100,
-};
+const prices = ROUND_PRICES;
+const measured: MeasuredInputs = { ...ROUND_COUNTS, hostItemBytes: 409.6 };
 
 describe('cost model: diagnose fanned out (docs/SEMANTICS.md, "Diagnose fanned out")', () => {
   const fleet = { hosts: 1_000_000, interval: 60, logRecordsPerHostPerDay: 0, mirrorLogs: false, notificationsPerHostMonth: 2, lambdaIoMsPerInvocation: 20 };

@@ -1,34 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { estimate, recordsPerMessage, sqsBilled, type MeasuredInputs, type Prices } from '../../lib/cost/model';
+import { estimate, recordsPerMessage, sqsBilled, type MeasuredInputs } from '../../lib/cost/model';
+import { ROUND_COUNTS, ROUND_PRICES } from '../support/cost-inputs';
 import { BATCH_HOST_CONCURRENCY } from '../../lib/service/ingest-heartbeats';
 
-// Round prices and counts, so the expected figures below can be recomputed by hand.
-const prices: Prices = {
-  aws: {
-    sqs: { standardRequestsPerMillion: 0.4, billingChunkBytes: 65_536 },
-    dynamodb: {
-      onDemandWriteRequestUnitsPerMillion: 0.625, onDemandReadRequestUnitsPerMillion: 0.125,
-      provisionedWcuHour: 0.00065, provisionedRcuHour: 0.00013, storageGbMonth: 0.25,
-    },
-    lambda: { requestsPerMillion: 0.2, arm64GbSecond: 0.0000133334 },
-    sns: { publishesPerMillion: 0.5 },
-    cloudwatch: { logsIngestionPerGb: 0.5, customMetricMonth: 0.3, standardAlarmMonth: 0.1, putMetricDataPer1000: 0.01 },
-  },
-  alternatives: [],
-};
+const prices = ROUND_PRICES;
 
 const measured: MeasuredInputs = {
-  source: 'by hand', date: '2026-11-25',
-  heartbeat: { sqsSendRequestsPerBeat: 1, bodyBytes: 300, ddbWriteRequestsPerBeat: 1, ddbWriteUnitsPerBeat: 1, messagesPerInvocation: 100 },
-  logs: {
-    recordBytes: 200, ddbWriteUnitsPerRecordTable: 1, ddbWriteUnitsPerRecordIndex: 1, ddbWriteRequestsPerMessageCounters: 2,
-    recordsPerFullMessage: 500, batchWriteCallsPerRecordBurst: 0.04, batchWriteCallsPerRecordTrickle: 1, messagesPerInvocation: 10,
-  },
+  ...ROUND_COUNTS,
   // 819.2 B / 4 KiB / 2 (an eventually consistent Scan) = 0.1 read unit per host by AWS's rule,
   // above the 0.05 the engine reported; under 1 KB, one write unit.
   hostItemBytes: 819.2,
   diagnoseReadUnitsPerHost: 0.05,
-  cpuMicrosPerBeat: 100,
 };
 
 describe('cost model', () => {
