@@ -13,9 +13,10 @@
  * The run stops itself after --minutes + 5 (a hard limit, whatever happens to the cloud).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { agentUnitSettings, procStat } from './support/agent-process';
+import { startBenchCloud } from './support/local-cloud';
 import { BENCH_DIR, header, saveResult, table } from './support/report';
 import { sig } from './support/stats';
 
@@ -27,54 +28,16 @@ if (!(MINUTES > 0)) throw new Error('--minutes takes a positive number');
 const INTERVAL_S = 10;
 const SAMPLE_MS = 10_000;
 const HOSTNAME = 'bench-agent-hour';
-const scratch = mkdtempSync(path.join(tmpdir(), 'dts-bench-agent-hour-'));
 const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('DTS_') && !k.startsWith('AWS_SDK_JS')));
 
 const children: ChildProcess[] = [];
+let stopCloud: (() => Promise<void>) | undefined;
 const hardLimit = setTimeout(() => {
   console.error(`agent-hour: the hard limit of ${MINUTES + 5} minutes is reached; stopping everything`);
   for (const c of children) c.kill('SIGKILL');
-  rmSync(scratch, { recursive: true, force: true });
-  process.exit(2);
+  void (stopCloud?.() ?? Promise.resolve()).finally(() => process.exit(2));
 }, (MINUTES + 5) * 60_000);
 hardLimit.unref();
-
-function startCloud(): Promise<{ endpoint: string; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'lib', 'local', 'main.ts'), '--port', '0', '--in-memory', '--quiet', '--stage', 'dev', '--data-dir', path.join(scratch, 'data')], {
-    cwd: ROOT, env: { ...env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  const exited = new Promise<void>((r) => child.on('exit', () => r()));
-  return new Promise((resolve, reject) => {
-    let text = '';
-    const seen = (d: Buffer): void => {
-      text += d.toString();
-      const endpoint = /endpoint\s+(http:\/\/[\d.]+:\d+)/.exec(text)?.[1];
-      if (endpoint && /ready in/.test(text)) resolve({ endpoint, stop: async () => { child.kill('SIGINT'); await exited; } });
-    };
-    child.stdout.on('data', seen);
-    child.stderr.on('data', seen);
-    void exited.then(() => reject(new Error(`the local cloud exited before ready:\n${text}`)));
-  });
-}
-
-/** Node's flags and the environment that deploy/dts-agent.service runs the agent with. */
-function unitSettings(): { flags: string[]; env: Record<string, string> } {
-  const unit = readFileSync(path.join(ROOT, 'deploy', 'dts-agent.service'), 'utf8');
-  const exec = /^ExecStart=\/usr\/bin\/env node (.*?) \/opt\/dts\/dts-agent\.mjs/m.exec(unit)?.[1];
-  if (exec === undefined) throw new Error('deploy/dts-agent.service: no ExecStart=/usr/bin/env node ... /opt/dts/dts-agent.mjs line');
-  const unitEnv = Object.fromEntries([...unit.matchAll(/^Environment=(\w+)=(.*)$/gm)].map((m) => [m[1] as string, m[2] as string]));
-  return { flags: exec.split(/\s+/).filter(Boolean), env: unitEnv };
-}
-
-/** utime + stime of a process in milliseconds, and its resident set in MB. */
-function procStat(pid: number): { cpuMs: number; rssMB: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-  return { cpuMs: (ticks * 1000) / 100, rssMB: Number(rss) / 1024 };
-}
 
 interface Sample { readonly minute: number; readonly agentRssMB: number; readonly agentCpuMs: number; readonly bareRssMB: number; readonly bareCpuMs: number }
 
@@ -83,10 +46,11 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 async function main(): Promise<void> {
   header(`the agent for ${MINUTES} real minutes at a ${INTERVAL_S} s interval, as the systemd unit runs it`);
   if (!existsSync(AGENT)) throw new Error(`${AGENT} is missing: run npm run build first`);
-  const unit = unitSettings();
+  const unit = agentUnitSettings();
   const settings = [...Object.entries(unit.env).map(([k, v]) => `${k}=${v}`), 'node', ...unit.flags].join(' ');
   console.log(`settings: ${settings}`);
-  const cloud = await startCloud();
+  const cloud = await startBenchCloud({ stage: 'dev' });
+  stopCloud = () => cloud.stop();
   try {
     const agent = spawn(process.execPath, [...unit.flags, AGENT, '--interval', String(INTERVAL_S), '--hostname', HOSTNAME], {
       env: { ...env, ...unit.env, AWS_ENDPOINT_URL: cloud.endpoint }, stdio: ['ignore', 'ignore', 'pipe'],
@@ -157,9 +121,8 @@ async function main(): Promise<void> {
       host: row, statusLines: failures, samples,
     });
   } finally {
-    for (const c of children.slice(1)) if (c.exitCode === null) c.kill('SIGKILL');
+    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
     await cloud.stop();
-    rmSync(scratch, { recursive: true, force: true });
   }
 }
 

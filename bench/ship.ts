@@ -21,6 +21,8 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { createProducer } from '../lib/producer';
 import { locateBackend } from '../lib/producer/locate';
+import { agentUnitSettings, procStat } from './support/agent-process';
+import { startBenchCloud } from './support/local-cloud';
 import { BENCH_DIR, header, isQuick, saveResult, table } from './support/report';
 import { sig, summarize, type Summary } from './support/stats';
 
@@ -31,24 +33,6 @@ const BEATS = quick ? 60 : 360;
 const FAST_INTERVAL_S = 0.25;
 const scratch = mkdtempSync(path.join(tmpdir(), 'dts-bench-ship-'));
 const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('DTS_') && !k.startsWith('AWS_SDK_JS')));
-
-function startCloud(): Promise<{ endpoint: string; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'lib', 'local', 'main.ts'), '--port', '0', '--in-memory', '--quiet', '--stage', 'dev', '--data-dir', path.join(scratch, 'data')], {
-    cwd: ROOT, env: { ...env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise<void>((r) => child.on('exit', () => r()));
-  return new Promise((resolve, reject) => {
-    let text = '';
-    const seen = (d: Buffer): void => {
-      text += d.toString();
-      const endpoint = /endpoint\s+(http:\/\/[\d.]+:\d+)/.exec(text)?.[1];
-      if (endpoint && /ready in/.test(text)) resolve({ endpoint, stop: async () => { child.kill('SIGINT'); await exited; } });
-    };
-    child.stdout.on('data', seen);
-    child.stderr.on('data', seen);
-    void exited.then(() => reject(new Error(`the local cloud exited before ready:\n${text}`)));
-  });
-}
 
 /** Wall milliseconds of one run of `args`, which must exit 0 and print no SDK warning. */
 function timeOnce(args: readonly string[], extraEnv: Record<string, string>): number {
@@ -83,27 +67,10 @@ function startup(pkg: string, endpoint: string): Startup[] {
   });
 }
 
-/** utime + stime of a process, in milliseconds, and its resident set in MB. */
-function procStat(pid: number): { cpuMs: number; rssMB: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-  return { cpuMs: (ticks * 1000) / 100, rssMB: Number(rss) / 1024 };
-}
-
 interface AgentRun { settings: string; beats: number; rssStartMB: number; rssEndMB: number; rssMaxMB: number; cpuPerBeatMs: number; cpuStartupMs: number; series: { beat: number; rssMB: number }[] }
 
-/** Node's flags and the environment that deploy/dts-agent.service runs the agent with. */
-function unitSettings(): { flags: string[]; env: Record<string, string> } {
-  const unit = readFileSync(path.join(ROOT, 'deploy', 'dts-agent.service'), 'utf8');
-  const exec = /^ExecStart=\/usr\/bin\/env node (.*?) \/opt\/dts\/dts-agent\.mjs/m.exec(unit)?.[1] ?? '';
-  const unitEnv = Object.fromEntries([...unit.matchAll(/^Environment=(\w+)=(.*)$/gm)].map((m) => [m[1] as string, m[2] as string]));
-  return { flags: exec.split(/\s+/).filter(Boolean), env: unitEnv };
-}
-
 async function agentRun(pkg: string, endpoint: string, asUnit: boolean): Promise<AgentRun> {
-  const unit = asUnit ? unitSettings() : { flags: [], env: {} };
+  const unit = asUnit ? agentUnitSettings() : { flags: [], env: {} };
   const child = spawn(process.execPath, [...unit.flags, path.join(pkg, 'dist', 'dts-agent.mjs'), '--interval', String(FAST_INTERVAL_S), '--jitter', '1', '--hostname', 'bench-agent', '--quiet'], {
     env: { ...env, ...unit.env, AWS_ENDPOINT_URL: endpoint }, stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -143,7 +110,7 @@ async function main(): Promise<void> {
   const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', scratch], { cwd: ROOT, encoding: 'utf8' })) as { filename: string; size: number }[];
   execFileSync('tar', ['-xzf', path.join(scratch, packed[0]?.filename ?? ''), '-C', scratch]);
   const pkg = path.join(scratch, 'package');
-  const cloud = await startCloud();
+  const cloud = await startBenchCloud({ stage: 'dev' });
   try {
     // Ten hosts for `dts hosts` to list.
     const backend = await locateBackend({ endpoint: cloud.endpoint, need: ['heartbeatsQueueUrl'] });
