@@ -1,4 +1,4 @@
-/** The header's counts, from the hosts a refresh fetched. */
+/** The header's counts, from the hosts a refresh fetched, and how often the page refreshes. */
 
 /** What a count needs of a host view (GET /api/v1/hosts). */
 export interface Counted {
@@ -28,4 +28,18 @@ export function countHosts(hosts: readonly Counted[]): Counts {
     if (h.silencedBy !== undefined) silenced++;
   }
   return { total: hosts.length, byState, overdue, silenced };
+}
+
+/** Hosts a refresh reads per 10 s of wait, unless `?refresh=` fixes the period. */
+const HOSTS_PER_10_S = 1000;
+
+/**
+ * The wait before the next refresh. Each refresh reads the whole hosts table (a Scan), so unless
+ * `?refresh=N` (seconds, at least 1) fixes it, the wait grows with the fleet: 10 s per 1,000
+ * hosts, so an open page reads about 12.5 read units a second whatever the fleet's size
+ * (docs/CONSOLE.md).
+ */
+export function refreshPeriodMs(hosts: number, asked: string | null): number {
+  if (asked !== null) return Math.max(1000, (Number(asked) || 10) * 1000);
+  return 10_000 * Math.max(1, Math.ceil(hosts / HOSTS_PER_10_S));
 }

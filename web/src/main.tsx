@@ -6,21 +6,13 @@
 import { render } from 'preact';
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { all, api, ApiError, forgetKey, saveKey, storedKey, type History, type Host, type LogRecord, type Notification, type Silence } from './api';
-import { countHosts, type Counts } from './counts';
+import { countHosts, refreshPeriodMs, type Counts } from './counts';
 import { Sparkline } from './sparkline';
 import './app.css';
 
 const PAGE = 200;
-/** `?refresh=N` seconds, as given; absent, 10 s for a fleet of up to 1,000 hosts. */
 const ASKED_REFRESH = new URLSearchParams(location.search).get('refresh');
-const REFRESH_MS = Math.max(1000, Number(ASKED_REFRESH ?? 10) * 1000);
-/**
- * The wait before the next refresh. Each refresh reads the whole hosts table (a Scan), so unless
- * `?refresh=` says otherwise the wait grows with the fleet: 10 s per 1,000 hosts, so a wall
- * screen reads about 12.5 read units a second whatever the fleet's size (docs/CONSOLE.md).
- */
-const refreshAfter = (hosts: number): number => (ASKED_REFRESH !== null ? REFRESH_MS : REFRESH_MS * Math.max(1, Math.ceil(hosts / 1000)));
-
+const refreshAfter = (hosts: number): number => refreshPeriodMs(hosts, ASKED_REFRESH);
 
 function ago(ms: number, now: number): string {
   const s = Math.max(0, Math.round((now - ms) / 1000));
