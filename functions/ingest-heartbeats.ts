@@ -1,29 +1,44 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { cachedSilences, ingestHeartbeat, type HeartbeatIngest } from '../lib/service/ingest-heartbeats';
+import { isCanary, settleWatermark } from '../lib/service/ingest-watermark';
 import { HostStore } from '../lib/store/hosts';
+import { StatsStore } from '../lib/store/stats';
 import { clients, config, delivery, lifecycle, limits, quarantineFor, silenceStore } from './commons/deps';
 import { logFailures, logger } from './commons/powertools';
 
 const processor = new BatchProcessor(EventType.SQS);
 
-let deps: HeartbeatIngest | undefined;
-function ingest(): HeartbeatIngest {
+let deps: (HeartbeatIngest & { stats: StatsStore }) | undefined;
+function ingest(): HeartbeatIngest & { stats: StatsStore } {
   if (deps) return deps;
   const silences = silenceStore();
   deps = {
     hosts: new HostStore(clients().ddb, config.resources.hostsTable),
+    stats: new StatsStore(clients().ddb, config.resources.statsTable),
     delivery: delivery(),
     quarantine: quarantineFor(config.resources.heartbeatsDlqUrl),
     levels: config.levels,
     limits,
     log: logger,
     skewThresholdMs: lifecycle.skewThresholdMs,
+    liveness: { rule: config.liveness, flap: lifecycle.flap },
     ...(silences ? { silences: cachedSilences(() => silences.all(), lifecycle.silenceCacheMs) } : {}),
   };
   return deps;
 }
 
-/** SQS → hosts table. Each beat succeeds or fails on its own (ReportBatchItemFailures). */
-export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-  processPartialResponse(event, logFailures((record: SQSRecord) => ingestHeartbeat(ingest(), record)), processor, { context });
+/**
+ * SQS → hosts table. Each beat succeeds or fails on its own (ReportBatchItemFailures). Diagnose's
+ * canaries are stored last, once every beat they came with is (lib/service/ingest-watermark.ts).
+ */
+export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+  const canaries = event.Records.filter(isCanary);
+  const beats = event.Records.filter((r) => !isCanary(r));
+  const response = beats.length > 0
+    ? await processPartialResponse({ Records: beats }, logFailures((record: SQSRecord) => ingestHeartbeat(ingest(), record)), processor, { context })
+    : { batchItemFailures: [] };
+  const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+  const canariesFailed = await settleWatermark({ ...ingest(), visibilityTimeoutMs: config.ingest.visibilityTimeoutMs, now: Date.now }, beats, failed, canaries);
+  return { batchItemFailures: [...response.batchItemFailures, ...canariesFailed.map((itemIdentifier) => ({ itemIdentifier }))] };
+};

@@ -61,8 +61,11 @@ export interface Config {
   readonly levels: ResourceConfig;
   readonly diagnose: {
     readonly scanSegments: number;
-    /** Visible messages on the heartbeats queue above which the monitor calls itself degraded. */
-    readonly backlogThreshold: number;
+    /**
+     * How long a pass, or the deadline watch before it declares a death, waits for its canary to
+     * be stored by ingest before it calls ingest behind (docs/SEMANTICS.md, "Trust the monitor").
+     */
+    readonly lagWaitMs: number;
     /** Outbox entries younger than this are left to whoever committed them (docs/SEMANTICS.md, "Delivery guarantee"). */
     readonly sweepGraceMs: number;
     /** How long after its start a pass watches for deadlines (docs/SEMANTICS.md, "Detection at the deadline"); 0 turns it off. */
@@ -82,6 +85,10 @@ export interface Config {
     readonly maxReceiveCount: number;
   };
   readonly notifications: { readonly ttlDays: number };
+  readonly ingest: {
+    /** The heartbeats queue's visibility timeout: how long a beat that failed stays in flight before SQS hands it out again. */
+    readonly visibilityTimeoutMs: number;
+  };
   /** How far ahead of the receive time a producer's timestamp may be, in seconds. */
   readonly maxFutureSeconds: number;
   readonly lifecycle: LifecycleSettings;
@@ -140,7 +147,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     diagnose: {
       scanSegments: readNumber(env, 'DTS_SCAN_SEGMENTS', 4, { min: 1, max: 1000, integer: true }),
-      backlogThreshold: readNumber(env, 'DTS_BACKLOG_THRESHOLD', 1000, { min: 0, integer: true }),
+      lagWaitMs: readNumber(env, 'DTS_LAG_WAIT_SECONDS', 10, { min: 0.1, max: 300 }) * 1000,
       sweepGraceMs: readNumber(env, 'DTS_SWEEP_GRACE_SECONDS', 30, { min: 0 }) * 1000,
       watchMs: readNumber(env, 'DTS_WATCH_SECONDS', 60, { min: 0, max: 900 }) * 1000,
       workers: readNumber(env, 'DTS_DIAGNOSE_WORKERS', 1, { min: 1, max: 256, integer: true }),
@@ -154,6 +161,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxReceiveCount: readNumber(env, 'DTS_MAX_RECEIVE_COUNT', 5, { min: 1, integer: true }),
     },
     notifications: { ttlDays: readNumber(env, 'DTS_NOTIFICATION_TTL_DAYS', 90, { min: 1 }) },
+    ingest: { visibilityTimeoutMs: readNumber(env, 'DTS_INGEST_VISIBILITY_SECONDS', 180, { min: 0, max: 43_200 }) * 1000 },
     maxFutureSeconds: readNumber(env, 'DTS_MAX_FUTURE_SECONDS', 86_400, { min: 0 }),
     lifecycle: {
       flap: {

@@ -13,6 +13,8 @@ export type NotificationKind =
   | 'host-up'
   | 'host-down'
   | 'host-recovered'
+  /** A beat received before a death was stored after it: the host was never down. */
+  | 'host-down-retracted'
   | 'host-left'
   | 'host-retired'
   | 'resource-warning'
@@ -39,7 +41,7 @@ export type NotificationKind =
 
 /** Every kind, for the filters that take one (`?kind=`, `--kind`); the compiler checks it names them all. */
 export const NOTIFICATION_KINDS = [
-  'host-up', 'host-down', 'host-recovered', 'host-left', 'host-retired', 'resource-warning', 'resource-critical', 'resource-ok',
+  'host-up', 'host-down', 'host-recovered', 'host-down-retracted', 'host-left', 'host-retired', 'resource-warning', 'resource-critical', 'resource-ok',
   'monitor-degraded', 'monitor-ok', 'host-flapping', 'host-stable', 'host-still-down', 'fleet-storm', 'fleet-storm-recovering',
   'fleet-storm-over', 'fleet-new-hosts', 'clock-skew', 'clock-ok',
 ] as const satisfies readonly NotificationKind[];

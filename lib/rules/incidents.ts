@@ -26,6 +26,7 @@ export function incidentKey(n: Fields, subject?: string): string {
     case 'host-down':
       return `${h}/down/${d.lastBeat ?? iso(n.at)}`;
     case 'host-recovered':
+    case 'host-down-retracted':
     case 'host-still-down':
       return `${h}/down/${d.outageStart ?? iso(n.at)}`;
     case 'host-retired':
@@ -58,7 +59,7 @@ export function incidentKey(n: Fields, subject?: string): string {
 }
 
 const CLOSES: ReadonlySet<NotificationKind> = new Set<NotificationKind>([
-  'host-recovered', 'host-retired', 'resource-ok', 'clock-ok', 'monitor-ok', 'fleet-storm-over',
+  'host-recovered', 'host-down-retracted', 'host-retired', 'resource-ok', 'clock-ok', 'monitor-ok', 'fleet-storm-over',
 ]);
 const NOTICES: ReadonlySet<NotificationKind> = new Set<NotificationKind>([
   'host-up', 'host-left', 'fleet-new-hosts', 'fleet-storm-recovering',

@@ -1,5 +1,5 @@
 import type { HostState, Notification, NotificationKind, Silence } from '../model';
-import { hostTransition } from '../rules/host-transitions';
+import { hostTransition, NO_DEATHS } from '../rules/host-transitions';
 import { isInForce } from '../rules/silences';
 import { emptyPopulation, type Population } from '../rules/storm';
 import { openStorms } from '../rules/fleet-notices';
@@ -32,7 +32,10 @@ export interface JudgeRequest {
   readonly phase: 'judge';
   readonly at: number;
   readonly segments: SegmentRange;
-  readonly canDeclareDead: boolean;
+  /** The coordinator's ingest watermark: deaths whose deadline comes after it are not declared. */
+  readonly deadThrough: number;
+  /** Whether the coordinator watches deadlines after the pass: the worker lists them. */
+  readonly watch: boolean;
   readonly silences: readonly Silence[];
   /** Hosts of storms not yet over: their states are reported back. */
   readonly stormMembers: readonly string[];
@@ -54,7 +57,7 @@ export interface JudgeReply {
 export interface CommitRequest {
   readonly phase: 'commit';
   readonly at: number;
-  readonly canDeclareDead: boolean;
+  readonly deadThrough: number;
   readonly silences: readonly Silence[];
   /** Each planned host, and the indexes in `notices` of its storm's and its group's notice. */
   readonly hosts: ReadonlyArray<{ readonly hostname: string; readonly storm?: { scope: string; notice: number }; readonly group?: { reason: string; notice: number } }>;
@@ -88,7 +91,7 @@ export async function judgeSegment(d: Diagnosis, r: JudgeRequest): Promise<Judge
   const memberStates = new Map<string, HostState>();
   const ending = r.silences.filter((s) => s.endsAt <= r.at && s.closedAt === undefined);
   const scan = await scanFleet(d, {
-    now: r.at, segments: r.segments, canDeclareDead: r.canDeclareDead, ending, stormMembers: new Set(r.stormMembers), memberStates, hostsByState, outbox,
+    now: r.at, segments: r.segments, deadThrough: r.deadThrough, watch: r.watch, ending, stormMembers: new Set(r.stormMembers), memberStates, hostsByState, outbox,
   });
   const delivered = await outbox.flush(d.delivery, d.log);
   const reply: JudgeReply = {
@@ -115,7 +118,7 @@ export async function commitSegment(d: Diagnosis, r: CommitRequest): Promise<Com
   }
   const ending = r.silences.filter((s) => s.endsAt <= r.at && s.closedAt === undefined);
   const plans: Plan[] = (await d.hosts.getMany(r.hosts.map((h) => h.hostname)))
-    .map((host) => ({ host, t: hostTransition(host, r.at, d.rule, r.canDeclareDead) }));
+    .map((host) => ({ host, t: hostTransition(host, r.at, d.rule, r.deadThrough) }));
   const outbox = new Outbox();
   const { transitions, errors } = await commitPlans(d, r.silences, plans, verdict, r.at, ending, outbox);
   // A planned host the read did not return (throttled past its retries, or deleted since) was not
@@ -131,7 +134,7 @@ export async function commitSegment(d: Diagnosis, r: CommitRequest): Promise<Com
 export async function runFannedPass(d: Diagnosis, workers: DiagnoseWorkers): Promise<{ summary: DiagnoseSummary; context: PassContext; upcoming: Upcoming[] }> {
   const now = d.delivery.now();
   const outbox = new Outbox();
-  const degraded = await selfCheck(d, now, outbox);
+  const { reasons: degraded, deadThrough } = await selfCheck(d, now, outbox);
   const silences = d.silences ? await d.silences.all() : [];
   const ending = silences.filter((s) => s.endsAt <= now && s.closedAt === undefined);
   const storming = d.fleetHistory ? openStorms(await fleetHistoryOrNone(d, now)) : [];
@@ -142,7 +145,7 @@ export async function runFannedPass(d: Diagnosis, workers: DiagnoseWorkers): Pro
   const ranges = Array.from({ length: workers.count }, (_, i) => segmentsOf(i, workers.count, d.scanSegments));
   const judgeRange = async (segments: SegmentRange): Promise<JudgeReply> => {
     try {
-      return await workers.judge({ phase: 'judge', at: now, segments, canDeclareDead: degraded.length === 0, silences, stormMembers: [...stormMembers.keys()] });
+      return await workers.judge({ phase: 'judge', at: now, segments, deadThrough, watch: degraded.length === 0, silences, stormMembers: [...stormMembers.keys()] });
     } catch (e) {
       if (segments.count < 2 || !isReplyTooLarge(e)) throw e;
       const half = Math.floor(segments.count / 2);
@@ -189,8 +192,8 @@ export async function runFannedPass(d: Diagnosis, workers: DiagnoseWorkers): Pro
   }
   // Without the whole fleet, neither a storm nor a share can be judged: no death in this pass.
   const passDegraded = failed.length === 0 ? degraded : [...degraded, ...failed.map((f) => `not the whole fleet was read: ${f}`)];
-  const canDeclareDead = passDegraded.length === 0;
-  const kept = canDeclareDead ? digests : digests.filter((p) => p.t?.to !== 'dead');
+  const passDeadThrough = failed.length === 0 ? deadThrough : NO_DEATHS;
+  const kept = failed.length === 0 ? digests : digests.filter((p) => p.t?.to !== 'dead');
 
   const context: PassContext = { silences, population, degraded: passDegraded, died: [], stormMembers, memberStates };
   const verdict = decideFleet(d, context, kept, now);
@@ -206,7 +209,7 @@ export async function runFannedPass(d: Diagnosis, workers: DiagnoseWorkers): Pro
   const transitions: Partial<Record<NotificationKind, number>> = {};
   const committed = await Promise.allSettled([...byWorker].map(async ([, plans]) => {
     try {
-      return await workers.commit(commitRequest(now, canDeclareDead, silences, plans, verdict));
+      return await workers.commit(commitRequest(now, passDeadThrough, silences, plans, verdict));
     } catch (e) {
       d.log.error('a diagnose worker failed to commit; its hosts are judged again next pass', { hosts: plans.length, error: String(e) });
       throw Object.assign(new Error(String(e)), { hosts: plans.length });
@@ -236,7 +239,7 @@ export async function runFannedPass(d: Diagnosis, workers: DiagnoseWorkers): Pro
   return { summary, context, upcoming };
 }
 
-function commitRequest(at: number, canDeclareDead: boolean, silences: readonly Silence[], plans: readonly PlanDigest[], verdict: FleetVerdict): CommitRequest {
+function commitRequest(at: number, deadThrough: number, silences: readonly Silence[], plans: readonly PlanDigest[], verdict: FleetVerdict): CommitRequest {
   const notices: Notification[] = [];
   const index = new Map<string, number>();
   const ref = (n: Notification): number => {
@@ -255,7 +258,7 @@ function commitRequest(at: number, canDeclareDead: boolean, silences: readonly S
       ...(v?.group ? { group: { reason: v.group.reason, notice: ref(v.group.notice) } } : {}),
     };
   });
-  return { phase: 'commit', at, canDeclareDead, silences, hosts, notices };
+  return { phase: 'commit', at, deadThrough, silences, hosts, notices };
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Host, HostState, Notification, NotificationKind, Silence } from '../model';
-import { countsAsChange, DEFAULT_FLAP_RULE, flapStep, flappingEnd, type FlapRule } from '../rules/flapping';
+import { DEFAULT_FLAP_RULE, flappingEnd, type FlapRule } from '../rules/flapping';
 import { hostTransition, type DiagnoseRule, type HostTransition } from '../rules/host-transitions';
 import { formatDuration, notification } from '../rules/notifications';
 import { applySilence, isInForce, stillDownAfterSilence } from '../rules/silences';
@@ -11,6 +11,9 @@ import type { Delivery } from './deliver';
 import type { Log } from './log';
 import { Outbox, pendingNow, type OutboxReport } from './outbox';
 import { newHostsNotice, openStorms, stormProgress, type OpenStorm } from '../rules/fleet-notices';
+import { historyStep } from '../rules/flapping';
+import { establishWatermark, type HeartbeatQueue } from './ingest-watermark';
+import { NO_DEATHS } from '../rules/host-transitions';
 
 /** The name notifications about the monitor itself are filed under. */
 export const MONITOR_HOST = '@monitor';
@@ -27,11 +30,12 @@ export interface Diagnosis {
   readonly hosts: HostStore;
   readonly stats: StatsStore;
   readonly delivery: Delivery;
-  /** Visible messages waiting on the heartbeats queue. */
-  readonly backlog: () => Promise<number>;
+  /** The heartbeats queue: how much it holds, and where canaries go (lib/service/ingest-watermark.ts). */
+  readonly queue: HeartbeatQueue;
+  /** How long a pass waits for its canary before it calls ingest behind. */
+  readonly lagWaitMs: number;
   readonly rule: DiagnoseRule;
   readonly scanSegments: number;
-  readonly backlogThreshold: number;
   readonly log: Log;
   /** Without it, nothing is silenced. */
   readonly silences?: SilenceSource;
@@ -113,7 +117,7 @@ export interface JudgeResult {
 export async function runDiagnosePass(d: Diagnosis): Promise<{ summary: DiagnoseSummary; context: PassContext; upcoming: Upcoming[] }> {
   const now = d.delivery.now();
   const outbox = new Outbox();
-  const degraded = await selfCheck(d, now, outbox);
+  const { reasons: degraded, deadThrough } = await selfCheck(d, now, outbox);
   const silences = d.silences ? await d.silences.all() : [];
   const ending = silences.filter((s) => s.endsAt <= now && s.closedAt === undefined);
   const hostsByState: Partial<Record<HostState, number>> = {};
@@ -123,7 +127,7 @@ export async function runDiagnosePass(d: Diagnosis): Promise<{ summary: Diagnose
   const memberStates = new Map<string, HostState>();
 
   const { examined, population, plans, upcoming } = await scanFleet(d, {
-    now, canDeclareDead: degraded.length === 0, ending, stormMembers, memberStates, hostsByState, outbox,
+    now, deadThrough, watch: degraded.length === 0, ending, stormMembers, memberStates, hostsByState, outbox,
     segments: { first: 0, count: d.scanSegments, total: d.scanSegments },
   });
 
@@ -152,7 +156,10 @@ export interface SegmentRange {
 export interface ScanOptions {
   readonly now: number;
   readonly segments: SegmentRange;
-  readonly canDeclareDead: boolean;
+  /** The ingest watermark: hosts whose deadline comes after it are not declared dead (lib/rules/watermark.ts). */
+  readonly deadThrough: number;
+  /** Whether the deadline watch follows: it lists the hosts it should watch. */
+  readonly watch: boolean;
   readonly ending: readonly Silence[];
   readonly stormMembers: ReadonlyMap<string, unknown> | ReadonlySet<string>;
   /** Filled with the states of the open storms' hosts seen. */
@@ -179,7 +186,7 @@ export async function scanFleet(d: Diagnosis, o: ScanOptions): Promise<ScanResul
   const population = emptyPopulation();
   const plans: Plan[] = [];
   const upcoming = new Map<string, number>();
-  const watchUntil = o.now + (o.canDeclareDead ? d.watchMs ?? 0 : 0);
+  const watchUntil = o.now + (o.watch ? d.watchMs ?? 0 : 0);
   let examined = 0;
   await Promise.all(Array.from({ length: o.segments.count }, async (_, i) => {
     for await (const page of d.hosts.scanSegment(o.segments.first + i, o.segments.total)) {
@@ -189,7 +196,7 @@ export async function scanFleet(d: Diagnosis, o: ScanOptions): Promise<ScanResul
         o.hostsByState[host.state] = (o.hostsByState[host.state] ?? 0) + 1;
         if (o.stormMembers.has(host.hostname)) o.memberStates.set(host.hostname, host.state);
         o.outbox.sweep(host.pending, (id) => d.hosts.settle(host.hostname, id), o.now, d.sweepGraceMs);
-        const t = hostTransition(host, o.now, d.rule, o.canDeclareDead);
+        const t = hostTransition(host, o.now, d.rule, o.deadThrough);
         if (t || host.flappingSince !== undefined || (o.ending.length > 0 && host.state === 'dead')) plans.push({ host, t });
         // Alive after this pass (still, or again): watched if its deadline comes before the next.
         const alive = t ? t.to === 'alive' : host.state === 'new' || host.state === 'alive';
@@ -319,7 +326,7 @@ export async function commitPlans(
   const judge = async ({ host, t }: Plan): Promise<void> => {
     let after: Host = host;
     if (t) {
-      const flap = countsAsChange(t.notification.kind) ? flapStep(host, t.at, flapRule) : undefined;
+      const flap = historyStep(host, t, flapRule);
       const storm = t.to === 'dead' ? verdict.hosts.get(host.hostname)?.storm : undefined;
       let n = t.notification;
       if (flap?.flappingSince !== undefined) n = { ...n, suppressed: 'flapping' };
@@ -421,22 +428,32 @@ function stormNotification(storm: Storm, deathAt: ReadonlyMap<string, number>, n
   ), labels };
 }
 
-export async function selfCheck(d: Diagnosis, now: number, outbox: Outbox): Promise<string[]> {
+/** What the monitor concludes about itself before a pass: why it doubts its view, and the ingest watermark. */
+export interface SelfCheck {
+  readonly reasons: string[];
+  /** Deaths whose deadline comes after this are not declared in this pass. */
+  readonly deadThrough: number;
+}
+
+/**
+ * Before blaming a host, the monitor checks itself: how far ingest has provably got (the ingest
+ * watermark, measured in time: lib/rules/watermark.ts), and whether diagnose itself was away
+ * longer than a host's deadline. Either reason makes the monitor degraded, which it announces
+ * on the change; a death is then declared only up to the watermark, or not at all after the
+ * monitor's own absence. Degraded is raised in the same pass that first holds a death back, so
+ * it always comes before any death that would have been wrong.
+ */
+export async function selfCheck(d: Diagnosis, now: number, outbox: Outbox): Promise<SelfCheck> {
   const reasons: string[] = [];
   const monitor = await d.stats.monitor();
   outbox.sweep(monitor.pending, (id) => d.stats.settle(id), now, d.sweepGraceMs);
-  try {
-    // A backlog matters once it holds about one round of the fleet's beats: they are then an
-    // interval late. A fixed threshold alone would call a large, healthy fleet degraded.
-    const threshold = Math.max(d.backlogThreshold, monitor.lastHosts ?? 0);
-    const backlog = await d.backlog();
-    if (backlog > threshold) reasons.push(`${backlog} beats waiting on the heartbeats queue (threshold ${threshold})`);
-  } catch (e) {
-    reasons.push(`the heartbeats queue backlog is unknown: ${(e as Error).message}`);
-  }
+  const watermark = await establishWatermark({ queue: d.queue, stats: d.stats, lagWaitMs: d.lagWaitMs, now: d.delivery.now });
+  reasons.push(...watermark.reasons);
+  let deadThrough = Math.min(now, watermark.through);
   const deadline = d.rule.defaultInterval * d.rule.tolerance * 1000;
   if (monitor.lastRun !== undefined && now - monitor.lastRun > deadline) {
     reasons.push(`diagnose last ran ${formatDuration(now - monitor.lastRun)} ago, longer than a host's ${formatDuration(deadline)} deadline`);
+    deadThrough = NO_DEATHS;
   }
 
   const isDegraded = reasons.length > 0;
@@ -450,5 +467,5 @@ export async function selfCheck(d: Diagnosis, now: number, outbox: Outbox): Prom
       for (const p of pendingNow([n], now)) outbox.add(p, (id) => d.stats.settle(id));
     }
   }
-  return reasons;
+  return { reasons, deadThrough };
 }

@@ -4,6 +4,7 @@ import { countersKey, MONITOR_KEY } from './keys';
 import { applied } from './conditional';
 import type { Notification, PendingNotification } from '../model';
 import { outboxAttribute, outboxOf, outboxSets } from './outbox-item';
+import type { IngestMarks } from '../rules/watermark';
 
 /** Records per app, UTC day and level. */
 export type LevelCounts = Partial<Record<LogLevel, number>>;
@@ -23,6 +24,8 @@ export interface MonitorState {
   readonly degradedSince: number | undefined;
   /** Notifications about the monitor committed with its flag and not yet known delivered. */
   readonly pending: PendingNotification[];
+  /** What ingest says of its own progress: the ingest watermark's inputs (lib/rules/watermark.ts). */
+  readonly ingest: IngestMarks;
 }
 
 export class StatsStore {
@@ -104,7 +107,51 @@ export class StatsStore {
       degraded: item.degraded === true,
       degradedSince: item.degradedSince === undefined ? undefined : Number(item.degradedSince),
       pending: outboxOf(item),
+      ingest: {
+        ...(item.ingestedThrough === undefined ? {} : { ingestedThrough: Number(item.ingestedThrough) }),
+        ...(item.canaryAt === undefined ? {} : { canaryAt: Number(item.canaryAt) }),
+        ...(item.holdFrom === undefined ? {} : { holdFrom: Number(item.holdFrom) }),
+        ...(item.holdAt === undefined ? {} : { holdAt: Number(item.holdAt) }),
+      },
     };
+  }
+
+  /**
+   * Ingest stored a canary that SQS accepted at `sentAt` and diagnose stamped `canaryAt`, after
+   * every beat handed to it in the same batch. Never moves either mark backwards, so of two
+   * canaries the later one wins whichever is stored first.
+   */
+  async recordCanary(sentAt: number, canaryAt: number): Promise<void> {
+    await applied(this.ddb.send(new UpdateCommand({
+      TableName: this.table,
+      Key: MONITOR_KEY,
+      UpdateExpression: 'SET ingestedThrough = :sent, canaryAt = :canary',
+      ConditionExpression: 'attribute_not_exists(ingestedThrough) OR ingestedThrough < :sent OR canaryAt < :canary',
+      ExpressionAttributeValues: { ':sent': sentAt, ':canary': canaryAt },
+    })));
+  }
+
+  /**
+   * Ingest could not store beats that SQS accepted from `from` on, at `at`: SQS hands them out
+   * again after the queue's visibility timeout, and until then a canary can overtake them. The
+   * hold keeps the earliest such time while it lasts; a hold older than the timeout (expired)
+   * is replaced. Two conditional writes, made only when a beat fails.
+   */
+  async holdIngest(from: number, at: number, visibilityTimeoutMs: number): Promise<void> {
+    await applied(this.ddb.send(new UpdateCommand({
+      TableName: this.table,
+      Key: MONITOR_KEY,
+      UpdateExpression: 'SET holdFrom = :from',
+      ConditionExpression: 'attribute_not_exists(holdFrom) OR holdFrom > :from OR holdAt < :expired',
+      ExpressionAttributeValues: { ':from': from, ':expired': at - visibilityTimeoutMs },
+    })));
+    await applied(this.ddb.send(new UpdateCommand({
+      TableName: this.table,
+      Key: MONITOR_KEY,
+      UpdateExpression: 'SET holdAt = :at',
+      ConditionExpression: 'attribute_not_exists(holdAt) OR holdAt < :at',
+      ExpressionAttributeValues: { ':at': at },
+    })));
   }
 
   /**

@@ -1,0 +1,108 @@
+import type { IngestMarks, QueueGauge, Watermark } from '../rules/watermark';
+import { watermarkOf } from '../rules/watermark';
+import { CANARY_TYPE, TYPE_ATTRIBUTE } from '../wire/codec';
+import { receivedAtOf, type SqsRecordLike } from '../wire/sqs-record';
+import type { Log } from './log';
+
+/**
+ * Both ends of the ingest watermark (lib/rules/watermark.ts): diagnose sends a canary and waits
+ * for it; ingest stores it after the beats it came with, or records a hold when beats failed.
+ */
+
+/** The heartbeats queue, as diagnose sees it. */
+export interface HeartbeatQueue {
+  gauge(): Promise<QueueGauge>;
+  /** Send a canary stamped `at`. */
+  sendCanary(at: number): Promise<void>;
+}
+
+/** Where ingest's marks are kept (the monitor item). */
+export interface IngestMarksStore {
+  monitor(): Promise<{ readonly ingest: IngestMarks }>;
+  recordCanary(sentAt: number, canaryAt: number): Promise<void>;
+  holdIngest(from: number, at: number, visibilityTimeoutMs: number): Promise<void>;
+}
+
+export interface WatermarkDeps {
+  readonly queue: HeartbeatQueue;
+  readonly stats: Pick<IngestMarksStore, 'monitor'>;
+  /** How long diagnose waits for its canary before it calls ingest behind. */
+  readonly lagWaitMs: number;
+  readonly now: () => number;
+  /** How often the monitor item is read while waiting; default 100 ms. */
+  readonly pollMs?: number;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * Where the watermark stands now. An empty queue says it at once, for one GetQueueAttributes.
+ * Otherwise a canary goes through the queue, and the answer waits for it, `lagWaitMs` at most:
+ * a healthy ingest stores it within its batching window. A queue that cannot be read, or a
+ * canary that cannot be sent, leaves the watermark where ingest last put it, with the reason.
+ */
+export async function establishWatermark(d: WatermarkDeps): Promise<Watermark> {
+  let gauge: QueueGauge;
+  try {
+    gauge = await d.queue.gauge();
+  } catch (e) {
+    const marks = (await d.stats.monitor()).ingest;
+    return { through: marks.ingestedThrough ?? 0, reasons: [`the heartbeats queue cannot be read: ${(e as Error).message}`] };
+  }
+  if (gauge.pending === 0) return watermarkOf(gauge, {});
+  const at = d.now();
+  try {
+    await d.queue.sendCanary(at);
+  } catch (e) {
+    const marks = (await d.stats.monitor()).ingest;
+    const w = watermarkOf(gauge, marks);
+    return { through: w.through, reasons: [`a canary cannot be sent on the heartbeats queue: ${(e as Error).message}`, ...w.reasons] };
+  }
+  const until = at + d.lagWaitMs;
+  for (;;) {
+    const marks = (await d.stats.monitor()).ingest;
+    const stored = (marks.canaryAt ?? 0) >= at;
+    if (stored || d.now() >= until) return watermarkOf({ ...gauge, at: d.now() }, marks, { at, stored });
+    await sleep(Math.min(d.pollMs ?? 100, Math.max(1, until - d.now())));
+  }
+}
+
+/** A record that is a canary, not a beat. */
+export function isCanary(record: SqsRecordLike): boolean {
+  return record.messageAttributes?.[TYPE_ATTRIBUTE]?.stringValue === CANARY_TYPE;
+}
+
+export interface SettleDeps {
+  readonly stats: Pick<IngestMarksStore, 'recordCanary' | 'holdIngest'>;
+  readonly visibilityTimeoutMs: number;
+  readonly now: () => number;
+  readonly log: Log;
+}
+
+/** A canary's stamp further ahead of SQS's own time than this is not diagnose's: it is ignored. */
+const CANARY_STAMP_LEEWAY_MS = 60_000;
+
+/**
+ * After the beats of a batch: a hold for those that failed (they come back after the visibility
+ * timeout, and a canary must not vouch for them before), then the batch's canaries. Returns the
+ * ids of the records that must fail too: the canaries, if their marks could not be written, so
+ * that SQS hands them out again rather than have a canary vouch for nothing.
+ */
+export async function settleWatermark(d: SettleDeps, beats: readonly (SqsRecordLike & { messageId: string })[], failed: ReadonlySet<string>, canaries: readonly (SqsRecordLike & { messageId: string })[]): Promise<string[]> {
+  const now = d.now();
+  const failedAt = beats.filter((r) => failed.has(r.messageId)).map((r) => receivedAtOf(r, now));
+  try {
+    if (failedAt.length > 0) await d.stats.holdIngest(Math.min(...failedAt), now, d.visibilityTimeoutMs);
+    if (canaries.length > 0) {
+      const sent = canaries.map((r) => receivedAtOf(r, now));
+      // Anyone who may send beats may send a canary; its SentTimestamp is SQS's and cannot lie,
+      // and a stamp far ahead of it is not one diagnose made.
+      const stamps = canaries.map((r) => Number(r.body)).filter((n, i) => Number.isFinite(n) && n <= (sent[i] as number) + CANARY_STAMP_LEEWAY_MS);
+      await d.stats.recordCanary(Math.max(...sent), Math.max(0, ...stamps));
+    }
+    return [];
+  } catch (e) {
+    d.log.warn('could not record ingest progress; the batch\'s canaries are retried', { failedBeats: failedAt.length, canaries: canaries.length, error: String(e) });
+    return canaries.map((r) => r.messageId);
+  }
+}
