@@ -36,9 +36,9 @@ export interface HeartbeatIngest {
    */
   readonly silences?: () => Promise<Silence[]>;
   /**
-   * How a dead host that beats again is judged: ingest then commits its recovery, or retracts
-   * its death when the beat was received before it, at once and through the same conditional
-   * change and outbox as diagnose would. Without it, the next diagnose pass does.
+   * How a dead host that beats again is judged: ingest then retracts its death when the beat
+   * was received before it, at once and through the same conditional change and outbox as
+   * diagnose would. Without it, the next diagnose pass does.
    */
   readonly liveness?: { readonly rule: DiagnoseRule; readonly flap: FlapRule };
 }
@@ -119,10 +119,10 @@ export async function storeBeat(d: HeartbeatIngest, beat: Beat): Promise<BeatOut
 
 /**
  * A dead host beat again: the transition diagnose would decide for it (lib/rules/host-transitions),
- * decided now on the host as this beat left it. A beat received before the death retracts it;
- * a later one recovers the host, its outage ending at the first beat back. Either is one
- * conditional write on the death it answers, carrying its notification: of ingest, a redelivery
- * and a diagnose pass, exactly one commits it, with the same id. Returns what it committed.
+ * decided now on the host as this beat left it. A beat received before the death retracts it at
+ * once, with one conditional write on the death it answers, carrying its notification: of
+ * ingest, a redelivery and a diagnose pass, exactly one commits it, with the same id. Returns
+ * what it committed.
  */
 async function returnFromDeath(
   d: HeartbeatIngest,
@@ -134,7 +134,8 @@ async function returnFromDeath(
   const liveness = d.liveness as NonNullable<HeartbeatIngest['liveness']>;
   const host: Host = { ...previous, lastBeat: beat.receivedAt, interval: beat.interval, labels: beat.labels, resumedAt: previous.resumedAt ?? beat.receivedAt };
   const t = hostTransition(host, now, liveness.rule, NO_DEATHS);
-  if (t?.to !== 'alive') return undefined;
+  // A recovery stays the pass's to decide for now: it groups a storm's recoveries into one notice.
+  if (t?.notification.kind !== 'host-down-retracted') return undefined;
   const history = historyStep(host, t, liveness.flap);
   const n = history?.flappingSince !== undefined ? { ...t.notification, suppressed: 'flapping' } : t.notification;
   const changes = await announce([n, ...(history?.started ? [history.started] : [])]);

@@ -61,7 +61,7 @@ describe('late beats', () => {
     expect(report.availability).toMatchObject({ fleet: 100, downMs: 0 });
   });
 
-  it('a recovery is committed by the first beat back, its outage ending there, whatever beats follow before a pass', async () => {
+  it('a recovery\'s outage ends at the first beat back, whatever beats follow before the pass that announces it', async () => {
     const w = new World(cloud, T0 + 10 * MIN);
     w.set('back-1', { interval: 10 });
     await w.runUntil(T0 + 11 * MIN, 10 * S);
@@ -73,7 +73,6 @@ describe('late beats', () => {
     w.now = T0 + 12 * MIN + 3 * S;
     await w.beat('back-1');
     const first = w.now;
-    expect((await hostItem(cloud, 'back-1'))?.state).toBe('alive');
     for (const later of [5, 7]) {
       w.now = T0 + 12 * MIN + later * S;
       await w.beat('back-1');
