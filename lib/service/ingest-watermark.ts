@@ -1,7 +1,8 @@
 import type { IngestMarks, QueueGauge, Watermark } from '../rules/watermark';
 import { watermarkOf } from '../rules/watermark';
 import { CANARY_TYPE, TYPE_ATTRIBUTE } from '../wire/codec';
-import { receivedAtOf, type SqsRecordLike } from '../wire/sqs-record';
+import { decodeRecord, receivedAtOf, type SqsRecordLike } from '../wire/sqs-record';
+import { relayedReceiveTime } from '../rules/relay';
 import type { Log } from './log';
 
 /**
@@ -67,6 +68,23 @@ export async function establishWatermark(d: WatermarkDeps): Promise<Watermark> {
   }
 }
 
+/**
+ * The earliest receive time a heartbeats record stands for: its SentTimestamp, or for a relay's
+ * HeartbeatBatch the earliest relay stamp in it (bounded as ingest bounds it), since those
+ * beats are judged on the relay's time.
+ */
+export function earliestReceiveTime(record: SqsRecordLike, now: number): number {
+  const sentAt = receivedAtOf(record, now);
+  const decoded = decodeRecord(record, 'dts.HeartbeatMessage', ['dts.HeartbeatMessage', 'dts.HeartbeatBatch']);
+  if (!decoded.ok || decoded.value.type !== 'dts.HeartbeatBatch') return sentAt;
+  let earliest = sentAt;
+  for (const b of decoded.value.message.beats) {
+    const at = relayedReceiveTime(b.receivedAt ?? 0, sentAt);
+    if (at.ok && at.value < earliest) earliest = at.value;
+  }
+  return earliest;
+}
+
 /** A record that is a canary, not a beat. */
 export function isCanary(record: SqsRecordLike): boolean {
   return record.messageAttributes?.[TYPE_ATTRIBUTE]?.stringValue === CANARY_TYPE;
@@ -90,7 +108,7 @@ const CANARY_STAMP_LEEWAY_MS = 60_000;
  */
 export async function settleWatermark(d: SettleDeps, beats: readonly (SqsRecordLike & { messageId: string })[], failed: ReadonlySet<string>, canaries: readonly (SqsRecordLike & { messageId: string })[]): Promise<string[]> {
   const now = d.now();
-  const failedAt = beats.filter((r) => failed.has(r.messageId)).map((r) => receivedAtOf(r, now));
+  const failedAt = beats.filter((r) => failed.has(r.messageId)).map((r) => earliestReceiveTime(r, now));
   try {
     if (failedAt.length > 0) await d.stats.holdIngest(Math.min(...failedAt), now, d.visibilityTimeoutMs);
     if (canaries.length > 0) {
