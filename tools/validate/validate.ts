@@ -20,14 +20,14 @@ export interface Combination {
 
 /** Every param combination that the README and docs/ tell an operator to deploy with. */
 export const DOCUMENTED_COMBINATIONS: readonly Combination[] = [
-  { name: 'defaults', documented: 'README.md, "Deploy"', params: {} },
-  { name: 'provisioned capacity', documented: 'docs/DATA-MODEL.md, "Provisioned capacity"', params: { billingMode: 'PROVISIONED', readCapacity: '10', writeCapacity: '50' } },
+  { name: 'defaults', documented: 'README.md, "Deploy to AWS"', params: {} },
+  { name: 'provisioned capacity', documented: 'docs/DATA-MODEL.md, "Capacity"', params: { billingMode: 'PROVISIONED', readCapacity: '10', writeCapacity: '50' } },
   { name: 'a KMS key', documented: 'docs/DATA-MODEL.md, "Production defaults"', params: { kmsKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' } },
   { name: 'diagnose fanned out', documented: 'docs/SEMANTICS.md, "Diagnose fanned out"', params: { diagnoseWorkers: '20', diagnoseHostsPerWorker: '50000' } },
   { name: 'an ops email', documented: 'docs/SEMANTICS.md, "Watching the watcher"', params: { opsEmail: 'ops@example.com' } },
   { name: 'API throttling', documented: 'docs/CONSOLE.md, "Throttling"', params: { apiThrottleRate: '5', apiThrottleBurst: '10' } },
   {
-    name: 'alert subscriptions', documented: 'docs/SEMANTICS.md, "Subscribing to alerts"',
+    name: 'alert subscriptions', documented: 'docs/SEMANTICS.md, "Delivery: what a person receives"',
     params: {
       alertEmails: 'oncall@example.com,dba@example.com', alertEmailFilter: '{"severity":["critical"]}',
       alertWebhooks: 'https://events.example.com/integration/KEY/enqueue',
