@@ -50,9 +50,9 @@ const STAGE = 'local';
 const SECONDS = number('minutes', 1) * 60;
 const HOSTS = number('hosts', 10);
 const INTERVAL = number('interval', 1);
-const RACKS = number('racks', 8);
+const RACKS = number('racks', 9);
 const TOLERANCE = number('tolerance', 1);
-// The script takes the fourth host of a rack, and a storm needs more than half of one.
+// The script names racks r0 to r8 and takes the fourth host of a rack.
 if (HOSTS / RACKS < 4) throw new Error(`--hosts ${HOSTS} over --racks ${RACKS} leaves fewer than 4 hosts a rack`);
 const TICK = args.tick === undefined ? undefined : number('tick', 1);
 const RELAYS = number('relays', 0);
@@ -120,9 +120,11 @@ async function main(): Promise<void> {
       }
     })();
     startedAt = Date.now();
-    const result = await fleet.run(SECONDS, events, (e) => {
+    const result = await fleet.run(SECONDS, events, { onEvent: (e) => {
       console.log(`  ${sig((e.applied - startedAt) / 1000)} s  ${e.kind === 'fault' ? `fault: ${e.spec}` : `${e.kind} ${e.hosts.length} host(s): ${e.why ?? ''}`}`);
-    });
+    } });
+    // The hosts still beating leave, so that no death follows the end of the script.
+    await fleet.goodbye();
     sampling = false;
     await sampler;
     const alerts = await subscriber.stop({ quietMs: 5000, maxMs: 60_000 });

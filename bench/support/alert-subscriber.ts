@@ -21,6 +21,8 @@ export interface ReceivedAlert {
 
 export interface AlertSubscriber {
   readonly alerts: ReceivedAlert[];
+  /** Resolves once `seen` holds for what was received, or after `maxMs`; says which. */
+  waitFor(seen: (alerts: readonly ReceivedAlert[]) => boolean, maxMs: number): Promise<boolean>;
   /** Reads until the queue has been empty for `quietMs` (at most `maxMs`), then unsubscribes by deleting the queue. */
   stop(o?: { quietMs?: number; maxMs?: number }): Promise<ReceivedAlert[]>;
 }
@@ -72,6 +74,11 @@ export async function subscribeToAlerts(sqs: SQSClient, sns: SNSClient, topicArn
 
   return {
     alerts,
+    async waitFor(seen, maxMs) {
+      const until = Date.now() + maxMs;
+      while (!seen(alerts) && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
+      return seen(alerts);
+    },
     async stop({ quietMs = 3000, maxMs = 30_000 } = {}) {
       const until = Date.now() + maxMs;
       quietSince = Math.max(quietSince, Date.now() - quietMs / 2);

@@ -3,7 +3,8 @@
  * subscriber received (alert-subscriber.ts) are judged against them. Pure: no clock, no I/O.
  *
  * - A real death (an outage) is a gap in a host's acknowledged sends longer than its deadline
- *   (interval × tolerance): its true deadline is the last send's acknowledgement plus that.
+ *   (interval × tolerance), or the silence of a host the script had stopped when the run
+ *   ended: its true deadline is the last send's acknowledgement plus that.
  *   An outage must be named once `graceMs` has passed beyond its deadline while it lasts (one
  *   diagnose period and some slack); shorter ones may be named or not.
  * - A `host-down` received at P is false when its host began a send after P − deadline: it had
@@ -107,6 +108,7 @@ function outagesOf(h: SimHost, deadlineMs: number, o: VerdictOptions): Outage[] 
   const out: Outage[] = [];
   sends.forEach((s, i) => {
     const next = sends[i + 1];
+    if (!next && !h.silentAtEnd) return;
     const until = next?.start ?? o.observedUntil;
     if (until - s.ack <= deadlineMs) return;
     out.push({ hostname: h.hostname, deadline: s.ack + deadlineMs, earliest: s.start + deadlineMs, back: next, mustBeNamed: until - (s.ack + deadlineMs) >= o.graceMs, pages: 0 });

@@ -27,6 +27,8 @@ export interface SimHost {
   readonly sends: Send[];
   /** Sends that SQS refused or that failed in flight. */
   failed: number;
+  /** Stopped by the script when the run ended: its silence since is an outage, not the end of the simulation. */
+  silentAtEnd: boolean;
 }
 
 export type FleetEvent =
@@ -88,7 +90,7 @@ export class Fleet {
     const perRack = Math.ceil(o.hosts / o.racks);
     this.hosts = Array.from({ length: o.hosts }, (_, i) => {
       const rack = Math.floor(i / perRack);
-      return { hostname: fleetHostname(o.prefix, rack, i), rack: `r${rack}`, interval: o.interval, sends: [], failed: 0 };
+      return { hostname: fleetHostname(o.prefix, rack, i), rack: `r${rack}`, interval: o.interval, sends: [], failed: 0, silentAtEnd: false };
     });
     for (const h of this.hosts) this.byName.set(h.hostname, h);
   }
@@ -100,9 +102,11 @@ export class Fleet {
 
   /**
    * Beats for `seconds`, applying `events` (seconds from the start) as their times come, and
-   * returns what was sent. Every loop ends with the run; the last sends are awaited.
+   * returns what was sent. `stopWhen`, asked once every event is applied, ends the run sooner:
+   * a test keeps the fleet beating until what it waits for has happened. Every loop ends with
+   * the run; the last sends are awaited.
    */
-  async run(seconds: number, events: readonly FleetEvent[], onEvent?: (e: AppliedEvent) => void): Promise<FleetRun> {
+  async run(seconds: number, events: readonly FleetEvent[], o: { onEvent?: (e: AppliedEvent) => void; stopWhen?: () => boolean } = {}): Promise<FleetRun> {
     for (const e of events) if (e.kind !== 'fault') for (const h of e.hosts) if (!this.byName.has(h)) throw new Error(`event at ${e.at} s names ${h}, which is not in the fleet`);
     const startedAt = Date.now();
     const end = startedAt + seconds * 1000;
@@ -116,14 +120,14 @@ export class Fleet {
     let nextFlush = startedAt + flushMs;
     const sends: Promise<void>[] = [];
 
-    while (Date.now() < end) {
+    while (Date.now() < end && !(pending.length === 0 && o.stopWhen?.())) {
       const now = Date.now();
       while (pending.length > 0 && startedAt + (pending[0] as FleetEvent).at * 1000 <= now) {
         const e = pending.shift() as FleetEvent;
         await this.apply(e, now);
         const a = { ...e, applied: Date.now() } as AppliedEvent;
         applied.push(a);
-        onEvent?.(a);
+        o.onEvent?.(a);
       }
       const dueNow = this.hosts.filter((h) => !this.stopped.has(h.hostname) && (this.due.get(h.hostname) as number) <= now);
       for (const h of dueNow) this.due.set(h.hostname, (this.due.get(h.hostname) as number) + h.interval * 1000);
@@ -146,7 +150,26 @@ export class Fleet {
       if (beats.length > 0) sends.push(this.sendRelayed(r, beats.splice(0)));
     });
     await Promise.all(sends);
+    for (const h of this.hosts) h.silentAtEnd = this.stopped.has(h.hostname);
     return { startedAt, endedAt: Date.now(), hosts: this.hosts, events: applied };
+  }
+
+  /**
+   * Every host still beating says goodbye (a beat with `goodbye`), so that a fleet that is done
+   * leaves no deaths behind for the next run on the same cloud.
+   */
+  async goodbye(): Promise<void> {
+    const alive = this.hosts.filter((h) => !this.stopped.has(h.hostname));
+    for (const h of alive) this.stopped.add(h.hostname);
+    for (let i = 0; i < alive.length; i += 10) {
+      await this.o.sqs.send(new SendMessageBatchCommand({
+        QueueUrl: this.o.heartbeatsQueueUrl,
+        Entries: alive.slice(i, i + 10).map((h, k) => ({
+          Id: String(k), MessageBody: encodeBody('dts.HeartbeatMessage', { ...this.beat(h, Date.now()), goodbye: true }),
+          MessageAttributes: { [TYPE_ATTRIBUTE]: { DataType: 'String', StringValue: 'dts.HeartbeatMessage' } },
+        })),
+      }));
+    }
   }
 
   private async apply(e: FleetEvent, now: number): Promise<void> {

@@ -14,7 +14,7 @@ const D = 30 * S;
 /** A host that sent every 10 s from `from` to `to` (inclusive), each acknowledged 50 ms later. */
 function host(hostname: string, ...spans: Array<[from: number, to: number]>): SimHost {
   const sends = spans.flatMap(([from, to]) => Array.from({ length: Math.floor((to - from) / (10 * S)) + 1 }, (_, i) => ({ start: from + i * 10 * S, ack: from + i * 10 * S + 50 })));
-  return { hostname, rack: 'r0', interval: 10, sends, failed: 0 };
+  return { hostname, rack: 'r0', interval: 10, sends, failed: 0, silentAtEnd: true };
 }
 
 let n = 0;
@@ -40,6 +40,11 @@ describe('judging a fleet\'s pages against what it sent', () => {
     const hosts = [host('x', [0, 100 * S]), host('y', [0, 100 * S])];
     const v = judgeFleet(hosts, [], { ...options, recordedDown: (h, from, until) => h === 'y' && from === 100 * S && until === 600 * S });
     expect(v).toMatchObject({ deaths: 2, deathsToName: 2, missed: ['x'], unnamed: ['y'] });
+  });
+
+  it('takes the silence of a host the run ended rather than the script stopped for no death', () => {
+    const v = judgeFleet([{ ...host('e', [0, 100 * S]), silentAtEnd: false }], [], options);
+    expect(v).toMatchObject({ deaths: 0, missed: [] });
   });
 
   it('does not require a name for a death that ended within the grace after its deadline', () => {
