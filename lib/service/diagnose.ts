@@ -117,7 +117,10 @@ export interface JudgeResult {
 export async function runDiagnosePass(d: Diagnosis): Promise<{ summary: DiagnoseSummary; context: PassContext; upcoming: Upcoming[] }> {
   const now = d.delivery.now();
   const outbox = new Outbox();
-  const { reasons: degraded, deadThrough } = await selfCheck(d, now, outbox);
+  // The self-check waits for its canary while the fleet is read: a pass takes the longer of the
+  // two, not their sum. Deaths are decided only once it is back.
+  const checking = selfCheck(d, now, outbox);
+  checking.catch(() => undefined);
   const silences = d.silences ? await d.silences.all() : [];
   const ending = silences.filter((s) => s.endsAt <= now && s.closedAt === undefined);
   const hostsByState: Partial<Record<HostState, number>> = {};
@@ -126,10 +129,13 @@ export async function runDiagnosePass(d: Diagnosis): Promise<{ summary: Diagnose
   const stormMembers = new Map(storming.flatMap((s) => s.hostnames.map((h) => [h, s] as const)));
   const memberStates = new Map<string, HostState>();
 
-  const { examined, population, plans, upcoming } = await scanFleet(d, {
-    now, deadThrough, watch: degraded.length === 0, ending, stormMembers, memberStates, hostsByState, outbox,
+  const scan = await scanFleet(d, {
+    now, deadThrough: now, watch: true, ending, stormMembers, memberStates, hostsByState, outbox,
     segments: { first: 0, count: d.scanSegments, total: d.scanSegments },
   });
+  const { reasons: degraded, deadThrough } = await checking;
+  const { examined, population } = scan;
+  const { plans, upcoming } = holdDeaths(scan, deadThrough, degraded.length === 0);
 
   const context: PassContext = { silences, population, degraded, died: [], stormMembers, memberStates };
   const { transitions, errors, storms } = await judgePlans(d, context, plans, now, ending, outbox);
@@ -205,6 +211,25 @@ export async function scanFleet(d: Diagnosis, o: ScanOptions): Promise<ScanResul
     }
   }));
   return { examined, population, plans, upcoming: [...upcoming].map(([hostname, deadline]) => ({ hostname, deadline })) };
+}
+
+/**
+ * A scan's plans and watch list once the watermark is known: a death whose deadline comes after
+ * it is held (it keeps whatever else its plan had to do), and watched, so that the watch
+ * confirms it as soon as ingest has caught up. A degraded pass watches nothing.
+ */
+export function holdDeaths(scan: Pick<ScanResult, 'plans' | 'upcoming'>, deadThrough: number, watch: boolean): { plans: Plan[]; upcoming: Upcoming[] } {
+  const plans: Plan[] = [];
+  const upcoming = watch ? [...scan.upcoming] : [];
+  for (const p of scan.plans) {
+    if (p.t?.to !== 'dead' || p.t.at <= deadThrough) {
+      plans.push(p);
+      continue;
+    }
+    if (watch) upcoming.push({ hostname: p.host.hostname, deadline: p.t.at });
+    if (p.host.flappingSince !== undefined) plans.push({ host: p.host, t: undefined });
+  }
+  return { plans, upcoming };
 }
 
 /**
