@@ -4,18 +4,20 @@ import { cachedSilences, ingestHeartbeat, type HeartbeatIngest } from '../lib/se
 import { isCanary, settleWatermark } from '../lib/service/ingest-watermark';
 import { HostStore } from '../lib/store/hosts';
 import { StatsStore } from '../lib/store/stats';
+import { SqsHeartbeatQueue } from '../lib/store/heartbeat-queue';
 import { clients, config, delivery, lifecycle, limits, quarantineFor, silenceStore } from './commons/deps';
 import { logFailures, logger } from './commons/powertools';
 
 const processor = new BatchProcessor(EventType.SQS);
 
-let deps: (HeartbeatIngest & { stats: StatsStore }) | undefined;
-function ingest(): HeartbeatIngest & { stats: StatsStore } {
+let deps: (HeartbeatIngest & { stats: StatsStore; queue: SqsHeartbeatQueue }) | undefined;
+function ingest(): HeartbeatIngest & { stats: StatsStore; queue: SqsHeartbeatQueue } {
   if (deps) return deps;
   const silences = silenceStore();
   deps = {
     hosts: new HostStore(clients().ddb, config.resources.hostsTable),
     stats: new StatsStore(clients().ddb, config.resources.statsTable),
+    queue: new SqsHeartbeatQueue(clients().sqs, config.resources.heartbeatsQueueUrl),
     delivery: delivery(),
     quarantine: quarantineFor(config.resources.heartbeatsDlqUrl),
     levels: config.levels,
@@ -39,6 +41,6 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
     ? await processPartialResponse({ Records: beats }, logFailures((record: SQSRecord) => ingestHeartbeat(ingest(), record)), processor, { context })
     : { batchItemFailures: [] };
   const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
-  const canariesFailed = await settleWatermark({ ...ingest(), visibilityTimeoutMs: config.ingest.visibilityTimeoutMs, now: Date.now }, beats, failed, canaries);
+  const canariesFailed = await settleWatermark({ ...ingest(), ...config.ingest, now: Date.now }, beats, failed, canaries);
   return { batchItemFailures: [...response.batchItemFailures, ...canariesFailed.map((itemIdentifier) => ({ itemIdentifier }))] };
 };

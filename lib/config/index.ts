@@ -86,8 +86,10 @@ export interface Config {
   };
   readonly notifications: { readonly ttlDays: number };
   readonly ingest: {
-    /** The heartbeats queue's visibility timeout: how long a beat that failed stays in flight before SQS hands it out again. */
+    /** The heartbeats queue's visibility timeout: how long a beat that failed stays in flight when it cannot be sent back sooner. */
     readonly visibilityTimeoutMs: number;
+    /** A failed beat is handed out again after this much per receive so far (lib/rules/watermark.ts, retryDelayMs). */
+    readonly retryBaseMs: number;
   };
   /** How far ahead of the receive time a producer's timestamp may be, in seconds. */
   readonly maxFutureSeconds: number;
@@ -161,7 +163,10 @@ export function loadConfig(env: Env = process.env): Config {
       maxReceiveCount: readNumber(env, 'DTS_MAX_RECEIVE_COUNT', 5, { min: 1, integer: true }),
     },
     notifications: { ttlDays: readNumber(env, 'DTS_NOTIFICATION_TTL_DAYS', 90, { min: 1 }) },
-    ingest: { visibilityTimeoutMs: readNumber(env, 'DTS_INGEST_VISIBILITY_SECONDS', 180, { min: 0, max: 43_200 }) * 1000 },
+    ingest: {
+      visibilityTimeoutMs: readNumber(env, 'DTS_INGEST_VISIBILITY_SECONDS', 180, { min: 0, max: 43_200 }) * 1000,
+      retryBaseMs: readNumber(env, 'DTS_INGEST_RETRY_SECONDS', 5, { min: 0, max: 43_200 }) * 1000,
+    },
     maxFutureSeconds: readNumber(env, 'DTS_MAX_FUTURE_SECONDS', 86_400, { min: 0 }),
     lifecycle: {
       flap: {

@@ -10,17 +10,26 @@
  * - otherwise, a canary: diagnose sends one through the heartbeats queue, and ingest records its
  *   SentTimestamp once it has stored every beat of the batch the canary came in. Beats accepted
  *   before it have then been handed out before it and stored, unless they failed: a beat that
- *   ingest could not store stays in flight until the visibility timeout, and a canary can
+ *   ingest could not store stays in flight until SQS hands it out again, and a canary can
  *   overtake it. So ingest also records the earliest receive time of a beat it failed to store
- *   (a hold), and the watermark stays before it until SQS has handed that beat out again.
+ *   and when SQS hands it out again (a hold), and the watermark stays before it until then.
  */
 
 /** What the heartbeats queue holds, read at `at`. */
 export interface QueueGauge {
   /** Visible, in flight and delayed messages. */
   readonly pending: number;
-  readonly visibilityTimeoutMs: number;
   readonly at: number;
+}
+
+/**
+ * How long a beat ingest failed to store waits before SQS hands it out again: `baseMs` per
+ * receive so far, at most the queue's visibility timeout. Short, because while it waits the
+ * watermark cannot pass it and no death after it is declared; growing, so that a beat that keeps
+ * failing does not hammer a throttled table.
+ */
+export function retryDelayMs(receiveCount: number, baseMs: number, visibilityTimeoutMs: number): number {
+  return Math.min(visibilityTimeoutMs, baseMs * Math.max(1, receiveCount));
 }
 
 /** What ingest records of its own progress, in the monitor item. */
@@ -29,18 +38,18 @@ export interface IngestMarks {
   readonly ingestedThrough?: number;
   /** Diagnose's own stamp on that canary, so diagnose can tell that its canary came through. */
   readonly canaryAt?: number;
-  /** The earliest receive time of beats ingest failed to store, and when it last failed. */
+  /** The earliest receive time of beats ingest failed to store, and when SQS hands the last of them out again. */
   readonly holdFrom?: number;
-  readonly holdAt?: number;
+  readonly holdUntil?: number;
 }
 
-/** Time for SQS to hand a failed beat out again after its visibility timeout, and ingest to take it. */
+/** Time for ingest to take a failed beat once SQS hands it out again. */
 export const REDELIVERY_MARGIN_MS = 5000;
 
 /** A hold in force at `now`: the beats it stands for may still be in flight. */
-export function activeHold(marks: IngestMarks, visibilityTimeoutMs: number, now: number): number | undefined {
-  if (marks.holdFrom === undefined || marks.holdAt === undefined) return undefined;
-  return now < marks.holdAt + visibilityTimeoutMs + REDELIVERY_MARGIN_MS ? marks.holdFrom : undefined;
+export function activeHold(marks: IngestMarks, now: number): number | undefined {
+  if (marks.holdFrom === undefined || marks.holdUntil === undefined) return undefined;
+  return now < marks.holdUntil + REDELIVERY_MARGIN_MS ? marks.holdFrom : undefined;
 }
 
 export interface Watermark {
@@ -62,10 +71,10 @@ export function watermarkOf(gauge: QueueGauge, marks: IngestMarks, canary?: { re
     reasons.push(`ingest is behind: ${gauge.pending} message(s) wait on the heartbeats queue and a canary sent at ${iso(canary.at)} is not stored yet; `
       + (through > 0 ? `beats received after ${iso(through)} may not be stored` : 'no canary has been stored yet'));
   }
-  const hold = activeHold(marks, gauge.visibilityTimeoutMs, gauge.at);
+  const hold = activeHold(marks, gauge.at);
   if (hold !== undefined && hold < through) {
     through = hold;
-    reasons.push(`ingest failed to store beats received from ${iso(hold)} on; SQS hands them out again until ${iso((marks.holdAt as number) + gauge.visibilityTimeoutMs)}`);
+    reasons.push(`ingest failed to store beats received from ${iso(hold)} on; SQS hands them out again by ${iso(marks.holdUntil as number)}`);
   }
   return { through, reasons };
 }

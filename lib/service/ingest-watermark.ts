@@ -1,7 +1,7 @@
 import type { IngestMarks, QueueGauge, Watermark } from '../rules/watermark';
-import { watermarkOf } from '../rules/watermark';
+import { retryDelayMs, watermarkOf } from '../rules/watermark';
 import { CANARY_TYPE, TYPE_ATTRIBUTE } from '../wire/codec';
-import { decodeRecord, receivedAtOf, type SqsRecordLike } from '../wire/sqs-record';
+import { decodeRecord, receiveCountOf, receivedAtOf, type SqsRecordLike } from '../wire/sqs-record';
 import { relayedReceiveTime } from '../rules/relay';
 import type { Log } from './log';
 
@@ -21,7 +21,7 @@ export interface HeartbeatQueue {
 export interface IngestMarksStore {
   monitor(): Promise<{ readonly ingest: IngestMarks }>;
   recordCanary(sentAt: number, canaryAt: number): Promise<void>;
-  holdIngest(from: number, at: number, visibilityTimeoutMs: number): Promise<void>;
+  holdIngest(from: number, until: number, now: number): Promise<void>;
 }
 
 export interface WatermarkDeps {
@@ -90,9 +90,18 @@ export function isCanary(record: SqsRecordLike): boolean {
   return record.messageAttributes?.[TYPE_ATTRIBUTE]?.stringValue === CANARY_TYPE;
 }
 
+/** Where failed beats are sent back to: SQS hands each out again after `seconds`. */
+export interface RetryLater {
+  retryLater(receipts: ReadonlyArray<{ readonly receiptHandle: string; readonly seconds: number }>): Promise<void>;
+}
+
 export interface SettleDeps {
   readonly stats: Pick<IngestMarksStore, 'recordCanary' | 'holdIngest'>;
+  /** The queue's visibility timeout: how long a failed beat waits when it cannot be sent back sooner. */
   readonly visibilityTimeoutMs: number;
+  /** A failed beat's wait per receive so far (lib/rules/watermark.ts, retryDelayMs). */
+  readonly retryBaseMs: number;
+  readonly queue?: RetryLater;
   readonly now: () => number;
   readonly log: Log;
 }
@@ -100,17 +109,33 @@ export interface SettleDeps {
 /** A canary's stamp further ahead of SQS's own time than this is not diagnose's: it is ignored. */
 const CANARY_STAMP_LEEWAY_MS = 60_000;
 
+type Received = SqsRecordLike & { readonly messageId: string; readonly receiptHandle?: string };
+
 /**
- * After the beats of a batch: a hold for those that failed (they come back after the visibility
- * timeout, and a canary must not vouch for them before), then the batch's canaries. Returns the
- * ids of the records that must fail too: the canaries, if their marks could not be written, so
- * that SQS hands them out again rather than have a canary vouch for nothing.
+ * After the beats of a batch: the beats that failed are handed out again soon (a short,
+ * growing visibility), and held (a canary must not vouch for them before they are stored);
+ * then the batch's canaries. Returns the ids of the records that must fail too: the canaries,
+ * if their marks could not be written, so that SQS hands them out again rather than have a
+ * canary vouch for nothing.
  */
-export async function settleWatermark(d: SettleDeps, beats: readonly (SqsRecordLike & { messageId: string })[], failed: ReadonlySet<string>, canaries: readonly (SqsRecordLike & { messageId: string })[]): Promise<string[]> {
+export async function settleWatermark(d: SettleDeps, beats: readonly Received[], failed: ReadonlySet<string>, canaries: readonly Received[]): Promise<string[]> {
   const now = d.now();
-  const failedAt = beats.filter((r) => failed.has(r.messageId)).map((r) => earliestReceiveTime(r, now));
+  const failedBeats = beats.filter((r) => failed.has(r.messageId));
+  const failedAt = failedBeats.map((r) => earliestReceiveTime(r, now));
   try {
-    if (failedAt.length > 0) await d.stats.holdIngest(Math.min(...failedAt), now, d.visibilityTimeoutMs);
+    if (failedBeats.length > 0) {
+      const back = failedBeats.map((r) => ({ receiptHandle: r.receiptHandle ?? '', seconds: Math.ceil(retryDelayMs(receiveCountOf(r), d.retryBaseMs, d.visibilityTimeoutMs) / 1000) }));
+      let until = now + d.visibilityTimeoutMs;
+      if (d.queue && back.every((b) => b.receiptHandle !== '')) {
+        try {
+          await d.queue.retryLater(back);
+          until = now + Math.max(...back.map((b) => b.seconds)) * 1000;
+        } catch (e) {
+          d.log.warn('failed beats wait for the visibility timeout: they could not be sent back sooner', { beats: back.length, error: String(e) });
+        }
+      }
+      await d.stats.holdIngest(Math.min(...failedAt), until, now);
+    }
     if (canaries.length > 0) {
       const sent = canaries.map((r) => receivedAtOf(r, now));
       // Anyone who may send beats may send a canary; its SentTimestamp is SQS's and cannot lie,

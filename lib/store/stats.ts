@@ -111,7 +111,7 @@ export class StatsStore {
         ...(item.ingestedThrough === undefined ? {} : { ingestedThrough: Number(item.ingestedThrough) }),
         ...(item.canaryAt === undefined ? {} : { canaryAt: Number(item.canaryAt) }),
         ...(item.holdFrom === undefined ? {} : { holdFrom: Number(item.holdFrom) }),
-        ...(item.holdAt === undefined ? {} : { holdAt: Number(item.holdAt) }),
+        ...(item.holdUntil === undefined ? {} : { holdUntil: Number(item.holdUntil) }),
       },
     };
   }
@@ -132,25 +132,25 @@ export class StatsStore {
   }
 
   /**
-   * Ingest could not store beats that SQS accepted from `from` on, at `at`: SQS hands them out
-   * again after the queue's visibility timeout, and until then a canary can overtake them. The
-   * hold keeps the earliest such time while it lasts; a hold older than the timeout (expired)
-   * is replaced. Two conditional writes, made only when a beat fails.
+   * Ingest could not store beats that SQS accepted from `from` on, at `now`; SQS hands them out
+   * again by `until`, and until then a canary can overtake them. The hold keeps the earliest
+   * such time while it lasts, and is replaced once over; its end only moves later. Two
+   * conditional writes, made only when a beat fails.
    */
-  async holdIngest(from: number, at: number, visibilityTimeoutMs: number): Promise<void> {
+  async holdIngest(from: number, until: number, now: number): Promise<void> {
     await applied(this.ddb.send(new UpdateCommand({
       TableName: this.table,
       Key: MONITOR_KEY,
       UpdateExpression: 'SET holdFrom = :from',
-      ConditionExpression: 'attribute_not_exists(holdFrom) OR holdFrom > :from OR holdAt < :expired',
-      ExpressionAttributeValues: { ':from': from, ':expired': at - visibilityTimeoutMs },
+      ConditionExpression: 'attribute_not_exists(holdFrom) OR holdFrom > :from OR holdUntil < :now',
+      ExpressionAttributeValues: { ':from': from, ':now': now },
     })));
     await applied(this.ddb.send(new UpdateCommand({
       TableName: this.table,
       Key: MONITOR_KEY,
-      UpdateExpression: 'SET holdAt = :at',
-      ConditionExpression: 'attribute_not_exists(holdAt) OR holdAt < :at',
-      ExpressionAttributeValues: { ':at': at },
+      UpdateExpression: 'SET holdUntil = :until',
+      ConditionExpression: 'attribute_not_exists(holdUntil) OR holdUntil < :until',
+      ExpressionAttributeValues: { ':until': until },
     })));
   }
 

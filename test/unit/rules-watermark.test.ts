@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { activeHold, REDELIVERY_MARGIN_MS, watermarkOf } from '../../lib/rules/watermark';
+import { activeHold, REDELIVERY_MARGIN_MS, retryDelayMs, watermarkOf } from '../../lib/rules/watermark';
 
 const T0 = Date.UTC(2026, 11, 5, 12, 0, 0);
 const VISIBILITY = 180_000;
-const gauge = (pending: number, at = T0) => ({ pending, visibilityTimeoutMs: VISIBILITY, at });
+const gauge = (pending: number, at = T0) => ({ pending, at });
 
 describe('the ingest watermark', () => {
   it('an empty queue vouches for everything SQS accepted before it was read', () => {
-    expect(watermarkOf(gauge(0), { ingestedThrough: T0 - 60_000, holdFrom: T0 - 30_000, holdAt: T0 - 1000 })).toEqual({ through: T0, reasons: [] });
+    expect(watermarkOf(gauge(0), { ingestedThrough: T0 - 60_000, holdFrom: T0 - 30_000, holdUntil: T0 + 9000 })).toEqual({ through: T0, reasons: [] });
   });
 
   it('a busy queue is vouched for up to the newest canary stored', () => {
@@ -28,17 +28,22 @@ describe('the ingest watermark', () => {
   });
 
   it('a beat ingest failed to store holds the watermark before it until SQS has handed it out again', () => {
-    const marks = { ingestedThrough: T0 - 500, canaryAt: T0 - 600, holdFrom: T0 - 20_000, holdAt: T0 - 10_000 };
+    const marks = { ingestedThrough: T0 - 500, canaryAt: T0 - 600, holdFrom: T0 - 20_000, holdUntil: T0 + 10_000 };
     const held = watermarkOf(gauge(40), marks, { at: T0 - 600, stored: true });
     expect(held.through).toBe(T0 - 20_000);
-    expect(held.reasons[0]).toMatch(/^ingest failed to store beats received from 2026-12-05T11:59:40.000Z on/);
-    // Once the visibility timeout (and the margin for the redelivery) has passed, the hold is over.
-    const later = T0 - 10_000 + VISIBILITY + REDELIVERY_MARGIN_MS;
-    expect(activeHold(marks, VISIBILITY, later - 1)).toBe(T0 - 20_000);
+    expect(held.reasons[0]).toMatch(/^ingest failed to store beats received from 2026-12-05T11:59:40.000Z on; SQS hands them out again by 2026-12-05T12:00:10.000Z$/);
+    // Once SQS has handed them out again (and ingest had a moment to take them), the hold is over.
+    const later = T0 + 10_000 + REDELIVERY_MARGIN_MS;
+    expect(activeHold(marks, later - 1)).toBe(T0 - 20_000);
     expect(watermarkOf(gauge(40, later), marks, { at: later, stored: true })).toEqual({ through: T0 - 500, reasons: [] });
   });
 
+  it('a failed beat comes back after a short delay that grows with each receive, never past the visibility timeout', () => {
+    expect([1, 2, 3].map((n) => retryDelayMs(n, 5000, VISIBILITY))).toEqual([5000, 10_000, 15_000]);
+    expect(retryDelayMs(100, 5000, VISIBILITY)).toBe(VISIBILITY);
+  });
+
   it('a hold after the newest canary takes nothing back: that canary vouched before the beat failed', () => {
-    expect(watermarkOf(gauge(40), { ingestedThrough: T0 - 5000, holdFrom: T0 - 1000, holdAt: T0 }, { at: T0 - 5000, stored: true })).toEqual({ through: T0 - 5000, reasons: [] });
+    expect(watermarkOf(gauge(40), { ingestedThrough: T0 - 5000, holdFrom: T0 - 1000, holdUntil: T0 + 5000 }, { at: T0 - 5000, stored: true })).toEqual({ through: T0 - 5000, reasons: [] });
   });
 });
