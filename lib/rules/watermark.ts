@@ -12,7 +12,9 @@
  *   before it have then been handed out before it and stored, unless they failed: a beat that
  *   ingest could not store stays in flight until SQS hands it out again, and a canary can
  *   overtake it. So ingest also records the earliest receive time of a beat it failed to store
- *   and when SQS hands it out again (a hold), and the watermark stays before it until then.
+ *   and when SQS hands it out again (a hold). SQS queues a message it hands out again behind
+ *   those already waiting, so only a canary sent after that can vouch for it: until one is
+ *   stored, the watermark stays before the failed beats.
  */
 
 /** What the heartbeats queue holds, read at `at`. */
@@ -43,13 +45,10 @@ export interface IngestMarks {
   readonly holdUntil?: number;
 }
 
-/** Time for ingest to take a failed beat once SQS hands it out again. */
-export const REDELIVERY_MARGIN_MS = 5000;
-
-/** A hold in force at `now`: the beats it stands for may still be in flight. */
-export function activeHold(marks: IngestMarks, now: number): number | undefined {
+/** A hold in force: no canary sent after its failed beats came back has been stored yet. */
+export function activeHold(marks: IngestMarks): number | undefined {
   if (marks.holdFrom === undefined || marks.holdUntil === undefined) return undefined;
-  return now < marks.holdUntil + REDELIVERY_MARGIN_MS ? marks.holdFrom : undefined;
+  return (marks.ingestedThrough ?? 0) < marks.holdUntil ? marks.holdFrom : undefined;
 }
 
 export interface Watermark {
@@ -71,10 +70,10 @@ export function watermarkOf(gauge: QueueGauge, marks: IngestMarks, canary?: { re
     reasons.push(`ingest is behind: ${gauge.pending} message(s) wait on the heartbeats queue and a canary sent at ${iso(canary.at)} is not stored yet; `
       + (through > 0 ? `beats received after ${iso(through)} may not be stored` : 'no canary has been stored yet'));
   }
-  const hold = activeHold(marks, gauge.at);
+  const hold = activeHold(marks);
   if (hold !== undefined && hold < through) {
     through = hold;
-    reasons.push(`ingest failed to store beats received from ${iso(hold)} on; SQS hands them out again by ${iso(marks.holdUntil as number)}`);
+    reasons.push(`ingest failed to store beats received from ${iso(hold)} on; SQS hands them out again by ${iso(marks.holdUntil as number)}, and a canary sent after that must be stored before they count as stored`);
   }
   return { through, reasons };
 }

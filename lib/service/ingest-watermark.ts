@@ -21,7 +21,7 @@ export interface HeartbeatQueue {
 export interface IngestMarksStore {
   monitor(): Promise<{ readonly ingest: IngestMarks }>;
   recordCanary(sentAt: number, canaryAt: number): Promise<void>;
-  holdIngest(from: number, until: number, now: number): Promise<void>;
+  holdIngest(from: number, until: number): Promise<void>;
 }
 
 export interface WatermarkDeps {
@@ -134,7 +134,7 @@ export async function settleWatermark(d: SettleDeps, beats: readonly Received[],
           d.log.warn('failed beats wait for the visibility timeout: they could not be sent back sooner', { beats: back.length, error: String(e) });
         }
       }
-      await d.stats.holdIngest(Math.min(...failedAt), until, now);
+      await d.stats.holdIngest(Math.min(...failedAt), until);
     }
     if (canaries.length > 0) {
       const sent = canaries.map((r) => receivedAtOf(r, now));

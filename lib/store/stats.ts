@@ -132,18 +132,18 @@ export class StatsStore {
   }
 
   /**
-   * Ingest could not store beats that SQS accepted from `from` on, at `now`; SQS hands them out
-   * again by `until`, and until then a canary can overtake them. The hold keeps the earliest
-   * such time while it lasts, and is replaced once over; its end only moves later. Two
-   * conditional writes, made only when a beat fails.
+   * Ingest could not store beats that SQS accepted from `from` on; SQS hands them out again by
+   * `until`, behind what waits then. The hold keeps the earliest such time while it lasts (until
+   * a canary sent after its end is stored), and is replaced once over; its end only moves later.
+   * Two conditional writes, made only when a beat fails.
    */
-  async holdIngest(from: number, until: number, now: number): Promise<void> {
+  async holdIngest(from: number, until: number): Promise<void> {
     await applied(this.ddb.send(new UpdateCommand({
       TableName: this.table,
       Key: MONITOR_KEY,
       UpdateExpression: 'SET holdFrom = :from',
-      ConditionExpression: 'attribute_not_exists(holdFrom) OR holdFrom > :from OR holdUntil < :now',
-      ExpressionAttributeValues: { ':from': from, ':now': now },
+      ConditionExpression: 'attribute_not_exists(holdFrom) OR holdFrom > :from OR ingestedThrough >= holdUntil',
+      ExpressionAttributeValues: { ':from': from },
     })));
     await applied(this.ddb.send(new UpdateCommand({
       TableName: this.table,

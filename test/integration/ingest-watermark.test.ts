@@ -72,7 +72,9 @@ describe('the marks ingest keeps', () => {
     // A later failure keeps the earlier start while the hold lasts; its end only moves later.
     await settleWatermark(settle(T0 + 60_000), [beatRecord(T0 + 59_000, 'late-1')], new Set(['late-1']), []);
     expect((await stats.monitor()).ingest).toMatchObject({ holdFrom: T0 - 9000, holdUntil: T0 + 240_000 });
-    // Once it is over, a new failure starts a new hold.
+    // A canary sent after the failed beats came back is stored: the hold is over, and a new
+    // failure starts a new one.
+    await settleWatermark(settle(T0 + 250_000), [], new Set(), [canaryRecord(T0 + 245_000)]);
     await settleWatermark(settle(T0 + 600_000), [beatRecord(T0 + 599_000, 'later-1')], new Set(['later-1']), []);
     expect((await stats.monitor()).ingest).toMatchObject({ holdFrom: T0 + 599_000, holdUntil: T0 + 780_000 });
   });
