@@ -1,7 +1,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { cachedSilences, ingestHeartbeat, type HeartbeatIngest } from '../lib/service/ingest-heartbeats';
-import { isCanary, settleWatermark } from '../lib/service/ingest-watermark';
+import { beatDeadline, isCanary, settleWatermark } from '../lib/service/ingest-watermark';
 import { HostStore } from '../lib/store/hosts';
 import { StatsStore } from '../lib/store/stats';
 import { SqsHeartbeatQueue } from '../lib/store/heartbeat-queue';
@@ -37,9 +37,12 @@ function ingest(): HeartbeatIngest & { stats: StatsStore; queue: SqsHeartbeatQue
 export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
   const canaries = event.Records.filter(isCanary);
   const beats = event.Records.filter((r) => !isCanary(r));
+  const deadline = beatDeadline(context.getRemainingTimeInMillis());
+  const store = (record: SQSRecord) => Promise.race([ingestHeartbeat(ingest(), record), deadline.expired]);
   const response = beats.length > 0
-    ? await processPartialResponse({ Records: beats }, logFailures((record: SQSRecord) => ingestHeartbeat(ingest(), record)), processor, { context })
+    ? await processPartialResponse({ Records: beats }, logFailures(store), processor, { context }).finally(() => deadline.cancel())
     : { batchItemFailures: [] };
+  deadline.cancel();
   const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
   const canariesFailed = await settleWatermark({ ...ingest(), ...config.ingest, now: Date.now }, beats, failed, canaries);
   return { batchItemFailures: [...response.batchItemFailures, ...canariesFailed.map((itemIdentifier) => ({ itemIdentifier }))] };

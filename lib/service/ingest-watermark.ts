@@ -85,6 +85,34 @@ export function earliestReceiveTime(record: SqsRecordLike, now: number): number 
   return earliest;
 }
 
+/** Time kept back from an invocation's timeout to report what it did not finish and record its hold. */
+export const INGEST_RESERVE_MS = 5_000;
+
+/** The error a beat fails with when its invocation runs out of time before it is stored. */
+export class OutOfTime extends Error {
+  constructor(ms: number) {
+    super(`not stored within the invocation's budget (${Math.round(ms)} ms): handed back to SQS, and held`);
+    this.name = 'OutOfTime';
+  }
+}
+
+/**
+ * A deadline for the beats of one invocation, `remainingMs − reserveMs` from now: a beat not
+ * stored by then fails (and is handed back, and held, by settleWatermark) instead of the whole
+ * invocation timing out, which would leave every beat of the batch and its canary in flight
+ * for the queue's visibility timeout with no hold to say so. A write still under way then
+ * finishes harmlessly: every beat write is conditional on its receive time.
+ */
+export function beatDeadline(remainingMs: number, reserveMs = INGEST_RESERVE_MS): { readonly expired: Promise<never>; cancel(): void } {
+  const ms = Math.max(0, remainingMs - reserveMs);
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new OutOfTime(ms)), ms);
+  });
+  expired.catch(() => undefined);
+  return { expired, cancel: () => clearTimeout(timer) };
+}
+
 /** A record that is a canary, not a beat. */
 export function isCanary(record: SqsRecordLike): boolean {
   return record.messageAttributes?.[TYPE_ATTRIBUTE]?.stringValue === CANARY_TYPE;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { activeHold, retryDelayMs, watermarkOf } from '../../lib/rules/watermark';
+import { beatDeadline, OutOfTime } from '../../lib/service/ingest-watermark';
 
 const T0 = Date.UTC(2026, 11, 5, 12, 0, 0);
 const VISIBILITY = 180_000;
@@ -48,5 +49,18 @@ describe('the ingest watermark', () => {
 
   it('a hold after the newest canary takes nothing back: that canary vouched before the beat failed', () => {
     expect(watermarkOf(gauge(40), { ingestedThrough: T0 - 5000, holdFrom: T0 - 1000, holdUntil: T0 + 5000 }, { at: T0 - 5000, stored: true })).toEqual({ through: T0 - 5000, reasons: [] });
+  });
+});
+
+describe('a beat\'s deadline in its invocation', () => {
+  it('fails what is not stored by the invocation\'s timeout less the reserve, and nothing once cancelled', async () => {
+    const started = Date.now();
+    const d = beatDeadline(5_150, 5_000);
+    await expect(d.expired).rejects.toBeInstanceOf(OutOfTime);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+    const cancelled = beatDeadline(5_050, 5_000);
+    cancelled.cancel();
+    const settled = await Promise.race([cancelled.expired.then(() => 'rejected', () => 'rejected'), new Promise((r) => setTimeout(() => r('pending'), 120))]);
+    expect(settled).toBe('pending');
   });
 });
