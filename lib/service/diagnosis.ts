@@ -55,6 +55,7 @@ export function diagnosis(
     backlogThreshold: config.diagnose.backlogThreshold,
     sweepGraceMs: config.diagnose.sweepGraceMs,
     watchMs: config.diagnose.watchMs,
+    groupWaitMs: config.diagnose.groupWaitMs,
     log,
     ...(resources.silencesTable ? { silences: new SilenceStore(clients.ddb, resources.silencesTable) } : {}),
     flap: config.lifecycle.flap,

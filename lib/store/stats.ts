@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { LEVEL_NUMBERS, type LogLevel } from '../model';
 import { countersKey, MONITOR_KEY } from './keys';
@@ -23,6 +24,11 @@ export interface MonitorState {
   readonly degradedSince: number | undefined;
   /** Notifications about the monitor committed with its flag and not yet known delivered. */
   readonly pending: PendingNotification[];
+}
+
+/** The monitor item's record of what was said of one storm's recovery. */
+export function stormAttribute(incident: string): string {
+  return `storm_${createHash('sha256').update(incident).digest('hex').slice(0, 24)}`;
 }
 
 export class StatsStore {
@@ -121,6 +127,32 @@ export class StatsStore {
       UpdateExpression: `SET ${set.join(', ')}${degraded ? '' : ' REMOVE degradedSince'}`,
       ConditionExpression: degraded ? 'attribute_not_exists(degraded) OR degraded = :not' : 'degraded = :not',
       ...(n ? { ExpressionAttributeNames: names } : {}),
+      ExpressionAttributeValues: values,
+    })));
+  }
+
+  /**
+   * Commit a step of a storm's end (`over`) or progress (how many of its hosts are back) with its
+   * notice, in the monitor item's outbox: conditional on what was last said of that storm (one
+   * attribute per storm, `storm_<digest>`), so that of overlapping passes one announces each step,
+   * a smaller count never follows a larger one, and nothing follows the end.
+   */
+  async announceStorm(incident: string, step: number | 'over', at: number, n: Notification): Promise<boolean> {
+    const names: Record<string, string> = step === 'over'
+      ? { '#s': stormAttribute(incident), '#over': 'overAt' }
+      : { '#s': stormAttribute(incident), '#back': 'back', '#over': 'overAt' };
+    const values: Record<string, unknown> = step === 'over'
+      ? { ':record': { incident, overAt: at } }
+      : { ':record': { incident, back: step }, ':back': step };
+    const set = ['#s = :record', ...outboxSets([n], at, names, values)];
+    return applied(this.ddb.send(new UpdateCommand({
+      TableName: this.table,
+      Key: MONITOR_KEY,
+      UpdateExpression: `SET ${set.join(', ')}`,
+      ConditionExpression: step === 'over'
+        ? 'attribute_not_exists(#s) OR attribute_not_exists(#s.#over)'
+        : 'attribute_not_exists(#s) OR (attribute_not_exists(#s.#over) AND (attribute_not_exists(#s.#back) OR #s.#back < :back))',
+      ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,
     })));
   }
