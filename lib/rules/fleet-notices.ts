@@ -86,12 +86,14 @@ export interface StormStart {
   readonly underStorm: readonly string[];
   /** Hosts of the group that died just before and were paged alone: named, not re-paged. */
   readonly alreadyPaged: readonly string[];
+  /** Hosts of the group that died just before, held under a storm of another scope: counted only. */
+  readonly elsewhere?: number;
 }
 
 /** A storm's first notice. Its id: the scope and the earliest death. */
 export function stormNotice(s: StormStart): Notification {
   const cause = s.cause ? `likely shared cause: ${s.cause}` : 'no label shared by all of them';
-  const count = s.underStorm.length + s.alreadyPaged.length;
+  const count = s.underStorm.length + s.alreadyPaged.length + (s.elsewhere ?? 0);
   return {
     ...notification(
       FLEET, 'fleet-storm', 'critical', s.start,

@@ -325,7 +325,10 @@ export function decideFleet(d: Diagnosis, context: PassContext, digests: readonl
     if (joined.length === 0) continue;
     storms.push(s);
     const earlier = members.filter((m) => !fresh.has(m.hostname));
-    const incident = stormOf(earlier);
+    // The storm of the same scope that earlier deaths already belong to, if any: the new deaths
+    // join it. Deaths held under a storm of another scope (a rack's, in what is now the fleet's)
+    // stay there; they count here but are not named again.
+    const incident = stormOf(earlier, s.scope);
     // Deaths of the group paged alone that no notice of this storm has named yet.
     const paged = earlier.filter((m) => m.storm === undefined && (incident === undefined || m.named !== incident)).map((m) => m.hostname);
     const joinedNames = joined.map((m) => m.hostname);
@@ -333,8 +336,9 @@ export function decideFleet(d: Diagnosis, context: PassContext, digests: readonl
     let open: OpenStorm;
     if (incident === undefined) {
       const start = Math.min(...members.map((m) => m.deathAt));
-      notice = stormNotice({ scope: s.scope, total: s.total, cause: s.cause, start, underStorm: joinedNames, alreadyPaged: paged });
-      open = { scope: s.scope, start, incident: notice.incident as string, total: s.total, count: joinedNames.length + paged.length, underStorm: joinedNames.length, back: 0 };
+      const elsewhere = earlier.length - paged.length;
+      notice = stormNotice({ scope: s.scope, total: s.total, cause: s.cause, start, underStorm: joinedNames, alreadyPaged: paged, elsewhere });
+      open = { scope: s.scope, start, incident: notice.incident as string, total: s.total, count: Number(notice.details.count), underStorm: joinedNames.length, back: 0 };
     } else {
       // Deaths joining a storm already announced (in this invocation or an earlier one): a follow-up.
       const known = context.storms.get(incident) ?? stormFromMembers(incident, s.total, earlier);
@@ -353,12 +357,12 @@ export function decideFleet(d: Diagnosis, context: PassContext, digests: readonl
   return { storms, hosts };
 }
 
-/** The storm earlier deaths of a group already belong to (held back under it, or named by it); the most common, then the earliest. */
-function stormOf(earlier: readonly Dying[]): string | undefined {
+/** The storm of `scope` earlier deaths already belong to (held back under it, or named by it); the most common, then the earliest. */
+function stormOf(earlier: readonly Dying[], scope: string): string | undefined {
   const counts = new Map<string, number>();
   for (const m of earlier) {
     const incident = m.storm ?? m.named;
-    if (incident !== undefined) counts.set(incident, (counts.get(incident) ?? 0) + 1);
+    if (incident !== undefined && parseStormIncident(incident)?.scope === scope) counts.set(incident, (counts.get(incident) ?? 0) + 1);
   }
   return [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))[0]?.[0];
 }

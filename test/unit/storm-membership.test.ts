@@ -100,6 +100,19 @@ describe('decideFleet: deaths fold into one storm', () => {
     expect(v.hosts.get('h-06')?.storm?.notice.message).toMatch(/^1 more host with rack=r7 went down in the storm since .*: h-06 \(7 of 10 named\)$/);
   });
 
+  it('deaths of other racks that make the fleet a storm start a storm of their own: they do not join the rack\'s', () => {
+    const r7Storm = stormIncidentKey('rack=r7', T0 - 5000);
+    const earlier = r7(0, 10).map((hostname) => ({ hostname, labels: { rack: 'r7' }, deathAt: T0 - 5000, storm: r7Storm }));
+    const r8 = hosts.slice(10, 16).map((h) => h.hostname);
+    const v = decideFleet(d, context(earlier), r8.map((hostname) => ({ hostname, labels: { rack: 'r8' }, loud: true, deathAt: T0, t: { from: 'alive', to: 'dead', at: T0 } })), T0);
+    const storm = v.hosts.get('h-10')?.storm;
+    expect(storm?.scope).toBe('fleet');
+    expect(storm?.incident).not.toBe(r7Storm);
+    // The rack's hosts count, and are not named again.
+    expect(storm?.notice.message).toBe('16 of 30 hosts went down together; no label shared by all of them');
+    expect(storm?.notice.details.hosts).toBe(r8.join(' '));
+  });
+
   it('deaths older than the storm window do not count', () => {
     const old = r7(0, 3).map((hostname) => ({ hostname, labels: { rack: 'r7' }, deathAt: T0 - 61_000 }));
     expect(decideFleet(d, context(old), dying(r7(3, 5), T0), T0).storms).toEqual([]);
