@@ -197,7 +197,9 @@ export async function scanFleet(d: Diagnosis, o: ScanOptions): Promise<ScanResul
   // A death younger than the group wait is left to the watch, which confirms it with the deaths
   // that follow it closely; without a watch, the pass declares it.
   const holdMs = watchMs > 0 ? Math.min(d.groupWaitMs ?? 0, watchMs) : 0;
-  const windowMs = stormWindowMs(d);
+  // Deaths a storm window before any this pass may declare. Those are at most about a deadline
+  // late (a monitor absent longer declares none), so the window is counted back from that.
+  const seedMs = stormWindowMs(d) + d.rule.defaultInterval * d.rule.tolerance * 1000;
   const recentDeaths: Dying[] = [];
   const stormDown = new Map<string, string[]>();
   let examined = 0;
@@ -208,7 +210,7 @@ export async function scanFleet(d: Diagnosis, o: ScanOptions): Promise<ScanResul
         countHost(population, host);
         o.hostsByState[host.state] = (o.hostsByState[host.state] ?? 0) + 1;
         if (host.state === 'dead' && host.stormIncident !== undefined) stormDown.set(host.stormIncident, [...(stormDown.get(host.stormIncident) ?? []), host.hostname]);
-        if (host.state === 'dead' && o.now - host.stateSince <= windowMs && loudDeath(host, o.silences)) {
+        if (host.state === 'dead' && o.now - host.stateSince <= seedMs && loudDeath(host, o.silences)) {
           recentDeaths.push({ hostname: host.hostname, labels: host.labels, deathAt: host.stateSince, ...(host.stormIncident ? { storm: host.stormIncident } : {}) });
         }
         o.outbox.sweep(host.pending, (id) => d.hosts.settle(host.hostname, id), o.now, d.sweepGraceMs);
@@ -311,8 +313,11 @@ export function decideFleet(d: Diagnosis, context: PassContext, digests: readonl
     .sort((a, b) => (a.hostname < b.hostname ? -1 : a.hostname > b.hostname ? 1 : 0));
   const dying: Dying[] = sorted.filter((p) => p.loud && p.deathAt !== undefined).map((p) => ({ hostname: p.hostname, labels: p.labels, deathAt: p.deathAt as number }));
   const fresh = new Set(dying.map((h) => h.hostname));
+  // Together: within the storm window of the deaths judged now, counted from their own times (not
+  // from `now`, which a slow monitor may take well after them).
   const windowMs = stormWindowMs(d);
-  const recent = context.died.filter((h) => !fresh.has(h.hostname) && now - h.deathAt <= windowMs);
+  const since = Math.min(...dying.map((h) => h.deathAt)) - windowMs;
+  const recent = context.died.filter((h) => !fresh.has(h.hostname) && h.deathAt >= since);
   const detected = detectStorms(context.population, [...recent, ...dying], d.storm ?? DEFAULT_STORM_RULE);
   const byName = new Map([...recent, ...dying].map((h) => [h.hostname, h] as const));
   context.died.push(...dying);
