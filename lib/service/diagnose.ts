@@ -73,6 +73,9 @@ export interface DiagnoseSummary {
   readonly outbox: OutboxReport;
 }
 
+/** How long after a storm's end its record stays on the monitor item. */
+const STORM_RECORD_MS = 86_400_000;
+
 /** Host writes in flight at once. */
 const CONCURRENCY = 64;
 
@@ -518,6 +521,9 @@ export async function selfCheck(d: Diagnosis, now: number, outbox: Outbox): Prom
   const reasons: string[] = [];
   const monitor = await d.stats.monitor();
   outbox.sweep(monitor.pending, (id) => d.stats.settle(id), now, d.sweepGraceMs);
+  // A storm's record guards its notices against overlapping passes; a day after its end, none is left.
+  const over = monitor.storms.filter((s) => s.overAt !== undefined && now - s.overAt > STORM_RECORD_MS).map((s) => s.attribute);
+  if (over.length > 0) await d.stats.forgetStorms(over).catch((e: unknown) => d.log.warn('could not forget old storm records', { error: String(e) }));
   try {
     // A backlog matters once it holds about one round of the fleet's beats: they are then an
     // interval late. A fixed threshold alone would call a large, healthy fleet degraded.

@@ -24,6 +24,16 @@ export interface MonitorState {
   readonly degradedSince: number | undefined;
   /** Notifications about the monitor committed with its flag and not yet known delivered. */
   readonly pending: PendingNotification[];
+  /** What was last said of each storm's recovery (`announceStorm`). */
+  readonly storms: StormRecord[];
+}
+
+/** The monitor item's record of one storm's recovery notices. */
+export interface StormRecord {
+  readonly attribute: string;
+  readonly incident: string;
+  readonly back: number | undefined;
+  readonly overAt: number | undefined;
 }
 
 /** The monitor item's record of what was said of one storm's recovery. */
@@ -110,6 +120,12 @@ export class StatsStore {
       degraded: item.degraded === true,
       degradedSince: item.degradedSince === undefined ? undefined : Number(item.degradedSince),
       pending: outboxOf(item),
+      storms: Object.entries(item)
+        .filter(([key, value]) => key.startsWith('storm_') && value !== null && typeof value === 'object')
+        .map(([attribute, value]) => {
+          const r = value as Record<string, unknown>;
+          return { attribute, incident: String(r.incident), back: r.back === undefined ? undefined : Number(r.back), overAt: r.overAt === undefined ? undefined : Number(r.overAt) };
+        }),
     };
   }
 
@@ -155,6 +171,17 @@ export class StatsStore {
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,
     })));
+  }
+
+  /** Forget the records of storms long over (`storm_<digest>` attributes). */
+  async forgetStorms(attributes: readonly string[]): Promise<void> {
+    if (attributes.length === 0) return;
+    await this.ddb.send(new UpdateCommand({
+      TableName: this.table,
+      Key: MONITOR_KEY,
+      UpdateExpression: `REMOVE ${attributes.map((_, i) => `#s${i}`).join(', ')}`,
+      ExpressionAttributeNames: Object.fromEntries(attributes.map((a, i) => [`#s${i}`, a])),
+    }));
   }
 
   /** Take a delivered notification out of the monitor item's outbox. */

@@ -89,6 +89,28 @@ async function everyOpenedIncidentClosed(sent: readonly Sent[]): Promise<void> {
 
 const names = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${String(i).padStart(2, '0')}`);
 
+describe('a storm\'s record on the monitor item', () => {
+  it('announces each step once: a larger count, then the end, never a smaller count nor anything after the end', async () => {
+    const stats = new StatsStore(cloud.clients.ddb, cloud.names.statsTable);
+    const incident = '@fleet/storm/rack=rec/2026-12-05T09:00:00.000Z';
+    const n = (id: string) => ({ id, hostname: '@fleet', kind: 'fleet-storm-recovering' as const, severity: 'info' as const, at: 1, message: id, details: {} });
+    expect(await stats.announceStorm(incident, 3, 1, n('a'))).toBe(true);
+    expect(await stats.announceStorm(incident, 3, 2, n('b'))).toBe(false);
+    expect(await stats.announceStorm(incident, 2, 2, n('c'))).toBe(false);
+    expect(await stats.announceStorm(incident, 5, 3, n('d'))).toBe(true);
+    expect(await stats.announceStorm(incident, 'over', 4, n('e'))).toBe(true);
+    expect(await stats.announceStorm(incident, 'over', 5, n('f'))).toBe(false);
+    expect(await stats.announceStorm(incident, 9, 6, n('g'))).toBe(false);
+    const monitor = await stats.monitor();
+    expect(monitor.pending.map((p) => p.notification.id).sort()).toEqual(['a', 'd', 'e']);
+    const record = monitor.storms.find((r) => r.incident === incident);
+    expect(record).toMatchObject({ overAt: 4 });
+    await stats.forgetStorms([record?.attribute as string]);
+    expect((await stats.monitor()).storms.find((r) => r.incident === incident)).toBeUndefined();
+    for (const id of ['a', 'd', 'e']) await stats.settle(id);
+  });
+});
+
 describe('a storm is named whole, once', () => {
   it('deaths whose deadlines spread over a couple of seconds wait for each other: one storm notice, no page alone', async () => {
     const d = diagnosis(2500);
