@@ -196,7 +196,7 @@ export async function runFannedPass(d: Diagnosis, workers: DiagnoseWorkers): Pro
   const kept = canDeclareDead ? digests : digests.filter((p) => p.t?.to !== 'dead');
 
   const context: PassContext = { silences, population, degraded: passDegraded, died: recentDeaths, storms: new Map(storming.map((s) => [s.incident, s])) };
-  const verdict = decideFleet(d, context, kept, now);
+  const verdict = decideFleet(d, context, kept);
 
   // Phase 2: each worker commits its own planned hosts, with the verdict on them.
   const byWorker = new Map<number, PlanDigest[]>();

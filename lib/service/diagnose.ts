@@ -309,7 +309,7 @@ export function digestOf(d: Diagnosis, silences: readonly Silence[], { host, t }
  * `context.died`), and the grouped notices. Pure but for `context`; the same whether the digests
  * come from one pass or from many workers, so a fanned-out pass decides as a single one would.
  */
-export function decideFleet(d: Diagnosis, context: PassContext, digests: readonly PlanDigest[], now: number): FleetVerdict {
+export function decideFleet(d: Diagnosis, context: PassContext, digests: readonly PlanDigest[]): FleetVerdict {
   // Sorted, so that whichever order the segments came back in, the verdict is the same; and each
   // host once, should an engine return a host in two segments (DynamoDB Local ignores Segment).
   const sorted = [...new Map(digests.map((p) => [p.hostname, p] as const)).values()]
@@ -393,7 +393,7 @@ function stormFromMembers(incident: string, total: number, earlier: readonly Dyi
  * judge through here, so they cannot differ.
  */
 export async function judgePlans(d: Diagnosis, context: PassContext, plans: readonly Plan[], now: number, ending: readonly Silence[], outbox: Outbox): Promise<JudgeResult> {
-  const verdict = decideFleet(d, context, plans.map((p) => digestOf(d, context.silences, p)), now);
+  const verdict = decideFleet(d, context, plans.map((p) => digestOf(d, context.silences, p)));
   return { ...(await commitPlans(d, context.silences, plans, verdict, now, ending, outbox)), storms: verdict.storms };
 }
 

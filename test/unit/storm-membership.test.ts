@@ -75,7 +75,7 @@ describe('decideFleet: deaths fold into one storm', () => {
 
   it('deaths paged alone just before (another invocation\'s) are named as already paged; the new ones are held under the storm', () => {
     const c = context(r7(0, 3).map((hostname) => ({ hostname, labels: { rack: 'r7' }, deathAt: T0 - 5000 })));
-    const v = decideFleet(d, c, dying(r7(3, 6), T0), T0);
+    const v = decideFleet(d, c, dying(r7(3, 6), T0));
     expect(v.storms).toHaveLength(1);
     const notice = v.hosts.get('h-03')?.storm?.notice;
     expect(notice?.message).toBe('6 of 10 hosts with rack=r7 went down together; likely shared cause: rack=r7; already paged: h-00, h-01, h-02');
@@ -85,8 +85,8 @@ describe('decideFleet: deaths fold into one storm', () => {
 
   it('later deaths join the storm as a follow-up naming only them, and the already paged are not named again', () => {
     const c = context(r7(0, 2).map((hostname) => ({ hostname, labels: { rack: 'r7' }, deathAt: T0 - 5000 })));
-    const first = decideFleet(d, c, dying(r7(2, 6), T0), T0).hosts.get('h-02')?.storm?.notice;
-    const later = decideFleet(d, c, dying(r7(6, 8), T0 + 3000), T0 + 3000);
+    const first = decideFleet(d, c, dying(r7(2, 6), T0)).hosts.get('h-02')?.storm?.notice;
+    const later = decideFleet(d, c, dying(r7(6, 8), T0 + 3000));
     const follow = later.hosts.get('h-06')?.storm;
     expect(follow?.incident).toBe(first?.incident);
     expect(follow?.notice.message).toMatch(/^2 more hosts with rack=r7 went down in the storm since .*: h-06, h-07 \(8 of 10 named\)$/);
@@ -95,7 +95,7 @@ describe('decideFleet: deaths fold into one storm', () => {
 
   it('deaths held under a storm by an earlier invocation (their stormIncident) make later deaths a follow-up of it', () => {
     const earlier = r7(0, 6).map((hostname) => ({ hostname, labels: { rack: 'r7' }, deathAt: T0 - 20_000, storm: stormIncidentKey('rack=r7', T0 - 20_000) }));
-    const v = decideFleet(d, context(earlier), dying(r7(6, 7), T0), T0);
+    const v = decideFleet(d, context(earlier), dying(r7(6, 7), T0));
     expect(v.hosts.get('h-06')?.storm).toMatchObject({ scope: 'rack=r7', incident: stormIncidentKey('rack=r7', T0 - 20_000) });
     expect(v.hosts.get('h-06')?.storm?.notice.message).toMatch(/^1 more host with rack=r7 went down in the storm since .*: h-06 \(7 of 10 named\)$/);
   });
@@ -104,7 +104,7 @@ describe('decideFleet: deaths fold into one storm', () => {
     const r7Storm = stormIncidentKey('rack=r7', T0 - 5000);
     const earlier = r7(0, 10).map((hostname) => ({ hostname, labels: { rack: 'r7' }, deathAt: T0 - 5000, storm: r7Storm }));
     const r8 = hosts.slice(10, 16).map((h) => h.hostname);
-    const v = decideFleet(d, context(earlier), r8.map((hostname) => ({ hostname, labels: { rack: 'r8' }, loud: true, deathAt: T0, t: { from: 'alive', to: 'dead', at: T0 } })), T0);
+    const v = decideFleet(d, context(earlier), r8.map((hostname) => ({ hostname, labels: { rack: 'r8' }, loud: true, deathAt: T0, t: { from: 'alive', to: 'dead', at: T0 } })));
     const storm = v.hosts.get('h-10')?.storm;
     expect(storm?.scope).toBe('fleet');
     expect(storm?.incident).not.toBe(r7Storm);
@@ -115,6 +115,6 @@ describe('decideFleet: deaths fold into one storm', () => {
 
   it('deaths older than the storm window do not count', () => {
     const old = r7(0, 3).map((hostname) => ({ hostname, labels: { rack: 'r7' }, deathAt: T0 - 61_000 }));
-    expect(decideFleet(d, context(old), dying(r7(3, 5), T0), T0).storms).toEqual([]);
+    expect(decideFleet(d, context(old), dying(r7(3, 5), T0)).storms).toEqual([]);
   });
 });
