@@ -421,8 +421,9 @@ export async function commitPlans(
     if (t) {
       const flap = countsAsChange(t.notification.kind) ? flapStep(host, t.at, flapRule) : undefined;
       const storm = t.to === 'dead' ? verdict.hosts.get(host.hostname)?.storm : undefined;
-      // A recovery from a down held back under a storm is counted in the storm's progress instead.
-      const underStorm = t.from === 'dead' && t.to === 'alive' ? recoverySuppression(host) : undefined;
+      // The end of a down held back under a storm (a recovery, or a retirement) is counted in the
+      // storm's progress instead: it would close an incident no page opened.
+      const underStorm = t.from === 'dead' ? recoverySuppression(host) : undefined;
       let n = t.notification;
       if (flap?.flappingSince !== undefined) n = { ...n, suppressed: 'flapping' };
       else if (storm) n = { ...n, suppressed: `storm:${storm.scope}` };
