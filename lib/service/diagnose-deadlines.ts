@@ -1,7 +1,7 @@
 import type { NotificationKind } from '../model';
 import { hostTransition } from '../rules/host-transitions';
 import { deadlineOf } from '../rules/liveness';
-import { judgePlans, type Diagnosis, type PassContext, type Plan, type Upcoming } from './diagnose';
+import { judgePlans, loudDeath, type Diagnosis, type PassContext, type Plan, type Upcoming } from './diagnose';
 import { Outbox } from './outbox';
 
 export interface WatchOptions {
@@ -113,6 +113,11 @@ export async function watchDeadlines(d: Diagnosis, context: PassContext, upcomin
     const now = d.delivery.now();
     const plans: Plan[] = [];
     for (const host of hosts) {
+      // Declared dead since the pass by an invocation overlapping this one: a death the deaths
+      // judged now may join in a storm, as if this invocation had declared it.
+      if (host.state === 'dead' && loudDeath(host, context.silences) && !context.died.some((h) => h.hostname === host.hostname)) {
+        context.died.push({ hostname: host.hostname, labels: host.labels, deathAt: host.stateSince, ...(host.stormIncident ? { storm: host.stormIncident } : {}) });
+      }
       const t = hostTransition(host, now, d.rule, true);
       if (t) plans.push({ host, t });
       else if ((host.state === 'new' || host.state === 'alive') && deadlineOf(host, d.rule) <= options.until) {

@@ -235,7 +235,7 @@ export function stormWindowMs(d: Pick<Diagnosis, 'storm'>): number {
 }
 
 /** A death that was announced (alone or in a storm): neither flapping nor silenced at its time. */
-function loudDeath(host: Host, silences: readonly Silence[]): boolean {
+export function loudDeath(host: Host, silences: readonly Silence[]): boolean {
   return host.flappingSince === undefined && silenceAt(host, silences, host.stateSince) === undefined;
 }
 

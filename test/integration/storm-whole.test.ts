@@ -176,6 +176,27 @@ describe('a storm is named whole, once', () => {
     expect((await published('sp')).filter((s) => s.kind.startsWith('fleet-storm-'))).toHaveLength(1);
   }, 60_000);
 
+  it('an invocation whose scan came before another one\'s deaths counts them when it reads them: its later deaths join that storm', async () => {
+    const d = diagnosis(0);
+    const rack = names('ov', 8);
+    for (const h of names('ov-calm', 8)) await beat(h, { rack: 'ov-calm' }, 600);
+    for (const h of rack.slice(0, 5)) await beat(h, { rack: 'ov' });
+    await sleep(1500);
+    for (const h of rack.slice(5)) await beat(h, { rack: 'ov' });
+    // Invocation B scans while the whole rack is alive; then invocation A declares the first five.
+    const b = await runDiagnosePass(d);
+    const a = await runDiagnosePass(d);
+    await watchDeadlines(d, a.context, a.upcoming, { passAt: a.summary.at, until: a.summary.at + DEADLINE_MS - 1000 });
+    // B watches on (as an invocation that has not yet seen A's run would): it reads the five dead.
+    const unaware = Object.create(d.stats) as StatsStore;
+    unaware.monitor = async () => ({ ...(await d.stats.monitor()), lastRun: b.summary.at });
+    await watchDeadlines({ ...d, stats: unaware }, b.context, b.upcoming, { passAt: b.summary.at, until: b.summary.at + DEADLINE_MS + 2500 });
+
+    const sent = (await published('ov')).filter((s) => s.kind !== 'host-up');
+    expect(sent.map((s) => s.kind)).toEqual(['fleet-storm', 'fleet-storm']);
+    expect(sent[1]?.message).toMatch(/^3 more hosts with rack=ov went down in the storm since .*: ov-05, ov-06, ov-07 \(8 of 8 named\)$/);
+  }, 40_000);
+
   it('hosts paged alone before the storm are named in it and keep their own incident; progress counts the rest; every opened incident is closed', async () => {
     const d = diagnosis(0);
     const rack = names('pg', 6);
