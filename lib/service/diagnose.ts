@@ -45,7 +45,10 @@ export interface Diagnosis {
    * (lib/service/diagnose-deadlines.ts); 0 or absent lists none.
    */
   readonly watchMs?: number;
-  /** Recent `@fleet` notifications, where open storms are found; without it, recoveries are not grouped. */
+  /**
+   * Recent `@fleet` notifications, where open storms are found; without it, no storm's progress is
+   * announced, and the recoveries of hosts held under a storm are announced one by one.
+   */
   readonly fleetHistory?: (now: number) => Promise<Notification[]>;
   /** First beats in one pass from this many hosts on make one "N new hosts" notice; without it, none is grouped. */
   readonly newHostsGroup?: number;
@@ -423,7 +426,8 @@ export async function commitPlans(
       const storm = t.to === 'dead' ? verdict.hosts.get(host.hostname)?.storm : undefined;
       // The end of a down held back under a storm (a recovery, or a retirement) is counted in the
       // storm's progress instead: it would close an incident no page opened.
-      const underStorm = t.from === 'dead' ? recoverySuppression(host) : undefined;
+      // Without the storms' history the pass cannot announce their progress: each is then announced alone.
+      const underStorm = t.from === 'dead' && d.fleetHistory ? recoverySuppression(host) : undefined;
       let n = t.notification;
       if (flap?.flappingSince !== undefined) n = { ...n, suppressed: 'flapping' };
       else if (storm) n = { ...n, suppressed: `storm:${storm.scope}` };
