@@ -70,6 +70,12 @@ export interface Config {
     readonly sweepGraceMs: number;
     /** How long after its start a pass watches for deadlines (docs/SEMANTICS.md, "Detection at the deadline"); 0 turns it off. */
     readonly watchMs: number;
+    /**
+     * Deaths are held this long after the first deadline of a batch and confirmed together, so a
+     * rack whose deadlines spread over a few seconds is one storm notice (docs/SEMANTICS.md,
+     * "Storms"); 0 confirms each at its deadline.
+     */
+    readonly groupWaitMs: number;
     /** Worker invocations a pass fans out to at most (docs/SEMANTICS.md, "Diagnose fanned out"); 1: none. */
     readonly workers: number;
     /** Hosts (as of the last pass) per worker: a smaller fleet uses fewer workers, 1 none at all. */
@@ -152,6 +158,7 @@ export function loadConfig(env: Env = process.env): Config {
       lagWaitMs: readNumber(env, 'DTS_LAG_WAIT_SECONDS', 10, { min: 0.1, max: 300 }) * 1000,
       sweepGraceMs: readNumber(env, 'DTS_SWEEP_GRACE_SECONDS', 30, { min: 0 }) * 1000,
       watchMs: readNumber(env, 'DTS_WATCH_SECONDS', 60, { min: 0, max: 900 }) * 1000,
+      groupWaitMs: readNumber(env, 'DTS_GROUP_WAIT_SECONDS', 10, { min: 0, max: 300 }) * 1000,
       workers: readNumber(env, 'DTS_DIAGNOSE_WORKERS', 1, { min: 1, max: 256, integer: true }),
       hostsPerWorker: readNumber(env, 'DTS_DIAGNOSE_HOSTS_PER_WORKER', 50_000, { min: 1, integer: true }),
       workerFunction: readOptionalString(env, 'DTS_DIAGNOSE_WORKER_FUNCTION'),
@@ -176,6 +183,7 @@ export function loadConfig(env: Env = process.env): Config {
       storm: {
         share: readNumber(env, 'DTS_STORM_SHARE', DEFAULT_STORM_RULE.share, { min: 0, max: 1 }),
         minHosts: readNumber(env, 'DTS_STORM_MIN_HOSTS', DEFAULT_STORM_RULE.minHosts, { min: 1, integer: true }),
+        windowSeconds: readNumber(env, 'DTS_STORM_WINDOW_SECONDS', DEFAULT_STORM_RULE.windowSeconds ?? 60, { min: 0, max: 3600 }),
       },
       skewThresholdMs: readNumber(env, 'DTS_SKEW_THRESHOLD', 30, { min: 0 }) * 1000,
       silenceCacheMs: readNumber(env, 'DTS_SILENCE_CACHE_SECONDS', 30, { min: 0 }) * 1000,

@@ -132,6 +132,12 @@ export interface Host {
   /** Set while the host is flapping: since when. */
   flappingSince?: number;
   /**
+   * Set while dead, when its `host-down` was held back under a storm: that storm's incident key.
+   * Its recovery is then counted in the storm's progress, not announced alone
+   * (lib/rules/storm-membership.ts, docs/SEMANTICS.md "Storms").
+   */
+  stormIncident?: string;
+  /**
    * Highest whole percent seen per UTC day (`2026-11-25`) and resource, for reports. Kept by the
    * beat's own write (see docs/DATA-MODEL.md), for the last few days only.
    */

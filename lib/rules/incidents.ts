@@ -47,7 +47,8 @@ export function incidentKey(n: Fields, subject?: string): string {
     case 'monitor-ok':
       return `${h}/degraded`;
     case 'fleet-storm':
-      return `${h}/storm/${d.scope ?? subject ?? 'fleet'}/${iso(n.at)}`;
+      // A follow-up (deaths that joined later) carries its storm's start: the same incident.
+      return `${h}/storm/${d.scope ?? subject ?? 'fleet'}/${d.stormStart ?? iso(n.at)}`;
     case 'fleet-storm-recovering':
     case 'fleet-storm-over':
       return `${h}/storm/${d.scope ?? 'fleet'}/${d.stormStart ?? iso(n.at)}`;

@@ -1,7 +1,7 @@
 import type { Host, NotificationKind } from '../model';
 import { hostTransition } from '../rules/host-transitions';
 import { deadlineOf } from '../rules/liveness';
-import { judgePlans, type Diagnosis, type PassContext, type Plan, type Upcoming } from './diagnose';
+import { judgePlans, loudDeath, type Diagnosis, type PassContext, type Plan, type Upcoming } from './diagnose';
 import { establishWatermark } from './ingest-watermark';
 import { Outbox } from './outbox';
 
@@ -10,7 +10,11 @@ export interface WatchOptions {
   readonly passAt: number;
   /** Stop watching at this time (ms): the next pass's start, or the invocation's time budget. */
   readonly until: number;
-  /** Deadlines this close after a batch's first one are confirmed with it; default 250 ms. */
+  /**
+   * Deadlines this close after a batch's first one are confirmed with it, when the last of them
+   * comes; default 250 ms. With a group wait (`Diagnosis.groupWaitMs`), the batch is every
+   * deadline within it of the first, confirmed together when it has passed.
+   */
   readonly batchMs?: number;
   /** While waiting, how often to look for a newer pass; default 1 s. */
   readonly pollMs?: number;
@@ -52,7 +56,8 @@ const sleepFor = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max
  * then each state change is one conditional write: whichever commits, the other does nothing.
  */
 export async function watchDeadlines(d: Diagnosis, context: PassContext, upcoming: readonly Upcoming[], options: WatchOptions): Promise<WatchSummary> {
-  const batchMs = options.batchMs ?? 250;
+  const groupWaitMs = d.groupWaitMs ?? 0;
+  const batchMs = Math.max(options.batchMs ?? 250, groupWaitMs);
   const pollMs = options.pollMs ?? 1000;
   // Waits until `at`, unless a newer pass has recorded its run: its own list then covers the
   // deadlines from its start, so this invocation ends rather than overlap it.
@@ -77,10 +82,13 @@ export async function watchDeadlines(d: Diagnosis, context: PassContext, upcomin
   while (queue.length > 0) {
     const first = queue[0] as Upcoming;
     let n = 1;
-    while (n < queue.length && n < 100 && (queue[n] as Upcoming).deadline <= first.deadline + batchMs) n++;
+    while (n < queue.length && (queue[n] as Upcoming).deadline <= first.deadline + batchMs) n++;
     const batch = queue.splice(0, n);
-    const last = (batch[batch.length - 1] as Upcoming).deadline;
-    // Dead from the deadline on (liveness: alive while now < deadline).
+    // Dead from the deadline on (liveness: alive while now < deadline); held for the group wait
+    // from the first, so that deaths close together are judged, and announced, together.
+    // The hold never outlasts the watch: the invocation's time budget ends soon after it.
+    const lastDeadline = (batch[batch.length - 1] as Upcoming).deadline;
+    const last = Math.max(lastDeadline, Math.min(first.deadline + groupWaitMs, options.until));
     if (!(await waitUntil(last))) {
       stopped = 'a newer pass took over';
       break;
@@ -126,6 +134,11 @@ export async function watchDeadlines(d: Diagnosis, context: PassContext, upcomin
     confirmed += hosts.length;
     const judging = new Set(plans.map((p) => p.host.hostname));
     for (const host of hosts) {
+      // Declared dead since the pass by an invocation overlapping this one: a death the deaths
+      // judged now may join in a storm, as if this invocation had declared it.
+      if (host.state === 'dead' && loudDeath(host, context.silences) && !context.died.some((h) => h.hostname === host.hostname)) {
+        context.died.push({ hostname: host.hostname, labels: host.labels, deathAt: host.stateSince, ...(host.stormIncident ? { storm: host.stormIncident } : {}) });
+      }
       if (judging.has(host.hostname) || (host.state !== 'new' && host.state !== 'alive')) continue;
       // It beat since (a later deadline), or its death waits a moment for the watermark.
       const next = Math.max(deadlineOf(host, d.rule), now + HELD_RETRY_MS);

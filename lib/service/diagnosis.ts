@@ -49,6 +49,7 @@ export function diagnosis(
     scanSegments: config.diagnose.scanSegments,
     sweepGraceMs: config.diagnose.sweepGraceMs,
     watchMs: config.diagnose.watchMs,
+    groupWaitMs: config.diagnose.groupWaitMs,
     log,
     ...(resources.silencesTable ? { silences: new SilenceStore(clients.ddb, resources.silencesTable) } : {}),
     flap: config.lifecycle.flap,

@@ -1,6 +1,7 @@
 import type { Beat, Host, Notification, Silence } from '../model';
 import { hostTransition, NO_DEATHS, type DiagnoseRule } from '../rules/host-transitions';
 import { historyStep, type FlapRule } from '../rules/flapping';
+import { recoverySuppression } from '../rules/storm-membership';
 import { applySilence } from '../rules/silences';
 import { skewTransition } from '../rules/skew';
 import { assessBeat, goodbyeNotification } from '../rules/beat';
@@ -137,7 +138,10 @@ async function returnFromDeath(
   // A recovery stays the pass's to decide for now: it groups a storm's recoveries into one notice.
   if (t?.notification.kind !== 'host-down-retracted') return undefined;
   const history = historyStep(host, t, liveness.flap);
-  const n = history?.flappingSince !== undefined ? { ...t.notification, suppressed: 'flapping' } : t.notification;
+  // A death held back under a storm is retracted in the storm's count, not on its own.
+  const storm = recoverySuppression(previous);
+  const n = history?.flappingSince !== undefined ? { ...t.notification, suppressed: 'flapping' }
+    : storm ? { ...t.notification, suppressed: storm.reason } : t.notification;
   const changes = await announce([n, ...(history?.started ? [history.started] : [])]);
   const won = await d.hosts.changeState({
     hostname: host.hostname,

@@ -46,7 +46,7 @@ function endpointOf(): string {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-const judge: JudgeRequest = { phase: 'judge', at: 1, segments: { first: 4, count: 4, total: 16 }, deadThrough: 1, watch: true, silences: [], stormMembers: [] };
+const judge: JudgeRequest = { phase: 'judge', at: 1, segments: { first: 4, count: 4, total: 16 }, deadThrough: 1, watch: true, silences: [] };
 
 describe('the local cloud answers Lambda Invoke', () => {
   it('RequestResponse: the event reaches the function by name or ARN, and its result comes back', async () => {

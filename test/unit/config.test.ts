@@ -38,7 +38,7 @@ describe('config', () => {
 
     it('diagnose: 4 scan segments, 10 s for its canary through the heartbeats queue; timestamps at most a day ahead', () => {
       expect(c.diagnose).toEqual({
-        scanSegments: 4, lagWaitMs: 10_000, sweepGraceMs: 30_000, watchMs: 60_000, workers: 1, hostsPerWorker: 50_000, workerFunction: undefined,
+        scanSegments: 4, lagWaitMs: 10_000, sweepGraceMs: 30_000, watchMs: 60_000, groupWaitMs: 10_000, workers: 1, hostsPerWorker: 50_000, workerFunction: undefined,
       });
       expect(c.maxFutureSeconds).toBe(86_400);
       expect(c.ingest).toEqual({ visibilityTimeoutMs: 180_000, retryBaseMs: 5000 });
@@ -64,7 +64,7 @@ describe('config', () => {
         cpu: { warning: 70, critical: 90 }, mem: { warning: 60, critical: 80 }, disk: { warning: 75, critical: 85 }, margin: 2, cpuSustain: 5,
       });
       expect(c.diagnose).toEqual({
-        scanSegments: 8, lagWaitMs: 2500, sweepGraceMs: 2000, watchMs: 60_000, workers: 16, hostsPerWorker: 25_000, workerFunction: 'dts-dev-diagnoseWorker',
+        scanSegments: 8, lagWaitMs: 2500, sweepGraceMs: 2000, watchMs: 60_000, groupWaitMs: 10_000, workers: 16, hostsPerWorker: 25_000, workerFunction: 'dts-dev-diagnoseWorker',
       });
       expect(c.logs).toEqual({ ttlDays: 7, textMaxBytes: 1024, mirror: false, maxReceiveCount: 7 });
       expect(c.notifications.ttlDays).toBe(30);
