@@ -5,6 +5,7 @@ import { applied } from './conditional';
 import type { Notification, PendingNotification } from '../model';
 import { outboxAttribute, outboxOf, outboxSets } from './outbox-item';
 import type { IngestMarks } from '../rules/watermark';
+import type { StatsPort } from '../ports';
 
 /** Records per app, UTC day and level. */
 export type LevelCounts = Partial<Record<LogLevel, number>>;
@@ -28,7 +29,7 @@ export interface MonitorState {
   readonly ingest: IngestMarks;
 }
 
-export class StatsStore {
+export class StatsStore implements StatsPort {
   constructor(
     private readonly ddb: DynamoDBDocumentClient,
     private readonly table: string,
