@@ -1,0 +1,16 @@
+import { hostsContract } from './hosts.contract';
+import { notificationsContract } from './notifications.contract';
+import { reportsContract } from './reports.contract';
+import { silencesContract } from './silences.contract';
+import { statsContract } from './stats.contract';
+import { MemoryHosts, MemoryNotifications, MemoryReports, MemorySilences, MemoryStats } from '../../tools/memory';
+
+/** Every contract suite on the in-memory adapters (run by test/unit/contract-memory.test.ts). */
+export function memoryContracts(): void {
+  // A small page, so that the scan's paging is exercised as a big table's would be.
+  hostsContract(async () => new MemoryHosts(7), { disjointSegments: true });
+  statsContract(async () => new MemoryStats());
+  notificationsContract(async () => new MemoryNotifications());
+  silencesContract(async () => new MemorySilences());
+  reportsContract(async () => new MemoryReports());
+}

@@ -1,0 +1,50 @@
+import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe } from 'vitest';
+import { HostStore } from '../../lib/store/hosts';
+import { NotificationStore } from '../../lib/store/notifications';
+import { ReportStore } from '../../lib/store/reports';
+import { SilenceStore } from '../../lib/store/silences';
+import { StatsStore } from '../../lib/store/stats';
+import { hostsContract } from '../contract/hosts.contract';
+import { notificationsContract } from '../contract/notifications.contract';
+import { reportsContract } from '../contract/reports.contract';
+import { silencesContract } from '../contract/silences.contract';
+import { statsContract } from '../contract/stats.contract';
+import { ENGINE, startTestCloud, type TestCloud } from '../support/cloud';
+
+/**
+ * The contract suites on the DynamoDB adapters, through the real SDK to the engine under test
+ * (dynalite, or DynamoDB Local with DTS_TEST_ENGINE=dynamodb-local): the behaviour the in-memory
+ * adapters (tools/memory) are held to in test/unit/contract-memory.test.ts.
+ */
+let cloud: TestCloud;
+beforeAll(async () => {
+  cloud = await startTestCloud();
+});
+afterAll(async () => cloud?.stop());
+
+/** Delete every item of a table, so that each test starts from an empty one. */
+async function emptied(table: string): Promise<string> {
+  const { ddb } = cloud.clients;
+  const described = await ddb.send(new DescribeTableCommand({ TableName: table }));
+  const keys = (described.Table?.KeySchema ?? []).map((k) => k.AttributeName as string);
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await ddb.send(new ScanCommand({ TableName: table, ProjectionExpression: keys.map((_, i) => `#k${i}`).join(', '), ExpressionAttributeNames: Object.fromEntries(keys.map((k, i) => [`#k${i}`, k])), ExclusiveStartKey: start }));
+    const items = page.Items ?? [];
+    for (let i = 0; i < items.length; i += 25) {
+      await ddb.send(new BatchWriteCommand({ RequestItems: { [table]: items.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } })) } }));
+    }
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return table;
+}
+
+describe(`the DynamoDB adapters on ${ENGINE}`, () => {
+  hostsContract(async () => new HostStore(cloud.clients.ddb, await emptied(cloud.names.hostsTable)), { disjointSegments: ENGINE !== 'dynamodb-local' });
+  statsContract(async () => new StatsStore(cloud.clients.ddb, await emptied(cloud.names.statsTable)));
+  notificationsContract(async () => new NotificationStore(cloud.clients.ddb, await emptied(cloud.names.notificationsTable), 30));
+  silencesContract(async () => new SilenceStore(cloud.clients.ddb, await emptied(cloud.names.silencesTable)));
+  reportsContract(async () => new ReportStore(cloud.clients.ddb, await emptied(cloud.names.reportsTable), 400));
+});
