@@ -1,9 +1,12 @@
+import { channelsContract } from './channels.contract';
 import { hostsContract } from './hosts.contract';
+import { keysContract } from './keys.contract';
+import { logsContract } from './logs.contract';
 import { notificationsContract } from './notifications.contract';
 import { reportsContract } from './reports.contract';
 import { silencesContract } from './silences.contract';
 import { statsContract } from './stats.contract';
-import { MemoryHosts, MemoryNotifications, MemoryReports, MemorySilences, MemoryStats } from '../../tools/memory';
+import { MemoryChannels, MemoryHosts, MemoryKeys, MemoryLogs, MemoryNotifications, MemoryReports, MemorySilences, MemoryStats } from '../../tools/memory';
 
 /** Every contract suite on the in-memory adapters (run by test/unit/contract-memory.test.ts). */
 export function memoryContracts(): void {
@@ -13,4 +16,7 @@ export function memoryContracts(): void {
   notificationsContract(async () => new MemoryNotifications());
   silencesContract(async () => new MemorySilences());
   reportsContract(async () => new MemoryReports());
+  logsContract(async () => new MemoryLogs());
+  channelsContract(async () => new MemoryChannels());
+  keysContract(async () => new MemoryKeys());
 }

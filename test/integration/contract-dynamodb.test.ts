@@ -1,17 +1,24 @@
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe } from 'vitest';
+import { ApiKeyStore } from '../../lib/store/api-keys';
+import { ChannelStore } from '../../lib/store/channels';
 import { HostStore } from '../../lib/store/hosts';
+import { LogStore } from '../../lib/store/logs';
 import { NotificationStore } from '../../lib/store/notifications';
 import { ReportStore } from '../../lib/store/reports';
 import { SilenceStore } from '../../lib/store/silences';
 import { StatsStore } from '../../lib/store/stats';
+import { channelsContract } from '../contract/channels.contract';
 import { hostsContract } from '../contract/hosts.contract';
+import { keysContract } from '../contract/keys.contract';
+import { logsContract } from '../contract/logs.contract';
 import { notificationsContract } from '../contract/notifications.contract';
 import { reportsContract } from '../contract/reports.contract';
 import { silencesContract } from '../contract/silences.contract';
 import { statsContract } from '../contract/stats.contract';
 import { ENGINE, startTestCloud, type TestCloud } from '../support/cloud';
+import { tableName } from '../e2e/day-world';
 
 /**
  * The contract suites on the DynamoDB adapters, through the real SDK to the engine under test
@@ -47,4 +54,7 @@ describe(`the DynamoDB adapters on ${ENGINE}`, () => {
   notificationsContract(async () => new NotificationStore(cloud.clients.ddb, await emptied(cloud.names.notificationsTable), 30));
   silencesContract(async () => new SilenceStore(cloud.clients.ddb, await emptied(cloud.names.silencesTable)));
   reportsContract(async () => new ReportStore(cloud.clients.ddb, await emptied(cloud.names.reportsTable), 400));
+  logsContract(async () => new LogStore(cloud.clients.ddb, await emptied(cloud.names.logsTable)));
+  channelsContract(async () => new ChannelStore(cloud.clients.ddb, await emptied(tableName(cloud, 'channels'))));
+  keysContract(async () => new ApiKeyStore(cloud.clients.ddb, await emptied(cloud.names.apiKeysTable)));
 });

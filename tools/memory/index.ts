@@ -9,3 +9,6 @@ export { MemoryNotifications } from './notifications';
 export { MemorySilences } from './silences';
 export { MemoryReports } from './reports';
 export { MemoryAlerts, MemoryHeartbeatQueue, MemoryQuarantine } from './gateways';
+export { MemoryLogs } from './logs';
+export { MemoryChannels } from './channels';
+export { MemoryKeys } from './keys';
