@@ -173,3 +173,43 @@ describe('the diagnose pass and its outbox, in memory', () => {
     expectEachDeathOnce(w, r);
   });
 });
+
+describe('a beat and its outbox, in memory', () => {
+  it('a level that rises is committed with its notification, published once, and settled', async () => {
+    const w = world();
+    expect(await storeBeat(w.ingest, w.beat('db', w.clock - 60_000))).toBe('stored');
+    expect(await storeBeat(w.ingest, w.beat('db', w.clock, 97))).toBe('stored');
+    const critical = w.notifications.recorded().filter((n) => n.kind === 'resource-critical');
+    expect(critical).toHaveLength(1);
+    expect(w.publishes(critical[0]?.id ?? '')).toBe(1);
+    expect(await w.hosts.get('db')).toMatchObject({ levels: { disk: 'critical' } });
+    expect((await w.hosts.get('db'))?.pending).toBeUndefined();
+  });
+
+  it('a redelivered or older beat is stale: it neither moves the host nor announces anything', async () => {
+    const w = world();
+    await storeBeat(w.ingest, w.beat('db', w.clock, 97));
+    const before = w.alerts.published.length;
+    expect(await storeBeat(w.ingest, w.beat('db', w.clock, 97))).toBe('stale');
+    expect(await storeBeat(w.ingest, w.beat('db', w.clock - 1000, 10))).toBe('stale');
+    expect(w.alerts.published).toHaveLength(before);
+    expect(await w.hosts.get('db')).toMatchObject({ lastBeat: w.clock, levels: { disk: 'critical' } });
+  });
+
+  it('the alerts topic down during the beat: the notification waits in the host\'s outbox, and a pass delivers it once', async () => {
+    const w = world({ alerts: 'publish' });
+    await storeBeat(w.ingest, w.beat('db', w.clock - 60_000));
+    w.faulty = true;
+    expect(await storeBeat(w.ingest, w.beat('db', w.clock, 97))).toBe('stored');
+    w.faulty = false;
+    const pending = (await w.hosts.get('db'))?.pending ?? [];
+    expect(pending.map((p) => p.notification.kind)).toEqual(['resource-critical']);
+    expect(w.alerts.published).toEqual([]);
+    // Past the sweep's grace, so the pass takes it over from an ingest that may still be running.
+    w.advance(40_000);
+    await storeBeat(w.ingest, w.beat('db', w.clock, 97));
+    expect(await w.pass()).toMatchObject({ outbox: { republished: 1, unpublished: 0 } });
+    expect(w.publishes(pending[0]?.notification.id ?? '')).toBe(1);
+    expect((await w.hosts.get('db'))?.pending).toBeUndefined();
+  });
+});
