@@ -1,4 +1,5 @@
 import { channelsContract } from './channels.contract';
+import { alertsContract, heartbeatQueueContract, quarantineContract } from './gateways.contract';
 import { hostsContract } from './hosts.contract';
 import { keysContract } from './keys.contract';
 import { logsContract } from './logs.contract';
@@ -6,7 +7,7 @@ import { notificationsContract } from './notifications.contract';
 import { reportsContract } from './reports.contract';
 import { silencesContract } from './silences.contract';
 import { statsContract } from './stats.contract';
-import { MemoryChannels, MemoryHosts, MemoryKeys, MemoryLogs, MemoryNotifications, MemoryReports, MemorySilences, MemoryStats } from '../../tools/memory';
+import { MemoryAlerts, MemoryChannels, MemoryHeartbeatQueue, MemoryHosts, MemoryQuarantine, MemoryKeys, MemoryLogs, MemoryNotifications, MemoryReports, MemorySilences, MemoryStats } from '../../tools/memory';
 
 /** Every contract suite on the in-memory adapters (run by test/unit/contract-memory.test.ts). */
 export function memoryContracts(): void {
@@ -19,4 +20,19 @@ export function memoryContracts(): void {
   logsContract(async () => new MemoryLogs());
   channelsContract(async () => new MemoryChannels());
   keysContract(async () => new MemoryKeys());
+  alertsContract(async () => {
+    const port = new MemoryAlerts();
+    return {
+      port,
+      sent: async () => ({
+        notifications: port.published.map((n) => ({ id: n.id, hostname: n.hostname, kind: n.kind, severity: n.severity })),
+        reports: port.reports.map((r) => ({ subject: r.subject, id: r.id, bytes: Buffer.byteLength(r.body) })),
+      }),
+    };
+  });
+  quarantineContract(async () => {
+    const port = new MemoryQuarantine();
+    return { port, sent: async () => port.messages.map((m) => ({ body: m.body, reason: m.reason === '' ? undefined : m.reason })) };
+  });
+  heartbeatQueueContract(async () => new MemoryHeartbeatQueue(Date.now));
 }

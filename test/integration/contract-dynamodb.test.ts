@@ -1,15 +1,20 @@
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import { CreateQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { BatchWriteCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe } from 'vitest';
+import { AlertPublisher } from '../../lib/store/alerts';
 import { ApiKeyStore } from '../../lib/store/api-keys';
 import { ChannelStore } from '../../lib/store/channels';
+import { SqsHeartbeatQueue } from '../../lib/store/heartbeat-queue';
 import { HostStore } from '../../lib/store/hosts';
 import { LogStore } from '../../lib/store/logs';
 import { NotificationStore } from '../../lib/store/notifications';
 import { ReportStore } from '../../lib/store/reports';
 import { SilenceStore } from '../../lib/store/silences';
+import { ERROR_ATTRIBUTE, Quarantine } from '../../lib/store/quarantine';
 import { StatsStore } from '../../lib/store/stats';
 import { channelsContract } from '../contract/channels.contract';
+import { alertsContract, heartbeatQueueContract, quarantineContract } from '../contract/gateways.contract';
 import { hostsContract } from '../contract/hosts.contract';
 import { keysContract } from '../contract/keys.contract';
 import { logsContract } from '../contract/logs.contract';
@@ -19,11 +24,12 @@ import { silencesContract } from '../contract/silences.contract';
 import { statsContract } from '../contract/stats.contract';
 import { ENGINE, startTestCloud, type TestCloud } from '../support/cloud';
 import { tableName } from '../e2e/day-world';
+import { drain } from '../support/then';
 
 /**
- * The contract suites on the DynamoDB adapters, through the real SDK to the engine under test
- * (dynalite, or DynamoDB Local with DTS_TEST_ENGINE=dynamodb-local): the behaviour the in-memory
- * adapters (tools/memory) are held to in test/unit/contract-memory.test.ts.
+ * The contract suites on the DynamoDB, SQS and SNS adapters, through the real SDK to the engines
+ * under test (dynalite, or DynamoDB Local with DTS_TEST_ENGINE=dynamodb-local; fauxqs): the
+ * behaviour the in-memory adapters (tools/memory) are held to in test/unit/contract-memory.test.ts.
  */
 let cloud: TestCloud;
 beforeAll(async () => {
@@ -57,4 +63,47 @@ describe(`the DynamoDB adapters on ${ENGINE}`, () => {
   logsContract(async () => new LogStore(cloud.clients.ddb, await emptied(cloud.names.logsTable)));
   channelsContract(async () => new ChannelStore(cloud.clients.ddb, await emptied(tableName(cloud, 'channels'))));
   keysContract(async () => new ApiKeyStore(cloud.clients.ddb, await emptied(cloud.names.apiKeysTable)));
+});
+
+let queues = 0;
+/** A queue of this test's own, so that nothing else reads or counts its messages. */
+async function freshQueue(): Promise<string> {
+  const out = await cloud.clients.sqs.send(new CreateQueueCommand({ QueueName: `contract-${process.pid}-${++queues}`, Attributes: { VisibilityTimeout: '30' } }));
+  return out.QueueUrl as string;
+}
+
+describe('the SQS and SNS adapters on the local cloud', () => {
+  alertsContract(async () => {
+    await drain(cloud, cloud.names.alertsQueueUrl);
+    return {
+      port: new AlertPublisher(cloud.clients.sns, cloud.names.alertsTopicArn),
+      async sent() {
+        const bodies = (await drain(cloud, cloud.names.alertsQueueUrl)).map((m) => JSON.parse(m.Body ?? '{}') as {
+          Subject?: string; Message: string; MessageAttributes?: Record<string, { Value: string }>;
+        });
+        const attr = (b: (typeof bodies)[number], name: string) => b.MessageAttributes?.[name]?.Value ?? '';
+        return {
+          notifications: bodies.filter((b) => attr(b, 'kind') !== 'report').map((b) => ({ id: attr(b, 'id'), hostname: attr(b, 'hostname'), kind: attr(b, 'kind'), severity: attr(b, 'severity') })),
+          reports: bodies.filter((b) => attr(b, 'kind') === 'report').map((b) => ({ subject: b.Subject ?? '', id: attr(b, 'id'), bytes: Buffer.byteLength(b.Message) })),
+        };
+      },
+    };
+  });
+  quarantineContract(async () => {
+    const url = await freshQueue();
+    return {
+      port: new Quarantine(cloud.clients.sqs, url),
+      async sent() {
+        const out = [];
+        for (;;) {
+          const page = await cloud.clients.sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'], VisibilityTimeout: 300 }));
+          if (!page.Messages?.length) break;
+          out.push(...page.Messages);
+        }
+        // One sender, sent one after another: SQS's order, which a standard queue does not promise, is restored by size.
+        return out.map((m) => ({ body: m.Body ?? '', reason: m.MessageAttributes?.[ERROR_ATTRIBUTE]?.StringValue })).sort((a, b) => a.body.length - b.body.length);
+      },
+    };
+  });
+  heartbeatQueueContract(async () => new SqsHeartbeatQueue(cloud.clients.sqs, await freshQueue()));
 });

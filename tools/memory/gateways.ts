@@ -29,8 +29,9 @@ export class MemoryQuarantine implements QuarantinePort {
 }
 
 /**
- * The heartbeats queue as diagnose sees it, in memory: a depth a test sets, and canaries that an
- * `ingest` hook (a test's stand-in for the ingest function) may store as they arrive.
+ * The heartbeats queue as diagnose sees it, in memory: a depth (beats a test says are waiting,
+ * and each canary sent until something takes it), and canaries that an `ingest` hook (a test's
+ * stand-in for the ingest function) takes as they arrive.
  */
 export class MemoryHeartbeatQueue implements HeartbeatQueue {
   pending = 0;
@@ -48,6 +49,9 @@ export class MemoryHeartbeatQueue implements HeartbeatQueue {
 
   async sendCanary(at: number): Promise<void> {
     this.canaries.push(at);
-    await this.ingest?.(at, this.now());
+    this.pending++;
+    if (!this.ingest) return;
+    await this.ingest(at, this.now());
+    this.pending--;
   }
 }
