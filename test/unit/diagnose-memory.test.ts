@@ -213,3 +213,32 @@ describe('a beat and its outbox, in memory', () => {
     expect((await w.hosts.get('db'))?.pending).toBeUndefined();
   });
 });
+
+describe('the ingest watermark, in memory', () => {
+  /** Hosts silent past their deadline, and beats waiting on the queue that may be theirs. */
+  async function silentFleet(ingestKeepsUp: boolean) {
+    const w = world();
+    let t = w.clock;
+    const queue = new MemoryHeartbeatQueue(() => t, ingestKeepsUp ? (canaryAt, sentAt) => w.stats.recordCanary(sentAt, canaryAt) : undefined);
+    queue.pending = 5;
+    for (const h of ['a', 'b']) await storeBeat(w.ingest, w.beat(h, w.clock - 200_000));
+    // A clock that moves on each reading, so that waiting for the canary ends without real time.
+    const moving = () => (t += 10);
+    const summary = await runDiagnose({ ...w.diagnosis, delivery: { ...w.diagnosis.delivery, now: moving }, queue, lagWaitMs: 30 });
+    return { summary, queue };
+  }
+
+  it('an ingest that keeps up stores the canary: the pass sees through it and decides the deaths', async () => {
+    const { summary, queue } = await silentFleet(true);
+    expect(queue.canaries).toHaveLength(1);
+    expect(summary.degraded).toEqual([]);
+    expect(summary.transitions['host-down']).toBe(2);
+  });
+
+  it('a stalled ingest never stores the canary: nobody is declared dead whose beats may be waiting', async () => {
+    const { summary, queue } = await silentFleet(false);
+    expect(queue.canaries).toHaveLength(1);
+    expect(summary.degraded.length).toBeGreaterThan(0);
+    expect(summary.transitions['host-down'] ?? 0).toBe(0);
+  });
+});
