@@ -3,6 +3,7 @@ import { alertsContract, heartbeatQueueContract, quarantineContract } from './ga
 import { hostsContract } from './hosts.contract';
 import { keysContract } from './keys.contract';
 import { logsContract } from './logs.contract';
+import { hostPagesContract, reportPagesContract } from './pages.contract';
 import { notificationsContract } from './notifications.contract';
 import { reportsContract } from './reports.contract';
 import { silencesContract } from './silences.contract';
@@ -35,4 +36,6 @@ export function memoryContracts(): void {
     return { port, sent: async () => port.messages.map((m) => ({ body: m.body, reason: m.reason === '' ? undefined : m.reason })) };
   });
   heartbeatQueueContract(async () => new MemoryHeartbeatQueue(Date.now));
+  hostPagesContract(async () => new MemoryHosts(7));
+  reportPagesContract(async () => new MemoryReports());
 }

@@ -6,9 +6,11 @@ import { AlertPublisher } from '../../lib/store/alerts';
 import { ApiKeyStore } from '../../lib/store/api-keys';
 import { ChannelStore } from '../../lib/store/channels';
 import { SqsHeartbeatQueue } from '../../lib/store/heartbeat-queue';
+import { HostPages } from '../../lib/store/host-pages';
 import { HostStore } from '../../lib/store/hosts';
 import { LogStore } from '../../lib/store/logs';
 import { NotificationStore } from '../../lib/store/notifications';
+import { ReportPages } from '../../lib/store/report-pages';
 import { ReportStore } from '../../lib/store/reports';
 import { SilenceStore } from '../../lib/store/silences';
 import { ERROR_ATTRIBUTE, Quarantine } from '../../lib/store/quarantine';
@@ -18,6 +20,7 @@ import { alertsContract, heartbeatQueueContract, quarantineContract } from '../c
 import { hostsContract } from '../contract/hosts.contract';
 import { keysContract } from '../contract/keys.contract';
 import { logsContract } from '../contract/logs.contract';
+import { hostPagesContract, reportPagesContract } from '../contract/pages.contract';
 import { notificationsContract } from '../contract/notifications.contract';
 import { reportsContract } from '../contract/reports.contract';
 import { silencesContract } from '../contract/silences.contract';
@@ -63,6 +66,17 @@ describe(`the DynamoDB adapters on ${ENGINE}`, () => {
   logsContract(async () => new LogStore(cloud.clients.ddb, await emptied(cloud.names.logsTable)));
   channelsContract(async () => new ChannelStore(cloud.clients.ddb, await emptied(tableName(cloud, 'channels'))));
   keysContract(async () => new ApiKeyStore(cloud.clients.ddb, await emptied(cloud.names.apiKeysTable)));
+  // The API's pages read the tables their stores write: one object that is both, as the memory adapter is.
+  hostPagesContract(async () => {
+    const table = await emptied(cloud.names.hostsTable);
+    const pages = new HostPages(cloud.clients.ddb, table);
+    return Object.assign(new HostStore(cloud.clients.ddb, table), { page: pages.page.bind(pages) });
+  });
+  reportPagesContract(async () => {
+    const table = await emptied(cloud.names.reportsTable);
+    const pages = new ReportPages(cloud.clients.ddb, table);
+    return Object.assign(new ReportStore(cloud.clients.ddb, table, 400), { page: pages.page.bind(pages) });
+  });
 });
 
 let queues = 0;

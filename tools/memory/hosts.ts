@@ -1,11 +1,12 @@
 import type { Beat, Host, Level, Resource } from '../../lib/model';
-import type { HostsPort } from '../../lib/ports';
+import type { HostPagesPort, HostsPort } from '../../lib/ports';
+import type { HostFilter } from '../../lib/store/host-pages';
 import { slotOf } from '../../lib/rules/history';
 import { encodeSlot, slotAttribute } from '../../lib/store/hour-ring';
 import { itemToHost, seenAttribute, type Announce, type BeatWrite, type StateChange } from '../../lib/store/hosts';
 import { outboxAttribute } from '../../lib/store/outbox-item';
 import { notificationAttributes } from '../../lib/store/notification-item';
-import { copy, segmentOf, type Item } from './item';
+import { copy, hashOf, segmentOf, type Item } from './item';
 
 const PEAK_DAYS = 2;
 
@@ -17,8 +18,9 @@ function putOutbox(item: Item, announce: Announce | undefined): void {
  * The hosts table in memory. It keeps the same item as DynamoDB (attribute for attribute, read
  * back through the same `itemToHost`), and each write checks the same condition on the stored
  * attributes before it changes anything, so a stale or raced write fails here as it does there.
+ * Its pages for the API walk the hosts in hash order, as a Scan does.
  */
-export class MemoryHosts implements HostsPort {
+export class MemoryHosts implements HostsPort, HostPagesPort {
   private readonly items = new Map<string, Item>();
 
   /** Rows per scan page; small, so that callers meet several pages as they do on a big table. */
@@ -159,6 +161,27 @@ export class MemoryHosts implements HostsPort {
 
   async remove(hostname: string): Promise<boolean> {
     return this.items.delete(hostname);
+  }
+
+  async page(filter: HostFilter, limit: number, after?: string): Promise<{ hosts: Host[]; next: string | undefined }> {
+    const from = after === undefined ? undefined : hashOf(after);
+    const ordered = [...this.items.values()]
+      .map((item) => ({ item, hash: hashOf(item.hostname as string) }))
+      .filter((x) => from === undefined || x.hash > from)
+      .sort((a, b) => (a.hash < b.hash ? -1 : 1));
+    const hosts: Host[] = [];
+    let read = 0;
+    for (const { item } of ordered) {
+      if (hosts.length >= limit) break;
+      read++;
+      const labels = item.labels as Record<string, string> | undefined;
+      if (filter.state !== undefined && item.state !== filter.state) continue;
+      if (filter.label !== undefined && labels?.[filter.label.key] !== filter.label.value) continue;
+      if (filter.prefix && !(item.hostname as string).startsWith(filter.prefix)) continue;
+      hosts.push(itemToHost(copy(item)));
+    }
+    const last = ordered[read - 1];
+    return { hosts, next: read < ordered.length && last ? (last.item.hostname as string) : undefined };
   }
 
   /** A conditional update of an existing item: false, and nothing changed, when it fails. */

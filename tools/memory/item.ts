@@ -17,7 +17,12 @@ export function copy<T>(value: T): T {
   return value;
 }
 
-/** Which of `total` scan segments a key falls in: stable, and spread like DynamoDB's hashing. */
+/** Where a key falls in a Scan's order: stable, and spread like DynamoDB's hashing. */
+export function hashOf(key: string): string {
+  return createHash('md5').update(key).digest('hex');
+}
+
+/** Which of `total` scan segments a key falls in. */
 export function segmentOf(key: string, total: number): number {
-  return createHash('md5').update(key).digest().readUInt32BE(0) % total;
+  return Number.parseInt(hashOf(key).slice(0, 8), 16) % total;
 }

@@ -1,4 +1,5 @@
-import type { ReportsPort } from '../../lib/ports';
+import type { ReportPagesPort, ReportsPort } from '../../lib/ports';
+import type { ReportSummary } from '../../lib/store/report-pages';
 import type { FleetReport } from '../../lib/rules/report';
 import { detailPartition, PART_BYTES, splitDetail, type DetailPart, type DetailSection, type StoredReport } from '../../lib/store/reports';
 
@@ -16,7 +17,7 @@ interface Head {
  * The reports table in memory: heads by id, newest first, and the detail in parts split as
  * DynamoDB's adapter splits it. A retried `put` replaces the head and keeps its `publishedAt`.
  */
-export class MemoryReports implements ReportsPort {
+export class MemoryReports implements ReportsPort, ReportPagesPort {
   private readonly heads = new Map<string, Head>();
   private readonly partsById = new Map<string, { section: DetailSection; json: string }[]>();
 
@@ -57,6 +58,17 @@ export class MemoryReports implements ReportsPort {
         ...(h.markdown !== undefined ? { markdown: h.markdown } : {}),
         ...(h.html !== undefined ? { html: h.html } : {}),
       }));
+  }
+
+  async page(limit: number, before?: string): Promise<{ reports: ReportSummary[]; next: string | undefined }> {
+    const older = [...this.heads.entries()]
+      .filter(([id]) => before === undefined || id < before)
+      .sort(([a], [b]) => (a < b ? 1 : a > b ? -1 : 0));
+    const reports = older.slice(0, limit).map(([id, h]) => {
+      const r = JSON.parse(h.data) as FleetReport;
+      return { id, since: r.since, until: r.until, generatedAt: r.generatedAt };
+    });
+    return { reports, next: older.length > limit ? reports[reports.length - 1]?.id : undefined };
   }
 
   async *detail(id: string, parts: number): AsyncGenerator<DetailPart> {
