@@ -55,11 +55,9 @@ export function quarantineContract(make: () => Promise<Observed<QuarantinePort, 
 /** What every adapter of HeartbeatQueue does, as the heartbeats queue does it with nobody consuming. */
 export function heartbeatQueueContract(make: () => Promise<HeartbeatQueue>): void {
   describe('HeartbeatQueue', () => {
-    it('counts a canary sent as a message waiting, and says its visibility timeout', async () => {
+    it('counts a canary sent as a message waiting', async () => {
       const queue = await make();
-      const empty = await queue.gauge();
-      expect(empty.pending).toBe(0);
-      expect(empty.visibilityTimeoutMs).toBeGreaterThan(0);
+      expect((await queue.gauge()).pending).toBe(0);
       await queue.sendCanary(T0);
       await queue.sendCanary(T0 + 1);
       expect((await queue.gauge()).pending).toBe(2);

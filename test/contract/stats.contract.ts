@@ -42,15 +42,21 @@ export function statsContract(make: () => Promise<StatsPort>): void {
       expect((await stats.monitor()).ingest).toEqual({ ingestedThrough: T0 + 9, canaryAt: T0 + 6 });
     });
 
-    it('keeps the earliest hold while it lasts, and replaces an expired one', async () => {
+    it('keeps the earliest hold and the latest end until a canary sent after that end is stored', async () => {
       const stats = await make();
-      await stats.holdIngest(T0 + 100, T0 + 200, 30_000);
-      await stats.holdIngest(T0 + 150, T0 + 250, 30_000);
-      expect((await stats.monitor()).ingest).toEqual({ holdFrom: T0 + 100, holdAt: T0 + 250 });
-      await stats.holdIngest(T0 + 50, T0 + 240, 30_000);
-      expect((await stats.monitor()).ingest).toEqual({ holdFrom: T0 + 50, holdAt: T0 + 250 });
-      await stats.holdIngest(T0 + 90_000, T0 + 100_000, 30_000);
-      expect((await stats.monitor()).ingest).toEqual({ holdFrom: T0 + 90_000, holdAt: T0 + 100_000 });
+      await stats.holdIngest(T0 + 100, T0 + 200);
+      await stats.holdIngest(T0 + 150, T0 + 250);
+      expect((await stats.monitor()).ingest).toEqual({ holdFrom: T0 + 100, holdUntil: T0 + 250 });
+      await stats.holdIngest(T0 + 50, T0 + 240);
+      expect((await stats.monitor()).ingest).toEqual({ holdFrom: T0 + 50, holdUntil: T0 + 250 });
+      // A canary sent before the end lifts nothing: a later failure keeps the earliest start.
+      await stats.recordCanary(T0 + 249, T0 + 249);
+      await stats.holdIngest(T0 + 90_000, T0 + 100_000);
+      expect((await stats.monitor()).ingest).toMatchObject({ holdFrom: T0 + 50, holdUntil: T0 + 100_000 });
+      // One sent after it ends the hold: the next failure starts a new one.
+      await stats.recordCanary(T0 + 100_001, T0 + 100_001);
+      await stats.holdIngest(T0 + 200_000, T0 + 210_000);
+      expect((await stats.monitor()).ingest).toEqual({ ingestedThrough: T0 + 100_001, canaryAt: T0 + 100_001, holdFrom: T0 + 200_000, holdUntil: T0 + 210_000 });
     });
 
     it('adds counts per app and day, and lists a day\'s apps by name', async () => {

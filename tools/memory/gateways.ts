@@ -35,7 +35,6 @@ export class MemoryQuarantine implements QuarantinePort {
  */
 export class MemoryHeartbeatQueue implements HeartbeatQueue {
   pending = 0;
-  visibilityTimeoutMs = 30_000;
   readonly canaries: number[] = [];
 
   constructor(
@@ -44,7 +43,7 @@ export class MemoryHeartbeatQueue implements HeartbeatQueue {
   ) {}
 
   async gauge(): Promise<QueueGauge> {
-    return { pending: this.pending, visibilityTimeoutMs: this.visibilityTimeoutMs, at: this.now() };
+    return { pending: this.pending, at: this.now() };
   }
 
   async sendCanary(at: number): Promise<void> {

@@ -45,7 +45,7 @@ export class MemoryStats implements StatsPort {
   async monitor(): Promise<MonitorState> {
     const item = copy(this.monitorItem);
     const ingest: MonitorState['ingest'] = {};
-    for (const key of ['ingestedThrough', 'canaryAt', 'holdFrom', 'holdAt'] as const) {
+    for (const key of ['ingestedThrough', 'canaryAt', 'holdFrom', 'holdUntil'] as const) {
       if (item[key] !== undefined) Object.assign(ingest, { [key]: Number(item[key]) });
     }
     return {
@@ -67,10 +67,11 @@ export class MemoryStats implements StatsPort {
     }
   }
 
-  async holdIngest(from: number, at: number, visibilityTimeoutMs: number): Promise<void> {
+  async holdIngest(from: number, until: number): Promise<void> {
     const m = this.monitorItem;
-    if (m.holdFrom === undefined || lt(from, m.holdFrom) || lt(m.holdAt, at - visibilityTimeoutMs)) m.holdFrom = from;
-    if (m.holdAt === undefined || lt(m.holdAt, at)) m.holdAt = at;
+    // A hold is replaced once a canary sent after its end is stored (ingestedThrough >= holdUntil).
+    if (m.holdFrom === undefined || lt(from, m.holdFrom) || (m.ingestedThrough !== undefined && m.holdUntil !== undefined && !lt(m.ingestedThrough, m.holdUntil))) m.holdFrom = from;
+    if (m.holdUntil === undefined || lt(m.holdUntil, until)) m.holdUntil = until;
   }
 
   async setDegraded(degraded: boolean, at: number, n?: Notification): Promise<boolean> {
