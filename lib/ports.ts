@@ -168,3 +168,6 @@ export interface HostPagesPort {
 export interface ReportPagesPort {
   page(limit: number, before?: string): Promise<{ reports: ReportSummary[]; next: string | undefined }>;
 }
+
+/** Channel secrets (SSM Parameter Store); defined beside its adapter, named here with the others. */
+export type { SecretStore as SecretsPort } from './channels/secrets';
