@@ -1,6 +1,6 @@
 /**
  * The fleet report at scale: an in-memory fleet (test/support/report-fleet.ts, the same one the
- * scale test uses) fed to runReport through its ports, stored in the reports table of the
+ * scale test uses) fed to runReport through the in-memory adapters of its ports (tools/memory), stored in the reports table of the
  * embedded cloud (dynalite, in process) and published on its topic. Times each step, and the
  * sizes that must stay bounded.
  *
@@ -18,6 +18,7 @@ import { startTestCloud } from '../test/support/cloud';
 import { FLEET_SINCE, FLEET_UNTIL, generateFleet } from '../test/support/report-fleet';
 import { header, isQuick, saveResult, table } from './support/report';
 import { sig } from './support/stats';
+import { MemoryHosts, MemoryNotifications, MemoryStats } from '../tools/memory';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const quick = isQuick();
@@ -41,10 +42,14 @@ try {
     const markdown = renderMarkdown(built.report);
     const html = renderHtml(built.report);
     const renderS = (performance.now() - t) / 1000;
+    const notifications = new MemoryNotifications();
+    for (const x of fleet.notifications) await notifications.record(x);
+    const stats = new MemoryStats();
+    for (const c of fleet.appCounts) await stats.addCounts(c.app, c.day, { 40: c.error, 50: c.critical });
     const d: Reporting = {
-      hosts: { list: async () => fleet.hosts },
-      notifications: { byTime: async (since, to) => fleet.notifications.filter((x) => x.at >= since && x.at < to) },
-      stats: { countsOn: async (day) => fleet.appCounts.filter((c) => c.day === day).map((c) => ({ app: c.app, day, counts: { 10: 0, 20: 0, 30: 0, 40: c.error, 50: c.critical } })) },
+      hosts: new MemoryHosts().seed(fleet.hosts),
+      notifications,
+      stats,
       reports: store,
       alerts: new AlertPublisher(cloud.clients.sns, cloud.names.alertsTopicArn),
       scanSegments: 4,

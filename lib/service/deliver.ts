@@ -1,23 +1,16 @@
 import type { Notification } from '../model';
+import type { AlertPublisherPort, Clock, NotificationsLedger } from '../ports';
 
-/** Where notifications are recorded, once each by id; the notifications store satisfies it. */
-export interface NotificationLedger {
-  /** False when one with its id exists already. */
-  record(n: Notification): Promise<boolean>;
-  /** When a recorded notification was published; undefined if it was not (yet). */
-  publishedAt(n: Notification): Promise<number | undefined>;
-  markPublished(n: Notification, at: number): Promise<void>;
-}
+/** The ledger's old name, kept for its importers. */
+export type NotificationLedger = NotificationsLedger;
 
-/** Where alerts go out (the alerts topic); the alert publisher satisfies it. */
-export interface Publisher {
-  publish(n: Notification): Promise<void>;
-}
+/** Where alerts go out (the alerts topic). */
+export type Publisher = Pick<AlertPublisherPort, 'publish'>;
 
 export interface Delivery {
-  readonly notifications: NotificationLedger;
+  readonly notifications: NotificationsLedger;
   readonly alerts: Publisher;
-  readonly now: () => number;
+  readonly now: Clock;
 }
 
 /** What delivering one notification did. */

@@ -5,8 +5,7 @@ import { formatDuration, notification } from '../rules/notifications';
 import { applySilence, isInForce, silenceAt, stillDownAfterSilence } from '../rules/silences';
 import { deadlineOf } from '../rules/liveness';
 import { countHost, DEFAULT_STORM_RULE, detectStorms, emptyPopulation, type Population, type Storm, type StormRule } from '../rules/storm';
-import type { HostStore } from '../store/hosts';
-import type { StatsStore } from '../store/stats';
+import type { HostsPort, MonitorPort } from '../ports';
 import type { Delivery } from './deliver';
 import type { Log } from './log';
 import { Outbox, pendingNow, type OutboxReport } from './outbox';
@@ -26,8 +25,8 @@ export interface SilenceSource {
 }
 
 export interface Diagnosis {
-  readonly hosts: HostStore;
-  readonly stats: StatsStore;
+  readonly hosts: HostsPort;
+  readonly stats: MonitorPort;
   readonly delivery: Delivery;
   /** The heartbeats queue: how much it holds, and where canaries go (lib/service/ingest-watermark.ts). */
   readonly queue: HeartbeatQueue;

@@ -7,8 +7,7 @@ import { skewTransition } from '../rules/skew';
 import { assessBeat, goodbyeNotification } from '../rules/beat';
 import { isSkewed } from '../rules/skew';
 import { extendsCpuStreak, thresholdsFor, type LevelRule } from '../rules/resources';
-import type { HostStore } from '../store/hosts';
-import type { Quarantine } from '../store/quarantine';
+import type { HostsPort, QuarantinePort } from '../ports';
 import type { Limits } from '../wire/validate';
 import { validateHeartbeat } from '../wire/validate';
 import { fail } from '../wire/result';
@@ -23,9 +22,9 @@ import type { dts } from '../wire/generated/dts.js';
 import { relayedReceiveTime } from '../rules/relay';
 
 export interface HeartbeatIngest {
-  readonly hosts: HostStore;
+  readonly hosts: HostsPort;
   readonly delivery: Delivery;
-  readonly quarantine: Quarantine | undefined;
+  readonly quarantine: QuarantinePort | undefined;
   readonly levels: LevelRule;
   readonly limits: Limits;
   readonly log: Log;

@@ -1,9 +1,9 @@
 import type { LogLevel, LogRecord } from '../model';
-import type { LogStore, RefusedRecord } from '../store/logs';
+import type { RefusedRecord } from '../store/logs';
+import type { CountsPort, LogsPort, QuarantinePort } from '../ports';
 import { OutOfTimeError } from '../store/batch-write';
 import { refusalReason } from '../store/refusal';
-import type { Quarantine } from '../store/quarantine';
-import type { StatsStore, LevelCounts } from '../store/stats';
+import type { LevelCounts } from '../store/stats';
 import { dayOf } from '../model/days';
 import { encodeBody } from '../wire/codec';
 import type { dts } from '../wire/generated/dts.js';
@@ -13,9 +13,9 @@ import type { Log } from './log';
 import { quarantine, type PoisonRecord } from './poison';
 
 export interface LogIngest {
-  readonly logs: LogStore;
-  readonly stats: StatsStore;
-  readonly quarantine: Quarantine | undefined;
+  readonly logs: LogsPort;
+  readonly stats: Pick<CountsPort, 'addCounts'>;
+  readonly quarantine: QuarantinePort | undefined;
   readonly limits: Limits;
   readonly ttlDays: number;
   /** Re-log each record in the legacy LogTracer format, or not at all. */

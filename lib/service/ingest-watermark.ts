@@ -1,4 +1,5 @@
-import type { IngestMarks, QueueGauge, Watermark } from '../rules/watermark';
+import type { QueueGauge, Watermark } from '../rules/watermark';
+import type { HeartbeatQueue, IngestMarksStore } from '../ports';
 import { retryDelayMs, watermarkOf } from '../rules/watermark';
 import { CANARY_TYPE, TYPE_ATTRIBUTE } from '../wire/codec';
 import { decodeRecord, receiveCountOf, receivedAtOf, type SqsRecordLike } from '../wire/sqs-record';
@@ -10,19 +11,7 @@ import type { Log } from './log';
  * for it; ingest stores it after the beats it came with, or records a hold when beats failed.
  */
 
-/** The heartbeats queue, as diagnose sees it. */
-export interface HeartbeatQueue {
-  gauge(): Promise<QueueGauge>;
-  /** Send a canary stamped `at`. */
-  sendCanary(at: number): Promise<void>;
-}
-
-/** Where ingest's marks are kept (the monitor item). */
-export interface IngestMarksStore {
-  monitor(): Promise<{ readonly ingest: IngestMarks }>;
-  recordCanary(sentAt: number, canaryAt: number): Promise<void>;
-  holdIngest(from: number, until: number): Promise<void>;
-}
+export type { HeartbeatQueue, IngestMarksStore } from '../ports';
 
 export interface WatermarkDeps {
   readonly queue: HeartbeatQueue;

@@ -5,7 +5,7 @@ import { RENDERERS, type OutgoingRequest } from '../channels/render';
 import type { SecretStore } from '../channels/secrets';
 import type { Notification } from '../model';
 import { atOfNotificationId } from '../rules/notifications';
-import type { ChannelStore } from '../store/channels';
+import type { ChannelsPort, NotificationsPort } from '../ports';
 import type { Log } from './log';
 
 /**
@@ -18,10 +18,10 @@ import type { Log } from './log';
  * repeat by their dedup key, and webhooks carry the notification id in `X-Dts-Delivery`.
  */
 export interface Notifier {
-  readonly channels: Pick<ChannelStore, 'list' | 'delivered' | 'markDelivered' | 'recordSuccess' | 'recordFailure'>;
+  readonly channels: ChannelsPort;
   readonly secrets: Pick<SecretStore, 'get'>;
   /** Reads a published notification whole: the topic's message is written for people. */
-  readonly notifications: { get(hostname: string, at: number, id: string): Promise<Notification | undefined> };
+  readonly notifications: Pick<NotificationsPort, 'get'>;
   readonly send: (req: OutgoingRequest) => Promise<SendResult>;
   readonly now: () => number;
   readonly log: Log;

@@ -1,6 +1,6 @@
 import type { MessageAttributeValue } from '@aws-sdk/client-sqs';
 import { describe, type WireError } from '../wire/codec';
-import type { Quarantine } from '../store/quarantine';
+import type { QuarantinePort } from '../ports';
 import type { Log } from './log';
 
 /** A message that no retry can fix. Thrown only when there is no DLQ to quarantine it in. */
@@ -22,7 +22,7 @@ export interface PoisonRecord {
  * the batch is acknowledged and SQS does not retry it in vain. Without a DLQ it is reported as
  * failed, and the queue's redrive policy moves it there after maxReceiveCount receives.
  */
-export async function quarantine(quarantine: Quarantine | undefined, log: Log, record: PoisonRecord, error: WireError): Promise<void> {
+export async function quarantine(quarantine: QuarantinePort | undefined, log: Log, record: PoisonRecord, error: WireError): Promise<void> {
   log.warn('quarantined a message to its DLQ', { messageId: record.messageId, field: error.field, reason: error.reason });
   if (!quarantine) throw new PoisonMessageError(error);
   const attributes: Record<string, MessageAttributeValue> = {};

@@ -1,10 +1,8 @@
-import type { Host, Notification, Resource } from '../model';
+import type { Resource } from '../model';
 import { daysBetween } from '../model/days';
 import { buildReport, type FleetReport, type ReportDetail } from '../rules/report';
 import type { Thresholds } from '../rules/resources';
-import type { AlertPublisher } from '../store/alerts';
-import type { ReportStore } from '../store/reports';
-import type { DailyCounts } from '../store/stats';
+import type { AlertPublisherPort, CountsPort, HostsPort, NotificationsPort, ReportsPort } from '../ports';
 import type { Log } from './log';
 import { renderHtml, renderMarkdown, reportSubject } from './render-report';
 
@@ -13,11 +11,11 @@ import { renderHtml, renderMarkdown, reportSubject } from './render-report';
  * memory (the scale test) as well as by the DynamoDB stores.
  */
 export interface Reporting {
-  readonly hosts: { list(totalSegments: number): Promise<Host[]> };
-  readonly notifications: { byTime(since: number, until: number, limit: number): Promise<Notification[]> };
-  readonly stats: { countsOn(day: string): Promise<DailyCounts[]> };
-  readonly reports: Pick<ReportStore, 'put' | 'markPublished' | 'detailLocation'>;
-  readonly alerts: Pick<AlertPublisher, 'publishReport'>;
+  readonly hosts: Pick<HostsPort, 'list'>;
+  readonly notifications: Pick<NotificationsPort, 'byTime'>;
+  readonly stats: Pick<CountsPort, 'countsOn'>;
+  readonly reports: Pick<ReportsPort, 'put' | 'markPublished' | 'detailLocation'>;
+  readonly alerts: Pick<AlertPublisherPort, 'publishReport'>;
   readonly scanSegments: number;
   readonly thresholds?: Readonly<Record<Resource, Thresholds>>;
   readonly log: Log;

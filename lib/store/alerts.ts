@@ -1,5 +1,6 @@
 import { PublishCommand, type MessageAttributeValue, type SNSClient } from '@aws-sdk/client-sns';
 import type { Notification, NotificationKind } from '../model';
+import type { AlertPublisherPort } from '../ports';
 
 /** SNS subjects are at most 100 printable ASCII characters. */
 export function subjectOf(n: Notification): string {
@@ -79,7 +80,7 @@ export function attributesOf(n: Notification): Record<string, MessageAttributeVa
 const MAX_MESSAGE_BYTES = 250 * 1024;
 
 /** Publishes notifications on the alerts topic, with attributes that subscriptions can filter on. */
-export class AlertPublisher {
+export class AlertPublisher implements AlertPublisherPort {
   constructor(
     private readonly sns: SNSClient,
     private readonly topicArn: string,

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { applied } from './conditional';
+import type { KeysPort } from '../ports';
 
 export type ApiRole = 'read' | 'write';
 
@@ -28,7 +29,7 @@ function digest(token: string): Buffer {
 /** Compared against when the key id is unknown, so that a miss costs what a hit costs. */
 const DUMMY = digest('dts_000000000000_' + 'x'.repeat(43));
 
-export class ApiKeyStore {
+export class ApiKeyStore implements KeysPort {
   constructor(
     private readonly ddb: DynamoDBDocumentClient,
     private readonly table: string,

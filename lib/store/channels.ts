@@ -1,6 +1,7 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Channel, ChannelKind } from '../channels/channel';
 import { applied } from './conditional';
+import type { ChannelsPort } from '../ports';
 
 /**
  * The channels table: the channels (pk `channel`, sk its name) and one delivery record per
@@ -30,7 +31,7 @@ function itemToChannel(item: Item): Channel {
   };
 }
 
-export class ChannelStore {
+export class ChannelStore implements ChannelsPort {
   constructor(
     private readonly ddb: DynamoDBDocumentClient,
     readonly table: string,

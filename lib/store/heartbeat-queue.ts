@@ -1,9 +1,10 @@
 import { ChangeMessageVisibilityBatchCommand, GetQueueAttributesCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { QueueGauge } from '../rules/watermark';
 import { CANARY_TYPE, TYPE_ATTRIBUTE } from '../wire/codec';
+import type { HeartbeatQueue } from '../ports';
 
 /** The heartbeats queue on SQS, as diagnose reads it: its depth, and canaries sent through it. */
-export class SqsHeartbeatQueue {
+export class SqsHeartbeatQueue implements HeartbeatQueue {
   constructor(
     private readonly sqs: SQSClient,
     private readonly url: string,

@@ -1,6 +1,7 @@
 import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Host, HostState } from '../model';
 import { itemToHost } from './hosts';
+import type { HostPagesPort } from '../ports';
 
 export interface HostFilter {
   readonly state?: HostState;
@@ -16,7 +17,7 @@ export interface HostFilter {
  * a page is for walking the fleet, and the caller sorts what it shows. Each page reads at most
  * `limit` items, so a page costs O(limit), whatever the fleet's size.
  */
-export class HostPages {
+export class HostPages implements HostPagesPort {
   constructor(
     private readonly ddb: DynamoDBDocumentClient,
     private readonly table: string,

@@ -6,6 +6,7 @@ import { slotOf } from '../rules/history';
 import { applied } from './conditional';
 import { encodeSlot, slotAttribute, slotsOf } from './hour-ring';
 import { outboxAttribute, outboxOf, outboxSets } from './outbox-item';
+import type { HostsPort } from '../ports';
 
 /** Notifications to commit with a transition, in its own conditional write (the outbox). */
 export interface Announce {
@@ -112,7 +113,7 @@ export interface StateChange {
   readonly stormIncident?: string;
 }
 
-export class HostStore {
+export class HostStore implements HostsPort {
   constructor(
     private readonly ddb: DynamoDBDocumentClient,
     private readonly table: string,

@@ -4,6 +4,7 @@ import { BATCH_WRITE_LIMIT, batchPutEach, OutOfTimeError, type RetryPolicy } fro
 import { isPoison } from './refusal';
 import { dayOf, daysBetween } from '../model/days';
 import { expiresAt, logAppKey, logAppKeys, logErrorKey, logErrorKeys, logHostKey, logShardOf, logSortBound, logSortKey } from './keys';
+import type { LogsPort } from '../ports';
 
 export interface LogQuery {
   /** At most one of app and host; with neither, the fleet's errors (minLevel error or above). */
@@ -115,7 +116,7 @@ function itemToRecord(item: Item): StoredLogRecord {
   };
 }
 
-export class LogStore {
+export class LogStore implements LogsPort {
   constructor(
     private readonly ddb: DynamoDBDocumentClient,
     private readonly table: string,

@@ -4,6 +4,7 @@ import { dayOf, daysBetween } from '../model/days';
 import { expiresAt, notificationDayKey, notificationDayKeys, notificationSortKey } from './keys';
 import { applied } from './conditional';
 import { notificationAttributes, notificationFromItem } from './notification-item';
+import type { NotificationsPort } from '../ports';
 
 export interface StoredNotification extends Notification {
   /** When it was published to the alerts topic; undefined if it never was. */
@@ -34,7 +35,7 @@ function itemToNotification(item: Item): StoredNotification {
   return { ...notificationFromItem(item), publishedAt: item.publishedAt === undefined ? undefined : Number(item.publishedAt) };
 }
 
-export class NotificationStore {
+export class NotificationStore implements NotificationsPort {
   constructor(
     private readonly ddb: DynamoDBDocumentClient,
     private readonly table: string,

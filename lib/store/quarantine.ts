@@ -1,4 +1,5 @@
 import { SendMessageCommand, type MessageAttributeValue, type SQSClient } from '@aws-sdk/client-sqs';
+import type { QuarantinePort } from '../ports';
 
 /** The message attribute that says why a message was quarantined. */
 export const ERROR_ATTRIBUTE = 'dts-error';
@@ -35,7 +36,7 @@ export function fitReason(raw: string, body: string, attributes: Record<string, 
  * Moves a message that can never be decoded to its queue's DLQ at once, with the reason
  * attached, instead of letting SQS retry it maxReceiveCount times first.
  */
-export class Quarantine {
+export class Quarantine implements QuarantinePort {
   constructor(
     private readonly sqs: SQSClient,
     private readonly dlqUrl: string,

@@ -1,4 +1,5 @@
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { ReportPagesPort } from '../ports';
 
 export interface ReportSummary {
   readonly id: string;
@@ -11,7 +12,7 @@ export interface ReportSummary {
  * Stored reports listed newest first, a page at a time, without their bodies (see ReportStore
  * for the layout: `pk = REPORT`, `sk = <id>`). The cursor is the last id of the page.
  */
-export class ReportPages {
+export class ReportPages implements ReportPagesPort {
   constructor(
     private readonly ddb: DynamoDBDocumentClient,
     private readonly table: string,

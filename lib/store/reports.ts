@@ -1,6 +1,7 @@
 import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { FleetReport, Incident, ReportDetail } from '../rules/report';
 import { expiresAt } from './keys';
+import type { ReportsPort } from '../ports';
 
 export interface StoredReport {
   readonly report: FleetReport;
@@ -33,7 +34,7 @@ const WRITE_CONCURRENCY = 4;
 export const detailPartition = (id: string) => `${PARTITION}#${id}`;
 const partKey = (n: number) => `part#${String(n).padStart(5, '0')}`;
 
-export class ReportStore {
+export class ReportStore implements ReportsPort {
   constructor(
     private readonly ddb: DynamoDBDocumentClient,
     private readonly table: string,

@@ -2,6 +2,7 @@ import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } 
 import type { Silence, SilenceTarget } from '../model';
 import { expiresAt } from './keys';
 import { applied } from './conditional';
+import type { SilencesPort } from '../ports';
 
 /**
  * Silences live in one partition (`pk = SILENCE`, `sk = id`): there are few at a time, and
@@ -28,7 +29,7 @@ function itemToSilence(item: Item): Silence {
   };
 }
 
-export class SilenceStore {
+export class SilenceStore implements SilencesPort {
   constructor(
     private readonly ddb: DynamoDBDocumentClient,
     private readonly table: string,

@@ -6,6 +6,7 @@ import { applied } from './conditional';
 import type { Notification, PendingNotification } from '../model';
 import { outboxAttribute, outboxOf, outboxSets } from './outbox-item';
 import type { IngestMarks } from '../rules/watermark';
+import type { StatsPort } from '../ports';
 
 /** Records per app, UTC day and level. */
 export type LevelCounts = Partial<Record<LogLevel, number>>;
@@ -44,7 +45,7 @@ export function stormAttribute(incident: string): string {
   return `storm_${createHash('sha256').update(incident).digest('hex').slice(0, 24)}`;
 }
 
-export class StatsStore {
+export class StatsStore implements StatsPort {
   constructor(
     private readonly ddb: DynamoDBDocumentClient,
     private readonly table: string,

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import type { Notification } from '../../lib/model';
+import type { AlertPublisherPort, HeartbeatQueue, QuarantinePort } from '../../lib/ports';
+import { ERROR_ATTRIBUTE, MAX_MESSAGE_BYTES } from '../../lib/store/quarantine';
+import { notice, T0 } from './fixtures';
+
+/** What reached the other side, as a subscriber or a DLQ reader sees it. */
+export interface Published {
+  readonly notifications: { id: string; hostname: string; kind: string; severity: string }[];
+  readonly reports: { subject: string; id: string; bytes: number }[];
+}
+
+/** A port and a way to read what it sent. */
+export interface Observed<P, S> {
+  readonly port: P;
+  sent(): Promise<S>;
+}
+
+/** What every adapter of AlertPublisherPort does, as the alerts topic does it. */
+export function alertsContract(make: () => Promise<Observed<AlertPublisherPort, Published>>): void {
+  describe('AlertPublisherPort', () => {
+    it('publishes each notification with its id, and a report whole up to the message limit', async () => {
+      const { port, sent } = await make();
+      const n: Notification = notice('a', T0, 'a:down');
+      await port.publish(n);
+      await port.publish(n);
+      await port.publishReport('Daily report', 'x'.repeat(10), 'r1');
+      const out = await sent();
+      expect(out.notifications).toEqual([
+        { id: 'a:down', hostname: 'a', kind: 'host-down', severity: 'critical' },
+        { id: 'a:down', hostname: 'a', kind: 'host-down', severity: 'critical' },
+      ]);
+      expect(out.reports).toEqual([{ subject: 'Daily report', id: 'r1', bytes: 10 }]);
+    });
+  });
+}
+
+/** What every adapter of QuarantinePort does, as a dead-letter queue does it. */
+export function quarantineContract(make: () => Promise<Observed<QuarantinePort, { body: string; reason: string | undefined }[]>>): void {
+  describe('QuarantinePort', () => {
+    it('keeps the body as it was, with the reason fitted into the message limit', async () => {
+      const { port, sent } = await make();
+      await port.send('a body', 'ValidationException: too big');
+      const big = 'b'.repeat(MAX_MESSAGE_BYTES - 100);
+      await port.send(big, `ValidationException: ${'r'.repeat(1000)}`);
+      const out = await sent();
+      expect(out.map((m) => m.body)).toEqual(['a body', big]);
+      expect(out[0]?.reason).toBe('ValidationException: too big');
+      const fitted = out[1]?.reason ?? '';
+      expect(Buffer.byteLength(big) + Buffer.byteLength(ERROR_ATTRIBUTE) + Buffer.byteLength(fitted)).toBeLessThanOrEqual(MAX_MESSAGE_BYTES);
+    });
+  });
+}
+
+/** What every adapter of HeartbeatQueue does, as the heartbeats queue does it with nobody consuming. */
+export function heartbeatQueueContract(make: () => Promise<HeartbeatQueue>): void {
+  describe('HeartbeatQueue', () => {
+    it('counts a canary sent as a message waiting', async () => {
+      const queue = await make();
+      expect((await queue.gauge()).pending).toBe(0);
+      await queue.sendCanary(T0);
+      await queue.sendCanary(T0 + 1);
+      expect((await queue.gauge()).pending).toBe(2);
+    });
+  });
+}

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import type { StatsPort } from '../../lib/ports';
+import { notice, T0 } from './fixtures';
+
+/** What every adapter of StatsPort does, as the monitor item and counters in DynamoDB do. */
+export function statsContract(make: () => Promise<StatsPort>): void {
+  describe('StatsPort', () => {
+    it('starts with an empty monitor', async () => {
+      const stats = await make();
+      expect(await stats.monitor()).toEqual({ lastRun: undefined, lastHosts: undefined, degraded: false, degradedSince: undefined, pending: [], ingest: {} });
+    });
+
+    it('never moves lastRun backwards, and keeps the fleet size of the last whole pass', async () => {
+      const stats = await make();
+      await stats.recordRun(T0, 10);
+      await stats.recordRun(T0 - 1, 99);
+      await stats.recordRun(T0, 98);
+      expect(await stats.monitor()).toMatchObject({ lastRun: T0, lastHosts: 10 });
+      await stats.recordRun(T0 + 1);
+      expect(await stats.monitor()).toMatchObject({ lastRun: T0 + 1, lastHosts: 10 });
+    });
+
+    it('flips degraded once each way, committing its notice in the same write', async () => {
+      const stats = await make();
+      expect(await stats.setDegraded(false, T0)).toBe(false);
+      const n = notice('@monitor', T0, 'monitor:degraded', { kind: 'monitor-degraded', severity: 'warning' });
+      expect(await stats.setDegraded(true, T0, n)).toBe(true);
+      expect(await stats.setDegraded(true, T0 + 1)).toBe(false);
+      expect(await stats.monitor()).toMatchObject({ degraded: true, degradedSince: T0, pending: [{ notification: n, queuedAt: T0 }] });
+      await stats.settle(n.id);
+      expect(await stats.setDegraded(false, T0 + 2)).toBe(true);
+      expect(await stats.monitor()).toMatchObject({ degraded: false, degradedSince: undefined, pending: [] });
+    });
+
+    it('never moves the canary marks backwards: of two canaries the later wins', async () => {
+      const stats = await make();
+      await stats.recordCanary(T0 + 10, T0 + 5);
+      await stats.recordCanary(T0 + 8, T0 + 3);
+      expect((await stats.monitor()).ingest).toEqual({ ingestedThrough: T0 + 10, canaryAt: T0 + 5 });
+      // A later stamp moves both marks, even with an earlier send.
+      await stats.recordCanary(T0 + 9, T0 + 6);
+      expect((await stats.monitor()).ingest).toEqual({ ingestedThrough: T0 + 9, canaryAt: T0 + 6 });
+    });
+
+    it('keeps the earliest hold and the latest end until a canary sent after that end is stored', async () => {
+      const stats = await make();
+      await stats.holdIngest(T0 + 100, T0 + 200);
+      await stats.holdIngest(T0 + 150, T0 + 250);
+      expect((await stats.monitor()).ingest).toEqual({ holdFrom: T0 + 100, holdUntil: T0 + 250 });
+      await stats.holdIngest(T0 + 50, T0 + 240);
+      expect((await stats.monitor()).ingest).toEqual({ holdFrom: T0 + 50, holdUntil: T0 + 250 });
+      // A canary sent before the end lifts nothing: a later failure keeps the earliest start.
+      await stats.recordCanary(T0 + 249, T0 + 249);
+      await stats.holdIngest(T0 + 90_000, T0 + 100_000);
+      expect((await stats.monitor()).ingest).toMatchObject({ holdFrom: T0 + 50, holdUntil: T0 + 100_000 });
+      // One sent after it ends the hold: the next failure starts a new one.
+      await stats.recordCanary(T0 + 100_001, T0 + 100_001);
+      await stats.holdIngest(T0 + 200_000, T0 + 210_000);
+      expect((await stats.monitor()).ingest).toEqual({ ingestedThrough: T0 + 100_001, canaryAt: T0 + 100_001, holdFrom: T0 + 200_000, holdUntil: T0 + 210_000 });
+    });
+
+    it('adds counts per app and day, and lists a day\'s apps by name', async () => {
+      const stats = await make();
+      await stats.addCounts('web', '2026-11-20', { 40: 2, 50: 1 });
+      await stats.addCounts('web', '2026-11-20', { 40: 3, 30: 0 });
+      await stats.addCounts('api', '2026-11-20', { 20: 7 });
+      await stats.addCounts('web', '2026-11-21', { 10: 1 });
+      await stats.addCounts('db', '2026-11-20', {});
+      expect(await stats.counts('web', '2026-11-19', '2026-11-21')).toEqual([
+        { app: 'web', day: '2026-11-20', counts: { 10: 0, 20: 0, 30: 0, 40: 5, 50: 1 } },
+        { app: 'web', day: '2026-11-21', counts: { 10: 1, 20: 0, 30: 0, 40: 0, 50: 0 } },
+      ]);
+      expect(await stats.countsOn('2026-11-20')).toEqual([
+        { app: 'api', day: '2026-11-20', counts: { 10: 0, 20: 7, 30: 0, 40: 0, 50: 0 } },
+        { app: 'web', day: '2026-11-20', counts: { 10: 0, 20: 0, 30: 0, 40: 5, 50: 1 } },
+      ]);
+      expect(await stats.countsOn('2026-11-22')).toEqual([]);
+    });
+  });
+}

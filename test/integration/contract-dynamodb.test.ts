@@ -1,0 +1,123 @@
+import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import { CreateQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { BatchWriteCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe } from 'vitest';
+import { AlertPublisher } from '../../lib/store/alerts';
+import { ApiKeyStore } from '../../lib/store/api-keys';
+import { ChannelStore } from '../../lib/store/channels';
+import { SqsHeartbeatQueue } from '../../lib/store/heartbeat-queue';
+import { HostPages } from '../../lib/store/host-pages';
+import { HostStore } from '../../lib/store/hosts';
+import { LogStore } from '../../lib/store/logs';
+import { NotificationStore } from '../../lib/store/notifications';
+import { ReportPages } from '../../lib/store/report-pages';
+import { ReportStore } from '../../lib/store/reports';
+import { SilenceStore } from '../../lib/store/silences';
+import { ERROR_ATTRIBUTE, Quarantine } from '../../lib/store/quarantine';
+import { StatsStore } from '../../lib/store/stats';
+import { channelsContract } from '../contract/channels.contract';
+import { alertsContract, heartbeatQueueContract, quarantineContract } from '../contract/gateways.contract';
+import { hostsContract } from '../contract/hosts.contract';
+import { keysContract } from '../contract/keys.contract';
+import { logsContract } from '../contract/logs.contract';
+import { hostPagesContract, reportPagesContract } from '../contract/pages.contract';
+import { notificationsContract } from '../contract/notifications.contract';
+import { reportsContract } from '../contract/reports.contract';
+import { silencesContract } from '../contract/silences.contract';
+import { statsContract } from '../contract/stats.contract';
+import { ENGINE, startTestCloud, type TestCloud } from '../support/cloud';
+import { tableName } from '../e2e/day-world';
+import { drain } from '../support/then';
+
+/**
+ * The contract suites on the DynamoDB, SQS and SNS adapters, through the real SDK to the engines
+ * under test (dynalite, or DynamoDB Local with DTS_TEST_ENGINE=dynamodb-local; fauxqs): the
+ * behaviour the in-memory adapters (tools/memory) are held to in test/unit/contract-memory.test.ts.
+ */
+let cloud: TestCloud;
+beforeAll(async () => {
+  cloud = await startTestCloud();
+});
+afterAll(async () => cloud?.stop());
+
+/** Delete every item of a table, so that each test starts from an empty one. */
+async function emptied(table: string): Promise<string> {
+  const { ddb } = cloud.clients;
+  const described = await ddb.send(new DescribeTableCommand({ TableName: table }));
+  const keys = (described.Table?.KeySchema ?? []).map((k) => k.AttributeName as string);
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await ddb.send(new ScanCommand({ TableName: table, ProjectionExpression: keys.map((_, i) => `#k${i}`).join(', '), ExpressionAttributeNames: Object.fromEntries(keys.map((k, i) => [`#k${i}`, k])), ExclusiveStartKey: start }));
+    const items = page.Items ?? [];
+    for (let i = 0; i < items.length; i += 25) {
+      await ddb.send(new BatchWriteCommand({ RequestItems: { [table]: items.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } })) } }));
+    }
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return table;
+}
+
+describe(`the DynamoDB adapters on ${ENGINE}`, () => {
+  hostsContract(async () => new HostStore(cloud.clients.ddb, await emptied(cloud.names.hostsTable)), { disjointSegments: ENGINE !== 'dynamodb-local' });
+  statsContract(async () => new StatsStore(cloud.clients.ddb, await emptied(cloud.names.statsTable)));
+  notificationsContract(async () => new NotificationStore(cloud.clients.ddb, await emptied(cloud.names.notificationsTable), 30));
+  silencesContract(async () => new SilenceStore(cloud.clients.ddb, await emptied(cloud.names.silencesTable)));
+  reportsContract(async () => new ReportStore(cloud.clients.ddb, await emptied(cloud.names.reportsTable), 400));
+  logsContract(async () => new LogStore(cloud.clients.ddb, await emptied(cloud.names.logsTable)));
+  channelsContract(async () => new ChannelStore(cloud.clients.ddb, await emptied(tableName(cloud, 'channels'))));
+  keysContract(async () => new ApiKeyStore(cloud.clients.ddb, await emptied(cloud.names.apiKeysTable)));
+  // The API's pages read the tables their stores write: one object that is both, as the memory adapter is.
+  hostPagesContract(async () => {
+    const table = await emptied(cloud.names.hostsTable);
+    const pages = new HostPages(cloud.clients.ddb, table);
+    return Object.assign(new HostStore(cloud.clients.ddb, table), { page: pages.page.bind(pages) });
+  });
+  reportPagesContract(async () => {
+    const table = await emptied(cloud.names.reportsTable);
+    const pages = new ReportPages(cloud.clients.ddb, table);
+    return Object.assign(new ReportStore(cloud.clients.ddb, table, 400), { page: pages.page.bind(pages) });
+  });
+});
+
+let queues = 0;
+/** A queue of this test's own, so that nothing else reads or counts its messages. */
+async function freshQueue(): Promise<string> {
+  const out = await cloud.clients.sqs.send(new CreateQueueCommand({ QueueName: `contract-${process.pid}-${++queues}`, Attributes: { VisibilityTimeout: '30' } }));
+  return out.QueueUrl as string;
+}
+
+describe('the SQS and SNS adapters on the local cloud', () => {
+  alertsContract(async () => {
+    await drain(cloud, cloud.names.alertsQueueUrl);
+    return {
+      port: new AlertPublisher(cloud.clients.sns, cloud.names.alertsTopicArn),
+      async sent() {
+        const bodies = (await drain(cloud, cloud.names.alertsQueueUrl)).map((m) => JSON.parse(m.Body ?? '{}') as {
+          Subject?: string; Message: string; MessageAttributes?: Record<string, { Value: string }>;
+        });
+        const attr = (b: (typeof bodies)[number], name: string) => b.MessageAttributes?.[name]?.Value ?? '';
+        return {
+          notifications: bodies.filter((b) => attr(b, 'kind') !== 'report').map((b) => ({ id: attr(b, 'id'), hostname: attr(b, 'hostname'), kind: attr(b, 'kind'), severity: attr(b, 'severity') })),
+          reports: bodies.filter((b) => attr(b, 'kind') === 'report').map((b) => ({ subject: b.Subject ?? '', id: attr(b, 'id'), bytes: Buffer.byteLength(b.Message) })),
+        };
+      },
+    };
+  });
+  quarantineContract(async () => {
+    const url = await freshQueue();
+    return {
+      port: new Quarantine(cloud.clients.sqs, url),
+      async sent() {
+        const out = [];
+        for (;;) {
+          const page = await cloud.clients.sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'], VisibilityTimeout: 300 }));
+          if (!page.Messages?.length) break;
+          out.push(...page.Messages);
+        }
+        // One sender, sent one after another: SQS's order, which a standard queue does not promise, is restored by size.
+        return out.map((m) => ({ body: m.Body ?? '', reason: m.MessageAttributes?.[ERROR_ATTRIBUTE]?.StringValue })).sort((a, b) => a.body.length - b.body.length);
+      },
+    };
+  });
+  heartbeatQueueContract(async () => new SqsHeartbeatQueue(cloud.clients.sqs, await freshQueue()));
+});

@@ -1,0 +1,56 @@
+import type { MessageAttributeValue } from '@aws-sdk/client-sqs';
+import type { Notification } from '../../lib/model';
+import type { AlertPublisherPort, HeartbeatQueue, QuarantinePort } from '../../lib/ports';
+import type { QueueGauge } from '../../lib/rules/watermark';
+import { fitReason } from '../../lib/store/quarantine';
+import { copy } from './item';
+
+/** The alerts topic in memory: what was published, in order. */
+export class MemoryAlerts implements AlertPublisherPort {
+  readonly published: Notification[] = [];
+  readonly reports: { subject: string; body: string; id: string }[] = [];
+
+  async publish(n: Notification): Promise<void> {
+    this.published.push(copy(n));
+  }
+
+  async publishReport(subject: string, body: string, id: string): Promise<void> {
+    this.reports.push({ subject, body, id });
+  }
+}
+
+/** A dead-letter queue in memory, holding what was sent with its reason fitted as SQS's would be. */
+export class MemoryQuarantine implements QuarantinePort {
+  readonly messages: { body: string; reason: string; attributes: Record<string, MessageAttributeValue> }[] = [];
+
+  async send(body: string, reason: string, attributes: Record<string, MessageAttributeValue> = {}): Promise<void> {
+    this.messages.push({ body, reason: fitReason(reason, body, attributes), attributes: copy(attributes) });
+  }
+}
+
+/**
+ * The heartbeats queue as diagnose sees it, in memory: a depth (beats a test says are waiting,
+ * and each canary sent until something takes it), and canaries that an `ingest` hook (a test's
+ * stand-in for the ingest function) takes as they arrive.
+ */
+export class MemoryHeartbeatQueue implements HeartbeatQueue {
+  pending = 0;
+  readonly canaries: number[] = [];
+
+  constructor(
+    private readonly now: () => number,
+    private readonly ingest?: (canaryAt: number, sentAt: number) => Promise<void>,
+  ) {}
+
+  async gauge(): Promise<QueueGauge> {
+    return { pending: this.pending, at: this.now() };
+  }
+
+  async sendCanary(at: number): Promise<void> {
+    this.canaries.push(at);
+    this.pending++;
+    if (!this.ingest) return;
+    await this.ingest(at, this.now());
+    this.pending--;
+  }
+}
