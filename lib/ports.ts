@@ -60,6 +60,13 @@ export interface MonitorPort {
   settle(id: string): Promise<void>;
   /** Never moves `lastRun` backwards. */
   recordRun(at: number, hosts?: number): Promise<void>;
+  /**
+   * Record a storm's recovery step (how many are back, or its end) with its notice in the
+   * outbox, only if it says more than the last one; false when it does not.
+   */
+  announceStorm(incident: string, step: number | 'over', at: number, n: Notification): Promise<boolean>;
+  /** Forget the records of storms long over. */
+  forgetStorms(attributes: readonly string[]): Promise<void>;
 }
 
 /** Log counts per app, UTC day and level. */

@@ -7,7 +7,7 @@ export function statsContract(make: () => Promise<StatsPort>): void {
   describe('StatsPort', () => {
     it('starts with an empty monitor', async () => {
       const stats = await make();
-      expect(await stats.monitor()).toEqual({ lastRun: undefined, lastHosts: undefined, degraded: false, degradedSince: undefined, pending: [], ingest: {} });
+      expect(await stats.monitor()).toEqual({ lastRun: undefined, lastHosts: undefined, degraded: false, degradedSince: undefined, pending: [], ingest: {}, storms: [] });
     });
 
     it('never moves lastRun backwards, and keeps the fleet size of the last whole pass', async () => {
@@ -57,6 +57,24 @@ export function statsContract(make: () => Promise<StatsPort>): void {
       await stats.recordCanary(T0 + 100_001, T0 + 100_001);
       await stats.holdIngest(T0 + 200_000, T0 + 210_000);
       expect((await stats.monitor()).ingest).toEqual({ ingestedThrough: T0 + 100_001, canaryAt: T0 + 100_001, holdFrom: T0 + 200_000, holdUntil: T0 + 210_000 });
+    });
+
+    it('announces each step of a storm\'s recovery once, only forward, and its end once; forgets it when told', async () => {
+      const stats = await make();
+      const incident = '@fleet/storm/rack=r7/2026-12-05T09:00:00.000Z';
+      const step = (id: string) => notice('@fleet', T0, id, { kind: 'fleet-storm-recovering' });
+      expect(await stats.announceStorm(incident, 3, T0, step('r3'))).toBe(true);
+      expect(await stats.announceStorm(incident, 3, T0 + 1, step('r3b'))).toBe(false);
+      expect(await stats.announceStorm(incident, 2, T0 + 2, step('r2'))).toBe(false);
+      expect(await stats.announceStorm(incident, 5, T0 + 3, step('r5'))).toBe(true);
+      expect(await stats.announceStorm(incident, 'over', T0 + 4, step('over'))).toBe(true);
+      expect(await stats.announceStorm(incident, 'over', T0 + 5, step('over2'))).toBe(false);
+      expect(await stats.announceStorm(incident, 9, T0 + 6, step('r9'))).toBe(false);
+      const m = await stats.monitor();
+      expect(m.storms).toEqual([{ attribute: expect.stringMatching(/^storm_/), incident, back: undefined, overAt: T0 + 4 }]);
+      expect(m.pending.map((p) => p.notification.id).sort()).toEqual(['over', 'r3', 'r5'].sort());
+      await stats.forgetStorms(m.storms.map((s) => s.attribute));
+      expect((await stats.monitor()).storms).toEqual([]);
     });
 
     it('adds counts per app and day, and lists a day\'s apps by name', async () => {

@@ -101,6 +101,8 @@ export class MemoryHosts implements HostsPort, HostPagesPort {
       } else {
         delete item.outageStart;
       }
+      if (change.to === 'dead' && change.stormIncident !== undefined) item.stormIncident = change.stormIncident;
+      else delete item.stormIncident;
       if (change.changes !== undefined) {
         item.changes = [...change.changes];
         if (change.flappingSince === undefined) delete item.flappingSince;

@@ -2,7 +2,7 @@ import { LEVEL_NUMBERS, type LogLevel, type Notification } from '../../lib/model
 import type { StatsPort } from '../../lib/ports';
 import { outboxAttribute, outboxOf } from '../../lib/store/outbox-item';
 import { notificationAttributes } from '../../lib/store/notification-item';
-import type { DailyCounts, LevelCounts, MonitorState } from '../../lib/store/stats';
+import { stormAttribute, type DailyCounts, type LevelCounts, type MonitorState } from '../../lib/store/stats';
 import { copy, type Item } from './item';
 
 const num = (v: unknown): number | undefined => (v === undefined ? undefined : Number(v));
@@ -55,6 +55,12 @@ export class MemoryStats implements StatsPort {
       degradedSince: num(item.degradedSince),
       pending: outboxOf(item),
       ingest,
+      storms: Object.entries(item)
+        .filter(([key, value]) => key.startsWith('storm_') && value !== null && typeof value === 'object')
+        .map(([attribute, value]) => {
+          const r = value as Record<string, unknown>;
+          return { attribute, incident: String(r.incident), back: num(r.back), overAt: num(r.overAt) };
+        }),
     };
   }
 
@@ -87,6 +93,21 @@ export class MemoryStats implements StatsPort {
 
   async settle(id: string): Promise<void> {
     Reflect.deleteProperty(this.monitorItem, outboxAttribute(id));
+  }
+
+  async announceStorm(incident: string, step: number | 'over', at: number, n: Notification): Promise<boolean> {
+    const m = this.monitorItem;
+    const attribute = stormAttribute(incident);
+    const record = m[attribute] as { back?: number; overAt?: number } | undefined;
+    const says = record === undefined || (record.overAt === undefined && (step === 'over' || record.back === undefined || record.back < step));
+    if (!says) return false;
+    m[attribute] = step === 'over' ? { incident, overAt: at } : { incident, back: step };
+    m[outboxAttribute(n.id)] = copy({ ...notificationAttributes(n), queuedAt: at });
+    return true;
+  }
+
+  async forgetStorms(attributes: readonly string[]): Promise<void> {
+    for (const a of attributes) Reflect.deleteProperty(this.monitorItem, a);
   }
 
   async recordRun(at: number, hosts?: number): Promise<void> {
