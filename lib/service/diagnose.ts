@@ -148,7 +148,11 @@ export async function runDiagnosePass(d: Diagnosis): Promise<{ summary: Diagnose
   });
   const { reasons: degraded, deadThrough } = await checking;
   const { examined, population, recentDeaths, stormDown } = scan;
-  const { plans, upcoming } = holdDeaths(scan, deadThrough, degraded.length === 0);
+  const held = holdDeaths(scan, deadThrough, degraded.length === 0);
+  const { upcoming } = held;
+  // The fleet was read while the canary travelled: beats stored meanwhile are what the watermark
+  // vouches for, so the hosts about to be declared dead are read again before they are judged.
+  const plans = await rereadDeaths(d, held.plans, now, deadThrough);
 
   const context: PassContext = { silences, population, degraded, died: recentDeaths, storms: new Map(storming.map((s) => [s.incident, s])) };
   const { transitions, errors, storms, leftStorm } = await judgePlans(d, context, plans, now, ending, outbox);
@@ -270,6 +274,23 @@ export function holdDeaths(scan: Pick<ScanResult, 'plans' | 'upcoming'>, deadThr
     if (p.host.flappingSince !== undefined) plans.push({ host: p.host, t: undefined });
   }
   return { plans, upcoming };
+}
+
+/**
+ * The planned deaths judged again on a strongly consistent read of their hosts: one that beat
+ * since the scan is no longer dead. A host the read cannot return is left to the next pass.
+ */
+export async function rereadDeaths(d: Pick<Diagnosis, 'hosts' | 'rule'>, plans: readonly Plan[], now: number, deadThrough: number): Promise<Plan[]> {
+  const dying = plans.filter((p) => p.t?.to === 'dead').map((p) => p.host.hostname);
+  if (dying.length === 0) return [...plans];
+  const fresh = new Map((await d.hosts.getMany(dying)).map((h) => [h.hostname, h] as const));
+  return plans.flatMap((p) => {
+    if (p.t?.to !== 'dead') return [p];
+    const host = fresh.get(p.host.hostname);
+    if (!host) return [];
+    const t = hostTransition(host, now, d.rule, deadThrough);
+    return t || host.flappingSince !== undefined ? [{ host, t }] : [];
+  });
 }
 
 /**
