@@ -92,6 +92,10 @@ describe.skipIf(EXTERNAL_ENDPOINT !== undefined)('a throttled hosts table makes 
     expect(victimPages, figures).toHaveLength(1);
     expect(victimPages[0]?.receivedAt).toBeGreaterThanOrEqual(victimDeadline);
     expect(verdict.missed, figures).toEqual([]);
-    expect(verdict.duplicates, figures).toBe(0);
+    // Publishing is at least once (docs/SEMANTICS.md, "Delivery guarantee"): with a 1 s tick,
+    // passes overlap, and a grouped notice both commit can go out twice, which subscribers drop
+    // by its id. A page never does.
+    const pages = alerts.filter((a) => a.kind === 'host-down' || a.kind === 'fleet-storm').map((a) => a.id);
+    expect(new Set(pages).size, figures).toBe(pages.length);
   }, 180_000);
 });
