@@ -93,7 +93,8 @@ export class OutOfTime extends Error {
  * finishes harmlessly: every beat write is conditional on its receive time.
  */
 export function beatDeadline(remainingMs: number, reserveMs = INGEST_RESERVE_MS): { readonly expired: Promise<never>; cancel(): void } {
-  const ms = Math.max(0, remainingMs - reserveMs);
+  // A short timeout keeps most of itself for the beats: the reserve is at most a fifth of it.
+  const ms = Math.max(0, remainingMs - Math.min(reserveMs, remainingMs / 5));
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new OutOfTime(ms)), ms);
