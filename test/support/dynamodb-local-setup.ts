@@ -1,10 +1,10 @@
 /**
  * vitest's globalSetup: with DTS_TEST_ENGINE=dynamodb-local, one DynamoDB Local for the whole run
- * instead of one JVM per test file (seconds each); test/support/cloud.ts finds it through
+ * instead of one JVM per test file (seconds each); tools/harness/cloud.ts finds it through
  * `inject('dynamoDbLocalEndpoint')`. Any other run starts nothing.
  */
 import type { TestProject } from 'vitest/node';
-import { startDynamoDbLocal } from './dynamodb-local';
+import { startDynamoDbLocal } from '../../tools/harness/dynamodb-local';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -21,7 +21,7 @@ import { ReportStore } from '../../lib/store/reports';
 import { SilenceStore } from '../../lib/store/silences';
 import { StatsStore } from '../../lib/store/stats';
 import { encodeBody } from '../../lib/wire/codec';
-import type { TestCloud } from '../support/cloud';
+import type { TestCloud } from './cloud';
 
 export interface HostScript {
   interval: number;
