@@ -11,7 +11,6 @@ export const SECOND_ENGINE_FILES = [
   'api',
   'api-hostile-input',
   'diagnose',
-  'diagnose-fanout',
   'hour-ring',
   'ingest-heartbeats',
   'ingest-hostile',
