@@ -33,6 +33,9 @@ export const E2E_ALONE_FILES = [
   // Its assertion is a time budget against injected latency (3.5 s per call within a 6 s
   // timeout): a second cloud competing for the 2 cores can use up the margin it proves.
   'bigbatch',
+  // Its bound is one tick of 1 s past the deadline: beside two other clouds on a loaded machine a
+  // death was seen 7.8 s after the last beat against 6 s allowed (docs/TESTING.md).
+  'pipeline',
 ].map((name) => `test/e2e/${name}.test.ts`);
 
 export default defineConfig({
