@@ -5,9 +5,13 @@
  * then fall silent, so their deadlines spread over a minute and across pass boundaries. For
  * each host: the time from its deadline to its `host-down` being recorded (the notification's
  * publishedAt, stored once SNS accepted it) and to its arrival on a queue subscribed to the
- * alerts topic. p50/p99 over all hosts; the goal is a p99 of at most 5 s.
+ * alerts topic. p50/p99 over all hosts; the goal is a p99 of at most the group wait + 5 s.
  *
- *   npm run bench:detection [-- --quick]
+ * The group wait (`diagnoseGroupWaitSeconds`, default 10) holds each watched death until the
+ * deaths close after it have come, so that a rack is one storm notice: it is what detection
+ * pays for grouping. `--group-wait 0` measures without it.
+ *
+ *   npm run bench:detection [-- --quick] [-- --group-wait N]
  */
 import { SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
@@ -25,11 +29,15 @@ const BEATS = 3;
 const BYSTANDERS = 2 * (quick ? 50 : 60);
 const TOLERANCE = 3;
 const STAGE = 'detect';
+const groupWaitArg = process.argv.indexOf('--group-wait');
+/** The template's default unless given. */
+const GROUP_WAIT_S = groupWaitArg >= 0 ? Number(process.argv[groupWaitArg + 1]) : 10;
+if (!Number.isFinite(GROUP_WAIT_S) || GROUP_WAIT_S < 0) throw new Error(`--group-wait: expected seconds, got ${process.argv[groupWaitArg + 1]}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function main(): Promise<void> {
-  header(`Detection at the deadline — local cloud, diagnose at rate(1 minute), ${HOSTS} hosts`);
-  const cloud = await startBenchCloud({ stage: STAGE, params: { tolerance: TOLERANCE } });
+  header(`Detection at the deadline — local cloud, diagnose at rate(1 minute), ${HOSTS} hosts, group wait ${GROUP_WAIT_S} s`);
+  const cloud = await startBenchCloud({ stage: STAGE, params: { tolerance: TOLERANCE, diagnoseGroupWaitSeconds: GROUP_WAIT_S } });
   const c = cloud.clients;
   const queueUrl = cloud.queueUrl('heartbeats');
   const notes = new NotificationStore(c.ddb, cloud.table('notifications'), 90);
@@ -104,9 +112,13 @@ async function main(): Promise<void> {
   const toReceived = summarize(names.map((h) => (received.get(h) as number) - (deadlineOf.get(h) as number)));
   console.log(`deadline → host-down recorded and published (publishedAt): p50 ${sig(toRecorded.p50)} ms, p99 ${sig(toRecorded.p99)} ms, max ${sig(toRecorded.max)} ms over ${toRecorded.n} hosts`);
   console.log(`deadline → host-down received from the alerts topic:        p50 ${sig(toReceived.p50)} ms, p99 ${sig(toReceived.p99)} ms, max ${sig(toReceived.max)} ms over ${toReceived.n} hosts`);
-  const goal = toReceived.p99 <= 5000;
-  console.log(goal ? 'goal met: p99 ≤ 5 s' : 'GOAL MISSED: p99 > 5 s');
-  saveResult('detection', `npm run bench:detection${quick ? ' -- --quick' : ''}`, quick, { hosts: HOSTS, staggerMs: STAGGER_MS, intervalS: INTERVAL_S, tolerance: TOLERANCE, toRecordedMs: toRecorded, toReceivedMs: toReceived });
+  const goalMs = GROUP_WAIT_S * 1000 + 5000;
+  const goal = toReceived.p99 <= goalMs;
+  console.log(goal ? `goal met: p99 ≤ ${goalMs / 1000} s (group wait + 5 s)` : `GOAL MISSED: p99 > ${goalMs / 1000} s (group wait + 5 s)`);
+  const args = [...(quick ? ['--quick'] : []), ...(groupWaitArg >= 0 ? ['--group-wait', String(GROUP_WAIT_S)] : [])];
+  saveResult(GROUP_WAIT_S === 10 ? 'detection' : `detection-group-wait-${GROUP_WAIT_S}`, `npm run bench:detection${args.length ? ` -- ${args.join(' ')}` : ''}`, quick, {
+    hosts: HOSTS, staggerMs: STAGGER_MS, intervalS: INTERVAL_S, tolerance: TOLERANCE, groupWaitS: GROUP_WAIT_S, toRecordedMs: toRecorded, toReceivedMs: toReceived,
+  });
   if (!goal) process.exitCode = 1;
 }
 

@@ -95,10 +95,11 @@ async function main(): Promise<void> {
       alerts: new AlertPublisher(c.sns, cloud.names.alertsTopicArn),
       now: Date.now,
     },
-    backlog: async () => 0,
+    // The hosts are written straight to the table: nothing waits on a queue.
+    queue: { gauge: async () => ({ pending: 0, visibilityTimeoutMs: 30_000, at: Date.now() }), sendCanary: async () => undefined },
+    lagWaitMs: config.diagnose.lagWaitMs,
     rule: config.liveness,
     scanSegments: segments,
-    backlogThreshold: config.diagnose.backlogThreshold,
     log: silentLog,
   });
 

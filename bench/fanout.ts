@@ -74,7 +74,7 @@ async function main(): Promise<void> {
       alertsTopicArn: out('AlertsTopicArn'), heartbeatsQueueUrl: out('HeartbeatsQueueUrl'), silencesTable: out('SilencesTableName'),
     };
     const now = Date.now();
-    const d: Diagnosis = { ...diagnosis(clients, resources, config, silentLog, () => now), backlogThreshold: HOSTS * 10 };
+    const d: Diagnosis = diagnosis(clients, resources, config, silentLog, () => now);
 
     header(`Diagnose fanned out: ${HOSTS.toLocaleString('en')} hosts, ${WORKERS} workers × ${SEGMENTS} segments (dynalite in a child process)`);
     const seeded = Date.now();
@@ -86,7 +86,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < WORKERS; i++) {
       const cpu = process.cpuUsage();
       const t = performance.now();
-      const reply = roundTrip(await judgeSegment(d, { phase: 'judge', at: now, segments: segmentsOf(i, WORKERS, SEGMENTS), canDeclareDead: true, silences: [], stormMembers: [] }));
+      const reply = roundTrip(await judgeSegment(d, { phase: 'judge', at: now, segments: segmentsOf(i, WORKERS, SEGMENTS), deadThrough: now, watch: false, silences: [] }));
       const used = process.cpuUsage(cpu);
       perWorker.push({ hosts: reply.examined, wallS: (performance.now() - t) / 1000, cpuS: (used.user + used.system) / 1e6 });
     }

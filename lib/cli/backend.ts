@@ -6,18 +6,19 @@
 import { locateBackend, RESOURCES, type Backend, type ResourceKey, type ResourceNames } from '../producer/locate';
 import type { GlobalOptions, Io } from './context';
 
-export function backendLocator(g: GlobalOptions, io: Pick<Io, 'env'>): (need: readonly ResourceKey[]) => Promise<Backend> {
+export function backendLocator(g: GlobalOptions, io: Pick<Io, 'env'>): (need: readonly ResourceKey[], options?: { partial?: boolean }) => Promise<Backend> {
   const flags: Partial<ResourceNames> = {};
   for (const key of Object.keys(RESOURCES) as ResourceKey[]) {
     const v = g[key];
     if (v) flags[key] = v;
   }
   let located: Promise<Backend> | undefined;
-  return async (need) => {
+  return async (need, options = {}) => {
     located ??= locateBackend({
       flags,
       env: io.env,
       need,
+      ...(options.partial ? { partial: true } : {}),
       ...(g.stack ? { stack: g.stack } : {}),
       ...(g.stage ? { stage: g.stage } : {}),
       ...(g.region ? { region: g.region } : {}),
@@ -25,7 +26,7 @@ export function backendLocator(g: GlobalOptions, io: Pick<Io, 'env'>): (need: re
       ...(g.endpoint ? { endpoint: g.endpoint } : {}),
     });
     const b = await located;
-    for (const key of need) b.require(key);
+    if (!options.partial) for (const key of need) b.require(key);
     return b;
   };
 }

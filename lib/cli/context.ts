@@ -45,10 +45,10 @@ export const processIo: Io = {
 export interface Context {
   readonly io: Io;
   readonly config: Config;
-  /** Locate the backend (once) and make sure the named resources are known. */
-  backend(need: readonly ResourceKey[]): Promise<Backend>;
+  /** Locate the backend (once) and make sure the named resources are known (partial: look, require none). */
+  backend(need: readonly ResourceKey[], options?: { partial?: boolean }): Promise<Backend>;
   /** AWS clients for the located backend. */
-  clients(need: readonly ResourceKey[]): Promise<{ backend: Backend; clients: Clients }>;
+  clients(need: readonly ResourceKey[], options?: { partial?: boolean }): Promise<{ backend: Backend; clients: Clients }>;
   close(): void;
 }
 
@@ -60,8 +60,8 @@ export function makeContext(g: GlobalOptions, io: Io): Context {
     io,
     config: loadConfig(io.env),
     backend,
-    async clients(need) {
-      const b = await backend(need);
+    async clients(need, options) {
+      const b = await backend(need, options);
       // Imported here: commands that only send (agent, log) never load the stores' clients.
       const { createClients } = await import('../store/clients');
       made ??= createClients({

@@ -16,6 +16,7 @@ import type { ReportOptions } from './commands/report';
 import type { SilenceOptions } from './commands/silence';
 import { collect, seconds } from './options';
 import type { ChannelAddOptions } from './commands/channels';
+import type { DoctorOptions } from './commands/doctor';
 import { NOTIFICATION_KINDS } from '../model';
 import { parsePositiveInt } from './time';
 import { VERSION } from './version';
@@ -144,6 +145,13 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 backend not configured or un
     .option('-v, --verbose', 'log what the pass does')
     .action(function (this: Command) {
       return run(async (ctx) => (await import('./commands/diagnose')).diagnoseCommand(ctx, this.opts()), this);
+    });
+
+  sub('doctor', 'check a deployment: outputs, tables, queues, topics, schedules, alarms, DLQs, and a synthetic beat\'s round trip (docs/DEPLOY.md)')
+    .option('--timeout <seconds>', 'seconds the synthetic beat, then its goodbye, each have to arrive', seconds, 60)
+    .addHelpText('after', '\nExamples:\n  dts doctor --stack dts-prod\n  dts doctor                 (the local cloud, npm start)\n  dts doctor --json')
+    .action(function (this: Command) {
+      return run(async (ctx) => (await import('./commands/doctor')).doctorCommand(ctx, this.optsWithGlobals<DoctorOptions>()), this);
     });
 
   sub('silence', 'hold back alerts about a host or a label=value for a while (maintenance); --list, --end ID')

@@ -61,12 +61,21 @@ export interface Config {
   readonly levels: ResourceConfig;
   readonly diagnose: {
     readonly scanSegments: number;
-    /** Visible messages on the heartbeats queue above which the monitor calls itself degraded. */
-    readonly backlogThreshold: number;
+    /**
+     * How long a pass, or the deadline watch before it declares a death, waits for its canary to
+     * be stored by ingest before it calls ingest behind (docs/SEMANTICS.md, "Trust the monitor").
+     */
+    readonly lagWaitMs: number;
     /** Outbox entries younger than this are left to whoever committed them (docs/SEMANTICS.md, "Delivery guarantee"). */
     readonly sweepGraceMs: number;
     /** How long after its start a pass watches for deadlines (docs/SEMANTICS.md, "Detection at the deadline"); 0 turns it off. */
     readonly watchMs: number;
+    /**
+     * Deaths are held this long after the first deadline of a batch and confirmed together, so a
+     * rack whose deadlines spread over a few seconds is one storm notice (docs/SEMANTICS.md,
+     * "Storms"); 0 confirms each at its deadline.
+     */
+    readonly groupWaitMs: number;
     /** Worker invocations a pass fans out to at most (docs/SEMANTICS.md, "Diagnose fanned out"); 1: none. */
     readonly workers: number;
     /** Hosts (as of the last pass) per worker: a smaller fleet uses fewer workers, 1 none at all. */
@@ -82,6 +91,12 @@ export interface Config {
     readonly maxReceiveCount: number;
   };
   readonly notifications: { readonly ttlDays: number };
+  readonly ingest: {
+    /** The heartbeats queue's visibility timeout: how long a beat that failed stays in flight when it cannot be sent back sooner. */
+    readonly visibilityTimeoutMs: number;
+    /** A failed beat is handed out again after this much per receive so far (lib/rules/watermark.ts, retryDelayMs). */
+    readonly retryBaseMs: number;
+  };
   /** How far ahead of the receive time a producer's timestamp may be, in seconds. */
   readonly maxFutureSeconds: number;
   readonly lifecycle: LifecycleSettings;
@@ -140,9 +155,10 @@ export function loadConfig(env: Env = process.env): Config {
     },
     diagnose: {
       scanSegments: readNumber(env, 'DTS_SCAN_SEGMENTS', 4, { min: 1, max: 1000, integer: true }),
-      backlogThreshold: readNumber(env, 'DTS_BACKLOG_THRESHOLD', 1000, { min: 0, integer: true }),
+      lagWaitMs: readNumber(env, 'DTS_LAG_WAIT_SECONDS', 10, { min: 0.1, max: 300 }) * 1000,
       sweepGraceMs: readNumber(env, 'DTS_SWEEP_GRACE_SECONDS', 30, { min: 0 }) * 1000,
       watchMs: readNumber(env, 'DTS_WATCH_SECONDS', 60, { min: 0, max: 900 }) * 1000,
+      groupWaitMs: readNumber(env, 'DTS_GROUP_WAIT_SECONDS', 10, { min: 0, max: 300 }) * 1000,
       workers: readNumber(env, 'DTS_DIAGNOSE_WORKERS', 1, { min: 1, max: 256, integer: true }),
       hostsPerWorker: readNumber(env, 'DTS_DIAGNOSE_HOSTS_PER_WORKER', 50_000, { min: 1, integer: true }),
       workerFunction: readOptionalString(env, 'DTS_DIAGNOSE_WORKER_FUNCTION'),
@@ -154,6 +170,10 @@ export function loadConfig(env: Env = process.env): Config {
       maxReceiveCount: readNumber(env, 'DTS_MAX_RECEIVE_COUNT', 5, { min: 1, integer: true }),
     },
     notifications: { ttlDays: readNumber(env, 'DTS_NOTIFICATION_TTL_DAYS', 90, { min: 1 }) },
+    ingest: {
+      visibilityTimeoutMs: readNumber(env, 'DTS_INGEST_VISIBILITY_SECONDS', 180, { min: 0, max: 43_200 }) * 1000,
+      retryBaseMs: readNumber(env, 'DTS_INGEST_RETRY_SECONDS', 5, { min: 0, max: 43_200 }) * 1000,
+    },
     maxFutureSeconds: readNumber(env, 'DTS_MAX_FUTURE_SECONDS', 86_400, { min: 0 }),
     lifecycle: {
       flap: {
@@ -163,6 +183,7 @@ export function loadConfig(env: Env = process.env): Config {
       storm: {
         share: readNumber(env, 'DTS_STORM_SHARE', DEFAULT_STORM_RULE.share, { min: 0, max: 1 }),
         minHosts: readNumber(env, 'DTS_STORM_MIN_HOSTS', DEFAULT_STORM_RULE.minHosts, { min: 1, integer: true }),
+        windowSeconds: readNumber(env, 'DTS_STORM_WINDOW_SECONDS', DEFAULT_STORM_RULE.windowSeconds ?? 60, { min: 0, max: 3600 }),
       },
       skewThresholdMs: readNumber(env, 'DTS_SKEW_THRESHOLD', 30, { min: 0 }) * 1000,
       silenceCacheMs: readNumber(env, 'DTS_SILENCE_CACHE_SECONDS', 30, { min: 0 }) * 1000,

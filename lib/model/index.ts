@@ -13,6 +13,8 @@ export type NotificationKind =
   | 'host-up'
   | 'host-down'
   | 'host-recovered'
+  /** A beat received before a death was stored after it: the host was never down. */
+  | 'host-down-retracted'
   | 'host-left'
   | 'host-retired'
   | 'resource-warning'
@@ -39,7 +41,7 @@ export type NotificationKind =
 
 /** Every kind, for the filters that take one (`?kind=`, `--kind`); the compiler checks it names them all. */
 export const NOTIFICATION_KINDS = [
-  'host-up', 'host-down', 'host-recovered', 'host-left', 'host-retired', 'resource-warning', 'resource-critical', 'resource-ok',
+  'host-up', 'host-down', 'host-recovered', 'host-down-retracted', 'host-left', 'host-retired', 'resource-warning', 'resource-critical', 'resource-ok',
   'monitor-degraded', 'monitor-ok', 'host-flapping', 'host-stable', 'host-still-down', 'fleet-storm', 'fleet-storm-recovering',
   'fleet-storm-over', 'fleet-new-hosts', 'clock-skew', 'clock-ok',
 ] as const satisfies readonly NotificationKind[];
@@ -129,6 +131,12 @@ export interface Host {
   changes?: number[];
   /** Set while the host is flapping: since when. */
   flappingSince?: number;
+  /**
+   * Set while dead, when its `host-down` was held back under a storm: that storm's incident key.
+   * Its recovery is then counted in the storm's progress, not announced alone
+   * (lib/rules/storm-membership.ts, docs/SEMANTICS.md "Storms").
+   */
+  stormIncident?: string;
   /**
    * Highest whole percent seen per UTC day (`2026-11-25`) and resource, for reports. Kept by the
    * beat's own write (see docs/DATA-MODEL.md), for the last few days only.

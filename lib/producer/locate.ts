@@ -71,6 +71,8 @@ export interface LocateOptions {
   endpoint?: string;
   /** The names the caller will use; only these must be found. Default: all. */
   need?: readonly ResourceKey[];
+  /** Look for the needed names, but require none of them (`dts doctor` reports each missing one). */
+  partial?: boolean;
 }
 
 /** How to make AWS clients that reach the backend. */
@@ -150,7 +152,7 @@ export async function locateBackend(options: LocateOptions = {}): Promise<Backen
       throw new BackendError(`${spec.kind === 'queue' ? 'queue' : spec.kind} ${key} not found: ${where}; set ${spec.flag} or ${spec.env}`);
     },
   };
-  for (const key of need) backend.require(key);
+  if (!options.partial) for (const key of need) backend.require(key);
   return backend;
 }
 
@@ -172,7 +174,7 @@ function clientConfig(options: LocateOptions, env: Record<string, string | undef
 }
 
 /** An SDK client that is loaded only when used; a clear error when the package is not installed. */
-async function optionalClient<T>(name: string, load: () => Promise<T>, why: string): Promise<T> {
+export async function optionalClient<T>(name: string, load: () => Promise<T>, why: string): Promise<T> {
   try {
     return await load();
   } catch (e) {

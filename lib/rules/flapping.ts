@@ -46,6 +46,21 @@ export function flapStep(host: Pick<Host, 'hostname' | 'changes' | 'flappingSinc
 }
 
 /**
+ * What a liveness transition does to the host's change history: a down or a recovery is a change
+ * (flapStep); a retracted death never happened, so its change is taken back out of the history
+ * and cannot count towards flapping. Other transitions leave the history alone.
+ */
+export function historyStep(
+  host: Pick<Host, 'hostname' | 'changes' | 'flappingSince' | 'stateSince'>,
+  t: { readonly at: number; readonly notification: Pick<Notification, 'kind'> },
+  rule: FlapRule,
+): FlapStep | undefined {
+  if (countsAsChange(t.notification.kind)) return flapStep(host, t.at, rule);
+  if (t.notification.kind !== 'host-down-retracted') return undefined;
+  return { changes: (host.changes ?? []).filter((c) => c !== host.stateSince), flappingSince: host.flappingSince, started: undefined };
+}
+
+/**
  * A flapping host that has held one state for a whole window has settled: one notification,
  * at the end of that window, says in which state.
  */

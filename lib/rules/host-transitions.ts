@@ -17,12 +17,16 @@ export interface HostTransition {
   readonly notification: Notification;
 }
 
+/** No death may be declared: the monitor doubts its whole view (docs/SEMANTICS.md, "Trust the monitor"). */
+export const NO_DEATHS = 0;
+
 /**
- * What a diagnose pass should do with one host at `now`, or nothing. `canDeclareDead` is false
- * while the monitor doubts its own view (a backlog of beats, or its own long absence): hosts may
- * then recover but are never declared dead.
+ * What a diagnose pass (or ingest, for a dead host that beats again) should do with one host at
+ * `now`, or nothing. `deadThrough` is the ingest watermark (lib/rules/watermark.ts): every beat
+ * received before it is known stored, so a host whose deadline comes after it may have a beat
+ * still on its way, and is not declared dead yet. Hosts may always recover.
  */
-export function hostTransition(host: Host, now: number, rule: DiagnoseRule, canDeclareDead: boolean): HostTransition | undefined {
+export function hostTransition(host: Host, now: number, rule: DiagnoseRule, deadThrough: number): HostTransition | undefined {
   const alive = isAliveAt(host, now, rule);
   const beatSinceStateChange = host.lastBeat > host.stateSince;
   const { hostname } = host;
@@ -45,8 +49,8 @@ export function hostTransition(host: Host, now: number, rule: DiagnoseRule, canD
           { interval: String(effectiveInterval(host.interval, rule)) },
         ));
       }
-      if (!canDeclareDead) return undefined;
       const at = deadlineOf(host, rule);
+      if (at > deadThrough) return undefined;
       const limit = effectiveInterval(host.interval, rule) * rule.tolerance;
       return make('dead', at, host.lastBeat, notification(
         hostname, 'host-down', 'critical', at,
@@ -55,7 +59,22 @@ export function hostTransition(host: Host, now: number, rule: DiagnoseRule, canD
       ));
     }
     case 'dead': {
+      // The first beat stored after the death was received before it: the host was alive when it
+      // was declared dead, and a beat that was late on its way (a slow ingest, a relay that could
+      // not reach SQS) proves it. The death is retracted rather than recovered from.
+      if (alive && host.resumedAt !== undefined && host.resumedAt < host.stateSince) {
+        const since = host.outageStart ?? host.stateSince;
+        // Timed 1 ms after the death it retracts: the same for every run that decides it, and
+        // after the down in every listing and timeline.
+        const at = host.stateSince + 1;
+        return make('alive', at, undefined, notification(
+          hostname, 'host-down-retracted', 'info', at,
+          `${hostname} was not down: a beat received at ${new Date(host.resumedAt).toISOString()}, before it was declared dead, was stored late`,
+          { outageStart: new Date(since).toISOString(), lateBeat: new Date(host.resumedAt).toISOString() },
+        ));
+      }
       if (alive && beatSinceStateChange) {
+        // The outage ends at the first beat back, whichever beat is the newest by now.
         const at = host.resumedAt !== undefined && host.resumedAt > host.stateSince ? host.resumedAt : host.lastBeat;
         const since = host.outageStart ?? host.stateSince;
         const downtime = at - since;

@@ -26,6 +26,7 @@ export function incidentKey(n: Fields, subject?: string): string {
     case 'host-down':
       return `${h}/down/${d.lastBeat ?? iso(n.at)}`;
     case 'host-recovered':
+    case 'host-down-retracted':
     case 'host-still-down':
       return `${h}/down/${d.outageStart ?? iso(n.at)}`;
     case 'host-retired':
@@ -46,7 +47,8 @@ export function incidentKey(n: Fields, subject?: string): string {
     case 'monitor-ok':
       return `${h}/degraded`;
     case 'fleet-storm':
-      return `${h}/storm/${d.scope ?? subject ?? 'fleet'}/${iso(n.at)}`;
+      // A follow-up (deaths that joined later) carries its storm's start: the same incident.
+      return `${h}/storm/${d.scope ?? subject ?? 'fleet'}/${d.stormStart ?? iso(n.at)}`;
     case 'fleet-storm-recovering':
     case 'fleet-storm-over':
       return `${h}/storm/${d.scope ?? 'fleet'}/${d.stormStart ?? iso(n.at)}`;
@@ -58,7 +60,7 @@ export function incidentKey(n: Fields, subject?: string): string {
 }
 
 const CLOSES: ReadonlySet<NotificationKind> = new Set<NotificationKind>([
-  'host-recovered', 'host-retired', 'resource-ok', 'clock-ok', 'monitor-ok', 'fleet-storm-over',
+  'host-recovered', 'host-down-retracted', 'host-retired', 'resource-ok', 'clock-ok', 'monitor-ok', 'fleet-storm-over',
 ]);
 const NOTICES: ReadonlySet<NotificationKind> = new Set<NotificationKind>([
   'host-up', 'host-left', 'fleet-new-hosts', 'fleet-storm-recovering',

@@ -367,6 +367,16 @@ function hostTimeline(host: Host, own: readonly Notification[], since: number, u
         if (status === 'down') closeOutage(n.at);
         move('up', n.at);
         break;
+      case 'host-down-retracted':
+        // The death was wrong (a late beat proved the host alive): the host was up all along, so
+        // the span since the down is up, and no outage is counted.
+        if (status === 'down') {
+          status = 'up';
+          outageStart = undefined;
+          storm = undefined;
+          declaredAt = undefined;
+        }
+        break;
       case 'host-up':
         if (status === 'down') closeOutage(n.at);
         move('up', n.at);
@@ -388,7 +398,7 @@ function hostTimeline(host: Host, own: readonly Notification[], since: number, u
   return { spans, outages };
 }
 
-const LIVENESS = new Set<NotificationKind>(['host-up', 'host-down', 'host-recovered', 'host-left', 'host-retired']);
+const LIVENESS = new Set<NotificationKind>(['host-up', 'host-down', 'host-recovered', 'host-down-retracted', 'host-left', 'host-retired']);
 
 function parseTime(iso: string | undefined): number | undefined {
   if (typeof iso !== 'string') return undefined;

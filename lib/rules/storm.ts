@@ -5,9 +5,15 @@ export interface StormRule {
   readonly share: number;
   /** And at least this many hosts. */
   readonly minHosts: number;
+  /**
+   * Deaths this recent (seconds) count with the deaths being judged, whichever invocation decided
+   * them: a rack whose deadlines straddle a pass is one storm, and a death that comes a little
+   * after a storm's first notice joins it. Default 60, one pass period.
+   */
+  readonly windowSeconds?: number;
 }
 
-export const DEFAULT_STORM_RULE: StormRule = { share: 0.5, minHosts: 3 };
+export const DEFAULT_STORM_RULE: StormRule = { share: 0.5, minHosts: 3, windowSeconds: 60 };
 
 export interface Storm {
   /** `fleet`, or the `label=value` the group shares. */

@@ -1,7 +1,8 @@
-import type { NotificationKind } from '../model';
+import type { Host, NotificationKind } from '../model';
 import { hostTransition } from '../rules/host-transitions';
 import { deadlineOf } from '../rules/liveness';
-import { judgePlans, type Diagnosis, type PassContext, type Plan, type Upcoming } from './diagnose';
+import { judgePlans, loudDeath, type Diagnosis, type PassContext, type Plan, type Upcoming } from './diagnose';
+import { establishWatermark } from './ingest-watermark';
 import { Outbox } from './outbox';
 
 export interface WatchOptions {
@@ -9,7 +10,11 @@ export interface WatchOptions {
   readonly passAt: number;
   /** Stop watching at this time (ms): the next pass's start, or the invocation's time budget. */
   readonly until: number;
-  /** Deadlines this close after a batch's first one are confirmed with it; default 250 ms. */
+  /**
+   * Deadlines this close after a batch's first one are confirmed with it, when the last of them
+   * comes; default 250 ms. With a group wait (`Diagnosis.groupWaitMs`), the batch is every
+   * deadline within it of the first, confirmed together when it has passed.
+   */
   readonly batchMs?: number;
   /** While waiting, how often to look for a newer pass; default 1 s. */
   readonly pollMs?: number;
@@ -29,6 +34,9 @@ export interface WatchSummary {
   readonly stopped?: string;
 }
 
+/** A death held for the watermark (its canary stamped just before the deadline) is looked at again this much later. */
+const HELD_RETRY_MS = 1000;
+
 const sleepFor = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, ms)));
 
 /**
@@ -40,14 +48,16 @@ const sleepFor = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max
  * the deaths already decided in this invocation (so they can still join a storm), and their
  * notifications are committed with the state change and delivered through a fresh outbox.
  * A host that beat since is listed again at its new deadline if that comes before `until`.
- * Before each batch, the backlog guard of the pass is checked again: with beats waiting, the
- * watch stops and leaves the fleet to the next pass. It also stops as soon as a newer pass has
+ * Before a batch's deaths are declared, the ingest watermark must have passed their deadlines
+ * (lib/rules/watermark.ts): if ingest is behind, the watch stops and leaves the fleet to the next
+ * pass. It also stops as soon as a newer pass has
  * recorded its run (the monitor item, read once a second while waiting): that pass has listed
  * the deadlines from its own start, so two invocations overlap by one pass at most, and even
  * then each state change is one conditional write: whichever commits, the other does nothing.
  */
 export async function watchDeadlines(d: Diagnosis, context: PassContext, upcoming: readonly Upcoming[], options: WatchOptions): Promise<WatchSummary> {
-  const batchMs = options.batchMs ?? 250;
+  const groupWaitMs = d.groupWaitMs ?? 0;
+  const batchMs = Math.max(options.batchMs ?? 250, groupWaitMs);
   const pollMs = options.pollMs ?? 1000;
   // Waits until `at`, unless a newer pass has recorded its run: its own list then covers the
   // deadlines from its start, so this invocation ends rather than overlap it.
@@ -72,27 +82,18 @@ export async function watchDeadlines(d: Diagnosis, context: PassContext, upcomin
   while (queue.length > 0) {
     const first = queue[0] as Upcoming;
     let n = 1;
-    while (n < queue.length && n < 100 && (queue[n] as Upcoming).deadline <= first.deadline + batchMs) n++;
+    while (n < queue.length && (queue[n] as Upcoming).deadline <= first.deadline + batchMs) n++;
     const batch = queue.splice(0, n);
-    const last = (batch[batch.length - 1] as Upcoming).deadline;
-    // Dead from the deadline on (liveness: alive while now < deadline).
+    // Dead from the deadline on (liveness: alive while now < deadline); held for the group wait
+    // from the first, so that deaths close together are judged, and announced, together.
+    // The hold never outlasts the watch: the invocation's time budget ends soon after it.
+    const lastDeadline = (batch[batch.length - 1] as Upcoming).deadline;
+    const last = Math.max(lastDeadline, Math.min(first.deadline + groupWaitMs, options.until));
     if (!(await waitUntil(last))) {
       stopped = 'a newer pass took over';
       break;
     }
-    try {
-      const backlog = await d.backlog();
-      const threshold = Math.max(d.backlogThreshold, context.population.total);
-      if (backlog > threshold) {
-        stopped = `${backlog} beats waiting on the heartbeats queue (threshold ${threshold})`;
-        break;
-      }
-    } catch (e) {
-      stopped = `the heartbeats queue backlog is unknown: ${(e as Error).message}`;
-      break;
-    }
-
-    let hosts;
+    let hosts: Host[];
     try {
       hosts = await d.hosts.getMany(batch.map((u) => u.hostname));
       reads++;
@@ -101,14 +102,48 @@ export async function watchDeadlines(d: Diagnosis, context: PassContext, upcomin
       d.log.error('could not read hosts at their deadline; the next pass judges them', { hosts: batch.length, error: String(e) });
       continue;
     }
+    let now = d.delivery.now();
+    const planned = (at: number, deadThrough: number): Plan[] => hosts.flatMap((host) => {
+      const t = hostTransition(host, at, d.rule, deadThrough);
+      return t ? [{ host, t }] : [];
+    });
+    let plans = planned(now, Infinity);
+    if (plans.some((p) => p.t?.to === 'dead')) {
+      // A death is declared only once ingest has provably stored every beat received before its
+      // deadline (lib/rules/watermark.ts). Otherwise the watch stops, and leaves the fleet to the
+      // next pass, which raises monitor-degraded if ingest is still behind.
+      const watermark = await establishWatermark({ queue: d.queue, stats: d.stats, lagWaitMs: d.lagWaitMs, now: d.delivery.now });
+      if (watermark.reasons.length > 0) {
+        stopped = watermark.reasons.join('; ');
+        break;
+      }
+      // Beats stored while the canary travelled count: the dying hosts are read again.
+      const dying = plans.filter((p) => p.t?.to === 'dead').map((p) => p.host.hostname);
+      try {
+        const fresh = new Map((await d.hosts.getMany(dying)).map((h) => [h.hostname, h] as const));
+        reads++;
+        hosts = hosts.map((h) => fresh.get(h.hostname) ?? h);
+      } catch (e) {
+        errors++;
+        d.log.error('could not read hosts at their deadline; the next pass judges them', { hosts: dying.length, error: String(e) });
+        continue;
+      }
+      now = d.delivery.now();
+      plans = planned(now, Math.min(now, watermark.through));
+    }
     confirmed += hosts.length;
-    const now = d.delivery.now();
-    const plans: Plan[] = [];
+    const judging = new Set(plans.map((p) => p.host.hostname));
     for (const host of hosts) {
-      const t = hostTransition(host, now, d.rule, true);
-      if (t) plans.push({ host, t });
-      else if ((host.state === 'new' || host.state === 'alive') && deadlineOf(host, d.rule) <= options.until) {
-        insert(queue, { hostname: host.hostname, deadline: deadlineOf(host, d.rule) });
+      // Declared dead since the pass by an invocation overlapping this one: a death the deaths
+      // judged now may join in a storm, as if this invocation had declared it.
+      if (host.state === 'dead' && loudDeath(host, context.silences) && !context.died.some((h) => h.hostname === host.hostname)) {
+        context.died.push({ hostname: host.hostname, labels: host.labels, deathAt: host.stateSince, ...(host.stormIncident ? { storm: host.stormIncident } : {}) });
+      }
+      if (judging.has(host.hostname) || (host.state !== 'new' && host.state !== 'alive')) continue;
+      // It beat since (a later deadline), or its death waits a moment for the watermark.
+      const next = Math.max(deadlineOf(host, d.rule), now + HELD_RETRY_MS);
+      if (next <= options.until) {
+        insert(queue, { hostname: host.hostname, deadline: next });
         watched++;
       }
     }

@@ -1,11 +1,11 @@
 import type { HostState, Notification, NotificationKind, Silence } from '../model';
-import { hostTransition } from '../rules/host-transitions';
+import { hostTransition, NO_DEATHS } from '../rules/host-transitions';
 import { isInForce } from '../rules/silences';
 import { emptyPopulation, type Population } from '../rules/storm';
 import { openStorms } from '../rules/fleet-notices';
 import {
-  commitPlans, decideFleet, digestOf, fleetHistoryOrNone, scanFleet, selfCheck,
-  type DiagnoseSummary, type Diagnosis, type FleetVerdict, type HostVerdict, type PassContext, type Plan, type PlanDigest, type SegmentRange, type Upcoming,
+  announceStormProgress, commitPlans, decideFleet, digestOf, fleetHistoryOrNone, scanFleet, selfCheck,
+  type DiagnoseSummary, type Diagnosis, type Dying, type FleetVerdict, type HostVerdict, type PassContext, type Plan, type PlanDigest, type SegmentRange, type Upcoming,
 } from './diagnose';
 import { Outbox, type OutboxReport } from './outbox';
 
@@ -32,10 +32,11 @@ export interface JudgeRequest {
   readonly phase: 'judge';
   readonly at: number;
   readonly segments: SegmentRange;
-  readonly canDeclareDead: boolean;
+  /** The coordinator's ingest watermark: deaths whose deadline comes after it are not declared. */
+  readonly deadThrough: number;
+  /** Whether the coordinator watches deadlines after the pass: the worker lists them. */
+  readonly watch: boolean;
   readonly silences: readonly Silence[];
-  /** Hosts of storms not yet over: their states are reported back. */
-  readonly stormMembers: readonly string[];
   /** The largest reply the worker may send; MAX_REPLY_BYTES by default (tests set it lower). */
   readonly maxReplyBytes?: number;
 }
@@ -45,19 +46,22 @@ export interface JudgeReply {
   readonly hostsByState: Partial<Record<HostState, number>>;
   readonly population: { readonly total: number; readonly byLabel: ReadonlyArray<readonly [string, number]> };
   readonly plans: readonly PlanDigest[];
-  readonly memberStates: ReadonlyArray<readonly [string, HostState]>;
   readonly upcoming: readonly Upcoming[];
   readonly outbox: OutboxReport;
+  /** Loud deaths of the storm window in its segments. */
+  readonly recentDeaths: readonly Dying[];
+  /** Its dead hosts held under a storm, by the storm's incident. */
+  readonly stormDown: ReadonlyArray<readonly [string, readonly string[]]>;
 }
 
 /** The worker's second phase: commit its planned hosts with the fleet's verdict. */
 export interface CommitRequest {
   readonly phase: 'commit';
   readonly at: number;
-  readonly canDeclareDead: boolean;
+  readonly deadThrough: number;
   readonly silences: readonly Silence[];
   /** Each planned host, and the indexes in `notices` of its storm's and its group's notice. */
-  readonly hosts: ReadonlyArray<{ readonly hostname: string; readonly storm?: { scope: string; notice: number }; readonly group?: { reason: string; notice: number } }>;
+  readonly hosts: ReadonlyArray<{ readonly hostname: string; readonly storm?: { scope: string; incident: string; notice: number }; readonly group?: { reason: string; notice: number } }>;
   readonly notices: readonly Notification[];
 }
 
@@ -65,6 +69,8 @@ export interface CommitReply {
   readonly transitions: Partial<Record<NotificationKind, number>>;
   readonly errors: number;
   readonly outbox: OutboxReport;
+  /** Hosts held under a storm that it took out of `dead`, by the storm's incident. */
+  readonly leftStorm?: ReadonlyArray<readonly [string, readonly string[]]>;
 }
 
 export type WorkerRequest = JudgeRequest | CommitRequest;
@@ -85,17 +91,16 @@ export function segmentsOf(index: number, workers: number, segmentsEach: number)
 export async function judgeSegment(d: Diagnosis, r: JudgeRequest): Promise<JudgeReply> {
   const outbox = new Outbox();
   const hostsByState: Partial<Record<HostState, number>> = {};
-  const memberStates = new Map<string, HostState>();
   const ending = r.silences.filter((s) => s.endsAt <= r.at && s.closedAt === undefined);
   const scan = await scanFleet(d, {
-    now: r.at, segments: r.segments, canDeclareDead: r.canDeclareDead, ending, stormMembers: new Set(r.stormMembers), memberStates, hostsByState, outbox,
+    now: r.at, segments: r.segments, deadThrough: r.deadThrough, watch: r.watch, ending, silences: r.silences, hostsByState, outbox,
   });
   const delivered = await outbox.flush(d.delivery, d.log);
   const reply: JudgeReply = {
     examined: scan.examined, hostsByState,
     population: { total: scan.population.total, byLabel: [...scan.population.byLabel] },
     plans: scan.plans.map((p) => digestOf(d, r.silences, p)),
-    memberStates: [...memberStates], upcoming: scan.upcoming, outbox: delivered,
+    upcoming: scan.upcoming, outbox: delivered, recentDeaths: scan.recentDeaths, stormDown: [...scan.stormDown],
   };
   const bytes = Buffer.byteLength(JSON.stringify(reply));
   if (bytes > (r.maxReplyBytes ?? MAX_REPLY_BYTES)) {
@@ -109,19 +114,19 @@ export async function commitSegment(d: Diagnosis, r: CommitRequest): Promise<Com
   const verdict: FleetVerdict = { storms: [], hosts: new Map() };
   for (const h of r.hosts) {
     const v: { -readonly [K in keyof HostVerdict]: HostVerdict[K] } = {};
-    if (h.storm) v.storm = { scope: h.storm.scope, notice: r.notices[h.storm.notice] as Notification };
+    if (h.storm) v.storm = { scope: h.storm.scope, incident: h.storm.incident, notice: r.notices[h.storm.notice] as Notification };
     if (h.group) v.group = { reason: h.group.reason, notice: r.notices[h.group.notice] as Notification };
     verdict.hosts.set(h.hostname, v);
   }
   const ending = r.silences.filter((s) => s.endsAt <= r.at && s.closedAt === undefined);
   const plans: Plan[] = (await d.hosts.getMany(r.hosts.map((h) => h.hostname)))
-    .map((host) => ({ host, t: hostTransition(host, r.at, d.rule, r.canDeclareDead) }));
+    .map((host) => ({ host, t: hostTransition(host, r.at, d.rule, r.deadThrough) }));
   const outbox = new Outbox();
-  const { transitions, errors } = await commitPlans(d, r.silences, plans, verdict, r.at, ending, outbox);
+  const { transitions, errors, leftStorm } = await commitPlans(d, r.silences, plans, verdict, r.at, ending, outbox);
   // A planned host the read did not return (throttled past its retries, or deleted since) was not
   // committed: an error, so that the pass does not close a silence whose notices it still owes.
   const unread = r.hosts.length - plans.length;
-  return { transitions, errors: errors + unread, outbox: await outbox.flush(d.delivery, d.log) };
+  return { transitions, errors: errors + unread, outbox: await outbox.flush(d.delivery, d.log), leftStorm: [...leftStorm] };
 }
 
 /**
@@ -131,18 +136,17 @@ export async function commitSegment(d: Diagnosis, r: CommitRequest): Promise<Com
 export async function runFannedPass(d: Diagnosis, workers: DiagnoseWorkers): Promise<{ summary: DiagnoseSummary; context: PassContext; upcoming: Upcoming[] }> {
   const now = d.delivery.now();
   const outbox = new Outbox();
-  const degraded = await selfCheck(d, now, outbox);
+  const { reasons: degraded, deadThrough } = await selfCheck(d, now, outbox);
   const silences = d.silences ? await d.silences.all() : [];
   const ending = silences.filter((s) => s.endsAt <= now && s.closedAt === undefined);
   const storming = d.fleetHistory ? openStorms(await fleetHistoryOrNone(d, now)) : [];
-  const stormMembers = new Map(storming.flatMap((s) => s.hostnames.map((h) => [h, s] as const)));
 
   // Phase 1: every range judged at the same `now`, with the self-check's verdict. A reply too
   // large for Lambda (a mass death's digests) is asked again in halves, down to one segment.
   const ranges = Array.from({ length: workers.count }, (_, i) => segmentsOf(i, workers.count, d.scanSegments));
   const judgeRange = async (segments: SegmentRange): Promise<JudgeReply> => {
     try {
-      return await workers.judge({ phase: 'judge', at: now, segments, canDeclareDead: degraded.length === 0, silences, stormMembers: [...stormMembers.keys()] });
+      return await workers.judge({ phase: 'judge', at: now, segments, deadThrough, watch: degraded.length === 0, silences });
     } catch (e) {
       if (segments.count < 2 || !isReplyTooLarge(e)) throw e;
       const half = Math.floor(segments.count / 2);
@@ -159,7 +163,8 @@ export async function runFannedPass(d: Diagnosis, workers: DiagnoseWorkers): Pro
   const failed: string[] = [];
   const population: Population = emptyPopulation();
   const hostsByState: Partial<Record<HostState, number>> = {};
-  const memberStates = new Map<string, HostState>();
+  const recentDeaths: Dying[] = [];
+  const stormDown = new Map<string, string[]>();
   const outboxes: OutboxReport[] = [];
   const upcoming: Upcoming[] = [];
   const segmentOf = new Map<string, number>();
@@ -176,7 +181,8 @@ export async function runFannedPass(d: Diagnosis, workers: DiagnoseWorkers): Pro
     population.total += j.population.total;
     for (const [scope, n] of j.population.byLabel) population.byLabel.set(scope, (population.byLabel.get(scope) ?? 0) + n);
     for (const [state, n] of Object.entries(j.hostsByState)) hostsByState[state as HostState] = (hostsByState[state as HostState] ?? 0) + (n ?? 0);
-    for (const [h, s] of j.memberStates) memberStates.set(h, s);
+    recentDeaths.push(...j.recentDeaths);
+    for (const [incident, hosts] of j.stormDown) stormDown.set(incident, [...(stormDown.get(incident) ?? []), ...hosts]);
     outboxes.push(j.outbox);
     upcoming.push(...j.upcoming);
     for (const p of j.plans) {
@@ -189,11 +195,11 @@ export async function runFannedPass(d: Diagnosis, workers: DiagnoseWorkers): Pro
   }
   // Without the whole fleet, neither a storm nor a share can be judged: no death in this pass.
   const passDegraded = failed.length === 0 ? degraded : [...degraded, ...failed.map((f) => `not the whole fleet was read: ${f}`)];
-  const canDeclareDead = passDegraded.length === 0;
-  const kept = canDeclareDead ? digests : digests.filter((p) => p.t?.to !== 'dead');
+  const passDeadThrough = failed.length === 0 ? deadThrough : NO_DEATHS;
+  const kept = failed.length === 0 ? digests : digests.filter((p) => p.t?.to !== 'dead');
 
-  const context: PassContext = { silences, population, degraded: passDegraded, died: [], stormMembers, memberStates };
-  const verdict = decideFleet(d, context, kept, now);
+  const context: PassContext = { silences, population, degraded: passDegraded, died: recentDeaths, storms: new Map(storming.map((s) => [s.incident, s])) };
+  const verdict = decideFleet(d, context, kept);
 
   // Phase 2: each worker commits its own planned hosts, with the verdict on them.
   const byWorker = new Map<number, PlanDigest[]>();
@@ -204,9 +210,10 @@ export async function runFannedPass(d: Diagnosis, workers: DiagnoseWorkers): Pro
     else byWorker.set(worker, [p]);
   }
   const transitions: Partial<Record<NotificationKind, number>> = {};
+  const leftStorm = new Map<string, string[]>();
   const committed = await Promise.allSettled([...byWorker].map(async ([, plans]) => {
     try {
-      return await workers.commit(commitRequest(now, canDeclareDead, silences, plans, verdict));
+      return await workers.commit(commitRequest(now, passDeadThrough, silences, plans, verdict));
     } catch (e) {
       d.log.error('a diagnose worker failed to commit; its hosts are judged again next pass', { hosts: plans.length, error: String(e) });
       throw Object.assign(new Error(String(e)), { hosts: plans.length });
@@ -219,9 +226,12 @@ export async function runFannedPass(d: Diagnosis, workers: DiagnoseWorkers): Pro
     }
     errors += r.value.errors;
     outboxes.push(r.value.outbox);
+    for (const [incident, hosts] of r.value.leftStorm ?? []) leftStorm.set(incident, [...(leftStorm.get(incident) ?? []), ...hosts]);
     for (const [kind, n] of Object.entries(r.value.transitions)) transitions[kind as NotificationKind] = (transitions[kind as NotificationKind] ?? 0) + (n ?? 0);
   }
 
+  // A storm's end is decided from every one of its hosts: only when every worker answered.
+  if (failed.length === 0) await announceStormProgress(d, storming, stormDown, leftStorm, now, outbox);
   outboxes.push(await outbox.flush(d.delivery, d.log));
   const delivered = sumOutboxes(outboxes);
   if (errors === 0 && delivered.unpublished === 0 && d.silences) {
@@ -236,7 +246,7 @@ export async function runFannedPass(d: Diagnosis, workers: DiagnoseWorkers): Pro
   return { summary, context, upcoming };
 }
 
-function commitRequest(at: number, canDeclareDead: boolean, silences: readonly Silence[], plans: readonly PlanDigest[], verdict: FleetVerdict): CommitRequest {
+function commitRequest(at: number, deadThrough: number, silences: readonly Silence[], plans: readonly PlanDigest[], verdict: FleetVerdict): CommitRequest {
   const notices: Notification[] = [];
   const index = new Map<string, number>();
   const ref = (n: Notification): number => {
@@ -251,11 +261,11 @@ function commitRequest(at: number, canDeclareDead: boolean, silences: readonly S
     const v = verdict.hosts.get(p.hostname);
     return {
       hostname: p.hostname,
-      ...(v?.storm ? { storm: { scope: v.storm.scope, notice: ref(v.storm.notice) } } : {}),
+      ...(v?.storm ? { storm: { scope: v.storm.scope, incident: v.storm.incident, notice: ref(v.storm.notice) } } : {}),
       ...(v?.group ? { group: { reason: v.group.reason, notice: ref(v.group.notice) } } : {}),
     };
   });
-  return { phase: 'commit', at, canDeclareDead, silences, hosts, notices };
+  return { phase: 'commit', at, deadThrough, silences, hosts, notices };
 }
 
 /**
@@ -284,7 +294,8 @@ function mergeReplies(a: JudgeReply, b: JudgeReply): JudgeReply {
     hostsByState,
     population: { total: a.population.total + b.population.total, byLabel: [...byLabel] },
     plans: [...a.plans, ...b.plans],
-    memberStates: [...a.memberStates, ...b.memberStates],
+    recentDeaths: [...a.recentDeaths, ...b.recentDeaths],
+    stormDown: [...a.stormDown, ...b.stormDown],
     upcoming: [...a.upcoming, ...b.upcoming],
     outbox: sumOutboxes([a.outbox, b.outbox]),
   };

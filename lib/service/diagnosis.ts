@@ -1,4 +1,3 @@
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { Config } from '../config';
 import { AlertPublisher } from '../store/alerts';
 import type { Clients } from '../store/clients';
@@ -6,6 +5,7 @@ import { HostStore } from '../store/hosts';
 import { NotificationStore } from '../store/notifications';
 import { SilenceStore } from '../store/silences';
 import { StatsStore } from '../store/stats';
+import { SqsHeartbeatQueue } from '../store/heartbeat-queue';
 import { NEW_HOSTS_GROUP } from '../rules/fleet-notices';
 import { FLEET_HOST, type Diagnosis } from './diagnose';
 import type { Log } from './log';
@@ -43,18 +43,13 @@ export function diagnosis(
       alerts: new AlertPublisher(clients.sns, resources.alertsTopicArn),
       now,
     },
-    backlog: async () => {
-      const out = await clients.sqs.send(new GetQueueAttributesCommand({
-        QueueUrl: resources.heartbeatsQueueUrl,
-        AttributeNames: ['ApproximateNumberOfMessages'],
-      }));
-      return Number(out.Attributes?.ApproximateNumberOfMessages ?? 0);
-    },
+    queue: new SqsHeartbeatQueue(clients.sqs, resources.heartbeatsQueueUrl, now),
+    lagWaitMs: config.diagnose.lagWaitMs,
     rule: config.liveness,
     scanSegments: config.diagnose.scanSegments,
-    backlogThreshold: config.diagnose.backlogThreshold,
     sweepGraceMs: config.diagnose.sweepGraceMs,
     watchMs: config.diagnose.watchMs,
+    groupWaitMs: config.diagnose.groupWaitMs,
     log,
     ...(resources.silencesTable ? { silences: new SilenceStore(clients.ddb, resources.silencesTable) } : {}),
     flap: config.lifecycle.flap,

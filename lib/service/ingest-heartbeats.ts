@@ -1,4 +1,7 @@
-import type { Beat, Notification, Silence } from '../model';
+import type { Beat, Host, Notification, Silence } from '../model';
+import { hostTransition, NO_DEATHS, type DiagnoseRule } from '../rules/host-transitions';
+import { historyStep, type FlapRule } from '../rules/flapping';
+import { recoverySuppression } from '../rules/storm-membership';
 import { applySilence } from '../rules/silences';
 import { skewTransition } from '../rules/skew';
 import { assessBeat, goodbyeNotification } from '../rules/beat';
@@ -33,6 +36,12 @@ export interface HeartbeatIngest {
    * steady state stays one write and no read. Undefined: nothing is silenced.
    */
   readonly silences?: () => Promise<Silence[]>;
+  /**
+   * How a dead host that beats again is judged: ingest then retracts its death when the beat
+   * was received before it, at once and through the same conditional change and outbox as
+   * diagnose would. Without it, the next diagnose pass does.
+   */
+  readonly liveness?: { readonly rule: DiagnoseRule; readonly flap: FlapRule };
 }
 
 export type BeatOutcome = 'stored' | 'stale' | 'quarantined';
@@ -79,6 +88,11 @@ export async function storeBeat(d: HeartbeatIngest, beat: Beat): Promise<BeatOut
   const settle = (id: string) => d.hosts.settle(beat.hostname, id);
   if (write.left && goodbye) for (const p of pendingNow(goodbye.notifications, now)) outbox.add(p, settle);
 
+  if (write.previous?.state === 'dead' && !beat.goodbye && d.liveness) {
+    const back = await returnFromDeath(d, write.previous, beat, now, announce);
+    if (back) for (const p of pendingNow(back.notifications, now)) outbox.add(p, settle);
+  }
+
   const assessment = assessBeat(write.previous, beat, d.levels);
   for (const problem of assessment.problems) d.log.warn(problem, { hostname: beat.hostname });
   const before = write.previous?.levels;
@@ -102,6 +116,46 @@ export async function storeBeat(d: HeartbeatIngest, beat: Beat): Promise<BeatOut
     if (report.unpublished > 0) d.log.warn('notifications left for the next diagnose pass', { hostname: beat.hostname, unpublished: report.unpublished });
   }
   return 'stored';
+}
+
+/**
+ * A dead host beat again: the transition diagnose would decide for it (lib/rules/host-transitions),
+ * decided now on the host as this beat left it. A beat received before the death retracts it at
+ * once, with one conditional write on the death it answers, carrying its notification: of
+ * ingest, a redelivery and a diagnose pass, exactly one commits it, with the same id. Returns
+ * what it committed.
+ */
+async function returnFromDeath(
+  d: HeartbeatIngest,
+  previous: Host,
+  beat: Beat,
+  now: number,
+  announce: (n: Notification[]) => Promise<{ notifications: Notification[]; queuedAt: number }>,
+): Promise<{ notifications: Notification[] } | undefined> {
+  const liveness = d.liveness as NonNullable<HeartbeatIngest['liveness']>;
+  const host: Host = { ...previous, lastBeat: beat.receivedAt, interval: beat.interval, labels: beat.labels, resumedAt: previous.resumedAt ?? beat.receivedAt };
+  const t = hostTransition(host, now, liveness.rule, NO_DEATHS);
+  // A recovery stays the pass's to decide for now: it groups a storm's recoveries into one notice.
+  if (t?.notification.kind !== 'host-down-retracted') return undefined;
+  const history = historyStep(host, t, liveness.flap);
+  // A death held back under a storm is retracted in the storm's count, not on its own.
+  const storm = recoverySuppression(previous);
+  const n = history?.flappingSince !== undefined ? { ...t.notification, suppressed: 'flapping' }
+    : storm ? { ...t.notification, suppressed: storm.reason } : t.notification;
+  const changes = await announce([n, ...(history?.started ? [history.started] : [])]);
+  const won = await d.hosts.changeState({
+    hostname: host.hostname,
+    from: 'dead',
+    fromSince: previous.stateSince,
+    to: 'alive',
+    at: t.at,
+    lastBeat: host.lastBeat,
+    requireSilence: false,
+    outageStart: undefined,
+    ...(history ? { changes: history.changes, flappingSince: history.flappingSince } : {}),
+    announce: changes,
+  });
+  return won ? changes : undefined;
 }
 
 /** A silences reader that reads at most once per `ttlMs`: ingest asks only when it has something to say. */

@@ -57,6 +57,7 @@ export function itemToHost(item: Item): Host {
   const hourly = slotsOf(item);
   if (hourly.length > 0) host.hourly = hourly;
   if (typeof item.skewed === 'boolean') host.skewed = item.skewed;
+  if (typeof item.stormIncident === 'string') host.stormIncident = item.stormIncident;
   const pending = outboxOf(item);
   if (pending.length > 0) host.pending = pending;
   return host;
@@ -104,6 +105,11 @@ export interface StateChange {
   readonly flappingSince?: number | undefined;
   /** Its notifications, committed with it. */
   readonly announce?: Announce;
+  /**
+   * For a death held back under a storm: the storm's incident, recorded on the host while it is
+   * dead. Any other change removes it, so a host that leaves `dead` carries none.
+   */
+  readonly stormIncident?: string;
 }
 
 export class HostStore {
@@ -255,6 +261,12 @@ export class HostStore {
       remove.push('resumedAt');
     } else {
       remove.push('outageStart');
+    }
+    if (change.to === 'dead' && change.stormIncident !== undefined) {
+      values[':stormIncident'] = change.stormIncident;
+      set.push('stormIncident = :stormIncident');
+    } else {
+      remove.push('stormIncident');
     }
     if (change.changes !== undefined) {
       values[':changes'] = change.changes;

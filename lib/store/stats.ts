@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { LEVEL_NUMBERS, type LogLevel } from '../model';
 import { countersKey, MONITOR_KEY } from './keys';
 import { applied } from './conditional';
 import type { Notification, PendingNotification } from '../model';
 import { outboxAttribute, outboxOf, outboxSets } from './outbox-item';
+import type { IngestMarks } from '../rules/watermark';
 
 /** Records per app, UTC day and level. */
 export type LevelCounts = Partial<Record<LogLevel, number>>;
@@ -23,6 +25,23 @@ export interface MonitorState {
   readonly degradedSince: number | undefined;
   /** Notifications about the monitor committed with its flag and not yet known delivered. */
   readonly pending: PendingNotification[];
+  /** What ingest says of its own progress: the ingest watermark's inputs (lib/rules/watermark.ts). */
+  readonly ingest: IngestMarks;
+  /** What was last said of each storm's recovery (`announceStorm`). */
+  readonly storms: StormRecord[];
+}
+
+/** The monitor item's record of one storm's recovery notices. */
+export interface StormRecord {
+  readonly attribute: string;
+  readonly incident: string;
+  readonly back: number | undefined;
+  readonly overAt: number | undefined;
+}
+
+/** The monitor item's record of what was said of one storm's recovery. */
+export function stormAttribute(incident: string): string {
+  return `storm_${createHash('sha256').update(incident).digest('hex').slice(0, 24)}`;
 }
 
 export class StatsStore {
@@ -104,7 +123,57 @@ export class StatsStore {
       degraded: item.degraded === true,
       degradedSince: item.degradedSince === undefined ? undefined : Number(item.degradedSince),
       pending: outboxOf(item),
+      ingest: {
+        ...(item.ingestedThrough === undefined ? {} : { ingestedThrough: Number(item.ingestedThrough) }),
+        ...(item.canaryAt === undefined ? {} : { canaryAt: Number(item.canaryAt) }),
+        ...(item.holdFrom === undefined ? {} : { holdFrom: Number(item.holdFrom) }),
+        ...(item.holdUntil === undefined ? {} : { holdUntil: Number(item.holdUntil) }),
+      },
+      storms: Object.entries(item)
+        .filter(([key, value]) => key.startsWith('storm_') && value !== null && typeof value === 'object')
+        .map(([attribute, value]) => {
+          const r = value as Record<string, unknown>;
+          return { attribute, incident: String(r.incident), back: r.back === undefined ? undefined : Number(r.back), overAt: r.overAt === undefined ? undefined : Number(r.overAt) };
+        }),
     };
+  }
+
+  /**
+   * Ingest stored a canary that SQS accepted at `sentAt` and diagnose stamped `canaryAt`, after
+   * every beat handed to it in the same batch. Never moves either mark backwards, so of two
+   * canaries the later one wins whichever is stored first.
+   */
+  async recordCanary(sentAt: number, canaryAt: number): Promise<void> {
+    await applied(this.ddb.send(new UpdateCommand({
+      TableName: this.table,
+      Key: MONITOR_KEY,
+      UpdateExpression: 'SET ingestedThrough = :sent, canaryAt = :canary',
+      ConditionExpression: 'attribute_not_exists(ingestedThrough) OR ingestedThrough < :sent OR canaryAt < :canary',
+      ExpressionAttributeValues: { ':sent': sentAt, ':canary': canaryAt },
+    })));
+  }
+
+  /**
+   * Ingest could not store beats that SQS accepted from `from` on; SQS hands them out again by
+   * `until`, behind what waits then. The hold keeps the earliest such time while it lasts (until
+   * a canary sent after its end is stored), and is replaced once over; its end only moves later.
+   * Two conditional writes, made only when a beat fails.
+   */
+  async holdIngest(from: number, until: number): Promise<void> {
+    await applied(this.ddb.send(new UpdateCommand({
+      TableName: this.table,
+      Key: MONITOR_KEY,
+      UpdateExpression: 'SET holdFrom = :from',
+      ConditionExpression: 'attribute_not_exists(holdFrom) OR holdFrom > :from OR ingestedThrough >= holdUntil',
+      ExpressionAttributeValues: { ':from': from },
+    })));
+    await applied(this.ddb.send(new UpdateCommand({
+      TableName: this.table,
+      Key: MONITOR_KEY,
+      UpdateExpression: 'SET holdUntil = :until',
+      ConditionExpression: 'attribute_not_exists(holdUntil) OR holdUntil < :until',
+      ExpressionAttributeValues: { ':until': until },
+    })));
   }
 
   /**
@@ -123,6 +192,43 @@ export class StatsStore {
       ...(n ? { ExpressionAttributeNames: names } : {}),
       ExpressionAttributeValues: values,
     })));
+  }
+
+  /**
+   * Commit a step of a storm's end (`over`) or progress (how many of its hosts are back) with its
+   * notice, in the monitor item's outbox: conditional on what was last said of that storm (one
+   * attribute per storm, `storm_<digest>`), so that of overlapping passes one announces each step,
+   * a smaller count never follows a larger one, and nothing follows the end.
+   */
+  async announceStorm(incident: string, step: number | 'over', at: number, n: Notification): Promise<boolean> {
+    const names: Record<string, string> = step === 'over'
+      ? { '#s': stormAttribute(incident), '#over': 'overAt' }
+      : { '#s': stormAttribute(incident), '#back': 'back', '#over': 'overAt' };
+    const values: Record<string, unknown> = step === 'over'
+      ? { ':record': { incident, overAt: at } }
+      : { ':record': { incident, back: step }, ':back': step };
+    const set = ['#s = :record', ...outboxSets([n], at, names, values)];
+    return applied(this.ddb.send(new UpdateCommand({
+      TableName: this.table,
+      Key: MONITOR_KEY,
+      UpdateExpression: `SET ${set.join(', ')}`,
+      ConditionExpression: step === 'over'
+        ? 'attribute_not_exists(#s) OR attribute_not_exists(#s.#over)'
+        : 'attribute_not_exists(#s) OR (attribute_not_exists(#s.#over) AND (attribute_not_exists(#s.#back) OR #s.#back < :back))',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    })));
+  }
+
+  /** Forget the records of storms long over (`storm_<digest>` attributes). */
+  async forgetStorms(attributes: readonly string[]): Promise<void> {
+    if (attributes.length === 0) return;
+    await this.ddb.send(new UpdateCommand({
+      TableName: this.table,
+      Key: MONITOR_KEY,
+      UpdateExpression: `REMOVE ${attributes.map((_, i) => `#s${i}`).join(', ')}`,
+      ExpressionAttributeNames: Object.fromEntries(attributes.map((a, i) => [`#s${i}`, a])),
+    }));
   }
 
   /** Take a delivered notification out of the monitor item's outbox. */

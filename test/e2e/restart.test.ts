@@ -11,15 +11,15 @@ import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startCloudProcess, type CloudProcess } from './support/local-cloud-process';
 import { EXTERNAL_ENDPOINT, REGION, resourcesFromOutput, targetAt, type Target } from './support/target';
-import { entry, eventually, findMessage, host, logRecord, scanWhere, sendBatch, sendBeat } from './support/steps';
+import { beat as beatOf, entry, eventually, findMessage, host, logRecord, scanWhere, sendBatch, sendBeat } from './support/steps';
 
 const RUN = randomUUID().slice(0, 8);
 const running: CloudProcess[] = [];
 const targets: Target[] = [];
 let dataDir: string;
 
-async function start(): Promise<{ cloud: CloudProcess; t: Target }> {
-  const cloud = await startCloudProcess({ dataDir, tick: 1 });
+async function start(options: { tick?: number; extraArgs?: string[] } = {}): Promise<{ cloud: CloudProcess; t: Target }> {
+  const cloud = await startCloudProcess({ dataDir, tick: options.tick ?? 1, ...(options.extraArgs ? { extraArgs: options.extraArgs } : {}) });
   running.push(cloud);
   const t = targetAt(cloud.endpoint, resourcesFromOutput(cloud.output()));
   targets.push(t);
@@ -110,4 +110,32 @@ describe.skipIf(EXTERNAL_ENDPOINT !== undefined)('restart of the local cloud (it
     expect(lost, `acknowledged before SIGTERM but not stored (${saved} were saved at shutdown)`).toEqual([]);
     expect(ids.size).toBeLessThanOrEqual(total);
   }, 180_000);
+
+  it('judges nothing at a clean stop: with the fleet still beating, the last pass finishes while ingest runs, and no host is declared dead', async () => {
+    // A 1 s interval (dead 3 s after the last beat) and a deadline watch of 8 s: the last
+    // diagnose invocation outlives the stop's start by more than a deadline.
+    const first = await start({ extraArgs: ['--param', 'diagnoseWatchSeconds=8'] });
+    const fleet = Array.from({ length: 20 }, (_, i) => `e2e-${RUN}-stop-${i}`);
+    let beating = true;
+    const beats = (async () => {
+      while (beating) {
+        await sendBatch(first.t, first.t.resources.heartbeatsQueueUrl, fleet.map((hostname) => entry('dts.HeartbeatMessage', beatOf({ hostname, interval: 1 }), 'protobuf')))
+          .catch(() => undefined); // the cloud is going away
+        await new Promise((r) => setTimeout(r, 400));
+      }
+    })();
+    await eventually(() => scanWhere(first.t, first.t.resources.hostsTable, 'state', 'alive'), (items) => fleet.every((h) => items.some((i) => i.hostname === h)), 30_000, 250);
+    await new Promise((r) => setTimeout(r, 2000));
+    const code = await first.cloud.stop('SIGTERM');
+    beating = false;
+    await beats;
+    expect(code).toBe(0);
+
+    // Read what the stop left, before the restarted cloud runs a pass of its own.
+    const second = await start({ tick: 3600 });
+    const hosts = (await scanWhere(second.t, second.t.resources.hostsTable, 'state', 'dead')).filter((i) => fleet.includes(i.hostname as string));
+    expect(hosts.map((h) => h.hostname)).toEqual([]);
+    const downs = (await scanWhere(second.t, second.t.resources.notificationsTable, 'kind', 'host-down')).filter((n) => fleet.includes(n.hostname as string));
+    expect(downs).toEqual([]);
+  }, 120_000);
 });

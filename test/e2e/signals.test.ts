@@ -81,7 +81,7 @@ describe.skipIf(EXTERNAL_ENDPOINT !== undefined)('npm start under a supervisor (
     expect(alive(s.node), 'the cloud (node) is gone').toBe(false);
     expect(await portInUse(s.port), 'the port is free').toBe(false);
     expect(existsSync(path.join(s.dataDir, 'cloud.pid')), 'the lock is released').toBe(false);
-    expect(s.output()).toMatch(/SIGTERM: stopping pollers and schedules/);
+    expect(s.output()).toMatch(/SIGTERM: stopping schedules, then pollers/);
     expect(s.output()).toMatch(/stopped; \d+ queued message\(s\) saved/);
     // No 8-line SDK notice about Node 22 on a Node 20 start (issue: "no command prints it").
     expect(s.output()).not.toMatch(/NodeVersionSupportWarning/);
@@ -92,7 +92,7 @@ describe.skipIf(EXTERNAL_ENDPOINT !== undefined)('npm start under a supervisor (
     s.npm.kill('SIGKILL');
     await eventually(async () => alive(s.node), (a) => !a, 30_000, 200);
     expect(alive(s.node)).toBe(false);
-    expect(s.output()).toMatch(/parent process \d+ exited: stopping pollers/);
+    expect(s.output()).toMatch(/parent process \d+ exited: stopping schedules, then pollers/);
     expect(s.output()).toMatch(/stopped; \d+ queued message\(s\) saved/);
     expect(await portInUse(s.port)).toBe(false);
     expect(existsSync(path.join(s.dataDir, 'cloud.pid'))).toBe(false);

@@ -24,7 +24,7 @@ const DEADLINE_MS = INTERVAL * 3 * 1000;
 
 beforeAll(async () => {
   cloud = await startTestCloud();
-  Object.assign(process.env, cloud.env, { DTS_WATCH_SECONDS: String(DEADLINE_MS / 1000), DTS_SCAN_SEGMENTS: '2', DTS_BACKLOG_THRESHOLD: '5' });
+  Object.assign(process.env, cloud.env, { DTS_WATCH_SECONDS: String(DEADLINE_MS / 1000), DTS_SCAN_SEGMENTS: '2', DTS_LAG_WAIT_SECONDS: '1', DTS_GROUP_WAIT_SECONDS: '0' });
   ({ handler: ingest } = await import('../../functions/ingest-heartbeats'));
   ({ handler: diagnose } = await import('../../functions/diagnose'));
 });
@@ -102,10 +102,10 @@ describe('diagnose at the deadline', () => {
     expect(await kinds('ho-1')).toEqual(['host-up', 'host-down']);
   });
 
-  it('stops watching when beats wait on the queue: no host is declared dead from a stale view', async () => {
+  it('stops watching when beats wait on the queue that ingest does not take: no host is declared dead from a stale view', async () => {
     await beat('bl-1');
     const started = run();
-    // After the pass (which saw no backlog), more beats wait than the fleet has hosts.
+    // After the pass (which saw an empty queue), beats wait, and nobody consumes them.
     await sleep(1000);
     for (let i = 0; i < 3; i++) {
       await cloud.clients.sqs.send(new SendMessageBatchCommand({
@@ -114,14 +114,14 @@ describe('diagnose at the deadline', () => {
       }));
     }
     const result = await started;
-    expect(result.watch.stopped).toMatch(/beats waiting on the heartbeats queue/);
+    expect(result.watch.stopped).toMatch(/^ingest is behind: \d+ message\(s\) wait on the heartbeats queue and a canary sent at .* is not stored yet/);
     expect(await hostItem(cloud, 'bl-1')).toMatchObject({ state: 'alive' });
     await cloud.clients.sqs.send(new PurgeQueueCommand({ QueueUrl: cloud.names.heartbeatsQueueUrl }));
   });
 
-  it('counts deaths earlier in the watch towards a storm: one storm notification, its later members suppressed', async () => {
+  it('counts deaths earlier in the watch towards a storm, and names every later one in a follow-up', async () => {
     await drain(cloud, cloud.names.alertsQueueUrl);
-    // rack=r9 has four hosts, dying 500 ms apart: the third death is more than half the rack.
+    // rack=r9 has four hosts, dying 500 ms apart (no group wait here): the third death is more than half the rack.
     for (let i = 0; i < 4; i++) {
       await beat(`r9-${i}`, { rack: 'r9' });
       await sleep(500);
@@ -129,14 +129,24 @@ describe('diagnose at the deadline', () => {
     const result = await run();
 
     expect(result.watch.transitions['host-down']).toBe(4);
-    const published = (await drain(cloud, cloud.names.alertsQueueUrl)).map((m) => JSON.parse(m.Body as string) as { MessageAttributes: Record<string, { Value: string }> });
+    const published = (await drain(cloud, cloud.names.alertsQueueUrl)).map((m) => JSON.parse(m.Body as string) as { Message: string; MessageAttributes: Record<string, { Value: string }> });
     const mine = published.filter((p) => p.MessageAttributes.hostname?.Value?.startsWith('r9-') || p.MessageAttributes.kind?.Value === 'fleet-storm');
     const seen = mine.map((p) => `${p.MessageAttributes.kind?.Value} ${p.MessageAttributes.hostname?.Value}`).filter((k) => !k.startsWith('host-up'));
-    // The first two were announced alone (two of four is not more than half); then one storm.
-    expect(seen.sort()).toEqual(['fleet-storm @fleet', 'host-down r9-0', 'host-down r9-1']);
+    // The first two were announced alone (two of four is not more than half); then the storm,
+    // naming them as already paged, then a follow-up naming the fourth.
+    expect(seen.sort()).toEqual(['fleet-storm @fleet', 'fleet-storm @fleet', 'host-down r9-0', 'host-down r9-1']);
+    const storms = (await notificationsOf(cloud, '@fleet')).filter((n) => n.kind === 'fleet-storm' && (n.details as Record<string, string>).scope === 'rack=r9');
+    expect(storms.map((n) => n.message)).toEqual([
+      '3 of 4 hosts with rack=r9 went down together; likely shared cause: rack=r9; already paged: r9-0, r9-1',
+      expect.stringMatching(/^1 more host with rack=r9 went down in the storm since .*: r9-3 \(4 of 4 named\)$/),
+    ]);
+    expect(new Set(storms.map((n) => n.incident)).size).toBe(1);
     for (const h of ['r9-2', 'r9-3']) {
       const [, down] = await notificationsOf(cloud, h);
       expect(down).toMatchObject({ kind: 'host-down', suppressed: 'storm:rack=r9' });
+      expect(await hostItem(cloud, h)).toMatchObject({ stormIncident: storms[0]?.incident });
     }
+    for (const h of ['r9-0', 'r9-1']) expect((await hostItem(cloud, h))?.stormIncident).toBeUndefined();
   });
+
 });

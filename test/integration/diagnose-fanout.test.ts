@@ -221,7 +221,7 @@ describe.skipIf(ENGINE === 'dynamodb-local')('diagnose fanned out to 4 workers',
     expect(summary.transitions['host-down'] ?? 0).toBe(0);
     const judges = workers.invocations.filter((r): r is JudgeRequest => r.phase === 'judge');
     expect(judges.length).toBe(WORKERS);
-    expect(judges.every((r) => !r.canDeclareDead)).toBe(true);
+    expect(judges.every((r) => r.deadThrough === 0 && !r.watch)).toBe(true);
     expect((await allItems(cloud, cloud.names.hostsTable)).filter((h) => h.state === 'alive').length).toBe(16);
 
     // The next pass, a moment later, trusts itself again and declares them all, in every segment.
@@ -312,7 +312,7 @@ describe.skipIf(ENGINE === 'dynamodb-local')('diagnose fanned out to 4 workers',
 
   it('the commit phase counts a planned host it could not read as an error, so the pass closes no silence it still owes notices for', async () => {
     const reply = await commitSegment(diagnosisAt(T0), {
-      phase: 'commit', at: T0, canDeclareDead: true, silences: [], hosts: [{ hostname: 'planned-then-gone' }], notices: [],
+      phase: 'commit', at: T0, deadThrough: T0, silences: [], hosts: [{ hostname: 'planned-then-gone' }], notices: [],
     });
     expect(reply).toMatchObject({ errors: 1, transitions: {} });
   });

@@ -12,6 +12,7 @@ import { MONITOR_KEY } from '../../lib/store/keys';
 import { World } from '../../tools/harness/day-world';
 import { startTestCloud, type TestCloud } from '../../tools/harness/cloud';
 import { notificationsOf } from '../support/then';
+import { idleQueue } from '../../tools/harness/idle-queue';
 
 const silentLog = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -19,10 +20,10 @@ const silentLog = { debug: () => undefined, info: () => undefined, warn: () => u
 class GroupingWorld extends World {
   override async diagnose(): Promise<DiagnoseSummary> {
     const summary = await runDiagnose({
-      hosts: this.hosts, stats: this.stats, backlog: async () => 0,
+      hosts: this.hosts, stats: this.stats, queue: idleQueue(this.clock), lagWaitMs: 1000,
       delivery: { notifications: this.notifications, alerts: new AlertPublisher(this.cloud.clients.sns, this.cloud.names.alertsTopicArn), now: this.clock },
       rule: { defaultInterval: 60, tolerance: 3, retireAfter: 7 * 86_400 },
-      scanSegments: 2, backlogThreshold: 1000, log: silentLog, silences: this.silences,
+      scanSegments: 2, log: silentLog, silences: this.silences,
       storm: { share: 0.5, minHosts: 3 },
       newHostsGroup: NEW_HOSTS_GROUP,
       fleetHistory: (at) => this.notifications.byHost('@fleet', at - 7 * 86_400_000, at + 1),

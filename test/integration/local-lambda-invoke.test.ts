@@ -46,7 +46,7 @@ function endpointOf(): string {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-const judge: JudgeRequest = { phase: 'judge', at: 1, segments: { first: 4, count: 4, total: 16 }, canDeclareDead: true, silences: [], stormMembers: [] };
+const judge: JudgeRequest = { phase: 'judge', at: 1, segments: { first: 4, count: 4, total: 16 }, deadThrough: 1, watch: true, silences: [] };
 
 describe('the local cloud answers Lambda Invoke', () => {
   it('RequestResponse: the event reaches the function by name or ARN, and its result comes back', async () => {
@@ -61,7 +61,7 @@ describe('the local cloud answers Lambda Invoke', () => {
     const out = await lambda.send(new InvokeCommand({ FunctionName: 'dts-t-failing', Payload: new TextEncoder().encode('{}') }));
     expect(out.FunctionError).toBe('Unhandled');
     await expect(lambdaWorkers(lambda, 'dts-t-failing', 2).judge(judge)).rejects.toThrow(new WorkerError('dts-t-failing (judge): Error: boom: the table is gone'));
-    await expect(lambdaWorkers(lambda, 'dts-t-slow', 2).commit({ phase: 'commit', at: 1, canDeclareDead: true, silences: [], hosts: [], notices: [] }))
+    await expect(lambdaWorkers(lambda, 'dts-t-slow', 2).commit({ phase: 'commit', at: 1, deadThrough: 1, silences: [], hosts: [], notices: [] }))
       .rejects.toThrow(/dts-t-slow \(commit\): Sandbox.Timedout: Task timed out after 40.00 seconds/);
   });
 

@@ -596,6 +596,13 @@ describe('packaged template (serverless package --stage test)', () => {
       for (const [id, m] of mappings) expect((props(m).ScalingConfig as { MaximumConcurrency?: number }).MaximumConcurrency, id).toBeGreaterThanOrEqual(2);
     });
 
+    it('the HTTP API\'s stage throttles (apiThrottleRate, apiThrottleBurst), keeping the framework\'s route setting', () => {
+      const [stage, ...others] = resourcesOfType(template, 'AWS::ApiGatewayV2::Stage');
+      expect(others).toEqual([]);
+      expect(props(stage?.[1]).StageName).toBe('$default');
+      expect(props(stage?.[1]).DefaultRouteSettings).toEqual({ DetailedMetricsEnabled: false, ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 });
+    });
+
     it('the two scheduled functions retry twice, then send the failed event to a queue with alarms', () => {
       for (const file of [FUNCTIONS.diagnose, FUNCTIONS.report]) {
         expect(onFailureOf(functionId(file)), file).toEqual({ queue: 'ScheduledFailuresDLQ', retries: 2 });

@@ -30,10 +30,11 @@ function must<T>(v: T | undefined): T {
 }
 
 export function sampleNotifications(): Record<NotificationKind, Notification> {
-  const down = must(hostTransition(host({}), T0 + 4 * MIN, RULE, true)).notification;
-  const recovered = must(hostTransition(host({ state: 'dead', stateSince: T0 + 3 * MIN, outageStart: T0, lastBeat: T0 + 12 * MIN, resumedAt: T0 + 12 * MIN }), T0 + 12 * MIN + 5000, RULE, true)).notification;
-  const up = must(hostTransition(host({ state: 'new', stateSince: T0, lastBeat: T0 }), T0 + 5000, RULE, true)).notification;
-  const retired = must(hostTransition(host({ state: 'dead', stateSince: T0, lastBeat: T0 }), T0 + 8 * 1440 * MIN, RULE, true)).notification;
+  const down = must(hostTransition(host({}), T0 + 4 * MIN, RULE, Infinity)).notification;
+  const recovered = must(hostTransition(host({ state: 'dead', stateSince: T0 + 3 * MIN, outageStart: T0, lastBeat: T0 + 12 * MIN, resumedAt: T0 + 12 * MIN }), T0 + 12 * MIN + 5000, RULE, Infinity)).notification;
+  const retracted = must(hostTransition(host({ state: 'dead', stateSince: T0 + 3 * MIN, outageStart: T0, lastBeat: T0 + 2 * MIN, resumedAt: T0 + 2 * MIN }), T0 + 3 * MIN + 5000, RULE, Infinity)).notification;
+  const up = must(hostTransition(host({ state: 'new', stateSince: T0, lastBeat: T0 }), T0 + 5000, RULE, Infinity)).notification;
+  const retired = must(hostTransition(host({ state: 'dead', stateSince: T0, lastBeat: T0 }), T0 + 8 * 1440 * MIN, RULE, Infinity)).notification;
   const flapping = must(flapStep({ hostname: 'db-1', changes: [T0 - 4 * MIN, T0 - 3 * MIN, T0 - 2 * MIN, T0 - MIN] }, T0, { changes: 4, window: 1800 }).started);
   const stable = must(flappingEnd({ hostname: 'db-1', changes: [T0], flappingSince: T0, state: 'alive' }, T0 + 31 * MIN, { changes: 4, window: 1800 }));
   const stormStart = new Date(T0).toISOString();
@@ -41,6 +42,7 @@ export function sampleNotifications(): Record<NotificationKind, Notification> {
     'host-up': up,
     'host-down': down,
     'host-recovered': recovered,
+    'host-down-retracted': retracted,
     'host-left': notification('db-1', 'host-left', 'info', T0, 'db-1 said goodbye: its silence is not an outage'),
     'host-retired': retired,
     'resource-warning': notification('db-1', 'resource-warning', 'warning', T0, 'db-1 disk rose to warning: 83.5% (warning 80%, critical 90%)', { resource: 'disk', from: 'ok', to: 'warning', percent: '83.5' }, 'disk'),

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseFilter, matches, type Filter } from '../../lib/channels/filter';
 import { redactUrl, urlProblem } from '../../lib/channels/channel';
-import type { HostState } from '../../lib/model';
 import { incidentAction, incidentKey } from '../../lib/rules/incidents';
 import { atOfNotificationId, notification } from '../../lib/rules/notifications';
 import { sampleNotifications } from '../support/sample-notifications';
@@ -103,19 +102,19 @@ describe('grouped fleet notices', () => {
     expect(n?.message).toMatch(/^25 new hosts: h-00, h-01, .* h-19 and 5 more$/);
   });
 
-  it('a storm in progress, then over when none of its hosts is down any more', async () => {
+  it('a storm in progress, then over when none of the hosts held under it is down any more', async () => {
     const { openStorms, stormProgress } = await import('../../lib/rules/fleet-notices');
     const storm = s['fleet-storm'];
     const [open] = openStorms([storm]);
-    expect(open?.hostnames).toHaveLength(10);
-    const states = new Map<string, HostState>(open?.hostnames.map((h) => [h, h === 'db-4' || h === 'db-9' ? 'dead' : 'alive']));
-    const progress = stormProgress(open as NonNullable<typeof open>, [{ hostname: 'db-1', at: storm.at + 60_000 }], states);
-    expect(progress.message).toBe('8 of 10 hosts with rack=r1 recovered; 2 still down: db-4, db-9');
-    expect(progress.incident).toBe(storm.incident);
-    states.set('db-4', 'alive');
-    states.set('db-9', 'retired');
-    const over = stormProgress(open as NonNullable<typeof open>, [{ hostname: 'db-4', at: storm.at + 600_000 }], states);
+    expect(open).toMatchObject({ underStorm: 10, back: 0, incident: storm.incident });
+    const progress = stormProgress(open as NonNullable<typeof open>, ['db-9', 'db-4'], storm.at + 60_000);
+    expect(progress?.message).toBe('8 of 10 hosts with rack=r1 recovered; 2 still down: db-4, db-9');
+    expect(progress?.incident).toBe(storm.incident);
+    // Nothing moved since that notice: nothing to say.
+    const [after] = openStorms([storm, progress as NonNullable<typeof progress>]);
+    expect(stormProgress(after as NonNullable<typeof after>, ['db-4', 'db-9'], storm.at + 120_000)).toBeUndefined();
+    const over = stormProgress(after as NonNullable<typeof after>, [], storm.at + 600_000);
     expect(over).toMatchObject({ kind: 'fleet-storm-over', incident: storm.incident });
-    expect(openStorms([storm, over])).toEqual([]);
+    expect(openStorms([storm, progress as NonNullable<typeof progress>, over as NonNullable<typeof over>])).toEqual([]);
   });
 });

@@ -36,11 +36,12 @@ describe('config', () => {
       expect(c.logs.mirror).toBe(true);
     });
 
-    it('diagnose: 4 scan segments, degraded above 1000 waiting beats; timestamps at most a day ahead', () => {
+    it('diagnose: 4 scan segments, 10 s for its canary through the heartbeats queue; timestamps at most a day ahead', () => {
       expect(c.diagnose).toEqual({
-        scanSegments: 4, backlogThreshold: 1000, sweepGraceMs: 30_000, watchMs: 60_000, workers: 1, hostsPerWorker: 50_000, workerFunction: undefined,
+        scanSegments: 4, lagWaitMs: 10_000, sweepGraceMs: 30_000, watchMs: 60_000, groupWaitMs: 10_000, workers: 1, hostsPerWorker: 50_000, workerFunction: undefined,
       });
       expect(c.maxFutureSeconds).toBe(86_400);
+      expect(c.ingest).toEqual({ visibilityTimeoutMs: 180_000, retryBaseMs: 5000 });
     });
 
     it('optional DLQ urls are undefined', () => {
@@ -54,7 +55,7 @@ describe('config', () => {
       const c = loadConfig({
         DTS_DEFAULT_INTERVAL: '30', DTS_TOLERANCE: '2.5', DTS_RETIRE_AFTER: '3600',
         DTS_CPU_WARNING: '70', DTS_CPU_CRITICAL: '90', DTS_MEM_WARNING: '60', DTS_MEM_CRITICAL: '80', DTS_DISK_WARNING: '75', DTS_DISK_CRITICAL: '85',
-        DTS_LEVEL_MARGIN: '2', DTS_CPU_SUSTAIN: '5', DTS_SCAN_SEGMENTS: '8', DTS_BACKLOG_THRESHOLD: '0', DTS_SWEEP_GRACE_SECONDS: '2',
+        DTS_LEVEL_MARGIN: '2', DTS_CPU_SUSTAIN: '5', DTS_SCAN_SEGMENTS: '8', DTS_LAG_WAIT_SECONDS: '2.5', DTS_INGEST_VISIBILITY_SECONDS: '60', DTS_INGEST_RETRY_SECONDS: '2', DTS_SWEEP_GRACE_SECONDS: '2',
         DTS_LOG_TTL_DAYS: '7', DTS_TEXT_MAX_BYTES: '1024', DTS_MIRROR_LOGS: 'false', DTS_MAX_RECEIVE_COUNT: '7', DTS_NOTIFICATION_TTL_DAYS: '30', DTS_MAX_FUTURE_SECONDS: '300',
         DTS_DIAGNOSE_WORKERS: '16', DTS_DIAGNOSE_HOSTS_PER_WORKER: '25000', DTS_DIAGNOSE_WORKER_FUNCTION: 'dts-dev-diagnoseWorker',
       });
@@ -63,10 +64,11 @@ describe('config', () => {
         cpu: { warning: 70, critical: 90 }, mem: { warning: 60, critical: 80 }, disk: { warning: 75, critical: 85 }, margin: 2, cpuSustain: 5,
       });
       expect(c.diagnose).toEqual({
-        scanSegments: 8, backlogThreshold: 0, sweepGraceMs: 2000, watchMs: 60_000, workers: 16, hostsPerWorker: 25_000, workerFunction: 'dts-dev-diagnoseWorker',
+        scanSegments: 8, lagWaitMs: 2500, sweepGraceMs: 2000, watchMs: 60_000, groupWaitMs: 10_000, workers: 16, hostsPerWorker: 25_000, workerFunction: 'dts-dev-diagnoseWorker',
       });
       expect(c.logs).toEqual({ ttlDays: 7, textMaxBytes: 1024, mirror: false, maxReceiveCount: 7 });
       expect(c.notifications.ttlDays).toBe(30);
+      expect(c.ingest).toEqual({ visibilityTimeoutMs: 60_000, retryBaseMs: 2000 });
       expect(c.maxFutureSeconds).toBe(300);
     });
 
@@ -105,7 +107,8 @@ describe('config', () => {
       ['DTS_CPU_SUSTAIN', '1.5'],
       ['DTS_SCAN_SEGMENTS', '0'],
       ['DTS_SCAN_SEGMENTS', '2.5'],
-      ['DTS_BACKLOG_THRESHOLD', '-1'],
+      ['DTS_LAG_WAIT_SECONDS', '0'],
+      ['DTS_INGEST_VISIBILITY_SECONDS', '-1'],
       ['DTS_LOG_TTL_DAYS', '0'],
       ['DTS_TEXT_MAX_BYTES', '100'],
       ['DTS_MIRROR_LOGS', 'maybe'],

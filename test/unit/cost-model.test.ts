@@ -47,11 +47,15 @@ describe('cost model', () => {
     const report = (730 / 24) * 100 * 0.125e-6 + (730 / 24) * 506 * 0.625e-6;
     expect(line('report (daily)')?.dollars).toBeCloseTo(report, 9);
     // Storage: 1,000 × 819.2 B = 0.0008192 GB-month at $0.25.
-    // 17.52 + 3.504 + 0.01752 + 0.5256 + 27.375 + 0.552975 + 0.027375 + 0.0002048 + 0.53436
+    // Diagnose's ingest watermark: a GetQueueAttributes and a canary per pass (2 × 43,800 at $0.40
+    // per million: $0.03504), and the monitor item written twice a pass (run, canary): $0.05475.
+    expect(line('diagnose: GetQueueAttributes and a canary')?.dollars).toBeCloseTo(0.03504, 6);
+    expect(line('diagnose: monitor bookkeeping')?.dollars).toBeCloseTo(0.05475, 6);
+    // 17.52 + 3.504 + 0.03504 + 0.5256 + 27.375 + 0.552975 + 0.05475 + 0.0002048 + 0.53436
     // + 0.2336012 + 0.0252222 (Lambda) + 2.7 + 1.9 + 0.02628 (CloudWatch) (+ SNS 0) + report
-    expect(e.total).toBeCloseTo(54.9421382 + report, 5);
-    expect(e.perHost).toBeCloseTo(0.0549521, 6);
-    expect(e.byService.DynamoDB).toBeCloseTo(27.375 + 0.552975 + 0.027375 + 0.0002048 + report, 6);
+    expect(e.total).toBeCloseTo(54.9870332 + report, 5);
+    expect(e.perHost).toBeCloseTo(0.0549970, 6);
+    expect(e.byService.DynamoDB).toBeCloseTo(27.375 + 0.552975 + 0.05475 + 0.0002048 + report, 6);
   });
 
   it('sizes the write per beat and the scan by the host item, and prices relayed beats at their own CPU', () => {

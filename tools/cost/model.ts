@@ -241,10 +241,13 @@ export function estimate(fleetIn: Partial<Fleet> & { hosts: number }, m: Measure
   const readUnitsPerHost = Math.max(m.diagnoseReadUnitsPerHost ?? 0, hostItemBytes / 4096 / 2);
   const readUnitsPerPass = Math.max(1, f.hosts * readUnitsPerHost) + 1;
   const diagnoseReadUnits = passes * readUnitsPerPass;
-  const diagnoseWriteUnits = passes; // recordRun
-  const diagnoseSqs = passes; // GetQueueAttributes for the backlog check
+  // recordRun, and the monitor item's update when ingest stores the pass's canary.
+  const diagnoseWriteUnits = passes * 2;
+  // The ingest watermark (lib/rules/watermark.ts): a GetQueueAttributes each pass, and a canary
+  // (SendMessage) when the queue is not empty, counted always: a busy fleet's queue rarely is.
+  const diagnoseSqs = passes * 2;
 
-  add({ service: 'SQS', item: 'diagnose: GetQueueAttributes (backlog check)', quantity: diagnoseSqs, unit: 'requests', dollars: sqsPrice(diagnoseSqs) });
+  add({ service: 'SQS', item: 'diagnose: GetQueueAttributes and a canary (ingest watermark)', quantity: diagnoseSqs, unit: 'requests', dollars: sqsPrice(diagnoseSqs) });
 
   // ---- the deadline watch (lib/service/diagnose-deadlines.ts) ------------------------------------
   // A healthy host's deadline is at least (tolerance − 1) × interval ahead of a pass; it is watched
@@ -257,14 +260,16 @@ export function estimate(fleetIn: Partial<Fleet> & { hosts: number }, m: Measure
   // An invocation with no deadline listed ends after its pass; one with deadlines lasts until the
   // last of them: the whole watch when healthy hosts are watched, else about half of it for each
   // death (each in its own pass at most). While waiting it reads the monitor item once a second
-  // (a newer pass takes over); each batch (deadlines within 250 ms) checks the backlog again.
+  // (a newer pass takes over).
   const watchSecondsPerMonth = !watching ? 0 : healthyConfirms > 0
     ? passes * f.watchSeconds
     : Math.min(passes, (f.hosts * f.notificationsPerHostMonth) / 2) * (f.watchSeconds / 2);
   const watchMonitorReads = watchSecondsPerMonth;
-  const watchBatches = watching ? Math.min(watchConfirms, passes * f.watchSeconds * 4) : 0;
+  // Only a batch with a death establishes the watermark again: a GetQueueAttributes and a canary
+  // (and the monitor item's update when ingest stores it), at most one per death.
+  const watchDeaths = watching ? Math.min(passes * f.watchSeconds * 4, (f.hosts * f.notificationsPerHostMonth) / 2) : 0;
   if (watching) {
-    add({ service: 'SQS', item: 'diagnose watch: GetQueueAttributes per deadline batch', quantity: watchBatches, unit: 'requests', dollars: sqsPrice(watchBatches) });
+    add({ service: 'SQS', item: 'diagnose watch: GetQueueAttributes and a canary per batch with a death', quantity: watchDeaths * 2, unit: 'requests', dollars: sqsPrice(watchDeaths * 2) });
   }
 
   // ---- logs ------------------------------------------------------------------------------------

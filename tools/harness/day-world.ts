@@ -22,6 +22,7 @@ import { SilenceStore } from '../../lib/store/silences';
 import { StatsStore } from '../../lib/store/stats';
 import { encodeBody } from '../../lib/wire/codec';
 import type { TestCloud } from './cloud';
+import { idleQueue } from './idle-queue';
 
 export interface HostScript {
   interval: number;
@@ -41,6 +42,8 @@ export interface WorldOptions {
   flap?: { changes: number; window: number };
   storm?: { share: number; minHosts: number };
   skewThresholdMs?: number;
+  /** Ingest judges a dead host that beats again (recovery, retraction), as the function does; default on. */
+  ingestJudgesReturns?: boolean;
 }
 
 export class World {
@@ -59,7 +62,7 @@ export class World {
   constructor(readonly cloud: TestCloud, start: number, options: WorldOptions = {}) {
     this.now = start;
     this.options = {
-      defaultInterval: 60, flap: { changes: 4, window: 1800 }, storm: { share: 0.5, minHosts: 3 }, skewThresholdMs: 30_000, ...options,
+      defaultInterval: 60, flap: { changes: 4, window: 1800 }, storm: { share: 0.5, minHosts: 3 }, skewThresholdMs: 30_000, ingestJudgesReturns: true, ...options,
     };
     const ddb = cloud.clients.ddb;
     this.hosts = new HostStore(ddb, cloud.names.hostsTable);
@@ -81,18 +84,21 @@ export class World {
       hosts: this.hosts, delivery: this.delivery(), quarantine: undefined, levels: this.config.levels,
       limits: { maxFutureSeconds: 86_400, textMaxBytes: 32 * 1024 }, log: silentLog,
       skewThresholdMs: this.options.skewThresholdMs, silences: () => this.silences.all(),
+      ...(this.options.ingestJudgesReturns
+        ? { liveness: { rule: { defaultInterval: this.options.defaultInterval, tolerance: 3, retireAfter: 7 * 86_400 }, flap: this.options.flap } }
+        : {}),
     };
   }
 
-  /** One beat from a host, received now. */
-  async beat(hostname: string, over: Partial<HostScript> & { goodbye?: boolean } = {}): Promise<void> {
+  /** One beat from a host, received now (or at `receivedAt`: a beat that was late on its way). */
+  async beat(hostname: string, over: Partial<HostScript> & { goodbye?: boolean; receivedAt?: number } = {}): Promise<void> {
     const h = { ...this.fleet.get(hostname), ...over } as HostScript & { goodbye?: boolean };
     const percent = (p: number | undefined) => (p === undefined ? undefined : { percent: p });
     const body = encodeBody('dts.HeartbeatMessage', {
       hostname, timestamp: (this.now + (h.skewMs ?? 0)) / 1000, interval: h.interval ?? 60, labels: h.labels ?? {},
       cpu: percent(h.cpu ?? 20), mem: percent(h.mem ?? 40), disk: percent(h.disk ?? 50), goodbye: h.goodbye ?? false,
     });
-    const outcome = await ingestHeartbeat(this.heartbeatIngest(), { messageId: randomUUID(), body, attributes: { SentTimestamp: String(this.now) } });
+    const outcome = await ingestHeartbeat(this.heartbeatIngest(), { messageId: randomUUID(), body, attributes: { SentTimestamp: String(over.receivedAt ?? this.now) } });
     if (outcome === 'quarantined') throw new Error(`beat of ${hostname} quarantined`);
   }
 
@@ -111,9 +117,9 @@ export class World {
 
   async diagnose(): Promise<DiagnoseSummary> {
     const summary = await runDiagnose({
-      hosts: this.hosts, stats: this.stats, delivery: this.delivery(), backlog: async () => 0,
+      hosts: this.hosts, stats: this.stats, delivery: this.delivery(), queue: idleQueue(() => this.now), lagWaitMs: 1000,
       rule: { defaultInterval: this.options.defaultInterval, tolerance: 3, retireAfter: 7 * 86_400 },
-      scanSegments: 2, backlogThreshold: 1000, log: silentLog,
+      scanSegments: 2, log: silentLog,
       silences: this.silences, flap: this.options.flap, storm: this.options.storm,
     });
     this.passes.push(summary);

@@ -159,9 +159,12 @@ async function assemble(options: LocalCloudOptions, loaded: { template: CloudFor
 
   const stop = (): Promise<{ snapshotted: number }> => {
     stopping ??= (async () => {
-      // 1. Nothing new starts: no schedule fires, no poller receives. Batches in flight finish
-      //    and delete what succeeded; what failed stays in its queue.
-      await Promise.all([scheduler.stop(), ...mappings.map((m) => m.stop()), printer.stop()]);
+      // 1. No schedule fires, and a diagnose pass (or its deadline watch) in flight finishes
+      //    while ingest still runs: a pass judging a fleet whose beats nobody stores would see
+      //    them all die. Then no poller receives; batches in flight finish and delete what
+      //    succeeded; what failed stays in its queue.
+      await scheduler.stop();
+      await Promise.all([...mappings.map((m) => m.stop()), printer.stop()]);
       // 2. Clients get 503 from now on; requests in flight complete.
       await edge.drain(5_000);
       // 3. Every message still in a queue goes to a new snapshot, which replaces the journal.

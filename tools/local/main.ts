@@ -72,7 +72,7 @@ let cloud: LocalCloud | undefined;
 let stopRequested: { reason: string; at: number } | undefined;
 
 function shutdown(running: LocalCloud, reason: string): void {
-  out(`${reason}: stopping pollers and schedules, finishing batches in flight…`);
+  out(`${reason}: stopping schedules, then pollers, finishing what is in flight…`);
   running.stop().then(({ snapshotted }) => {
     out(opts.inMemory ? 'stopped (in memory: nothing kept)' : `stopped; ${snapshotted} queued message(s) saved to ${path.join(opts.dataDir, 'queues.json')}`);
     process.exit(0);

@@ -52,6 +52,7 @@ const DETAILS: Record<string, readonly [string, (v: string) => string]> = {
   limitSeconds: ['Limit', seconds],
   outageStart: ['Down since', isoTime],
   downtimeSeconds: ['Downtime', seconds],
+  lateBeat: ['Late beat received', isoTime],
   interval: ['Interval', seconds],
   windowSeconds: ['Window', seconds],
   flappingSince: ['Flapping since', isoTime],

@@ -15,14 +15,15 @@ export async function diagnoseCommand(ctx: Context, o: { now?: boolean; json?: b
   const { backend, clients, table: silencesTable } = await lifecycleTable(
     ctx, 'silences', ['statsTable', 'notificationsTable', 'alertsTopicArn', 'heartbeatsQueueUrl'],
   );
-  const summary = await runDiagnose(diagnosis(clients, {
+  // No deadline watch follows this pass: it holds no death back for one (the group wait).
+  const summary = await runDiagnose({ ...diagnosis(clients, {
     hostsTable: backend.require('hostsTable'),
     statsTable: backend.require('statsTable'),
     notificationsTable: backend.require('notificationsTable'),
     alertsTopicArn: backend.require('alertsTopicArn'),
     heartbeatsQueueUrl: backend.require('heartbeatsQueueUrl'),
     silencesTable,
-  }, ctx.config, stderrLog(ctx, o.verbose === true && !o.json)));
+  }, ctx.config, stderrLog(ctx, o.verbose === true && !o.json)), watchMs: 0 });
   if (o.json) ctx.io.out(JSON.stringify(summary, null, 2) + '\n');
   else {
     const changes = Object.entries(summary.transitions).map(([k, n]) => `${n} ${k}`).join(', ') || 'no state changes';
