@@ -15,7 +15,7 @@ import { notification } from '../lib/rules/notifications';
 import { LOG_APP_SHARDS, logAppKey, NOTIFICATION_DAY_SHARDS } from '../lib/store/keys';
 import { LogStore } from '../lib/store/logs';
 import { NotificationStore } from '../lib/store/notifications';
-import { startTestCloud } from '../test/support/cloud';
+import { startTestCloud } from '../tools/harness/cloud';
 import { hostnameOf, text } from './support/fixtures';
 import { header, isQuick, saveResult, table } from './support/report';
 import { sig } from './support/stats';

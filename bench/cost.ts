@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { alternativePerHost, estimate, type Fleet, type Prices } from '../lib/cost/model';
+import { alternativePerHost, estimate, type Fleet, type Prices } from '../tools/cost/model';
 import { readMeasured } from './support/measured';
 import { BENCH_DIR, saveResult, table } from './support/report';
 import { sig } from './support/stats';

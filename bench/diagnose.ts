@@ -16,7 +16,7 @@ import { HostStore } from '../lib/store/hosts';
 import { MONITOR_KEY } from '../lib/store/keys';
 import { NotificationStore } from '../lib/store/notifications';
 import { StatsStore } from '../lib/store/stats';
-import { startTestCloud } from '../test/support/cloud';
+import { startTestCloud } from '../tools/harness/cloud';
 import { counted, Tally } from './support/counting';
 import { heartbeat, hostnameOf } from './support/fixtures';
 import { itemBytes } from './support/item-size';

@@ -1,5 +1,5 @@
 /**
- * The cost of the local cloud's queue journal (lib/local/queue-journal.ts): SendMessageBatch
+ * The cost of the local cloud's queue journal (tools/local/queue-journal.ts): SendMessageBatch
  * throughput and latency through the edge, with the journal (every acknowledged send fsync'd,
  * group commit) and without it (in memory, what `--in-memory` does), side by side, for 1 and 8
  * concurrent producers. Each call carries 10 messages of ~200 bytes. Then a receive-and-delete
@@ -11,9 +11,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CreateQueueCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { startEdge } from '../lib/local/engines/edge';
-import { DurableQueues } from '../lib/local/queue-snapshot';
-import type { QueuePlan } from '../lib/local/template/plan';
+import { startEdge } from '../tools/local/engines/edge';
+import { DurableQueues } from '../tools/local/queue-snapshot';
+import type { QueuePlan } from '../tools/local/template/plan';
 import { header, isQuick, saveResult, table } from './support/report';
 import { sig, summarize } from './support/stats';
 

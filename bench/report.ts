@@ -1,5 +1,5 @@
 /**
- * The fleet report at scale: an in-memory fleet (test/support/report-fleet.ts, the same one the
+ * The fleet report at scale: an in-memory fleet (tools/harness/report-fleet.ts, the same one the
  * scale test uses) fed to runReport through the in-memory adapters of its ports (tools/memory), stored in the reports table of the
  * embedded cloud (dynalite, in process) and published on its topic. Times each step, and the
  * sizes that must stay bounded.
@@ -13,9 +13,9 @@ import { renderHtml, renderMarkdown } from '../lib/service/render-report';
 import { runReport, type Reporting } from '../lib/service/report';
 import { AlertPublisher } from '../lib/store/alerts';
 import { ReportStore } from '../lib/store/reports';
-import { tableName } from '../test/e2e/day-world';
-import { startTestCloud } from '../test/support/cloud';
-import { FLEET_SINCE, FLEET_UNTIL, generateFleet } from '../test/support/report-fleet';
+import { tableName } from '../tools/harness/day-world';
+import { startTestCloud } from '../tools/harness/cloud';
+import { FLEET_SINCE, FLEET_UNTIL, generateFleet } from '../tools/harness/report-fleet';
 import { header, isQuick, saveResult, table } from './support/report';
 import { sig } from './support/stats';
 import { MemoryHosts, MemoryNotifications, MemoryStats } from '../tools/memory';

@@ -20,7 +20,7 @@ import { LogStore } from '../lib/store/logs';
 import { NotificationStore } from '../lib/store/notifications';
 import { Quarantine } from '../lib/store/quarantine';
 import { StatsStore } from '../lib/store/stats';
-import { startTestCloud, type TestCloud } from '../test/support/cloud';
+import { startTestCloud, type TestCloud } from '../tools/harness/cloud';
 import { counted, Tally } from './support/counting';
 import { heartbeat, hostnameOf, text } from './support/fixtures';
 import { drainQueue, type PollStats } from './support/poller';

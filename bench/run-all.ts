@@ -6,7 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import type { Estimate } from '../lib/cost/model';
+import type { Estimate } from '../tools/cost/model';
 import { describeMachine } from './support/machine';
 import { BENCH_DIR, loadResult, table } from './support/report';
 import { sig } from './support/stats';

@@ -33,7 +33,7 @@ interface Run {
 
 async function startOnce(args: string[], env: Record<string, string> = {}): Promise<Run> {
   const t0 = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'lib', 'local', 'main.ts'), '--port', '0', '--quiet', ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'tools', 'local', 'main.ts'), '--port', '0', '--quiet', ...args], {
     cwd: ROOT, env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<number | null>((r) => child.on('exit', r));
@@ -95,7 +95,7 @@ try {
     rows.push([name, r.wall.n, sig(r.wall.p50 / 1000), sig(r.wall.max / 1000), r.wall.max <= TARGET_MS ? 'yes' : 'no']);
   }
   console.log(table(rows));
-  console.log('\n(spawn of `node --import tsx lib/local/main.ts` to its "ready" line; the first calls through the endpoint then succeed)');
+  console.log('\n(spawn of `node --import tsx tools/local/main.ts` to its "ready" line; the first calls through the endpoint then succeed)');
   saveResult('startup', `npx tsx bench/startup.ts${quick ? ' --quick' : ''}`, quick, results);
 } finally {
   rmSync(scratch, { recursive: true, force: true });

@@ -85,7 +85,7 @@ export async function startBenchCloud(o: BenchCloudOptions): Promise<BenchCloud>
   const cacheDir = mkdtempSync(path.join(tmpdir(), `dts-bench-${o.stage}-cache-`));
   const port = await freePort();
   const child = spawn(process.execPath, [
-    '--no-warnings', '--import', 'tsx', 'lib/local/main.ts',
+    '--no-warnings', '--import', 'tsx', 'tools/local/main.ts',
     '--port', String(port), '--in-memory', ...(o.tick !== undefined ? ['--tick', String(o.tick)] : []),
     ...(logFile ? [] : ['--quiet']), '--stage', o.stage,
     ...Object.entries(o.params ?? {}).flatMap(([k, v]) => ['--param', `${k}=${v}`]),

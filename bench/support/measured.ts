@@ -1,7 +1,7 @@
 /** bench/measured.json: the counted inputs of the cost model, each part filling in its own. */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { MeasuredInputs } from '../../lib/cost/model';
+import type { MeasuredInputs } from '../../tools/cost/model';
 import { BENCH_DIR } from './report';
 
 export const MEASURED_FILE = path.join(BENCH_DIR, 'measured.json');

@@ -7,7 +7,7 @@
  */
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
-import { lambdaSqsRecord } from '../../lib/local/event-source-mapping';
+import { lambdaSqsRecord } from '../../tools/local/event-source-mapping';
 
 /** Lambda's shape of a received message, made as the local cloud's pollers make it. */
 export type LambdaSqsRecord = SQSRecord;

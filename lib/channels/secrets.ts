@@ -20,7 +20,7 @@ export function secretRefOf(channelsTable: string, channel: string): string {
 
 /**
  * SSM Parameter Store SecureStrings, encrypted with the account's `aws/ssm` key. The value is
- * the secret as JSON. Locally the local cloud answers these calls (lib/local/ssm.ts).
+ * the secret as JSON. Locally the local cloud answers these calls (tools/local/ssm.ts).
  */
 export class SsmSecretStore implements SecretStore {
   constructor(private readonly ssm: SSMClient) {}

@@ -1,6 +1,6 @@
 /**
  * The `dts` command end to end: the real bin, as a child process, against the local cloud
- * (lib/local) with its functions ingesting what the agent and `dts log` send.
+ * (tools/local) with its functions ingesting what the agent and `dts log` send.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -19,7 +19,7 @@ const output: string[] = [];
 /** `npm start` as an operator runs it (on a free port, in memory, stage dev); resolves when it is ready. */
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'dts-cli-e2e-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'lib', 'local', 'main.ts'), '--port', '0', '--in-memory', '--stage', 'dev', '--data-dir', dataDir], {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'tools', 'local', 'main.ts'), '--port', '0', '--in-memory', '--stage', 'dev', '--data-dir', dataDir], {
     cwd: ROOT, env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   local = child;

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReportRun } from '../../lib/service/report';
-import { startTestCloud, type TestCloud } from '../support/cloud';
+import { startTestCloud, type TestCloud } from '../../tools/harness/cloud';
 import { drain, notificationsOf } from '../support/then';
-import { DAY_END, DAY_START, playDay } from './day-script';
-import { World } from './day-world';
+import { DAY_END, DAY_START, playDay } from '../../tools/harness/day-script';
+import { World } from '../../tools/harness/day-world';
 
 /**
  * A scripted day through the whole alert lifecycle on the embedded cloud, a minute at a time on a

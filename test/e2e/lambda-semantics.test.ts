@@ -12,7 +12,7 @@ import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { ScheduledEvent, SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseSchedule } from '../../lib/local/schedule';
+import { parseSchedule } from '../../tools/local/schedule';
 import { ROOT, startCloudProcess, type CloudProcess } from './support/local-cloud-process';
 import { EXTERNAL_ENDPOINT, targetAt, type Target } from './support/target';
 import { eventually, findMessage } from './support/steps';

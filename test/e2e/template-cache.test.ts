@@ -7,7 +7,7 @@ import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packagedTemplate } from '../../lib/local/template/packaged';
+import { packagedTemplate } from '../../tools/local/template/packaged';
 import { ROOT } from './support/local-cloud-process';
 
 const service = (retention: number): string => `service: cachetest

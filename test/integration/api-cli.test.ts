@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Io } from '../../lib/cli/context';
 import { main } from '../../lib/cli/main';
 import { ApiKeyStore } from '../../lib/store/api-keys';
-import { World } from '../e2e/day-world';
-import { startTestCloud, type TestCloud } from '../support/cloud';
+import { World } from '../../tools/harness/day-world';
+import { startTestCloud, type TestCloud } from '../../tools/harness/cloud';
 
 /** The console's CLI additions (keys, fleet-wide logs, filters, hints, marks) against the embedded cloud. */
 let cloud: TestCloud;

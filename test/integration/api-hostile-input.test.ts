@@ -5,8 +5,8 @@ import { loadConfig } from '../../lib/config';
 import { NOTIFICATION_KINDS, type Notification } from '../../lib/model';
 import { ApiKeyStore } from '../../lib/store/api-keys';
 import { encodeCursor } from '../../lib/store/cursor';
-import { World } from '../e2e/day-world';
-import { startTestCloud, type TestCloud } from '../support/cloud';
+import { World } from '../../tools/harness/day-world';
+import { startTestCloud, type TestCloud } from '../../tools/harness/cloud';
 
 /**
  * Hostile but well-formed input to the operator API, through the real SDK to the engine: values

@@ -4,8 +4,8 @@ import { apiDeps } from '../../lib/api/compose';
 import { loadConfig } from '../../lib/config';
 import type { Notification, NotificationKind, Severity } from '../../lib/model';
 import { ApiKeyStore } from '../../lib/store/api-keys';
-import { World } from '../e2e/day-world';
-import { startTestCloud, type TestCloud } from '../support/cloud';
+import { World } from '../../tools/harness/day-world';
+import { startTestCloud, type TestCloud } from '../../tools/harness/cloud';
 
 /** The operator API against the embedded cloud: every store call goes through the real SDK. */
 const HOUR = 3_600_000;

@@ -25,8 +25,8 @@ import { notificationsContract } from '../contract/notifications.contract';
 import { reportsContract } from '../contract/reports.contract';
 import { silencesContract } from '../contract/silences.contract';
 import { statsContract } from '../contract/stats.contract';
-import { ENGINE, startTestCloud, type TestCloud } from '../support/cloud';
-import { tableName } from '../e2e/day-world';
+import { ENGINE, startTestCloud, type TestCloud } from '../../tools/harness/cloud';
+import { tableName } from '../../tools/harness/day-world';
 import { drain } from '../support/then';
 
 /**

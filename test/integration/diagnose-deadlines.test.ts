@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DiagnoseSummary } from '../../lib/service/diagnose';
 import type { WatchSummary } from '../../lib/service/diagnose-deadlines';
 import { encodeBody } from '../../lib/wire/codec';
-import { startTestCloud, type TestCloud } from '../support/cloud';
+import { startTestCloud, type TestCloud } from '../../tools/harness/cloud';
 import { lambdaContext, scheduledEvent, sqsEvent, sqsRecord } from '../support/events';
 import { drain, hostItem, notificationsOf } from '../support/then';
 

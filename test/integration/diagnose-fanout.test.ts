@@ -2,7 +2,7 @@
  * #12 part 3: diagnose fanned out to 4 workers (docs/SEMANTICS.md, "Diagnose fanned out"), on a
  * real engine (dynalite, and DynamoDB Local with DTS_TEST_ENGINE=dynamodb-local). The workers are
  * the worker handler's own service functions, called in process, each with its own credentials
- * so that the edge's fault injector (lib/local/faults) can tell them apart and kill one; every
+ * so that the edge's fault injector (tools/local/faults) can tell them apart and kill one; every
  * request and reply goes through JSON, as through Lambda's Invoke.
  *
  * The same fleet, at the same instants, is judged once by the single pass and once fanned out:
@@ -23,7 +23,7 @@ import {
 import { diagnosis } from '../../lib/service/diagnosis';
 import { createClients } from '../../lib/store/clients';
 import { encodeBody } from '../../lib/wire/codec';
-import { ENGINE, startTestCloud, type TestCloud } from '../support/cloud';
+import { ENGINE, startTestCloud, type TestCloud } from '../../tools/harness/cloud';
 import { lambdaContext, sqsEvent, sqsRecord } from '../support/events';
 import { allItems, drain } from '../support/then';
 

@@ -5,7 +5,7 @@ import type { DiagnoseSummary } from '../../lib/service/diagnose';
 import { MONITOR_KEY } from '../../lib/store/keys';
 import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { encodeBody } from '../../lib/wire/codec';
-import { startTestCloud, type TestCloud } from '../support/cloud';
+import { startTestCloud, type TestCloud } from '../../tools/harness/cloud';
 import { lambdaContext, scheduledEvent, sqsEvent, sqsRecord } from '../support/events';
 import { drain, hostItem, notificationsOf } from '../support/then';
 

@@ -9,10 +9,10 @@ import { NEW_HOSTS_GROUP } from '../../lib/rules/fleet-notices';
 import { runDiagnose, type DiagnoseSummary } from '../../lib/service/diagnose';
 import { AlertPublisher } from '../../lib/store/alerts';
 import { MONITOR_KEY } from '../../lib/store/keys';
-import { World } from '../e2e/day-world';
-import { startTestCloud, type TestCloud } from '../support/cloud';
+import { World } from '../../tools/harness/day-world';
+import { startTestCloud, type TestCloud } from '../../tools/harness/cloud';
 import { notificationsOf } from '../support/then';
-import { idleQueue } from '../support/idle-queue';
+import { idleQueue } from '../../tools/harness/idle-queue';
 
 const silentLog = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 

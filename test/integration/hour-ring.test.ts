@@ -19,7 +19,7 @@ import { NotificationStore } from '../../lib/store/notifications';
 import { AlertPublisher } from '../../lib/store/alerts';
 import { encodeSlot, slotAttribute } from '../../lib/store/hour-ring';
 import { encodeBody } from '../../lib/wire/codec';
-import { startTestCloud, type TestCloud } from '../support/cloud';
+import { startTestCloud, type TestCloud } from '../../tools/harness/cloud';
 import { hostItem } from '../support/then';
 
 let cloud: TestCloud;

@@ -14,7 +14,7 @@ import { AlertPublisher } from '../../lib/store/alerts';
 import { createClients } from '../../lib/store/clients';
 import { HostStore } from '../../lib/store/hosts';
 import { NotificationStore } from '../../lib/store/notifications';
-import { startTestCloud, type TestCloud } from '../support/cloud';
+import { startTestCloud, type TestCloud } from '../../tools/harness/cloud';
 import { lambdaContext, sqsEvent, sqsRecord } from '../support/events';
 import { drain, hostItem } from '../support/then';
 

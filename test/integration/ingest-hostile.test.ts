@@ -15,7 +15,7 @@ import { ERROR_ATTRIBUTE, MAX_MESSAGE_BYTES, Quarantine } from '../../lib/store/
 import { StatsStore } from '../../lib/store/stats';
 import { dayOf } from '../../lib/model/days';
 import { decodeBody, encodeBody } from '../../lib/wire/codec';
-import { startTestCloud, type TestCloud } from '../support/cloud';
+import { startTestCloud, type TestCloud } from '../../tools/harness/cloud';
 import { lambdaContext, sqsEvent, sqsRecord } from '../support/events';
 import { drain, hostItem } from '../support/then';
 

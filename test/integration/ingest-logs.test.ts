@@ -7,7 +7,7 @@ import { LogStore } from '../../lib/store/logs';
 import { StatsStore } from '../../lib/store/stats';
 import { dayOf } from '../../lib/model/days';
 import { decodeBody, encodeBody } from '../../lib/wire/codec';
-import { startTestCloud, type TestCloud } from '../support/cloud';
+import { startTestCloud, type TestCloud } from '../../tools/harness/cloud';
 import { lambdaContext, sqsEvent, sqsRecord } from '../support/events';
 import { allItems, drain } from '../support/then';
 

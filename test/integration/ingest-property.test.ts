@@ -14,7 +14,7 @@ import { recordToItem } from '../../lib/store/logs';
 import { ERROR_ATTRIBUTE } from '../../lib/store/quarantine';
 import { decodeBody, encodeBody } from '../../lib/wire/codec';
 import { normalizeLevel } from '../../lib/wire/validate';
-import { startTestCloud, type TestCloud } from '../support/cloud';
+import { startTestCloud, type TestCloud } from '../../tools/harness/cloud';
 import { lambdaContext, sqsEvent, sqsRecord } from '../support/events';
 import { drain } from '../support/then';
 

@@ -12,7 +12,7 @@ import { SqsHeartbeatQueue } from '../../lib/store/heartbeat-queue';
 import { MONITOR_KEY } from '../../lib/store/keys';
 import { StatsStore } from '../../lib/store/stats';
 import { encodeBody } from '../../lib/wire/codec';
-import { startTestCloud, type TestCloud } from '../support/cloud';
+import { startTestCloud, type TestCloud } from '../../tools/harness/cloud';
 import { sqsRecord } from '../support/events';
 import { Faults } from '../support/faults';
 import { drain } from '../support/then';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { World } from '../e2e/day-world';
-import { startTestCloud, type TestCloud } from '../support/cloud';
+import { World } from '../../tools/harness/day-world';
+import { startTestCloud, type TestCloud } from '../../tools/harness/cloud';
 import { drain, hostItem, notificationsOf } from '../support/then';
 
 /**

@@ -4,8 +4,8 @@ import { main } from '../../lib/cli/main';
 import { hostRmCommand } from '../../lib/cli/commands/host-rm';
 import { reportCommand } from '../../lib/cli/commands/report';
 import { silenceCommand } from '../../lib/cli/commands/silence';
-import { tableName, World } from '../e2e/day-world';
-import { startTestCloud, type TestCloud } from '../support/cloud';
+import { tableName, World } from '../../tools/harness/day-world';
+import { startTestCloud, type TestCloud } from '../../tools/harness/cloud';
 
 /** The operator commands of the alert lifecycle, against the embedded cloud. */
 let cloud: TestCloud;

@@ -1,8 +1,8 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeBody } from '../../lib/wire/codec';
-import { tableName, World } from '../e2e/day-world';
-import { startTestCloud, type TestCloud } from '../support/cloud';
+import { tableName, World } from '../../tools/harness/day-world';
+import { startTestCloud, type TestCloud } from '../../tools/harness/cloud';
 import { lambdaContext, sqsEvent, sqsRecord } from '../support/events';
 import { drain, hostItem, notificationsOf } from '../support/then';
 

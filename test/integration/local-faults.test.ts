@@ -7,9 +7,9 @@ import { BatchWriteItemCommand, CreateTableCommand, DynamoDBClient, GetItemComma
 import { CreateQueueCommand, SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { CreateTopicCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startEdge, type Edge } from '../../lib/local/engines/edge';
-import { FaultInjector } from '../../lib/local/faults/injector';
-import { parseFaultSpec } from '../../lib/local/faults/spec';
+import { startEdge, type Edge } from '../../tools/local/engines/edge';
+import { FaultInjector } from '../../tools/local/faults/injector';
+import { parseFaultSpec } from '../../tools/local/faults/spec';
 import { faults as control } from '../e2e/support/faults';
 
 const REGION = 'us-east-1';

@@ -1,5 +1,5 @@
 /**
- * The local cloud's Lambda Invoke API (lib/local/lambda/invoke-api.ts), through the real
+ * The local cloud's Lambda Invoke API (tools/local/lambda/invoke-api.ts), through the real
  * @aws-sdk/client-lambda and the diagnose coordinator's adapter (functions/commons/diagnose-workers.ts):
  * what the coordinator sees of a worker that answers, fails, times out or does not exist.
  */
@@ -7,12 +7,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { InvokeCommand, LambdaClient, ResourceNotFoundException } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lambdaInvokeApi } from '../../lib/local/lambda/invoke-api';
+import { lambdaInvokeApi } from '../../tools/local/lambda/invoke-api';
 import type { JudgeRequest } from '../../lib/service/diagnose-fanout';
 import { lambdaWorkers, WorkerError } from '../../functions/commons/diagnose-workers';
 
 const calls: Array<{ fn: string; event: unknown }> = [];
-/** As lib/local/lambda/runtime.ts's InvocationError carries it. */
+/** As tools/local/lambda/runtime.ts's InvocationError carries it. */
 const failure = (kind: string, message: string) => Object.assign(new Error(message), { name: 'InvocationError', kind });
 const functions: Record<string, (event: unknown) => Promise<unknown>> = {
   'dts-t-diagnoseWorker': async (event) => ({ examined: 3, echo: event }),

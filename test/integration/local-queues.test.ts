@@ -1,5 +1,5 @@
 /**
- * The local cloud's durable queues (lib/local/queue-snapshot.ts, queue-journal.ts), in process:
+ * The local cloud's durable queues (tools/local/queue-snapshot.ts, queue-journal.ts), in process:
  * an edge with the journal, "crashed" (closed without the snapshot of a clean stop) and started
  * again on the same directory. The kill -9 of a real cloud is in test/e2e/durable-queues.test.ts.
  */
@@ -10,9 +10,9 @@ import {
   CreateQueueCommand, DeleteMessageCommand, PurgeQueueCommand, ReceiveMessageCommand, SendMessageBatchCommand, SendMessageCommand, SQSClient, type Message,
 } from '@aws-sdk/client-sqs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startEdge, type Edge } from '../../lib/local/engines/edge';
-import { DurableQueues, RESTORED_ATTRIBUTE } from '../../lib/local/queue-snapshot';
-import type { QueuePlan } from '../../lib/local/template/plan';
+import { startEdge, type Edge } from '../../tools/local/engines/edge';
+import { DurableQueues, RESTORED_ATTRIBUTE } from '../../tools/local/queue-snapshot';
+import type { QueuePlan } from '../../tools/local/template/plan';
 
 const REGION = 'us-east-1';
 let dir: string;

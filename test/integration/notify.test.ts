@@ -12,7 +12,7 @@ import { AlertPublisher } from '../../lib/store/alerts';
 import { ChannelStore } from '../../lib/store/channels';
 import { NotificationStore } from '../../lib/store/notifications';
 import { ERROR_ATTRIBUTE } from '../../lib/store/quarantine';
-import { startTestCloud, type TestCloud } from '../support/cloud';
+import { startTestCloud, type TestCloud } from '../../tools/harness/cloud';
 import { lambdaContext, sqsEvent, sqsRecord } from '../support/events';
 import { startReceiver, type Receiver } from '../support/receivers';
 import { drain } from '../support/then';

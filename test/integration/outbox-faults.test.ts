@@ -10,7 +10,7 @@ import { AlertPublisher } from '../../lib/store/alerts';
 import { createClients } from '../../lib/store/clients';
 import { HostStore } from '../../lib/store/hosts';
 import { NotificationStore } from '../../lib/store/notifications';
-import { startTestCloud, type TestCloud } from '../support/cloud';
+import { startTestCloud, type TestCloud } from '../../tools/harness/cloud';
 import { Faults, type FaultRule } from '../support/faults';
 import { drain, hostItem, notificationsOf } from '../support/then';
 

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BeatBuffer, type BufferedBeat } from '../../lib/relay/beat-buffer';
 import { FAILURE_REPORT_MS, Forwarder } from '../../lib/relay/forwarder';
 import { decodeBody } from '../../lib/wire/codec';
-import { startTestCloud, type TestCloud } from '../support/cloud';
+import { startTestCloud, type TestCloud } from '../../tools/harness/cloud';
 import { drain } from '../support/then';
 
 let cloud: TestCloud;

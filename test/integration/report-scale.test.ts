@@ -5,11 +5,11 @@ import { silentLog } from '../../lib/service/log';
 import { renderMarkdown } from '../../lib/service/render-report';
 import { AlertPublisher } from '../../lib/store/alerts';
 import { detailPartition, ReportStore } from '../../lib/store/reports';
-import { tableName } from '../e2e/day-world';
-import { startTestCloud, type TestCloud } from '../support/cloud';
+import { tableName } from '../../tools/harness/day-world';
+import { startTestCloud, type TestCloud } from '../../tools/harness/cloud';
 import { drain } from '../support/then';
 import { MemoryHosts, MemoryNotifications, MemoryStats } from '../../tools/memory';
-import { FLEET_UNTIL, generateFleet, STORM_RACK, type GeneratedFleet } from '../support/report-fleet';
+import { FLEET_UNTIL, generateFleet, STORM_RACK, type GeneratedFleet } from '../../tools/harness/report-fleet';
 
 /**
  * The report at 100,000 hosts: built from an in-memory fleet (in the in-memory adapters of the ports),

@@ -1,7 +1,7 @@
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tableName, World } from '../e2e/day-world';
-import { startTestCloud, type TestCloud } from '../support/cloud';
+import { tableName, World } from '../../tools/harness/day-world';
+import { startTestCloud, type TestCloud } from '../../tools/harness/cloud';
 import { lambdaContext, scheduledEvent } from '../support/events';
 import { drain } from '../support/then';
 

@@ -5,7 +5,7 @@ import { notification } from '../../lib/rules/notifications';
 import { LOG_APP_SHARDS, logAppKey, logErrorKey, NOTIFICATION_DAY_SHARDS, notificationSortKey } from '../../lib/store/keys';
 import { LogStore, recordToItem } from '../../lib/store/logs';
 import { NotificationStore } from '../../lib/store/notifications';
-import { startTestCloud, type TestCloud } from '../support/cloud';
+import { startTestCloud, type TestCloud } from '../../tools/harness/cloud';
 
 /**
  * Write sharding of the two hot partitions: one app's records of a day and level, and the

@@ -15,8 +15,8 @@ import { AlertPublisher } from '../../lib/store/alerts';
 import { HostStore } from '../../lib/store/hosts';
 import { NotificationStore } from '../../lib/store/notifications';
 import { StatsStore } from '../../lib/store/stats';
-import { startTestCloud, type TestCloud } from '../support/cloud';
-import { idleQueue } from '../support/idle-queue';
+import { startTestCloud, type TestCloud } from '../../tools/harness/cloud';
+import { idleQueue } from '../../tools/harness/idle-queue';
 import { drain, hostItem, notificationsOf } from '../support/then';
 
 const silentLog = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_FLEET } from '../../lib/cost/model';
-import { evaluateCondition } from '../../lib/local/template/intrinsics';
+import { DEFAULT_FLEET } from '../../tools/cost/model';
+import { evaluateCondition } from '../../tools/local/template/intrinsics';
 import { passMetrics } from '../../lib/service/diagnose-metrics';
 import { DEFAULT_RESERVE_MS } from '../../lib/service/ingest-logs';
 import { BATCH_GET_LIMIT, UNITS_IN_FLIGHT } from '../../lib/store/logs';
 import { MAX_BATCH_RECORDS } from '../../lib/wire/validate';
-import { logicalIdOf, packagedTemplate, referencedIds, resourcesOfType, type CfnResource, type CfnTemplate } from '../support/template';
+import { logicalIdOf, packagedTemplate, referencedIds, resourcesOfType, type CfnResource, type CfnTemplate } from '../../tools/harness/template';
 
 /**
  * What the packaged CloudFormation promises: triggers, redrive, keys, TTL, least privilege and

@@ -2,7 +2,7 @@
  * Round prices and counts for the cost model's tests, so that their expected figures can be
  * recomputed by hand (test/unit/cost-model.test.ts, test/unit/cost-fanout.test.ts).
  */
-import type { MeasuredInputs, Prices } from '../../lib/cost/model';
+import type { MeasuredInputs, Prices } from '../../tools/cost/model';
 
 export const ROUND_PRICES: Prices = {
   aws: {

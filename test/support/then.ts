@@ -1,7 +1,7 @@
 /** Reading what the system stored, through the real SDK. */
 import { GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
-import type { TestCloud } from './cloud';
+import type { TestCloud } from '../../tools/harness/cloud';
 
 export async function hostItem(cloud: TestCloud, hostname: string): Promise<Record<string, unknown> | undefined> {
   const out = await cloud.clients.ddb.send(new GetCommand({ TableName: cloud.names.hostsTable, Key: { hostname }, ConsistentRead: true }));

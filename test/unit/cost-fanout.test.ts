@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { estimate, type MeasuredInputs } from '../../lib/cost/model';
+import { estimate, type MeasuredInputs } from '../../tools/cost/model';
 import { ROUND_COUNTS, ROUND_PRICES } from '../support/cost-inputs';
 
 const prices = ROUND_PRICES;

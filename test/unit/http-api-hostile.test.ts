@@ -5,7 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HttpApiGateway, MAX_PAYLOAD_BYTES, type HttpRoutePlan } from '../../lib/local/http-api';
+import { HttpApiGateway, MAX_PAYLOAD_BYTES, type HttpRoutePlan } from '../../tools/local/http-api';
 
 const routes: HttpRoutePlan[] = [
   { routeKey: 'GET /api/v1/hosts/{hostname}', method: 'GET', path: '/api/v1/hosts/{hostname}', functionName: 'api', payloadFormatVersion: '2.0' },

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { fromResult, matchRoute, toEvent, type HttpRoutePlan } from '../../lib/local/http-api';
+import { fromResult, matchRoute, toEvent, type HttpRoutePlan } from '../../tools/local/http-api';
 
 const route = (routeKey: string): HttpRoutePlan => {
   const [method, path] = routeKey.split(' ') as [string, string];

@@ -3,8 +3,8 @@
  * reports a schedule that has gone three periods without a successful run. Timers are faked.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Scheduler } from '../../lib/local/scheduler';
-import type { SchedulePlan } from '../../lib/local/template/plan';
+import { Scheduler } from '../../tools/local/scheduler';
+import type { SchedulePlan } from '../../tools/local/template/plan';
 
 const plan = (name: string, expression: string): SchedulePlan => ({
   logicalId: name, ruleName: `rule-${name}`, ruleArn: `arn:aws:events:us-east-1:000000000000:rule/rule-${name}`, expression,

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { arnFitsFormat } from '../../tools/validate/arn';
 import type { Finding, Template } from '../../tools/validate/findings';
 import { validateTemplate } from '../../tools/validate/validate';
-import { packagedTemplate } from '../support/template';
+import { packagedTemplate } from '../../tools/harness/template';
 
 /**
  * The validator bites: one mistake at a time is planted into a copy of the real packaged template,

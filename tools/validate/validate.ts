@@ -4,7 +4,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { packagedTemplate } from '../../lib/local/template/packaged';
+import { packagedTemplate } from '../local/template/packaged';
 import { checkTemplate } from './cloudformation';
 import type { Finding, Template } from './findings';
 import { checkPolicies } from './iam';

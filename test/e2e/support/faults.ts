@@ -2,7 +2,7 @@
  * A client of the local cloud's fault control endpoint (/_dts/faults on the edge port): what a
  * test uses to inject faults while the cloud runs. See docs/LOCAL.md, "Fault injection".
  */
-import type { RuleState } from '../../../lib/local/faults/injector';
+import type { RuleState } from '../../../tools/local/faults/injector';
 
 async function call(endpoint: string, method: string, path = '/_dts/faults', body?: string): Promise<{ rules: RuleState[]; added?: RuleState[] }> {
   const res = await fetch(`${endpoint}${path}`, { method, ...(body !== undefined ? { body, headers: { 'content-type': 'text/plain' } } : {}) });

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
-const MAIN = path.join(ROOT, 'lib', 'local', 'main.ts');
+const MAIN = path.join(ROOT, 'tools', 'local', 'main.ts');
 
 export interface CloudProcessOptions {
   readonly dataDir: string;

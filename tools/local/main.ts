@@ -5,7 +5,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
-import { quietSdkNodeWarning } from '../producer/sdk-warning';
+import { quietSdkNodeWarning } from '../../lib/producer/sdk-warning';
 import { startLocalCloud, type LocalCloud } from './cloud';
 import { issueStartKey } from './console-key';
 

@@ -1,6 +1,6 @@
 /**
  * The local cloud's fault injector: a list of rules (see spec.ts) that the edge consults for every
- * AWS call it serves. Only lib/local knows about it: functions see throttles, 5xx answers, resets,
+ * AWS call it serves. Only tools/local knows about it: functions see throttles, 5xx answers, resets,
  * latency and their own sudden death exactly as they would see them from AWS.
  *
  * A call made by a function is attributed to its worker (its Lambda execution environment) by the

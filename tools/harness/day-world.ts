@@ -21,8 +21,8 @@ import { ReportStore } from '../../lib/store/reports';
 import { SilenceStore } from '../../lib/store/silences';
 import { StatsStore } from '../../lib/store/stats';
 import { encodeBody } from '../../lib/wire/codec';
-import type { TestCloud } from '../support/cloud';
-import { idleQueue } from '../support/idle-queue';
+import type { TestCloud } from './cloud';
+import { idleQueue } from './idle-queue';
 
 export interface HostScript {
   interval: number;

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { packagedTemplate as packaged } from '../../lib/local/template/packaged';
+import { packagedTemplate as packaged } from '../local/template/packaged';
 
 /**
  * The packaged CloudFormation of this service, as `serverless package` makes it, offline. Tests

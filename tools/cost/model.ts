@@ -4,10 +4,10 @@
  * bench/prices.json. docs/BENCHMARKS.md explains each term.
  */
 
-import { PASS_METRIC_COUNT } from '../service/diagnose-metrics';
-import { workersFor } from '../service/diagnose-fanout';
-import { BATCH_HOST_CONCURRENCY } from '../service/ingest-heartbeats';
-import { relayHoldMs } from '../rules/relay';
+import { PASS_METRIC_COUNT } from '../../lib/service/diagnose-metrics';
+import { workersFor } from '../../lib/service/diagnose-fanout';
+import { BATCH_HOST_CONCURRENCY } from '../../lib/service/ingest-heartbeats';
+import { relayHoldMs } from '../../lib/rules/relay';
 
 export const SECONDS_PER_MONTH = 730 * 3600;
 export const DAYS_PER_MONTH = 730 / 24;
