@@ -10,11 +10,13 @@ import { defineConfig } from 'vitest/config';
 export const SECOND_ENGINE_FILES = [
   'api',
   'api-hostile-input',
+  'contract-dynamodb',
   'diagnose',
   'hour-ring',
   'ingest-heartbeats',
   'ingest-hostile',
   'ingest-property',
+  'ingest-watermark',
   'lifecycle-ingest',
   'notify',
   'outbox-faults',
