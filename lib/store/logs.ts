@@ -260,9 +260,7 @@ export class LogStore implements LogsPort {
 
   /** One page, newest first, and the cursor of the next when there is more. */
   async page(q: LogQuery): Promise<{ records: StoredLogRecord[]; next: string | undefined }> {
-    const found = await this.query({ ...q, limit: q.limit + 1 });
-    const records = found.slice(0, q.limit);
-    return { records, next: found.length > q.limit ? records[records.length - 1]?.cursor : undefined };
+    return pageOf((query) => this.query(query), q);
   }
 
   private async queryPartition(q: LogQuery, { index, attribute, pk }: Partition, limit: number): Promise<StoredLogRecord[]> {
@@ -290,4 +288,11 @@ export class LogStore implements LogsPort {
     } while (start && records.length < limit);
     return records.slice(0, limit);
   }
+}
+
+/** One page of a newest-first query, and the cursor of the next: one record more is asked for to know. */
+export async function pageOf(query: (q: LogQuery) => Promise<StoredLogRecord[]>, q: LogQuery): Promise<{ records: StoredLogRecord[]; next: string | undefined }> {
+  const found = await query({ ...q, limit: q.limit + 1 });
+  const records = found.slice(0, q.limit);
+  return { records, next: found.length > q.limit ? records[records.length - 1]?.cursor : undefined };
 }

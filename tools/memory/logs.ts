@@ -3,7 +3,7 @@ import { dayOf, daysBetween } from '../../lib/model/days';
 import type { LogsPort } from '../../lib/ports';
 import { BATCH_WRITE_LIMIT, OutOfTimeError } from '../../lib/store/batch-write';
 import { logSortBound } from '../../lib/store/keys';
-import { BATCH_GET_LIMIT, FLEET_ERROR_FLOOR, recordToItem, type LogEntry, type LogQuery, type LogWrite, type RefusedRecord, type StoredLogRecord } from '../../lib/store/logs';
+import { BATCH_GET_LIMIT, FLEET_ERROR_FLOOR, pageOf, recordToItem, type LogEntry, type LogQuery, type LogWrite, type RefusedRecord, type StoredLogRecord } from '../../lib/store/logs';
 import { copy, type Item } from './item';
 
 /** DynamoDB's largest item. */
@@ -93,9 +93,7 @@ export class MemoryLogs implements LogsPort {
   }
 
   async page(q: LogQuery): Promise<{ records: StoredLogRecord[]; next: string | undefined }> {
-    const found = await this.query({ ...q, limit: q.limit + 1 });
-    const records = found.slice(0, q.limit);
-    return { records, next: found.length > q.limit ? records[records.length - 1]?.cursor : undefined };
+    return pageOf((query) => this.query(query), q);
   }
 }
 
