@@ -6,20 +6,10 @@
  *
  * The value types still live beside their DynamoDB adapters (lib/store) and are only named here.
  */
-import type { MessageAttributeValue } from '@aws-sdk/client-sqs';
 import type { Channel } from './channels/channel';
-import type { Beat, Host, Level, Notification, Resource, Silence } from './model';
-import type { FleetReport } from './rules/report';
+import type { Beat, Host, HostState, Level, LogLevel, LogRecord, Notification, NotificationKind, PendingNotification, Resource, Severity, Silence } from './model';
+import type { FleetReport, ReportDetail } from './rules/report';
 import type { IngestMarks, QueueGauge } from './rules/watermark';
-import type { ApiKeyInfo } from './store/api-keys';
-import type { HostFilter } from './store/host-pages';
-import type { Announce, BeatWrite, StateChange } from './store/hosts';
-import type { LogEntry, LogQuery, LogWrite, StoredLogRecord } from './store/logs';
-import type { NotificationPageQuery, StoredNotification } from './store/notifications';
-import type { ReportSummary } from './store/report-pages';
-import type { StoredReport } from './store/reports';
-import type { DailyCounts, LevelCounts, MonitorState } from './store/stats';
-
 /** The time in epoch milliseconds: `Date.now` in production, a test's own clock elsewhere. */
 export type Clock = () => number;
 
@@ -104,9 +94,15 @@ export interface AlertPublisherPort {
   publishReport(subject: string, body: string, id: string): Promise<void>;
 }
 
+/** A message attribute as SQS carries it (the shape of the SDK's MessageAttributeValue). */
+export interface QueueAttribute {
+  readonly DataType: string;
+  readonly StringValue?: string;
+}
+
 /** Where a message that can never be processed goes at once, with its reason (a DLQ). */
 export interface QuarantinePort {
-  send(body: string, reason: string, attributes?: Record<string, MessageAttributeValue>): Promise<void>;
+  send(body: string, reason: string, attributes?: Record<string, QueueAttribute>): Promise<void>;
 }
 
 /** The silences table. */
@@ -178,3 +174,198 @@ export interface ReportPagesPort {
 
 /** Channel secrets (SSM Parameter Store); defined beside its adapter, named here with the others. */
 export type { SecretStore as SecretsPort } from './channels/secrets';
+
+// The values that cross the ports, defined here so that the use cases (lib/app) and every
+// adapter share them without importing one another.
+
+/** Notifications to commit with a transition, in its own conditional write (the outbox). */
+export interface Announce {
+  readonly notifications: readonly Notification[];
+  /** When they were decided. */
+  readonly queuedAt: number;
+}
+
+/** What one beat did to the stored host. */
+export type BeatWrite =
+  /** The store already holds this beat or a newer one: nothing changed. */
+  | { readonly stale: true }
+  /** The beat is now the host's newest; `previous` is the host as it was (undefined if new). */
+  | {
+    readonly stale: false;
+    readonly previous: Host | undefined;
+    /** A goodbye that moved the host to `left`: its notification was committed with the beat. */
+    readonly left: boolean;
+  };
+
+/** A change of state decided by diagnose, guarded by what diagnose saw. */
+export interface StateChange {
+  readonly hostname: string;
+  readonly from: HostState;
+  readonly fromSince: number;
+  readonly to: HostState;
+  readonly at: number;
+  /** The newest beat diagnose judged; a change that depends on silence is void if a beat came since. */
+  readonly lastBeat: number;
+  readonly requireSilence: boolean;
+  readonly outageStart: number | undefined;
+  /** The liveness-change history to store with the change (flapping), if it is one. */
+  readonly changes?: number[];
+  /** Flapping start to store with the change; undefined clears it. Only with `changes`. */
+  readonly flappingSince?: number | undefined;
+  /** Its notifications, committed with it. */
+  readonly announce?: Announce;
+  /**
+   * For a death held back under a storm: the storm's incident, recorded on the host while it is
+   * dead. Any other change removes it, so a host that leaves `dead` carries none.
+   */
+  readonly stormIncident?: string;
+}
+
+/** Records per app, UTC day and level. */
+export type LevelCounts = Partial<Record<LogLevel, number>>;
+
+export interface DailyCounts {
+  readonly app: string;
+  readonly day: string;
+  readonly counts: Record<LogLevel, number>;
+}
+
+/** What diagnose remembers about itself between runs. */
+export interface MonitorState {
+  readonly lastRun: number | undefined;
+  /** Hosts the last pass examined: the fleet's size, as far as diagnose knows it. */
+  readonly lastHosts: number | undefined;
+  readonly degraded: boolean;
+  readonly degradedSince: number | undefined;
+  /** Notifications about the monitor committed with its flag and not yet known delivered. */
+  readonly pending: PendingNotification[];
+  /** What ingest says of its own progress: the ingest watermark's inputs (lib/rules/watermark.ts). */
+  readonly ingest: IngestMarks;
+  /** What was last said of each storm's recovery (`announceStorm`). */
+  readonly storms: StormRecord[];
+}
+
+/** The monitor item's record of one storm's recovery notices. */
+export interface StormRecord {
+  readonly attribute: string;
+  readonly incident: string;
+  readonly back: number | undefined;
+  readonly overAt: number | undefined;
+}
+
+export interface LogQuery {
+  /** At most one of app and host; with neither, the fleet's errors (minLevel error or above). */
+  readonly app?: string;
+  readonly host?: string;
+  /** The lowest level returned. */
+  readonly minLevel: LogLevel;
+  /** Epoch milliseconds, inclusive. */
+  readonly since: number;
+  /** Epoch milliseconds, exclusive. */
+  readonly until: number;
+  readonly limit: number;
+  /** A cursor: only records that sort before it (the next page of an earlier answer). */
+  readonly before?: string;
+  /** Only records whose text contains this (case-sensitive), filtered within the bounded Query. */
+  readonly grep?: string;
+}
+
+/** A record to store, with the time its message was received and the message it came in. */
+export interface LogEntry {
+  readonly record: LogRecord;
+  readonly receivedAt: number;
+  readonly owner: string;
+}
+
+/** A record the table refused for its content: poison, for the messages (owners) that sent it. */
+export interface RefusedRecord {
+  readonly record: LogRecord;
+  readonly owners: readonly string[];
+  readonly error: unknown;
+}
+
+export interface LogWrite {
+  readonly calls: number;
+  /** BatchGetItem calls that asked which records were stored already. */
+  readonly readCalls: number;
+  /** Records this write created: not stored before, written now. Only these are counted. */
+  readonly created: readonly LogRecord[];
+  /** Messages with a record whose write failed transiently (or ran out of time): they come back. */
+  readonly failed: Map<string, unknown>;
+  /** Records refused for their content; their neighbours were written. */
+  readonly refused: readonly RefusedRecord[];
+}
+
+export interface StoredLogRecord extends LogRecord {
+  /** The record's sort key: a cursor for follow mode. */
+  readonly cursor: string;
+}
+
+export interface StoredNotification extends Notification {
+  /** When it was published to the alerts topic; undefined if it never was. */
+  readonly publishedAt: number | undefined;
+}
+
+/** What a page of notifications may be narrowed to; applied as a filter within the bounded Query. */
+export interface NotificationFilter {
+  readonly kind?: NotificationKind;
+  readonly severity?: Severity;
+  /** true: only those held back (silence, storm, flapping); false: only those that went out. */
+  readonly suppressed?: boolean;
+}
+
+export interface NotificationPageQuery {
+  readonly hostname?: string;
+  readonly since: number;
+  readonly until: number;
+  readonly limit: number;
+  /** A cursor from an earlier page: only notifications that sort before it. */
+  readonly before?: string;
+  readonly filter?: NotificationFilter;
+}
+
+export type ApiRole = 'read' | 'write';
+
+/** A key as listed: never its secret, which exists only in the answer to `create`. */
+export interface ApiKeyInfo {
+  readonly keyId: string;
+  readonly role: ApiRole;
+  readonly name: string;
+  readonly createdAt: number;
+  readonly revokedAt?: number;
+}
+
+export interface HostFilter {
+  readonly state?: HostState;
+  /** `key=value`: hosts carrying that label value. */
+  readonly label?: { readonly key: string; readonly value: string };
+  /** Hostnames that start with this. */
+  readonly prefix?: string;
+}
+
+export interface ReportSummary {
+  readonly id: string;
+  readonly since: number;
+  readonly until: number;
+  readonly generatedAt: number;
+}
+
+export interface StoredReport {
+  readonly report: FleetReport;
+  readonly markdown: string;
+  readonly html: string;
+  /** Every row, split across items of its own. */
+  readonly detail?: ReportDetail;
+}
+
+/** Work not started because the invocation's time ran out: transient, it comes back. */
+export class OutOfTimeError extends Error {
+  constructor(
+    readonly items: number,
+    what = `${items} items not written`,
+  ) {
+    super(`${what}: the invocation's time budget ran out`);
+    this.name = 'OutOfTimeError';
+  }
+}
+

@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
-import type { ApiKeyInfo, ApiRole } from '../store/api-keys';
 import { apiError } from './errors';
+import type { ApiKeyInfo } from '../ports';
+import type { ApiRole } from '../ports';
 
 export interface ApiEnv {
   Variables: { apiKey: ApiKeyInfo };

@@ -1,9 +1,6 @@
 import type { LogLevel, LogRecord } from '../model';
-import type { RefusedRecord } from '../store/logs';
-import type { CountsPort, LogsPort, QuarantinePort } from '../ports';
-import { OutOfTimeError } from '../store/batch-write';
+import type { CountsPort, LogsPort, QuarantinePort, RefusedRecord, LevelCounts } from '../ports';
 import { refusalReason } from '../store/refusal';
-import type { LevelCounts } from '../store/stats';
 import { dayOf } from '../model/days';
 import { encodeBody } from '../wire/codec';
 import type { dts } from '../wire/generated/dts.js';
@@ -11,6 +8,7 @@ import { decodeRecord, receivedAtOf, receiveCountOf, type SqsRecordLike } from '
 import { validateLogBatch, validateLogRecord, type Limits } from '../wire/validate';
 import type { Log } from './log';
 import { quarantine, type PoisonRecord } from './poison';
+import { OutOfTimeError } from '../ports';
 
 export interface LogIngest {
   readonly logs: LogsPort;

@@ -1,6 +1,5 @@
-import type { MessageAttributeValue } from '@aws-sdk/client-sqs';
 import { describe, type WireError } from '../wire/codec';
-import type { QuarantinePort } from '../ports';
+import type { QuarantinePort, QueueAttribute } from '../ports';
 import type { Log } from './log';
 
 /** A message that no retry can fix. Thrown only when there is no DLQ to quarantine it in. */
@@ -25,7 +24,7 @@ export interface PoisonRecord {
 export async function quarantine(quarantine: QuarantinePort | undefined, log: Log, record: PoisonRecord, error: WireError): Promise<void> {
   log.warn('quarantined a message to its DLQ', { messageId: record.messageId, field: error.field, reason: error.reason });
   if (!quarantine) throw new PoisonMessageError(error);
-  const attributes: Record<string, MessageAttributeValue> = {};
+  const attributes: Record<string, QueueAttribute> = {};
   for (const [name, value] of Object.entries(record.messageAttributes ?? {})) {
     if (value?.stringValue !== undefined) attributes[name] = { DataType: value.dataType ?? 'String', StringValue: value.stringValue };
   }

@@ -1,19 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { applied } from './conditional';
-import type { KeysPort } from '../ports';
-
-export type ApiRole = 'read' | 'write';
-
-/** A key as listed: never its secret, which exists only in the answer to `create`. */
-export interface ApiKeyInfo {
-  readonly keyId: string;
-  readonly role: ApiRole;
-  readonly name: string;
-  readonly createdAt: number;
-  readonly revokedAt?: number;
-}
-
+import type { ApiKeyInfo, ApiRole, KeysPort } from '../ports';
 /**
  * API keys, one item per key: `keyId` (the public part of the token) → the SHA-256 of the whole
  * token, the role and the dates. The token itself is never stored, so a copy of the table grants

@@ -1,5 +1,6 @@
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isPoison } from './refusal';
+import { OutOfTimeError } from '../ports';
 
 /** DynamoDB takes at most 25 puts in one BatchWriteItem. */
 export const BATCH_WRITE_LIMIT = 25;
@@ -24,17 +25,6 @@ export class UnprocessedItemsError extends Error {
   ) {
     super(`${remaining} items still unprocessed by ${table} after retries (throttled)`);
     this.name = 'UnprocessedItemsError';
-  }
-}
-
-/** Work not started because the invocation's time ran out: transient, it comes back. */
-export class OutOfTimeError extends Error {
-  constructor(
-    readonly items: number,
-    what = `${items} items not written`,
-  ) {
-    super(`${what}: the invocation's time budget ran out`);
-    this.name = 'OutOfTimeError';
   }
 }
 

@@ -1,15 +1,7 @@
 import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Host, HostState } from '../model';
+import type { Host} from '../model';
 import { itemToHost } from './hosts';
-import type { HostPagesPort } from '../ports';
-
-export interface HostFilter {
-  readonly state?: HostState;
-  /** `key=value`: hosts carrying that label value. */
-  readonly label?: { readonly key: string; readonly value: string };
-  /** Hostnames that start with this. */
-  readonly prefix?: string;
-}
+import type { HostFilter, HostPagesPort } from '../ports';
 
 /**
  * Pages of the hosts table for the API: a Scan with the filter applied by DynamoDB, cut at the

@@ -1,32 +1,12 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DeleteCommand, GetCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Beat, Host, HostState, Level, Notification, Resource } from '../model';
+import type { Beat, Host, HostState, Level, Resource } from '../model';
 import { dayOf } from '../model/days';
 import { slotOf } from '../rules/history';
 import { applied } from './conditional';
 import { encodeSlot, slotAttribute, slotsOf } from './hour-ring';
 import { outboxAttribute, outboxOf, outboxSets } from './outbox-item';
-import type { HostsPort } from '../ports';
-
-/** Notifications to commit with a transition, in its own conditional write (the outbox). */
-export interface Announce {
-  readonly notifications: readonly Notification[];
-  /** When they were decided. */
-  readonly queuedAt: number;
-}
-
-/** What one beat did to the stored host. */
-export type BeatWrite =
-  /** The store already holds this beat or a newer one: nothing changed. */
-  | { readonly stale: true }
-  /** The beat is now the host's newest; `previous` is the host as it was (undefined if new). */
-  | {
-    readonly stale: false;
-    readonly previous: Host | undefined;
-    /** A goodbye that moved the host to `left`: its notification was committed with the beat. */
-    readonly left: boolean;
-  };
-
+import type { Announce, BeatWrite, HostsPort, StateChange } from '../ports';
 type Item = Record<string, unknown>;
 
 const LEVELS: Record<Resource, string> = { cpu: 'cpuLevel', mem: 'memLevel', disk: 'diskLevel' };
@@ -87,30 +67,6 @@ function dailyPeaksOf(item: Item): Host['dailyPeaks'] {
     (out[day] ??= {})[m[1] as Resource] = Math.max(...[...value].map(Number));
   }
   return out;
-}
-
-/** A change of state decided by diagnose, guarded by what diagnose saw. */
-export interface StateChange {
-  readonly hostname: string;
-  readonly from: HostState;
-  readonly fromSince: number;
-  readonly to: HostState;
-  readonly at: number;
-  /** The newest beat diagnose judged; a change that depends on silence is void if a beat came since. */
-  readonly lastBeat: number;
-  readonly requireSilence: boolean;
-  readonly outageStart: number | undefined;
-  /** The liveness-change history to store with the change (flapping), if it is one. */
-  readonly changes?: number[];
-  /** Flapping start to store with the change; undefined clears it. Only with `changes`. */
-  readonly flappingSince?: number | undefined;
-  /** Its notifications, committed with it. */
-  readonly announce?: Announce;
-  /**
-   * For a death held back under a storm: the storm's incident, recorded on the host while it is
-   * dead. Any other change removes it, so a host that leaves `dead` carries none.
-   */
-  readonly stormIncident?: string;
 }
 
 export class HostStore implements HostsPort {

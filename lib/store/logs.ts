@@ -1,62 +1,14 @@
 import { BatchGetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { LEVEL_NUMBERS, type LogLevel, type LogRecord } from '../model';
-import { BATCH_WRITE_LIMIT, batchPutEach, OutOfTimeError, type RetryPolicy } from './batch-write';
+import { BATCH_WRITE_LIMIT, batchPutEach, type RetryPolicy } from './batch-write';
 import { isPoison } from './refusal';
 import { dayOf, daysBetween } from '../model/days';
 import { expiresAt, logAppKey, logAppKeys, logErrorKey, logErrorKeys, logHostKey, logShardOf, logSortBound, logSortKey } from './keys';
-import type { LogsPort } from '../ports';
-
-export interface LogQuery {
-  /** At most one of app and host; with neither, the fleet's errors (minLevel error or above). */
-  readonly app?: string;
-  readonly host?: string;
-  /** The lowest level returned. */
-  readonly minLevel: LogLevel;
-  /** Epoch milliseconds, inclusive. */
-  readonly since: number;
-  /** Epoch milliseconds, exclusive. */
-  readonly until: number;
-  readonly limit: number;
-  /** A cursor: only records that sort before it (the next page of an earlier answer). */
-  readonly before?: string;
-  /** Only records whose text contains this (case-sensitive), filtered within the bounded Query. */
-  readonly grep?: string;
-}
+import type { LogEntry, LogQuery, LogsPort, LogWrite, RefusedRecord, StoredLogRecord } from '../ports';
+import { OutOfTimeError } from '../ports';
 
 /** Levels the sparse byError index holds: the fleet-wide error view reads only these. */
 export const FLEET_ERROR_FLOOR: LogLevel = 40;
-
-/** A record to store, with the time its message was received and the message it came in. */
-export interface LogEntry {
-  readonly record: LogRecord;
-  readonly receivedAt: number;
-  readonly owner: string;
-}
-
-/** A record the table refused for its content: poison, for the messages (owners) that sent it. */
-export interface RefusedRecord {
-  readonly record: LogRecord;
-  readonly owners: readonly string[];
-  readonly error: unknown;
-}
-
-export interface LogWrite {
-  readonly calls: number;
-  /** BatchGetItem calls that asked which records were stored already. */
-  readonly readCalls: number;
-  /** Records this write created: not stored before, written now. Only these are counted. */
-  readonly created: readonly LogRecord[];
-  /** Messages with a record whose write failed transiently (or ran out of time): they come back. */
-  readonly failed: Map<string, unknown>;
-  /** Records refused for their content; their neighbours were written. */
-  readonly refused: readonly RefusedRecord[];
-}
-
-export interface StoredLogRecord extends LogRecord {
-  /** The record's sort key: a cursor for follow mode. */
-  readonly cursor: string;
-}
-
 type Item = Record<string, unknown>;
 
 /** A record to write, once per key, with every message that sent it. */

@@ -1,35 +1,11 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Notification, NotificationKind, Severity } from '../model';
+import type { Notification} from '../model';
 import { dayOf, daysBetween } from '../model/days';
 import { expiresAt, notificationDayKey, notificationDayKeys, notificationSortKey } from './keys';
 import { applied } from './conditional';
 import { notificationAttributes, notificationFromItem } from './notification-item';
-import type { NotificationsPort } from '../ports';
-
-export interface StoredNotification extends Notification {
-  /** When it was published to the alerts topic; undefined if it never was. */
-  readonly publishedAt: number | undefined;
-}
-
+import type { NotificationFilter, NotificationPageQuery, NotificationsPort, StoredNotification } from '../ports';
 type Item = Record<string, unknown>;
-
-/** What a page of notifications may be narrowed to; applied as a filter within the bounded Query. */
-export interface NotificationFilter {
-  readonly kind?: NotificationKind;
-  readonly severity?: Severity;
-  /** true: only those held back (silence, storm, flapping); false: only those that went out. */
-  readonly suppressed?: boolean;
-}
-
-export interface NotificationPageQuery {
-  readonly hostname?: string;
-  readonly since: number;
-  readonly until: number;
-  readonly limit: number;
-  /** A cursor from an earlier page: only notifications that sort before it. */
-  readonly before?: string;
-  readonly filter?: NotificationFilter;
-}
 
 function itemToNotification(item: Item): StoredNotification {
   return { ...notificationFromItem(item), publishedAt: item.publishedAt === undefined ? undefined : Number(item.publishedAt) };

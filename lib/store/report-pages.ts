@@ -1,12 +1,5 @@
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { ReportPagesPort } from '../ports';
-
-export interface ReportSummary {
-  readonly id: string;
-  readonly since: number;
-  readonly until: number;
-  readonly generatedAt: number;
-}
+import type { ReportPagesPort, ReportSummary } from '../ports';
 
 /**
  * Stored reports listed newest first, a page at a time, without their bodies (see ReportStore

@@ -1,16 +1,7 @@
 import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { FleetReport, Incident, ReportDetail } from '../rules/report';
 import { expiresAt } from './keys';
-import type { ReportsPort } from '../ports';
-
-export interface StoredReport {
-  readonly report: FleetReport;
-  readonly markdown: string;
-  readonly html: string;
-  /** Every row, split across items of its own. */
-  readonly detail?: ReportDetail;
-}
-
+import type { ReportsPort, StoredReport } from '../ports';
 export type DetailSection = keyof ReportDetail;
 export interface DetailPart {
   readonly section: DetailSection;

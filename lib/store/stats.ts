@@ -3,42 +3,9 @@ import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } 
 import { LEVEL_NUMBERS, type LogLevel } from '../model';
 import { countersKey, MONITOR_KEY } from './keys';
 import { applied } from './conditional';
-import type { Notification, PendingNotification } from '../model';
+import type { Notification} from '../model';
 import { outboxAttribute, outboxOf, outboxSets } from './outbox-item';
-import type { IngestMarks } from '../rules/watermark';
-import type { StatsPort } from '../ports';
-
-/** Records per app, UTC day and level. */
-export type LevelCounts = Partial<Record<LogLevel, number>>;
-
-export interface DailyCounts {
-  readonly app: string;
-  readonly day: string;
-  readonly counts: Record<LogLevel, number>;
-}
-
-/** What diagnose remembers about itself between runs. */
-export interface MonitorState {
-  readonly lastRun: number | undefined;
-  /** Hosts the last pass examined: the fleet's size, as far as diagnose knows it. */
-  readonly lastHosts: number | undefined;
-  readonly degraded: boolean;
-  readonly degradedSince: number | undefined;
-  /** Notifications about the monitor committed with its flag and not yet known delivered. */
-  readonly pending: PendingNotification[];
-  /** What ingest says of its own progress: the ingest watermark's inputs (lib/rules/watermark.ts). */
-  readonly ingest: IngestMarks;
-  /** What was last said of each storm's recovery (`announceStorm`). */
-  readonly storms: StormRecord[];
-}
-
-/** The monitor item's record of one storm's recovery notices. */
-export interface StormRecord {
-  readonly attribute: string;
-  readonly incident: string;
-  readonly back: number | undefined;
-  readonly overAt: number | undefined;
-}
+import type { DailyCounts, LevelCounts, MonitorState, StatsPort } from '../ports';
 
 /** The monitor item's record of what was said of one storm's recovery. */
 export function stormAttribute(incident: string): string {

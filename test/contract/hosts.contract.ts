@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { HostsPort } from '../../lib/ports';
-import type { StateChange } from '../../lib/store/hosts';
+import type { HostsPort, StateChange } from '../../lib/ports';
 import { beat, notice, T0 } from './fixtures';
 
 export interface HostsContractOptions {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { KeysPort } from '../../lib/ports';
-import type { ApiKeyInfo, ApiRole } from '../../lib/store/api-keys';
+import type { KeysPort, ApiKeyInfo, ApiRole } from '../../lib/ports';
 import { T0 } from './fixtures';
 
 /** The port and the CLI's own calls, which make the keys the port checks. */

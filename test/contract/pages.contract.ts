@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { HostsPort, HostPagesPort, ReportPagesPort, ReportsPort } from '../../lib/ports';
-import type { HostFilter } from '../../lib/store/host-pages';
+import type { HostsPort, HostPagesPort, ReportPagesPort, ReportsPort, HostFilter } from '../../lib/ports';
 import { buildReport } from '../../lib/rules/report';
 import { beat, T0 } from './fixtures';
 

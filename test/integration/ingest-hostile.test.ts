@@ -9,7 +9,6 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestLogMessages, type LogIngest } from '../../lib/service/ingest-logs';
 import { silentLog } from '../../lib/service/log';
-import { OutOfTimeError } from '../../lib/store/batch-write';
 import { LogStore } from '../../lib/store/logs';
 import { ERROR_ATTRIBUTE, MAX_MESSAGE_BYTES, Quarantine } from '../../lib/store/quarantine';
 import { StatsStore } from '../../lib/store/stats';
@@ -18,6 +17,7 @@ import { decodeBody, encodeBody } from '../../lib/wire/codec';
 import { startTestCloud, type TestCloud } from '../../tools/harness/cloud';
 import { lambdaContext, sqsEvent, sqsRecord } from '../support/events';
 import { drain, hostItem } from '../support/then';
+import { OutOfTimeError } from '../../lib/ports';
 
 let cloud: TestCloud;
 let handler: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { CHANNEL_KINDS, type ChannelKind } from '../../lib/channels/channel';
 import { RENDERERS } from '../../lib/channels/render';
-import { bodyOf, subjectOf } from '../../lib/store/alerts';
+import { bodyOf, subjectOf } from '../../lib/store/alert-text';
 import { discordProblems, opsgenieProblems, pagerDutyProblems, slackProblems, teamsProblems } from '../support/receivers';
 import { sampleNotifications, T0 } from '../support/sample-notifications';
 

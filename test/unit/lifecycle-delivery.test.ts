@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { notification } from '../../lib/rules/notifications';
-import { attributesOf, bodyOf, labelAttributeName, subjectOf } from '../../lib/store/alerts';
+import { attributesOf, labelAttributeName } from '../../lib/store/alerts';
+import { bodyOf, subjectOf } from '../../lib/store/alert-text';
 
 const T0 = Date.UTC(2026, 10, 25, 9, 13, 0);
 const down = {

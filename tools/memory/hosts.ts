@@ -1,9 +1,8 @@
 import type { Beat, Host, Level, Resource } from '../../lib/model';
-import type { HostPagesPort, HostsPort } from '../../lib/ports';
-import type { HostFilter } from '../../lib/store/host-pages';
+import type { HostPagesPort, HostsPort, HostFilter, Announce, BeatWrite, StateChange } from '../../lib/ports';
 import { slotOf } from '../../lib/rules/history';
 import { encodeSlot, slotAttribute } from '../../lib/store/hour-ring';
-import { itemToHost, seenAttribute, type Announce, type BeatWrite, type StateChange } from '../../lib/store/hosts';
+import { itemToHost, seenAttribute } from '../../lib/store/hosts';
 import { outboxAttribute } from '../../lib/store/outbox-item';
 import { notificationAttributes } from '../../lib/store/notification-item';
 import { copy, hashOf, segmentOf, type Item } from './item';

@@ -1,7 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { KeysPort } from '../../lib/ports';
-import type { ApiKeyInfo, ApiRole } from '../../lib/store/api-keys';
-
+import type { KeysPort, ApiKeyInfo, ApiRole } from '../../lib/ports';
 const TOKEN = /^dts_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;
 const digest = (token: string): string => createHash('sha256').update(token).digest('hex');
 

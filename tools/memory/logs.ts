@@ -1,10 +1,11 @@
 import type { LogLevel, LogRecord } from '../../lib/model';
 import { dayOf, daysBetween } from '../../lib/model/days';
-import type { LogsPort } from '../../lib/ports';
-import { BATCH_WRITE_LIMIT, OutOfTimeError } from '../../lib/store/batch-write';
+import type { LogsPort, LogEntry, LogQuery, LogWrite, RefusedRecord, StoredLogRecord } from '../../lib/ports';
+import { BATCH_WRITE_LIMIT } from '../../lib/store/batch-write';
 import { logSortBound } from '../../lib/store/keys';
-import { BATCH_GET_LIMIT, FLEET_ERROR_FLOOR, pageOf, recordToItem, type LogEntry, type LogQuery, type LogWrite, type RefusedRecord, type StoredLogRecord } from '../../lib/store/logs';
+import { BATCH_GET_LIMIT, FLEET_ERROR_FLOOR, pageOf, recordToItem } from '../../lib/store/logs';
 import { copy, type Item } from './item';
+import { OutOfTimeError } from '../../lib/ports';
 
 /** DynamoDB's largest item. */
 const ITEM_BYTES = 400 * 1024;

@@ -1,7 +1,6 @@
-import type { ReportPagesPort, ReportsPort } from '../../lib/ports';
-import type { ReportSummary } from '../../lib/store/report-pages';
+import type { ReportPagesPort, ReportsPort, ReportSummary, StoredReport } from '../../lib/ports';
 import type { FleetReport } from '../../lib/rules/report';
-import { detailPartition, PART_BYTES, splitDetail, type DetailPart, type DetailSection, type StoredReport } from '../../lib/store/reports';
+import { detailPartition, PART_BYTES, splitDetail, type DetailPart, type DetailSection } from '../../lib/store/reports';
 
 const MAX_RENDERED = 300 * 1024;
 

@@ -1,8 +1,8 @@
 import { LEVEL_NUMBERS, type LogLevel, type Notification } from '../../lib/model';
-import type { StatsPort } from '../../lib/ports';
+import type { StatsPort, DailyCounts, LevelCounts, MonitorState } from '../../lib/ports';
 import { outboxAttribute, outboxOf } from '../../lib/store/outbox-item';
 import { notificationAttributes } from '../../lib/store/notification-item';
-import { stormAttribute, type DailyCounts, type LevelCounts, type MonitorState } from '../../lib/store/stats';
+import { stormAttribute } from '../../lib/store/stats';
 import { copy, type Item } from './item';
 
 const num = (v: unknown): number | undefined => (v === undefined ? undefined : Number(v));

@@ -1,7 +1,7 @@
 import type { Notification, Severity } from '../../model';
 import { incidentAction, type IncidentAction } from '../../rules/incidents';
 import { formatDuration } from '../../rules/notifications';
-import { nextStep } from '../../store/alerts';
+import { nextStep } from '../../store/alert-text';
 
 /**
  * What every channel shows of a notification, worded once: a short title, the full sentence,

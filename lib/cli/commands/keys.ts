@@ -1,7 +1,8 @@
-import { ApiKeyStore, type ApiRole } from '../../store/api-keys';
+import { ApiKeyStore } from '../../store/api-keys';
 import type { Context } from '../context';
 import { notFound, usage } from '../errors';
 import { age, styleFor, table } from '../format';
+import type { ApiRole } from '../../ports';
 
 async function store(ctx: Context): Promise<ApiKeyStore> {
   const { backend, clients } = await ctx.clients(['apiKeysTable']);

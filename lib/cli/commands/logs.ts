@@ -1,10 +1,11 @@
 import { decodeCursor, encodeCursor } from '../../store/cursor';
-import { FLEET_ERROR_FLOOR, LogStore, type StoredLogRecord } from '../../store/logs';
+import { FLEET_ERROR_FLOOR, LogStore } from '../../store/logs';
 import type { Context } from '../context';
 import { usage } from '../errors';
 import { logLine, styleFor } from '../format';
 import { levelFloor } from '../options';
 import { parseTime } from '../time';
+import type { StoredLogRecord } from '../../ports';
 
 export interface LogsOptions {
   app?: string;
