@@ -10,11 +10,11 @@
  */
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { performance } from 'node:perf_hooks';
-import type { LogRecord } from '../lib/model';
-import { notification } from '../lib/rules/notifications';
-import { LOG_APP_SHARDS, logAppKey, NOTIFICATION_DAY_SHARDS } from '../lib/store/keys';
-import { LogStore } from '../lib/store/logs';
-import { NotificationStore } from '../lib/store/notifications';
+import type { LogRecord } from '../lib/domain/model/index';
+import { notification } from '../lib/domain/notification/notifications';
+import { LOG_APP_SHARDS, logAppKey, NOTIFICATION_DAY_SHARDS } from '../lib/adapters/dynamodb/keys';
+import { LogStore } from '../lib/adapters/dynamodb/logs';
+import { NotificationStore } from '../lib/adapters/dynamodb/notifications';
 import { startTestCloud } from '../tools/harness/cloud';
 import { hostnameOf, text } from './support/fixtures';
 import { header, isQuick, saveResult, table } from './support/report';

@@ -15,7 +15,7 @@
  */
 import { SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
-import { NotificationStore } from '../lib/store/notifications';
+import { NotificationStore } from '../lib/adapters/dynamodb/notifications';
 import { encodeBody } from '../lib/wire/codec';
 import { startBenchCloud } from './support/local-cloud';
 import { header, isQuick, saveResult } from './support/report';

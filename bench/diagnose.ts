@@ -8,14 +8,14 @@
  */
 import { DeleteCommand, BatchWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { loadConfig } from '../lib/config';
-import { runDiagnose, type DiagnoseSummary, type Diagnosis } from '../lib/service/diagnose';
-import { silentLog } from '../lib/service/log';
-import { AlertPublisher } from '../lib/store/alerts';
-import { createClients } from '../lib/store/clients';
-import { HostStore } from '../lib/store/hosts';
-import { MONITOR_KEY } from '../lib/store/keys';
-import { NotificationStore } from '../lib/store/notifications';
-import { StatsStore } from '../lib/store/stats';
+import { runDiagnose, type DiagnoseSummary, type Diagnosis } from '../lib/app/diagnose/pass';
+import { silentLog } from '../lib/app/log';
+import { AlertPublisher } from '../lib/adapters/sns/alerts';
+import { createClients } from '../lib/adapters/clients';
+import { HostStore } from '../lib/adapters/dynamodb/hosts';
+import { MONITOR_KEY } from '../lib/adapters/dynamodb/keys';
+import { NotificationStore } from '../lib/adapters/dynamodb/notifications';
+import { StatsStore } from '../lib/adapters/dynamodb/stats';
 import { startTestCloud } from '../tools/harness/cloud';
 import { counted, Tally } from './support/counting';
 import { heartbeat, hostnameOf } from './support/fixtures';

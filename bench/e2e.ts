@@ -7,10 +7,10 @@
  */
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { createProducer } from '../lib/producer';
-import type { Clients } from '../lib/store/clients';
-import { HostStore } from '../lib/store/hosts';
-import { LogStore } from '../lib/store/logs';
-import { NotificationStore } from '../lib/store/notifications';
+import type { Clients } from '../lib/adapters/clients';
+import { HostStore } from '../lib/adapters/dynamodb/hosts';
+import { LogStore } from '../lib/adapters/dynamodb/logs';
+import { NotificationStore } from '../lib/adapters/dynamodb/notifications';
 import { encodeBody } from '../lib/wire/codec';
 import { heartbeat, hostnameOf, text } from './support/fixtures';
 import { startBenchCloud } from './support/local-cloud';

@@ -7,12 +7,12 @@
  *   npm run bench:report [-- --sizes 10000,100000,300000]
  */
 import { performance } from 'node:perf_hooks';
-import { buildReport } from '../lib/rules/report';
-import { silentLog } from '../lib/service/log';
-import { renderHtml, renderMarkdown } from '../lib/service/render-report';
-import { runReport, type Reporting } from '../lib/service/report';
-import { AlertPublisher } from '../lib/store/alerts';
-import { ReportStore } from '../lib/store/reports';
+import { buildReport } from '../lib/domain/report/report';
+import { silentLog } from '../lib/app/log';
+import { renderHtml, renderMarkdown } from '../lib/domain/report/render';
+import { runReport, type Reporting } from '../lib/app/report';
+import { AlertPublisher } from '../lib/adapters/sns/alerts';
+import { ReportStore } from '../lib/adapters/dynamodb/reports';
 import { tableName } from '../tools/harness/day-world';
 import { startTestCloud } from '../tools/harness/cloud';
 import { FLEET_SINCE, FLEET_UNTIL, generateFleet } from '../tools/harness/report-fleet';

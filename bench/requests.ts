@@ -10,16 +10,16 @@
  */
 import { loadConfig } from '../lib/config';
 import { createProducer } from '../lib/producer';
-import { ingestHeartbeat, type HeartbeatIngest } from '../lib/service/ingest-heartbeats';
-import { ingestLogMessage, ingestLogMessages, type LogIngest } from '../lib/service/ingest-logs';
-import { silentLog } from '../lib/service/log';
-import { AlertPublisher } from '../lib/store/alerts';
-import { createClients, type Clients } from '../lib/store/clients';
-import { HostStore } from '../lib/store/hosts';
-import { LogStore } from '../lib/store/logs';
-import { NotificationStore } from '../lib/store/notifications';
-import { Quarantine } from '../lib/store/quarantine';
-import { StatsStore } from '../lib/store/stats';
+import { ingestHeartbeat, type HeartbeatIngest } from '../lib/app/ingest/heartbeats';
+import { ingestLogMessage, ingestLogMessages, type LogIngest } from '../lib/app/ingest/logs';
+import { silentLog } from '../lib/app/log';
+import { AlertPublisher } from '../lib/adapters/sns/alerts';
+import { createClients, type Clients } from '../lib/adapters/clients';
+import { HostStore } from '../lib/adapters/dynamodb/hosts';
+import { LogStore } from '../lib/adapters/dynamodb/logs';
+import { NotificationStore } from '../lib/adapters/dynamodb/notifications';
+import { Quarantine } from '../lib/adapters/sqs/quarantine';
+import { StatsStore } from '../lib/adapters/dynamodb/stats';
 import { startTestCloud, type TestCloud } from '../tools/harness/cloud';
 import { counted, Tally } from './support/counting';
 import { heartbeat, hostnameOf, text } from './support/fixtures';

@@ -20,7 +20,7 @@
  */
 import { parseArgs } from 'node:util';
 import { GetQueueAttributesCommand, ListQueuesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { NotificationStore } from '../lib/store/notifications';
+import { NotificationStore } from '../lib/adapters/dynamodb/notifications';
 import { subscribeToAlerts } from './support/alert-subscriber';
 import { Fleet, type FleetEvent } from './support/fleet';
 import { judgeFleet, type Latency, type Verdict } from './support/fleet-verdict';

@@ -1,6 +1,6 @@
 import { handle } from 'hono/aws-lambda';
 import { buildApi } from '../lib/api/app';
-import { apiDeps } from '../lib/api/compose';
+import { apiDeps } from '../lib/compose/api';
 import { PAGE_ASSETS } from '../lib/console/generated/assets';
 import { clients, config } from './commons/deps';
 

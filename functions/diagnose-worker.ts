@@ -1,7 +1,7 @@
 import type { Context } from 'aws-lambda';
-import type { Diagnosis } from '../lib/service/diagnose';
-import { commitSegment, judgeSegment, type CommitReply, type JudgeReply, type WorkerRequest } from '../lib/service/diagnose-fanout';
-import { diagnosis } from '../lib/service/diagnosis';
+import type { Diagnosis } from '../lib/app/diagnose/pass';
+import { commitSegment, judgeSegment, type CommitReply, type JudgeReply, type WorkerRequest } from '../lib/app/diagnose/fanout';
+import { diagnosis } from '../lib/compose/diagnose';
 import { clients, config, lifecycle } from './commons/deps';
 import { logger } from './commons/powertools';
 

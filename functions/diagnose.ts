@@ -1,11 +1,11 @@
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { runDiagnosePass, type DiagnoseSummary, type Diagnosis } from '../lib/service/diagnose';
-import { runFannedPass, workersFor } from '../lib/service/diagnose-fanout';
-import { lambdaWorkers } from './commons/diagnose-workers';
-import { watchDeadlines, type WatchSummary } from '../lib/service/diagnose-deadlines';
-import { passMetrics } from '../lib/service/diagnose-metrics';
-import { diagnosis } from '../lib/service/diagnosis';
+import { runDiagnosePass, type DiagnoseSummary, type Diagnosis } from '../lib/app/diagnose/pass';
+import { runFannedPass, workersFor } from '../lib/app/diagnose/fanout';
+import { lambdaWorkers } from '../lib/adapters/lambda/workers';
+import { watchDeadlines, type WatchSummary } from '../lib/app/diagnose/watch';
+import { passMetrics } from '../lib/app/diagnose/metrics';
+import { diagnosis } from '../lib/compose/diagnose';
 import { clients, config, lifecycle } from './commons/deps';
 import { publishMetrics } from './commons/metrics';
 import { logger } from './commons/powertools';

@@ -1,10 +1,10 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { cachedSilences, ingestHeartbeat, type HeartbeatIngest } from '../lib/service/ingest-heartbeats';
-import { beatDeadline, isCanary, settleWatermark } from '../lib/service/ingest-watermark';
-import { HostStore } from '../lib/store/hosts';
-import { StatsStore } from '../lib/store/stats';
-import { SqsHeartbeatQueue } from '../lib/store/heartbeat-queue';
+import { cachedSilences, ingestHeartbeat, type HeartbeatIngest } from '../lib/app/ingest/heartbeats';
+import { beatDeadline, isCanary, settleWatermark } from '../lib/app/ingest/watermark';
+import { HostStore } from '../lib/adapters/dynamodb/hosts';
+import { StatsStore } from '../lib/adapters/dynamodb/stats';
+import { SqsHeartbeatQueue } from '../lib/adapters/sqs/heartbeat-queue';
 import { clients, config, delivery, lifecycle, limits, quarantineFor, silenceStore } from './commons/deps';
 import { logFailures, logger } from './commons/powertools';
 
@@ -32,7 +32,7 @@ function ingest(): HeartbeatIngest & { stats: StatsStore; queue: SqsHeartbeatQue
 
 /**
  * SQS → hosts table. Each beat succeeds or fails on its own (ReportBatchItemFailures). Diagnose's
- * canaries are stored last, once every beat they came with is (lib/service/ingest-watermark.ts).
+ * canaries are stored last, once every beat they came with is (lib/app/ingest/watermark.ts).
  */
 export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
   const canaries = event.Records.filter(isCanary);

@@ -1,8 +1,8 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { DEFAULT_RESERVE_MS, ingestLogMessages, type LogIngest } from '../lib/service/ingest-logs';
-import { LogStore } from '../lib/store/logs';
-import { StatsStore } from '../lib/store/stats';
+import { DEFAULT_RESERVE_MS, ingestLogMessages, type LogIngest } from '../lib/app/ingest/logs';
+import { LogStore } from '../lib/adapters/dynamodb/logs';
+import { StatsStore } from '../lib/adapters/dynamodb/stats';
 import { clients, config, limits, quarantineFor } from './commons/deps';
 import { logFailures, logger, mirrorRecord } from './commons/powertools';
 

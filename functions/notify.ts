@@ -2,13 +2,13 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { sendWithRetry } from '../lib/channels/http';
-import { SsmSecretStore } from '../lib/channels/secrets';
+import { sendWithRetry } from '../lib/adapters/http/send';
+import { SsmSecretStore } from '../lib/adapters/ssm/secrets';
 import { loadNotifyConfig } from '../lib/config/notify';
-import { notify, publishedIn, UndeliverableMessage, type Notifier } from '../lib/service/notify';
-import { ChannelStore } from '../lib/store/channels';
-import { NotificationStore } from '../lib/store/notifications';
-import { Quarantine } from '../lib/store/quarantine';
+import { notify, publishedIn, UndeliverableMessage, type Notifier } from '../lib/app/notify';
+import { ChannelStore } from '../lib/adapters/dynamodb/channels';
+import { NotificationStore } from '../lib/adapters/dynamodb/notifications';
+import { Quarantine } from '../lib/adapters/sqs/quarantine';
 import { clients } from './commons/deps';
 import { logFailures, logger } from './commons/powertools';
 

@@ -1,7 +1,7 @@
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { ConfigError } from '../lib/config';
-import { runReport, type Reporting } from '../lib/service/report';
-import { reporting } from '../lib/service/reporting';
+import { runReport, type Reporting } from '../lib/app/report';
+import { reporting } from '../lib/compose/report';
 import { clients, config } from './commons/deps';
 import { logger } from './commons/powertools';
 

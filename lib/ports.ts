@@ -1,15 +1,15 @@
 /**
- * The ports: what the services (lib/service) and the API need from their stores and gateways,
+ * The ports: what the services (lib/app) and the API need from their stores and gateways,
  * each named after what it is for and listing only what those callers call. The DynamoDB, SQS
- * and SNS classes in lib/store implement them; tools/memory holds in-memory adapters that pass
+ * and SNS classes in lib/adapters implement them; tools/memory holds in-memory adapters that pass
  * the same contract suites (test/contract), so either may stand in without a cast.
  *
- * The value types still live beside their DynamoDB adapters (lib/store) and are only named here.
+ * The value types still live beside their DynamoDB adapters (lib/adapters) and are only named here.
  */
-import type { Channel } from './channels/channel';
-import type { Beat, Host, HostState, Level, LogLevel, LogRecord, Notification, NotificationKind, PendingNotification, Resource, Severity, Silence } from './model';
-import type { FleetReport, ReportDetail } from './rules/report';
-import type { IngestMarks, QueueGauge } from './rules/watermark';
+import type { Channel } from './domain/channel/channel';
+import type { Beat, Host, HostState, Level, LogLevel, LogRecord, Notification, NotificationKind, PendingNotification, Resource, Severity, Silence } from './domain/model/index';
+import type { FleetReport, ReportDetail } from './domain/report/report';
+import type { IngestMarks, QueueGauge } from './domain/fleet/watermark';
 /** The time in epoch milliseconds: `Date.now` in production, a test's own clock elsewhere. */
 export type Clock = () => number;
 
@@ -173,7 +173,7 @@ export interface ReportPagesPort {
 }
 
 /** Channel secrets (SSM Parameter Store); defined beside its adapter, named here with the others. */
-export type { SecretStore as SecretsPort } from './channels/secrets';
+export type { SecretStore as SecretsPort } from './adapters/ssm/secrets';
 
 // The values that cross the ports, defined here so that the use cases (lib/app) and every
 // adapter share them without importing one another.
@@ -239,7 +239,7 @@ export interface MonitorState {
   readonly degradedSince: number | undefined;
   /** Notifications about the monitor committed with its flag and not yet known delivered. */
   readonly pending: PendingNotification[];
-  /** What ingest says of its own progress: the ingest watermark's inputs (lib/rules/watermark.ts). */
+  /** What ingest says of its own progress: the ingest watermark's inputs (lib/domain/fleet/watermark.ts). */
   readonly ingest: IngestMarks;
   /** What was last said of each storm's recovery (`announceStorm`). */
   readonly storms: StormRecord[];

@@ -6,7 +6,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import type { Clients } from '../../lib/store/clients';
+import type { Clients } from '../../lib/adapters/clients';
 
 interface ConsumedCapacity {
   TableName?: string;

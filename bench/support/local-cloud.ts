@@ -8,7 +8,7 @@ import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createClients, type Clients } from '../../lib/store/clients';
+import { createClients, type Clients } from '../../lib/adapters/clients';
 import { BENCH_DIR } from './report';
 
 const ROOT = path.resolve(BENCH_DIR, '..');

@@ -7,7 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import type { Clients } from '../../lib/store/clients';
+import type { Clients } from '../../lib/adapters/clients';
 
 const JSON_OK = new TextEncoder().encode('{}');
 const SNS_OK = new TextEncoder().encode(

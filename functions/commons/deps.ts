@@ -1,10 +1,10 @@
 import { loadConfig, type Config, type LifecycleSettings } from '../../lib/config';
-import type { Delivery } from '../../lib/service/deliver';
-import { AlertPublisher } from '../../lib/store/alerts';
-import { defaultClients, type Clients } from '../../lib/store/clients';
-import { NotificationStore } from '../../lib/store/notifications';
-import { Quarantine } from '../../lib/store/quarantine';
-import { SilenceStore } from '../../lib/store/silences';
+import type { Delivery } from '../../lib/app/deliver';
+import { AlertPublisher } from '../../lib/adapters/sns/alerts';
+import { defaultClients, type Clients } from '../../lib/adapters/clients';
+import { NotificationStore } from '../../lib/adapters/dynamodb/notifications';
+import { Quarantine } from '../../lib/adapters/sqs/quarantine';
+import { SilenceStore } from '../../lib/adapters/dynamodb/silences';
 
 /** Read once per container: a bad variable fails the cold start with its name. */
 export const config: Config = loadConfig();

@@ -1,5 +1,5 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { PassMetric } from '../../lib/service/diagnose-metrics';
+import type { PassMetric } from '../../lib/app/diagnose/metrics';
 
 /** CloudWatch metrics by embedded metric format: log lines, no PutMetricData call. */
 export const metrics = new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'dts' });

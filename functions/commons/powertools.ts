@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { LogRecord } from '../../lib/model';
-import { legacyLine } from '../../lib/service/ingest-logs';
+import type { LogRecord } from '../../lib/domain/model/index';
+import { legacyLine } from '../../lib/app/ingest/logs';
 
 export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'dts' });
 

@@ -3,8 +3,8 @@
  * maximum in its one write, so the agent does (docs/SEMANTICS.md, "24-hour history"). A restart
  * starts the hour over: the hour's slot then holds the peaks since the restart.
  */
-import type { HourPeaks } from '../model';
-import { RESOURCES } from '../model';
+import type { HourPeaks } from '../domain/model/index';
+import { RESOURCES } from '../domain/model/index';
 import type { HeartbeatSample } from '../producer/heartbeat';
 
 export class HourPeakMeter {

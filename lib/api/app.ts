@@ -7,7 +7,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { authenticate, type ApiEnv } from './auth';
-import { BadCursor } from '../store/cursor';
+import { BadCursor } from '../adapters/dynamodb/cursor';
 import type { ApiDeps } from './deps';
 import { apiError } from './errors';
 import { registerFeeds } from './routes/feeds';

@@ -1,4 +1,4 @@
-import type { LivenessRule } from '../rules/liveness';
+import type { LivenessRule } from '../domain/host/liveness';
 import type { Clock, HostPagesPort, HostsPort, KeysPort, LogsPort, NotificationsPort, ReportPagesPort, ReportsPort, SilencesPort } from '../ports';
 
 /** What the API reads and writes: the stores, the liveness rule, and a clock. */

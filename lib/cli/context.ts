@@ -7,7 +7,7 @@ import { userInfo } from 'node:os';
 import { loadConfig, type Config } from '../config';
 import type { Backend, ResourceKey } from '../producer/locate';
 import { backendLocator } from './backend';
-import type { Clients } from '../store/clients';
+import type { Clients } from '../adapters/clients';
 
 export interface GlobalOptions {
   stack?: string;
@@ -63,7 +63,7 @@ export function makeContext(g: GlobalOptions, io: Io): Context {
     async clients(need, options) {
       const b = await backend(need, options);
       // Imported here: commands that only send (agent, log) never load the stores' clients.
-      const { createClients } = await import('../store/clients');
+      const { createClients } = await import('../adapters/clients');
       made ??= createClients({
         ...(b.client.region ? { region: b.client.region } : {}),
         ...(b.client.endpoint ? { endpoint: b.client.endpoint } : {}),

@@ -1,6 +1,6 @@
 /** Plain-text rendering for terminals: aligned tables, ages, sizes, and color only on a TTY. */
-import { levelName, type Host, type Level, type LogLevel, type LogRecord } from '../model';
-import type { Notification } from '../model';
+import { levelName, type Host, type Level, type LogLevel, type LogRecord } from '../domain/model/index';
+import type { Notification } from '../domain/model/index';
 import { shortDuration } from './time';
 
 export interface Style {

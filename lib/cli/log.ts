@@ -1,4 +1,4 @@
-import type { Log } from '../service/log';
+import type { Log } from '../app/log';
 import type { Context } from './context';
 
 /**

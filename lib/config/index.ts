@@ -1,7 +1,7 @@
 import { readBoolean, readNumber, readOptionalString, readString } from './env';
-import { DEFAULT_FLAP_RULE, type FlapRule } from '../rules/flapping';
-import type { Thresholds } from '../rules/resources';
-import { DEFAULT_STORM_RULE, type StormRule } from '../rules/storm';
+import { DEFAULT_FLAP_RULE, type FlapRule } from '../domain/host/flapping';
+import type { Thresholds } from '../domain/host/metrics';
+import { DEFAULT_STORM_RULE, type StormRule } from '../domain/fleet/storm';
 
 export { ConfigError } from './env';
 
@@ -94,7 +94,7 @@ export interface Config {
   readonly ingest: {
     /** The heartbeats queue's visibility timeout: how long a beat that failed stays in flight when it cannot be sent back sooner. */
     readonly visibilityTimeoutMs: number;
-    /** A failed beat is handed out again after this much per receive so far (lib/rules/watermark.ts, retryDelayMs). */
+    /** A failed beat is handed out again after this much per receive so far (lib/domain/fleet/watermark.ts, retryDelayMs). */
     readonly retryBaseMs: number;
   };
   /** How far ahead of the receive time a producer's timestamp may be, in seconds. */

@@ -1,4 +1,4 @@
-import type { SendOptions } from '../channels/http';
+import type { SendOptions } from '../adapters/http/send';
 import { readNumber, readString } from './env';
 
 type Env = Record<string, string | undefined>;

@@ -9,7 +9,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { collect } from '../agent/agent';
 import { CpuMeter } from '../agent/metrics';
 import type { Producer } from '../producer/producer';
-import { RELAY_MAX_HOLD_MS, relayHoldMs } from '../rules/relay';
+import { RELAY_MAX_HOLD_MS, relayHoldMs } from '../domain/host/relay-stamp';
 import { BeatBuffer, MAX_DROP_HOSTS } from './beat-buffer';
 import { Forwarder } from './forwarder';
 import { createRelayServer } from './server';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { LEVEL_NUMBERS, RESOURCES, type Beat, type HourPeaks, type LogLevel, type LogRecord } from '../model';
+import { LEVEL_NUMBERS, RESOURCES, type Beat, type HourPeaks, type LogLevel, type LogRecord } from '../domain/model/index';
 import { fail, ok, type Result } from './codec';
 import type { dts } from './generated/dts.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Channel } from '../../lib/channels/channel';
+import type { Channel } from '../../lib/domain/channel/channel';
 import type { ChannelsPort } from '../../lib/ports';
 import { T0 } from './fixtures';
 

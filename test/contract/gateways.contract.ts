@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Notification } from '../../lib/model';
+import type { Notification } from '../../lib/domain/model/index';
 import type { AlertPublisherPort, HeartbeatQueue, QuarantinePort } from '../../lib/ports';
-import { ERROR_ATTRIBUTE, MAX_MESSAGE_BYTES } from '../../lib/store/quarantine';
+import { ERROR_ATTRIBUTE, MAX_MESSAGE_BYTES } from '../../lib/adapters/sqs/quarantine';
 import { notice, T0 } from './fixtures';
 
 /** What reached the other side, as a subscriber or a DLQ reader sees it. */

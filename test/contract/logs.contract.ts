@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { LogLevel, LogRecord } from '../../lib/model';
+import type { LogLevel, LogRecord } from '../../lib/domain/model/index';
 import type { LogsPort } from '../../lib/ports';
-import { isPoison } from '../../lib/store/refusal';
+import { isPoison } from '../../lib/domain/ingest/refusal';
 import { T0 } from './fixtures';
 
 const DAY = 86_400_000;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { HostsPort, HostPagesPort, ReportPagesPort, ReportsPort, HostFilter } from '../../lib/ports';
-import { buildReport } from '../../lib/rules/report';
+import { buildReport } from '../../lib/domain/report/report';
 import { beat, T0 } from './fixtures';
 
 /** Every page of a walk from the start, until there is no next (bounded, so a bad cursor fails rather than loops). */

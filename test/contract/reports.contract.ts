@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ReportsPort } from '../../lib/ports';
-import { buildReport } from '../../lib/rules/report';
+import { buildReport } from '../../lib/domain/report/report';
 import { T0 } from './fixtures';
 
 const DAY = 86_400_000;

@@ -17,7 +17,7 @@ import { CreateQueueCommand, ReceiveMessageCommand, SendMessageCommand, type Mes
 import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { MONITOR_KEY } from '../../lib/store/keys';
+import { MONITOR_KEY } from '../../lib/adapters/dynamodb/keys';
 import { startCloudProcess, type CloudProcess } from './support/local-cloud-process';
 import { faults } from './support/faults';
 import { EXTERNAL_ENDPOINT, REGION, resourcesFromOutput, targetAt, type Target } from './support/target';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ReportRun } from '../../lib/service/report';
+import type { ReportRun } from '../../lib/app/report';
 import { startTestCloud, type TestCloud } from '../../tools/harness/cloud';
 import { drain, notificationsOf } from '../support/then';
 import { DAY_END, DAY_START, playDay } from '../../tools/harness/day-script';

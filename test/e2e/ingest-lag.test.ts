@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { subscribeToAlerts, type ReceivedAlert } from '../../bench/support/alert-subscriber';
 import { Fleet, type FleetEvent } from '../../bench/support/fleet';
 import { judgeFleet } from '../../bench/support/fleet-verdict';
-import { createClients, type Clients } from '../../lib/store/clients';
+import { createClients, type Clients } from '../../lib/adapters/clients';
 import { startCloudProcess, type CloudProcess } from './support/local-cloud-process';
 import { faults } from './support/faults';
 import { EXTERNAL_ENDPOINT } from './support/target';

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { build, type Metafile, type Plugin } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiKeyStore } from '../../lib/store/api-keys';
+import { ApiKeyStore } from '../../lib/adapters/dynamodb/api-keys';
 import { startTestCloud, type TestCloud } from '../../tools/harness/cloud';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Io } from '../../lib/cli/context';
 import { main } from '../../lib/cli/main';
-import { ApiKeyStore } from '../../lib/store/api-keys';
+import { ApiKeyStore } from '../../lib/adapters/dynamodb/api-keys';
 import { World } from '../../tools/harness/day-world';
 import { startTestCloud, type TestCloud } from '../../tools/harness/cloud';
 

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApi } from '../../lib/api/app';
-import { apiDeps } from '../../lib/api/compose';
+import { apiDeps } from '../../lib/compose/api';
 import { loadConfig } from '../../lib/config';
-import { NOTIFICATION_KINDS, type Notification } from '../../lib/model';
-import { ApiKeyStore } from '../../lib/store/api-keys';
-import { encodeCursor } from '../../lib/store/cursor';
+import { NOTIFICATION_KINDS, type Notification } from '../../lib/domain/model/index';
+import { ApiKeyStore } from '../../lib/adapters/dynamodb/api-keys';
+import { encodeCursor } from '../../lib/adapters/dynamodb/cursor';
 import { World } from '../../tools/harness/day-world';
 import { startTestCloud, type TestCloud } from '../../tools/harness/cloud';
 

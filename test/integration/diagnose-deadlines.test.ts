@@ -7,8 +7,8 @@
 import { PurgeQueueCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, ScheduledEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DiagnoseSummary } from '../../lib/service/diagnose';
-import type { WatchSummary } from '../../lib/service/diagnose-deadlines';
+import type { DiagnoseSummary } from '../../lib/app/diagnose/pass';
+import type { WatchSummary } from '../../lib/app/diagnose/watch';
 import { encodeBody } from '../../lib/wire/codec';
 import { startTestCloud, type TestCloud } from '../../tools/harness/cloud';
 import { lambdaContext, scheduledEvent, sqsEvent, sqsRecord } from '../support/events';

@@ -14,14 +14,14 @@ import { DeleteCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lib/config';
-import type { Log } from '../../lib/service/log';
-import { runDiagnosePass, type DiagnoseSummary, type Diagnosis, type Upcoming } from '../../lib/service/diagnose';
+import type { Log } from '../../lib/app/log';
+import { runDiagnosePass, type DiagnoseSummary, type Diagnosis, type Upcoming } from '../../lib/app/diagnose/pass';
 import {
   commitSegment, judgeSegment, runFannedPass, workersFor,
   type CommitReply, type CommitRequest, type DiagnoseWorkers, type JudgeReply, type JudgeRequest, type WorkerRequest,
-} from '../../lib/service/diagnose-fanout';
-import { diagnosis } from '../../lib/service/diagnosis';
-import { createClients } from '../../lib/store/clients';
+} from '../../lib/app/diagnose/fanout';
+import { diagnosis } from '../../lib/compose/diagnose';
+import { createClients } from '../../lib/adapters/clients';
 import { encodeBody } from '../../lib/wire/codec';
 import { ENGINE, startTestCloud, type TestCloud } from '../../tools/harness/cloud';
 import { lambdaContext, sqsEvent, sqsRecord } from '../support/events';

@@ -1,8 +1,8 @@
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, ScheduledEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { DiagnoseSummary } from '../../lib/service/diagnose';
-import { MONITOR_KEY } from '../../lib/store/keys';
+import type { DiagnoseSummary } from '../../lib/app/diagnose/pass';
+import { MONITOR_KEY } from '../../lib/adapters/dynamodb/keys';
 import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { encodeBody } from '../../lib/wire/codec';
 import { startTestCloud, type TestCloud } from '../../tools/harness/cloud';

@@ -5,10 +5,10 @@
  */
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { NEW_HOSTS_GROUP } from '../../lib/rules/fleet-notices';
-import { runDiagnose, type DiagnoseSummary } from '../../lib/service/diagnose';
-import { AlertPublisher } from '../../lib/store/alerts';
-import { MONITOR_KEY } from '../../lib/store/keys';
+import { NEW_HOSTS_GROUP } from '../../lib/domain/fleet/notices';
+import { runDiagnose, type DiagnoseSummary } from '../../lib/app/diagnose/pass';
+import { AlertPublisher } from '../../lib/adapters/sns/alerts';
+import { MONITOR_KEY } from '../../lib/adapters/dynamodb/keys';
 import { World } from '../../tools/harness/day-world';
 import { startTestCloud, type TestCloud } from '../../tools/harness/cloud';
 import { notificationsOf } from '../support/then';

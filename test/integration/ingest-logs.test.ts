@@ -1,11 +1,11 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ingestLogMessage, ingestLogMessages, type LogIngest } from '../../lib/service/ingest-logs';
-import { silentLog } from '../../lib/service/log';
-import { batchPutEach } from '../../lib/store/batch-write';
-import { LogStore } from '../../lib/store/logs';
-import { StatsStore } from '../../lib/store/stats';
-import { dayOf } from '../../lib/model/days';
+import { ingestLogMessage, ingestLogMessages, type LogIngest } from '../../lib/app/ingest/logs';
+import { silentLog } from '../../lib/app/log';
+import { batchPutEach } from '../../lib/adapters/dynamodb/batch-write';
+import { LogStore } from '../../lib/adapters/dynamodb/logs';
+import { StatsStore } from '../../lib/adapters/dynamodb/stats';
+import { dayOf } from '../../lib/domain/model/days';
 import { decodeBody, encodeBody } from '../../lib/wire/codec';
 import { startTestCloud, type TestCloud } from '../../tools/harness/cloud';
 import { lambdaContext, sqsEvent, sqsRecord } from '../support/events';

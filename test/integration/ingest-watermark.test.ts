@@ -6,11 +6,11 @@
 import { PurgeQueueCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { establishWatermark, isCanary, settleWatermark } from '../../lib/service/ingest-watermark';
-import { createClients } from '../../lib/store/clients';
-import { SqsHeartbeatQueue } from '../../lib/store/heartbeat-queue';
-import { MONITOR_KEY } from '../../lib/store/keys';
-import { StatsStore } from '../../lib/store/stats';
+import { establishWatermark, isCanary, settleWatermark } from '../../lib/app/ingest/watermark';
+import { createClients } from '../../lib/adapters/clients';
+import { SqsHeartbeatQueue } from '../../lib/adapters/sqs/heartbeat-queue';
+import { MONITOR_KEY } from '../../lib/adapters/dynamodb/keys';
+import { StatsStore } from '../../lib/adapters/dynamodb/stats';
 import { encodeBody } from '../../lib/wire/codec';
 import { startTestCloud, type TestCloud } from '../../tools/harness/cloud';
 import { sqsRecord } from '../support/events';

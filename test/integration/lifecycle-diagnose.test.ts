@@ -1,6 +1,6 @@
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { MONITOR_KEY } from '../../lib/store/keys';
+import { MONITOR_KEY } from '../../lib/adapters/dynamodb/keys';
 import { World } from '../../tools/harness/day-world';
 import { startTestCloud, type TestCloud } from '../../tools/harness/cloud';
 import { drain, hostItem, notificationsOf } from '../support/then';

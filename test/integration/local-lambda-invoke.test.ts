@@ -1,6 +1,6 @@
 /**
  * The local cloud's Lambda Invoke API (tools/local/lambda/invoke-api.ts), through the real
- * @aws-sdk/client-lambda and the diagnose coordinator's adapter (functions/commons/diagnose-workers.ts):
+ * @aws-sdk/client-lambda and the diagnose coordinator's adapter (lib/adapters/lambda/workers.ts):
  * what the coordinator sees of a worker that answers, fails, times out or does not exist.
  */
 import { createServer, type Server } from 'node:http';
@@ -8,8 +8,8 @@ import type { AddressInfo } from 'node:net';
 import { InvokeCommand, LambdaClient, ResourceNotFoundException } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lambdaInvokeApi } from '../../tools/local/lambda/invoke-api';
-import type { JudgeRequest } from '../../lib/service/diagnose-fanout';
-import { lambdaWorkers, WorkerError } from '../../functions/commons/diagnose-workers';
+import type { JudgeRequest } from '../../lib/app/diagnose/fanout';
+import { lambdaWorkers, WorkerError } from '../../lib/adapters/lambda/workers';
 
 const calls: Array<{ fn: string; event: unknown }> = [];
 /** As tools/local/lambda/runtime.ts's InvocationError carries it. */

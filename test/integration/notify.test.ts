@@ -6,12 +6,12 @@
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { secretRefOf, SsmSecretStore } from '../../lib/channels/secrets';
-import { notification } from '../../lib/rules/notifications';
-import { AlertPublisher } from '../../lib/store/alerts';
-import { ChannelStore } from '../../lib/store/channels';
-import { NotificationStore } from '../../lib/store/notifications';
-import { ERROR_ATTRIBUTE } from '../../lib/store/quarantine';
+import { secretRefOf, SsmSecretStore } from '../../lib/adapters/ssm/secrets';
+import { notification } from '../../lib/domain/notification/notifications';
+import { AlertPublisher } from '../../lib/adapters/sns/alerts';
+import { ChannelStore } from '../../lib/adapters/dynamodb/channels';
+import { NotificationStore } from '../../lib/adapters/dynamodb/notifications';
+import { ERROR_ATTRIBUTE } from '../../lib/adapters/sqs/quarantine';
 import { startTestCloud, type TestCloud } from '../../tools/harness/cloud';
 import { lambdaContext, sqsEvent, sqsRecord } from '../support/events';
 import { startReceiver, type Receiver } from '../support/receivers';

@@ -1,10 +1,10 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runReport, type Reporting, type ReportRun } from '../../lib/service/report';
-import { silentLog } from '../../lib/service/log';
-import { renderMarkdown } from '../../lib/service/render-report';
-import { AlertPublisher } from '../../lib/store/alerts';
-import { detailPartition, ReportStore } from '../../lib/store/reports';
+import { runReport, type Reporting, type ReportRun } from '../../lib/app/report';
+import { silentLog } from '../../lib/app/log';
+import { renderMarkdown } from '../../lib/domain/report/render';
+import { AlertPublisher } from '../../lib/adapters/sns/alerts';
+import { detailPartition, ReportStore } from '../../lib/adapters/dynamodb/reports';
 import { tableName } from '../../tools/harness/day-world';
 import { startTestCloud, type TestCloud } from '../../tools/harness/cloud';
 import { drain } from '../support/then';

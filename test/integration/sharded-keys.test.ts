@@ -1,10 +1,10 @@
 import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LogRecord } from '../../lib/model';
-import { notification } from '../../lib/rules/notifications';
-import { LOG_APP_SHARDS, logAppKey, logErrorKey, NOTIFICATION_DAY_SHARDS, notificationSortKey } from '../../lib/store/keys';
-import { LogStore, recordToItem } from '../../lib/store/logs';
-import { NotificationStore } from '../../lib/store/notifications';
+import type { LogRecord } from '../../lib/domain/model/index';
+import { notification } from '../../lib/domain/notification/notifications';
+import { LOG_APP_SHARDS, logAppKey, logErrorKey, NOTIFICATION_DAY_SHARDS, notificationSortKey } from '../../lib/adapters/dynamodb/keys';
+import { LogStore, recordToItem } from '../../lib/adapters/dynamodb/logs';
+import { NotificationStore } from '../../lib/adapters/dynamodb/notifications';
 import { startTestCloud, type TestCloud } from '../../tools/harness/cloud';
 
 /**

@@ -8,13 +8,13 @@
  */
 import type { Message } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { incidentAction } from '../../lib/rules/incidents';
-import { runDiagnosePass, type Diagnosis } from '../../lib/service/diagnose';
-import { watchDeadlines } from '../../lib/service/diagnose-deadlines';
-import { AlertPublisher } from '../../lib/store/alerts';
-import { HostStore } from '../../lib/store/hosts';
-import { NotificationStore } from '../../lib/store/notifications';
-import { StatsStore } from '../../lib/store/stats';
+import { incidentAction } from '../../lib/domain/notification/incidents';
+import { runDiagnosePass, type Diagnosis } from '../../lib/app/diagnose/pass';
+import { watchDeadlines } from '../../lib/app/diagnose/watch';
+import { AlertPublisher } from '../../lib/adapters/sns/alerts';
+import { HostStore } from '../../lib/adapters/dynamodb/hosts';
+import { NotificationStore } from '../../lib/adapters/dynamodb/notifications';
+import { StatsStore } from '../../lib/adapters/dynamodb/stats';
 import { startTestCloud, type TestCloud } from '../../tools/harness/cloud';
 import { idleQueue } from '../../tools/harness/idle-queue';
 import { drain, hostItem, notificationsOf } from '../support/then';

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_FLEET } from '../../tools/cost/model';
 import { evaluateCondition } from '../../tools/local/template/intrinsics';
-import { passMetrics } from '../../lib/service/diagnose-metrics';
-import { DEFAULT_RESERVE_MS } from '../../lib/service/ingest-logs';
-import { BATCH_GET_LIMIT, UNITS_IN_FLIGHT } from '../../lib/store/logs';
+import { passMetrics } from '../../lib/app/diagnose/metrics';
+import { DEFAULT_RESERVE_MS } from '../../lib/app/ingest/logs';
+import { BATCH_GET_LIMIT, UNITS_IN_FLIGHT } from '../../lib/adapters/dynamodb/logs';
 import { MAX_BATCH_RECORDS } from '../../lib/wire/validate';
 import { logicalIdOf, packagedTemplate, referencedIds, resourcesOfType, type CfnResource, type CfnTemplate } from '../../tools/harness/template';
 

@@ -3,7 +3,7 @@
  * middleware that fails chosen calls (a table or topic unavailable, throttling), or that lets a
  * chosen call succeed and then fails every later one, as if the function had died right after it.
  */
-import type { Clients } from '../../lib/store/clients';
+import type { Clients } from '../../lib/adapters/clients';
 
 export interface FaultRule {
   readonly service: 'dynamodb' | 'sns' | 'sqs';

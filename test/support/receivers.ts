@@ -13,7 +13,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { verifySignature } from '../../lib/channels/signature';
+import { verifySignature } from '../../lib/domain/channel/signature';
 
 export type ServiceKind = 'slack' | 'discord' | 'teams' | 'pagerduty' | 'opsgenie' | 'webhook';
 

@@ -2,11 +2,11 @@
  * One notification of every kind, made by the rules that make them in production wherever a
  * rule exists, so that the rendered samples show what people really receive.
  */
-import type { Beat, Host, Notification, NotificationKind } from '../../lib/model';
-import { flapStep, flappingEnd } from '../../lib/rules/flapping';
-import { hostTransition, type DiagnoseRule } from '../../lib/rules/host-transitions';
-import { notification } from '../../lib/rules/notifications';
-import { skewTransition } from '../../lib/rules/skew';
+import type { Beat, Host, Notification, NotificationKind } from '../../lib/domain/model/index';
+import { flapStep, flappingEnd } from '../../lib/domain/host/flapping';
+import { hostTransition, type DiagnoseRule } from '../../lib/domain/host/transitions';
+import { notification } from '../../lib/domain/notification/notifications';
+import { skewTransition } from '../../lib/domain/host/skew';
 
 const RULE: DiagnoseRule = { defaultInterval: 60, tolerance: 3, retireAfter: 7 * 86_400 };
 export const T0 = Date.UTC(2026, 11, 1, 9, 30, 0);

@@ -25,7 +25,7 @@ const use = (specifier: string): string => `import { thing } from '${specifier}'
 describe('the product imports nothing from tools/, bench/ or test/', () => {
   it.each([
     ['lib/api/planted.ts', '../../tools/local/cloud', 'tools/'],
-    ['lib/service/planted.ts', '../../bench/support/measured', 'bench/'],
+    ['lib/app/planted.ts', '../../bench/support/measured', 'bench/'],
     ['functions/planted.ts', '../test/support/events', 'test/'],
     ['functions/commons/planted.ts', '../../tools/harness/cloud', 'tools/'],
     ['web/src/planted.ts', '../../test/support/then', 'test/'],
@@ -41,7 +41,7 @@ describe('the product imports nothing from tools/, bench/ or test/', () => {
 
   it('imports within the product pass', async () => {
     expect(await lint('lib/api/planted.ts', use('../service/log'))).toEqual([]);
-    expect(await lint('functions/planted.ts', use('../lib/store/clients'))).toEqual([]);
+    expect(await lint('functions/planted.ts', use('../lib/adapters/clients'))).toEqual([]);
   });
 });
 
@@ -57,7 +57,7 @@ describe('scripts/ and bench/ import nothing from test/', () => {
 
   it('they may import tools/ and the product', async () => {
     expect(await lint('scripts/planted.ts', use('../tools/harness/cloud'))).toEqual([]);
-    expect(await lint('bench/planted.ts', use('../lib/service/log'))).toEqual([]);
+    expect(await lint('bench/planted.ts', use('../lib/app/log'))).toEqual([]);
   });
 });
 

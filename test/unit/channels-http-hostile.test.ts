@@ -5,7 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sendWithRetry, type SendOptions } from '../../lib/channels/http';
+import { sendWithRetry, type SendOptions } from '../../lib/adapters/http/send';
 
 const HUGE = 64 * 1024 * 1024;
 let server: Server;

@@ -3,7 +3,7 @@
  * Retry-After, 5xx, a refusal that is final, and a receiver that is not there.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { retryAfterMs, sendWithRetry, type SendOptions } from '../../lib/channels/http';
+import { retryAfterMs, sendWithRetry, type SendOptions } from '../../lib/adapters/http/send';
 import { startReceiver, type Receiver } from '../support/receivers';
 
 let r: Receiver;

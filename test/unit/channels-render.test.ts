@@ -4,9 +4,9 @@
  * against what its service accepts (test/support/receivers.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { CHANNEL_KINDS, type ChannelKind } from '../../lib/channels/channel';
-import { RENDERERS } from '../../lib/channels/render';
-import { bodyOf, subjectOf } from '../../lib/store/alert-text';
+import { CHANNEL_KINDS, type ChannelKind } from '../../lib/domain/channel/channel';
+import { RENDERERS } from '../../lib/domain/channel/render/index';
+import { bodyOf, subjectOf } from '../../lib/domain/notification/text';
 import { discordProblems, opsgenieProblems, pagerDutyProblems, slackProblems, teamsProblems } from '../support/receivers';
 import { sampleNotifications, T0 } from '../support/sample-notifications';
 

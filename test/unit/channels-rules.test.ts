@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parseFilter, matches, type Filter } from '../../lib/channels/filter';
-import { redactUrl, urlProblem } from '../../lib/channels/channel';
-import { incidentAction, incidentKey } from '../../lib/rules/incidents';
-import { atOfNotificationId, notification } from '../../lib/rules/notifications';
+import { parseFilter, matches, type Filter } from '../../lib/domain/channel/filter';
+import { redactUrl, urlProblem } from '../../lib/domain/channel/channel';
+import { incidentAction, incidentKey } from '../../lib/domain/notification/incidents';
+import { atOfNotificationId, notification } from '../../lib/domain/notification/notifications';
 import { sampleNotifications } from '../support/sample-notifications';
 
 const s = sampleNotifications();
@@ -94,7 +94,7 @@ describe('channel URLs', () => {
 
 describe('grouped fleet notices', () => {
   it('a burst of first beats from NEW_HOSTS_GROUP hosts on is one notice; fewer are not grouped', async () => {
-    const { newHostsNotice, NEW_HOSTS_GROUP } = await import('../../lib/rules/fleet-notices');
+    const { newHostsNotice, NEW_HOSTS_GROUP } = await import('../../lib/domain/fleet/notices');
     const firsts = Array.from({ length: 25 }, (_, i) => ({ hostname: `h-${String(i).padStart(2, '0')}`, at: 1000 + i }));
     expect(newHostsNotice(firsts.slice(0, NEW_HOSTS_GROUP - 1))).toBeUndefined();
     const n = newHostsNotice(firsts);
@@ -103,7 +103,7 @@ describe('grouped fleet notices', () => {
   });
 
   it('a storm in progress, then over when none of the hosts held under it is down any more', async () => {
-    const { openStorms, stormProgress } = await import('../../lib/rules/fleet-notices');
+    const { openStorms, stormProgress } = await import('../../lib/domain/fleet/notices');
     const storm = s['fleet-storm'];
     const [open] = openStorms([storm]);
     expect(open).toMatchObject({ underStorm: 10, back: 0, incident: storm.incident });

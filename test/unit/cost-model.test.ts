@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { estimate, recordsPerMessage, sqsBilled, type MeasuredInputs } from '../../tools/cost/model';
 import { ROUND_COUNTS, ROUND_PRICES } from '../support/cost-inputs';
-import { BATCH_HOST_CONCURRENCY } from '../../lib/service/ingest-heartbeats';
+import { BATCH_HOST_CONCURRENCY } from '../../lib/app/ingest/heartbeats';
 
 const prices = ROUND_PRICES;
 

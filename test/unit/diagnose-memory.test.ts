@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lib/config';
-import type { Beat, Notification } from '../../lib/model';
-import { runDiagnose, type DiagnoseSummary, type Diagnosis } from '../../lib/service/diagnose';
-import { storeBeat, type HeartbeatIngest } from '../../lib/service/ingest-heartbeats';
-import { silentLog } from '../../lib/service/log';
+import type { Beat, Notification } from '../../lib/domain/model/index';
+import { runDiagnose, type DiagnoseSummary, type Diagnosis } from '../../lib/app/diagnose/pass';
+import { storeBeat, type HeartbeatIngest } from '../../lib/app/ingest/heartbeats';
+import { silentLog } from '../../lib/app/log';
 import { MemoryAlerts, MemoryHeartbeatQueue, MemoryHosts, MemoryNotifications, MemoryStats } from '../../tools/memory';
 
 /**

@@ -2,13 +2,13 @@
 import { describe, expect, it } from 'vitest';
 import { runAgent } from '../../lib/agent/agent';
 import { HourPeakMeter } from '../../lib/agent/hour-peaks';
-import type { Beat, HourPeaks } from '../../lib/model';
+import type { Beat, HourPeaks } from '../../lib/domain/model/index';
 import { heartbeatMessage, type HeartbeatSample } from '../../lib/producer/heartbeat';
 import type { Producer } from '../../lib/producer/producer';
 import { packBeats } from '../../lib/relay/forwarder';
 import { beatOf } from '../../lib/relay/server';
-import { historyAt, HOUR_MS, slotOf } from '../../lib/rules/history';
-import { decodeSlot, encodeSlot, slotAttribute, slotsOf } from '../../lib/store/hour-ring';
+import { historyAt, HOUR_MS, slotOf } from '../../lib/domain/host/history';
+import { decodeSlot, encodeSlot, slotAttribute, slotsOf } from '../../lib/domain/host/hour-ring';
 import { decodeBody, encodeBody } from '../../lib/wire/codec';
 import { dts } from '../../lib/wire/generated/dts.js';
 import { validateHeartbeat } from '../../lib/wire/validate';

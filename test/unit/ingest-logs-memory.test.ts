@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { LogLevel } from '../../lib/model';
-import { dayOf } from '../../lib/model/days';
-import { ingestLogMessages, type LogIngest } from '../../lib/service/ingest-logs';
-import { silentLog } from '../../lib/service/log';
+import type { LogLevel } from '../../lib/domain/model/index';
+import { dayOf } from '../../lib/domain/model/days';
+import { ingestLogMessages, type LogIngest } from '../../lib/app/ingest/logs';
+import { silentLog } from '../../lib/app/log';
 import { encodeBody } from '../../lib/wire/codec';
 import { MemoryLogs, MemoryQuarantine, MemoryStats } from '../../tools/memory';
 import { sqsRecord } from '../support/events';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { notification } from '../../lib/rules/notifications';
-import { attributesOf, labelAttributeName } from '../../lib/store/alerts';
-import { bodyOf, subjectOf } from '../../lib/store/alert-text';
+import { notification } from '../../lib/domain/notification/notifications';
+import { attributesOf, labelAttributeName } from '../../lib/adapters/sns/alerts';
+import { bodyOf, subjectOf } from '../../lib/domain/notification/text';
 
 const T0 = Date.UTC(2026, 10, 25, 9, 13, 0);
 const down = {

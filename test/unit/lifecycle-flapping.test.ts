@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Host } from '../../lib/model';
-import { countsAsChange, flapStep, flappingEnd, type FlapRule } from '../../lib/rules/flapping';
+import type { Host } from '../../lib/domain/model/index';
+import { countsAsChange, flapStep, flappingEnd, type FlapRule } from '../../lib/domain/host/flapping';
 
 const MIN = 60_000;
 const T0 = Date.UTC(2026, 10, 25, 9, 0, 0);

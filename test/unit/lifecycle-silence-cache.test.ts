@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Silence } from '../../lib/model';
-import { cachedSilences } from '../../lib/service/ingest-heartbeats';
+import type { Silence } from '../../lib/domain/model/index';
+import { cachedSilences } from '../../lib/app/ingest/heartbeats';
 
 describe('cachedSilences: ingest reads the silences at most once per TTL', () => {
   it('reuses one read within the TTL and reads again after it', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Host, Silence } from '../../lib/model';
-import { notification } from '../../lib/rules/notifications';
-import { applySilence, parseSilenceTarget, silenceAt, silenceId, stillDownAfterSilence } from '../../lib/rules/silences';
+import type { Host, Silence } from '../../lib/domain/model/index';
+import { notification } from '../../lib/domain/notification/notifications';
+import { applySilence, parseSilenceTarget, silenceAt, silenceId, stillDownAfterSilence } from '../../lib/domain/notification/silences';
 
 const MIN = 60_000;
 const T0 = Date.UTC(2026, 10, 25, 9, 0, 0);

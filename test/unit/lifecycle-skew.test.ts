@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Beat } from '../../lib/model';
-import { isSkewed, skewTransition } from '../../lib/rules/skew';
+import type { Beat } from '../../lib/domain/model/index';
+import { isSkewed, skewTransition } from '../../lib/domain/host/skew';
 
 const T0 = Date.UTC(2026, 10, 25, 9, 0, 0);
 const LIMIT = 30_000;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Host, HostState } from '../../lib/model';
-import { detectStorms, type StormRule } from '../../lib/rules/storm';
+import type { Host, HostState } from '../../lib/domain/model/index';
+import { detectStorms, type StormRule } from '../../lib/domain/fleet/storm';
 
 const RULE: StormRule = { share: 0.5, minHosts: 3 };
 

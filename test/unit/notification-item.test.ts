@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Notification } from '../../lib/model';
-import { notificationAttributes, notificationFromItem } from '../../lib/store/notification-item';
-import { outboxOf, outboxSets } from '../../lib/store/outbox-item';
+import type { Notification } from '../../lib/domain/model/index';
+import { notificationAttributes, notificationFromItem } from '../../lib/adapters/dynamodb/notification-item';
+import { outboxOf, outboxSets } from '../../lib/adapters/dynamodb/outbox-item';
 
 /** Every field set: a field added to Notification fails to compile here until it is given. */
 const FULL: Required<Notification> = {

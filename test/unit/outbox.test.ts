@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { Notification } from '../../lib/model';
-import { notification } from '../../lib/rules/notifications';
-import { deliver, type Delivery, type NotificationLedger, type Publisher } from '../../lib/service/deliver';
-import { silentLog } from '../../lib/service/log';
-import { Outbox, SWEEP_GRACE_MS } from '../../lib/service/outbox';
+import type { Notification } from '../../lib/domain/model/index';
+import { notification } from '../../lib/domain/notification/notifications';
+import { deliver, type Delivery, type NotificationLedger, type Publisher } from '../../lib/app/deliver';
+import { silentLog } from '../../lib/app/log';
+import { Outbox, SWEEP_GRACE_MS } from '../../lib/app/outbox';
 
 const T0 = Date.UTC(2026, 11, 1, 9, 0, 0);
 
@@ -146,7 +146,7 @@ describe('the outbox', () => {
 
 describe('what each pass tells CloudWatch', () => {
   it('hosts by state, transitions, the unpublished notifications and the oldest one\'s age, the pass duration', async () => {
-    const { passMetrics, PASS_METRIC_COUNT } = await import('../../lib/service/diagnose-metrics');
+    const { passMetrics, PASS_METRIC_COUNT } = await import('../../lib/app/diagnose/metrics');
     const metrics = passMetrics({
       at: T0, examined: 7, transitions: { 'host-down': 2, 'host-up': 1 }, degraded: [], errors: 0, suppressed: 0, storms: [],
       hostsByState: { alive: 4, dead: 2, new: 1 },

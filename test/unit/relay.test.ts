@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { BeatBuffer, type BufferedBeat } from '../../lib/relay/beat-buffer';
 import { groupCalls, packBeats } from '../../lib/relay/forwarder';
 import { beatOf, recordsOf } from '../../lib/relay/server';
-import { RELAY_CLOCK_LEEWAY_MS, RELAY_MAX_HOLD_MS, relayedReceiveTime, relayHoldMs } from '../../lib/rules/relay';
+import { RELAY_CLOCK_LEEWAY_MS, RELAY_MAX_HOLD_MS, relayedReceiveTime, relayHoldMs } from '../../lib/domain/host/relay-stamp';
 import { decodeBody } from '../../lib/wire/codec';
 import { parseListen } from '../../lib/cli/commands/relay';
 

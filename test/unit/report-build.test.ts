@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Host, HostState, Notification } from '../../lib/model';
-import { notification } from '../../lib/rules/notifications';
-import { buildReport, reportId } from '../../lib/rules/report';
+import type { Host, HostState, Notification } from '../../lib/domain/model/index';
+import { notification } from '../../lib/domain/notification/notifications';
+import { buildReport, reportId } from '../../lib/domain/report/report';
 
 const H = 3_600_000;
 const MIN = 60_000;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { Host } from '../../lib/model';
-import { buildReport } from '../../lib/rules/report';
-import { notification } from '../../lib/rules/notifications';
-import { renderHtml, renderMarkdown, reportSubject, wellFormed } from '../../lib/service/render-report';
+import type { Host } from '../../lib/domain/model/index';
+import { buildReport } from '../../lib/domain/report/report';
+import { notification } from '../../lib/domain/notification/notifications';
+import { renderHtml, renderMarkdown, reportSubject, wellFormed } from '../../lib/domain/report/render';
 
 const H = 3_600_000;
 const UNTIL = Date.UTC(2026, 10, 25, 8, 0, 0);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Beat, Host, Level, Notification, Resource } from '../../lib/model';
-import { assessBeat } from '../../lib/rules/beat';
-import type { LevelRule } from '../../lib/rules/resources';
+import type { Beat, Host, Level, Notification, Resource } from '../../lib/domain/model/index';
+import { assessBeat } from '../../lib/domain/host/beat';
+import type { LevelRule } from '../../lib/domain/host/metrics';
 
 const RULE: LevelRule = {
   cpu: { warning: 85, critical: 95 },

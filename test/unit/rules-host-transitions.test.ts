@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Host, HostState } from '../../lib/model';
-import { hostTransition, type DiagnoseRule } from '../../lib/rules/host-transitions';
+import type { Host, HostState } from '../../lib/domain/model/index';
+import { hostTransition, type DiagnoseRule } from '../../lib/domain/host/transitions';
 
 const RULE: DiagnoseRule = { defaultInterval: 60, tolerance: 3, retireAfter: 7 * 86_400 };
 const S = 1000;

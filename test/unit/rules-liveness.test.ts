@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deadlineOf, effectiveInterval, isAliveAt, type LivenessRule } from '../../lib/rules/liveness';
+import { deadlineOf, effectiveInterval, isAliveAt, type LivenessRule } from '../../lib/domain/host/liveness';
 
 const DEFAULTS: LivenessRule = { defaultInterval: 60, tolerance: 3 };
 const LAST_BEAT = Date.UTC(2025, 10, 25, 12, 0, 0);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, notification, notificationId } from '../../lib/rules/notifications';
+import { formatDuration, notification, notificationId } from '../../lib/domain/notification/notifications';
 
 const T0 = Date.UTC(2025, 10, 25, 12, 0, 0);
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Level } from '../../lib/model';
-import { cpuLevel, extendsCpuStreak, isWorse, rawLevel, resourceLevel, thresholdsFor, type Thresholds } from '../../lib/rules/resources';
+import type { Level } from '../../lib/domain/model/index';
+import { cpuLevel, extendsCpuStreak, isWorse, rawLevel, resourceLevel, thresholdsFor, type Thresholds } from '../../lib/domain/host/metrics';
 
 const CPU: Thresholds = { warning: 85, critical: 95 };
 const DISK: Thresholds = { warning: 80, critical: 90 };

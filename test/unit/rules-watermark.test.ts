@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { activeHold, retryDelayMs, watermarkOf } from '../../lib/rules/watermark';
-import { beatDeadline, OutOfTime } from '../../lib/service/ingest-watermark';
+import { activeHold, retryDelayMs, watermarkOf } from '../../lib/domain/fleet/watermark';
+import { beatDeadline, OutOfTime } from '../../lib/app/ingest/watermark';
 
 const T0 = Date.UTC(2026, 11, 5, 12, 0, 0);
 const VISIBILITY = 180_000;

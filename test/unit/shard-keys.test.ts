@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LOG_APP_SHARDS, logAppKey, logAppKeys, logShardOf, NOTIFICATION_DAY_SHARDS, notificationDayKey, notificationDayKeys, shardOf } from '../../lib/store/keys';
+import { LOG_APP_SHARDS, logAppKey, logAppKeys, logShardOf, NOTIFICATION_DAY_SHARDS, notificationDayKey, notificationDayKeys, shardOf } from '../../lib/adapters/dynamodb/keys';
 
 describe('write shards', () => {
   it('a shard is a pure function of the record, within range', () => {

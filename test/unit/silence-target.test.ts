@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TARGET_LIMITS, parseSilenceTarget } from '../../lib/rules/silences';
+import { TARGET_LIMITS, parseSilenceTarget } from '../../lib/domain/notification/silences';
 import { MAX_HOSTNAME, MAX_MAP_KEY, MAX_MAP_VALUE } from '../../lib/wire/validate';
 
 describe('parseSilenceTarget: only targets a beat could match', () => {

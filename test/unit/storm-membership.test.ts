@@ -4,12 +4,12 @@
  * progress from its hosts' states, and the fleet decision that folds earlier deaths into it.
  */
 import { describe, expect, it } from 'vitest';
-import type { Host } from '../../lib/model';
-import { openStorms, stormFollowUp, stormNotice, stormProgress } from '../../lib/rules/fleet-notices';
-import { incidentAction } from '../../lib/rules/incidents';
-import { populationOf } from '../../lib/rules/storm';
-import { parseStormIncident, recoverySuppression, stormIncidentKey } from '../../lib/rules/storm-membership';
-import { decideFleet, type Diagnosis, type Dying, type PassContext, type PlanDigest } from '../../lib/service/diagnose';
+import type { Host } from '../../lib/domain/model/index';
+import { openStorms, stormFollowUp, stormNotice, stormProgress } from '../../lib/domain/fleet/notices';
+import { incidentAction } from '../../lib/domain/notification/incidents';
+import { populationOf } from '../../lib/domain/fleet/storm';
+import { parseStormIncident, recoverySuppression, stormIncidentKey } from '../../lib/domain/fleet/storm-membership';
+import { decideFleet, type Diagnosis, type Dying, type PassContext, type PlanDigest } from '../../lib/app/diagnose/pass';
 
 const T0 = Date.UTC(2026, 11, 5, 9, 0, 0);
 const INCIDENT = stormIncidentKey('rack=r7', T0);

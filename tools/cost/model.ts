@@ -4,10 +4,10 @@
  * bench/prices.json. docs/BENCHMARKS.md explains each term.
  */
 
-import { PASS_METRIC_COUNT } from '../../lib/service/diagnose-metrics';
-import { workersFor } from '../../lib/service/diagnose-fanout';
-import { BATCH_HOST_CONCURRENCY } from '../../lib/service/ingest-heartbeats';
-import { relayHoldMs } from '../../lib/rules/relay';
+import { PASS_METRIC_COUNT } from '../../lib/app/diagnose/metrics';
+import { workersFor } from '../../lib/app/diagnose/fanout';
+import { BATCH_HOST_CONCURRENCY } from '../../lib/app/ingest/heartbeats';
+import { relayHoldMs } from '../../lib/domain/host/relay-stamp';
 
 export const SECONDS_PER_MONTH = 730 * 3600;
 export const DAYS_PER_MONTH = 730 / 24;
@@ -125,7 +125,7 @@ export interface Fleet {
   readonly relay?: { readonly hostsPerRelay: number; readonly flushSeconds: number };
   /** Diagnose's own memory (serverless.yml `diagnoseMemory`); its CPU share follows (1,769 MB = 1 vCPU). */
   readonly diagnoseMemoryMb: number;
-  /** Custom metrics diagnose publishes each pass (EMF): see lib/service/diagnose-metrics.ts. */
+  /** Custom metrics diagnose publishes each pass (EMF): see lib/app/diagnose/metrics.ts. */
   readonly customMetrics: number;
   /** Bytes of the EMF log line that carries them, per pass. */
   readonly emfBytesPerPass: number;
@@ -243,13 +243,13 @@ export function estimate(fleetIn: Partial<Fleet> & { hosts: number }, m: Measure
   const diagnoseReadUnits = passes * readUnitsPerPass;
   // recordRun, and the monitor item's update when ingest stores the pass's canary.
   const diagnoseWriteUnits = passes * 2;
-  // The ingest watermark (lib/rules/watermark.ts): a GetQueueAttributes each pass, and a canary
+  // The ingest watermark (lib/domain/fleet/watermark.ts): a GetQueueAttributes each pass, and a canary
   // (SendMessage) when the queue is not empty, counted always: a busy fleet's queue rarely is.
   const diagnoseSqs = passes * 2;
 
   add({ service: 'SQS', item: 'diagnose: GetQueueAttributes and a canary (ingest watermark)', quantity: diagnoseSqs, unit: 'requests', dollars: sqsPrice(diagnoseSqs) });
 
-  // ---- the deadline watch (lib/service/diagnose-deadlines.ts) ------------------------------------
+  // ---- the deadline watch (lib/app/diagnose/watch.ts) ------------------------------------
   // A healthy host's deadline is at least (tolerance − 1) × interval ahead of a pass; it is watched
   // only when that falls within the watch, and is then confirmed about once per (tolerance − ½)
   // intervals (each confirm finds a newer beat and a later deadline). A silent host is confirmed

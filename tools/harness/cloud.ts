@@ -12,7 +12,7 @@ import { startEdge } from '../local/engines/edge';
 import type { FaultInjector } from '../local/faults/injector';
 import { provision } from '../local/provision';
 import { planFromTemplate, type CloudFormationTemplate } from '../local/template/plan';
-import { createClients, type Clients } from '../../lib/store/clients';
+import { createClients, type Clients } from '../../lib/adapters/clients';
 import { startDynamoDbLocal } from './dynamodb-local';
 import { packagedTemplate } from './template';
 

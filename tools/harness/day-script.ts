@@ -3,7 +3,7 @@
  * clock moves a minute at a time. Used by the end-to-end test, which asserts the report's
  * figures, and by scripts/sample-report.ts, which renders docs/sample-report.md from it.
  */
-import type { ReportRun } from '../../lib/service/report';
+import type { ReportRun } from '../../lib/app/report';
 import type { World } from './day-world';
 
 export const DAY_START = Date.UTC(2026, 10, 24, 8, 0, 0);

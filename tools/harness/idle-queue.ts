@@ -1,4 +1,4 @@
-import type { HeartbeatQueue } from '../../lib/service/ingest-watermark';
+import type { HeartbeatQueue } from '../../lib/app/ingest/watermark';
 
 /**
  * A heartbeats queue that always reads empty, on the given clock: for tests that store beats

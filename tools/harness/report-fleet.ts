@@ -7,8 +7,8 @@
  * 10 single outages that ended; 20 hosts that spent time at warning; every host with peaks. One
  * storm takes down a whole rack (1/50 of the fleet) at once; 60% of it comes back.
  */
-import type { Host, HostState, Notification } from '../../lib/model';
-import { notification } from '../../lib/rules/notifications';
+import type { Host, HostState, Notification } from '../../lib/domain/model/index';
+import { notification } from '../../lib/domain/notification/notifications';
 
 const H = 3_600_000;
 const MIN = 60_000;

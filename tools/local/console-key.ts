@@ -3,8 +3,8 @@
  * start cannot be shown again: each start makes a new write key named `npm start` and revokes
  * the ones earlier starts made. Keys made with `dts keys create` are left alone.
  */
-import { ApiKeyStore } from '../../lib/store/api-keys';
-import { createClients } from '../../lib/store/clients';
+import { ApiKeyStore } from '../../lib/adapters/dynamodb/api-keys';
+import { createClients } from '../../lib/adapters/clients';
 import type { LocalPlan } from './template/plan';
 
 export const START_KEY_NAME = 'npm start';

@@ -1,4 +1,4 @@
-import type { Channel } from '../../lib/channels/channel';
+import type { Channel } from '../../lib/domain/channel/channel';
 import type { ChannelsPort } from '../../lib/ports';
 import { copy } from './item';
 

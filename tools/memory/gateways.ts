@@ -1,8 +1,8 @@
 import type { MessageAttributeValue } from '@aws-sdk/client-sqs';
-import type { Notification } from '../../lib/model';
+import type { Notification } from '../../lib/domain/model/index';
 import type { AlertPublisherPort, HeartbeatQueue, QuarantinePort } from '../../lib/ports';
-import type { QueueGauge } from '../../lib/rules/watermark';
-import { fitReason } from '../../lib/store/quarantine';
+import type { QueueGauge } from '../../lib/domain/fleet/watermark';
+import { fitReason } from '../../lib/adapters/sqs/quarantine';
 import { copy } from './item';
 
 /** The alerts topic in memory: what was published, in order. */

@@ -1,10 +1,10 @@
-import type { Beat, Host, Level, Resource } from '../../lib/model';
+import type { Beat, Host, Level, Resource } from '../../lib/domain/model/index';
 import type { HostPagesPort, HostsPort, HostFilter, Announce, BeatWrite, StateChange } from '../../lib/ports';
-import { slotOf } from '../../lib/rules/history';
-import { encodeSlot, slotAttribute } from '../../lib/store/hour-ring';
-import { itemToHost, seenAttribute } from '../../lib/store/hosts';
-import { outboxAttribute } from '../../lib/store/outbox-item';
-import { notificationAttributes } from '../../lib/store/notification-item';
+import { slotOf } from '../../lib/domain/host/history';
+import { encodeSlot, slotAttribute } from '../../lib/domain/host/hour-ring';
+import { itemToHost, seenAttribute } from '../../lib/adapters/dynamodb/hosts';
+import { outboxAttribute } from '../../lib/adapters/dynamodb/outbox-item';
+import { notificationAttributes } from '../../lib/adapters/dynamodb/notification-item';
 import { copy, hashOf, segmentOf, type Item } from './item';
 
 const PEAK_DAYS = 2;

@@ -6,7 +6,7 @@ export type Item = Record<string, unknown>;
 /**
  * A deep copy, so that nothing a caller holds aliases what is stored (DynamoDB marshals every
  * value on the way in and out), without undefined attributes: the document client drops them
- * (`removeUndefinedValues`, lib/store/clients.ts).
+ * (`removeUndefinedValues`, lib/adapters/clients.ts).
  */
 export function copy<T>(value: T): T {
   if (value instanceof Set) return new Set([...value].map(copy)) as T;

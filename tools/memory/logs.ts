@@ -1,9 +1,9 @@
-import type { LogLevel, LogRecord } from '../../lib/model';
-import { dayOf, daysBetween } from '../../lib/model/days';
+import type { LogLevel, LogRecord } from '../../lib/domain/model/index';
+import { dayOf, daysBetween } from '../../lib/domain/model/days';
 import type { LogsPort, LogEntry, LogQuery, LogWrite, RefusedRecord, StoredLogRecord } from '../../lib/ports';
-import { BATCH_WRITE_LIMIT } from '../../lib/store/batch-write';
-import { logSortBound } from '../../lib/store/keys';
-import { BATCH_GET_LIMIT, FLEET_ERROR_FLOOR, pageOf, recordToItem } from '../../lib/store/logs';
+import { BATCH_WRITE_LIMIT } from '../../lib/adapters/dynamodb/batch-write';
+import { logSortBound } from '../../lib/adapters/dynamodb/keys';
+import { BATCH_GET_LIMIT, FLEET_ERROR_FLOOR, pageOf, recordToItem } from '../../lib/adapters/dynamodb/logs';
 import { copy, type Item } from './item';
 import { OutOfTimeError } from '../../lib/ports';
 
@@ -31,7 +31,7 @@ function tooLarge(): Error {
 const keyOf = (item: Item): string => `${item.pk as string}\u0000${item.sk as string}`;
 
 /**
- * The logs table in memory: the same items (lib/store/logs.ts `recordToItem`), written once per
+ * The logs table in memory: the same items (lib/adapters/dynamodb/logs.ts `recordToItem`), written once per
  * key, created only when not stored already, refused when over DynamoDB's item size; read newest
  * first, day by day, as its partitions and indexes read.
  */

@@ -1,8 +1,8 @@
-import type { Notification } from '../../lib/model';
-import { dayOf, daysBetween } from '../../lib/model/days';
+import type { Notification } from '../../lib/domain/model/index';
+import { dayOf, daysBetween } from '../../lib/domain/model/days';
 import type { NotificationsPort, NotificationFilter, NotificationPageQuery, StoredNotification } from '../../lib/ports';
-import { notificationDayKey, notificationDayKeys, notificationSortKey } from '../../lib/store/keys';
-import { notificationAttributes, notificationFromItem } from '../../lib/store/notification-item';
+import { notificationDayKey, notificationDayKeys, notificationSortKey } from '../../lib/adapters/dynamodb/keys';
+import { notificationAttributes, notificationFromItem } from '../../lib/adapters/dynamodb/notification-item';
 import { copy, type Item } from './item';
 
 const desc = (a: Item, b: Item) => ((a.sk as string) < (b.sk as string) ? 1 : (a.sk as string) > (b.sk as string) ? -1 : 0);

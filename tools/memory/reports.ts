@@ -1,6 +1,6 @@
 import type { ReportPagesPort, ReportsPort, ReportSummary, StoredReport } from '../../lib/ports';
-import type { FleetReport } from '../../lib/rules/report';
-import { detailPartition, PART_BYTES, splitDetail, type DetailPart, type DetailSection } from '../../lib/store/reports';
+import type { FleetReport } from '../../lib/domain/report/report';
+import { detailPartition, PART_BYTES, splitDetail, type DetailPart, type DetailSection } from '../../lib/adapters/dynamodb/reports';
 
 const MAX_RENDERED = 300 * 1024;
 

@@ -1,8 +1,8 @@
-import { LEVEL_NUMBERS, type LogLevel, type Notification } from '../../lib/model';
+import { LEVEL_NUMBERS, type LogLevel, type Notification } from '../../lib/domain/model/index';
 import type { StatsPort, DailyCounts, LevelCounts, MonitorState } from '../../lib/ports';
-import { outboxAttribute, outboxOf } from '../../lib/store/outbox-item';
-import { notificationAttributes } from '../../lib/store/notification-item';
-import { stormAttribute } from '../../lib/store/stats';
+import { outboxAttribute, outboxOf } from '../../lib/adapters/dynamodb/outbox-item';
+import { notificationAttributes } from '../../lib/adapters/dynamodb/notification-item';
+import { stormAttribute } from '../../lib/adapters/dynamodb/stats';
 import { copy, type Item } from './item';
 
 const num = (v: unknown): number | undefined => (v === undefined ? undefined : Number(v));

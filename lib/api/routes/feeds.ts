@@ -1,11 +1,11 @@
 /** The notification feed, the logs and the reports: read-only, paged lists. */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import type { LogLevel, NotificationKind } from '../../model';
-import { FLEET_ERROR_FLOOR } from '../../store/logs';
-import { TARGET_LIMITS } from '../../rules/silences';
+import type { LogLevel, NotificationKind } from '../../domain/model/index';
+import { FLEET_ERROR_FLOOR } from '../../adapters/dynamodb/logs';
+import { TARGET_LIMITS } from '../../domain/notification/silences';
 import type { ApiEnv } from '../auth';
 import { requireRole } from '../auth';
-import { decodeCursor, nextOf } from '../../store/cursor';
+import { decodeCursor, nextOf } from '../../adapters/dynamodb/cursor';
 import type { ApiDeps } from '../deps';
 import { apiError, errorResponses } from '../errors';
 import { LogRecordSchema, NOTIFICATION_KINDS, NotificationSchema, ReportSummarySchema, SEVERITIES, limitParam, nextParam, pageOf, timeParam } from '../schemas';

@@ -1,12 +1,12 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import type { HostState } from '../../model';
+import type { HostState } from '../../domain/model/index';
 import type { ApiEnv } from '../auth';
 import { requireRole } from '../auth';
-import { BadCursor, decodeCursor, nextOf } from '../../store/cursor';
-import { TARGET_LIMITS } from '../../rules/silences';
+import { BadCursor, decodeCursor, nextOf } from '../../adapters/dynamodb/cursor';
+import { TARGET_LIMITS } from '../../domain/notification/silences';
 import type { ApiDeps } from '../deps';
 import { apiError, errorResponses } from '../errors';
-import { hostView } from '../host-view';
+import { hostView } from '../../domain/host/view';
 import { HOST_STATES, HostSchema, LogRecordSchema, NotificationSchema, limitParam, nextParam, pageOf } from '../schemas';
 
 const DAY = 86_400_000;

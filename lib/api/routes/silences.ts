@@ -1,9 +1,9 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import type { Silence } from '../../model';
-import { isInForce, parseSilenceTarget, silenceId } from '../../rules/silences';
+import type { Silence } from '../../domain/model/index';
+import { isInForce, parseSilenceTarget, silenceId } from '../../domain/notification/silences';
 import type { ApiEnv } from '../auth';
 import { requireRole } from '../auth';
-import { decodeCursor, nextOf } from '../../store/cursor';
+import { decodeCursor, nextOf } from '../../adapters/dynamodb/cursor';
 import type { ApiDeps } from '../deps';
 import { apiError, errorResponses } from '../errors';
 import { SilenceSchema, limitParam, nextParam, pageOf } from '../schemas';

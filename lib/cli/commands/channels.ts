@@ -3,14 +3,14 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import {
   CHANNEL_KINDS, channelNameProblem, DEFAULT_URLS, isChannelKind, redactUrl, urlProblem,
   type Channel, type ChannelKind, type ChannelSecret,
-} from '../../channels/channel';
-import { parseFilter } from '../../channels/filter';
-import { DEFAULT_SEND, sendWithRetry, type SendResult } from '../../channels/http';
-import { RENDERERS } from '../../channels/render';
-import { secretRefOf, SsmSecretStore } from '../../channels/secrets';
-import type { Notification } from '../../model';
-import { notification } from '../../rules/notifications';
-import { ChannelStore } from '../../store/channels';
+} from '../../domain/channel/channel';
+import { parseFilter } from '../../domain/channel/filter';
+import { DEFAULT_SEND, sendWithRetry, type SendResult } from '../../adapters/http/send';
+import { RENDERERS } from '../../domain/channel/render/index';
+import { secretRefOf, SsmSecretStore } from '../../adapters/ssm/secrets';
+import type { Notification } from '../../domain/model/index';
+import { notification } from '../../domain/notification/notifications';
+import { ChannelStore } from '../../adapters/dynamodb/channels';
 import { currentUser, type Context } from '../context';
 import { CliError, EXIT, notFound, usage } from '../errors';
 import { age, styleFor, table } from '../format';

@@ -1,6 +1,6 @@
-import { runDiagnose } from '../../service/diagnose';
-import { diagnosis } from '../../service/diagnosis';
-import { StatsStore } from '../../store/stats';
+import { runDiagnose } from '../../app/diagnose/pass';
+import { diagnosis } from '../../compose/diagnose';
+import { StatsStore } from '../../adapters/dynamodb/stats';
 import type { Context } from '../context';
 import { age } from '../format';
 import { stderrLog } from '../log';

@@ -12,9 +12,9 @@ import { GetTopicAttributesCommand } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand, GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import { createProducer } from '../../producer/producer';
 import { optionalClient, RESOURCES, type Backend, type ClientConfig, type ResourceKey } from '../../producer/locate';
-import { HostStore } from '../../store/hosts';
-import { NotificationStore } from '../../store/notifications';
-import type { Clients } from '../../store/clients';
+import { HostStore } from '../../adapters/dynamodb/hosts';
+import { NotificationStore } from '../../adapters/dynamodb/notifications';
+import type { Clients } from '../../adapters/clients';
 import type { Context } from '../context';
 import { VERSION } from '../version';
 

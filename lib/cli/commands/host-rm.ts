@@ -1,4 +1,4 @@
-import { HostStore } from '../../store/hosts';
+import { HostStore } from '../../adapters/dynamodb/hosts';
 import type { Context } from '../context';
 import { notFound } from '../errors';
 

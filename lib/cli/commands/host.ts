@@ -1,7 +1,7 @@
-import { effectiveInterval } from '../../rules/liveness';
-import { HostStore } from '../../store/hosts';
-import { LogStore } from '../../store/logs';
-import { NotificationStore } from '../../store/notifications';
+import { effectiveInterval } from '../../domain/host/liveness';
+import { HostStore } from '../../adapters/dynamodb/hosts';
+import { LogStore } from '../../adapters/dynamodb/logs';
+import { NotificationStore } from '../../adapters/dynamodb/notifications';
 import type { Context } from '../context';
 import { notFound } from '../errors';
 import { age, bytes, levelText, logLine, notificationLine, skew, stateText, styleFor } from '../format';

@@ -1,8 +1,8 @@
-import { RESOURCES, type Host, type HostState, type Level, type Silence } from '../../model';
-import { silenceAt } from '../../rules/silences';
-import { SilenceStore } from '../../store/silences';
-import { deadlineOf, effectiveInterval, isAliveAt, type LivenessRule } from '../../rules/liveness';
-import { HostStore } from '../../store/hosts';
+import { RESOURCES, type Host, type HostState, type Level, type Silence } from '../../domain/model/index';
+import { silenceAt } from '../../domain/notification/silences';
+import { SilenceStore } from '../../adapters/dynamodb/silences';
+import { deadlineOf, effectiveInterval, isAliveAt, type LivenessRule } from '../../domain/host/liveness';
+import { HostStore } from '../../adapters/dynamodb/hosts';
 import type { Context } from '../context';
 import { usage } from '../errors';
 import { age, resourceCell, skew, stateText, styleFor, table } from '../format';

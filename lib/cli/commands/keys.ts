@@ -1,4 +1,4 @@
-import { ApiKeyStore } from '../../store/api-keys';
+import { ApiKeyStore } from '../../adapters/dynamodb/api-keys';
 import type { Context } from '../context';
 import { notFound, usage } from '../errors';
 import { age, styleFor, table } from '../format';

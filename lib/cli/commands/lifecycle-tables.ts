@@ -3,7 +3,7 @@
  * stack outputs, the local cloud).
  */
 import type { Backend, ResourceKey } from '../../producer/locate';
-import type { Clients } from '../../store/clients';
+import type { Clients } from '../../adapters/clients';
 import type { Context } from '../context';
 
 /**

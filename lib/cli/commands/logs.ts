@@ -1,5 +1,5 @@
-import { decodeCursor, encodeCursor } from '../../store/cursor';
-import { FLEET_ERROR_FLOOR, LogStore } from '../../store/logs';
+import { decodeCursor, encodeCursor } from '../../adapters/dynamodb/cursor';
+import { FLEET_ERROR_FLOOR, LogStore } from '../../adapters/dynamodb/logs';
 import type { Context } from '../context';
 import { usage } from '../errors';
 import { logLine, styleFor } from '../format';

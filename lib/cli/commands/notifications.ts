@@ -1,6 +1,6 @@
-import type { NotificationKind } from '../../model';
-import { encodeCursor } from '../../store/cursor';
-import { NotificationStore } from '../../store/notifications';
+import type { NotificationKind } from '../../domain/model/index';
+import { encodeCursor } from '../../adapters/dynamodb/cursor';
+import { NotificationStore } from '../../adapters/dynamodb/notifications';
 import { cursorArg } from './logs';
 import type { Context } from '../context';
 import { usage } from '../errors';

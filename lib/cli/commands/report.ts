@@ -1,7 +1,7 @@
-import { runReport } from '../../service/report';
-import { renderHtml, renderMarkdown } from '../../service/render-report';
-import { reporting } from '../../service/reporting';
-import { ReportStore } from '../../store/reports';
+import { runReport } from '../../app/report';
+import { renderHtml, renderMarkdown } from '../../domain/report/render';
+import { reporting } from '../../compose/report';
+import { ReportStore } from '../../adapters/dynamodb/reports';
 import type { Context } from '../context';
 import { notFound, usage } from '../errors';
 import { stderrLog } from '../log';

@@ -1,6 +1,6 @@
-import type { Silence } from '../../model';
-import { describeTarget, isInForce, parseSilenceTarget, silenceId } from '../../rules/silences';
-import { SilenceStore } from '../../store/silences';
+import type { Silence } from '../../domain/model/index';
+import { describeTarget, isInForce, parseSilenceTarget, silenceId } from '../../domain/notification/silences';
+import { SilenceStore } from '../../adapters/dynamodb/silences';
 import { currentUser, type Context } from '../context';
 import { notFound, usage } from '../errors';
 import { age, styleFor, table } from '../format';
