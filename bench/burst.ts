@@ -10,7 +10,7 @@
  */
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { performance } from 'node:perf_hooks';
-import type { LogRecord } from '../lib/domain/model/index';
+import type { LogRecord } from '../lib/domain/model';
 import { notification } from '../lib/domain/notification/notifications';
 import { LOG_APP_SHARDS, logAppKey, NOTIFICATION_DAY_SHARDS } from '../lib/adapters/dynamodb/keys';
 import { LogStore } from '../lib/adapters/dynamodb/logs';

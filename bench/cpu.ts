@@ -11,7 +11,7 @@
 import path from 'node:path';
 import protobuf from 'protobufjs';
 import { loadConfig } from '../lib/config';
-import type { Beat } from '../lib/domain/model/index';
+import type { Beat } from '../lib/domain/model';
 import { ingestHeartbeat, storeBeat, type HeartbeatIngest } from '../lib/app/ingest/heartbeats';
 import { ingestLogMessage, type LogIngest } from '../lib/app/ingest/logs';
 import { silentLog } from '../lib/app/log';

@@ -8,7 +8,7 @@
  */
 import { DeleteCommand, BatchWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { loadConfig } from '../lib/config';
-import { runDiagnose, type DiagnoseSummary, type Diagnosis } from '../lib/app/diagnose/pass';
+import { runDiagnose, type DiagnoseSummary, type DiagnoseDeps } from '../lib/app/diagnose/pass';
 import { silentLog } from '../lib/app/log';
 import { AlertPublisher } from '../lib/adapters/sns/alerts';
 import { createClients } from '../lib/adapters/clients';
@@ -87,7 +87,7 @@ async function main(): Promise<void> {
   let seeded = 0;
   let hostBytes = 0;
 
-  const diagnosis = (segments: number): Diagnosis => ({
+  const diagnosis = (segments: number): DiagnoseDeps => ({
     hosts: new HostStore(c.ddb, cloud.names.hostsTable),
     stats: new StatsStore(c.ddb, cloud.names.statsTable),
     delivery: {

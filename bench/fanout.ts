@@ -21,7 +21,7 @@ import { loadConfig } from '../lib/config';
 import { startEdge } from '../tools/local/engines/edge';
 import { provision } from '../tools/local/provision';
 import { planFromTemplate, type CloudFormationTemplate } from '../tools/local/template/plan';
-import { runDiagnosePass, type Diagnosis } from '../lib/app/diagnose/pass';
+import { runDiagnosePass, type DiagnoseDeps } from '../lib/app/diagnose/pass';
 import { judgeSegment, runFannedPass, segmentsOf, commitSegment, type DiagnoseWorkers, type JudgeReply, type CommitReply, type WorkerRequest } from '../lib/app/diagnose/fanout';
 import { diagnosis } from '../lib/compose/diagnose';
 import { silentLog } from '../lib/app/log';
@@ -74,7 +74,7 @@ async function main(): Promise<void> {
       alertsTopicArn: out('AlertsTopicArn'), heartbeatsQueueUrl: out('HeartbeatsQueueUrl'), silencesTable: out('SilencesTableName'),
     };
     const now = Date.now();
-    const d: Diagnosis = diagnosis(clients, resources, config, silentLog, () => now);
+    const d: DiagnoseDeps = diagnosis(clients, resources, config, silentLog, () => now);
 
     header(`Diagnose fanned out: ${HOSTS.toLocaleString('en')} hosts, ${WORKERS} workers × ${SEGMENTS} segments (dynalite in a child process)`);
     const seeded = Date.now();
@@ -148,7 +148,7 @@ async function timed<T>(f: () => Promise<T>): Promise<{ result: T; wallS: number
 }
 
 /** The workers in this process, each request and reply through JSON as through Invoke. */
-function inProcess(d: Diagnosis): Omit<DiagnoseWorkers, 'count'> & { invocations: () => number } {
+function inProcess(d: DiagnoseDeps): Omit<DiagnoseWorkers, 'count'> & { invocations: () => number } {
   let n = 0;
   const call = async <T>(r: WorkerRequest): Promise<T> => {
     n++;

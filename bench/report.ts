@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { buildReport } from '../lib/domain/report/report';
 import { silentLog } from '../lib/app/log';
 import { renderHtml, renderMarkdown } from '../lib/domain/report/render';
-import { runReport, type Reporting } from '../lib/app/report';
+import { runReport, type ReportDeps } from '../lib/app/report';
 import { AlertPublisher } from '../lib/adapters/sns/alerts';
 import { ReportStore } from '../lib/adapters/dynamodb/reports';
 import { tableName } from '../tools/harness/day-world';
@@ -46,7 +46,7 @@ try {
     for (const x of fleet.notifications) await notifications.record(x);
     const stats = new MemoryStats();
     for (const c of fleet.appCounts) await stats.addCounts(c.app, c.day, { 40: c.error, 50: c.critical });
-    const d: Reporting = {
+    const d: ReportDeps = {
       hosts: new MemoryHosts().seed(fleet.hosts),
       notifications,
       stats,

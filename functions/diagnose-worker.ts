@@ -1,11 +1,11 @@
 import type { Context } from 'aws-lambda';
-import type { Diagnosis } from '../lib/app/diagnose/pass';
+import type { DiagnoseDeps } from '../lib/app/diagnose/pass';
 import { commitSegment, judgeSegment, type CommitReply, type JudgeReply, type WorkerRequest } from '../lib/app/diagnose/fanout';
 import { diagnosis } from '../lib/compose/diagnose';
 import { clients, config, lifecycle } from './commons/deps';
 import { logger } from './commons/powertools';
 
-let deps: Diagnosis | undefined;
+let deps: DiagnoseDeps | undefined;
 
 /**
  * One worker of a fanned-out diagnose pass (docs/SEMANTICS.md, "Diagnose fanned out"), invoked

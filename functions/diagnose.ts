@@ -1,6 +1,6 @@
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { runDiagnosePass, type DiagnoseSummary, type Diagnosis } from '../lib/app/diagnose/pass';
+import { runDiagnosePass, type DiagnoseSummary, type DiagnoseDeps } from '../lib/app/diagnose/pass';
 import { runFannedPass, workersFor } from '../lib/app/diagnose/fanout';
 import { lambdaWorkers } from '../lib/adapters/lambda/workers';
 import { watchDeadlines, type WatchSummary } from '../lib/app/diagnose/watch';
@@ -10,7 +10,7 @@ import { clients, config, lifecycle } from './commons/deps';
 import { publishMetrics } from './commons/metrics';
 import { logger } from './commons/powertools';
 
-let deps: Diagnosis | undefined;
+let deps: DiagnoseDeps | undefined;
 let lambda: LambdaClient | undefined;
 
 /** Time kept back from the invocation's timeout, to finish the watch's last batch. */

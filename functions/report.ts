@@ -1,11 +1,11 @@
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { ConfigError } from '../lib/config';
-import { runReport, type Reporting } from '../lib/app/report';
+import { runReport, type ReportDeps } from '../lib/app/report';
 import { reporting } from '../lib/compose/report';
 import { clients, config } from './commons/deps';
 import { logger } from './commons/powertools';
 
-let deps: Reporting | undefined;
+let deps: ReportDeps | undefined;
 
 /**
  * Scheduled fleet report. The period ends at the event's scheduled time, not at the moment the

@@ -6,8 +6,8 @@
  *
  * The value types still live beside their DynamoDB adapters (lib/adapters) and are only named here.
  */
-import type { Channel } from './domain/channel/channel';
-import type { Beat, Host, HostState, Level, LogLevel, LogRecord, Notification, NotificationKind, PendingNotification, Resource, Severity, Silence } from './domain/model/index';
+import type { Channel, ChannelSecret } from './domain/channel/channel';
+import type { Beat, Host, HostState, MetricLevel, LogLevel, LogRecord, Notification, NotificationKind, PendingNotification, Metric, Severity, Silence } from './domain/model';
 import type { FleetReport, ReportDetail } from './domain/report/report';
 import type { IngestMarks, QueueGauge } from './domain/fleet/watermark';
 /** The time in epoch milliseconds: `Date.now` in production, a test's own clock elsewhere. */
@@ -18,7 +18,7 @@ export interface HostsPort {
   /** Store a beat; only moves `lastBeat` forward, and returns the host as it was. */
   recordBeat(beat: Beat, cpuStreakExtends: boolean, goodbye?: Announce): Promise<BeatWrite>;
   /** Levels and skew with their notifications, if the host's `lastBeat` is still `lastBeat`. */
-  commitLevels(hostname: string, lastBeat: number, levels: Record<Resource, Level>, announce?: Announce, skewed?: boolean): Promise<boolean>;
+  commitLevels(hostname: string, lastBeat: number, levels: Record<Metric, MetricLevel>, announce?: Announce, skewed?: boolean): Promise<boolean>;
   /** A state change, if state, stateSince (and lastBeat when it needs silence) are as seen. */
   changeState(change: StateChange): Promise<boolean>;
   /** End flapping, if it still started at `flappingSince`. */
@@ -172,8 +172,26 @@ export interface ReportPagesPort {
   page(limit: number, before?: string): Promise<{ reports: ReportSummary[]; next: string | undefined }>;
 }
 
-/** Channel secrets (SSM Parameter Store); defined beside its adapter, named here with the others. */
-export type { SecretStore as SecretsPort } from './adapters/ssm/secrets';
+/** Where channel secrets live. The notifier only reads; the CLI writes and removes. */
+export interface SecretsPort {
+  put(ref: string, secret: ChannelSecret): Promise<void>;
+  get(ref: string): Promise<ChannelSecret | undefined>;
+  remove(ref: string): Promise<void>;
+}
+
+/** What sending one request to a channel came to. */
+export interface SendResult {
+  readonly ok: boolean;
+  /** The last HTTP status, if a response came. */
+  readonly status?: number;
+  readonly attempts: number;
+  /** Why it failed: the status and the start of the body, or the network error. */
+  readonly error?: string;
+  /** Worth trying again later (429, 5xx, network); false for any other refusal. */
+  readonly retryable: boolean;
+  /** How long the service asked to wait, when more than could be waited here. */
+  readonly retryAfterMs?: number;
+}
 
 // The values that cross the ports, defined here so that the use cases (lib/app) and every
 // adapter share them without importing one another.

@@ -1,5 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { LogRecord } from '../../lib/domain/model/index';
+import type { LogRecord } from '../../lib/domain/model';
 import { legacyLine } from '../../lib/app/ingest/logs';
 
 export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'dts' });

@@ -1,4 +1,4 @@
-import type { LogLevel } from '../domain/model/index';
+import type { LogLevel } from '../domain/model';
 
 const WORD = /\b(DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|ERR|CRITICAL|CRIT|FATAL|EMERG|ALERT)\b/i;
 const LEVELS: Record<string, LogLevel> = {

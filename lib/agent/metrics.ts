@@ -5,7 +5,7 @@
  */
 import { readFile, statfs } from 'node:fs/promises';
 import { cpus, freemem, loadavg, totalmem, uptime } from 'node:os';
-import type { CpuSample, DiskSample, MemorySample } from '../domain/model/index';
+import type { CpuSample, DiskSample, MemorySample } from '../domain/model';
 
 export interface CpuTimes {
   readonly busy: number;

@@ -3,7 +3,7 @@ import { z } from '@hono/zod-openapi';
 
 const LEVEL = z.enum(['ok', 'warning', 'critical']);
 export const HOST_STATES = ['new', 'alive', 'dead', 'left', 'retired'] as const;
-export { NOTIFICATION_KINDS } from '../domain/model/index';
+export { NOTIFICATION_KINDS } from '../domain/model';
 export const SEVERITIES = ['info', 'warning', 'critical'] as const;
 
 const sample = z.object({ percent: z.number() });

@@ -1,4 +1,4 @@
-import type { Notification } from '../domain/model/index';
+import type { Notification } from '../domain/model';
 import type { AlertPublisherPort, Clock, NotificationsLedger } from '../ports';
 
 /** The ledger's old name, kept for its importers. */

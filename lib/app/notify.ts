@@ -1,9 +1,8 @@
 import type { ChannelSecret, Channel } from '../domain/channel/channel';
 import { parseFilter, matches } from '../domain/channel/filter';
-import type { SendResult } from '../adapters/http/send';
-import { RENDERERS, type OutgoingRequest } from '../domain/channel/render/index';
-import type { SecretStore } from '../adapters/ssm/secrets';
-import type { Notification } from '../domain/model/index';
+import type { SecretsPort, SendResult } from '../ports';
+import { RENDERERS, type OutgoingRequest } from '../domain/channel/render';
+import type { Notification } from '../domain/model';
 import { atOfNotificationId } from '../domain/notification/notifications';
 import type { ChannelsPort, NotificationsPort } from '../ports';
 import type { Log } from './log';
@@ -19,7 +18,7 @@ import type { Log } from './log';
  */
 export interface Notifier {
   readonly channels: ChannelsPort;
-  readonly secrets: Pick<SecretStore, 'get'>;
+  readonly secrets: Pick<SecretsPort, 'get'>;
   /** Reads a published notification whole: the topic's message is written for people. */
   readonly notifications: Pick<NotificationsPort, 'get'>;
   readonly send: (req: OutgoingRequest) => Promise<SendResult>;

@@ -1,4 +1,4 @@
-import type { Notification, PendingNotification } from '../domain/model/index';
+import type { Notification, PendingNotification } from '../domain/model';
 import { deliver, type Delivery } from './deliver';
 import type { Log } from './log';
 

@@ -1,4 +1,4 @@
-import type { Resource } from '../domain/model/index';
+import type { Metric } from '../domain/model';
 import { daysBetween } from '../domain/model/days';
 import { buildReport, type FleetReport, type ReportDetail } from '../domain/report/report';
 import type { Thresholds } from '../domain/host/metrics';
@@ -10,14 +10,14 @@ import { renderHtml, renderMarkdown, reportSubject } from '../domain/report/rend
  * What a report reads and writes: small ports, so the factory can be fed a fleet of any size in
  * memory (the scale test) as well as by the DynamoDB stores.
  */
-export interface Reporting {
+export interface ReportDeps {
   readonly hosts: Pick<HostsPort, 'list'>;
   readonly notifications: Pick<NotificationsPort, 'byTime'>;
   readonly stats: Pick<CountsPort, 'countsOn'>;
   readonly reports: Pick<ReportsPort, 'put' | 'markPublished' | 'detailLocation'>;
   readonly alerts: Pick<AlertPublisherPort, 'publishReport'>;
   readonly scanSegments: number;
-  readonly thresholds?: Readonly<Record<Resource, Thresholds>>;
+  readonly thresholds?: Readonly<Record<Metric, Thresholds>>;
   readonly log: Log;
   readonly now: () => number;
 }
@@ -39,7 +39,7 @@ const NOTIFICATION_LIMIT = 250_000;
  * scan of the hosts, one Query per UTC day of notifications (byDay) and of app counters (byDay
  * on stats). The id is the period's end, so running it twice for one period stores one report.
  */
-export async function runReport(d: Reporting, until: number, hours: number, publish = true): Promise<ReportRun> {
+export async function runReport(d: ReportDeps, until: number, hours: number, publish = true): Promise<ReportRun> {
   const since = until - hours * 3_600_000;
   const days = daysBetween(since, until - 1);
   const [hosts, notifications, counts] = await Promise.all([

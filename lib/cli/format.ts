@@ -1,6 +1,6 @@
 /** Plain-text rendering for terminals: aligned tables, ages, sizes, and color only on a TTY. */
-import { levelName, type Host, type Level, type LogLevel, type LogRecord } from '../domain/model/index';
-import type { Notification } from '../domain/model/index';
+import { levelName, type Host, type MetricLevel, type LogLevel, type LogRecord } from '../domain/model';
+import type { Notification } from '../domain/model';
 import { shortDuration } from './time';
 
 export interface Style {
@@ -55,13 +55,13 @@ export function skew(ms: number): string {
   return `${ms >= 0 ? '+' : '-'}${shortDuration(ms)}`;
 }
 
-export function levelText(level: Level, style: Style): string {
+export function levelText(level: MetricLevel, style: Style): string {
   if (level === 'critical') return style.red('CRIT');
   if (level === 'warning') return style.yellow('warn');
   return 'ok';
 }
 
-export function resourceCell(percent: number | undefined, level: Level, style: Style, extra = ''): string {
+export function resourceCell(percent: number | undefined, level: MetricLevel, style: Style, extra = ''): string {
   if (percent === undefined) return '-';
   return `${percent.toFixed(0)}% ${levelText(level, style)}${extra ? ` ${extra}` : ''}`;
 }

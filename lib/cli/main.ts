@@ -17,7 +17,7 @@ import type { SilenceOptions } from './commands/silence';
 import { collect, seconds } from './options';
 import type { ChannelAddOptions } from './commands/channels';
 import type { DoctorOptions } from './commands/doctor';
-import { NOTIFICATION_KINDS } from '../domain/model/index';
+import { NOTIFICATION_KINDS } from '../domain/model';
 import { parsePositiveInt } from './time';
 import { VERSION } from './version';
 

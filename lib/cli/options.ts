@@ -1,6 +1,6 @@
 /** Option parsers that several commands (and the standalone agent) share. */
 import { InvalidArgumentError } from 'commander';
-import type { LogLevel } from '../domain/model/index';
+import type { LogLevel } from '../domain/model';
 import { parseLevel } from '../producer/record';
 import { usage } from './errors';
 

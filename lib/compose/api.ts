@@ -1,4 +1,4 @@
-import { ConfigError, type Config } from '../config/index';
+import { ConfigError, type Config } from '../config';
 import { ApiKeyStore } from '../adapters/dynamodb/api-keys';
 import type { Clients } from '../adapters/clients';
 import { HostPages } from '../adapters/dynamodb/host-pages';

@@ -1,4 +1,4 @@
-import type { Config } from '../config/index';
+import type { Config } from '../config';
 import { AlertPublisher } from '../adapters/sns/alerts';
 import type { Clients } from '../adapters/clients';
 import { HostStore } from '../adapters/dynamodb/hosts';
@@ -7,7 +7,8 @@ import { SilenceStore } from '../adapters/dynamodb/silences';
 import { StatsStore } from '../adapters/dynamodb/stats';
 import { SqsHeartbeatQueue } from '../adapters/sqs/heartbeat-queue';
 import { NEW_HOSTS_GROUP } from '../domain/fleet/notices';
-import { FLEET_HOST, type Diagnosis } from '../app/diagnose/pass';
+import type { DiagnoseDeps } from '../app/diagnose/pass';
+import { FLEET_HOST } from '../domain/model';
 import type { Log } from '../app/log';
 
 /** Where a diagnose pass reads and writes. */
@@ -31,7 +32,7 @@ export function diagnosis(
   config: Pick<Config, 'liveness' | 'diagnose' | 'notifications' | 'lifecycle'>,
   log: Log,
   now: () => number = Date.now,
-): Diagnosis {
+): DiagnoseDeps {
   const notifications = new NotificationStore(clients.ddb, resources.notificationsTable, config.notifications.ttlDays);
   // Storms are looked for as far back as a dead host stays watched: its retirement.
   const stormHorizonMs = config.liveness.retireAfter * 1000;

@@ -1,4 +1,4 @@
-import type { Config } from '../config/index';
+import type { Config } from '../config';
 import { AlertPublisher } from '../adapters/sns/alerts';
 import type { Clients } from '../adapters/clients';
 import { HostStore } from '../adapters/dynamodb/hosts';
@@ -6,7 +6,7 @@ import { NotificationStore } from '../adapters/dynamodb/notifications';
 import { ReportStore } from '../adapters/dynamodb/reports';
 import { StatsStore } from '../adapters/dynamodb/stats';
 import type { Log } from '../app/log';
-import type { Reporting } from '../app/report';
+import type { ReportDeps } from '../app/report';
 
 /** Where a report reads and writes. */
 export interface ReportResources {
@@ -27,7 +27,7 @@ export function reporting(
   config: Pick<Config, 'diagnose' | 'notifications' | 'lifecycle' | 'levels'>,
   log: Log,
   now: () => number = Date.now,
-): Reporting {
+): ReportDeps {
   return {
     hosts: new HostStore(clients.ddb, resources.hostsTable),
     notifications: new NotificationStore(clients.ddb, resources.notificationsTable, config.notifications.ttlDays),

@@ -30,7 +30,7 @@ export interface LivenessConfig {
   readonly retireAfter: number;
 }
 
-export interface ResourceConfig {
+export interface MetricsConfig {
   readonly cpu: Thresholds;
   readonly mem: Thresholds;
   readonly disk: Thresholds;
@@ -58,7 +58,7 @@ export interface LifecycleSettings {
 export interface Config {
   readonly resources: Resources;
   readonly liveness: LivenessConfig;
-  readonly levels: ResourceConfig;
+  readonly levels: MetricsConfig;
   readonly diagnose: {
     readonly scanSegments: number;
     /**

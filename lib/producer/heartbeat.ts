@@ -1,5 +1,5 @@
 /** A heartbeat as a program describes it, and the wire message it becomes. */
-import type { CpuSample, DiskSample, HourPeaks, MemorySample } from '../domain/model/index';
+import type { CpuSample, DiskSample, HourPeaks, MemorySample } from '../domain/model';
 import type { dts } from '../wire/generated/dts.js';
 import { nowSeconds } from './record';
 

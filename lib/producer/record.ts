@@ -4,7 +4,7 @@
  * table keeps one row for it.
  */
 import { randomBytes } from 'node:crypto';
-import { LOG_LEVELS, type LogLevel } from '../domain/model/index';
+import { LOG_LEVELS, type LogLevel } from '../domain/model';
 import { fail, ok, type Result } from '../wire/codec';
 import { dts } from '../wire/generated/dts.js';
 import { MAX_APP, MAX_HOSTNAME, MAX_ID, normalizeLevel, truncateText } from '../wire/validate';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { LEVEL_NUMBERS, RESOURCES, type Beat, type HourPeaks, type LogLevel, type LogRecord } from '../domain/model/index';
+import { LEVEL_NUMBERS, METRICS, type Beat, type HourPeaks, type LogLevel, type LogRecord } from '../domain/model';
 import { fail, ok, type Result } from './codec';
 import type { dts } from './generated/dts.js';
 
@@ -207,7 +207,7 @@ export function validateHeartbeat(m: dts.HeartbeatMessage, receivedAt: number, l
 function peaksOf(p: dts.IHourPeaks | null | undefined, sentAt: number): Result<HourPeaks | undefined> {
   if (p === null || p === undefined) return ok(undefined);
   const out: HourPeaks = { hour: Number(p.hour ?? 0) };
-  for (const r of RESOURCES) {
+  for (const r of METRICS) {
     const v = percent(`hourPeaks.${r}`, p[r]);
     if (!v.ok) return v;
     // proto3 cannot tell 0 from absent; a peak of 0 adds nothing to the beat's own reading.

@@ -1,4 +1,4 @@
-import type { Beat, Notification } from '../../lib/domain/model/index';
+import type { Beat, Notification } from '../../lib/domain/model';
 
 /** A fixed moment, so that days and hours fall the same way on every run. */
 export const T0 = Date.parse('2026-11-20T10:00:00Z');

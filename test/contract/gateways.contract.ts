@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Notification } from '../../lib/domain/model/index';
+import type { Notification } from '../../lib/domain/model';
 import type { AlertPublisherPort, HeartbeatQueue, QuarantinePort } from '../../lib/ports';
 import { ERROR_ATTRIBUTE, MAX_MESSAGE_BYTES } from '../../lib/adapters/sqs/quarantine';
 import { notice, T0 } from './fixtures';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { LogLevel, LogRecord } from '../../lib/domain/model/index';
+import type { LogLevel, LogRecord } from '../../lib/domain/model';
 import type { LogsPort } from '../../lib/ports';
 import { isPoison } from '../../lib/domain/ingest/refusal';
 import { T0 } from './fixtures';

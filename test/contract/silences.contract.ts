@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Silence } from '../../lib/domain/model/index';
+import type { Silence } from '../../lib/domain/model';
 import type { SilencesPort } from '../../lib/ports';
 import { T0 } from './fixtures';
 

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { NotificationKind, Severity } from '../../lib/domain/model/index';
+import type { NotificationKind, Severity } from '../../lib/domain/model';
 import { incidentAction } from '../../lib/domain/notification/incidents';
 import { startCloudProcess, type CloudProcess } from './support/local-cloud-process';
 import { beat, entry, eventually, sleep } from './support/steps';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApi } from '../../lib/api/app';
 import { apiDeps } from '../../lib/compose/api';
 import { loadConfig } from '../../lib/config';
-import { NOTIFICATION_KINDS, type Notification } from '../../lib/domain/model/index';
+import { NOTIFICATION_KINDS, type Notification } from '../../lib/domain/model';
 import { ApiKeyStore } from '../../lib/adapters/dynamodb/api-keys';
 import { encodeCursor } from '../../lib/adapters/dynamodb/cursor';
 import { World } from '../../tools/harness/day-world';

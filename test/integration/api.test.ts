@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApi, type Asset } from '../../lib/api/app';
 import { apiDeps } from '../../lib/compose/api';
 import { loadConfig } from '../../lib/config';
-import type { Notification, NotificationKind, Severity } from '../../lib/domain/model/index';
+import type { Notification, NotificationKind, Severity } from '../../lib/domain/model';
 import { ApiKeyStore } from '../../lib/adapters/dynamodb/api-keys';
 import { World } from '../../tools/harness/day-world';
 import { startTestCloud, type TestCloud } from '../../tools/harness/cloud';

@@ -15,7 +15,7 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lib/config';
 import type { Log } from '../../lib/app/log';
-import { runDiagnosePass, type DiagnoseSummary, type Diagnosis, type Upcoming } from '../../lib/app/diagnose/pass';
+import { runDiagnosePass, type DiagnoseSummary, type DiagnoseDeps, type Upcoming } from '../../lib/app/diagnose/pass';
 import {
   commitSegment, judgeSegment, runFannedPass, workersFor,
   type CommitReply, type CommitRequest, type DiagnoseWorkers, type JudgeReply, type JudgeRequest, type WorkerRequest,
@@ -36,7 +36,7 @@ const quiet: Log = { info: () => undefined, warn: () => undefined, error: () => 
 
 
 /** A Diagnosis on the test cloud at a fixed `now`, signing its calls with `accessKeyId`. */
-function diagnosisAt(now: number, accessKeyId = 'test', dead: () => boolean = () => false): Diagnosis {
+function diagnosisAt(now: number, accessKeyId = 'test', dead: () => boolean = () => false): DiagnoseDeps {
   const config = loadConfig(process.env);
   const clients = createClients({ region: 'us-east-1', credentials: { accessKeyId, secretAccessKey: 'test' } });
   // A killed environment makes no further call, not even the SDK's retry of the call it died in.

@@ -9,7 +9,7 @@ import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LogRecord } from '../../lib/domain/model/index';
+import type { LogRecord } from '../../lib/domain/model';
 import { recordToItem } from '../../lib/adapters/dynamodb/logs';
 import { ERROR_ATTRIBUTE } from '../../lib/adapters/sqs/quarantine';
 import { decodeBody, encodeBody } from '../../lib/wire/codec';

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Message } from '@aws-sdk/client-sqs';
 import { loadConfig } from '../../lib/config';
-import type { Beat } from '../../lib/domain/model/index';
-import { runDiagnose, type DiagnoseSummary, type Diagnosis } from '../../lib/app/diagnose/pass';
+import type { Beat } from '../../lib/domain/model';
+import { runDiagnose, type DiagnoseSummary, type DiagnoseDeps } from '../../lib/app/diagnose/pass';
 import { diagnosis } from '../../lib/compose/diagnose';
 import { storeBeat, type HeartbeatIngest } from '../../lib/app/ingest/heartbeats';
 import { silentLog } from '../../lib/app/log';
@@ -22,7 +22,7 @@ import { drain, hostItem, notificationsOf } from '../support/then';
  */
 let cloud: TestCloud;
 let faults: Faults;
-let diagnose: Diagnosis;
+let diagnose: DiagnoseDeps;
 let ingest: HeartbeatIngest;
 /** The services' clock: passes are 20-40 s apart, never long enough for the monitor to doubt itself. */
 let clock = Date.now();

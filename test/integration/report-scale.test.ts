@@ -1,6 +1,6 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runReport, type Reporting, type ReportRun } from '../../lib/app/report';
+import { runReport, type ReportDeps, type ReportRun } from '../../lib/app/report';
 import { silentLog } from '../../lib/app/log';
 import { renderMarkdown } from '../../lib/domain/report/render';
 import { AlertPublisher } from '../../lib/adapters/sns/alerts';
@@ -26,7 +26,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => cloud?.stop());
 
-async function sources(fleet: GeneratedFleet): Promise<Reporting> {
+async function sources(fleet: GeneratedFleet): Promise<ReportDeps> {
   const notifications = new MemoryNotifications();
   for (const n of fleet.notifications) await notifications.record(n);
   const stats = new MemoryStats();

@@ -1,6 +1,6 @@
 import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LogRecord } from '../../lib/domain/model/index';
+import type { LogRecord } from '../../lib/domain/model';
 import { notification } from '../../lib/domain/notification/notifications';
 import { LOG_APP_SHARDS, logAppKey, logErrorKey, NOTIFICATION_DAY_SHARDS, notificationSortKey } from '../../lib/adapters/dynamodb/keys';
 import { LogStore, recordToItem } from '../../lib/adapters/dynamodb/logs';

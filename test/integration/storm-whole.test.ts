@@ -9,7 +9,7 @@
 import type { Message } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { incidentAction } from '../../lib/domain/notification/incidents';
-import { runDiagnosePass, type Diagnosis } from '../../lib/app/diagnose/pass';
+import { runDiagnosePass, type DiagnoseDeps } from '../../lib/app/diagnose/pass';
 import { watchDeadlines } from '../../lib/app/diagnose/watch';
 import { AlertPublisher } from '../../lib/adapters/sns/alerts';
 import { HostStore } from '../../lib/adapters/dynamodb/hosts';
@@ -35,7 +35,7 @@ beforeAll(async () => {
 });
 afterAll(async () => cloud?.stop());
 
-function diagnosis(groupWaitMs: number): Diagnosis {
+function diagnosis(groupWaitMs: number): DiagnoseDeps {
   return {
     hosts, stats: new StatsStore(cloud.clients.ddb, cloud.names.statsTable), queue: idleQueue(Date.now), lagWaitMs: 1000,
     delivery: { notifications, alerts: new AlertPublisher(cloud.clients.sns, cloud.names.alertsTopicArn), now: Date.now },
@@ -48,7 +48,7 @@ function diagnosis(groupWaitMs: number): Diagnosis {
 }
 
 /** One invocation of the scheduled function: a pass, then its deadline watch for `watchMs`. */
-async function invoke(d: Diagnosis, watchMs: number) {
+async function invoke(d: DiagnoseDeps, watchMs: number) {
   const { summary, context, upcoming } = await runDiagnosePass(d);
   const watch = await watchDeadlines(d, context, upcoming, { passAt: summary.at, until: summary.at + watchMs });
   return { summary, watch };

@@ -2,7 +2,7 @@
  * One notification of every kind, made by the rules that make them in production wherever a
  * rule exists, so that the rendered samples show what people really receive.
  */
-import type { Beat, Host, Notification, NotificationKind } from '../../lib/domain/model/index';
+import type { Beat, Host, Notification, NotificationKind } from '../../lib/domain/model';
 import { flapStep, flappingEnd } from '../../lib/domain/host/flapping';
 import { hostTransition, type DiagnoseRule } from '../../lib/domain/host/transitions';
 import { notification } from '../../lib/domain/notification/notifications';

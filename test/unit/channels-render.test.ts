@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { CHANNEL_KINDS, type ChannelKind } from '../../lib/domain/channel/channel';
-import { RENDERERS } from '../../lib/domain/channel/render/index';
+import { RENDERERS } from '../../lib/domain/channel/render';
 import { bodyOf, subjectOf } from '../../lib/domain/notification/text';
 import { discordProblems, opsgenieProblems, pagerDutyProblems, slackProblems, teamsProblems } from '../support/receivers';
 import { sampleNotifications, T0 } from '../support/sample-notifications';

@@ -6,7 +6,7 @@ import { CliError, EXIT, explain } from '../../lib/cli/errors';
 import { main } from '../../lib/cli/main';
 import { parseDuration, parseTime, shortDuration } from '../../lib/cli/time';
 import { BackendError } from '../../lib/producer/locate';
-import type { Host } from '../../lib/domain/model/index';
+import type { Host } from '../../lib/domain/model';
 
 function io(env: Record<string, string | undefined> = {}) {
   const out: string[] = [];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lib/config';
-import type { Beat, Notification } from '../../lib/domain/model/index';
-import { runDiagnose, type DiagnoseSummary, type Diagnosis } from '../../lib/app/diagnose/pass';
+import type { Beat, Notification } from '../../lib/domain/model';
+import { runDiagnose, type DiagnoseSummary, type DiagnoseDeps } from '../../lib/app/diagnose/pass';
 import { storeBeat, type HeartbeatIngest } from '../../lib/app/ingest/heartbeats';
 import { silentLog } from '../../lib/app/log';
 import { MemoryAlerts, MemoryHeartbeatQueue, MemoryHosts, MemoryNotifications, MemoryStats } from '../../tools/memory';
@@ -45,7 +45,7 @@ function world(faults: { hosts?: keyof MemoryHosts; notifications?: keyof Memory
     alerts: faults.alerts ? faulty(alerts, faults.alerts, arm) : alerts,
     now,
   };
-  const diagnosis: Diagnosis = {
+  const diagnosis: DiagnoseDeps = {
     hosts: faults.hosts ? faulty(hosts, faults.hosts, arm) : hosts,
     stats,
     delivery,

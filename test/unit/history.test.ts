@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { runAgent } from '../../lib/agent/agent';
 import { HourPeakMeter } from '../../lib/agent/hour-peaks';
-import type { Beat, HourPeaks } from '../../lib/domain/model/index';
+import type { Beat, HourPeaks } from '../../lib/domain/model';
 import { heartbeatMessage, type HeartbeatSample } from '../../lib/producer/heartbeat';
 import type { Producer } from '../../lib/producer/producer';
 import { packBeats } from '../../lib/relay/forwarder';

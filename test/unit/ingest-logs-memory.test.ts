@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { LogLevel } from '../../lib/domain/model/index';
+import type { LogLevel } from '../../lib/domain/model';
 import { dayOf } from '../../lib/domain/model/days';
 import { ingestLogMessages, type LogIngest } from '../../lib/app/ingest/logs';
 import { silentLog } from '../../lib/app/log';

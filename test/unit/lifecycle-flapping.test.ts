@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Host } from '../../lib/domain/model/index';
+import type { Host } from '../../lib/domain/model';
 import { countsAsChange, flapStep, flappingEnd, type FlapRule } from '../../lib/domain/host/flapping';
 
 const MIN = 60_000;

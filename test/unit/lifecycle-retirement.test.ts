@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Host, HostState } from '../../lib/domain/model/index';
+import type { Host, HostState } from '../../lib/domain/model';
 import { hostTransition, type DiagnoseRule } from '../../lib/domain/host/transitions';
 
 const RULE: DiagnoseRule = { defaultInterval: 60, tolerance: 3, retireAfter: 7 * 86_400 };

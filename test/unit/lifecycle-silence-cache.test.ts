@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Silence } from '../../lib/domain/model/index';
+import type { Silence } from '../../lib/domain/model';
 import { cachedSilences } from '../../lib/app/ingest/heartbeats';
 
 describe('cachedSilences: ingest reads the silences at most once per TTL', () => {

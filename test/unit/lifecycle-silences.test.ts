@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Host, Silence } from '../../lib/domain/model/index';
+import type { Host, Silence } from '../../lib/domain/model';
 import { notification } from '../../lib/domain/notification/notifications';
 import { applySilence, parseSilenceTarget, silenceAt, silenceId, stillDownAfterSilence } from '../../lib/domain/notification/silences';
 

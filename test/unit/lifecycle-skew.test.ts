@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Beat } from '../../lib/domain/model/index';
+import type { Beat } from '../../lib/domain/model';
 import { isSkewed, skewTransition } from '../../lib/domain/host/skew';
 
 const T0 = Date.UTC(2026, 10, 25, 9, 0, 0);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Host, HostState } from '../../lib/domain/model/index';
+import type { Host, HostState } from '../../lib/domain/model';
 import { detectStorms, type StormRule } from '../../lib/domain/fleet/storm';
 
 const RULE: StormRule = { share: 0.5, minHosts: 3 };

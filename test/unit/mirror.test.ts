@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { legacyLine } from '../../lib/app/ingest/logs';
-import type { LogRecord } from '../../lib/domain/model/index';
+import type { LogRecord } from '../../lib/domain/model';
 
 const record = (r: Partial<LogRecord>): LogRecord => ({
   app: 'billing', hostname: 'db-2', timestamp: 1700000000.123456, level: 20, text: 'invoice sent', fields: {}, id: 'x', ...r,

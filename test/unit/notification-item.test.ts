@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Notification } from '../../lib/domain/model/index';
+import type { Notification } from '../../lib/domain/model';
 import { notificationAttributes, notificationFromItem } from '../../lib/adapters/dynamodb/notification-item';
 import { outboxOf, outboxSets } from '../../lib/adapters/dynamodb/outbox-item';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Notification } from '../../lib/domain/model/index';
+import type { Notification } from '../../lib/domain/model';
 import { notification } from '../../lib/domain/notification/notifications';
 import { deliver, type Delivery, type NotificationLedger, type Publisher } from '../../lib/app/deliver';
 import { silentLog } from '../../lib/app/log';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Host, HostState, Notification } from '../../lib/domain/model/index';
+import type { Host, HostState, Notification } from '../../lib/domain/model';
 import { notification } from '../../lib/domain/notification/notifications';
 import { buildReport, reportId } from '../../lib/domain/report/report';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Host } from '../../lib/domain/model/index';
+import type { Host } from '../../lib/domain/model';
 import { buildReport } from '../../lib/domain/report/report';
 import { notification } from '../../lib/domain/notification/notifications';
 import { renderHtml, renderMarkdown, reportSubject, wellFormed } from '../../lib/domain/report/render';

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { Beat, Host, Level, Notification, Resource } from '../../lib/domain/model/index';
+import type { Beat, Host, MetricLevel, Notification, Metric } from '../../lib/domain/model';
 import { assessBeat } from '../../lib/domain/host/beat';
-import type { LevelRule } from '../../lib/domain/host/metrics';
+import type { MetricRule } from '../../lib/domain/host/metrics';
 
-const RULE: LevelRule = {
+const RULE: MetricRule = {
   cpu: { warning: 85, critical: 95 },
   mem: { warning: 85, critical: 95 },
   disk: { warning: 80, critical: 90 },
@@ -11,7 +11,7 @@ const RULE: LevelRule = {
   cpuSustain: 3,
 };
 const T0 = Date.UTC(2025, 10, 25, 12, 0, 0);
-const OK: Record<Resource, Level> = { cpu: 'ok', mem: 'ok', disk: 'ok' };
+const OK: Record<Metric, MetricLevel> = { cpu: 'ok', mem: 'ok', disk: 'ok' };
 
 function beat(over: Partial<Beat> = {}): Beat {
   return { hostname: 'web-1', receivedAt: T0, sentAt: T0, interval: 60, labels: {}, goodbye: false, ...over };
@@ -27,7 +27,7 @@ function host(over: Partial<Host> = {}): Host {
 /** Feed beats one after another, as ingest does: each judged against the host the previous one left. */
 function run(percents: { cpu?: number; mem?: number; disk?: number }[], start: Host = host(), labels: Record<string, string> = {}) {
   let prev = start;
-  const steps: { levels: Record<Resource, Level>; streak: number; notifications: Notification[] }[] = [];
+  const steps: { levels: Record<Metric, MetricLevel>; streak: number; notifications: Notification[] }[] = [];
   percents.forEach((p, i) => {
     const b = beat({
       receivedAt: T0 + i * 60_000,
@@ -72,7 +72,7 @@ describe('assessBeat: what one beat changes', () => {
   });
 
   describe('each level transition gives exactly one notification', () => {
-    it.each<[Level, number, Level, string, string]>([
+    it.each<[MetricLevel, number, MetricLevel, string, string]>([
       ['ok', 85, 'warning', 'resource-warning', 'warning'],
       ['ok', 95, 'critical', 'resource-critical', 'critical'],
       ['warning', 95, 'critical', 'resource-critical', 'critical'],

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Level } from '../../lib/domain/model/index';
-import { cpuLevel, extendsCpuStreak, isWorse, rawLevel, resourceLevel, thresholdsFor, type Thresholds } from '../../lib/domain/host/metrics';
+import type { MetricLevel } from '../../lib/domain/model';
+import { cpuLevel, extendsCpuStreak, isWorse, rawLevel, metricLevel, thresholdsFor, type Thresholds } from '../../lib/domain/host/metrics';
 
 const CPU: Thresholds = { warning: 85, critical: 95 };
 const DISK: Thresholds = { warning: 80, critical: 90 };
@@ -8,7 +8,7 @@ const MARGIN = 5;
 
 describe('resource levels', () => {
   describe('raw level of a reading with no history', () => {
-    it.each<[number, Level]>([
+    it.each<[number, MetricLevel]>([
       [0, 'ok'],
       [84.99, 'ok'],
       [85, 'warning'],
@@ -19,7 +19,7 @@ describe('resource levels', () => {
       expect(rawLevel(percent, CPU)).toBe(level);
     });
 
-    it.each<[number, Level]>([
+    it.each<[number, MetricLevel]>([
       [79.99, 'ok'],
       [80, 'warning'],
       [89.99, 'warning'],
@@ -30,23 +30,23 @@ describe('resource levels', () => {
   });
 
   describe('escalation is immediate', () => {
-    it.each<[Level, number, Level]>([
+    it.each<[MetricLevel, number, MetricLevel]>([
       ['ok', 85, 'warning'],
       ['ok', 95, 'critical'],
       ['ok', 100, 'critical'],
       ['warning', 95, 'critical'],
     ])('from %s, a reading of %d%% gives %s', (prev, percent, next) => {
-      expect(resourceLevel(prev, percent, CPU, MARGIN)).toBe(next);
+      expect(metricLevel(prev, percent, CPU, MARGIN)).toBe(next);
     });
 
     it('stays ok below the warning threshold', () => {
-      expect(resourceLevel('ok', 84.99, CPU, MARGIN)).toBe('ok');
+      expect(metricLevel('ok', 84.99, CPU, MARGIN)).toBe('ok');
     });
   });
 
   describe('hysteresis: a level clears only below its threshold minus the margin', () => {
     describe('from critical (95, margin 5: holds down to 90)', () => {
-      it.each<[number, Level]>([
+      it.each<[number, MetricLevel]>([
         [94.99, 'critical'],
         [90.01, 'critical'],
         [90, 'critical'],
@@ -56,12 +56,12 @@ describe('resource levels', () => {
         [79.99, 'ok'],
         [0, 'ok'],
       ])('a reading of %d%% gives %s', (percent, next) => {
-        expect(resourceLevel('critical', percent, CPU, MARGIN)).toBe(next);
+        expect(metricLevel('critical', percent, CPU, MARGIN)).toBe(next);
       });
     });
 
     describe('from warning (85, margin 5: holds down to 80)', () => {
-      it.each<[number, Level]>([
+      it.each<[number, MetricLevel]>([
         [84.99, 'warning'],
         [80.01, 'warning'],
         [80, 'warning'],
@@ -69,26 +69,26 @@ describe('resource levels', () => {
         [10, 'ok'],
         [94.99, 'warning'],
       ])('a reading of %d%% gives %s', (percent, next) => {
-        expect(resourceLevel('warning', percent, CPU, MARGIN)).toBe(next);
+        expect(metricLevel('warning', percent, CPU, MARGIN)).toBe(next);
       });
     });
 
     it('with a margin of 0 clears as soon as the reading is below the threshold', () => {
-      expect(resourceLevel('critical', 95, CPU, 0)).toBe('critical');
-      expect(resourceLevel('critical', 94.99, CPU, 0)).toBe('warning');
-      expect(resourceLevel('warning', 85, CPU, 0)).toBe('warning');
-      expect(resourceLevel('warning', 84.99, CPU, 0)).toBe('ok');
+      expect(metricLevel('critical', 95, CPU, 0)).toBe('critical');
+      expect(metricLevel('critical', 94.99, CPU, 0)).toBe('warning');
+      expect(metricLevel('warning', 85, CPU, 0)).toBe('warning');
+      expect(metricLevel('warning', 84.99, CPU, 0)).toBe('ok');
     });
 
     it('a reading hovering around the threshold does not flap', () => {
-      let level: Level = 'ok';
-      const seen: Level[] = [];
+      let level: MetricLevel = 'ok';
+      const seen: MetricLevel[] = [];
       for (const p of [86, 84, 86, 83, 85.5, 81, 86]) {
-        level = resourceLevel(level, p, CPU, MARGIN);
+        level = metricLevel(level, p, CPU, MARGIN);
         seen.push(level);
       }
       expect(seen).toEqual(['warning', 'warning', 'warning', 'warning', 'warning', 'warning', 'warning']);
-      expect(resourceLevel(level, 79, CPU, MARGIN)).toBe('ok');
+      expect(metricLevel(level, 79, CPU, MARGIN)).toBe('ok');
     });
   });
 

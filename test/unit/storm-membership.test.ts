@@ -4,12 +4,12 @@
  * progress from its hosts' states, and the fleet decision that folds earlier deaths into it.
  */
 import { describe, expect, it } from 'vitest';
-import type { Host } from '../../lib/domain/model/index';
+import type { Host } from '../../lib/domain/model';
 import { openStorms, stormFollowUp, stormNotice, stormProgress } from '../../lib/domain/fleet/notices';
 import { incidentAction } from '../../lib/domain/notification/incidents';
 import { populationOf } from '../../lib/domain/fleet/storm';
 import { parseStormIncident, recoverySuppression, stormIncidentKey } from '../../lib/domain/fleet/storm-membership';
-import { decideFleet, type Diagnosis, type Dying, type PassContext, type PlanDigest } from '../../lib/app/diagnose/pass';
+import { decideFleet, type DiagnoseDeps, type Dying, type PassContext, type PlanDigest } from '../../lib/app/diagnose/pass';
 
 const T0 = Date.UTC(2026, 11, 5, 9, 0, 0);
 const INCIDENT = stormIncidentKey('rack=r7', T0);
@@ -68,7 +68,7 @@ describe('a storm\'s notices', () => {
 describe('decideFleet: deaths fold into one storm', () => {
   // A rack of 10 among 30 hosts; a share of 0.5.
   const hosts = Array.from({ length: 30 }, (_, i) => ({ hostname: `h-${String(i).padStart(2, '0')}`, labels: { rack: i < 10 ? 'r7' : 'r8' }, state: 'alive' as Host['state'] }));
-  const d = { storm: { share: 0.5, minHosts: 3, windowSeconds: 60 } } as unknown as Diagnosis;
+  const d = { storm: { share: 0.5, minHosts: 3, windowSeconds: 60 } } as unknown as DiagnoseDeps;
   const context = (died: Dying[]): PassContext => ({ silences: [], population: populationOf(hosts), degraded: [], died, storms: new Map() });
   const dying = (names: string[], at: number): PlanDigest[] => names.map((hostname) => ({ hostname, labels: { rack: 'r7' }, loud: true, deathAt: at, t: { from: 'alive', to: 'dead', at } }));
   const r7 = (from: number, to: number) => hosts.slice(from, to).map((h) => h.hostname);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { LogLevel, LogRecord } from '../../lib/domain/model/index';
+import type { LogLevel, LogRecord } from '../../lib/domain/model';
 import { dts } from '../../lib/wire/generated/dts.js';
 import {
   contentId, MAX_BATCH_RECORDS, normalizeLevel, truncateText, validateHeartbeat, validateLogBatch, validateLogRecord, type Limits,

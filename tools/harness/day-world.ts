@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../../lib/config';
-import type { LogLevel, Silence, SilenceTarget } from '../../lib/domain/model/index';
+import type { LogLevel, Silence, SilenceTarget } from '../../lib/domain/model';
 import { silenceId } from '../../lib/domain/notification/silences';
 import { runDiagnose, type DiagnoseSummary } from '../../lib/app/diagnose/pass';
 import { ingestHeartbeat, type HeartbeatIngest } from '../../lib/app/ingest/heartbeats';

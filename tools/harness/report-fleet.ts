@@ -7,7 +7,7 @@
  * 10 single outages that ended; 20 hosts that spent time at warning; every host with peaks. One
  * storm takes down a whole rack (1/50 of the fleet) at once; 60% of it comes back.
  */
-import type { Host, HostState, Notification } from '../../lib/domain/model/index';
+import { FLEET_HOST, type Host, type HostState, type Notification } from '../../lib/domain/model';
 import { notification } from '../../lib/domain/notification/notifications';
 
 const H = 3_600_000;
@@ -81,7 +81,7 @@ export function generateFleet(size: number, options: { apps?: number; nameBytes?
     });
   }
   if (stormHosts > 0) {
-    notifications.push(notification('@fleet', 'fleet-storm', 'critical', stormAt, '', { scope: `rack=${STORM_RACK}`, count: String(stormHosts) }, `rack=${STORM_RACK}`));
+    notifications.push(notification(FLEET_HOST, 'fleet-storm', 'critical', stormAt, '', { scope: `rack=${STORM_RACK}`, count: String(stormHosts) }, `rack=${STORM_RACK}`));
   }
   const apps = options.apps ?? 500;
   const appCounts = Array.from({ length: apps }, (_, a) => ['2026-11-24', '2026-11-25'].map((day) => ({ app: `app-${a}`, day, error: (a * 13) % 997, critical: a % 7 }))).flat();

@@ -1,5 +1,5 @@
 import type { MessageAttributeValue } from '@aws-sdk/client-sqs';
-import type { Notification } from '../../lib/domain/model/index';
+import type { Notification } from '../../lib/domain/model';
 import type { AlertPublisherPort, HeartbeatQueue, QuarantinePort } from '../../lib/ports';
 import type { QueueGauge } from '../../lib/domain/fleet/watermark';
 import { fitReason } from '../../lib/adapters/sqs/quarantine';

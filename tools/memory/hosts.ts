@@ -1,4 +1,4 @@
-import type { Beat, Host, Level, Resource } from '../../lib/domain/model/index';
+import type { Beat, Host, MetricLevel, Metric } from '../../lib/domain/model';
 import type { HostPagesPort, HostsPort, HostFilter, Announce, BeatWrite, StateChange } from '../../lib/ports';
 import { slotOf } from '../../lib/domain/host/history';
 import { encodeSlot, slotAttribute } from '../../lib/domain/host/hour-ring';
@@ -31,7 +31,7 @@ export class MemoryHosts implements HostsPort, HostPagesPort {
       const { levels, dailyPeaks, hourly, pending, ...rest } = copy(h);
       const item: Item = { ...rest, cpuLevel: levels.cpu, memLevel: levels.mem, diskLevel: levels.disk };
       for (const [day, peaks] of Object.entries(dailyPeaks ?? {})) {
-        for (const [r, v] of Object.entries(peaks)) item[seenAttribute(r as Resource, Date.parse(`${day}T00:00:00Z`))] = new Set([v]);
+        for (const [r, v] of Object.entries(peaks)) item[seenAttribute(r as Metric, Date.parse(`${day}T00:00:00Z`))] = new Set([v]);
       }
       for (const slot of hourly ?? []) item[slotAttribute(slot.hour)] = encodeSlot(slot);
       for (const p of pending ?? []) putOutbox(item, { notifications: [p.notification], queuedAt: p.queuedAt });
@@ -77,7 +77,7 @@ export class MemoryHosts implements HostsPort, HostPagesPort {
     return { stale: false, previous: old ? itemToHost(copy(old)) : undefined, left: goodbye !== undefined };
   }
 
-  async commitLevels(hostname: string, lastBeat: number, levels: Record<Resource, Level>, announce: Announce = { notifications: [], queuedAt: lastBeat }, skewed?: boolean): Promise<boolean> {
+  async commitLevels(hostname: string, lastBeat: number, levels: Record<Metric, MetricLevel>, announce: Announce = { notifications: [], queuedAt: lastBeat }, skewed?: boolean): Promise<boolean> {
     return this.update(hostname, (item) => item.lastBeat === lastBeat, (item) => {
       Object.assign(item, { cpuLevel: levels.cpu, memLevel: levels.mem, diskLevel: levels.disk });
       putOutbox(item, announce);

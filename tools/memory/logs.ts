@@ -1,4 +1,4 @@
-import type { LogLevel, LogRecord } from '../../lib/domain/model/index';
+import type { LogLevel, LogRecord } from '../../lib/domain/model';
 import { dayOf, daysBetween } from '../../lib/domain/model/days';
 import type { LogsPort, LogEntry, LogQuery, LogWrite, RefusedRecord, StoredLogRecord } from '../../lib/ports';
 import { BATCH_WRITE_LIMIT } from '../../lib/adapters/dynamodb/batch-write';

@@ -1,4 +1,4 @@
-import type { Notification } from '../../lib/domain/model/index';
+import type { Notification } from '../../lib/domain/model';
 import { dayOf, daysBetween } from '../../lib/domain/model/days';
 import type { NotificationsPort, NotificationFilter, NotificationPageQuery, StoredNotification } from '../../lib/ports';
 import { notificationDayKey, notificationDayKeys, notificationSortKey } from '../../lib/adapters/dynamodb/keys';

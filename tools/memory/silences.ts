@@ -1,4 +1,4 @@
-import type { Silence } from '../../lib/domain/model/index';
+import type { Silence } from '../../lib/domain/model';
 import type { SilencesPort } from '../../lib/ports';
 import { copy } from './item';
 

@@ -1,4 +1,4 @@
-import { LEVEL_NUMBERS, type LogLevel, type Notification } from '../../lib/domain/model/index';
+import { LEVEL_NUMBERS, type LogLevel, type Notification } from '../../lib/domain/model';
 import type { StatsPort, DailyCounts, LevelCounts, MonitorState } from '../../lib/ports';
 import { outboxAttribute, outboxOf } from '../../lib/adapters/dynamodb/outbox-item';
 import { notificationAttributes } from '../../lib/adapters/dynamodb/notification-item';

@@ -1,5 +1,5 @@
 import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Host} from '../../domain/model/index';
+import type { Host} from '../../domain/model';
 import { itemToHost } from './hosts';
 import type { HostFilter, HostPagesPort } from '../../ports';
 

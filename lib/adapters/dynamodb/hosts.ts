@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DeleteCommand, GetCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Beat, Host, HostState, Level, Resource } from '../../domain/model/index';
+import type { Beat, Host, HostState, MetricLevel, Metric } from '../../domain/model';
 import { dayOf } from '../../domain/model/days';
 import { slotOf } from '../../domain/host/history';
 import { applied } from './conditional';
@@ -9,10 +9,10 @@ import { outboxAttribute, outboxOf, outboxSets } from './outbox-item';
 import type { Announce, BeatWrite, HostsPort, StateChange } from '../../ports';
 type Item = Record<string, unknown>;
 
-const LEVELS: Record<Resource, string> = { cpu: 'cpuLevel', mem: 'memLevel', disk: 'diskLevel' };
+const LEVELS: Record<Metric, string> = { cpu: 'cpuLevel', mem: 'memLevel', disk: 'diskLevel' };
 
 export function itemToHost(item: Item): Host {
-  const level = (r: Resource): Level => (item[LEVELS[r]] as Level | undefined) ?? 'ok';
+  const level = (r: Metric): MetricLevel => (item[LEVELS[r]] as MetricLevel | undefined) ?? 'ok';
   const host: Host = {
     hostname: item.hostname as string,
     state: (item.state as HostState | undefined) ?? 'new',
@@ -53,7 +53,7 @@ export function itemToHost(item: Item): Host {
 const PEAK_DAYS = 2;
 const SEEN = /^seen_(cpu|mem|disk)_(\d{4})(\d{2})(\d{2})$/;
 
-export function seenAttribute(resource: Resource, ms: number): string {
+export function seenAttribute(resource: Metric, ms: number): string {
   return `seen_${resource}_${dayOf(ms).replaceAll('-', '')}`;
 }
 
@@ -64,7 +64,7 @@ function dailyPeaksOf(item: Item): Host['dailyPeaks'] {
     if (!m || !(value instanceof Set) || value.size === 0) continue;
     const day = `${m[2]}-${m[3]}-${m[4]}`;
     out ??= {};
-    (out[day] ??= {})[m[1] as Resource] = Math.max(...[...value].map(Number));
+    (out[day] ??= {})[m[1] as Metric] = Math.max(...[...value].map(Number));
   }
   return out;
 }
@@ -170,7 +170,7 @@ export class HostStore implements HostsPort {
   async commitLevels(
     hostname: string,
     lastBeat: number,
-    levels: Record<Resource, Level>,
+    levels: Record<Metric, MetricLevel>,
     announce: Announce = { notifications: [], queuedAt: lastBeat },
     skewed?: boolean,
   ): Promise<boolean> {

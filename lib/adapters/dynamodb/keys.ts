@@ -2,7 +2,7 @@
  * Key layouts, in one place so writers and readers cannot disagree. docs/DATA-MODEL.md explains
  * each choice.
  */
-import type { LogLevel } from '../../domain/model/index';
+import type { LogLevel } from '../../domain/model';
 
 /**
  * Write shards of the hot partitions: one app's records of one day and level, and the fleet's

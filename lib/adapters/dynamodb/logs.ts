@@ -1,5 +1,5 @@
 import { BatchGetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { LEVEL_NUMBERS, type LogLevel, type LogRecord } from '../../domain/model/index';
+import { LEVEL_NUMBERS, type LogLevel, type LogRecord } from '../../domain/model';
 import { BATCH_WRITE_LIMIT, batchPutEach, type RetryPolicy } from './batch-write';
 import { isPoison } from '../../domain/ingest/refusal';
 import { dayOf, daysBetween } from '../../domain/model/days';

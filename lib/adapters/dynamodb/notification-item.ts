@@ -1,4 +1,4 @@
-import type { Notification, NotificationKind, Severity } from '../../domain/model/index';
+import type { Notification, NotificationKind, Severity } from '../../domain/model';
 
 /**
  * A notification's own attributes as DynamoDB holds them: in its row of the notifications table

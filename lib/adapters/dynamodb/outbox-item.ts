@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Notification, PendingNotification } from '../../domain/model/index';
+import type { Notification, PendingNotification } from '../../domain/model';
 import { notificationAttributes, notificationFromItem } from './notification-item';
 
 /**

@@ -1,5 +1,5 @@
 import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Silence, SilenceTarget } from '../../domain/model/index';
+import type { Silence, SilenceTarget } from '../../domain/model';
 import { expiresAt } from './keys';
 import { applied } from './conditional';
 import type { SilencesPort } from '../../ports';

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { LEVEL_NUMBERS, type LogLevel } from '../../domain/model/index';
+import { LEVEL_NUMBERS, type LogLevel } from '../../domain/model';
 import { countersKey, MONITOR_KEY } from './keys';
 import { applied } from './conditional';
-import type { Notification} from '../../domain/model/index';
+import type { Notification} from '../../domain/model';
 import { outboxAttribute, outboxOf, outboxSets } from './outbox-item';
 import type { DailyCounts, LevelCounts, MonitorState, StatsPort } from '../../ports';
 

@@ -1,4 +1,5 @@
 import type { OutgoingRequest } from '../../domain/channel/render/request';
+import type { SendResult } from '../../ports';
 
 /**
  * Sends a channel's request with retries. 429 and 5xx, timeouts and dropped connections are
@@ -23,19 +24,6 @@ export interface SendOptions {
 }
 
 export const DEFAULT_SEND: SendOptions = { attempts: 3, baseDelayMs: 500, maxWaitMs: 10_000, timeoutMs: 10_000 };
-
-export interface SendResult {
-  readonly ok: boolean;
-  /** The last HTTP status, if a response came. */
-  readonly status?: number;
-  readonly attempts: number;
-  /** Why it failed: the status and the start of the body, or the network error. */
-  readonly error?: string;
-  /** Worth trying again later (429, 5xx, network); false for any other refusal. */
-  readonly retryable: boolean;
-  /** How long the service asked to wait, when more than could be waited here. */
-  readonly retryAfterMs?: number;
-}
 
 /** `Retry-After` is seconds or an HTTP date (RFC 9110 §10.2.3). */
 export function retryAfterMs(header: string | null, now: number): number | undefined {

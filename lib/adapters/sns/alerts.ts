@@ -1,5 +1,5 @@
 import { PublishCommand, type MessageAttributeValue, type SNSClient } from '@aws-sdk/client-sns';
-import type { Notification } from '../../domain/model/index';
+import { FLEET_HOST, type Notification } from '../../domain/model';
 import { bodyOf, subjectOf } from '../../domain/notification/text';
 import type { AlertPublisherPort } from '../../ports';
 
@@ -60,7 +60,7 @@ export class AlertPublisher implements AlertPublisherPort {
       MessageAttributes: {
         severity: { DataType: 'String', StringValue: 'info' },
         kind: { DataType: 'String', StringValue: 'report' },
-        hostname: { DataType: 'String', StringValue: '@fleet' },
+        hostname: { DataType: 'String', StringValue: FLEET_HOST },
         id: { DataType: 'String', StringValue: id },
       },
     }));

@@ -2,13 +2,7 @@ import {
   DeleteParameterCommand, GetParameterCommand, ParameterNotFound, PutParameterCommand, type SSMClient,
 } from '@aws-sdk/client-ssm';
 import type { ChannelSecret } from '../../domain/channel/channel';
-
-/** Where channel secrets live. The notifier only reads; the CLI writes and removes. */
-export interface SecretStore {
-  put(ref: string, secret: ChannelSecret): Promise<void>;
-  get(ref: string): Promise<ChannelSecret | undefined>;
-  remove(ref: string): Promise<void>;
-}
+import type { SecretsPort } from '../../ports';
 
 /**
  * The SSM parameter of a channel's secret: under the channels table's name, so that one IAM
@@ -22,7 +16,7 @@ export function secretRefOf(channelsTable: string, channel: string): string {
  * SSM Parameter Store SecureStrings, encrypted with the account's `aws/ssm` key. The value is
  * the secret as JSON. Locally the local cloud answers these calls (tools/local/ssm.ts).
  */
-export class SsmSecretStore implements SecretStore {
+export class SsmSecretStore implements SecretsPort {
   constructor(private readonly ssm: SSMClient) {}
 
   async put(ref: string, secret: ChannelSecret): Promise<void> {

@@ -1,6 +1,6 @@
 /** The notification feed, the logs and the reports: read-only, paged lists. */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import type { LogLevel, NotificationKind } from '../../domain/model/index';
+import type { LogLevel, NotificationKind } from '../../domain/model';
 import { FLEET_ERROR_FLOOR } from '../../adapters/dynamodb/logs';
 import { TARGET_LIMITS } from '../../domain/notification/silences';
 import type { ApiEnv } from '../auth';

@@ -1,5 +1,5 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import type { HostState } from '../../domain/model/index';
+import type { HostState } from '../../domain/model';
 import type { ApiEnv } from '../auth';
 import { requireRole } from '../auth';
 import { BadCursor, decodeCursor, nextOf } from '../../adapters/dynamodb/cursor';

@@ -1,5 +1,5 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import type { Silence } from '../../domain/model/index';
+import type { Silence } from '../../domain/model';
 import { isInForce, parseSilenceTarget, silenceId } from '../../domain/notification/silences';
 import type { ApiEnv } from '../auth';
 import { requireRole } from '../auth';

@@ -1,11 +1,11 @@
-import type { HostState, Notification, NotificationKind, Silence } from '../../domain/model/index';
+import type { HostState, Notification, NotificationKind, Silence } from '../../domain/model';
 import { hostTransition, NO_DEATHS } from '../../domain/host/transitions';
 import { isInForce } from '../../domain/notification/silences';
 import { emptyPopulation, type Population } from '../../domain/fleet/storm';
 import { openStorms } from '../../domain/fleet/notices';
 import {
   announceStormProgress, commitPlans, decideFleet, digestOf, fleetHistoryOrNone, scanFleet, selfCheck,
-  type DiagnoseSummary, type Diagnosis, type Dying, type FleetVerdict, type HostVerdict, type PassContext, type Plan, type PlanDigest, type SegmentRange, type Upcoming,
+  type DiagnoseSummary, type DiagnoseDeps, type Dying, type FleetVerdict, type HostVerdict, type PassContext, type Plan, type PlanDigest, type SegmentRange, type Upcoming,
 } from './pass';
 import { Outbox, type OutboxReport } from '../outbox';
 
@@ -88,7 +88,7 @@ export function segmentsOf(index: number, workers: number, segmentsEach: number)
 }
 
 /** Phase 1, in the worker. */
-export async function judgeSegment(d: Diagnosis, r: JudgeRequest): Promise<JudgeReply> {
+export async function judgeSegment(d: DiagnoseDeps, r: JudgeRequest): Promise<JudgeReply> {
   const outbox = new Outbox();
   const hostsByState: Partial<Record<HostState, number>> = {};
   const ending = r.silences.filter((s) => s.endsAt <= r.at && s.closedAt === undefined);
@@ -110,7 +110,7 @@ export async function judgeSegment(d: Diagnosis, r: JudgeRequest): Promise<Judge
 }
 
 /** Phase 2, in the worker. A host whose beat arrived since phase 1 is judged on what it is now. */
-export async function commitSegment(d: Diagnosis, r: CommitRequest): Promise<CommitReply> {
+export async function commitSegment(d: DiagnoseDeps, r: CommitRequest): Promise<CommitReply> {
   const verdict: FleetVerdict = { storms: [], hosts: new Map() };
   for (const h of r.hosts) {
     const v: { -readonly [K in keyof HostVerdict]: HostVerdict[K] } = {};
@@ -133,7 +133,7 @@ export async function commitSegment(d: Diagnosis, r: CommitRequest): Promise<Com
  * The coordinator's pass: the self-check, then the two phases over `workers`. Returns what
  * `runDiagnosePass` returns, so the deadline watch works from it unchanged.
  */
-export async function runFannedPass(d: Diagnosis, workers: DiagnoseWorkers): Promise<{ summary: DiagnoseSummary; context: PassContext; upcoming: Upcoming[] }> {
+export async function runFannedPass(d: DiagnoseDeps, workers: DiagnoseWorkers): Promise<{ summary: DiagnoseSummary; context: PassContext; upcoming: Upcoming[] }> {
   const now = d.delivery.now();
   const outbox = new Outbox();
   const { reasons: degraded, deadThrough } = await selfCheck(d, now, outbox);

@@ -1,4 +1,4 @@
-import type { HostState } from '../../domain/model/index';
+import type { HostState } from '../../domain/model';
 import type { DiagnoseSummary } from './pass';
 
 /** A fleet metric of one diagnose pass, as CloudWatch takes it. */

@@ -1,4 +1,4 @@
-import type { Host, HostState, Notification, NotificationKind, Silence } from '../../domain/model/index';
+import { MONITOR_HOST, type Host, type HostState, type Notification, type NotificationKind, type Silence } from '../../domain/model';
 import { DEFAULT_FLAP_RULE, flappingEnd, historyStep, type FlapRule } from '../../domain/host/flapping';
 import { hostTransition, NO_DEATHS, type DiagnoseRule, type HostTransition } from '../../domain/host/transitions';
 import { formatDuration, notification } from '../../domain/notification/notifications';
@@ -13,10 +13,6 @@ import { establishWatermark, type HeartbeatQueue } from '../ingest/watermark';
 import { newHostsNotice, openStorms, stormFollowUp, stormNotice, stormProgress, type OpenStorm } from '../../domain/fleet/notices';
 import { parseStormIncident, recoverySuppression } from '../../domain/fleet/storm-membership';
 
-/** The name notifications about the monitor itself are filed under. */
-export const MONITOR_HOST = '@monitor';
-/** The name grouped (storm) notifications are filed under. */
-export const FLEET_HOST = '@fleet';
 
 /** Where diagnose reads silences; the silences store satisfies it. */
 export interface SilenceSource {
@@ -24,7 +20,7 @@ export interface SilenceSource {
   close(id: string, at: number): Promise<void>;
 }
 
-export interface Diagnosis {
+export interface DiagnoseDeps {
   readonly hosts: HostsPort;
   readonly stats: MonitorPort;
   readonly delivery: Delivery;
@@ -95,7 +91,7 @@ const CONCURRENCY = 64;
  * is still its own conditional write, and carries its notifications in that write (the outbox);
  * the pass then delivers them, with whatever earlier passes or ingest left undelivered.
  */
-export async function runDiagnose(d: Diagnosis): Promise<DiagnoseSummary> {
+export async function runDiagnose(d: DiagnoseDeps): Promise<DiagnoseSummary> {
   return (await runDiagnosePass(d)).summary;
 }
 
@@ -129,7 +125,7 @@ export interface JudgeResult {
 }
 
 /** A pass, and what it hands to the deadline watch. */
-export async function runDiagnosePass(d: Diagnosis): Promise<{ summary: DiagnoseSummary; context: PassContext; upcoming: Upcoming[] }> {
+export async function runDiagnosePass(d: DiagnoseDeps): Promise<{ summary: DiagnoseSummary; context: PassContext; upcoming: Upcoming[] }> {
   const now = d.delivery.now();
   const outbox = new Outbox();
   // The self-check waits for its canary while the fleet is read: a pass takes the longer of the
@@ -209,7 +205,7 @@ export interface ScanResult {
  * each host counted towards the population and its state, and the hosts that have something to
  * do planned. A single pass reads every segment; a fanned-out pass gives each worker its range.
  */
-export async function scanFleet(d: Diagnosis, o: ScanOptions): Promise<ScanResult> {
+export async function scanFleet(d: DiagnoseDeps, o: ScanOptions): Promise<ScanResult> {
   const population = emptyPopulation();
   const plans: Plan[] = [];
   const upcoming = new Map<string, number>();
@@ -248,7 +244,7 @@ export async function scanFleet(d: Diagnosis, o: ScanOptions): Promise<ScanResul
 }
 
 /** How far back deaths count towards a storm with the ones being judged. */
-export function stormWindowMs(d: Pick<Diagnosis, 'storm'>): number {
+export function stormWindowMs(d: Pick<DiagnoseDeps, 'storm'>): number {
   return ((d.storm ?? DEFAULT_STORM_RULE).windowSeconds ?? DEFAULT_STORM_RULE.windowSeconds ?? 60) * 1000;
 }
 
@@ -280,7 +276,7 @@ export function holdDeaths(scan: Pick<ScanResult, 'plans' | 'upcoming'>, deadThr
  * The planned deaths judged again on a strongly consistent read of their hosts: one that beat
  * since the scan is no longer dead. A host the read cannot return is left to the next pass.
  */
-export async function rereadDeaths(d: Pick<Diagnosis, 'hosts' | 'rule'>, plans: readonly Plan[], now: number, deadThrough: number): Promise<Plan[]> {
+export async function rereadDeaths(d: Pick<DiagnoseDeps, 'hosts' | 'rule'>, plans: readonly Plan[], now: number, deadThrough: number): Promise<Plan[]> {
   const dying = plans.filter((p) => p.t?.to === 'dead').map((p) => p.host.hostname);
   if (dying.length === 0) return [...plans];
   const fresh = new Map((await d.hosts.getMany(dying)).map((h) => [h.hostname, h] as const));
@@ -297,7 +293,7 @@ export async function rereadDeaths(d: Pick<Diagnosis, 'hosts' | 'rule'>, plans: 
  * The recent `@fleet` notifications, or none when they cannot be read: grouping recoveries is a
  * nicety, and a notifications table that fails must not stop the pass from judging the fleet.
  */
-export async function fleetHistoryOrNone(d: Diagnosis, now: number): Promise<Notification[]> {
+export async function fleetHistoryOrNone(d: DiagnoseDeps, now: number): Promise<Notification[]> {
   try {
     return await (d.fleetHistory as (now: number) => Promise<Notification[]>)(now);
   } catch (e) {
@@ -348,7 +344,7 @@ export interface FleetVerdict {
   readonly hosts: Map<string, HostVerdict>;
 }
 
-export function digestOf(d: Diagnosis, silences: readonly Silence[], { host, t }: Plan): PlanDigest {
+export function digestOf(d: DiagnoseDeps, silences: readonly Silence[], { host, t }: Plan): PlanDigest {
   const loud = t?.to === 'dead' && applySilence(t.notification, host, silences).suppressed === undefined && host.flappingSince === undefined;
   return {
     hostname: host.hostname, labels: host.labels, loud,
@@ -363,7 +359,7 @@ export function digestOf(d: Diagnosis, silences: readonly Silence[], { host, t }
  * `context.died`), and the grouped notices. Pure but for `context`; the same whether the digests
  * come from one pass or from many workers, so a fanned-out pass decides as a single one would.
  */
-export function decideFleet(d: Diagnosis, context: PassContext, digests: readonly PlanDigest[]): FleetVerdict {
+export function decideFleet(d: DiagnoseDeps, context: PassContext, digests: readonly PlanDigest[]): FleetVerdict {
   // Sorted, so that whichever order the segments came back in, the verdict is the same; and each
   // host once, should an engine return a host in two segments (DynamoDB Local ignores Segment).
   const sorted = [...new Map(digests.map((p) => [p.hostname, p] as const)).values()]
@@ -446,7 +442,7 @@ function stormFromMembers(incident: string, total: number, earlier: readonly Dyi
  * notifications, added to `outbox` once committed. The full pass and the deadline watch both
  * judge through here, so they cannot differ.
  */
-export async function judgePlans(d: Diagnosis, context: PassContext, plans: readonly Plan[], now: number, ending: readonly Silence[], outbox: Outbox): Promise<JudgeResult> {
+export async function judgePlans(d: DiagnoseDeps, context: PassContext, plans: readonly Plan[], now: number, ending: readonly Silence[], outbox: Outbox): Promise<JudgeResult> {
   const verdict = decideFleet(d, context, plans.map((p) => digestOf(d, context.silences, p)));
   return { ...(await commitPlans(d, context.silences, plans, verdict, now, ending, outbox)), storms: verdict.storms };
 }
@@ -457,7 +453,7 @@ export async function judgePlans(d: Diagnosis, context: PassContext, plans: read
  * notices of silences that ended on hosts still down.
  */
 export async function commitPlans(
-  d: Diagnosis, silences: readonly Silence[], plans: readonly Plan[], verdict: FleetVerdict, now: number, ending: readonly Silence[], outbox: Outbox,
+  d: DiagnoseDeps, silences: readonly Silence[], plans: readonly Plan[], verdict: FleetVerdict, now: number, ending: readonly Silence[], outbox: Outbox,
 ): Promise<Omit<JudgeResult, 'storms'>> {
   const flapRule = d.flap ?? DEFAULT_FLAP_RULE;
   const transitions: Partial<Record<NotificationKind, number>> = {};
@@ -544,7 +540,7 @@ export async function commitPlans(
  * it last said of that storm, so overlapping passes announce each step once.
  */
 export async function announceStormProgress(
-  d: Diagnosis, storms: readonly OpenStorm[], stormDown: ReadonlyMap<string, readonly string[]>, leftStorm: ReadonlyMap<string, readonly string[]>, now: number, outbox: Outbox,
+  d: DiagnoseDeps, storms: readonly OpenStorm[], stormDown: ReadonlyMap<string, readonly string[]>, leftStorm: ReadonlyMap<string, readonly string[]>, now: number, outbox: Outbox,
 ): Promise<void> {
   for (const s of storms) {
     const left = new Set(leftStorm.get(s.incident) ?? []);
@@ -588,7 +584,7 @@ export interface SelfCheck {
  * monitor's own absence. Degraded is raised in the same pass that first holds a death back, so
  * it always comes before any death that would have been wrong.
  */
-export async function selfCheck(d: Diagnosis, now: number, outbox: Outbox): Promise<SelfCheck> {
+export async function selfCheck(d: DiagnoseDeps, now: number, outbox: Outbox): Promise<SelfCheck> {
   const reasons: string[] = [];
   const monitor = await d.stats.monitor();
   outbox.sweep(monitor.pending, (id) => d.stats.settle(id), now, d.sweepGraceMs);

@@ -1,7 +1,7 @@
-import type { Host, NotificationKind } from '../../domain/model/index';
+import type { Host, NotificationKind } from '../../domain/model';
 import { hostTransition } from '../../domain/host/transitions';
 import { deadlineOf } from '../../domain/host/liveness';
-import { judgePlans, loudDeath, type Diagnosis, type PassContext, type Plan, type Upcoming } from './pass';
+import { judgePlans, loudDeath, type DiagnoseDeps, type PassContext, type Plan, type Upcoming } from './pass';
 import { establishWatermark } from '../ingest/watermark';
 import { Outbox } from '../outbox';
 
@@ -55,7 +55,7 @@ const sleepFor = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max
  * the deadlines from its own start, so two invocations overlap by one pass at most, and even
  * then each state change is one conditional write: whichever commits, the other does nothing.
  */
-export async function watchDeadlines(d: Diagnosis, context: PassContext, upcoming: readonly Upcoming[], options: WatchOptions): Promise<WatchSummary> {
+export async function watchDeadlines(d: DiagnoseDeps, context: PassContext, upcoming: readonly Upcoming[], options: WatchOptions): Promise<WatchSummary> {
   const groupWaitMs = d.groupWaitMs ?? 0;
   const batchMs = Math.max(options.batchMs ?? 250, groupWaitMs);
   const pollMs = options.pollMs ?? 1000;

@@ -1,4 +1,4 @@
-import type { Beat, Host, Notification, Silence } from '../../domain/model/index';
+import type { Beat, Host, Notification, Silence } from '../../domain/model';
 import { hostTransition, NO_DEATHS, type DiagnoseRule } from '../../domain/host/transitions';
 import { historyStep, type FlapRule } from '../../domain/host/flapping';
 import { recoverySuppression } from '../../domain/fleet/storm-membership';
@@ -6,7 +6,7 @@ import { applySilence } from '../../domain/notification/silences';
 import { skewTransition } from '../../domain/host/skew';
 import { assessBeat, goodbyeNotification } from '../../domain/host/beat';
 import { isSkewed } from '../../domain/host/skew';
-import { extendsCpuStreak, thresholdsFor, type LevelRule } from '../../domain/host/metrics';
+import { extendsCpuStreak, thresholdsFor, type MetricRule } from '../../domain/host/metrics';
 import type { HostsPort, QuarantinePort } from '../../ports';
 import type { Limits } from '../../wire/validate';
 import { validateHeartbeat } from '../../wire/validate';
@@ -25,7 +25,7 @@ export interface HeartbeatIngest {
   readonly hosts: HostsPort;
   readonly delivery: Delivery;
   readonly quarantine: QuarantinePort | undefined;
-  readonly levels: LevelRule;
+  readonly levels: MetricRule;
   readonly limits: Limits;
   readonly log: Log;
   /** Clock skew beyond this gets a warning, on transition; undefined: no skew warnings. */

@@ -1,4 +1,4 @@
-import type { LogLevel, LogRecord } from '../../domain/model/index';
+import type { LogLevel, LogRecord } from '../../domain/model';
 import type { CountsPort, LogsPort, QuarantinePort, RefusedRecord, LevelCounts } from '../../ports';
 import { refusalReason } from '../../domain/ingest/refusal';
 import { dayOf } from '../../domain/model/days';

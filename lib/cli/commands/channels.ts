@@ -5,10 +5,11 @@ import {
   type Channel, type ChannelKind, type ChannelSecret,
 } from '../../domain/channel/channel';
 import { parseFilter } from '../../domain/channel/filter';
-import { DEFAULT_SEND, sendWithRetry, type SendResult } from '../../adapters/http/send';
-import { RENDERERS } from '../../domain/channel/render/index';
+import { DEFAULT_SEND, sendWithRetry } from '../../adapters/http/send';
+import type { SendResult } from '../../ports';
+import { RENDERERS } from '../../domain/channel/render';
 import { secretRefOf, SsmSecretStore } from '../../adapters/ssm/secrets';
-import type { Notification } from '../../domain/model/index';
+import type { Notification } from '../../domain/model';
 import { notification } from '../../domain/notification/notifications';
 import { ChannelStore } from '../../adapters/dynamodb/channels';
 import { currentUser, type Context } from '../context';

@@ -1,4 +1,4 @@
-import { RESOURCES, type Host, type HostState, type Level, type Silence } from '../../domain/model/index';
+import { METRICS, type Host, type HostState, type MetricLevel, type Silence } from '../../domain/model';
 import { silenceAt } from '../../domain/notification/silences';
 import { SilenceStore } from '../../adapters/dynamodb/silences';
 import { deadlineOf, effectiveInterval, isAliveAt, type LivenessRule } from '../../domain/host/liveness';
@@ -7,7 +7,7 @@ import type { Context } from '../context';
 import { usage } from '../errors';
 import { age, resourceCell, skew, stateText, styleFor, table } from '../format';
 
-const LEVEL_RANK: Record<Level, number> = { critical: 0, warning: 1, ok: 2 };
+const LEVEL_RANK: Record<MetricLevel, number> = { critical: 0, warning: 1, ok: 2 };
 
 /** The host as the CLI shows it: the stored item plus what its age means right now. */
 export interface HostView extends Host {
@@ -31,7 +31,7 @@ export function rank(h: HostView): number {
   if (h.state === 'dead' || h.overdue) return 0;
   if (h.state === 'retired') return 7;
   if (h.state === 'left') return 6;
-  const worst = Math.min(...RESOURCES.map((r) => LEVEL_RANK[h.levels[r]]));
+  const worst = Math.min(...METRICS.map((r) => LEVEL_RANK[h.levels[r]]));
   if (worst === 0) return 1;
   if (worst === 1) return 2;
   return h.state === 'new' ? 3 : 4;

@@ -1,4 +1,4 @@
-import type { NotificationKind } from '../../domain/model/index';
+import type { NotificationKind } from '../../domain/model';
 import { encodeCursor } from '../../adapters/dynamodb/cursor';
 import { NotificationStore } from '../../adapters/dynamodb/notifications';
 import { cursorArg } from './logs';

@@ -1,4 +1,4 @@
-import type { Silence } from '../../domain/model/index';
+import type { Silence } from '../../domain/model';
 import { describeTarget, isInForce, parseSilenceTarget, silenceId } from '../../domain/notification/silences';
 import { SilenceStore } from '../../adapters/dynamodb/silences';
 import { currentUser, type Context } from '../context';

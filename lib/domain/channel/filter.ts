@@ -1,4 +1,4 @@
-import type { Notification, Severity } from '../model/index';
+import type { Notification, Severity } from '../model';
 
 /**
  * Which notifications a channel takes. A filter is comma-separated terms, all of which must

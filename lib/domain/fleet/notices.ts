@@ -1,4 +1,4 @@
-import type { Notification } from '../model/index';
+import { FLEET_HOST, type Notification } from '../model';
 import { formatDuration, notification } from '../notification/notifications';
 
 /**
@@ -6,9 +6,6 @@ import { formatDuration, notification } from '../notification/notifications';
  * first beats ("12 new hosts"), and a storm's recovery ("8 of 10 hosts with rack=r1 recovered;
  * 2 still down: …", then "storm over"). Pure: diagnose gives what it saw in a pass.
  */
-
-/** The name grouped notifications are filed under. */
-export const FLEET = '@fleet';
 
 /** First beats in one pass from this many hosts on become one notice. */
 export const NEW_HOSTS_GROUP = 3;
@@ -23,7 +20,7 @@ export function newHostsNotice(firsts: ReadonlyArray<{ hostname: string; at: num
   if (firsts.length < min) return undefined;
   const names = firsts.map((f) => f.hostname).sort();
   const at = Math.min(...firsts.map((f) => f.at));
-  return notification(FLEET, 'fleet-new-hosts', 'info', at, `${names.length} new hosts: ${list(names)}`,
+  return notification(FLEET_HOST, 'fleet-new-hosts', 'info', at, `${names.length} new hosts: ${list(names)}`,
     { count: String(names.length), hosts: names.join(' ').slice(0, 2000) }, `${names.length}`);
 }
 
@@ -96,7 +93,7 @@ export function stormNotice(s: StormStart): Notification {
   const count = s.underStorm.length + s.alreadyPaged.length + (s.elsewhere ?? 0);
   return {
     ...notification(
-      FLEET, 'fleet-storm', 'critical', s.start,
+      FLEET_HOST, 'fleet-storm', 'critical', s.start,
       `${count} of ${s.total} hosts${withScope(s.scope)} went down together; ${cause}${pagedNote(s.alreadyPaged)}`,
       {
         scope: s.scope, stormStart: new Date(s.start).toISOString(), count: String(count), total: String(s.total), underStorm: String(s.underStorm.length),
@@ -124,7 +121,7 @@ export function stormFollowUp(
   const n = joined.underStorm.length;
   return {
     ...notification(
-      FLEET, 'fleet-storm', 'critical', joined.at,
+      FLEET_HOST, 'fleet-storm', 'critical', joined.at,
       `${n} more host${n === 1 ? '' : 's'}${withScope(storm.scope)} went down in the storm since ${stormStart}: ${list(joined.underStorm)} (${count} of ${storm.total} named)${pagedNote(joined.alreadyPaged)}`,
       {
         scope: storm.scope, stormStart, count: String(count), total: String(storm.total), underStorm: String(underStorm),
@@ -149,7 +146,7 @@ export function stormProgress(storm: OpenStorm, stillDown: readonly string[], at
   const base = { scope: storm.scope, stormStart, count: String(storm.underStorm) };
   if (stillDown.length === 0) {
     return {
-      ...notification(FLEET, 'fleet-storm-over', 'info', at,
+      ...notification(FLEET_HOST, 'fleet-storm-over', 'info', at,
         `storm over: all ${storm.underStorm} hosts${withScope(storm.scope)} are back or gone after ${formatDuration(at - storm.start)}`,
         { ...base, downtimeSeconds: String(Math.round((at - storm.start) / 1000)) }, `${storm.scope}|${stormStart}`),
       labels: scopeLabels(storm.scope),
@@ -159,7 +156,7 @@ export function stormProgress(storm: OpenStorm, stillDown: readonly string[], at
   if (back <= storm.back) return undefined;
   const down = [...stillDown].sort();
   return {
-    ...notification(FLEET, 'fleet-storm-recovering', 'info', at,
+    ...notification(FLEET_HOST, 'fleet-storm-recovering', 'info', at,
       `${back} of ${storm.underStorm} hosts${withScope(storm.scope)} recovered; ${down.length} still down: ${list(down)}`,
       { ...base, recovered: String(back), stillDown: down.join(' ').slice(0, 2000) }, `${storm.scope}|${stormStart}|${back}`),
     labels: scopeLabels(storm.scope),

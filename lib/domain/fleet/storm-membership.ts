@@ -1,4 +1,4 @@
-import type { Host } from '../model/index';
+import type { Host } from '../model';
 
 /**
  * Which storm a host's outage belongs to. A death held back under a storm records the storm's

@@ -1,4 +1,4 @@
-import type { Host } from '../model/index';
+import type { Host } from '../model';
 
 export interface StormRule {
   /** A storm is more than this share (0–1) of a group dying in one pass. */

@@ -1,10 +1,10 @@
-import { RESOURCES, type Beat, type Host, type Level, type Notification, type Resource } from '../model/index';
+import { METRICS, type Beat, type Host, type MetricLevel, type Notification, type Metric } from '../model';
 import { notification } from '../notification/notifications';
-import { cpuLevel, extendsCpuStreak, isWorse, resourceLevel, thresholdsFor, type LevelRule } from './metrics';
+import { cpuLevel, extendsCpuStreak, isWorse, metricLevel, thresholdsFor, type MetricRule } from './metrics';
 
 export interface BeatAssessment {
   /** Levels after this beat; a resource the beat did not report keeps its level. */
-  readonly levels: Record<Resource, Level>;
+  readonly levels: Record<Metric, MetricLevel>;
   readonly cpuStreak: number;
   /** Transitions this beat caused: resource levels, and a goodbye. */
   readonly notifications: Notification[];
@@ -12,31 +12,31 @@ export interface BeatAssessment {
   readonly problems: string[];
 }
 
-const OK_LEVELS: Record<Resource, Level> = { cpu: 'ok', mem: 'ok', disk: 'ok' };
+const OK_LEVELS: Record<Metric, MetricLevel> = { cpu: 'ok', mem: 'ok', disk: 'ok' };
 
 /**
  * Judge one beat against the host as it was before it (undefined for a host never seen).
  * Pure: ingest writes the beat first, gets the previous item back from the same request, and
  * asks this what changed.
  */
-export function assessBeat(prev: Host | undefined, beat: Beat, rule: LevelRule): BeatAssessment {
+export function assessBeat(prev: Host | undefined, beat: Beat, rule: MetricRule): BeatAssessment {
   const before = prev?.levels ?? OK_LEVELS;
   const levels = { ...before };
   const notifications: Notification[] = [];
   const problems: string[] = [];
   let cpuStreak = prev?.cpuStreak ?? 0;
 
-  for (const resource of RESOURCES) {
+  for (const resource of METRICS) {
     const sample = beat[resource];
     if (sample === undefined) continue;
     const { thresholds, problems: p } = thresholdsFor(resource, beat.labels, rule[resource]);
     problems.push(...p);
-    let next: Level;
+    let next: MetricLevel;
     if (resource === 'cpu') {
       cpuStreak = extendsCpuStreak(sample.percent, thresholds) ? cpuStreak + 1 : 0;
       next = cpuLevel(before.cpu, sample.percent, cpuStreak, thresholds, rule.margin, rule.cpuSustain);
     } else {
-      next = resourceLevel(before[resource], sample.percent, thresholds, rule.margin);
+      next = metricLevel(before[resource], sample.percent, thresholds, rule.margin);
     }
     levels[resource] = next;
     if (next === before[resource]) continue;

@@ -1,4 +1,4 @@
-import type { Host, Notification } from '../model/index';
+import type { Host, Notification } from '../model';
 import { formatDuration, notification } from '../notification/notifications';
 
 export interface FlapRule {

@@ -4,8 +4,8 @@
  * that hour knew: the sender's running peak of the hour when it sends one (our agent does), and
  * otherwise that beat's own readings. docs/SEMANTICS.md, "24-hour history".
  */
-import type { Beat, HourPeaks, Resource } from '../model/index';
-import { RESOURCES } from '../model/index';
+import type { Beat, HourPeaks, Metric } from '../model';
+import { METRICS } from '../model';
 
 export const HOUR_MS = 3_600_000;
 export const HISTORY_HOURS = 24;
@@ -19,11 +19,11 @@ export const hourOf = (ms: number): number => Math.floor(ms / HOUR_MS);
  * slot. Each resource's value is at least the beat's own reading.
  */
 export function slotOf(beat: Beat): HourPeaks | undefined {
-  if (!RESOURCES.some((r) => beat[r] !== undefined)) return undefined;
+  if (!METRICS.some((r) => beat[r] !== undefined)) return undefined;
   const peaks = beat.hourPeaks?.hour === hourOf(beat.sentAt) ? beat.hourPeaks : undefined;
   const hour = peaks ? peaks.hour + Math.round((beat.receivedAt - beat.sentAt) / HOUR_MS) : hourOf(beat.receivedAt);
   const slot: HourPeaks = { hour };
-  for (const r of RESOURCES) {
+  for (const r of METRICS) {
     const reading = beat[r]?.percent;
     if (reading !== undefined) slot[r] = Math.max(reading, peaks?.[r] ?? 0);
   }
@@ -42,13 +42,13 @@ export interface History {
 export function historyAt(slots: readonly HourPeaks[] | undefined, now: number): History {
   const last = hourOf(now);
   const first = last - HISTORY_HOURS + 1;
-  const out = { from: first * HOUR_MS, cpu: [], mem: [], disk: [] } as { from: number } & Record<Resource, (number | null)[]>;
-  for (const r of RESOURCES) out[r] = Array.from({ length: HISTORY_HOURS }, () => null);
+  const out = { from: first * HOUR_MS, cpu: [], mem: [], disk: [] } as { from: number } & Record<Metric, (number | null)[]>;
+  for (const r of METRICS) out[r] = Array.from({ length: HISTORY_HOURS }, () => null);
   for (const s of slots ?? []) {
     // A slot from before the window is stale (the ring reuses it 24 hours later); one past `now`
     // comes from a clock ahead by under half an hour, and shows from its own hour on.
     if (s.hour < first || s.hour > last) continue;
-    for (const r of RESOURCES) {
+    for (const r of METRICS) {
       const v = s[r];
       if (v !== undefined) out[r][s.hour - first] = v;
     }

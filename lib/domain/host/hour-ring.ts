@@ -9,8 +9,8 @@
  * needs its parent, and list indexes do not mix with if_not_exists). The hour travels with the
  * slot, so a reader ignores what the ring kept from more than 24 hours ago.
  */
-import type { HourPeaks } from '../model/index';
-import { RESOURCES } from '../model/index';
+import type { HourPeaks } from '../model';
+import { METRICS } from '../model';
 import { HISTORY_HOURS } from './history';
 
 const NONE = 999;
@@ -19,7 +19,7 @@ const SLOT = /^h(\d{1,2})$/;
 export const slotAttribute = (hour: number): string => `h${hour % HISTORY_HOURS}`;
 
 export function encodeSlot(p: HourPeaks): number {
-  const [cpu, mem, disk] = RESOURCES.map((r) => {
+  const [cpu, mem, disk] = METRICS.map((r) => {
     const v = p[r];
     return v === undefined ? NONE : Math.min(100, Math.max(0, Math.round(v)));
   }) as [number, number, number];
@@ -31,7 +31,7 @@ export function decodeSlot(n: number): HourPeaks | undefined {
   const hour = Math.floor(n / 1e9);
   const out: HourPeaks = { hour };
   const parts = [Math.floor(n / 1e6) % 1000, Math.floor(n / 1e3) % 1000, n % 1000];
-  RESOURCES.forEach((r, i) => {
+  METRICS.forEach((r, i) => {
     const v = parts[i] as number;
     if (v <= 100) out[r] = v;
   });

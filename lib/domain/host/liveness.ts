@@ -1,4 +1,4 @@
-import type { Host } from '../model/index';
+import type { Host } from '../model';
 
 export interface LivenessRule {
   /** Seconds assumed when a host declares an interval of 0. */

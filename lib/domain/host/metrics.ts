@@ -1,11 +1,11 @@
-import type { Level, Resource } from '../model/index';
+import type { MetricLevel, Metric } from '../model';
 
 export interface Thresholds {
   readonly warning: number;
   readonly critical: number;
 }
 
-export interface LevelRule {
+export interface MetricRule {
   readonly cpu: Thresholds;
   readonly mem: Thresholds;
   readonly disk: Thresholds;
@@ -15,14 +15,14 @@ export interface LevelRule {
   readonly cpuSustain: number;
 }
 
-const RANK: Record<Level, number> = { ok: 0, warning: 1, critical: 2 };
+const RANK: Record<MetricLevel, number> = { ok: 0, warning: 1, critical: 2 };
 
-export function isWorse(a: Level, b: Level): boolean {
+export function isWorse(a: MetricLevel, b: MetricLevel): boolean {
   return RANK[a] > RANK[b];
 }
 
 /** The level of a reading with no history. */
-export function rawLevel(percent: number, t: Thresholds): Level {
+export function rawLevel(percent: number, t: Thresholds): MetricLevel {
   if (percent >= t.critical) return 'critical';
   if (percent >= t.warning) return 'warning';
   return 'ok';
@@ -33,7 +33,7 @@ export function rawLevel(percent: number, t: Thresholds): Level {
  * once the reading is below its threshold minus the margin, so a value hovering at a threshold
  * does not flap.
  */
-export function resourceLevel(prev: Level, percent: number, t: Thresholds, margin: number): Level {
+export function metricLevel(prev: MetricLevel, percent: number, t: Thresholds, margin: number): MetricLevel {
   const raw = rawLevel(percent, t);
   if (!isWorse(prev, raw)) return raw;
   if (prev === 'critical' && percent >= t.critical - margin) return 'critical';
@@ -50,8 +50,8 @@ export function extendsCpuStreak(percent: number, t: Thresholds): boolean {
  * Cpu is bursty, so it escalates only after `sustain` consecutive high beats (`streak` counts
  * this beat too). It clears as any other resource does.
  */
-export function cpuLevel(prev: Level, percent: number, streak: number, t: Thresholds, margin: number, sustain: number): Level {
-  const next = resourceLevel(prev, percent, t, margin);
+export function cpuLevel(prev: MetricLevel, percent: number, streak: number, t: Thresholds, margin: number, sustain: number): MetricLevel {
+  const next = metricLevel(prev, percent, t, margin);
   return isWorse(next, prev) && streak < sustain ? prev : next;
 }
 
@@ -60,7 +60,7 @@ export function cpuLevel(prev: Level, percent: number, streak: number, t: Thresh
  * not a percent is ignored, and named in the returned problems.
  */
 export function thresholdsFor(
-  resource: Resource,
+  resource: Metric,
   labels: Readonly<Record<string, string>>,
   defaults: Thresholds,
 ): { thresholds: Thresholds; problems: string[] } {

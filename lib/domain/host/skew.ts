@@ -1,4 +1,4 @@
-import type { Beat, Notification } from '../model/index';
+import type { Beat, Notification } from '../model';
 import { formatDuration, notification } from '../notification/notifications';
 
 /** A clock is skewed when it is more than the threshold ahead or behind; exactly at it is fine. */

@@ -1,4 +1,4 @@
-import type { Host, HostState, Notification } from '../model/index';
+import type { Host, HostState, Notification } from '../model';
 import { deadlineOf, effectiveInterval, isAliveAt, type LivenessRule } from './liveness';
 import { formatDuration, notification } from '../notification/notifications';
 

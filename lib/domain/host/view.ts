@@ -1,4 +1,4 @@
-import type { Host, Silence } from '../model/index';
+import type { Host, Silence } from '../model';
 import { historyAt, type History } from './history';
 import { deadlineOf, isAliveAt, type LivenessRule } from './liveness';
 import { silenceAt } from '../notification/silences';

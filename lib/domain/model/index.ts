@@ -4,10 +4,15 @@
  */
 
 export type HostState = 'new' | 'alive' | 'dead' | 'left' | 'retired';
-export type Level = 'ok' | 'warning' | 'critical';
-export type Resource = 'cpu' | 'mem' | 'disk';
-export const RESOURCES: readonly Resource[] = ['cpu', 'mem', 'disk'];
+export type MetricLevel = 'ok' | 'warning' | 'critical';
+export type Metric = 'cpu' | 'mem' | 'disk';
+export const METRICS: readonly Metric[] = ['cpu', 'mem', 'disk'];
 export type Severity = 'info' | 'warning' | 'critical';
+
+/** The name grouped notifications (storms, new hosts, reports) are filed under, as if a host. */
+export const FLEET_HOST = '@fleet';
+/** The name notifications about the monitor itself are filed under. */
+export const MONITOR_HOST = '@monitor';
 
 export type NotificationKind =
   | 'host-up'
@@ -119,7 +124,7 @@ export interface Host {
   cpu?: CpuSample;
   mem?: MemorySample;
   disk?: DiskSample;
-  levels: Record<Resource, Level>;
+  levels: Record<Metric, MetricLevel>;
   /** Consecutive beats with cpu at or above its warning threshold. */
   cpuStreak: number;
   firstSeen: number;
@@ -141,7 +146,7 @@ export interface Host {
    * Highest whole percent seen per UTC day (`2026-11-25`) and resource, for reports. Kept by the
    * beat's own write (see docs/DATA-MODEL.md), for the last few days only.
    */
-  dailyPeaks?: Record<string, Partial<Record<Resource, number>>>;
+  dailyPeaks?: Record<string, Partial<Record<Metric, number>>>;
   /** Hourly peaks, one per hour slot of a 24-slot ring; a slot older than 24 hours is stale. */
   hourly?: HourPeaks[];
   /** Whether the clock-skew warning is in force: committed with its notification (ingest). */

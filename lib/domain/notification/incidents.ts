@@ -1,4 +1,4 @@
-import type { Notification, NotificationKind } from '../model/index';
+import type { Notification, NotificationKind } from '../model';
 
 /**
  * Incidents: what a notification opens or closes. A host's down and its recovery, a resource

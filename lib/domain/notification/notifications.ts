@@ -1,4 +1,4 @@
-import type { Notification, NotificationKind, Severity } from '../model/index';
+import type { Notification, NotificationKind, Severity } from '../model';
 import { incidentKey } from './incidents';
 
 /**

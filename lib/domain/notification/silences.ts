@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Host, Notification, Silence, SilenceTarget } from '../model/index';
+import type { Host, Notification, Silence, SilenceTarget } from '../model';
 import { formatDuration, notification } from './notifications';
 
 /**

@@ -1,4 +1,4 @@
-import type { Notification, NotificationKind } from '../model/index';
+import type { Notification, NotificationKind } from '../model';
 
 /**
  * The words of a notification as a person reads them: its subject line, its body and the next

@@ -1,4 +1,4 @@
-import { RESOURCES, type HostState, type Level } from '../model/index';
+import { METRICS, type HostState, type MetricLevel } from '../model';
 import { formatDuration } from '../notification/notifications';
 import type { FleetReport, Incident } from './report';
 
@@ -24,9 +24,9 @@ export function reportSubject(r: FleetReport): string {
 /** A cell, marked when its value is past a threshold. */
 interface Cell {
   readonly text: string;
-  readonly level?: Exclude<Level, 'ok'>;
+  readonly level?: Exclude<MetricLevel, 'ok'>;
 }
-const cell = (text: string, level?: Level): Cell => (level && level !== 'ok' ? { text, level } : { text });
+const cell = (text: string, level?: MetricLevel): Cell => (level && level !== 'ok' ? { text, level } : { text });
 
 interface Section {
   readonly title: string;
@@ -45,7 +45,7 @@ function hostList(i: Incident): string {
 /** The report as tables of figures, shared by both renderings. Every section has at most `top` rows. */
 function sections(r: FleetReport): Section[] {
   const a = r.availability;
-  const below = (p: number): Level => (p < a.target ? 'critical' : 'ok');
+  const below = (p: number): MetricLevel => (p < a.target ? 'critical' : 'ok');
   const stateCounts = STATE_ORDER.filter((s) => r.hosts.byState[s] > 0).map((s) => `${r.hosts.byState[s]} ${s}`).join(', ');
   return [
     {
@@ -86,8 +86,8 @@ function sections(r: FleetReport): Section[] {
       title: 'Time at warning or critical',
       intro: (r.resources.atLevel ? `${r.resources.atLevel} host(s) spent time above a threshold while up.` : 'No host spent time above a threshold while up.')
         + more(r.resources.timeAt.length, r.resources.atLevel, 'hosts'),
-      head: ['host', ...RESOURCES.flatMap((res) => [`${res} warning`, `${res} critical`])],
-      rows: r.resources.timeAt.map((h) => [cell(wellFormed(h.hostname)), ...RESOURCES.flatMap((res) => {
+      head: ['host', ...METRICS.flatMap((res) => [`${res} warning`, `${res} critical`])],
+      rows: r.resources.timeAt.map((h) => [cell(wellFormed(h.hostname)), ...METRICS.flatMap((res) => {
         const t = h.timeAt[res] ?? { warning: 0, critical: 0 };
         return [cell(dur(t.warning), t.warning > 0 ? 'warning' : 'ok'), cell(dur(t.critical), t.critical > 0 ? 'critical' : 'ok')];
       })]),
@@ -96,8 +96,8 @@ function sections(r: FleetReport): Section[] {
       title: 'Resource peaks',
       intro: `Highest reading per UTC day the period touches; ${r.resources.peakedOver} host(s) peaked past a threshold.`
         + (r.resources.peaks.length ? ` The ${r.resources.peaks.length} highest:` : ''),
-      head: ['host', ...RESOURCES],
-      rows: r.resources.peaks.map((h) => [cell(wellFormed(h.hostname)), ...RESOURCES.map((res) => {
+      head: ['host', ...METRICS],
+      rows: r.resources.peaks.map((h) => [cell(wellFormed(h.hostname)), ...METRICS.map((res) => {
         const p = h.peaks[res];
         return p === undefined ? cell('–') : cell(`${p}%`, h.over[res]);
       })]),
@@ -144,7 +144,7 @@ export function renderMarkdown(r: FleetReport): string {
 }
 
 const esc = (s: string) => wellFormed(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-const tdClass: Record<Exclude<Level, 'ok'>, string> = { warning: 'warn', critical: 'bad' };
+const tdClass: Record<Exclude<MetricLevel, 'ok'>, string> = { warning: 'warn', critical: 'bad' };
 
 /**
  * Self-contained: inline styles, no scripts, no external resources; it reads in any mail client.

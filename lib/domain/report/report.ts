@@ -1,4 +1,4 @@
-import { RESOURCES, type Host, type HostState, type Level, type Notification, type NotificationKind, type Resource } from '../model/index';
+import { METRICS, type Host, type HostState, type MetricLevel, type Notification, type NotificationKind, type Metric, FLEET_HOST } from '../model';
 import { daysBetween } from '../model/days';
 import { isWorse, rawLevel, thresholdsFor, type Thresholds } from '../host/metrics';
 
@@ -14,7 +14,7 @@ export interface ReportInput {
   /** Rows per section in the summary (default 20); the detail holds every row. */
   readonly top?: number;
   /** Default resource thresholds; a host's `dts.<resource>.<level>` labels override them. */
-  readonly thresholds?: Readonly<Record<Resource, Thresholds>>;
+  readonly thresholds?: Readonly<Record<Metric, Thresholds>>;
   /** Availability below this percent is highlighted (default 99.9). */
   readonly availabilityTarget?: number;
 }
@@ -67,11 +67,11 @@ export interface HostRow {
   readonly expectedMs: number;
   readonly downMs: number;
   /** Highest whole percent per resource over the UTC days the period touches. */
-  readonly peaks: Partial<Record<Resource, number>>;
+  readonly peaks: Partial<Record<Metric, number>>;
   /** The level of a peak past the host's thresholds (only those past one). */
-  readonly over: Partial<Record<Resource, Level>>;
+  readonly over: Partial<Record<Metric, MetricLevel>>;
   /** Milliseconds spent at warning and at critical while up (only resources with some). */
-  readonly timeAt: Partial<Record<Resource, { warning: number; critical: number }>>;
+  readonly timeAt: Partial<Record<Metric, { warning: number; critical: number }>>;
 }
 
 export interface AppLogCounts {
@@ -150,7 +150,7 @@ export interface BuiltReport {
 
 export const DEFAULT_REPORT_TOP = 20;
 export const DEFAULT_AVAILABILITY_TARGET = 99.9;
-const DEFAULT_THRESHOLDS: Record<Resource, Thresholds> = {
+const DEFAULT_THRESHOLDS: Record<Metric, Thresholds> = {
   cpu: { warning: 85, critical: 95 },
   mem: { warning: 85, critical: 95 },
   disk: { warning: 80, critical: 90 },
@@ -210,7 +210,7 @@ export function buildReport(input: ReportInput): BuiltReport {
   }
   rows.sort(byName);
   outages.sort((a, b) => a.start - b.start || byName(a, b));
-  const incidents = groupIncidents(outages, ofHost.get('@fleet') ?? [], until);
+  const incidents = groupIncidents(outages, ofHost.get(FLEET_HOST) ?? [], until);
 
   const apps = appTotals(input.appCounts);
   const byKind: Partial<Record<NotificationKind, number>> = {};
@@ -219,10 +219,10 @@ export function buildReport(input: ReportInput): BuiltReport {
   const expectedMs = rows.reduce((t, r) => t + r.expectedMs, 0);
   const downMs = rows.reduce((t, r) => t + r.downMs, 0);
   const measured = rows.filter((r): r is HostRow & { availability: number } => r.availability !== undefined);
-  const burden = (r: HostRow) => RESOURCES.reduce((t, res) => t + (r.timeAt[res]?.critical ?? 0) * 2 + (r.timeAt[res]?.warning ?? 0), 0);
+  const burden = (r: HostRow) => METRICS.reduce((t, res) => t + (r.timeAt[res]?.critical ?? 0) * 2 + (r.timeAt[res]?.warning ?? 0), 0);
   const atLevel = rows.filter((r) => burden(r) > 0);
-  const rank: Record<Level, number> = { ok: 0, warning: 1, critical: 2 };
-  const peakScore = (r: HostRow) => Math.max(0, ...RESOURCES.map((res) => rank[r.over[res] ?? 'ok'] * 1000 + (r.peaks[res] ?? 0)));
+  const rank: Record<MetricLevel, number> = { ok: 0, warning: 1, critical: 2 };
+  const peakScore = (r: HostRow) => Math.max(0, ...METRICS.map((res) => rank[r.over[res] ?? 'ok'] * 1000 + (r.peaks[res] ?? 0)));
   const withPeaks = rows.filter((r) => Object.keys(r.peaks).length > 0);
   const loud = apps.filter((a) => a.error + a.critical > 0);
 
@@ -414,7 +414,7 @@ function parseTime(iso: string | undefined): number | undefined {
  */
 function hostRow(
   host: Host, own: readonly Notification[], timeline: Timeline, days: ReadonlySet<string>, since: number, until: number,
-  defaults: Readonly<Record<Resource, Thresholds>>,
+  defaults: Readonly<Record<Metric, Thresholds>>,
 ): HostRow {
   if (typeof host.hostname !== 'string') throw new Error('no hostname');
   if (!STATES.includes(host.state)) throw new Error(`unknown state ${JSON.stringify(host.state)}`);
@@ -422,18 +422,18 @@ function hostRow(
   const expectedMs = timeline.spans.reduce((t, s) => t + (s.status === 'away' ? 0 : s.to - s.from), 0);
   const downMs = timeline.spans.reduce((t, s) => t + (s.status === 'down' ? s.to - s.from : 0), 0);
 
-  const peaks: Partial<Record<Resource, number>> = {};
-  const over: Partial<Record<Resource, Level>> = {};
+  const peaks: Partial<Record<Metric, number>> = {};
+  const over: Partial<Record<Metric, MetricLevel>> = {};
   for (const [day, byResource] of Object.entries(host.dailyPeaks ?? {})) {
     if (!days.has(day) || typeof byResource !== 'object' || byResource === null) continue;
-    for (const r of RESOURCES) {
+    for (const r of METRICS) {
       const p = byResource[r];
       if (typeof p === 'number' && Number.isFinite(p) && (peaks[r] === undefined || p > (peaks[r] as number))) peaks[r] = p;
     }
   }
   const labels = host.labels ?? {};
   const ownThresholds = Object.keys(labels).some((k) => k.startsWith('dts.'));
-  for (const r of RESOURCES) {
+  for (const r of METRICS) {
     const p = peaks[r];
     if (p === undefined) continue;
     const level = rawLevel(p, ownThresholds ? thresholdsFor(r, labels, defaults[r]).thresholds : defaults[r]);
@@ -443,7 +443,7 @@ function hostRow(
   const timeAt: HostRow['timeAt'] = {};
   const levelChanges = own.filter((n) => n.kind.startsWith('resource-'));
   const levels = host.levels ?? {};
-  for (const r of RESOURCES) {
+  for (const r of METRICS) {
     // Most hosts: no change in the period and ok now, so nothing to add up.
     if (levelChanges.length === 0 && (levels[r] ?? 'ok') === 'ok') continue;
     const changes = levelChanges.filter((n) => n.details?.resource === r);
@@ -465,7 +465,7 @@ function hostRow(
   return { hostname: host.hostname, state: host.state, availability, expectedMs, downMs, peaks, over, timeAt };
 }
 
-function asLevel(v: unknown): Level | undefined {
+function asLevel(v: unknown): MetricLevel | undefined {
   return v === 'ok' || v === 'warning' || v === 'critical' ? v : undefined;
 }
 

@@ -1,4 +1,4 @@
-import type { Notification } from '../../model/index';
+import type { Notification } from '../../model';
 import type { ChannelSecret } from '../channel';
 
 /** One HTTP request to a channel's service. The body is JSON text. */

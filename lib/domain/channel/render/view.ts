@@ -1,4 +1,4 @@
-import type { Notification, Severity } from '../../model/index';
+import type { Notification, Severity } from '../../model';
 import { incidentAction, type IncidentAction } from '../../notification/incidents';
 import { formatDuration } from '../../notification/notifications';
 import { nextStep } from '../../notification/text';
