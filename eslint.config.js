@@ -15,6 +15,35 @@ const PRODUCT_BOUNDARY = {
   message: 'boundary: the product (lib/, functions/, web/) imports nothing from tools/, bench/ or test/.',
 };
 
+/**
+ * lib/domain is pure: the model and the rules. From lib/domain/<concept>/, it may climb only to
+ * lib/domain itself and lib/wire; of packages it takes only node:crypto, for its hashes.
+ */
+const DOMAIN_BOUNDARY = {
+  regex: '^(\\.\\./)+(app|adapters|api|cli|agent|relay|producer|config|console|compose|ports)(/|$|\\.)',
+  message: 'boundary: lib/domain is pure: it imports only lib/domain and lib/wire (docs/ARCHITECTURE.md, "Layers").',
+};
+const DOMAIN_PACKAGES = {
+  regex: '^(?!\\.|node:crypto$)',
+  message: 'boundary: lib/domain is pure: no package but node:crypto (docs/ARCHITECTURE.md, "Layers").',
+};
+
+/** lib/app holds the use cases, on ports: it never names an adapter, the composition root or the SDK. */
+const APP_BOUNDARY = {
+  regex: '^(\\.\\./)+(adapters|compose|api|cli|console)(/|$|\\.)',
+  message: 'boundary: lib/app takes ports (lib/ports.ts), never lib/adapters or lib/compose.ts (docs/ARCHITECTURE.md, "Layers").',
+};
+const APP_SDK = {
+  regex: '^@aws-sdk/',
+  message: 'boundary: lib/app never calls the AWS SDK; an adapter in lib/adapters does (docs/ARCHITECTURE.md, "Layers").',
+};
+
+/** An adapter implements a port; it never calls a use case, the composition root or a front end. */
+const ADAPTERS_BOUNDARY = {
+  regex: '^(\\.\\./)+(app|compose|api|cli)(/|$|\\.)',
+  message: 'boundary: lib/adapters implement ports; they import lib/domain and lib/ports.ts, never lib/app (docs/ARCHITECTURE.md, "Layers").',
+};
+
 /** Benches and scripts may use tools/ (tools/harness holds what they share with the tests), never test/. */
 const TOOLING_BOUNDARY = {
   regex: climbsTo('test'),
@@ -40,9 +69,19 @@ export default tseslint.config(
     files: ['lib/**', 'functions/**', 'web/**'],
     rules: { 'no-restricted-imports': ['error', { patterns: [PRODUCT_BOUNDARY] }] },
   },
-  // The layers of issue 25 go here, after the product block so that they win for their folders:
-  //   lib/domain/**: [PRODUCT_BOUNDARY, anything but lib/domain and lib/wire types]
-  //   lib/app/**:    [PRODUCT_BOUNDARY, lib/adapters, @aws-sdk/*]
+  // The layers (docs/ARCHITECTURE.md), after the product block so that they win for their folders.
+  {
+    files: ['lib/domain/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [PRODUCT_BOUNDARY, DOMAIN_BOUNDARY, DOMAIN_PACKAGES] }] },
+  },
+  {
+    files: ['lib/app/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [PRODUCT_BOUNDARY, APP_BOUNDARY, APP_SDK] }] },
+  },
+  {
+    files: ['lib/adapters/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [PRODUCT_BOUNDARY, ADAPTERS_BOUNDARY] }] },
+  },
   {
     files: ['scripts/**', 'bench/**'],
     rules: { 'no-restricted-imports': ['error', { patterns: [TOOLING_BOUNDARY] }] },

@@ -23,7 +23,7 @@ import { provision } from '../tools/local/provision';
 import { planFromTemplate, type CloudFormationTemplate } from '../tools/local/template/plan';
 import { runDiagnosePass, type DiagnoseDeps } from '../lib/app/diagnose/pass';
 import { judgeSegment, runFannedPass, segmentsOf, commitSegment, type DiagnoseWorkers, type JudgeReply, type CommitReply, type WorkerRequest } from '../lib/app/diagnose/fanout';
-import { diagnosis } from '../lib/compose/diagnose';
+import { diagnoseDeps, fixedNames } from '../lib/compose';
 import { silentLog } from '../lib/app/log';
 import { createClients } from '../lib/adapters/clients';
 import { packagedTemplate } from '../tools/harness/template';
@@ -74,7 +74,7 @@ async function main(): Promise<void> {
       alertsTopicArn: out('AlertsTopicArn'), heartbeatsQueueUrl: out('HeartbeatsQueueUrl'), silencesTable: out('SilencesTableName'),
     };
     const now = Date.now();
-    const d: DiagnoseDeps = diagnosis(clients, resources, config, silentLog, () => now);
+    const d: DiagnoseDeps = diagnoseDeps({ config, clients, names: fixedNames(resources), log: silentLog, now: () => now });
 
     header(`Diagnose fanned out: ${HOSTS.toLocaleString('en')} hosts, ${WORKERS} workers × ${SEGMENTS} segments (dynalite in a child process)`);
     const seeded = Date.now();

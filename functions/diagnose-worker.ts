@@ -1,8 +1,8 @@
 import type { Context } from 'aws-lambda';
-import type { DiagnoseDeps } from '../lib/app/diagnose/pass';
 import { commitSegment, judgeSegment, type CommitReply, type JudgeReply, type WorkerRequest } from '../lib/app/diagnose/fanout';
-import { diagnosis } from '../lib/compose/diagnose';
-import { clients, config, lifecycle } from './commons/deps';
+import type { DiagnoseDeps } from '../lib/app/diagnose/pass';
+import { diagnoseDeps } from '../lib/compose';
+import { root } from './commons/deps';
 import { logger } from './commons/powertools';
 
 let deps: DiagnoseDeps | undefined;
@@ -15,15 +15,7 @@ let deps: DiagnoseDeps | undefined;
  */
 export const handler = async (event: WorkerRequest, context: Context): Promise<JudgeReply | CommitReply> => {
   logger.addContext(context);
-  deps ??= diagnosis(clients(), {
-    hostsTable: config.resources.hostsTable,
-    // The coordinator alone reads the queue and the monitor item.
-    statsTable: '',
-    notificationsTable: config.resources.notificationsTable,
-    alertsTopicArn: config.resources.alertsTopicArn,
-    heartbeatsQueueUrl: '',
-    silencesTable: lifecycle.silencesTable,
-  }, config, logger);
+  deps ??= diagnoseDeps(root(), 'worker');
   switch (event.phase) {
     case 'judge': return judgeSegment(deps, event);
     case 'commit': return commitSegment(deps, event);

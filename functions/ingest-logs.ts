@@ -1,29 +1,12 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { DEFAULT_RESERVE_MS, ingestLogMessages, type LogIngest } from '../lib/app/ingest/logs';
-import { LogStore } from '../lib/adapters/dynamodb/logs';
-import { StatsStore } from '../lib/adapters/dynamodb/stats';
-import { clients, config, limits, quarantineFor } from './commons/deps';
-import { logFailures, logger, mirrorRecord } from './commons/powertools';
+import { logIngestDeps } from '../lib/compose';
+import { root } from './commons/deps';
+import { logFailures, mirrorRecord } from './commons/powertools';
 
 const processor = new BatchProcessor(EventType.SQS);
-
 let deps: LogIngest | undefined;
-function ingest(): LogIngest {
-  const c = clients();
-  deps ??= {
-    logs: new LogStore(c.ddb, config.resources.logsTable),
-    stats: new StatsStore(c.ddb, config.resources.statsTable),
-    quarantine: quarantineFor(config.resources.logsDlqUrl),
-    limits,
-    ttlDays: config.logs.ttlDays,
-    maxReceiveCount: config.logs.maxReceiveCount,
-    mirror: config.logs.mirror ? mirrorRecord : undefined,
-    log: logger,
-    now: Date.now,
-  };
-  return deps;
-}
 
 /**
  * SQS → logs table and daily counters. The messages of an invocation are stored together, in
@@ -33,7 +16,7 @@ function ingest(): LogIngest {
  */
 export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
   const budget = { remainingMs: () => context.getRemainingTimeInMillis(), reserveMs: DEFAULT_RESERVE_MS };
-  const { failures } = await ingestLogMessages(ingest(), event.Records, budget);
+  const { failures } = await ingestLogMessages(deps ??= logIngestDeps(root(), mirrorRecord), event.Records, budget);
   return processPartialResponse(event, logFailures(async (record: SQSRecord) => {
     if (failures.has(record.messageId)) throw failures.get(record.messageId);
   }), processor, { context });

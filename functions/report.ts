@@ -1,8 +1,7 @@
 import type { Context, ScheduledEvent } from 'aws-lambda';
-import { ConfigError } from '../lib/config';
 import { runReport, type ReportDeps } from '../lib/app/report';
-import { reporting } from '../lib/compose/report';
-import { clients, config } from './commons/deps';
+import { reportDeps } from '../lib/compose';
+import { config, root } from './commons/deps';
 import { logger } from './commons/powertools';
 
 let deps: ReportDeps | undefined;
@@ -13,15 +12,7 @@ let deps: ReportDeps | undefined;
  */
 export const handler = async (event: ScheduledEvent, context: Context): Promise<{ id: string; incidents: number; parts: number }> => {
   logger.addContext(context);
-  const { reportsTable } = config.lifecycle;
-  if (!reportsTable) throw new ConfigError('DTS_REPORTS_TABLE', 'is required but not set');
-  deps ??= reporting(clients(), {
-    hostsTable: config.resources.hostsTable,
-    notificationsTable: config.resources.notificationsTable,
-    statsTable: config.resources.statsTable,
-    reportsTable,
-    alertsTopicArn: config.resources.alertsTopicArn,
-  }, config, logger);
+  deps ??= reportDeps(root());
   const scheduled = Date.parse(event.time);
   const until = Number.isFinite(scheduled) ? scheduled : Date.now();
   const { report, parts } = await runReport(deps, until, config.lifecycle.reportHours);

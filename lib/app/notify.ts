@@ -1,10 +1,9 @@
 import type { ChannelSecret, Channel } from '../domain/channel/channel';
 import { parseFilter, matches } from '../domain/channel/filter';
-import type { SecretsPort, SendResult } from '../ports';
 import { RENDERERS, type OutgoingRequest } from '../domain/channel/render';
 import type { Notification } from '../domain/model';
 import { atOfNotificationId } from '../domain/notification/notifications';
-import type { ChannelsPort, NotificationsPort } from '../ports';
+import type { ChannelsPort, NotificationsPort, QuarantinePort, SecretsPort, SendResult } from '../ports';
 import type { Log } from './log';
 
 /**
@@ -124,4 +123,23 @@ async function fail(d: Notifier, c: Channel, error: string, retryable: boolean, 
   d.log.error('delivery failed', { channel: c.name, kind: c.kind, error, retryable });
   await d.channels.recordFailure(c.name, d.now(), error);
   return { channel: c.name, error, retryable, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
+}
+
+/**
+ * One message from the notifier queue, to every matching channel. A channel that failed in a
+ * way worth retrying fails the message, which SQS brings back after the queue's visibility
+ * timeout; the channels it already reached are skipped then. A message that is not a dts
+ * notification goes to the DLQ at once, with its reason (without a DLQ, it fails, and the
+ * queue's redrive moves it there).
+ */
+export async function notifyMessage(d: Notifier, quarantine: QuarantinePort | undefined, record: { readonly messageId: string; readonly body: string }): Promise<void> {
+  try {
+    const outcome = await notify(d, publishedIn(record.body));
+    const retry = outcome.failed.filter((f) => f.retryable);
+    if (retry.length > 0) throw new Error(`not delivered to ${retry.map((f) => `${f.channel} (${f.error})`).join(', ')}; SQS brings it back`);
+  } catch (e) {
+    if (!(e instanceof UndeliverableMessage) || !quarantine) throw e;
+    d.log.warn('quarantined a message', { messageId: record.messageId, reason: e.message });
+    await quarantine.send(record.body, `${e.message} (message ${record.messageId})`);
+  }
 }

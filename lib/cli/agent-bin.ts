@@ -6,7 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { backendLocator } from './backend';
 import { agentCommand, withAgentOptions, type AgentCommandOptions, type AgentContext } from './commands/agent';
-import type { GlobalOptions, Io } from './context';
+import type { GlobalOptions, Io } from './io';
 import { EXIT, explain } from './errors';
 import { exitWhenDrained, quietSdkNodeWarning } from './exit';
 import { VERSION } from './version';

@@ -4,7 +4,7 @@
  * needs no stores, can use it without loading their clients.
  */
 import { locateBackend, RESOURCES, type Backend, type ResourceKey, type ResourceNames } from '../producer/locate';
-import type { GlobalOptions, Io } from './context';
+import type { GlobalOptions, Io } from './io';
 
 export function backendLocator(g: GlobalOptions, io: Pick<Io, 'env'>): (need: readonly ResourceKey[], options?: { partial?: boolean }) => Promise<Backend> {
   const flags: Partial<ResourceNames> = {};

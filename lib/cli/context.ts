@@ -5,42 +5,12 @@
  */
 import { userInfo } from 'node:os';
 import { loadConfig, type Config } from '../config';
-import type { Backend, ResourceKey } from '../producer/locate';
+import type { Log } from '../app/log';
+import type { Names, NameKey, Root } from '../compose';
+import { RESOURCES, type Backend, type ResourceKey } from '../producer/locate';
 import { backendLocator } from './backend';
+import type { GlobalOptions, Io } from './io';
 import type { Clients } from '../adapters/clients';
-
-export interface GlobalOptions {
-  stack?: string;
-  stage?: string;
-  region?: string;
-  profile?: string;
-  endpoint?: string;
-  logsQueueUrl?: string;
-  heartbeatsQueueUrl?: string;
-  hostsTable?: string;
-  logsTable?: string;
-  notificationsTable?: string;
-  statsTable?: string;
-  silencesTable?: string;
-  reportsTable?: string;
-  alertsTopicArn?: string;
-  apiKeysTable?: string;
-  channelsTable?: string;
-}
-
-export interface Io {
-  readonly out: (text: string) => void;
-  readonly err: (text: string) => void;
-  readonly env: Record<string, string | undefined>;
-  readonly isTTY: boolean;
-}
-
-export const processIo: Io = {
-  out: (t) => process.stdout.write(t),
-  err: (t) => process.stderr.write(t),
-  env: process.env,
-  isTTY: process.stdout.isTTY === true,
-};
 
 export interface Context {
   readonly io: Io;
@@ -49,6 +19,8 @@ export interface Context {
   backend(need: readonly ResourceKey[], options?: { partial?: boolean }): Promise<Backend>;
   /** AWS clients for the located backend. */
   clients(need: readonly ResourceKey[], options?: { partial?: boolean }): Promise<{ backend: Backend; clients: Clients }>;
+  /** The composition root's input (lib/compose.ts) for the located backend: its names, clients and this configuration. */
+  root(need: readonly ResourceKey[], options?: { partial?: boolean; log?: Log }): Promise<Root & { backend: Backend }>;
   close(): void;
 }
 
@@ -71,6 +43,14 @@ export function makeContext(g: GlobalOptions, io: Io): Context {
       });
       return { backend: b, clients: made };
     },
+    async root(need, options = {}) {
+      const { backend: b, clients } = await this.clients(need, options);
+      const names: Names = {
+        need: (key) => (key in RESOURCES ? b.require(key as ResourceKey) : missing(key)),
+        find: (key) => (key in RESOURCES ? b.resources[key as ResourceKey] : undefined),
+      };
+      return { backend: b, config: this.config, clients, names, ...(options.log ? { log: options.log } : {}) };
+    },
     close() {
       if (!made) return;
       made.ddb.destroy();
@@ -78,6 +58,11 @@ export function makeContext(g: GlobalOptions, io: Io): Context {
       made.sns.destroy();
     },
   };
+}
+
+/** A DLQ's URL: only the functions are given one, never the CLI. */
+function missing(key: NameKey): never {
+  throw new Error(`the CLI has no ${key}: only the functions are given it`);
 }
 
 /** Who runs the command, for the `createdBy` of what it creates: $USER, else the OS account. */

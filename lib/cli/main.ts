@@ -5,7 +5,8 @@
  * imported when it runs, so each command loads (in the bundle: evaluates) only what it uses.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { makeContext, processIo, type Context, type GlobalOptions, type Io } from './context';
+import { makeContext, type Context } from './context';
+import { processIo, type GlobalOptions, type Io } from './io';
 import { EXIT, explain } from './errors';
 import { withAgentOptions, type AgentCommandOptions } from './commands/agent';
 import type { LogCommandOptions } from './commands/log';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Io } from '../../lib/cli/context';
+import type { Io } from '../../lib/cli/io';
 import { main } from '../../lib/cli/main';
 import { ApiKeyStore } from '../../lib/adapters/dynamodb/api-keys';
 import { World } from '../../tools/harness/day-world';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApi } from '../../lib/api/app';
-import { apiDeps } from '../../lib/compose/api';
+import { apiDeps, namesFromEnv } from '../../lib/compose';
 import { loadConfig } from '../../lib/config';
 import { NOTIFICATION_KINDS, type Notification } from '../../lib/domain/model';
 import { ApiKeyStore } from '../../lib/adapters/dynamodb/api-keys';
@@ -23,7 +23,7 @@ beforeAll(async () => {
   cloud = await startTestCloud();
   world = new World(cloud, Date.now() - 3_600_000);
   write = (await new ApiKeyStore(cloud.clients.ddb, cloud.names.apiKeysTable).create('write', 'probe', world.now)).token;
-  app = buildApi(apiDeps(cloud.clients, loadConfig(cloud.env), () => world.now));
+  app = buildApi(apiDeps({ config: loadConfig(cloud.env), clients: cloud.clients, names: namesFromEnv(cloud.env), now: () => world.now }));
 });
 afterAll(async () => cloud?.stop());
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApi, type Asset } from '../../lib/api/app';
-import { apiDeps } from '../../lib/compose/api';
+import { apiDeps, namesFromEnv } from '../../lib/compose';
 import { loadConfig } from '../../lib/config';
 import type { Notification, NotificationKind, Severity } from '../../lib/domain/model';
 import { ApiKeyStore } from '../../lib/adapters/dynamodb/api-keys';
@@ -25,7 +25,7 @@ beforeAll(async () => {
   const revoked = await keys.create('write', 'test revoked', world.now);
   await keys.revoke(revoked.key.keyId, world.now);
   token.revoked = revoked.token;
-  app = buildApi(apiDeps(cloud.clients, loadConfig(cloud.env), () => world.now), ASSETS);
+  app = buildApi(apiDeps({ config: loadConfig(cloud.env), clients: cloud.clients, names: namesFromEnv(cloud.env), now: () => world.now }), ASSETS);
 });
 afterAll(async () => cloud?.stop());
 

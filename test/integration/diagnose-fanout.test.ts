@@ -20,7 +20,7 @@ import {
   commitSegment, judgeSegment, runFannedPass, workersFor,
   type CommitReply, type CommitRequest, type DiagnoseWorkers, type JudgeReply, type JudgeRequest, type WorkerRequest,
 } from '../../lib/app/diagnose/fanout';
-import { diagnosis } from '../../lib/compose/diagnose';
+import { diagnoseDeps, fixedNames } from '../../lib/compose';
 import { createClients } from '../../lib/adapters/clients';
 import { encodeBody } from '../../lib/wire/codec';
 import { ENGINE, startTestCloud, type TestCloud } from '../../tools/harness/cloud';
@@ -46,10 +46,7 @@ function diagnosisAt(now: number, accessKeyId = 'test', dead: () => boolean = ()
       return next(args);
     }, { step: 'deserialize', priority: 'high' });
   }
-  return diagnosis(clients, {
-    hostsTable: cloud.names.hostsTable, statsTable: cloud.names.statsTable, notificationsTable: cloud.names.notificationsTable,
-    alertsTopicArn: cloud.names.alertsTopicArn, heartbeatsQueueUrl: cloud.names.heartbeatsQueueUrl, silencesTable: cloud.names.silencesTable,
-  }, config, quiet, () => now);
+  return diagnoseDeps({ config, clients, names: fixedNames(cloud.names), log: quiet, now: () => now });
 }
 
 /**

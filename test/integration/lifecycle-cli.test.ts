@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeContext, type Io } from '../../lib/cli/context';
+import { makeContext } from '../../lib/cli/context';
+import type { Io } from '../../lib/cli/io';
 import { main } from '../../lib/cli/main';
 import { hostRmCommand } from '../../lib/cli/commands/host-rm';
 import { reportCommand } from '../../lib/cli/commands/report';

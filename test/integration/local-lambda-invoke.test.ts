@@ -9,7 +9,11 @@ import { InvokeCommand, LambdaClient, ResourceNotFoundException } from '@aws-sdk
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lambdaInvokeApi } from '../../tools/local/lambda/invoke-api';
 import type { JudgeRequest } from '../../lib/app/diagnose/fanout';
-import { lambdaWorkers, WorkerError } from '../../lib/adapters/lambda/workers';
+import { WorkerError } from '../../lib/adapters/lambda/workers';
+import { diagnoseWorkers } from '../../lib/compose';
+import { loadConfig } from '../../lib/config';
+
+const lambdaWorkers = (lambda: LambdaClient, workerFunction: string, count: number) => diagnoseWorkers({ diagnose: { ...loadConfig({}).diagnose, workerFunction } }, lambda, count);
 
 const calls: Array<{ fn: string; event: unknown }> = [];
 /** As tools/local/lambda/runtime.ts's InvocationError carries it. */

@@ -3,7 +3,7 @@ import type { Message } from '@aws-sdk/client-sqs';
 import { loadConfig } from '../../lib/config';
 import type { Beat } from '../../lib/domain/model';
 import { runDiagnose, type DiagnoseSummary, type DiagnoseDeps } from '../../lib/app/diagnose/pass';
-import { diagnosis } from '../../lib/compose/diagnose';
+import { diagnoseDeps, fixedNames } from '../../lib/compose';
 import { storeBeat, type HeartbeatIngest } from '../../lib/app/ingest/heartbeats';
 import { silentLog } from '../../lib/app/log';
 import { AlertPublisher } from '../../lib/adapters/sns/alerts';
@@ -38,10 +38,8 @@ beforeAll(async () => {
   const edge = createClients({ ...base, endpoint: cloud.env.AWS_ENDPOINT_URL_SQS });
   const clients = faults.attach({ ddb: createClients({ ...base, endpoint: cloud.env.AWS_ENDPOINT_URL_DYNAMODB }).ddb, sqs: edge.sqs, sns: edge.sns });
   const now = () => clock;
-  diagnose = diagnosis(clients, {
-    hostsTable: cloud.names.hostsTable, statsTable: cloud.names.statsTable, notificationsTable: cloud.names.notificationsTable,
-    alertsTopicArn: cloud.names.alertsTopicArn, heartbeatsQueueUrl: cloud.names.heartbeatsQueueUrl, silencesTable: undefined,
-  }, config, silentLog, now);
+  const { silencesTable: _none, ...names } = cloud.names;
+  diagnose = diagnoseDeps({ config, clients, names: fixedNames(names), log: silentLog, now });
   ingest = {
     hosts: new HostStore(clients.ddb, cloud.names.hostsTable),
     delivery: {

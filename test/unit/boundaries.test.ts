@@ -3,6 +3,10 @@
  * file of each folder, linted through ESLint's own API with the project's config, as `eslint .`
  * would lint a file at that path. The file never exists on disk.
  */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ESLint } from 'eslint';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -40,8 +44,74 @@ describe('the product imports nothing from tools/, bench/ or test/', () => {
   });
 
   it('imports within the product pass', async () => {
-    expect(await lint('lib/api/planted.ts', use('../service/log'))).toEqual([]);
+    expect(await lint('lib/api/planted.ts', use('../app/log'))).toEqual([]);
     expect(await lint('functions/planted.ts', use('../lib/adapters/clients'))).toEqual([]);
+  });
+});
+
+describe('the layers: domain pure, app on ports, adapters below app', () => {
+  const rule = (message: RegExp) => [{ ruleId: 'no-restricted-imports', message: expect.stringMatching(message) }];
+  it.each([
+    ['lib/domain/host/planted.ts', '../../adapters/dynamodb/hosts', /lib\/domain is pure/],
+    ['lib/domain/host/planted.ts', '../../app/outbox', /lib\/domain is pure/],
+    ['lib/domain/channel/render/planted.ts', '../../../ports', /lib\/domain is pure/],
+    ['lib/domain/planted.ts', '../config', /lib\/domain is pure/],
+    ['lib/domain/fleet/planted.ts', '@aws-sdk/client-sqs', /no package but node:crypto/],
+    ['lib/domain/fleet/planted.ts', 'node:fs', /no package but node:crypto/],
+    ['lib/app/planted.ts', '../adapters/dynamodb/stats', /lib\/app takes ports/],
+    ['lib/app/diagnose/planted.ts', '../../compose', /lib\/app takes ports/],
+    ['lib/app/ingest/planted.ts', '@aws-sdk/client-dynamodb', /lib\/app never calls the AWS SDK/],
+    ['lib/adapters/dynamodb/planted.ts', '../../app/diagnose/pass', /lib\/adapters implement ports/],
+    ['lib/adapters/sqs/planted.ts', '../../compose', /lib\/adapters implement ports/],
+  ])('%s importing %s fails lint', async (file, specifier, message) => {
+    expect(await lint(file, use(specifier))).toEqual(rule(message));
+  });
+
+  it('each layer may import what lies beneath it', async () => {
+    expect(await lint('lib/domain/host/planted.ts', `${use('../model')}import { y } from '../../wire/codec';\nimport { createHash } from 'node:crypto';\nexport const z = [y, createHash];\n`)).toEqual([]);
+    expect(await lint('lib/app/planted.ts', `${use('../domain/host/liveness')}import type { HostsPort } from '../ports';\nexport type H = HostsPort;\n`)).toEqual([]);
+    expect(await lint('lib/adapters/dynamodb/planted.ts', `${use('../../domain/model')}import type { HostsPort } from '../../ports';\nimport { x } from '@aws-sdk/lib-dynamodb';\nexport const y = [x];\nexport type H = HostsPort;\n`)).toEqual([]);
+    expect(await lint('lib/compose.ts', use('./adapters/dynamodb/hosts'))).toEqual([]);
+  });
+});
+
+describe('the import graph has no cycle (dependency-cruiser, in npm run lint)', () => {
+  /** Cruise a planted tree of files with the project's rules, as `npm run lint` cruises lib/. */
+  async function cruise(files: Record<string, string>): Promise<string[]> {
+    const dir = mkdtempSync(path.join(tmpdir(), 'dts-cruise-'));
+    try {
+      for (const [name, code] of Object.entries(files)) {
+        mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+        writeFileSync(path.join(dir, name), code);
+      }
+      const rules = createRequire(import.meta.url)('../../.dependency-cruiser.cjs') as { forbidden: unknown[] };
+      const { cruise: run } = await import('dependency-cruiser');
+      const result = await run(['lib'], {
+        baseDir: dir, validate: true, ruleSet: { forbidden: rules.forbidden }, tsPreCompilationDeps: true, enhancedResolveOptions: { extensions: ['.ts'] },
+      } as never);
+      const output = result.output as { summary: { violations: Array<{ rule: { name: string } }> } };
+      return output.summary.violations.map((v) => v.rule.name);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('a planted cycle, of types only, fails', async () => {
+    expect(await cruise({
+      'lib/cli/a.ts': "import type { B } from './b';\nexport type A = { b?: B };\n",
+      'lib/cli/b.ts': "import type { A } from './a';\nexport type B = { a?: A };\n",
+    })).toContain('no-cycle');
+  });
+
+  it('an adapter that calls a use case fails, and a tree without either passes', async () => {
+    expect(await cruise({
+      'lib/app/use.ts': 'export const use = 1;\n',
+      'lib/adapters/x/store.ts': "import { use } from '../../app/use';\nexport const s = use;\n",
+    })).toEqual(['adapters-below-app']);
+    expect(await cruise({
+      'lib/app/use.ts': "import type { P } from '../ports';\nexport const use = (p: P) => p;\n",
+      'lib/ports.ts': 'export type P = number;\n',
+    })).toEqual([]);
   });
 });
 

@@ -1,6 +1,7 @@
 import { userInfo } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { currentUser, makeContext, type Io } from '../../lib/cli/context';
+import { currentUser, makeContext } from '../../lib/cli/context';
+import type { Io } from '../../lib/cli/io';
 
 const io = (env: Record<string, string | undefined>): Io => ({ out: () => undefined, err: () => undefined, env, isTTY: false });
 

@@ -1,6 +1,7 @@
 /** The CLI's parsing, ordering and error messages, without a backend. */
 import { describe, expect, it } from 'vitest';
-import { rank, sortWorstFirst, viewOf } from '../../lib/cli/commands/hosts';
+import { rank, sortWorstFirst } from '../../lib/cli/commands/hosts';
+import { hostView } from '../../lib/domain/host/view';
 import { parseLabels } from '../../lib/cli/commands/agent';
 import { CliError, EXIT, explain } from '../../lib/cli/errors';
 import { main } from '../../lib/cli/main';
@@ -66,7 +67,7 @@ describe('dts hosts order', () => {
       host('critical', { levels: { cpu: 'ok', mem: 'ok', disk: 'critical' } }),
       host('overdue', { lastBeat: now - 200_000 }),
       host('dead', { state: 'dead', lastBeat: now - 100_000 }),
-    ].map((h) => viewOf(h, now, rule));
+    ].map((h) => hostView(h, now, rule, []));
     expect(sortWorstFirst(hosts).map((h) => h.hostname)).toEqual(['overdue', 'dead', 'critical', 'warning', 'new', 'healthy', 'left', 'retired']);
     expect(rank(hosts.find((h) => h.hostname === 'overdue') as never)).toBe(0);
   });

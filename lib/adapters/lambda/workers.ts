@@ -1,5 +1,4 @@
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import type { CommitReply, CommitRequest, DiagnoseWorkers, JudgeReply, JudgeRequest, WorkerRequest } from '../../app/diagnose/fanout';
 
 /** A worker invocation that failed: its function's error, a timeout, or a crash. */
 export class WorkerError extends Error {
@@ -7,13 +6,13 @@ export class WorkerError extends Error {
 }
 
 /**
- * The diagnose workers as synchronous Lambda invocations (RequestResponse): the coordinator
- * gets each worker's counts back in the answer, and a failed, crashed or timed-out worker as an
- * error, with no result store to poll and no queue to drain (docs/SEMANTICS.md, "Diagnose fanned
- * out"). The SDK does not retry a function error; a throttled or dropped call it retries.
+ * A function invoked synchronously (RequestResponse) with a JSON request that names its phase:
+ * the caller gets the reply in the answer, and a failed, crashed or timed-out invocation as a
+ * WorkerError, with no result store to poll and no queue to drain (docs/SEMANTICS.md, "Diagnose
+ * fanned out"). The SDK does not retry a function error; a throttled or dropped call it retries.
  */
-export function lambdaWorkers(lambda: LambdaClient, functionName: string, count: number): DiagnoseWorkers {
-  const invoke = async <T>(request: WorkerRequest): Promise<T> => {
+export function lambdaInvoker(lambda: LambdaClient, functionName: string): <T>(request: { readonly phase: string }) => Promise<T> {
+  return async <T>(request: { readonly phase: string }): Promise<T> => {
     const out = await lambda.send(new InvokeCommand({
       FunctionName: functionName, InvocationType: 'RequestResponse', Payload: new TextEncoder().encode(JSON.stringify(request)),
     }));
@@ -27,10 +26,5 @@ export function lambdaWorkers(lambda: LambdaClient, functionName: string, count:
       throw new WorkerError(`${functionName} (${request.phase}): ${message}`);
     }
     return JSON.parse(text) as T;
-  };
-  return {
-    count,
-    judge: (r: JudgeRequest) => invoke<JudgeReply>(r),
-    commit: (r: CommitRequest) => invoke<CommitReply>(r),
   };
 }

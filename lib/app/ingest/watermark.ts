@@ -167,3 +167,33 @@ export async function settleWatermark(d: SettleDeps, beats: readonly Received[],
     return canaries.map((r) => r.messageId);
   }
 }
+
+/** A partial batch response, as SQS's Lambda integration takes it (ReportBatchItemFailures). */
+export interface BatchFailures {
+  readonly batchItemFailures: ReadonlyArray<{ readonly itemIdentifier: string }>;
+}
+
+/**
+ * One delivery from the heartbeats queue: each beat succeeds or fails on its own, through
+ * `eachRecord` (Powertools' partial batch processing in the function), raced against the time
+ * left so that a slow store fails the beats it has not stored rather than time the invocation
+ * out; then the watermark is settled and diagnose's canaries are stored, last.
+ */
+export async function ingestHeartbeatDelivery<R extends Received>(
+  d: SettleDeps,
+  records: readonly R[],
+  remainingMs: number,
+  store: (record: R) => Promise<unknown>,
+  eachRecord: (beats: R[], store: (record: R) => Promise<unknown>) => Promise<BatchFailures>,
+): Promise<BatchFailures> {
+  const canaries = records.filter(isCanary);
+  const beats = records.filter((r) => !isCanary(r));
+  const deadline = beatDeadline(remainingMs);
+  const response = beats.length > 0
+    ? await eachRecord(beats, (record) => Promise.race([store(record), deadline.expired])).finally(() => deadline.cancel())
+    : { batchItemFailures: [] };
+  deadline.cancel();
+  const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+  const canariesFailed = await settleWatermark(d, beats, failed, canaries);
+  return { batchItemFailures: [...response.batchItemFailures, ...canariesFailed.map((itemIdentifier) => ({ itemIdentifier }))] };
+}

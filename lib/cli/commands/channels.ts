@@ -8,10 +8,11 @@ import { parseFilter } from '../../domain/channel/filter';
 import { DEFAULT_SEND, sendWithRetry } from '../../adapters/http/send';
 import type { SendResult } from '../../ports';
 import { RENDERERS } from '../../domain/channel/render';
-import { secretRefOf, SsmSecretStore } from '../../adapters/ssm/secrets';
+import { secretRefOf, type SsmSecretStore } from '../../adapters/ssm/secrets';
+import { channelStore, secretStore } from '../../compose';
 import type { Notification } from '../../domain/model';
 import { notification } from '../../domain/notification/notifications';
-import { ChannelStore } from '../../adapters/dynamodb/channels';
+import type { ChannelStore } from '../../adapters/dynamodb/channels';
 import { currentUser, type Context } from '../context';
 import { CliError, EXIT, notFound, usage } from '../errors';
 import { age, styleFor, table } from '../format';
@@ -25,16 +26,15 @@ export interface ChannelAddOptions {
 }
 
 async function open(ctx: Context): Promise<{ store: ChannelStore; secrets: SsmSecretStore; ssm: SSMClient }> {
-  const { backend, clients } = await ctx.clients(['channelsTable']);
-  const table = backend.require('channelsTable');
-  const c = backend.client;
+  const root = await ctx.root(['channelsTable']);
+  const c = root.backend.client;
   const ssm = new SSMClient({
     ...(c.region ? { region: c.region } : {}),
     ...(c.endpoint ? { endpoint: c.endpoint } : {}),
     ...(c.credentials ? { credentials: c.credentials } : {}),
     maxAttempts: 3,
   });
-  return { store: new ChannelStore(clients.ddb, table), secrets: new SsmSecretStore(ssm), ssm };
+  return { store: channelStore(root), secrets: secretStore(ssm), ssm };
 }
 
 /** The most an SSM parameter of the standard tier holds: a channel's URL and key as JSON. */

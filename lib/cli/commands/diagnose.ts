@@ -1,10 +1,8 @@
 import { runDiagnose } from '../../app/diagnose/pass';
-import { diagnosis } from '../../compose/diagnose';
-import { StatsStore } from '../../adapters/dynamodb/stats';
+import { diagnoseDeps, statsStore } from '../../compose';
 import type { Context } from '../context';
 import { age } from '../format';
 import { stderrLog } from '../log';
-import { lifecycleTable } from './lifecycle-tables';
 
 /**
  * `dts diagnose --now`: one liveness pass, made by the same factory as the scheduled function's
@@ -12,18 +10,12 @@ import { lifecycleTable } from './lifecycle-tables';
  */
 export async function diagnoseCommand(ctx: Context, o: { now?: boolean; json?: boolean; verbose?: boolean }): Promise<number> {
   if (!o.now) return monitorStatus(ctx, o);
-  const { backend, clients, table: silencesTable } = await lifecycleTable(
-    ctx, 'silences', ['statsTable', 'notificationsTable', 'alertsTopicArn', 'heartbeatsQueueUrl'],
+  const root = await ctx.root(
+    ['hostsTable', 'silencesTable', 'statsTable', 'notificationsTable', 'alertsTopicArn', 'heartbeatsQueueUrl'],
+    { log: stderrLog(ctx, o.verbose === true && !o.json) },
   );
   // No deadline watch follows this pass: it holds no death back for one (the group wait).
-  const summary = await runDiagnose({ ...diagnosis(clients, {
-    hostsTable: backend.require('hostsTable'),
-    statsTable: backend.require('statsTable'),
-    notificationsTable: backend.require('notificationsTable'),
-    alertsTopicArn: backend.require('alertsTopicArn'),
-    heartbeatsQueueUrl: backend.require('heartbeatsQueueUrl'),
-    silencesTable,
-  }, ctx.config, stderrLog(ctx, o.verbose === true && !o.json)), watchMs: 0 });
+  const summary = await runDiagnose({ ...diagnoseDeps(root), watchMs: 0 });
   if (o.json) ctx.io.out(JSON.stringify(summary, null, 2) + '\n');
   else {
     const changes = Object.entries(summary.transitions).map(([k, n]) => `${n} ${k}`).join(', ') || 'no state changes';
@@ -35,8 +27,7 @@ export async function diagnoseCommand(ctx: Context, o: { now?: boolean; json?: b
 }
 
 async function monitorStatus(ctx: Context, o: { json?: boolean }): Promise<number> {
-  const { backend, clients } = await ctx.clients(['statsTable']);
-  const m = await new StatsStore(clients.ddb, backend.require('statsTable')).monitor();
+  const m = await statsStore(await ctx.root(['statsTable'])).monitor();
   if (o.json) {
     ctx.io.out(JSON.stringify(m, null, 2) + '\n');
     return 0;

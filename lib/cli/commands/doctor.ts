@@ -12,9 +12,8 @@ import { GetTopicAttributesCommand } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand, GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import { createProducer } from '../../producer/producer';
 import { optionalClient, RESOURCES, type Backend, type ClientConfig, type ResourceKey } from '../../producer/locate';
-import { HostStore } from '../../adapters/dynamodb/hosts';
-import { NotificationStore } from '../../adapters/dynamodb/notifications';
 import type { Clients } from '../../adapters/clients';
+import { fixedNames, hostStore, notificationStore } from '../../compose';
 import type { Context } from '../context';
 import { VERSION } from '../version';
 
@@ -134,7 +133,7 @@ export async function doctorCommand(ctx: Context, o: DoctorOptions): Promise<num
   if (hostsTable === undefined || heartbeatsUrl === undefined || checks.some((c) => c.status === 'fail' && /^(hosts table|heartbeats queue)$/.test(c.name))) {
     report({ name: 'round trip', status: 'fail', detail: 'no heartbeats queue or hosts table to send through', fix: 'mend the checks above first' });
   } else {
-    for (const c of await roundTrip(clients, heartbeatsUrl, hostsTable, notificationsTable, ctx.config.notifications.ttlDays, (o.timeout ?? 60) * 1000)) report(c);
+    for (const c of await roundTrip(ctx, clients, heartbeatsUrl, hostsTable, notificationsTable, (o.timeout ?? 60) * 1000)) report(c);
   }
 
   const failed = checks.filter((c) => c.status === 'fail').length;
@@ -305,9 +304,11 @@ async function waitFor<T>(timeoutMs: number, probe: () => Promise<T | undefined>
   }
 }
 
-async function roundTrip(clients: Clients, heartbeatsUrl: string, hostsTable: string, notificationsTable: string | undefined, ttlDays: number, timeoutMs: number): Promise<Check[]> {
+async function roundTrip(ctx: Context, clients: Clients, heartbeatsUrl: string, hostsTable: string, notificationsTable: string | undefined, timeoutMs: number): Promise<Check[]> {
   const hostname = `dts-doctor-${randomBytes(4).toString('hex')}`;
-  const hosts = new HostStore(clients.ddb, hostsTable);
+  // The names doctor found (stack outputs or the stage), which may differ from what the CLI would locate.
+  const root = { config: ctx.config, clients, names: fixedNames({ hostsTable, ...(notificationsTable ? { notificationsTable } : {}) }) };
+  const hosts = hostStore(root);
   const producer = createProducer({
     sqs: clients.sqs, heartbeatsQueueUrl: heartbeatsUrl, hostname, interval: 60, flushOnExit: false,
     labels: { 'dts-doctor': 'synthetic' }, agent: { name: 'dts-doctor', version: VERSION }, warn: () => undefined,
@@ -328,7 +329,7 @@ async function roundTrip(clients: Clients, heartbeatsUrl: string, hostsTable: st
     const bye = await producer.heartbeat({ goodbye: true });
     const left = bye.ok ? await waitFor(timeoutMs, async () => ((await hosts.get(hostname))?.state === 'left' ? true : undefined)) : undefined;
     const alerts = notificationsTable
-      ? (await new NotificationStore(clients.ddb, notificationsTable, ttlDays).byHost(hostname, started - 60_000, Date.now() + 60_000)).filter((n) => n.severity !== 'info')
+      ? (await notificationStore(root).byHost(hostname, started - 60_000, Date.now() + 60_000)).filter((n) => n.severity !== 'info')
       : [];
     if (!left) checks.push({ name: 'goodbye', status: 'fail', detail: `${hostname} did not leave within ${timeoutMs / 1000} s of its goodbye`, fix: 'read ingestHeartbeats\' log' });
     else if (alerts.length > 0) checks.push({ name: 'goodbye', status: 'fail', detail: `${hostname} left, but raised ${alerts.map((a) => a.kind).join(', ')}`, fix: 'a goodbye must not alert: see docs/SEMANTICS.md on leaving' });

@@ -1,24 +1,21 @@
 import { effectiveInterval } from '../../domain/host/liveness';
-import { HostStore } from '../../adapters/dynamodb/hosts';
-import { LogStore } from '../../adapters/dynamodb/logs';
-import { NotificationStore } from '../../adapters/dynamodb/notifications';
+import { hostStore, logStore, notificationStore } from '../../compose';
+import { hostView } from '../../domain/host/view';
 import type { Context } from '../context';
 import { notFound } from '../errors';
 import { age, bytes, levelText, logLine, notificationLine, skew, stateText, styleFor } from '../format';
-import { viewOf } from './hosts';
 
 const DAY = 86_400_000;
 
 export async function hostCommand(ctx: Context, name: string, o: { json?: boolean; limit: number }): Promise<number> {
-  const { backend, clients } = await ctx.clients(['hostsTable', 'notificationsTable', 'logsTable']);
-  const hosts = new HostStore(clients.ddb, backend.require('hostsTable'));
-  const found = await hosts.get(name);
+  const root = await ctx.root(['hostsTable', 'notificationsTable', 'logsTable']);
+  const found = await hostStore(root).get(name);
   if (!found) throw notFound(`unknown host ${JSON.stringify(name)} (\`dts hosts\` lists the known ones)`);
   const now = Date.now();
-  const host = viewOf(found, now, ctx.config.liveness);
+  const host = hostView(found, now, ctx.config.liveness, []);
   const [notifications, errors] = await Promise.all([
-    new NotificationStore(clients.ddb, backend.require('notificationsTable'), ctx.config.notifications.ttlDays).byHost(name, now - 30 * DAY, now + 60_000, o.limit),
-    new LogStore(clients.ddb, backend.require('logsTable')).query({ host: name, minLevel: 40, since: now - DAY, until: now + 60_000, limit: o.limit }),
+    notificationStore(root).byHost(name, now - 30 * DAY, now + 60_000, o.limit),
+    logStore(root).query({ host: name, minLevel: 40, since: now - DAY, until: now + 60_000, limit: o.limit }),
   ]);
   if (o.json) {
     ctx.io.out(JSON.stringify({ host, notifications, errors }, null, 2) + '\n');

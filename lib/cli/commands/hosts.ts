@@ -1,30 +1,12 @@
-import { METRICS, type Host, type HostState, type MetricLevel, type Silence } from '../../domain/model';
-import { silenceAt } from '../../domain/notification/silences';
-import { SilenceStore } from '../../adapters/dynamodb/silences';
-import { deadlineOf, effectiveInterval, isAliveAt, type LivenessRule } from '../../domain/host/liveness';
-import { HostStore } from '../../adapters/dynamodb/hosts';
+import { hostStore, silenceStore } from '../../compose';
+import { effectiveInterval } from '../../domain/host/liveness';
+import { hostView, type HostView } from '../../domain/host/view';
+import { METRICS, type HostState, type MetricLevel } from '../../domain/model';
 import type { Context } from '../context';
 import { usage } from '../errors';
 import { age, resourceCell, skew, stateText, styleFor, table } from '../format';
 
 const LEVEL_RANK: Record<MetricLevel, number> = { critical: 0, warning: 1, ok: 2 };
-
-/** The host as the CLI shows it: the stored item plus what its age means right now. */
-export interface HostView extends Host {
-  /** Stored state alive/new, but no beat within interval × tolerance: diagnose has not caught up yet. */
-  overdue: boolean;
-  /** Milliseconds since the last beat was received. */
-  ageMs: number;
-  deadline: number;
-  /** The silence in force over it: its alerts are recorded, not sent. */
-  silencedBy?: string;
-}
-
-export function viewOf(h: Host, now: number, rule: LivenessRule, silences: readonly Silence[] = []): HostView {
-  const overdue = (h.state === 'alive' || h.state === 'new') && !isAliveAt(h, now, rule);
-  const silence = silenceAt(h, silences, now);
-  return { ...h, overdue, ageMs: now - h.lastBeat, deadline: deadlineOf(h, rule), ...(silence ? { silencedBy: silence.id } : {}) };
-}
 
 /** Worst first: dead or overdue, then critical, warning, new, healthy, departed, retired; older beats first within each. */
 export function rank(h: HostView): number {
@@ -42,16 +24,14 @@ export function sortWorstFirst(hosts: HostView[]): HostView[] {
 }
 
 export async function listHosts(ctx: Context): Promise<HostView[]> {
-  const { backend, clients } = await ctx.clients(['hostsTable']);
-  const store = new HostStore(clients.ddb, backend.require('hostsTable'));
+  const root = await ctx.root(['hostsTable']);
   // Silences mark the hosts they cover; a deployment without the table just shows no marks.
-  const silencesTable = backend.resources.silencesTable;
   const [hosts, silences] = await Promise.all([
-    store.list(ctx.config.diagnose.scanSegments),
-    silencesTable ? new SilenceStore(clients.ddb, silencesTable).all() : Promise.resolve([]),
+    hostStore(root).list(ctx.config.diagnose.scanSegments),
+    root.names.find('silencesTable') ? silenceStore(root).all() : Promise.resolve([]),
   ]);
   const now = Date.now();
-  return sortWorstFirst(hosts.map((h) => viewOf(h, now, ctx.config.liveness, silences)));
+  return sortWorstFirst(hosts.map((h) => hostView(h, now, ctx.config.liveness, silences)));
 }
 
 /** `52 hosts: 40 alive, 3 dead (1 silenced), 2 new; 1 overdue`. */

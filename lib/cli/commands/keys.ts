@@ -1,12 +1,12 @@
-import { ApiKeyStore } from '../../adapters/dynamodb/api-keys';
+import type { ApiKeyStore } from '../../adapters/dynamodb/api-keys';
+import { apiKeyStore } from '../../compose';
 import type { Context } from '../context';
 import { notFound, usage } from '../errors';
 import { age, styleFor, table } from '../format';
 import type { ApiRole } from '../../ports';
 
 async function store(ctx: Context): Promise<ApiKeyStore> {
-  const { backend, clients } = await ctx.clients(['apiKeysTable']);
-  return new ApiKeyStore(clients.ddb, backend.require('apiKeysTable'));
+  return apiKeyStore(await ctx.root(['apiKeysTable']));
 }
 
 const KEY_NAME_MAX = 128;

@@ -1,5 +1,6 @@
 import { decodeCursor, encodeCursor } from '../../adapters/dynamodb/cursor';
-import { FLEET_ERROR_FLOOR, LogStore } from '../../adapters/dynamodb/logs';
+import { FLEET_ERROR_FLOOR } from '../../adapters/dynamodb/logs';
+import { logStore } from '../../compose';
 import type { Context } from '../context';
 import { usage } from '../errors';
 import { logLine, styleFor } from '../format';
@@ -41,8 +42,7 @@ export async function logsCommand(ctx: Context, o: LogsOptions, stop?: Promise<u
   if (until <= since) throw usage(`--until (${new Date(until).toISOString()}) must be after --since (${new Date(since).toISOString()})`);
   if (o.follow && o.until) throw usage('--follow streams new records; it does not take --until');
 
-  const { backend, clients } = await ctx.clients(['logsTable']);
-  const store = new LogStore(clients.ddb, backend.require('logsTable'));
+  const store = logStore(await ctx.root(['logsTable']));
   const who = { ...(o.app !== undefined ? { app: o.app } : {}), ...(o.host !== undefined ? { host: o.host } : {}), ...(o.grep ? { grep: o.grep } : {}) };
   const style = styleFor(ctx.io.isTTY, ctx.io.env);
   const print = (r: StoredLogRecord): void => ctx.io.out(o.json ? JSON.stringify(r) + '\n' : logLine(r, style) + '\n');

@@ -1,6 +1,6 @@
 import type { NotificationKind } from '../../domain/model';
 import { encodeCursor } from '../../adapters/dynamodb/cursor';
-import { NotificationStore } from '../../adapters/dynamodb/notifications';
+import { notificationStore } from '../../compose';
 import { cursorArg } from './logs';
 import type { Context } from '../context';
 import { usage } from '../errors';
@@ -22,8 +22,7 @@ export async function notificationsCommand(ctx: Context, o: NotificationsOptions
   const since = parseTime(o.since, now);
   const until = o.until ? parseTime(o.until, now) : now + 60_000;
   if (until <= since) throw usage('--until must be after --since');
-  const { backend, clients } = await ctx.clients(['notificationsTable']);
-  const store = new NotificationStore(clients.ddb, backend.require('notificationsTable'), ctx.config.notifications.ttlDays);
+  const store = notificationStore(await ctx.root(['notificationsTable']));
   const before = cursorArg(o.cursor);
   const { items: found, next } = await store.page({
     since, until, limit: o.limit, ...(o.host ? { hostname: o.host } : {}), ...(before ? { before } : {}),

@@ -1,11 +1,9 @@
 import { runReport } from '../../app/report';
 import { renderHtml, renderMarkdown } from '../../domain/report/render';
-import { reporting } from '../../compose/report';
-import { ReportStore } from '../../adapters/dynamodb/reports';
+import { reportDeps, reportStore } from '../../compose';
 import type { Context } from '../context';
 import { notFound, usage } from '../errors';
 import { stderrLog } from '../log';
-import { lifecycleTable } from './lifecycle-tables';
 
 export interface ReportOptions {
   now?: boolean;
@@ -26,22 +24,16 @@ export async function reportCommand(ctx: Context, o: ReportOptions): Promise<num
   const format = o.json ? 'json' : o.format;
   if (!['md', 'html', 'json'].includes(format)) throw usage(`--format must be md, html or json, got ${JSON.stringify(o.format)}`);
   const settings = ctx.config.lifecycle;
-  const { backend, clients, table } = await lifecycleTable(ctx, 'reports', o.now ? ['notificationsTable', 'statsTable', 'alertsTopicArn'] : []);
+  const root = await ctx.root(['hostsTable', 'reportsTable', ...(o.now ? ['notificationsTable', 'statsTable', 'alertsTopicArn'] as const : [])], { log: stderrLog(ctx) });
   if (o.now) {
-    const run = await runReport(reporting(clients, {
-      hostsTable: backend.require('hostsTable'),
-      notificationsTable: backend.require('notificationsTable'),
-      statsTable: backend.require('statsTable'),
-      reportsTable: table,
-      alertsTopicArn: backend.require('alertsTopicArn'),
-    }, ctx.config, stderrLog(ctx)), Date.now(), o.hours ?? settings.reportHours, o.publish !== false);
+    const run = await runReport(reportDeps(root), Date.now(), o.hours ?? settings.reportHours, o.publish !== false);
     if (o.detail) {
       for (const section of ['hosts', 'incidents', 'apps'] as const) for (const row of run.detail[section]) ctx.io.out(JSON.stringify({ section, ...row }) + '\n');
     } else ctx.io.out(format === 'json' ? JSON.stringify(run.report, null, 2) + '\n' : format === 'html' ? run.html : run.markdown + '\n');
     return 0;
   }
 
-  const store = new ReportStore(clients.ddb, table, settings.reportTtlDays);
+  const store = reportStore(root);
   const [latest] = await store.latest(1);
   if (!latest) throw notFound('no report yet: the first runs at the scheduled time (default 08:00 UTC), or make one with `dts report --now`');
   if (o.detail) {

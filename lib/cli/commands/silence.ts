@@ -1,11 +1,10 @@
 import type { Silence } from '../../domain/model';
 import { describeTarget, isInForce, parseSilenceTarget, silenceId } from '../../domain/notification/silences';
-import { SilenceStore } from '../../adapters/dynamodb/silences';
+import { silenceStore } from '../../compose';
 import { currentUser, type Context } from '../context';
 import { notFound, usage } from '../errors';
 import { age, styleFor, table } from '../format';
 import { parseDuration, shortDuration } from '../time';
-import { lifecycleTable } from './lifecycle-tables';
 
 export interface SilenceOptions {
   for?: string;
@@ -23,8 +22,7 @@ export interface SilenceOptions {
 export async function silenceCommand(ctx: Context, target: string | undefined, o: SilenceOptions): Promise<number> {
   const modes = [target !== undefined, o.list === true, o.end !== undefined].filter(Boolean).length;
   if (modes !== 1) throw usage('give a host or label=value to silence, or --list, or --end ID');
-  const { clients, table: name } = await lifecycleTable(ctx, 'silences');
-  const store = new SilenceStore(clients.ddb, name);
+  const store = silenceStore(await ctx.root(['hostsTable', 'silencesTable']));
   const now = Date.now();
 
   if (o.end !== undefined) {
