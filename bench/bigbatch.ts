@@ -19,7 +19,8 @@ import type { BatchOutcome } from '../tools/local/event-source-mapping';
 import { clientsFor } from '../tools/local/provision';
 import { dayOf } from '../lib/domain/model/days';
 import { StatsStore } from '../lib/adapters/dynamodb/stats';
-import { encodeBody, TYPE_ATTRIBUTE } from '../lib/wire/codec';
+import { encodeBody } from '../lib/wire/codec';
+import { TYPE_ATTRIBUTE } from '../lib/wire/attributes';
 import { BENCH_DIR, header, isQuick, saveResult, table } from './support/report';
 import { sig } from './support/stats';
 

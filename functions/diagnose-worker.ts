@@ -15,7 +15,7 @@ let deps: DiagnoseDeps | undefined;
  */
 export const handler = async (event: WorkerRequest, context: Context): Promise<JudgeReply | CommitReply> => {
   logger.addContext(context);
-  deps ??= diagnoseDeps(root(), 'worker');
+  deps ??= diagnoseDeps(root(logger), 'worker');
   switch (event.phase) {
     case 'judge': return judgeSegment(deps, event);
     case 'commit': return commitSegment(deps, event);

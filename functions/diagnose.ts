@@ -16,7 +16,7 @@ const TIMEOUT_MARGIN_MS = 5000;
 /** Each minute: the liveness pass, then the deadline watch until the next (lib/app/diagnose/scheduled.ts). */
 export const handler = async (_event: ScheduledEvent, context: Context) => {
   logger.addContext(context);
-  deps ??= diagnoseDeps(root());
+  deps ??= diagnoseDeps(root(logger));
   return runScheduledDiagnose(deps, {
     fanout: config.diagnose,
     workers: (count) => diagnoseWorkers(config, lambda ??= new LambdaClient({}), count),

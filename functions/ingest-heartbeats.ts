@@ -4,7 +4,7 @@ import { ingestHeartbeat } from '../lib/app/ingest/heartbeats';
 import { ingestHeartbeatDelivery } from '../lib/app/ingest/watermark';
 import { heartbeatIngestDeps } from '../lib/compose';
 import { config, root } from './commons/deps';
-import { logFailures } from './commons/powertools';
+import { logFailures, logger } from './commons/powertools';
 
 const processor = new BatchProcessor(EventType.SQS);
 let deps: ReturnType<typeof heartbeatIngestDeps> | undefined;
@@ -14,7 +14,7 @@ let deps: ReturnType<typeof heartbeatIngestDeps> | undefined;
  * canaries are stored last, once every beat they came with is (lib/app/ingest/watermark.ts).
  */
 export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
-  const d = deps ??= heartbeatIngestDeps(root());
+  const d = deps ??= heartbeatIngestDeps(root(logger));
   return ingestHeartbeatDelivery(
     { ...d, ...config.ingest, now: Date.now },
     event.Records,

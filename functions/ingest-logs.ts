@@ -3,7 +3,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { DEFAULT_RESERVE_MS, ingestLogMessages, type LogIngest } from '../lib/app/ingest/logs';
 import { logIngestDeps } from '../lib/compose';
 import { root } from './commons/deps';
-import { logFailures, mirrorRecord } from './commons/powertools';
+import { logFailures, logger, mirrorRecord } from './commons/powertools';
 
 const processor = new BatchProcessor(EventType.SQS);
 let deps: LogIngest | undefined;
@@ -16,7 +16,7 @@ let deps: LogIngest | undefined;
  */
 export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
   const budget = { remainingMs: () => context.getRemainingTimeInMillis(), reserveMs: DEFAULT_RESERVE_MS };
-  const { failures } = await ingestLogMessages(deps ??= logIngestDeps(root(), mirrorRecord), event.Records, budget);
+  const { failures } = await ingestLogMessages(deps ??= logIngestDeps(root(logger), mirrorRecord), event.Records, budget);
   return processPartialResponse(event, logFailures(async (record: SQSRecord) => {
     if (failures.has(record.messageId)) throw failures.get(record.messageId);
   }), processor, { context });

@@ -16,7 +16,7 @@ let deps: ReturnType<typeof notifierDeps> | undefined;
 /** Alerts topic → notifier queue → every matching channel (lib/app/notify.ts, notifyMessage). */
 export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
   logger.addContext(context);
-  const d = deps ??= notifierDeps(root(), settings, new SSMClient({ maxAttempts: 5 }), (metric) => metrics.addMetric(metric, MetricUnit.Count, 1));
+  const d = deps ??= notifierDeps(root(logger), settings, new SSMClient({ maxAttempts: 5 }), (metric) => metrics.addMetric(metric, MetricUnit.Count, 1));
   try {
     return await processPartialResponse(event, logFailures((record: SQSRecord) => notifyMessage(d.notifier, d.quarantine, record)), processor, { context });
   } finally {

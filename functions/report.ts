@@ -12,7 +12,7 @@ let deps: ReportDeps | undefined;
  */
 export const handler = async (event: ScheduledEvent, context: Context): Promise<{ id: string; incidents: number; parts: number }> => {
   logger.addContext(context);
-  deps ??= reportDeps(root());
+  deps ??= reportDeps(root(logger));
   const scheduled = Date.parse(event.time);
   const until = Number.isFinite(scheduled) ? scheduled : Date.now();
   const { report, parts } = await runReport(deps, until, config.lifecycle.reportHours);

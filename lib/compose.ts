@@ -11,7 +11,8 @@ import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { CommitReply, DiagnoseWorkers, JudgeReply } from './app/diagnose/fanout';
 import type { DiagnoseDeps } from './app/diagnose/pass';
 import type { Delivery } from './app/deliver';
-import { cachedSilences, type HeartbeatIngest } from './app/ingest/heartbeats';
+import type { HeartbeatIngest } from './app/ingest/heartbeats';
+import { cachedSilences } from './app/silence-cache';
 import type { LogIngest } from './app/ingest/logs';
 import { silentLog, type Log } from './app/log';
 import type { Notifier } from './app/notify';
@@ -39,7 +40,7 @@ import type { NotifyConfig } from './config/notify';
 import { NEW_HOSTS_GROUP } from './domain/fleet/notices';
 import { FLEET_HOST, type LogRecord } from './domain/model';
 import type { Clock, HeartbeatQueue, MonitorPort, StatsPort } from './ports';
-import { RESOURCES, type ResourceKey } from './producer/locate';
+import { RESOURCES, type ResourceKey } from './config/resources';
 
 /** Every resource a part of dts may be given: the stack's outputs, and the DLQs that only functions see. */
 export type NameKey = ResourceKey | 'heartbeatsDlqUrl' | 'logsDlqUrl' | 'notifyDlqUrl';

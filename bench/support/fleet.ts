@@ -9,7 +9,8 @@
  * SQS stamps SentTimestamp between the two.
  */
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { encodeBody, TYPE_ATTRIBUTE } from '../../lib/wire/codec';
+import { encodeBody } from '../../lib/wire/codec';
+import { TYPE_ATTRIBUTE } from '../../lib/wire/attributes';
 
 export interface Send {
   /** When the send (or, through a relay, the hand-over to the relay) began. */

@@ -1,14 +1,15 @@
 import { defaultClients } from '../../lib/adapters/clients';
 import { namesFromEnv, type Root } from '../../lib/compose';
+import type { Log } from '../../lib/app/log';
 import { loadConfig, type Config } from '../../lib/config';
-import { logger } from './powertools';
 
 /** Read once per container: a bad variable fails the cold start with its name. */
 export const config: Config = loadConfig();
 
-let made: Root | undefined;
-
-/** The composition root's input for this function: its configuration, clients, resources and logger. */
-export function root(): Root {
-  return made ??= { config, clients: defaultClients(), names: namesFromEnv(), log: logger };
+/**
+ * The composition root's input for this function: its configuration, clients and resources, and
+ * the logger its use case writes to (Powertools' for those that log; the api logs nothing).
+ */
+export function root(log?: Log): Root {
+  return { config, clients: defaultClients(), names: namesFromEnv(), ...(log ? { log } : {}) };
 }

@@ -3,7 +3,8 @@
  * resources each caller needs. Apart from the context so that the standalone agent, which
  * needs no stores, can use it without loading their clients.
  */
-import { locateBackend, RESOURCES, type Backend, type ResourceKey, type ResourceNames } from '../producer/locate';
+import { RESOURCES, type ResourceKey, type ResourceNames } from '../config/resources';
+import { locateBackend, type Backend } from '../producer/locate';
 import type { GlobalOptions, Io } from './io';
 
 export function backendLocator(g: GlobalOptions, io: Pick<Io, 'env'>): (need: readonly ResourceKey[], options?: { partial?: boolean }) => Promise<Backend> {

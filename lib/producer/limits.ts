@@ -4,7 +4,7 @@
  * bytes of its name, data type and value; the body is base64, so 3 protobuf bytes cost 4.
  */
 import { MAX_BATCH_RECORDS } from '../wire/validate';
-import { TYPE_ATTRIBUTE } from '../wire/codec';
+import { TYPE_ATTRIBUTE } from '../wire/attributes';
 
 /** The contract's bound on one message (the SQS limit before 2025, kept for every consumer). */
 export const MAX_MESSAGE_BYTES = 256 * 1024;

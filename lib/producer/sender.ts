@@ -4,7 +4,8 @@
  * full jitter; entries the service refused as malformed are not.
  */
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { TYPE_ATTRIBUTE, type MessageType } from '../wire/codec';
+import { type MessageType } from '../wire/codec';
+import { TYPE_ATTRIBUTE } from '../wire/attributes';
 
 export interface OutgoingMessage {
   readonly type: MessageType;

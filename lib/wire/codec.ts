@@ -19,16 +19,6 @@ export const MESSAGE_TYPES = {
 export type MessageType = keyof typeof MESSAGE_TYPES;
 export type Decoded<T extends MessageType> = InstanceType<(typeof MESSAGE_TYPES)[T]>;
 
-/** The SQS message attribute that names a body's message type. */
-export const TYPE_ATTRIBUTE = 'dts-type';
-
-/**
- * The `dts-type` of a canary: diagnose's own message through the heartbeats queue, whose body
- * is its stamp in ms. Ingest records it once the beats it came with are stored; it is not a
- * beat (docs/SEMANTICS.md, "Trust the monitor before blaming the host").
- */
-export const CANARY_TYPE = 'dts.Canary';
-
 export function isMessageType(name: string): name is MessageType {
   return Object.hasOwn(MESSAGE_TYPES, name);
 }

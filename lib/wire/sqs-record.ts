@@ -1,4 +1,5 @@
-import { decodeBody, fail, isMessageType, TYPE_ATTRIBUTE, type Decoded, type MessageType, type Result } from './codec';
+import { decodeBody, fail, isMessageType, type Decoded, type MessageType, type Result } from './codec';
+import { TYPE_ATTRIBUTE } from './attributes';
 
 /** The parts of an SQS record (as Lambda delivers it) that decoding needs. */
 export interface SqsRecordLike {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Silence } from '../../lib/domain/model';
-import { cachedSilences } from '../../lib/app/ingest/heartbeats';
+import { cachedSilences } from '../../lib/app/silence-cache';
 
 describe('cachedSilences: ingest reads the silences at most once per TTL', () => {
   it('reuses one read within the TTL and reads again after it', async () => {

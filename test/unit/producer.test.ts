@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProducer, type ProducerOptions } from '../../lib/producer';
 import { MAX_CALL_BYTES, MAX_MESSAGE_BYTES, base64Length, frameBatch, maxPayloadFor, typeAttributeBytes } from '../../lib/producer/limits';
 import { RecordBuffer } from '../../lib/producer/buffer';
-import { decodeBody, TYPE_ATTRIBUTE } from '../../lib/wire/codec';
+import { decodeBody } from '../../lib/wire/codec';
+import { TYPE_ATTRIBUTE } from '../../lib/wire/attributes';
 import { dts } from '../../lib/wire/generated/dts.js';
 
 let server: FauxqsServer;

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { ScheduledEvent, SQSEvent, SQSRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { encodeBody, TYPE_ATTRIBUTE } from '../../lib/wire/codec';
+import { encodeBody } from '../../lib/wire/codec';
+import { TYPE_ATTRIBUTE } from '../../lib/wire/attributes';
 import { decodeRecord, receivedAtOf, typeOf } from '../../lib/wire/sqs-record';
 import { validateHeartbeat, validateLogBatch, validateLogRecord, type Limits } from '../../lib/wire/validate';
 

@@ -1,6 +1,6 @@
 import { ChangeMessageVisibilityBatchCommand, GetQueueAttributesCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { QueueGauge } from '../../domain/fleet/watermark';
-import { CANARY_TYPE, TYPE_ATTRIBUTE } from '../../wire/codec';
+import { CANARY_TYPE, TYPE_ATTRIBUTE } from '../../wire/attributes';
 import type { HeartbeatQueue } from '../../ports';
 
 /** The heartbeats queue on SQS, as diagnose reads it: its depth, and canaries sent through it. */

@@ -17,7 +17,8 @@ import type { Log } from '../log';
 import { Outbox, pendingNow } from '../outbox';
 import { isPoison, quarantine, refusalReason, type PoisonRecord } from './poison';
 import type { SqsRecordLike } from '../../wire/sqs-record';
-import { encodeBody, TYPE_ATTRIBUTE } from '../../wire/codec';
+import { encodeBody } from '../../wire/codec';
+import { TYPE_ATTRIBUTE } from '../../wire/attributes';
 import type { dts } from '../../wire/generated/dts';
 import { relayedReceiveTime } from '../../domain/host/relay-stamp';
 
@@ -155,19 +156,6 @@ async function returnFromDeath(
     announce: changes,
   });
   return won ? changes : undefined;
-}
-
-/** A silences reader that reads at most once per `ttlMs`: ingest asks only when it has something to say. */
-export function cachedSilences(read: () => Promise<Silence[]>, ttlMs: number, now: () => number = Date.now): () => Promise<Silence[]> {
-  let cached: { at: number; value: Promise<Silence[]> } | undefined;
-  return () => {
-    if (!cached || now() - cached.at >= ttlMs) {
-      const value = read();
-      cached = { at: now(), value };
-      value.catch(() => { cached = undefined; });
-    }
-    return cached.value;
-  };
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { QueueGauge, Watermark } from '../../domain/fleet/watermark';
 import type { HeartbeatQueue, IngestMarksStore } from '../../ports';
 import { retryDelayMs, watermarkOf } from '../../domain/fleet/watermark';
-import { CANARY_TYPE, TYPE_ATTRIBUTE } from '../../wire/codec';
+import { CANARY_TYPE, TYPE_ATTRIBUTE } from '../../wire/attributes';
 import { decodeRecord, receiveCountOf, receivedAtOf, type SqsRecordLike } from '../../wire/sqs-record';
 import { relayedReceiveTime } from '../../domain/host/relay-stamp';
 import type { Log } from '../log';

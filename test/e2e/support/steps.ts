@@ -4,7 +4,8 @@
  */
 import { ReceiveMessageCommand, SendMessageBatchCommand, SendMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import { GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { encodeBody, TYPE_ATTRIBUTE, type MessageType } from '../../../lib/wire/codec';
+import { encodeBody, type MessageType } from '../../../lib/wire/codec';
+import { TYPE_ATTRIBUTE } from '../../../lib/wire/attributes';
 import type { Target } from './target';
 
 export type Encoding = 'protobuf' | 'json';
