@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Notification } from '../../lib/domain/model';
-import type { AlertPublisherPort, HeartbeatQueue, QuarantinePort } from '../../lib/ports';
+import type { AlertPublisherPort, HeartbeatQueue, QuarantinePort, SecretsPort } from '../../lib/ports';
 import { ERROR_ATTRIBUTE, MAX_MESSAGE_BYTES } from '../../lib/adapters/sqs/quarantine';
 import { notice, T0 } from './fixtures';
 
@@ -61,6 +61,34 @@ export function heartbeatQueueContract(make: () => Promise<HeartbeatQueue>): voi
       await queue.sendCanary(T0);
       await queue.sendCanary(T0 + 1);
       expect((await queue.gauge()).pending).toBe(2);
+    });
+  });
+}
+
+/** What every adapter of SecretsPort does, as SSM Parameter Store does it. */
+export function secretsContract(make: () => Promise<SecretsPort>): void {
+  describe('SecretsPort', () => {
+    it('keeps a secret by name, replaces it, and forgets it; an unknown name is no secret, and removing it twice is no error', async () => {
+      const port = await make();
+      const ref = `/dts-contract/${Math.random().toString(36).slice(2)}/hook`;
+      expect(await port.get(ref)).toBeUndefined();
+      await port.put(ref, { url: 'https://hooks.example.com/a', key: 'k1' });
+      expect(await port.get(ref)).toEqual({ url: 'https://hooks.example.com/a', key: 'k1' });
+      await port.put(ref, { url: 'https://hooks.example.com/b' });
+      expect(await port.get(ref)).toEqual({ url: 'https://hooks.example.com/b' });
+      await port.remove(ref);
+      await port.remove(ref);
+      expect(await port.get(ref)).toBeUndefined();
+    });
+
+    it('keeps names apart, and a value with every kind of character whole', async () => {
+      const port = await make();
+      const base = `/dts-contract/${Math.random().toString(36).slice(2)}`;
+      const odd = { url: 'https://hooks.example.com/ä?x="y"&z=\\', key: 'ключ-\u202e-🔑' };
+      await port.put(`${base}/one`, odd);
+      await port.put(`${base}/two`, { url: 'https://two.example.com' });
+      expect(await port.get(`${base}/one`)).toEqual(odd);
+      expect(await port.get(`${base}/two`)).toEqual({ url: 'https://two.example.com' });
     });
   });
 }

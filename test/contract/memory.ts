@@ -1,5 +1,5 @@
 import { channelsContract } from './channels.contract';
-import { alertsContract, heartbeatQueueContract, quarantineContract } from './gateways.contract';
+import { alertsContract, heartbeatQueueContract, quarantineContract, secretsContract } from './gateways.contract';
 import { hostsContract } from './hosts.contract';
 import { keysContract } from './keys.contract';
 import { logsContract } from './logs.contract';
@@ -8,7 +8,7 @@ import { notificationsContract } from './notifications.contract';
 import { reportsContract } from './reports.contract';
 import { silencesContract } from './silences.contract';
 import { statsContract } from './stats.contract';
-import { MemoryAlerts, MemoryChannels, MemoryHeartbeatQueue, MemoryHosts, MemoryQuarantine, MemoryKeys, MemoryLogs, MemoryNotifications, MemoryReports, MemorySilences, MemoryStats } from '../../tools/memory';
+import { MemoryAlerts, MemoryChannels, MemoryHeartbeatQueue, MemoryHosts, MemoryQuarantine, MemoryKeys, MemoryLogs, MemoryNotifications, MemoryReports, MemorySecrets, MemorySilences, MemoryStats } from '../../tools/memory';
 
 /** Every contract suite on the in-memory adapters (run by test/unit/contract-memory.test.ts). */
 export function memoryContracts(): void {
@@ -36,6 +36,7 @@ export function memoryContracts(): void {
     return { port, sent: async () => port.messages.map((m) => ({ body: m.body, reason: m.reason === '' ? undefined : m.reason })) };
   });
   heartbeatQueueContract(async () => new MemoryHeartbeatQueue(Date.now));
+  secretsContract(async () => new MemorySecrets());
   hostPagesContract(async () => new MemoryHosts(7));
   reportPagesContract(async () => new MemoryReports());
 }

@@ -1,5 +1,6 @@
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { BatchWriteCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { AlertPublisher } from '../../lib/adapters/sns/alerts';
@@ -15,8 +16,9 @@ import { ReportStore } from '../../lib/adapters/dynamodb/reports';
 import { SilenceStore } from '../../lib/adapters/dynamodb/silences';
 import { ERROR_ATTRIBUTE, Quarantine } from '../../lib/adapters/sqs/quarantine';
 import { StatsStore } from '../../lib/adapters/dynamodb/stats';
+import { SsmSecretStore } from '../../lib/adapters/ssm/secrets';
 import { channelsContract } from '../contract/channels.contract';
-import { alertsContract, heartbeatQueueContract, quarantineContract } from '../contract/gateways.contract';
+import { alertsContract, heartbeatQueueContract, quarantineContract, secretsContract } from '../contract/gateways.contract';
 import { hostsContract } from '../contract/hosts.contract';
 import { keysContract } from '../contract/keys.contract';
 import { logsContract } from '../contract/logs.contract';
@@ -86,7 +88,7 @@ async function freshQueue(): Promise<string> {
   return out.QueueUrl as string;
 }
 
-describe('the SQS and SNS adapters on the local cloud', () => {
+describe('the SQS, SNS and SSM adapters on the local cloud', () => {
   alertsContract(async () => {
     await drain(cloud, cloud.names.alertsQueueUrl);
     return {
@@ -120,4 +122,8 @@ describe('the SQS and SNS adapters on the local cloud', () => {
     };
   });
   heartbeatQueueContract(async () => new SqsHeartbeatQueue(cloud.clients.sqs, await freshQueue()));
+  // The local cloud answers SSM Parameter Store at its edge (tools/local/ssm.ts), as AWS does.
+  secretsContract(async () => new SsmSecretStore(new SSMClient({
+    endpoint: cloud.env.AWS_ENDPOINT_URL_SQS, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  })));
 });

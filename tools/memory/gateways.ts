@@ -1,6 +1,7 @@
 import type { MessageAttributeValue } from '@aws-sdk/client-sqs';
 import type { Notification } from '../../lib/domain/model';
-import type { AlertPublisherPort, HeartbeatQueue, QuarantinePort } from '../../lib/ports';
+import type { ChannelSecret } from '../../lib/domain/channel/channel';
+import type { AlertPublisherPort, HeartbeatQueue, QuarantinePort, SecretsPort } from '../../lib/ports';
 import type { QueueGauge } from '../../lib/domain/fleet/watermark';
 import { fitReason } from '../../lib/adapters/sqs/quarantine';
 import { copy } from './item';
@@ -52,5 +53,23 @@ export class MemoryHeartbeatQueue implements HeartbeatQueue {
     if (!this.ingest) return;
     await this.ingest(at, this.now());
     this.pending--;
+  }
+}
+
+/** Channel secrets in memory, as SSM Parameter Store keeps them: by name, each a JSON value. */
+export class MemorySecrets implements SecretsPort {
+  private readonly values = new Map<string, string>();
+
+  async put(ref: string, secret: ChannelSecret): Promise<void> {
+    this.values.set(ref, JSON.stringify(secret));
+  }
+
+  async get(ref: string): Promise<ChannelSecret | undefined> {
+    const value = this.values.get(ref);
+    return value === undefined ? undefined : (JSON.parse(value) as ChannelSecret);
+  }
+
+  async remove(ref: string): Promise<void> {
+    this.values.delete(ref);
   }
 }

@@ -8,7 +8,7 @@ export { MemoryStats } from './stats';
 export { MemoryNotifications } from './notifications';
 export { MemorySilences } from './silences';
 export { MemoryReports } from './reports';
-export { MemoryAlerts, MemoryHeartbeatQueue, MemoryQuarantine } from './gateways';
+export { MemoryAlerts, MemoryHeartbeatQueue, MemoryQuarantine, MemorySecrets } from './gateways';
 export { MemoryLogs } from './logs';
 export { MemoryChannels } from './channels';
 export { MemoryKeys } from './keys';

@@ -1,0 +1,49 @@
+/**
+ * `npm test`: everything CI checks, in three phases that keep a 2-core machine busy without
+ * letting a timing assertion lose to a neighbour (docs/TESTING.md, "How npm test stays within 8
+ * minutes"):
+ *
+ * 1. The build, then the typecheck, the lint and the template's validation beside the unit tests
+ *    (`npm run test:quick`'s arrangement, plus the validation).
+ * 2. The integration suite (both engines) beside the end-to-end files: the first computes, the
+ *    second mostly waits on real clocks (ticks, deadlines, redeliveries), so they share the cores.
+ * 3. The end-to-end files that need the machine to themselves (`E2E_ALONE_FILES`), one at a time.
+ *
+ * A phase runs only if the one before it passed. Each step's output is streamed or, when two run
+ * at once, kept and shown when it ends; the exit code is non-zero if any step failed.
+ */
+import { spawn } from 'node:child_process';
+
+/** Runs a command; `live` streams its output, otherwise it is kept for the end. */
+function run(name, command, args, live) {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { stdio: live ? 'inherit' : ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    if (!live) for (const stream of [child.stdout, child.stderr]) stream.on('data', (d) => { output += d; });
+    child.on('close', (code) => resolve({ name, code: code ?? 1, output, seconds: Math.round((Date.now() - started) / 1000) }));
+  });
+}
+
+const npm = (script, live) => run(`npm run ${script}`, 'npm', ['run', '--silent', script], live);
+const vitest = (name, args, live) => run(name, 'npx', ['vitest', 'run', ...args], live);
+
+/** Runs steps side by side; prints each one's kept output and verdict; false if any failed. */
+async function phase(steps) {
+  const results = await Promise.all(steps);
+  for (const r of results) {
+    if (r.output.trim()) process.stdout.write(`\n── ${r.name} ──\n${r.output}`);
+    console.log(`${r.code === 0 ? 'ok  ' : 'FAIL'} ${r.name} (${r.seconds} s)`);
+  }
+  return results.every((r) => r.code === 0);
+}
+
+const e2eWorkers = process.env.DTS_E2E_WORKERS ?? '4';
+const ok = await phase([npm('build', true)])
+  && await phase([npm('typecheck', false), npm('lint', false), npm('validate', false), npm('test:unit', true)])
+  && await phase([
+    vitest('integration (dynalite, DynamoDB Local)', ['--project', 'integration', '--project', 'dynamodb-local'], false),
+    vitest('end to end, side by side', ['--project', 'e2e', `--maxWorkers=${e2eWorkers}`], true),
+  ])
+  && await phase([vitest('end to end, alone', ['--project', 'e2e-alone', '--maxWorkers=1'], true)]);
+process.exit(ok ? 0 : 1);
