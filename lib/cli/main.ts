@@ -109,7 +109,7 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 backend not configured or un
     .option('--json', 'machine-readable output')
     .exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err })
     .action(function (this: Command, name: string) {
-      return run(async (ctx) => (await import('./commands/host-rm')).hostRmCommand(ctx, name, this.opts<{ json?: boolean }>()), this);
+      return run(async (ctx) => (await import('./commands/host-rm')).hostRmCommand(ctx, name, this.optsWithGlobals<{ json?: boolean }>()), this);
     });
 
   sub('logs', 'log records of an app, a host, or (--level error) the whole fleet, newest first (or streaming with --follow)')
@@ -213,6 +213,8 @@ Examples:
       return run(async (ctx) => (await import('./commands/channels')).channelsTestCommand(ctx, name, this.optsWithGlobals<{ json?: boolean }>()), this);
     });
 
+  // As with channels, the parent's --json takes the flag wherever it is written: subcommands
+  // read it with the globals.
   const keys = sub('keys', 'API keys for the HTTP API and the console page: create, revoke, list');
   const keySub = (name: string, description: string): Command =>
     keys.command(name).description(description).option('--json', 'machine-readable output').exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
@@ -220,15 +222,15 @@ Examples:
     .addOption(new Option('--role <role>', 'read: every GET; write: also create and end silences').choices(['read', 'write']).makeOptionMandatory())
     .option('--name <text>', 'who or what it is for (default: $USER)')
     .action(function (this: Command) {
-      return run(async (ctx) => (await import('./commands/keys')).keysCreateCommand(ctx, this.opts<{ role: string; name?: string; json?: boolean }>()), this);
+      return run(async (ctx) => (await import('./commands/keys')).keysCreateCommand(ctx, this.optsWithGlobals<{ role: string; name?: string; json?: boolean }>()), this);
     });
   keySub('revoke', 'refuse a key from now on').argument('<id>', 'the key id (or the whole key)')
     .action(function (this: Command, id: string) {
-      return run(async (ctx) => (await import('./commands/keys')).keysRevokeCommand(ctx, id, this.opts<{ json?: boolean }>()), this);
+      return run(async (ctx) => (await import('./commands/keys')).keysRevokeCommand(ctx, id, this.optsWithGlobals<{ json?: boolean }>()), this);
     });
   keySub('list', 'every key: id, role, name, status (never the secret)')
     .action(function (this: Command) {
-      return run(async (ctx) => (await import('./commands/keys')).keysListCommand(ctx, this.opts<{ json?: boolean }>()), this);
+      return run(async (ctx) => (await import('./commands/keys')).keysListCommand(ctx, this.optsWithGlobals<{ json?: boolean }>()), this);
     });
 
   return program;
