@@ -73,7 +73,7 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 backend not configured or un
     .option('--interval <seconds>', 'seconds between the relay\'s own beats', seconds, 60)
     .option('--flush <seconds>', 'the longest a beat waits to be forwarded to SQS; never more than a third of its interval', seconds, 20)
     .option('--max-beats <n>', 'beats held at most; past it a host\'s oldest beats are shed first', parsePositiveInt('--max-beats'), 100_000)
-    .option('--hostname <name>', 'the name the relay beats as (default: os.hostname())')
+    .option('--hostname <name>', 'the name the relay beats as (default: relay@<os.hostname()>, apart from the machine\'s agent)')
     .option('-q, --quiet', 'no status lines on stderr')
     .addHelpText('after', '\nExamples:\n  DTS_RELAY_TOKEN=$(openssl rand -hex 32) dts relay --listen 0.0.0.0:8080\n  curl -fsS -X POST -H "Authorization: Bearer $T" "http://relay:8080/beat?hostname=$(hostname)&interval=60"\n  echo "disk full" | curl -fsS -X POST -H "Authorization: Bearer $T" --data-binary @- "http://relay:8080/log?app=cron&level=error"')
     .action(function (this: Command) {
