@@ -38,7 +38,8 @@ Where the queues and tables are, first match wins:
      DTS_NOTIFICATIONS_TABLE, DTS_STATS_TABLE, DTS_SILENCES_TABLE, DTS_REPORTS_TABLE,
      DTS_ALERTS_TOPIC_ARN
   3. the outputs of a deployed stack: --stack dts-prod (or DTS_STACK)
-  4. the local cloud at AWS_ENDPOINT_URL or http://127.0.0.1:4566 (npm start), stage dev
+  4. the local cloud at AWS_ENDPOINT_URL or http://127.0.0.1:4566 (npm start), in the
+     stage it runs (local unless npm start -- --stage says otherwise; or --stage, DTS_STAGE)
 
 Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 backend not configured or unreachable.`)
     .option('--stack <name>', 'read resource names from this CloudFormation stack\'s outputs')

@@ -124,3 +124,13 @@ describe('the relay\'s own beat', () => {
     expect(out.join('').replace(/\s+/g, ' ')).toContain('default: relay@<os.hostname()>');
   });
 });
+
+describe('dts --help and the local cloud\'s stage', () => {
+  it('names the stage npm start runs, never dev', async () => {
+    const { out, io: cliIo } = io();
+    await main(['--help'], cliIo);
+    const help = out.join('');
+    expect(help).not.toMatch(/stage dev/);
+    expect(help).toMatch(/\(local unless npm start -- --stage says otherwise/);
+  });
+});

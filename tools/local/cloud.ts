@@ -78,7 +78,10 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       loadTemplate(options),
       startEdge({ port: options.port, host: options.host, region: options.region, dynamoDbPath: persistent ? path.join(options.dataDir, 'dynamodb') : undefined, faults,
         ssmPath: persistent ? path.join(options.dataDir, 'ssm-parameters.json') : undefined, ...(queues ? { queueLog: queues } : {}) })
-        .catch((e: NodeJS.ErrnoException) => {
+        .then((e) => {
+          e.setReadiness({ stage: options.stage, ready: false });
+          return e;
+        }, (e: NodeJS.ErrnoException) => {
           throw e.code === 'EADDRINUSE' ? new Error(`port ${options.port} on ${options.host} is in use (LocalStack, or another npm start?); choose one with --port`) : e;
         }),
     ]);
@@ -178,6 +181,7 @@ async function assemble(options: LocalCloudOptions, loaded: { template: CloudFor
     return stopping;
   };
 
+  edge.setReadiness({ stage: options.stage, ready: true });
   return {
     endpoint: edge.endpoint, plan, notices, mappings, scheduler, faults: edge.faults, templateSource: loaded.source, restoredMessages: restore.restored,
     tablesCreated: report.tablesCreated, tablesKept: report.tablesKept, startupMs: Date.now() - started, stop, httpApiUrl: httpApi ? `${edge.endpoint}/` : undefined,
