@@ -10,6 +10,7 @@ import { ChannelStore } from '../lib/store/channels';
 import { NotificationStore } from '../lib/store/notifications';
 import { Quarantine } from '../lib/store/quarantine';
 import { clients } from './commons/deps';
+import { publishIfAny } from './commons/metrics';
 import { logFailures, logger } from './commons/powertools';
 
 const processor = new BatchProcessor(EventType.SQS);
@@ -60,6 +61,6 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
   try {
     return await processPartialResponse(event, logFailures(handle), processor, { context });
   } finally {
-    metrics.publishStoredMetrics();
+    publishIfAny(metrics);
   }
 };
