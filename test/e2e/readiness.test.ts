@@ -1,7 +1,8 @@
 /**
- * `npm start` reports ready as LocalStack does: the health endpoint answers 200 only once every
- * queue and table exists, so that anything waiting on it (scripts, CI, compose health checks)
- * finds the resources on its first call.
+ * The first minutes of `npm start`. It reports ready as LocalStack does: the health endpoint
+ * answers 200 only once every queue and table exists, so that anything waiting on it (scripts,
+ * CI, compose health checks) finds the resources on its first call. And it is quiet: at most 20
+ * lines up to "ready" (--verbose lists everything), and an idle diagnose prints nothing.
  */
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -9,7 +10,9 @@ import path from 'node:path';
 import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { ROOT } from './support/local-cloud-process';
+import { ROOT, startCloudProcess } from './support/local-cloud-process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -54,6 +57,46 @@ describe('npm start and its health check', () => {
       ddb.destroy();
       child.kill('SIGINT');
       await exited;
+    }
+  }, 120_000);
+});
+
+/** Resolves once the diagnose schedule has finished `n` runs after the call. */
+async function passesFinished(endpoint: string, n: number): Promise<void> {
+  const seen = new Set<string>();
+  const deadline = Date.now() + 60_000;
+  while (seen.size < n + 1) {
+    if (Date.now() > deadline) throw new Error(`diagnose finished ${seen.size} runs in 60 s`);
+    const { schedules } = await (await fetch(`${endpoint}/_dts/schedules`)).json() as { schedules: { functions: string[]; lastSucceededAt?: string }[] };
+    const last = schedules.find((s) => s.functions.some((f) => f.endsWith('-diagnose')))?.lastSucceededAt;
+    if (last) seen.add(last);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('npm start, quietly', () => {
+  it('prints at most 20 lines up to ready, and nothing for idle diagnose passes; --verbose lists every name', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'dts-quiet-e2e-'));
+    const quiet = await startCloudProcess({ dataDir, inMemory: true, tick: 1, verbose: false });
+    try {
+      const upToReady = quiet.output().slice(0, quiet.output().indexOf('ready in')).split('\n');
+      expect(upToReady.length, quiet.output()).toBeLessThanOrEqual(20);
+      expect(quiet.output()).toMatch(/export AWS_ENDPOINT_URL=\S+ AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1/);
+      // Two idle diagnose passes that finished (--tick 1), as the scheduler counts them: no pass,
+      // watch or metric line for either.
+      await passesFinished(quiet.endpoint, 2);
+      expect(quiet.output(), quiet.output()).not.toMatch(/\[diagnose\]/);
+    } finally {
+      await quiet.stop();
+    }
+    const verbose = await startCloudProcess({ dataDir, inMemory: true, tick: 1 });
+    try {
+      expect(verbose.output()).toMatch(/export DTS_HOSTS_TABLE=dts-local-hosts/);
+      await passesFinished(verbose.endpoint, 2);
+      expect(verbose.output()).toMatch(/\[diagnose\] \{"level":"DEBUG","message":"diagnose pass"/);
+    } finally {
+      await verbose.stop();
+      await rm(dataDir, { recursive: true, force: true });
     }
   }, 120_000);
 });

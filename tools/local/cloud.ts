@@ -40,6 +40,8 @@ export interface LocalCloudOptions {
   readonly params?: Readonly<Record<string, string>>;
   /** Fault rules to inject from the start (docs/LOCAL.md, "Fault injection"). */
   readonly faults?: string;
+  /** POWERTOOLS_LOG_LEVEL for every function, over the template's (npm start --verbose: DEBUG). */
+  readonly functionLogLevel?: string;
   /** Operator-facing output. */
   readonly print: (line: string) => void;
 }
@@ -114,7 +116,9 @@ async function assemble(options: LocalCloudOptions, loaded: { template: CloudFor
     region: options.region, stackName: stackNameOf(loaded.template, options), endpoint: edge.endpoint, ...(options.params ? { parameters: options.params } : {}),
   });
   const shortName = (fn: string): string => fn.startsWith(`${plan.stackName}-`) ? fn.slice(plan.stackName.length + 1) : fn;
-  const runtime = new LambdaRuntime(plan.functions, {
+  const level = options.functionLogLevel;
+  const functions = level ? plan.functions.map((f) => ({ ...f, environment: { ...f.environment, POWERTOOLS_LOG_LEVEL: level } })) : plan.functions;
+  const runtime = new LambdaRuntime(functions, {
     serviceDir: options.serviceDir, endpoint: edge.endpoint, region: options.region, log: (fn, line) => print(`[${shortName(fn)}] ${line}`),
   });
   edge.faults.attach(runtime);

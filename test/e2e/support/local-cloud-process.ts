@@ -16,6 +16,8 @@ export interface CloudProcessOptions {
   readonly stage?: string;
   readonly port?: number;
   readonly extraArgs?: readonly string[];
+  /** Default true: the full start-up listing (queue URLs, exports) and every function line, which the tests read. */
+  readonly verbose?: boolean;
 }
 
 export interface CloudProcess {
@@ -35,6 +37,7 @@ export async function startCloudProcess(options: CloudProcessOptions): Promise<C
     '--stage', options.stage ?? 'local',
     ...(options.inMemory ? ['--in-memory'] : []),
     ...(options.tick ? ['--tick', String(options.tick)] : []),
+    ...(options.verbose === false ? [] : ['--verbose']),
     ...(options.extraArgs ?? []),
   ];
   // Not through npm or npx: signals must reach the cloud itself, as Ctrl-C reaches it in a terminal.
