@@ -11,7 +11,9 @@ import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { ROOT, startCloudProcess } from './support/local-cloud-process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 
 function freePort(): Promise<number> {
@@ -99,4 +101,28 @@ describe('npm start, quietly', () => {
       await rm(dataDir, { recursive: true, force: true });
     }
   }, 120_000);
+});
+
+describe('the first npm start after install', () => {
+  it('finds the template that prepare packaged, and runs no serverless package itself', async () => {
+    const cache = await mkdtemp(path.join(tmpdir(), 'dts-prepare-cache-'));
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'dts-prepare-data-'));
+    try {
+      // As npm ci runs prepare (dist/ is current here, so the build itself is quick).
+      const { stderr } = await promisify(execFile)(process.execPath, [path.join(ROOT, 'scripts', 'build.mjs'), '--prepare'], {
+        cwd: ROOT, env: { ...process.env, npm_command: 'ci', DTS_LOCAL_CACHE_DIR: cache }, timeout: 170_000,
+      });
+      expect(stderr).toMatch(/npm start's template (packaged|was current)/);
+      expect((await readdir(cache)).filter((f) => /^cloudformation-local-[0-9a-f]+\.json$/.test(f))).toHaveLength(1);
+      const cloud = await startCloudProcess({ dataDir, verbose: false, env: { DTS_LOCAL_CACHE_DIR: cache } });
+      try {
+        expect(cloud.output()).toMatch(/template {3}serverless package --stage local \(cached: /);
+      } finally {
+        await cloud.stop();
+      }
+    } finally {
+      await rm(cache, { recursive: true, force: true });
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 240_000);
 });
