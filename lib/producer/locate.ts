@@ -212,11 +212,12 @@ async function localStage(endpoint: string, client: ClientConfig): Promise<strin
   try {
     const out = await sqs.send(new ListQueuesCommand({ QueueNamePrefix: 'dts-' }));
     const stages = [...new Set((out.QueueUrls ?? []).map((u) => /\/dts-(.+)-heartbeats$/.exec(u)?.[1]).filter((s): s is string => s !== undefined))];
+    // Asked even when some queues exist: while provisioning, the queues can be there before the tables.
+    const health = await localHealth(endpoint);
+    if (health?.ready === false) throw new BackendError(`the local cloud at ${endpoint} is still starting${health.stage ? ` (stage ${health.stage})` : ''}: try again in a few seconds`);
     if (stages.includes('dev')) return 'dev';
     if (stages.length === 1) return stages[0] as string;
     if (stages.length > 1) throw new BackendError(`the local cloud at ${endpoint} has several dts stages (${stages.sort().join(', ')}): pick one with --stage or DTS_STAGE`);
-    const health = await localHealth(endpoint);
-    if (health?.ready === false) throw new BackendError(`the local cloud at ${endpoint} is still starting${health.stage ? ` (stage ${health.stage})` : ''}: try again in a few seconds`);
     return health?.stage ?? DEFAULT_LOCAL_STAGE;
   } catch (e) {
     if (isConnectionError(e)) throw noLocalCloud(endpoint);

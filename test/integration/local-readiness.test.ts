@@ -48,10 +48,13 @@ describe('the local cloud\'s readiness', () => {
     await expect(locate()).rejects.toThrow('has no queue dts-local-heartbeats');
   });
 
-  it('finds the queues of the stage the cloud runs', async () => {
+  it('says it is still starting while some queues exist but not yet every resource, then finds them', async () => {
     const sqs = new SQSClient({ endpoint: edge.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
     await sqs.send(new CreateQueueCommand({ QueueName: 'dts-local-heartbeats' }));
     sqs.destroy();
+    edge.setReadiness({ stage: 'local', ready: false });
+    await expect(locate()).rejects.toThrow('is still starting (stage local)');
+    edge.setReadiness({ stage: 'local', ready: true });
     const backend = await locateBackend({ endpoint: edge.endpoint, need: ['heartbeatsQueueUrl'], env: {} });
     expect(backend.resources.heartbeatsQueueUrl).toBe(`${edge.endpoint}/000000000000/dts-local-heartbeats`);
   });
