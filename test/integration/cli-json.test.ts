@@ -110,3 +110,12 @@ describe('--json on every command', () => {
     expect(parsesAsJson(removed.out), removed.out).toBe(true);
   });
 });
+
+describe('dts diagnose --now --verbose', () => {
+  it('shows the pass even when nothing changed (such a pass logs at DEBUG, quiet in the functions)', async () => {
+    await dts('diagnose', '--now');
+    const r = await dts('diagnose', '--now', '--verbose');
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(/^diagnose pass \{.*"transitions":\{\}/m);
+  });
+});
