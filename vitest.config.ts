@@ -51,6 +51,9 @@ export default defineConfig({
     // its own count (docs/TESTING.md).
     maxWorkers: Number(process.env.DTS_TEST_WORKERS) || 2,
     minWorkers: 1,
+    // Handlers run in the test process: they log as a named service, and their metrics (EMF lines
+    // on stdout, which CloudWatch reads in Lambda) stay out of the test output.
+    env: { POWERTOOLS_SERVICE_NAME: 'dts-test', POWERTOOLS_METRICS_DISABLED: 'true' },
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       // On dynalite, unless DTS_TEST_ENGINE=dynamodb-local puts the whole suite on DynamoDB Local.

@@ -6,6 +6,7 @@ import { notifyMessage } from '../lib/app/notify';
 import { notifierDeps } from '../lib/compose';
 import { loadNotifyConfig } from '../lib/config/notify';
 import { root } from './commons/deps';
+import { publishIfAny } from './commons/metrics';
 import { logFailures, logger } from './commons/powertools';
 
 const processor = new BatchProcessor(EventType.SQS);
@@ -20,6 +21,6 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
   try {
     return await processPartialResponse(event, logFailures((record: SQSRecord) => notifyMessage(d.notifier, d.quarantine, record)), processor, { context });
   } finally {
-    metrics.publishStoredMetrics();
+    publishIfAny(metrics);
   }
 };

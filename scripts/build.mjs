@@ -5,7 +5,9 @@
  *   node scripts/build.mjs            everything below
  *   node scripts/build.mjs proto      only the codec (npm run build:proto)
  *   node scripts/build.mjs console    only the console page (npm run build:console)
- *   node scripts/build.mjs --prepare  as `prepare` runs it: without the dev tools (npm ci
+ *   node scripts/build.mjs --prepare  as `prepare` runs it: also packages serverless.yml for the
+ *                                     first `npm start` (scripts/package-template.ts; not under
+ *                                     npm pack or publish). Without the dev tools (npm ci
  *                                     --omit=dev) it says so and builds nothing, instead of failing
  *
  * What it makes:
@@ -186,6 +188,19 @@ function walk(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
 }
 
+/**
+ * At install: the template the first `npm start` needs, packaged now (docs/LOCAL.md, "Start-up
+ * time"). It is a cache: a failure costs that start the packaging, and never fails the install.
+ */
+async function packageTemplate() {
+  try {
+    const { stderr } = await run(process.execPath, ['--no-warnings', '--import', 'tsx', at('scripts', 'package-template.ts')], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 });
+    process.stderr.write(stderr);
+  } catch (e) {
+    console.error(`dts: could not package npm start's template now; the first npm start will (${String(e.stderr || e.message).trim().split('\n')[0]})`);
+  }
+}
+
 async function main() {
   const prepare = args.includes('--prepare');
   const onlyProto = args.includes('proto');
@@ -203,6 +218,7 @@ async function main() {
   if (onlyProto) return;
   await buildConsole();
   if (onlyConsole) return;
+  if (prepare && !['pack', 'publish'].includes(process.env.npm_command ?? '')) await packageTemplate();
   // `npm pack` runs prepack and prepare, and CI's `npm ci` built already: skip what is current.
   const stamp = at('dist', '.built');
   const inputs = [at('lib'), at('proto'), at('web'), at('package.json'), at('tsconfig.json'), at('tsconfig.build.json'), fileURLToPath(import.meta.url)];

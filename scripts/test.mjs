@@ -3,6 +3,8 @@
  * letting a timing assertion lose to a neighbour (docs/TESTING.md, "How npm test stays within 8
  * minutes"):
  *
+ * 0. The machine's needs (scripts/check-system.mjs): one line naming what is missing, and how to
+ *    install it (as root, it installs it).
  * 1. The build, then the typecheck, the lint and the template's validation beside the unit tests
  *    (`npm run test:quick`'s arrangement, plus the validation).
  * 2. The integration suite (both engines) beside the end-to-end files: the first computes, the
@@ -39,7 +41,8 @@ async function phase(steps) {
 }
 
 const e2eWorkers = process.env.DTS_E2E_WORKERS ?? '4';
-const ok = await phase([npm('build', true)])
+const ok = await phase([run('system needs', 'node', ['scripts/check-system.mjs'], true)])
+  && await phase([npm('build', true)])
   && await phase([npm('typecheck', false), npm('lint', false), npm('validate', false), npm('test:unit', true)])
   && await phase([
     vitest('integration (dynalite, DynamoDB Local)', ['--project', 'integration', '--project', 'dynamodb-local'], false),

@@ -6,5 +6,13 @@ export const metrics = new Metrics({ namespace: process.env.POWERTOOLS_METRICS_N
 
 export function publishMetrics(list: readonly PassMetric[]): void {
   for (const m of list) metrics.addMetric(m.name, MetricUnit[m.unit], m.value);
-  metrics.publishStoredMetrics();
+  publishIfAny(metrics);
+}
+
+/**
+ * Powertools warns "No application metrics to publish" when asked to publish none: an invocation
+ * that had nothing to count (a notify batch for no channel) would print that line after every alert.
+ */
+export function publishIfAny(m: Metrics): void {
+  if (m.hasStoredMetrics()) m.publishStoredMetrics();
 }

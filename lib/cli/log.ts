@@ -11,7 +11,8 @@ export function stderrLog(ctx: Context, verbose = false): Log {
     ctx.io.err(`${prefix}${message}${Object.keys(details).length ? ` ${JSON.stringify(details)}` : ''}\n`);
   };
   return {
-    debug: () => {},
+    // A pass in which nothing changed logs at DEBUG; --verbose still shows it.
+    debug: verbose ? line('') : () => {},
     info: verbose ? line('') : () => {},
     warn: line('warning: '),
     error: line('error: '),

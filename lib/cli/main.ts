@@ -39,7 +39,8 @@ Where the queues and tables are, first match wins:
      DTS_NOTIFICATIONS_TABLE, DTS_STATS_TABLE, DTS_SILENCES_TABLE, DTS_REPORTS_TABLE,
      DTS_ALERTS_TOPIC_ARN
   3. the outputs of a deployed stack: --stack dts-prod (or DTS_STACK)
-  4. the local cloud at AWS_ENDPOINT_URL or http://127.0.0.1:4566 (npm start), stage dev
+  4. the local cloud at AWS_ENDPOINT_URL or http://127.0.0.1:4566 (npm start), in the
+     stage it runs (local unless npm start -- --stage says otherwise; or --stage, DTS_STAGE)
 
 Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 backend not configured or unreachable.`)
     .option('--stack <name>', 'read resource names from this CloudFormation stack\'s outputs')
@@ -74,7 +75,7 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 backend not configured or un
     .option('--interval <seconds>', 'seconds between the relay\'s own beats', seconds, 60)
     .option('--flush <seconds>', 'the longest a beat waits to be forwarded to SQS; never more than a third of its interval', seconds, 20)
     .option('--max-beats <n>', 'beats held at most; past it a host\'s oldest beats are shed first', parsePositiveInt('--max-beats'), 100_000)
-    .option('--hostname <name>', 'the name the relay beats as (default: os.hostname())')
+    .option('--hostname <name>', 'the name the relay beats as (default: relay@<os.hostname()>, apart from the machine\'s agent)')
     .option('-q, --quiet', 'no status lines on stderr')
     .addHelpText('after', '\nExamples:\n  DTS_RELAY_TOKEN=$(openssl rand -hex 32) dts relay --listen 0.0.0.0:8080\n  curl -fsS -X POST -H "Authorization: Bearer $T" "http://relay:8080/beat?hostname=$(hostname)&interval=60"\n  echo "disk full" | curl -fsS -X POST -H "Authorization: Bearer $T" --data-binary @- "http://relay:8080/log?app=cron&level=error"')
     .action(function (this: Command) {
@@ -110,7 +111,7 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 backend not configured or un
     .option('--json', 'machine-readable output')
     .exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err })
     .action(function (this: Command, name: string) {
-      return run(async (ctx) => (await import('./commands/host-rm')).hostRmCommand(ctx, name, this.opts<{ json?: boolean }>()), this);
+      return run(async (ctx) => (await import('./commands/host-rm')).hostRmCommand(ctx, name, this.optsWithGlobals<{ json?: boolean }>()), this);
     });
 
   sub('logs', 'log records of an app, a host, or (--level error) the whole fleet, newest first (or streaming with --follow)')
@@ -214,6 +215,8 @@ Examples:
       return run(async (ctx) => (await import('./commands/channels')).channelsTestCommand(ctx, name, this.optsWithGlobals<{ json?: boolean }>()), this);
     });
 
+  // As with channels, the parent's --json takes the flag wherever it is written: subcommands
+  // read it with the globals.
   const keys = sub('keys', 'API keys for the HTTP API and the console page: create, revoke, list');
   const keySub = (name: string, description: string): Command =>
     keys.command(name).description(description).option('--json', 'machine-readable output').exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
@@ -221,15 +224,15 @@ Examples:
     .addOption(new Option('--role <role>', 'read: every GET; write: also create and end silences').choices(['read', 'write']).makeOptionMandatory())
     .option('--name <text>', 'who or what it is for (default: $USER)')
     .action(function (this: Command) {
-      return run(async (ctx) => (await import('./commands/keys')).keysCreateCommand(ctx, this.opts<{ role: string; name?: string; json?: boolean }>()), this);
+      return run(async (ctx) => (await import('./commands/keys')).keysCreateCommand(ctx, this.optsWithGlobals<{ role: string; name?: string; json?: boolean }>()), this);
     });
   keySub('revoke', 'refuse a key from now on').argument('<id>', 'the key id (or the whole key)')
     .action(function (this: Command, id: string) {
-      return run(async (ctx) => (await import('./commands/keys')).keysRevokeCommand(ctx, id, this.opts<{ json?: boolean }>()), this);
+      return run(async (ctx) => (await import('./commands/keys')).keysRevokeCommand(ctx, id, this.optsWithGlobals<{ json?: boolean }>()), this);
     });
   keySub('list', 'every key: id, role, name, status (never the secret)')
     .action(function (this: Command) {
-      return run(async (ctx) => (await import('./commands/keys')).keysListCommand(ctx, this.opts<{ json?: boolean }>()), this);
+      return run(async (ctx) => (await import('./commands/keys')).keysListCommand(ctx, this.optsWithGlobals<{ json?: boolean }>()), this);
     });
 
   return program;

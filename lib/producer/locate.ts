@@ -26,7 +26,8 @@ export interface LocateOptions {
   stack?: string;
   /**
    * The stage of the local cloud's names, dts-<stage>-*. Default env DTS_STAGE; otherwise the
-   * stage the local cloud has queues for (`dev` when it has several and dev is one of them).
+   * stage the local cloud has queues for (`dev` when it has several and dev is one of them), or
+   * the one it says it is provisioning, or `local`.
    */
   stage?: string;
   region?: string;
@@ -165,20 +166,44 @@ async function stackOutputs(stack: string, client: ClientConfig): Promise<Record
   }
 }
 
-/** The stage whose queues the local cloud holds: dts-<stage>-heartbeats. */
+/**
+ * The stage whose queues the local cloud holds: dts-<stage>-heartbeats. A cloud with none yet asks
+ * its health endpoint which stage it is provisioning (`npm start` says; LocalStack does not), so
+ * that a cloud still starting is told apart from one that runs another stage.
+ */
 async function localStage(endpoint: string, client: ClientConfig): Promise<string> {
   const sqs = new SQSClient({ ...client, maxAttempts: 1, requestHandler: { connectionTimeout: 1500, requestTimeout: 5000 } });
   try {
     const out = await sqs.send(new ListQueuesCommand({ QueueNamePrefix: 'dts-' }));
     const stages = [...new Set((out.QueueUrls ?? []).map((u) => /\/dts-(.+)-heartbeats$/.exec(u)?.[1]).filter((s): s is string => s !== undefined))];
-    if (stages.includes('dev') || stages.length === 0) return 'dev';
+    // Asked even when some queues exist: while provisioning, the queues can be there before the tables.
+    const health = await localHealth(endpoint);
+    if (health?.ready === false) throw new BackendError(`the local cloud at ${endpoint} is still starting${health.stage ? ` (stage ${health.stage})` : ''}: try again in a few seconds`);
+    if (stages.includes('dev')) return 'dev';
     if (stages.length === 1) return stages[0] as string;
-    throw new BackendError(`the local cloud at ${endpoint} has several dts stages (${stages.sort().join(', ')}): pick one with --stage or DTS_STAGE`);
+    if (stages.length > 1) throw new BackendError(`the local cloud at ${endpoint} has several dts stages (${stages.sort().join(', ')}): pick one with --stage or DTS_STAGE`);
+    return health?.stage ?? DEFAULT_LOCAL_STAGE;
   } catch (e) {
     if (isConnectionError(e)) throw noLocalCloud(endpoint);
     throw e;
   } finally {
     sqs.destroy();
+  }
+}
+
+/** The stage `npm start` runs, and `npm run deploy:localstack` deploys. */
+export const DEFAULT_LOCAL_STAGE = 'local';
+
+/** What the local cloud's health endpoint says of itself; undefined from an emulator that does not say (LocalStack). */
+async function localHealth(endpoint: string): Promise<{ stage?: string; ready: boolean } | undefined> {
+  try {
+    const res = await fetch(new URL('/_localstack/health', endpoint), { signal: AbortSignal.timeout(2000) });
+    const body = await res.json() as { dts?: { stage?: unknown; ready?: unknown } };
+    const dts = body.dts;
+    if (!dts || typeof dts.ready !== 'boolean') return undefined;
+    return { ready: dts.ready, ...(typeof dts.stage === 'string' ? { stage: dts.stage } : {}) };
+  } catch {
+    return undefined;
   }
 }
 

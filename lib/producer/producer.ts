@@ -43,7 +43,12 @@ export interface ProducerOptions {
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   /** The app of records that name none. */
   app?: string;
-  /** Default: os.hostname(). */
+  /**
+   * The name on log records and heartbeats. Default: os.hostname() on records; on heartbeats
+   * `<app>@<os.hostname()>` (`node@…` without an app), because the machine's own name belongs to
+   * its agent, whose beats would otherwise be replaced by this program's (docs/CLI.md, "Who beats
+   * as what"). `beatsAs` says which name the heartbeats carry.
+   */
   hostname?: string;
   /** Seconds between heartbeats that this sender promises. Default 60. */
   interval?: number;
@@ -118,6 +123,8 @@ export interface ProducerApi {
   /** Flush, then stop: later records are rejected. Counts what could not be sent as lost. */
   close(options?: { timeoutMs?: number }): Promise<FlushResult>;
   stats(): ProducerStats;
+  /** The host name this producer's heartbeats report (see ProducerOptions.hostname). */
+  readonly beatsAs: string;
 }
 
 const LOG_BATCH: MessageType = 'dts.LogBatch';
@@ -153,10 +160,19 @@ export class Producer implements ProducerApi {
   stats(): ProducerStats {
     return this.#p.stats();
   }
+
+  get beatsAs(): string {
+    return this.#p.beatsAs;
+  }
 }
 
 export function createProducer(options: ProducerOptions = {}): Producer {
   return new Producer(options);
+}
+
+/** The name a producer's heartbeats carry: the one it was given, or one apart from the machine's agent. */
+export function beatName(o: Pick<ProducerOptions, 'hostname' | 'app'>, machine: string = osHostname()): string {
+  return o.hostname ?? `${o.app ?? 'node'}@${machine}`;
 }
 
 function makeProducer(options: ProducerOptions): ProducerApi {
@@ -190,7 +206,7 @@ function makeProducer(options: ProducerOptions): ProducerApi {
     maxRecordBytes: maxPayload - 1 - varintLength(maxPayload),
   };
   const beatDefaults = {
-    hostname: host,
+    hostname: beatName(o),
     interval: o.interval ?? 60,
     labels: o.labels ?? {},
     agent: o.agent ?? { name: PRODUCER_NAME, version: PRODUCER_VERSION },
@@ -433,6 +449,7 @@ function makeProducer(options: ProducerOptions): ProducerApi {
     flush,
     close,
     stats: () => ({ ...stats, buffered: buffer.length, inFlight: inFlight.size }),
+    beatsAs: beatDefaults.hostname,
   };
 
   if (o.flushOnExit !== false) {

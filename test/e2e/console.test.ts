@@ -97,11 +97,14 @@ describe('the console page', () => {
     for (const h of FLEET) expect(await page.locator(`tr[data-host="${h}"]`).count()).toBe(1);
     expect(await page.locator('tr.group').allTextContents()).toEqual(expect.arrayContaining([expect.stringMatching(/^role=db/), expect.stringMatching(/^role=web/)]));
     expect(await page.locator('tr[data-host="web-07"] td.res.critical .pct').textContent()).toBe('93%');
-    // Its 24-hour sparkline: a point for this hour, at the agent's peak rather than the last reading.
+    // Its sparkline, from the hour ring: this hour (the host's first) drawn across the whole box
+    // as a step at the agent's peak (97 %, not the last reading), not a dot at its edge.
     const spark = page.locator('tr[data-host="web-07"] svg.spark.disk');
-    expect(Number(await spark.getAttribute('data-points'))).toBeGreaterThanOrEqual(1);
-    expect(await spark.locator('path').getAttribute('d')).toMatch(/^M[\d.]+ [\d.]+/);
-    expect(await spark.getAttribute('aria-label')).toMatch(/^disk, last 24 h: peak 97% at /);
+    expect(Number(await spark.getAttribute('data-points'))).toBe(1);
+    expect(await spark.locator('path').getAttribute('d')).toBe(`M0.0 ${(1 + 12 * 0.03).toFixed(1)}H48.0`);
+    const box = await spark.locator('path').boundingBox();
+    expect(box?.width).toBeGreaterThanOrEqual(44);
+    expect(await spark.getAttribute('aria-label')).toMatch(/^disk, last 1 h: peak 97% at /);
     // Marks the document: a reload would lose it.
     await page.evaluate(() => { (globalThis as unknown as { loadedOnce: boolean }).loadedOnce = true; });
   });
@@ -136,6 +139,29 @@ describe('the console page', () => {
     expect((await import('node:fs')).statSync(shot).size).toBeGreaterThan(10_000);
   });
 
+  it('has a favicon, linked from the page and at /favicon.ico', async () => {
+    const res = await fetch(`${cloud.endpoint}/favicon.ico`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/svg+xml');
+    expect(await res.text()).toMatch(/^<svg /);
+    expect(await page.locator('link[rel=icon]').getAttribute('href')).toBe('/favicon.ico');
+  });
+
+  it('groups by nothing once no label is on half the hosts', { timeout: 120_000 }, async () => {
+    // Thirteen hosts without labels beside the twelve with a role: role is on fewer than half.
+    await sqs.send(new SendMessageBatchCommand({
+      QueueUrl: /(http:\/\/\S+\/000000000000\/dts-local-heartbeats)\s/.exec(cloud.output())?.[1] as string,
+      Entries: Array.from({ length: 10 }, (_, i) => ({ Id: String(i), MessageBody: JSON.stringify({ hostname: `bare-${i}`, timestamp: Date.now() / 1000, interval: 3600 }) })),
+    }));
+    await sqs.send(new SendMessageBatchCommand({
+      QueueUrl: /(http:\/\/\S+\/000000000000\/dts-local-heartbeats)\s/.exec(cloud.output())?.[1] as string,
+      Entries: Array.from({ length: 3 }, (_, i) => ({ Id: String(i), MessageBody: JSON.stringify({ hostname: `bare-${10 + i}`, timestamp: Date.now() / 1000, interval: 3600 }) })),
+    }));
+    await until('the unlabelled hosts on the page', async () => (await page.locator('tr.host').count()) >= FLEET.length + 13);
+    await until('no group rows', async () => (await page.locator('tr.group').count()) === 0);
+    expect(await page.locator('.toolbar select').inputValue()).toBe('');
+  });
+
   it('refuses a wrong key and asks again', { timeout: 120_000 }, async () => {
     // The profile's storage is shared by its tabs, and a tab that meets a 401 forgets the key:
     // the first tab is closed, and this one holds the wrong key before any of its scripts runs
@@ -148,5 +174,18 @@ describe('the console page', () => {
     await until('the key form again', async () => (await other.locator('input[name=key]').count()) === 1 && (await other.locator('.error').count()) === 1);
     expect(await other.locator('.error').textContent()).toMatch(/unknown or revoked/);
     await other.close();
+  });
+
+  it('signs in with #key= in the address, and takes the key out of the address bar and the history', { timeout: 120_000 }, async () => {
+    const tab = await browser.newPage();
+    await tab.goto(`${cloud.endpoint}/?refresh=1#key=${encodeURIComponent(key)}`);
+    await until('the fleet, without the key form', async () => (await tab.locator('tr.host').count()) >= FLEET.length);
+    expect(await tab.locator('input[name=key]').count()).toBe(0);
+    expect(tab.url()).toBe(`${cloud.endpoint}/?refresh=1`);
+    expect(await tab.evaluate(() => (globalThis as unknown as { location: { hash: string } }).location.hash)).toBe('');
+    // The entry was replaced, not pushed: Back goes to the page before, never to the key's address.
+    await tab.goBack();
+    expect(tab.url()).not.toContain('key=');
+    await tab.close();
   });
 });

@@ -115,3 +115,23 @@ describe('main', () => {
     expect(a.err.join('').trim().split('\n')).toHaveLength(1);
   });
 });
+
+describe('the relay\'s own beat', () => {
+  it('is named apart from the machine\'s agent by default, and the help says so', async () => {
+    const { relayName } = await import('../../lib/cli/commands/relay');
+    expect(relayName('web-1')).toBe('relay@web-1');
+    const { out, io: cliIo } = io();
+    await main(['relay', '--help'], cliIo);
+    expect(out.join('').replace(/\s+/g, ' ')).toContain('default: relay@<os.hostname()>');
+  });
+});
+
+describe('dts --help and the local cloud\'s stage', () => {
+  it('names the stage npm start runs, never dev', async () => {
+    const { out, io: cliIo } = io();
+    await main(['--help'], cliIo);
+    const help = out.join('');
+    expect(help).not.toMatch(/stage dev/);
+    expect(help).toMatch(/\(local unless npm start -- --stage says otherwise/);
+  });
+});

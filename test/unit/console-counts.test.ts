@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { countHosts, refreshPeriodMs } from '../../web/src/counts';
+import { countHosts, defaultGrouping, refreshPeriodMs } from '../../web/src/counts';
+import { sparkPath } from '../../web/src/spark-path';
 
 describe('the console header counts', () => {
   it('counts the fetched hosts by state, overdue and silenced, every state shown even at 0', () => {
@@ -26,5 +27,35 @@ describe('the console refresh period', () => {
     expect(refreshPeriodMs(10_000, '1')).toBe(1_000);
     expect(refreshPeriodMs(10_000, '0.1')).toBe(1_000);
     expect(refreshPeriodMs(52, '30')).toBe(30_000);
+  });
+});
+
+describe('the console\'s default grouping', () => {
+  const host = (labels: Record<string, string>) => ({ labels });
+  it('groups by nothing when no label key is on at least half the hosts', () => {
+    expect(defaultGrouping([host({}), host({}), host({})])).toBe('');
+    expect(defaultGrouping([host({ role: 'web' }), host({}), host({})])).toBe('');
+    expect(defaultGrouping([])).toBe('');
+  });
+  it('groups by the key on most hosts once it is on half of them, role first among equals', () => {
+    expect(defaultGrouping([host({ role: 'web' }), host({})])).toBe('role');
+    expect(defaultGrouping([host({ zone: 'a', role: 'web' }), host({ zone: 'b' }), host({ zone: 'a' })])).toBe('zone');
+    expect(defaultGrouping([host({ zone: 'a', role: 'web' }), host({ zone: 'b', role: 'db' })])).toBe('role');
+  });
+});
+
+describe('sparklines from the hour ring', () => {
+  const ring = (known: Record<number, number>): (number | null)[] => Array.from({ length: 24 }, (_, i) => known[i] ?? null);
+  it('a host in its first hour draws that hour across the whole box, not a dot', () => {
+    const p = sparkPath(ring({ 23: 50 }), 48, 14);
+    expect(p).toMatchObject({ points: 1, hours: 1, first: 23, d: 'M0.0 7.0H48.0' });
+  });
+  it('each known hour is a step as wide as the hour, from the first known hour to now, broken at gaps', () => {
+    const p = sparkPath(ring({ 20: 0, 21: 100, 23: 50 }), 40, 12);
+    expect(p.hours).toBe(4);
+    expect(p.d).toBe('M0.0 11.0H10.0L10.0 1.0H20.0M30.0 6.0H40.0');
+  });
+  it('draws nothing without history', () => {
+    expect(sparkPath(ring({}), 48, 14)).toMatchObject({ d: '', points: 0 });
   });
 });

@@ -2,6 +2,7 @@
  * The producer against a real SQS engine (fauxqs, in-process). Calls are observed with a
  * middleware on the real client, so the checks see what went over the wire.
  */
+import { hostname } from 'node:os';
 import { ReceiveMessageCommand, SQSClient, type SendMessageBatchCommandInput } from '@aws-sdk/client-sqs';
 import { startFauxqs, type FauxqsServer } from 'fauxqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -286,6 +287,20 @@ describe('heartbeats', () => {
       hostname: 'h1', interval: 30, cpu: { percent: 12.5, cores: 4 }, labels: { role: 'web', zone: 'a' }, uptime: 100, agent: { name: 'dts-producer' },
     });
     await p.close();
+  });
+
+  it('beats under a name of its own, apart from the machine\'s agent, and says which; records keep the machine\'s name', async () => {
+    const q = queue();
+    const sqs = client();
+    const p = createProducer({ logsQueueUrl: q.url, heartbeatsQueueUrl: q.url, sqs, app: 'billing', flushOnExit: false, warn: () => {} });
+    expect(p.beatsAs).toBe(`billing@${hostname()}`);
+    expect((await p.heartbeat({})).ok).toBe(true);
+    const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: q.url, MessageAttributeNames: ['All'] }));
+    const d = decodeBody('dts.HeartbeatMessage', out.Messages?.[0]?.Body ?? '');
+    expect(d.ok && d.value.hostname).toBe(`billing@${hostname()}`);
+    await p.close();
+    expect(createProducer({ sqs, flushOnExit: false }).beatsAs).toBe(`node@${hostname()}`);
+    expect(createProducer({ sqs, app: 'billing', hostname: 'web-1', flushOnExit: false }).beatsAs).toBe('web-1');
   });
 
   it('resolves with the error instead of rejecting when the queue is gone', async () => {

@@ -115,6 +115,9 @@ export async function startTestCloud(): Promise<TestCloud> {
     DTS_SILENCES_TABLE: names.silencesTable,
     DTS_REPORTS_TABLE: names.reportsTable,
     DTS_API_KEYS_TABLE: names.apiKeysTable,
+    DTS_CHANNELS_TABLE: output('ChannelsTableName'),
+    // Channel secrets: the edge answers SSM too.
+    AWS_ENDPOINT_URL_SSM: edge.endpoint,
     DTS_ALERTS_TOPIC_ARN: names.alertsTopicArn,
     DTS_HEARTBEATS_QUEUE_URL: names.heartbeatsQueueUrl,
     DTS_HEARTBEATS_DLQ_URL: names.heartbeatsDlqUrl,

@@ -47,6 +47,7 @@ const program = new Command()
   .option('--template <file>', 'a CloudFormation JSON file to run instead of packaging serverless.yml')
   .option('--faults <spec>', 'inject faults, e.g. "dynamodb:BatchWriteItem=throttle,count=3" (docs/LOCAL.md, "Fault injection"); change them live at /_dts/faults')
   .option('-q, --quiet', 'print only the summary, alerts and errors, not function output', false)
+  .option('-v, --verbose', 'list every queue, table, notice and variable at start, print the functions\' metric (EMF) lines, and log at DEBUG', false)
   .showHelpAfterError();
 
 interface Options {
@@ -62,11 +63,15 @@ interface Options {
   template?: string;
   faults?: string;
   quiet: boolean;
+  verbose: boolean;
 }
 
 const opts = program.parse().opts<Options>();
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
-const functionOutput = opts.quiet ? () => undefined : out;
+// EMF lines are metrics for CloudWatch, which the local cloud does not have: printed with --verbose.
+const functionOutput = opts.quiet ? () => undefined : opts.verbose ? out : (line: string) => {
+  if (!/^\[[^\]]+\] \{"_aws":/.test(line)) out(line);
+};
 
 let cloud: LocalCloud | undefined;
 let stopRequested: { reason: string; at: number } | undefined;
@@ -143,6 +148,7 @@ try {
     ...(opts.faults ? { faults: opts.faults } : {}),
     cacheDir: process.env.DTS_LOCAL_CACHE_DIR ?? path.join(SERVICE_DIR, '.dts', 'cache'),
     ...(Object.keys(opts.param).length > 0 ? { params: opts.param } : {}),
+    ...(opts.verbose ? { functionLogLevel: 'DEBUG' } : {}),
     print: (line) => (line.startsWith('[') ? functionOutput(line) : out(line)),
   });
 } catch (e) {
@@ -152,7 +158,8 @@ try {
 
 if (stopRequested) shutdown(cloud, stopRequested.reason);
 else {
-  printSummary(cloud, opts);
+  if (opts.verbose) printSummary(cloud, opts);
+  else printBrief(cloud, opts);
   if (cloud.httpApiUrl) out(`Console    ${cloud.httpApiUrl}   (API at ${cloud.httpApiUrl}api/v1)\n  key      ${await issueStartKey(cloud.plan, cloud.endpoint, opts.region) ?? '(no ApiKeysTable in the template)'}   (a write key; each start makes a new one)\n`);
 }
 
@@ -205,6 +212,34 @@ function printSummary(c: LocalCloud, o: Options): void {
     const hosts = plan.tables.find((t) => t.logicalId === 'HostsTable');
     if (hosts) lines.push(`  aws --endpoint-url ${c.endpoint} dynamodb scan --table-name ${hosts.name}`);
   }
+  lines.push('', `ready in ${(c.startupMs / 1000).toFixed(1)} s — Ctrl-C stops it cleanly`, '');
+  out(lines.join('\n'));
+}
+
+/**
+ * What an operator needs to start, in at most 20 lines: where the cloud is, what it holds, and
+ * the lines that point tools at it. The dts tools find every other name themselves; --verbose
+ * lists them all.
+ */
+function printBrief(c: LocalCloud, o: Options): void {
+  const { plan } = c;
+  const short = (fn: string): string => (fn.startsWith(`${plan.stackName}-`) ? fn.slice(plan.stackName.length + 1) : fn);
+  const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
+  const lines: string[] = ['', `dts local cloud — stage ${o.stage}, region ${o.region}`, `  endpoint   ${c.endpoint}   (DynamoDB, SQS, SNS, STS)`];
+  lines.push(`  data       ${o.inMemory ? 'in memory (nothing kept)' : path.resolve(o.dataDir)}${c.restoredMessages > 0 ? `; ${c.restoredMessages} queued message(s) restored` : ''}`);
+  lines.push(`  template   ${c.templateSource}`);
+  lines.push(`  resources  ${count(plan.queues.length, 'queue')}, ${count(plan.tables.length, 'table')}, ${count(plan.topics.length, 'topic')} (alerts are printed here)`);
+  const triggers = [...c.mappings.map((m) => short(m.mapping.functionName)), ...c.scheduler.entries.map((s) => `${s.plan.targets.map((t) => short(t.functionName)).join('+')} (${s.schedule.description})`)];
+  lines.push(`  functions  ${triggers.join(', ')}`);
+  const faults = c.faults.list();
+  if (faults.length > 0) lines.push(`  faults     ${faults.map((f) => f.rule).join('; ')}   (${c.endpoint}/_dts/faults)`);
+  if (c.notices.length > 0) lines.push(`  notices    ${groupNotices(c.notices).length} kinds of thing the local engines do not honour (--verbose lists them)`);
+  lines.push('', 'Point the aws CLI, the SDKs and the dts tools at it (dts finds the tables itself; --verbose lists every name):');
+  lines.push(`  export AWS_ENDPOINT_URL=${c.endpoint} AWS_REGION=${o.region} AWS_DEFAULT_REGION=${o.region}`);
+  lines.push('  export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test');
+  const queue = (id: string): string | undefined => plan.queues.find((q) => q.logicalId === id)?.url;
+  const sends = [['DTS_HEARTBEATS_QUEUE_URL', queue('HeartbeatsQueue')], ['DTS_LOGS_QUEUE_URL', queue('LogsQueue')]].filter(([, url]) => url !== undefined);
+  if (sends.length > 0) lines.push(`  export ${sends.map(([k, v]) => `${k}=${v}`).join(' ')}`);
   lines.push('', `ready in ${(c.startupMs / 1000).toFixed(1)} s — Ctrl-C stops it cleanly`, '');
   out(lines.join('\n'));
 }

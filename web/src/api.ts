@@ -5,6 +5,20 @@ export const storedKey = (): string | null => localStorage.getItem(KEY);
 export const saveKey = (key: string): void => localStorage.setItem(KEY, key.trim());
 export const forgetKey = (): void => localStorage.removeItem(KEY);
 
+/**
+ * A key passed along with the page's address (`…/#key=dts_…`, as `npm start` prints it) signs in.
+ * It is then taken out of the address bar and out of the history entry (replaceState rewrites the
+ * entry in place), so that it is not left on screen, in a bookmark or in Back. The fragment is
+ * never sent to the server, so it reaches no log either.
+ */
+export function keyFromAddress(loc: Pick<Location, 'hash' | 'pathname' | 'search'> = location, hist: Pick<typeof history, 'replaceState' | 'state'> = history): boolean {
+  const m = /^#key=([^&]+)/.exec(loc.hash);
+  if (!m) return false;
+  saveKey(decodeURIComponent(m[1] as string));
+  hist.replaceState(hist.state, '', `${loc.pathname}${loc.search}`);
+  return true;
+}
+
 export class ApiError extends Error {
   constructor(readonly status: number, readonly code: string, message: string) {
     super(message);

@@ -43,3 +43,16 @@ export function refreshPeriodMs(hosts: number, asked: string | null): number {
   if (asked !== null) return Math.max(1000, (Number(asked) || 10) * 1000);
   return 10_000 * Math.max(1, Math.ceil(hosts / HOSTS_PER_10_S));
 }
+
+/**
+ * The label to group by when the operator has not chosen: the one on most hosts, if it is on at
+ * least half of them (role first among equals); otherwise none, so that a fleet without labels is
+ * not one group of "(none)".
+ */
+export function defaultGrouping(hosts: readonly { readonly labels: Readonly<Record<string, string>> }[]): string {
+  const counts = new Map<string, number>();
+  for (const h of hosts) for (const k of Object.keys(h.labels)) counts.set(k, (counts.get(k) ?? 0) + 1);
+  const ranked = [...counts].filter(([, n]) => n * 2 >= hosts.length && n > 0)
+    .sort(([a, x], [b, y]) => y - x || Number(b === 'role') - Number(a === 'role') || a.localeCompare(b));
+  return ranked[0]?.[0] ?? '';
+}

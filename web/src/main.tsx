@@ -5,8 +5,8 @@
  */
 import { render } from 'preact';
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
-import { all, api, ApiError, forgetKey, saveKey, storedKey, type History, type Host, type LogRecord, type Notification, type Silence } from './api';
-import { countHosts, refreshPeriodMs, type Counts } from './counts';
+import { all, api, ApiError, forgetKey, keyFromAddress, saveKey, storedKey, type History, type Host, type LogRecord, type Notification, type Silence } from './api';
+import { countHosts, defaultGrouping, refreshPeriodMs, type Counts } from './counts';
 import { Sparkline } from './sparkline';
 import './app.css';
 
@@ -68,7 +68,9 @@ function HostRows({ hosts, now, onPick }: { hosts: Host[]; now: number; onPick: 
 
 function Hosts({ hosts, now, onPick }: { hosts: Host[]; now: number; onPick: (h: string) => void }) {
   const [filter, setFilter] = useState('');
-  const [groupBy, setGroupBy] = useState('role');
+  // undefined until the operator picks: then the default follows the fleet as it fills.
+  const [picked, setGroupBy] = useState<string>();
+  const groupBy = picked ?? defaultGrouping(hosts);
   const [page, setPage] = useState(0);
   const labelKeys = useMemo(() => [...new Set(hosts.flatMap((h) => Object.keys(h.labels)))].sort(), [hosts]);
   const shown = useMemo(() => {
@@ -81,7 +83,7 @@ function Hosts({ hosts, now, onPick }: { hosts: Host[]; now: number; onPick: (h:
   const slice = shown.slice(current * PAGE, (current + 1) * PAGE);
   const groups = new Map<string, Host[]>();
   for (const h of slice) {
-    const g = h.labels[groupBy] ?? '(none)';
+    const g = groupBy === '' ? '' : h.labels[groupBy] ?? '(none)';
     groups.set(g, [...(groups.get(g) ?? []), h]);
   }
   return (
@@ -89,6 +91,7 @@ function Hosts({ hosts, now, onPick }: { hosts: Host[]; now: number; onPick: (h:
       <div class="toolbar">
         <input placeholder="filter: name or label=value" value={filter} onInput={(e) => { setFilter((e.target as HTMLInputElement).value); setPage(0); }} />
         <label>group by <select value={groupBy} onChange={(e) => setGroupBy((e.target as HTMLSelectElement).value)}>
+          <option value="">nothing</option>
           {[...new Set(['role', ...labelKeys])].map((k) => <option value={k}>{k}</option>)}
         </select></label>
         <span class="pager">
@@ -101,7 +104,7 @@ function Hosts({ hosts, now, onPick }: { hosts: Host[]; now: number; onPick: (h:
         <thead><tr><th>host</th><th>state</th><th>last beat</th><th>cpu</th><th>mem</th><th>disk</th><th>skew</th></tr></thead>
         {[...groups].sort(([a], [b]) => a.localeCompare(b)).map(([g, list]) => (
           <tbody key={g}>
-            <tr class="group"><th colSpan={7}>{groupBy}={g} <span class="dim">({list.length})</span></th></tr>
+            {groupBy !== '' && <tr class="group"><th colSpan={7}>{groupBy}={g} <span class="dim">({list.length})</span></th></tr>}
             <HostRows hosts={list} now={now} onPick={onPick} />
           </tbody>
         ))}
@@ -291,4 +294,5 @@ function App() {
   );
 }
 
+keyFromAddress();
 render(<App />, document.getElementById('app') as HTMLElement);

@@ -2,6 +2,6 @@
 says the host is alive. The codec, dts_pb2, is generated from proto/dts.proto by `npm run build`
 (protoc); see docs/PYTHON.md."""
 from .handler import DtsHandler
-from .heartbeat import heartbeat_message, send_heartbeat
+from .heartbeat import beat_name, heartbeat_message, send_heartbeat
 
-__all__ = ["DtsHandler", "heartbeat_message", "send_heartbeat"]
+__all__ = ["DtsHandler", "beat_name", "heartbeat_message", "send_heartbeat"]

@@ -118,12 +118,15 @@ class DtsHandler(logging.Handler):
         max_attempts: int = 5,
         sqs: Any = None,
     ) -> None:
-        super().__init__(level)
+        # Everything that can fail comes before logging.Handler.__init__, which registers the
+        # handler for logging.shutdown at exit: a handler that failed to be made is never flushed.
         if not app or len(app) > MAX_APP:
             raise ValueError(f"dts: app must have 1-{MAX_APP} characters, got {app!r}")
         url = queue_url or os.environ.get("DTS_LOGS_QUEUE_URL")
         if not url:
             raise ValueError("dts: no logs queue: pass queue_url or set DTS_LOGS_QUEUE_URL")
+        client = sqs_client(sqs)
+        super().__init__(level)
         self.app = app
         self.queue_url = url
         self.hostname = (hostname or socket.gethostname())[:MAX_HOSTNAME]
@@ -134,7 +137,7 @@ class DtsHandler(logging.Handler):
         self.sent = 0
         self.dropped = 0
         self._own_client = sqs is None
-        self._sqs = sqs_client(sqs)
+        self._sqs = client
         self._buffer: Deque[bytes] = deque()
         self._buffered_bytes = 0
         self._wake = threading.Condition(threading.Lock())

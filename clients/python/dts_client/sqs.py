@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 import os
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Mapping, Optional
 
 _QUERY_ONLY = ("locationName", "flattened", "resultWrapper", "xmlNamespace", "xmlOrder")
 
@@ -41,6 +41,7 @@ def sqs_client(sqs: Any = None) -> Any:
         return sqs
     import boto3
     import botocore.session
+    from botocore.exceptions import NoRegionError
 
     core = botocore.session.get_session()
     loader = core.get_component("data_loader")
@@ -53,4 +54,25 @@ def sqs_client(sqs: Any = None) -> Any:
     loader.load_service_model = load_service_model
     endpoint = os.environ.get("AWS_ENDPOINT_URL_SQS") or os.environ.get("AWS_ENDPOINT_URL")
     session = boto3.session.Session(botocore_session=core)
-    return session.client("sqs", endpoint_url=endpoint) if endpoint else session.client("sqs")
+    options: Dict[str, Any] = {}
+    if endpoint:
+        options["endpoint_url"] = endpoint
+    region = region_from_env(os.environ, endpoint)
+    if region:
+        options["region_name"] = region
+    try:
+        return session.client("sqs", **options)
+    except NoRegionError:
+        raise ValueError(
+            "dts: no AWS region: set AWS_REGION or AWS_DEFAULT_REGION (or a region in ~/.aws/config)"
+        ) from None
+
+
+def region_from_env(env: Mapping[str, str], endpoint: Optional[str]) -> Optional[str]:
+    """AWS_REGION (what the AWS SDKs for JavaScript and newer botocore read) or AWS_DEFAULT_REGION
+    (what every botocore reads, Debian's 1.29 included); for a local endpoint without either,
+    us-east-1, as the dts CLI does. None leaves the choice to botocore (~/.aws/config)."""
+    region = (env.get("AWS_REGION") or "").strip() or (env.get("AWS_DEFAULT_REGION") or "").strip()
+    if region:
+        return region
+    return "us-east-1" if endpoint else None

@@ -4,7 +4,7 @@ import { isInForce } from '../../domain/notification/silences';
 import { emptyPopulation, type Population } from '../../domain/fleet/storm';
 import { openStorms } from '../../domain/fleet/notices';
 import {
-  announceStormProgress, commitPlans, decideFleet, digestOf, fleetHistoryOrNone, scanFleet, selfCheck,
+  announceStormProgress, commitPlans, decideFleet, digestOf, fleetHistoryOrNone, quietPass, scanFleet, selfCheck,
   type DiagnoseSummary, type DiagnoseDeps, type Dying, type FleetVerdict, type HostVerdict, type PassContext, type Plan, type PlanDigest, type SegmentRange, type Upcoming,
 } from './pass';
 import { Outbox, type OutboxReport } from '../outbox';
@@ -242,7 +242,7 @@ export async function runFannedPass(d: DiagnoseDeps, workers: DiagnoseWorkers): 
   const summary: DiagnoseSummary = {
     at: now, examined, transitions, degraded: passDegraded, errors, suppressed: delivered.suppressed, storms: verdict.storms, hostsByState, outbox: delivered,
   };
-  d.log.info('diagnose pass', { ...summary, workers: workers.count, silences: silences.filter((s) => isInForce(s, now)).length, watching: upcoming.length });
+  d.log[quietPass(summary) ? 'debug' : 'info']('diagnose pass', { ...summary, workers: workers.count, silences: silences.filter((s) => isInForce(s, now)).length, watching: upcoming.length });
   return { summary, context, upcoming };
 }
 

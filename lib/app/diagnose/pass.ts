@@ -73,6 +73,16 @@ export interface DiagnoseSummary {
   readonly outbox: OutboxReport;
 }
 
+/**
+ * A pass in which nothing changed and nothing went wrong: logged at DEBUG, so that an idle
+ * monitor prints nothing each minute. Its metrics still go out (DiagnoseNotRunningAlarm needs them).
+ */
+export function quietPass(s: DiagnoseSummary): boolean {
+  const o = s.outbox;
+  return Object.values(s.transitions).every((n) => !n) && s.degraded.length === 0 && s.errors === 0 && s.storms.length === 0
+    && s.suppressed === 0 && o.published === 0 && o.suppressed === 0 && o.republished === 0 && o.unpublished === 0;
+}
+
 /** How long after a storm's end its record stays on the monitor item. */
 const STORM_RECORD_MS = 86_400_000;
 
@@ -162,7 +172,7 @@ export async function runDiagnosePass(d: DiagnoseDeps): Promise<{ summary: Diagn
 
   await d.stats.recordRun(now, examined);
   const summary = { at: now, examined, transitions, degraded, errors, suppressed: delivered.suppressed, storms, hostsByState, outbox: delivered };
-  d.log.info('diagnose pass', { ...summary, silences: silences.filter((s) => isInForce(s, now)).length, watching: upcoming.length });
+  d.log[quietPass(summary) ? 'debug' : 'info']('diagnose pass', { ...summary, silences: silences.filter((s) => isInForce(s, now)).length, watching: upcoming.length });
   return { summary, context, upcoming };
 }
 

@@ -158,7 +158,10 @@ export async function watchDeadlines(d: DiagnoseDeps, context: PassContext, upco
     await outbox.flush(d.delivery, d.log);
   }
   const summary = { watched, reads, confirmed, transitions, lateMs, errors, ...(stopped ? { stopped } : {}) };
-  d.log.info('diagnose deadline watch', { ...summary, lateMs: undefined, maxLateMs: Math.max(0, ...lateMs) });
+  // A watch that confirmed nothing is an idle minute's: DEBUG, as a quiet pass is. (Its stop
+  // when the next pass takes over is routine; a degraded monitor is told by the pass itself.)
+  const quiet = confirmed === 0 && errors === 0 && Object.values(transitions).every((n) => !n);
+  d.log[quiet ? 'debug' : 'info']('diagnose deadline watch', { ...summary, lateMs: undefined, maxLateMs: Math.max(0, ...lateMs) });
   return summary;
 }
 

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { beatOnce, runAgent } from '../../agent/agent';
+import { hostname as osHostname } from 'node:os';
 import { createProducer } from '../../producer/producer';
 import type { Context } from '../context';
 import { usage } from '../errors';
@@ -65,7 +66,9 @@ export async function agentCommand(ctx: AgentContext, o: AgentCommandOptions, ve
     heartbeatsQueueUrl: backend.require('heartbeatsQueueUrl'),
     ...(backend.resources.logsQueueUrl ? { logsQueueUrl: backend.resources.logsQueueUrl } : {}),
     ...backend.client,
-    ...(o.hostname ? { hostname: o.hostname } : {}),
+    // The agent is the machine: it beats under the machine's own name, which other senders leave
+    // to it (docs/CLI.md, "Who beats as what").
+    hostname: o.hostname ?? osHostname(),
     ...(o.app ? { app: o.app } : {}),
     interval: o.interval,
     labels,

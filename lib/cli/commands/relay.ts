@@ -31,6 +31,14 @@ export function relayToken(o: RelayCommandOptions, env: Record<string, string | 
   return token;
 }
 
+/**
+ * The relay's own beats say the relay is alive, not the machine: they carry a name of their own,
+ * so that they never replace the labels and figures that the machine's agent reports.
+ */
+export function relayName(machine: string): string {
+  return `relay@${machine}`;
+}
+
 export async function relayCommand(ctx: Pick<Context, 'io' | 'backend'>, o: RelayCommandOptions, version: string): Promise<number> {
   const listen = parseListen(o.listen);
   const token = relayToken(o, ctx.io.env);
@@ -47,7 +55,7 @@ export async function relayCommand(ctx: Pick<Context, 'io' | 'backend'>, o: Rela
   try {
     return await runRelay({
       listen, token, sqs, heartbeatsQueueUrl: backend.require('heartbeatsQueueUrl'), logs,
-      hostname: o.hostname ?? osHostname(), version, interval: o.interval, flushSeconds: o.flush, maxBeats: o.maxBeats, say, stop,
+      hostname: o.hostname ?? relayName(osHostname()), version, interval: o.interval, flushSeconds: o.flush, maxBeats: o.maxBeats, say, stop,
     });
   } finally {
     sqs.destroy();

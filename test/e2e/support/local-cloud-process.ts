@@ -16,6 +16,10 @@ export interface CloudProcessOptions {
   readonly stage?: string;
   readonly port?: number;
   readonly extraArgs?: readonly string[];
+  /** Added to the environment it runs in. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Default true: the full start-up listing (queue URLs, exports) and every function line, which the tests read. */
+  readonly verbose?: boolean;
 }
 
 export interface CloudProcess {
@@ -35,12 +39,13 @@ export async function startCloudProcess(options: CloudProcessOptions): Promise<C
     '--stage', options.stage ?? 'local',
     ...(options.inMemory ? ['--in-memory'] : []),
     ...(options.tick ? ['--tick', String(options.tick)] : []),
+    ...(options.verbose === false ? [] : ['--verbose']),
     ...(options.extraArgs ?? []),
   ];
   // Not through npm or npx: signals must reach the cloud itself, as Ctrl-C reaches it in a terminal.
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let text = '';

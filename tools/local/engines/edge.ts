@@ -70,6 +70,14 @@ export interface Edge {
   serveHttp(handler: (req: IncomingMessage, res: ServerResponse) => boolean): void;
   /** Lambda's REST API (Invoke), before the HTTP API; it returns false for those it leaves. */
   serveLambda(handler: (req: IncomingMessage, res: ServerResponse) => boolean): void;
+  /**
+   * Says what the health endpoints report: the stage being provisioned, then that every
+   * resource exists. Until `ready`, /health and /_localstack/health answer 503 with every service
+   * "initializing", and /_localstack/init/ready {"completed": false}, as LocalStack does while its
+   * init scripts run: the engines answer from the start, but a waiter must not go on before the
+   * queues and tables are there.
+   */
+  setReadiness(readiness: { stage: string; ready: boolean }): void;
 }
 
 const INTERNAL_HOST = 'localhost';
@@ -97,6 +105,7 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
 
   let endpoint = '';
   let draining = false;
+  let readiness: { stage?: string; ready: boolean } = { ready: false };
   let http: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined;
   let lambda: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined;
   const inflight = new Map<IncomingMessage, { longPoll: boolean }>();
@@ -260,7 +269,13 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
       return;
     }
     if (req.method === 'GET' && (req.url === '/health' || req.url === '/_localstack/health')) {
-      send(res, 200, 'application/json', JSON.stringify({ services: { dynamodb: 'running', sqs: 'running', sns: 'running', sts: 'running' } }));
+      const state = readiness.ready ? 'running' : 'initializing';
+      const services = { dynamodb: state, sqs: state, sns: state, sts: state, ssm: state, lambda: state };
+      send(res, readiness.ready ? 200 : 503, 'application/json', JSON.stringify({ services, dts: readiness }));
+      return;
+    }
+    if (req.method === 'GET' && req.url === '/_localstack/init/ready') {
+      send(res, 200, 'application/json', JSON.stringify({ completed: readiness.ready, scripts: [] }));
       return;
     }
     if (target === '' && lambda?.(req, res)) return;
@@ -316,6 +331,9 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
     },
     serveLambda(handler) {
       lambda = handler;
+    },
+    setReadiness(r) {
+      readiness = { ...r };
     },
     async close() {
       await fauxqs.close();
