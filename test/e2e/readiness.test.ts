@@ -113,7 +113,7 @@ describe('the first npm start after install', () => {
         cwd: ROOT, env: { ...process.env, npm_command: 'ci', DTS_LOCAL_CACHE_DIR: cache }, timeout: 170_000,
       });
       expect(stderr).toMatch(/npm start's template (packaged|was current)/);
-      expect((await readdir(cache)).filter((f) => /^cloudformation-local-[0-9a-f]+\.json$/.test(f))).toHaveLength(1);
+      expect((await readdir(cache)).filter((f) => /^cloudformation-[0-9a-f]+\.json$/.test(f))).toHaveLength(1);
       const cloud = await startCloudProcess({ dataDir, verbose: false, env: { DTS_LOCAL_CACHE_DIR: cache } });
       try {
         expect(cloud.output()).toMatch(/template {3}serverless package --stage local \(cached: /);

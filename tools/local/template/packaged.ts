@@ -1,11 +1,18 @@
 /**
  * The packaged CloudFormation of serverless.yml, which is what the local cloud provisions from.
- * `serverless package` takes seconds (it bundles every function with esbuild), so the template is
- * cached under a key that covers everything it is made of: serverless.yml, the files and
- * environment variables that it references, the stage, the region, the parameters and the
- * versions of osls and serverless-esbuild. A changed input is a different key, so a stale template
- * is never served. Function sources are not part of the key: the local runtime runs them from
- * source, and the template does not depend on their content.
+ * `serverless package` takes seconds (it bundles every function with esbuild; 10 to 40 s on a
+ * busy 2-core machine), so the template is cached under a key that covers everything it is made
+ * of: serverless.yml, the files and environment variables that it references, the region, the
+ * parameters and the versions of osls and serverless-esbuild. A changed input is a different key,
+ * so a stale template is never served. Function sources are not part of the key: the local
+ * runtime runs them from source, and the template does not depend on their content.
+ *
+ * The stage is not part of the key either. serverless.yml uses the stage only as text (`${sls:stage}`
+ * in names, variables and the CloudFormation conditions of serverless/conditions.yml, which compare
+ * it when the template is provisioned), so a template is packaged once under a marker stage and
+ * the marker is replaced by the stage asked for. Every stage of a test run (one per end-to-end
+ * file) then shares one packaging per set of parameters, instead of one each, one at a time
+ * under the lock. test/integration/template.test.ts holds the result to a real packaging.
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -17,6 +24,15 @@ import { promisify } from 'node:util';
 import type { CloudFormationTemplate } from './plan';
 
 const run = promisify(execFile);
+
+/** The stage a template is packaged under, replaced by the stage asked for when it is read. */
+export const STAGE_MARK = 'dtsstagemarkq7z';
+
+/** The template for `stage`, from the text packaged under STAGE_MARK. */
+function forStage(text: string, stage: string): CloudFormationTemplate {
+  if (!/^[A-Za-z0-9-]+$/.test(stage)) throw new Error(`a stage is letters, digits and hyphens: ${JSON.stringify(stage)}`);
+  return JSON.parse(text.split(STAGE_MARK).join(stage)) as CloudFormationTemplate;
+}
 
 export interface PackageOptions {
   /** The directory holding serverless.yml. */
@@ -36,19 +52,19 @@ export interface PackagedTemplate {
 
 export async function packagedTemplate(options: PackageOptions): Promise<PackagedTemplate> {
   const key = await cacheKey(options);
-  const file = path.join(options.cacheDir, `cloudformation-${options.stage}-${key.slice(0, 16)}.json`);
-  const cached = await readJson(file);
-  if (cached) return { template: cached, key, fromCache: true, file };
+  const file = path.join(options.cacheDir, `cloudformation-${key.slice(0, 16)}.json`);
+  const cached = await readText(file);
+  if (cached) return { template: forStage(cached, options.stage), key, fromCache: true, file };
   await mkdir(options.cacheDir, { recursive: true });
   // serverless-esbuild builds into one .esbuild/ per service, so only one packaging may run at a time.
   return withLock(path.join(options.cacheDir, 'package.lock'), async () => {
-    const again = await readJson(file);
-    if (again) return { template: again, key, fromCache: true, file };
+    const again = await readText(file);
+    if (again) return { template: forStage(again, options.stage), key, fromCache: true, file };
     const out = await mkdtemp(path.join(tmpdir(), 'dts-package-'));
     try {
       const bin = path.join(options.serviceDir, 'node_modules', '.bin', 'serverless');
       const params = Object.entries(options.params ?? {}).flatMap(([k, v]) => ['--param', `${k}=${v}`]);
-      const packageOnce = (): Promise<unknown> => run(bin, ['package', '--stage', options.stage, '--region', options.region, '--package', out, ...params], {
+      const packageOnce = (): Promise<unknown> => run(bin, ['package', '--stage', STAGE_MARK, '--region', options.region, '--package', out, ...params], {
         cwd: options.serviceDir,
         env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
         maxBuffer: 16 * 1024 * 1024,
@@ -63,7 +79,7 @@ export async function packagedTemplate(options: PackageOptions): Promise<Package
       await writeFile(tmp, text);
       await rename(tmp, file);
       await prune(options.cacheDir, 8);
-      return { template: JSON.parse(text) as CloudFormationTemplate, key, fromCache: false, file };
+      return { template: forStage(text, options.stage), key, fromCache: false, file };
     } finally {
       await rm(out, { recursive: true, force: true });
     }
@@ -74,7 +90,7 @@ async function cacheKey(options: PackageOptions): Promise<string> {
   const hash = createHash('sha256');
   const config = await readFile(path.join(options.serviceDir, 'serverless.yml'), 'utf8');
   hash.update(config);
-  hash.update(JSON.stringify({ stage: options.stage, region: options.region, params: options.params ?? {} }));
+  hash.update(JSON.stringify({ region: options.region, params: options.params ?? {} }));
   const require = createRequire(path.join(options.serviceDir, 'package.json'));
   for (const pkg of ['osls', 'serverless-esbuild']) {
     try {
@@ -100,16 +116,19 @@ async function prune(dir: string, keep: number): Promise<void> {
   for (const { n } of aged.sort((a, b) => b.t - a.t).slice(keep)) await rm(path.join(dir, n), { force: true });
 }
 
-async function readJson(file: string): Promise<CloudFormationTemplate | undefined> {
+/** A cached template's text, if there is a whole one: it is written to a temporary name and renamed. */
+async function readText(file: string): Promise<string | undefined> {
   try {
-    return JSON.parse(await readFile(file, 'utf8')) as CloudFormationTemplate;
+    const text = await readFile(file, 'utf8');
+    JSON.parse(text);
+    return text;
   } catch {
     return undefined;
   }
 }
 
 /** A cross-process lock: mkdir is atomic. A lock older than two minutes is from a dead process. */
-async function withLock<T>(dir: string, work: () => Promise<T>): Promise<T> {
+export async function withLock<T>(dir: string, work: () => Promise<T>): Promise<T> {
   for (;;) {
     try {
       await mkdir(dir);
