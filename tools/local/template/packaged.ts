@@ -78,7 +78,7 @@ export async function packagedTemplate(options: PackageOptions): Promise<Package
       const tmp = `${file}.${process.pid}.tmp`;
       await writeFile(tmp, text);
       await rename(tmp, file);
-      await prune(options.cacheDir, 8);
+      await prune(options.cacheDir, 32);
       return { template: forStage(text, options.stage), key, fromCache: false, file };
     } finally {
       await rm(out, { recursive: true, force: true });
@@ -109,7 +109,11 @@ async function cacheKey(options: PackageOptions): Promise<string> {
   return hash.digest('hex');
 }
 
-/** Keeps the newest `keep` templates: serverless.yml changes often while it is being written. */
+/**
+ * Keeps the newest `keep` templates (~100 kB each): serverless.yml changes often while it is being
+ * written, and one test run alone uses a dozen sets of parameters (the validation's combinations,
+ * the end-to-end files').
+ */
 async function prune(dir: string, keep: number): Promise<void> {
   const names = (await readdir(dir)).filter((n) => /^cloudformation-.*\.json$/.test(n));
   const aged = await Promise.all(names.map(async (n) => ({ n, t: (await stat(path.join(dir, n))).mtimeMs })));
