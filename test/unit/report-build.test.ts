@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Host, HostState, Notification } from '../../lib/domain/model';
 import { notification } from '../../lib/domain/notification/notifications';
 import { buildReport, reportId } from '../../lib/domain/report/report';
+import { renderHtml, renderMarkdown } from '../../lib/domain/report/render';
 
 const H = 3_600_000;
 const MIN = 60_000;
@@ -185,5 +186,29 @@ describe('buildReport: a stored item it cannot read', () => {
     expect(report.hosts).toMatchObject({ total: 2, unreadable: 1 });
     expect(problems).toEqual(['host "bad": unknown state "zombie"']);
     expect(detail.hosts.map((h) => h.hostname)).toEqual(['odd\uD800', 'ok-1']);
+  });
+});
+
+describe('a report never shows 100% while anything was down (issue 24, item 9)', () => {
+  // 500 hosts up all day, one of them down for 1m 24s: 84 s in 500 days of host-time, which
+  // rounds to 100.00% and must be shown as 99.99%.
+  const hosts = Array.from({ length: 500 }, (_, i) => host(`web-${i}`, 'alive'));
+  const outageStart = SINCE + 2 * H - 60_000;
+  const notifications = [down('web-0', SINCE + 2 * H, outageStart), recovered('web-0', outageStart + 84_000, outageStart)];
+  const { report: r, detail } = buildReport({ since: SINCE, until: UNTIL, generatedAt: UNTIL, hosts, notifications, appCounts: [] });
+
+  it('in its figures: the fleet and the host below 100, the others at 100', () => {
+    expect(r.availability.downMs).toBe(84_000);
+    expect(r.availability.fleet).toBe(99.99);
+    expect(detail.hosts.find((h) => h.hostname === 'web-0')?.availability).toBeLessThan(100);
+    expect(detail.hosts.find((h) => h.hostname === 'web-1')?.availability).toBe(100);
+  });
+
+  it('in Markdown, HTML and JSON', () => {
+    const markdown = renderMarkdown(r);
+    expect(markdown).toMatch(/Fleet: 99\.99% of the time hosts were expected up/);
+    expect(markdown).not.toMatch(/\b100%/);
+    expect(renderHtml(r)).not.toMatch(/\b100%/);
+    expect(JSON.stringify(r)).not.toMatch(/"fleet":100\b/);
   });
 });
