@@ -1,9 +1,9 @@
-import type { LogLevel, LogRecord } from '../../lib/domain/model';
+import type { LogRecord } from '../../lib/domain/model';
 import { dayOf, daysBetween } from '../../lib/domain/model/days';
 import type { LogsPort, LogEntry, LogQuery, LogWrite, RefusedRecord, StoredLogRecord } from '../../lib/ports';
 import { BATCH_WRITE_LIMIT } from '../../lib/adapters/dynamodb/batch-write';
 import { logSortBound } from '../../lib/adapters/dynamodb/keys';
-import { BATCH_GET_LIMIT, FLEET_ERROR_FLOOR, pageOf, recordToItem } from '../../lib/adapters/dynamodb/logs';
+import { BATCH_GET_LIMIT, FLEET_ERROR_FLOOR, itemToRecord, pageOf, recordToItem } from '../../lib/adapters/dynamodb/logs';
 import { copy, type Item } from './item';
 import { OutOfTimeError } from '../../lib/ports';
 
@@ -87,7 +87,7 @@ export class MemoryLogs implements LogsPort {
       const found = [...this.items.values()]
         .filter((i) => dayOf(Number(i.ts) * 1000) === day && matches(i))
         .sort((a, b) => ((a.sk as string) < (b.sk as string) ? 1 : (a.sk as string) > (b.sk as string) ? -1 : 0));
-      out.push(...found.slice(0, q.limit - out.length).map(toRecord));
+      out.push(...found.slice(0, q.limit - out.length).map((item) => itemToRecord(copy(item))));
       if (out.length >= q.limit) break;
     }
     return out;
@@ -96,18 +96,4 @@ export class MemoryLogs implements LogsPort {
   async page(q: LogQuery): Promise<{ records: StoredLogRecord[]; next: string | undefined }> {
     return pageOf((query) => this.query(query), q);
   }
-}
-
-function toRecord(item: Item): StoredLogRecord {
-  const i = copy(item);
-  return {
-    app: i.app as string,
-    hostname: i.hostname as string,
-    timestamp: Number(i.ts),
-    level: Number(i.level) as LogLevel,
-    text: i.text as string,
-    fields: (i.fields as Record<string, string> | undefined) ?? {},
-    id: i.id as string,
-    cursor: i.sk as string,
-  };
 }

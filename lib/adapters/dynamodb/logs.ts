@@ -55,7 +55,8 @@ export function recordToItem(r: LogRecord, receivedAt: number, ttlDays: number):
   };
 }
 
-function itemToRecord(item: Item): StoredLogRecord {
+/** A stored item read back as the record it holds, with its sort key as its cursor. */
+export function itemToRecord(item: Item): StoredLogRecord {
   return {
     app: item.app as string,
     hostname: item.hostname as string,
