@@ -41,7 +41,11 @@ export interface HostsPort {
 /** The monitor item: diagnose's memory between runs, its outbox, and ingest's marks. */
 export interface MonitorPort {
   monitor(): Promise<MonitorState>;
-  /** Never moves either mark backwards. */
+  /**
+   * Both marks come from one canary: the one diagnose stamped latest wins. Its send may be a
+   * little earlier than another's, so `ingestedThrough` can step back (a more cautious watermark);
+   * `canaryAt` never does.
+   */
   recordCanary(sentAt: number, canaryAt: number): Promise<void>;
   /** Failed beats from `from` on, handed out again by `until`: held until a canary sent after that is stored. */
   holdIngest(from: number, until: number): Promise<void>;

@@ -108,8 +108,10 @@ export class StatsStore implements StatsPort {
 
   /**
    * Ingest stored a canary that SQS accepted at `sentAt` and diagnose stamped `canaryAt`, after
-   * every beat handed to it in the same batch. Never moves either mark backwards, so of two
-   * canaries the later one wins whichever is stored first.
+   * every beat handed to it in the same batch. Of two canaries the one stamped later wins, whichever
+   * is stored first, and sets both marks: `canaryAt` never moves back, while `ingestedThrough` may
+   * step back by the difference of two sends (overlapping diagnose invocations), which only holds
+   * a death back a little longer, never declares one sooner.
    */
   async recordCanary(sentAt: number, canaryAt: number): Promise<void> {
     await applied(this.ddb.send(new UpdateCommand({
