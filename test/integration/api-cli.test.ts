@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Io } from '../../lib/cli/io';
-import { main } from '../../lib/cli/main';
 import { ApiKeyStore } from '../../lib/adapters/dynamodb/api-keys';
 import { World } from '../../tools/harness/day-world';
 import { startTestCloud, type TestCloud } from '../../tools/harness/cloud';
+import { cliIn } from '../support/cli';
 
 /** The console's CLI additions (keys, fleet-wide logs, filters, hints, marks) against the embedded cloud. */
 let cloud: TestCloud;
@@ -15,13 +14,7 @@ beforeAll(async () => {
 });
 afterAll(async () => cloud?.stop());
 
-async function dts(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: Io = { out: (t) => { out += t; }, err: (t) => { err += t; }, env: { ...cloud.env, USER: 'ops' }, isTTY: false };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
+const dts = cliIn(() => cloud.env);
 
 describe('dts keys', () => {
   it('creates a key shown once, verifies it, lists it without its secret, and revokes it', async () => {

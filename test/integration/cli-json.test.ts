@@ -6,10 +6,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Command } from 'commander';
-import type { Io } from '../../lib/cli/io';
-import { buildProgram, main } from '../../lib/cli/main';
+import { buildProgram } from '../../lib/cli/main';
 import { World } from '../../tools/harness/day-world';
 import { startTestCloud, type TestCloud } from '../../tools/harness/cloud';
+import { cliIn } from '../support/cli';
 
 let cloud: TestCloud;
 let world: World;
@@ -22,13 +22,7 @@ beforeAll(async () => {
 });
 afterAll(async () => cloud?.stop());
 
-async function dts(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: Io = { out: (t) => { out += t; }, err: (t) => { err += t; }, env: { ...cloud.env, USER: 'ops' }, isTTY: false };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
+const dts = cliIn(() => cloud.env);
 
 /** Commands that only send or serve, with why they have no --json output to check. */
 const SENDERS: Record<string, string> = {
