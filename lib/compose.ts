@@ -30,6 +30,7 @@ import { ReportStore } from './adapters/dynamodb/reports';
 import { SilenceStore } from './adapters/dynamodb/silences';
 import { StatsStore } from './adapters/dynamodb/stats';
 import { sendWithRetry } from './adapters/http/send';
+import { lambdaDiagnoseTrigger } from './adapters/lambda/trigger';
 import { lambdaInvoker } from './adapters/lambda/workers';
 import { AlertPublisher } from './adapters/sns/alerts';
 import { SqsHeartbeatQueue } from './adapters/sqs/heartbeat-queue';
@@ -182,13 +183,25 @@ export function reportDeps(r: Root): ReportDeps {
   };
 }
 
-/** The heartbeats queue's consumer, with what it needs to move the ingest watermark. */
-export function heartbeatIngestDeps(r: Root): HeartbeatIngest & { stats: StatsPort; queue: SqsHeartbeatQueue } {
+/** Of the first beats of hosts with a short deadline, at most one starts a pass this often. */
+export const ARRIVAL_PASS_GAP_MS = 5000;
+
+/**
+ * The heartbeats queue's consumer, with what it needs to move the ingest watermark. `lambda`:
+ * the client that starts a pass for a new host with a short deadline, when DTS_DIAGNOSE_FUNCTION
+ * names the diagnose function and the deadline watch is on.
+ */
+export function heartbeatIngestDeps(r: Root, lambda?: LambdaClient): HeartbeatIngest & { stats: StatsPort; queue: SqsHeartbeatQueue } {
   const { config } = r;
   const silences = silencesIfAny(r);
+  const stats = statsStore(r);
+  const pass = config.diagnose.diagnoseFunction;
   return {
     hosts: hostStore(r),
-    stats: statsStore(r),
+    stats,
+    ...(lambda && pass && config.diagnose.watchMs > 0
+      ? { arrivals: { monitor: stats, trigger: lambdaDiagnoseTrigger(lambda, pass), withinMs: config.diagnose.watchMs, gapMs: ARRIVAL_PASS_GAP_MS } }
+      : {}),
     queue: new SqsHeartbeatQueue(r.clients.sqs, r.names.need('heartbeatsQueueUrl'), clockOf(r)),
     delivery: delivery(r),
     quarantine: quarantineIn(r, 'heartbeatsDlqUrl'),

@@ -61,6 +61,28 @@ export interface MonitorPort {
   announceStorm(incident: string, step: number | 'over', at: number, n: Notification): Promise<boolean>;
   /** Forget the records of storms long over. */
   forgetStorms(attributes: readonly string[]): Promise<void>;
+  /**
+   * A host with a short deadline was first seen: kept for the running watch to list (at most
+   * MAX_ARRIVALS wait; beyond that the next pass lists them). Returns until when a watch runs.
+   */
+  noteArrival(hostname: string): Promise<{ readonly watchingUntil: number | undefined }>;
+  /** The watch listed these arrivals. */
+  forgetArrivals(hostnames: readonly string[]): Promise<void>;
+  /** A watch runs until `until`; `ended`: the watch that said `until` stopped early. */
+  watching(until: number, ended?: boolean): Promise<void>;
+  /**
+   * Claim the pass run for hosts first seen at `at` (docs/SEMANTICS.md, "New hosts between
+   * passes"): true for one caller at most every `gapMs`, false for the others.
+   */
+  claimArrivalPass(at: number, gapMs: number): Promise<boolean>;
+}
+
+/** At most this many arrivals wait on the monitor item for a watch (a few KB of hostnames). */
+export const MAX_ARRIVALS = 200;
+
+/** Starts a diagnose pass now, outside the schedule, without waiting for it (an asynchronous invocation). */
+export interface DiagnoseTrigger {
+  runPass(reason: string): Promise<void>;
 }
 
 /** Log counts per app, UTC day and level. */
@@ -265,6 +287,10 @@ export interface MonitorState {
   readonly ingest: IngestMarks;
   /** What was last said of each storm's recovery (`announceStorm`). */
   readonly storms: StormRecord[];
+  /** Hosts with a short deadline first seen since a watch last looked (`noteArrival`). */
+  readonly arrivals: string[];
+  /** Until when a deadline watch runs, as the watch said; undefined when none said so. */
+  readonly watchingUntil: number | undefined;
 }
 
 /** The monitor item's record of one storm's recovery notices. */

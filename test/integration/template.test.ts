@@ -367,12 +367,15 @@ describe('packaged template (serverless package --stage test)', () => {
       expect(Number(env.DTS_DIAGNOSE_HOSTS_PER_WORKER)).toBeGreaterThan(0);
     });
 
-    it('only diagnose may invoke the worker, and nothing else; the worker has no trigger, so no retry or DLQ', () => {
+    it('only diagnose may invoke the worker, and only heartbeat ingest diagnose (a pass for a new host); the worker has no trigger, so no retry or DLQ', () => {
       const invokes = allStatements().filter((st) => asArray(st.Action).some((a) => a.startsWith('lambda:')));
-      expect(invokes.map((st) => [st.where.split('.')[0], st.Action, logicalIdOf(st.Resource)])).toEqual([
-        [`Resources`, ['lambda:InvokeFunction'], functionId(FUNCTIONS.diagnoseWorker)],
-      ]);
-      expect(invokes[0]?.where).toContain(`${logicalIdOf(props(resource(functionId(FUNCTIONS.diagnose))).Role)}.`);
+      const roleOf = (file: string) => logicalIdOf(props(resource(functionId(file))).Role);
+      expect(invokes.map((st) => [st.where.split('.')[1], st.Action, logicalIdOf(st.Resource)])).toEqual(expect.arrayContaining([
+        [roleOf(FUNCTIONS.diagnose), ['lambda:InvokeFunction'], functionId(FUNCTIONS.diagnoseWorker)],
+        [roleOf(FUNCTIONS.ingestHeartbeats), ['lambda:InvokeFunction'], functionId(FUNCTIONS.diagnose)],
+      ]));
+      expect(invokes).toHaveLength(2);
+      expect(envOf(FUNCTIONS.ingestHeartbeats).DTS_DIAGNOSE_FUNCTION).toEqual({ Ref: functionId(FUNCTIONS.diagnose) });
       const worker = functionId(FUNCTIONS.diagnoseWorker);
       expect(resourcesOfType(template, 'AWS::Lambda::EventSourceMapping').filter(([, m]) => logicalIdOf(props(m).FunctionName) === worker)).toEqual([]);
       expect(resourcesOfType(template, 'AWS::Lambda::Permission').filter(([, m]) => logicalIdOf(props(m).FunctionName) === worker)).toEqual([]);
