@@ -58,7 +58,8 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 backend not configured or un
     .addOption(new Option('--reports-table <name>').hideHelp())
     .addOption(new Option('--alerts-topic-arn <arn>').hideHelp())
     .addOption(new Option('--api-keys-table <name>').hideHelp())
-    .addOption(new Option('--channels-table <name>').hideHelp());
+    .addOption(new Option('--channels-table <name>').hideHelp())
+    .addOption(new Option('--checks-table <name>').hideHelp());
   program.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
 
   const sub = (name: string, description: string): Command =>
