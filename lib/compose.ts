@@ -21,6 +21,8 @@ import type { ApiDeps } from './api/deps';
 import type { Clients } from './adapters/clients';
 import { ApiKeyStore } from './adapters/dynamodb/api-keys';
 import { ChannelStore } from './adapters/dynamodb/channels';
+import { CheckStore } from './adapters/dynamodb/checks';
+import type { PingDeps } from './app/checks/ping';
 import { HostPages } from './adapters/dynamodb/host-pages';
 import { HostStore } from './adapters/dynamodb/hosts';
 import { LogStore } from './adapters/dynamodb/logs';
@@ -99,11 +101,17 @@ export const silenceStore = (r: Root): SilenceStore => new SilenceStore(r.client
 export const reportStore = (r: Root): ReportStore => new ReportStore(r.clients.ddb, r.names.need('reportsTable'), r.config.lifecycle.reportTtlDays);
 export const apiKeyStore = (r: Root): ApiKeyStore => new ApiKeyStore(r.clients.ddb, r.names.need('apiKeysTable'));
 export const channelStore = (r: Root, deliveryTtlDays?: number): ChannelStore => new ChannelStore(r.clients.ddb, r.names.need('channelsTable'), deliveryTtlDays);
+export const checkStore = (r: Root): CheckStore => new CheckStore(r.clients.ddb, r.names.need('checksTable'));
 export const secretStore = (ssm: SSMClient): SsmSecretStore => new SsmSecretStore(ssm);
 
 /** The silences table when this deployment has one; without it, nothing is silenced. */
 function silencesIfAny(r: Root): SilenceStore | undefined {
   return r.names.find('silencesTable') ? silenceStore(r) : undefined;
+}
+
+/** Where checks' signals go, when this deployment (or this function) has a checks table. */
+export function pingDeps(r: Root): PingDeps | undefined {
+  return r.names.find('checksTable') ? { checks: checkStore(r), logs: logStore(r), logTtlDays: r.config.logs.ttlDays } : undefined;
 }
 
 /** The DLQ a poison message goes to at once, when the function has one. */
@@ -186,9 +194,11 @@ export function reportDeps(r: Root): ReportDeps {
 export function heartbeatIngestDeps(r: Root): HeartbeatIngest & { stats: StatsPort; queue: SqsHeartbeatQueue } {
   const { config } = r;
   const silences = silencesIfAny(r);
+  const pings = pingDeps(r);
   return {
     hosts: hostStore(r),
     stats: statsStore(r),
+    ...(pings ? { pings } : {}),
     queue: new SqsHeartbeatQueue(r.clients.sqs, r.names.need('heartbeatsQueueUrl'), clockOf(r)),
     delivery: delivery(r),
     quarantine: quarantineIn(r, 'heartbeatsDlqUrl'),
