@@ -243,6 +243,7 @@ export function apiDeps(r: Root): ApiDeps {
     scanSegments: config.diagnose.scanSegments,
     extraOrigins: config.api.extraOrigins,
     now: clockOf(r),
+    ...(r.names.find('checksTable') ? { checks: checkStore(r), pings: pingDeps(r) } : {}),
   };
 }
 

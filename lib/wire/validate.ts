@@ -318,19 +318,19 @@ export interface ValidPing {
  * A CheckPing: exactly one of `check` (a name) and `key`, a status that parseStatus reads, and an
  * output no longer than the body limit (the last 10 KB of it is kept, by the use case).
  */
-export function validateCheckPing(m: dts.CheckPing): Result<ValidPing> {
+export function validateCheckPing(m: Pick<dts.ICheckPing, 'check' | 'key' | 'status' | 'output'>): Result<ValidPing> {
   const named = (m.check ?? '') !== '';
   const keyed = (m.key ?? '') !== '';
   if (named === keyed) return fail('check', named ? 'give the check\'s name or its ping key, not both' : 'names no check: give its name (check) or its ping key (key)');
   if (named) {
-    const problem = checkNameProblem(m.check);
+    const problem = checkNameProblem(m.check as string);
     if (problem) return fail('check', problem);
-  } else if (!PING_KEY.test(m.key)) return fail('key', 'unknown or revoked ping key');
+  } else if (!PING_KEY.test(m.key as string)) return fail('key', 'unknown or revoked ping key');
   const signal = parseStatus(m.status ?? '');
   if (typeof signal === 'string') return fail('status', signal);
   const output = m.output ?? '';
   if (Buffer.byteLength(output) > BODY_LIMIT_BYTES) return fail('output', `over ${BODY_LIMIT_BYTES} bytes: send the end of the output (dts keeps the last ${OUTPUT_KEEP_BYTES})`);
   const text = wellFormed('output', output);
   if (!text.ok) return text;
-  return ok({ check: named ? { name: m.check } : { key: m.key }, signal, output });
+  return ok({ check: named ? { name: m.check as string } : { key: m.key as string }, signal, output });
 }
