@@ -156,6 +156,8 @@ export function diagnoseDeps(r: Root, role: 'coordinator' | 'worker' = 'coordina
     storm: config.lifecycle.storm,
     newHostsGroup: NEW_HOSTS_GROUP,
     fleetHistory: (at) => notifications.byHost(FLEET_HOST, at - stormHorizonMs, at + 1),
+    // The coordinator judges the checks; a worker judges hosts only.
+    ...(role === 'coordinator' && r.names.find('checksTable') ? { checks: checkStore(r) } : {}),
   };
 }
 
