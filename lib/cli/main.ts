@@ -220,7 +220,7 @@ Examples:
   const checkSub = (name: string, description: string): Command =>
     checks.command(name).description(description).option('--json', 'machine-readable output').exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
   checks.action(function (this: Command) {
-    return run(async (ctx) => (await import('./commands/checks')).checksListCommand(ctx, this.opts<{ json?: boolean }>()), this);
+    return run(async (ctx) => (await import('./commands/checks')).checksListCommand(ctx, this.optsWithGlobals<{ json?: boolean }>()), this);
   });
   checkSub('add', 'add a check; its ping URL is printed once (only the key\'s hash is stored)')
     .argument('<name>', 'the check: letters, digits, . _ -')
@@ -233,25 +233,25 @@ Examples:
     .option('--url <base>', 'the ping URL\'s base: the HTTP API\'s URL or a relay\'s (default $DTS_PING_URL)')
     .addHelpText('after', '\nExamples:\n  dts checks add nightly-backup --cron "0 2 * * *" --tz Europe/Berlin --grace 30m --max-run 1h\n  dts checks add queue-drain --every 10m --grace 2m')
     .action(function (this: Command, name: string) {
-      return run(async (ctx) => (await import('./commands/checks')).checksAddCommand(ctx, name, this.opts()), this);
+      return run(async (ctx) => (await import('./commands/checks')).checksAddCommand(ctx, name, this.optsWithGlobals()), this);
     });
   checkSub('list', 'every check: state, last signal, next expected, last duration and exit status')
     .action(function (this: Command) {
-      return run(async (ctx) => (await import('./commands/checks')).checksListCommand(ctx, this.opts<{ json?: boolean }>()), this);
+      return run(async (ctx) => (await import('./commands/checks')).checksListCommand(ctx, this.optsWithGlobals<{ json?: boolean }>()), this);
     });
   checkSub('show', 'one check').argument('<name>', 'the check')
     .action(function (this: Command, name: string) {
-      return run(async (ctx) => (await import('./commands/checks')).checksShowCommand(ctx, name, this.opts<{ json?: boolean }>()), this);
+      return run(async (ctx) => (await import('./commands/checks')).checksShowCommand(ctx, name, this.optsWithGlobals<{ json?: boolean }>()), this);
     });
   for (const [verb, paused, text] of [['pause', true, 'stop judging a check (its signals are still recorded)'], ['resume', false, 'judge a paused check again']] as const) {
     checkSub(verb, text).argument('<name>', 'the check')
       .action(function (this: Command, name: string) {
-        return run(async (ctx) => (await import('./commands/checks')).checksPauseCommand(ctx, name, paused, this.opts<{ json?: boolean }>()), this);
+        return run(async (ctx) => (await import('./commands/checks')).checksPauseCommand(ctx, name, paused, this.optsWithGlobals<{ json?: boolean }>()), this);
       });
   }
   checkSub('remove', 'forget a check; its ping key is refused from then on').argument('<name>', 'the check')
     .action(function (this: Command, name: string) {
-      return run(async (ctx) => (await import('./commands/checks')).checksRemoveCommand(ctx, name, this.opts<{ json?: boolean }>()), this);
+      return run(async (ctx) => (await import('./commands/checks')).checksRemoveCommand(ctx, name, this.optsWithGlobals<{ json?: boolean }>()), this);
     });
 
   sub('run', 'run a command as a check\'s job: start, its output passed through, then success or fail with its exit status')

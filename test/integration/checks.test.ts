@@ -1,0 +1,108 @@
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { DeleteMessageCommand } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runDiagnose } from '../../lib/app/diagnose/pass';
+import type { Io } from '../../lib/cli/io';
+import { main } from '../../lib/cli/main';
+import { diagnoseDeps, fixedNames, logStore, notificationStore, type Root } from '../../lib/compose';
+import { loadConfig } from '../../lib/config';
+import { startTestCloud, type TestCloud } from '../../tools/harness/cloud';
+import { lambdaContext, sqsEvent, sqsRecord } from '../support/events';
+import { drain } from '../support/then';
+
+/**
+ * A check end to end through the real SDK on the engines: `dts checks add`, `dts run` sending
+ * CheckPings on the heartbeats queue, the ingest function storing them, a diagnose pass judging
+ * them, and the alerts topic carrying check-failed then check-ok on one incident.
+ */
+let cloud: TestCloud;
+let root: Root;
+let ingest: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+
+beforeAll(async () => {
+  cloud = await startTestCloud();
+  Object.assign(process.env, cloud.env);
+  ({ handler: ingest } = await import('../../functions/ingest-heartbeats'));
+  root = { config: loadConfig({ ...cloud.env, DTS_LAG_WAIT_SECONDS: '0.1' }), clients: cloud.clients, names: fixedNames(cloud.names) };
+});
+afterAll(async () => cloud?.stop());
+
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const io: Io = { out: (t) => { out += t; }, err: (t) => { err += t; }, env: { ...cloud.env }, isTTY: false };
+  const code = await main(argv, io);
+  return { code, out, err };
+}
+
+/** What waits on the heartbeats queue, handed to the ingest function as Lambda would, then deleted. */
+async function ingestQueued(): Promise<number> {
+  const messages = await drain(cloud, cloud.names.heartbeatsQueueUrl);
+  const records = messages.map((m) => sqsRecord(m.Body ?? '', { sentAt: Number(m.Attributes?.SentTimestamp ?? Date.now()), ...(m.MessageAttributes?.['dts-type']?.StringValue ? { type: m.MessageAttributes['dts-type'].StringValue } : {}) }));
+  if (records.length > 0) expect((await ingest(sqsEvent(records), lambdaContext('ingestHeartbeats'))).batchItemFailures).toEqual([]);
+  for (const m of messages) await cloud.clients.sqs.send(new DeleteMessageCommand({ QueueUrl: cloud.names.heartbeatsQueueUrl, ReceiptHandle: m.ReceiptHandle }));
+  // Diagnose's canaries travel the same queue; only the pings are counted.
+  return messages.filter((m) => m.MessageAttributes?.['dts-type']?.StringValue === 'dts.CheckPing').length;
+}
+
+/** What reached an SNS subscriber about checks, with what the notifications table recorded under the same id. */
+async function alerts(): Promise<{ kind: string; severity: string; id: string; message: string; incident: string | undefined; details: Record<string, string> | undefined }[]> {
+  const recorded = await notificationStore(root).byHost('check:etl', 0, Date.now() + 1000);
+  return (await drain(cloud, cloud.names.alertsQueueUrl)).map((m) => {
+    const body = JSON.parse(m.Body ?? '{}') as { Message: string; MessageAttributes?: Record<string, { Value: string }> };
+    const attr = (name: string) => body.MessageAttributes?.[name]?.Value ?? '';
+    const n = recorded.find((r) => r.id === attr('id'));
+    return { kind: attr('kind'), severity: attr('severity'), id: attr('id'), message: body.Message, incident: n?.incident, details: n?.details };
+  }).filter((a) => a.kind.startsWith('check-'));
+}
+
+describe('a check through the local cloud', () => {
+  it('dts checks add prints a ping URL once; list and show never print the key', async () => {
+    const added = await cli('checks', 'add', 'nightly', '--every', '1h', '--grace', '10m', '--url', 'https://api.example', '--json');
+    expect(added.code).toBe(0);
+    const { key, url } = JSON.parse(added.out) as { key: string; url: string };
+    expect(url).toBe(`https://api.example/ping/${key}`);
+    expect((await cli('checks', 'add', 'nightly', '--every', '1h')).code).toBe(2);
+    const listed = await cli('checks', 'list');
+    expect(listed.out).toMatch(/nightly\s+new\s+never/);
+    expect(listed.out).not.toContain(key);
+    const shown = JSON.parse((await cli('checks', 'show', 'nightly', '--json')).out) as Record<string, unknown>;
+    expect(shown).toMatchObject({ name: 'nightly', state: 'new', schedule: 'every 3600s', graceSeconds: 600 });
+    expect(JSON.stringify(shown)).not.toContain(key);
+    expect((await cli('checks', 'pause', 'nightly')).code).toBe(0);
+    expect((await cli('checks', 'show', 'nightly', '--json')).out).toMatch(/"state": "paused"/);
+    expect((await cli('checks', 'remove', 'nightly')).code).toBe(0);
+    expect((await cli('checks', 'show', 'nightly')).code).toBe(3);
+  });
+
+  it('refuses a bad schedule with a reason and stores nothing', async () => {
+    for (const args of [['--cron', '0 0 30 2 *'], ['--cron', '61 * * * *'], ['--cron', '0 2 * * *', '--tz', 'Mars/Olympus'], ['--every', 'soon']]) {
+      const r = await cli('checks', 'add', 'bad', ...args);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(/never fires|malformed|unknown time zone|expected a duration/);
+    }
+    expect((await cli('checks', 'show', 'bad')).code).toBe(3);
+  });
+
+  it('dts run: exit 3 gives one check-failed holding the status, its output a log record; then success gives check-ok on the same incident', async () => {
+    await drain(cloud, cloud.names.alertsQueueUrl);
+    expect((await cli('checks', 'add', 'etl', '--every', '1h', '--grace', '5m')).code).toBe(0);
+    const failed = await cli('run', 'etl', '--', 'sh', '-c', 'echo boom; exit 3');
+    expect(failed).toMatchObject({ code: 3, out: 'boom\n' });
+    expect(await ingestQueued()).toBe(2);
+    await runDiagnose({ ...diagnoseDeps(root), watchMs: 0 });
+    const [down, ...none] = await alerts();
+    expect(none).toEqual([]);
+    expect(down).toMatchObject({ kind: 'check-failed', severity: 'critical', id: expect.stringMatching(/^check:etl\|check-failed\|/), details: { exitStatus: '3' } });
+    const logs = await logStore(root).query({ app: 'etl', minLevel: 10, since: Date.now() - 60_000, until: Date.now() + 1000, limit: 10 });
+    expect(logs.map((r) => r.text)).toContain('boom\n');
+
+    expect((await cli('run', 'etl', '--', 'true')).code).toBe(0);
+    expect(await ingestQueued()).toBe(2);
+    await runDiagnose({ ...diagnoseDeps(root), watchMs: 0 });
+    const [ok, ...more] = await alerts();
+    expect(more).toEqual([]);
+    expect(ok).toMatchObject({ kind: 'check-ok', severity: 'info', incident: down?.incident });
+    expect(down?.incident).toMatch(/^check:etl\/problem\//);
+  });
+});
