@@ -2,8 +2,6 @@ import { createHash } from 'node:crypto';
 import { LEVEL_NUMBERS, METRICS, type Beat, type HourPeaks, type LogLevel, type LogRecord } from '../domain/model';
 import { fail, ok, type Result } from './codec';
 import type { dts } from './generated/dts.js';
-import { checkNameProblem, PING_KEY } from '../domain/check/check';
-import { BODY_LIMIT_BYTES, OUTPUT_KEEP_BYTES, parseStatus, type SignalOf } from '../domain/check/signal';
 
 /** Bounds on what one message may carry. Past them a field is an error, not a silent cut. */
 export interface Limits {
@@ -306,31 +304,7 @@ export function validateLogBatch(
   return ok({ records, rejected });
 }
 
-/** A check's signal as a CheckPing carries it, validated. */
-export interface ValidPing {
-  /** Which check: its name, or its ping key. */
-  readonly check: { readonly name: string } | { readonly key: string };
-  readonly signal: SignalOf;
-  readonly output: string;
-}
 
-/**
- * A CheckPing: exactly one of `check` (a name) and `key`, a status that parseStatus reads, and an
- * output no longer than the body limit (the last 10 KB of it is kept, by the use case).
- */
-export function validateCheckPing(m: Pick<dts.ICheckPing, 'check' | 'key' | 'status' | 'output'>): Result<ValidPing> {
-  const named = (m.check ?? '') !== '';
-  const keyed = (m.key ?? '') !== '';
-  if (named === keyed) return fail('check', named ? 'give the check\'s name or its ping key, not both' : 'names no check: give its name (check) or its ping key (key)');
-  if (named) {
-    const problem = checkNameProblem(m.check as string);
-    if (problem) return fail('check', problem);
-  } else if (!PING_KEY.test(m.key as string)) return fail('key', 'unknown or revoked ping key');
-  const signal = parseStatus(m.status ?? '');
-  if (typeof signal === 'string') return fail('status', signal);
-  const output = m.output ?? '';
-  if (Buffer.byteLength(output) > BODY_LIMIT_BYTES) return fail('output', `over ${BODY_LIMIT_BYTES} bytes: send the end of the output (dts keeps the last ${OUTPUT_KEEP_BYTES})`);
-  const text = wellFormed('output', output);
-  if (!text.ok) return text;
-  return ok({ check: named ? { name: m.check as string } : { key: m.key as string }, signal, output });
-}
+// A CheckPing's rules are the check's (lib/domain/check/ping.ts), apart from the codec, so that
+// the API's /ping route does not carry the protobuf codec.
+export { validateCheckPing, type ValidPing } from '../domain/check/ping';

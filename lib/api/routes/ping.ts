@@ -3,7 +3,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { recordPing, UNKNOWN_KEY, type PingDeps } from '../../app/checks/ping';
 import { BODY_LIMIT_BYTES } from '../../domain/check/signal';
 import type { Clock } from '../../ports';
-import { validateCheckPing } from '../../wire/validate';
+import { validateCheckPing } from '../../domain/check/ping';
 
 /**
  * `GET` or `POST /ping/<ping key>[/start|/fail|/<0-255>]`: a check's signal with no API key and

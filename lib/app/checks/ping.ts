@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto';
 import { checkSubject, pingKeyHash, type Check, type SignalKind } from '../../domain/check/check';
+import type { ValidPing } from '../../domain/check/ping';
 import { outputTail } from '../../domain/check/signal';
 import type { LogRecord } from '../../domain/model';
 import type { ChecksPort, LogsPort } from '../../ports';
-import { contentId, type ValidPing } from '../../wire/validate';
 
 /**
  * A check's signal, from whichever way it came (HTTP, the heartbeats queue, `dts run`): one
@@ -46,5 +47,7 @@ export async function recordPing(d: PingDeps, ping: ValidPing, at: number): Prom
 export function outputRecord(name: string, ping: ValidPing, at: number): LogRecord {
   const fields: Record<string, string> = { check: name, signal: ping.signal.kind, ...(ping.signal.exit === undefined ? {} : { exitStatus: String(ping.signal.exit) }) };
   const r = { app: name, hostname: checkSubject(name), timestamp: at / 1000, level: ping.signal.kind === 'fail' ? 40 as const : 20 as const, text: outputTail(ping.output), fields };
-  return { ...r, id: contentId(r) };
+  // A function of the signal, so a redelivered ping stores its output once.
+  const id = createHash('sha256').update(JSON.stringify([name, at, ping.signal.kind, r.text])).digest('base64url').slice(0, 22);
+  return { ...r, id };
 }
