@@ -129,3 +129,18 @@ describe('the checks\' deadline watch', () => {
     expect(w.kinds()).toEqual(['check-late']);
   });
 });
+
+describe('the checks\' deadline watch, with many checks due at once', () => {
+  it('establishes the watermark once for checks due together, and announces each', async () => {
+    const w = await world({ every: '1s' }, Date.now());
+    for (const name of ['job-a', 'job-b', 'job-c']) await addCheck(w.checks, { name, every: '1s' }, w.clock, `${name}-key-0123456789abcdef`);
+    const base = Date.now();
+    const clockNow = () => w.clock + (Date.now() - base);
+    const d = { checks: w.checks, delivery: { ...w.d.delivery, now: clockNow }, log: silentLog };
+    let watermarks = 0;
+    const due = ['job', 'job-a', 'job-b', 'job-c'].map((name) => ({ name, deadline: w.clock + S }));
+    const summary = await watchChecks(d, [], due, { until: w.clock + 5 * S, stop: async () => false, deadThrough: async () => { watermarks++; return clockNow(); }, pollMs: 50 });
+    expect(watermarks).toBe(1);
+    expect(summary.transitions).toEqual({ 'check-late': 4 });
+  });
+});
