@@ -6,6 +6,7 @@ import type { Io } from '../../lib/cli/io';
 import { main } from '../../lib/cli/main';
 import { diagnoseDeps, fixedNames, logStore, notificationStore, type Root } from '../../lib/compose';
 import { loadConfig } from '../../lib/config';
+import { createProducer } from '../../lib/producer/producer';
 import { startTestCloud, type TestCloud } from '../../tools/harness/cloud';
 import { lambdaContext, sqsEvent, sqsRecord } from '../support/events';
 import { drain } from '../support/then';
@@ -104,5 +105,17 @@ describe('a check through the local cloud', () => {
     expect(more).toEqual([]);
     expect(ok).toMatchObject({ kind: 'check-ok', severity: 'info', incident: down?.incident });
     expect(down?.incident).toMatch(/^check:etl\/problem\//);
+  });
+
+  it('counts a ping by key through the producer, as dts relay forwards one', async () => {
+    const { key } = JSON.parse((await cli('checks', 'add', 'relayed', '--every', '1h', '--json')).out) as { key: string };
+    const producer = createProducer({
+      region: 'us-east-1', endpoint: cloud.env.AWS_ENDPOINT_URL_SQS, credentials: cloud.credentials, heartbeatsQueueUrl: cloud.names.heartbeatsQueueUrl, flushOnExit: false,
+    });
+    expect(await producer.ping({ key }, 'start')).toEqual({ ok: true });
+    expect(await producer.ping({ key }, 0, 'done')).toEqual({ ok: true });
+    await producer.close();
+    expect(await ingestQueued()).toBe(2);
+    expect(JSON.parse((await cli('checks', 'show', 'relayed', '--json')).out)).toMatchObject({ pings: 2, lastSignal: 'success', lastExitStatus: 0, running: false });
   });
 });
