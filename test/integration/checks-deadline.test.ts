@@ -3,11 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckWatchSummary } from '../../lib/app/diagnose/checks';
 import type { DiagnoseSummary } from '../../lib/app/diagnose/pass';
 import { buildApi } from '../../lib/api/app';
-import type { Io } from '../../lib/cli/io';
-import { main } from '../../lib/cli/main';
 import { apiDeps, fixedNames } from '../../lib/compose';
 import { loadConfig } from '../../lib/config';
 import { startTestCloud, type TestCloud } from '../../tools/harness/cloud';
+import { cliIn } from '../support/cli';
 import { lambdaContext, scheduledEvent } from '../support/events';
 import { drain } from '../support/then';
 
@@ -26,11 +25,7 @@ beforeAll(async () => {
 });
 afterAll(async () => cloud?.stop());
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string }> {
-  let out = '';
-  const io: Io = { out: (t) => { out += t; }, err: () => undefined, env: { ...cloud.env }, isTTY: false };
-  return { code: await main(argv, io), out };
-}
+const cli = cliIn(() => cloud.env);
 
 describe('a silent check at its deadline', () => {
   it('gives exactly one check-late, within 5 s of next expected plus grace', async () => {

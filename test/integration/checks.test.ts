@@ -2,12 +2,11 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { DeleteMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDiagnose } from '../../lib/app/diagnose/pass';
-import type { Io } from '../../lib/cli/io';
-import { main } from '../../lib/cli/main';
 import { diagnoseDeps, fixedNames, logStore, notificationStore, type Root } from '../../lib/compose';
 import { loadConfig } from '../../lib/config';
 import { createProducer } from '../../lib/producer/producer';
 import { startTestCloud, type TestCloud } from '../../tools/harness/cloud';
+import { cliIn } from '../support/cli';
 import { lambdaContext, sqsEvent, sqsRecord } from '../support/events';
 import { drain } from '../support/then';
 
@@ -28,13 +27,7 @@ beforeAll(async () => {
 });
 afterAll(async () => cloud?.stop());
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: Io = { out: (t) => { out += t; }, err: (t) => { err += t; }, env: { ...cloud.env }, isTTY: false };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
+const cli = cliIn(() => cloud.env);
 
 /** What waits on the heartbeats queue, handed to the ingest function as Lambda would, then deleted. */
 async function ingestQueued(): Promise<number> {
