@@ -185,6 +185,7 @@ export function reportDeps(r: Root): ReportDeps {
     stats: statsStore(r),
     reports: reportStore(r),
     alerts: new AlertPublisher(r.clients.sns, r.names.need('alertsTopicArn')),
+    ...(r.names.find('checksTable') ? { checks: checkStore(r) } : {}),
     scanSegments: r.config.diagnose.scanSegments,
     thresholds: { cpu: levels.cpu, mem: levels.mem, disk: levels.disk },
     log: logOf(r),
