@@ -4,7 +4,7 @@
  * HTTP API, /ping/<key>, no API key), then left silent. Diagnose runs on a fast tick with its
  * deadline watch, and an SNS subscriber on the alerts topic receives exactly one check-late.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -70,11 +70,18 @@ async function receive(): Promise<Published[]> {
   return received;
 }
 
-/** `dts ARGS…` as an operator types it: the real bin, only the endpoint configured. */
+/** What `dts` and the clients run with: only the endpoint (and test credentials) configured. */
+function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const inherited = Object.entries(process.env).filter(([k]) => !k.startsWith('DTS_') && !k.startsWith('AWS_'));
+  return {
+    ...Object.fromEntries(inherited), AWS_ENDPOINT_URL: cloud.endpoint, AWS_REGION: REGION, AWS_DEFAULT_REGION: REGION,
+    AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', NO_COLOR: '1', ...extra,
+  };
+}
+
+/** `dts ARGS…` as an operator types it: the real bin. */
 async function dts(...args: string[]): Promise<string> {
-  const inherited = Object.entries(process.env).filter(([k]) => !k.startsWith('DTS_') && k !== 'AWS_PROFILE');
-  const env = { ...Object.fromEntries(inherited), AWS_ENDPOINT_URL: cloud.endpoint, NO_COLOR: '1' };
-  return (await run(process.execPath, [BIN, ...args], { cwd: tmpdir(), env, timeout: 60_000 })).stdout;
+  return (await run(process.execPath, [BIN, ...args], { cwd: tmpdir(), env: env(), timeout: 60_000 })).stdout;
 }
 
 describe('a check in the local cloud', () => {
@@ -117,4 +124,43 @@ describe('a check in the local cloud', () => {
     expect(all.map((p) => p.kind)).toEqual(['check-late']);
     expect((JSON.parse(await dts('checks', 'show', CHECK, '--json')) as { state: string }).state).toBe('late');
   }, 120_000);
+
+  it('counts a ping from the Python client (on the heartbeats queue) and one through dts relay (HTTP, no token)', async () => {
+    const name = `via-${RUN}`;
+    const { key } = JSON.parse(await dts('checks', 'add', name, '--every', '1h', '--json')) as { key: string };
+
+    await run('/usr/bin/python3', ['-c', `from dts_client import ping\nping(${JSON.stringify(name)}, "start")`], {
+      env: env({ PYTHONPATH: path.join(ROOT, 'clients', 'python'), DTS_HEARTBEATS_QUEUE_URL: t.resources.heartbeatsQueueUrl }), timeout: 60_000,
+    });
+
+    let relay: ChildProcess | undefined;
+    try {
+      relay = spawn(process.execPath, [BIN, 'relay', '--listen', '127.0.0.1:0', '--flush', '0.5', '--hostname', `relay-${RUN}`], {
+        env: env({ DTS_RELAY_TOKEN: 'checks-e2e-relay-token-0123' }), stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      const child = relay;
+      let said = '';
+      const relayUrl = await new Promise<string>((resolve, reject) => {
+        child.stderr?.on('data', (d: Buffer) => {
+          said += d.toString();
+          const found = /listening on (http:\/\/[\d.]+:\d+)/.exec(said)?.[1];
+          if (found) resolve(found);
+        });
+        child.on('exit', (code) => reject(new Error(`the relay exited (${code}):\n${said}`)));
+      });
+      const res = await fetch(`${relayUrl}/ping/${key}`);
+      expect(res.status, await res.text()).toBeLessThan(300);
+
+      let shown = { pings: 0 } as { pings: number; lastStart?: string; lastSignal: string | null; running: boolean };
+      const until = Date.now() + 30_000;
+      while (shown.pings < 2 && Date.now() < until) {
+        await sleep(500);
+        shown = JSON.parse(await dts('checks', 'show', name, '--json')) as typeof shown;
+      }
+      expect(shown.pings).toBe(2);
+      expect(['start', 'success']).toContain(shown.lastSignal);
+    } finally {
+      relay?.kill('SIGTERM');
+    }
+  }, 90_000);
 });
