@@ -144,3 +144,33 @@ describe('the checks\' deadline watch, with many checks due at once', () => {
     expect(summary.transitions).toEqual({ 'check-late': 4 });
   });
 });
+
+describe('the checks\' deadline watch, while ingest has not caught up', () => {
+  it('looks again a second later at a late verdict held for the watermark, and announces it in the same watch', async () => {
+    const w = await world({ every: '1s' }, Date.now());
+    const base = Date.now();
+    const clockNow = () => w.clock + (Date.now() - base);
+    const d = { checks: w.checks, delivery: { ...w.d.delivery, now: clockNow }, log: silentLog };
+    // The first watermark stops short of the deadline (a ping may be on the queue); the next ones reach it.
+    let asked = 0;
+    const deadThrough = async () => (++asked === 1 ? w.clock + S - 1 : clockNow());
+    const summary = await watchChecks(d, [], [{ name: 'job', deadline: w.clock + S }], { until: w.clock + 5 * S, stop: async () => false, deadThrough, pollMs: 50 });
+    expect(asked).toBe(2);
+    expect(summary.transitions).toEqual({ 'check-late': 1 });
+    expect(summary.lateMs[0]).toBeGreaterThanOrEqual(1000);
+    expect(summary.lateMs[0]).toBeLessThan(2000);
+    expect(w.kinds()).toEqual(['check-late']);
+  });
+
+  it('leaves a held verdict to the next pass when there is no watermark at all (ingest degraded)', async () => {
+    const w = await world({ every: '1s' }, Date.now());
+    const base = Date.now();
+    const clockNow = () => w.clock + (Date.now() - base);
+    const d = { checks: w.checks, delivery: { ...w.d.delivery, now: clockNow }, log: silentLog };
+    let asked = 0;
+    const summary = await watchChecks(d, [], [{ name: 'job', deadline: w.clock + S }], { until: w.clock + 3 * S, stop: async () => false, deadThrough: async () => { asked++; return 0; }, pollMs: 50 });
+    expect(asked).toBe(1);
+    expect(summary.transitions).toEqual({});
+    expect(w.kinds()).toEqual([]);
+  });
+});

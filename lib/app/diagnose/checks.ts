@@ -2,6 +2,7 @@ import type { Check } from '../../domain/check/check';
 import { checkSubject } from '../../domain/check/check';
 import { checkDeadline, checkTransition } from '../../domain/check/judge';
 import type { NotificationKind, Silence } from '../../domain/model';
+import { NO_DEATHS } from '../../domain/host/transitions';
 import { applySilence } from '../../domain/notification/silences';
 import type { ChecksPort } from '../../ports';
 import type { Delivery } from '../deliver';
@@ -18,6 +19,8 @@ import { Outbox, pendingNow } from '../outbox';
 const BATCH_MS = 250;
 /** Checks judged at once. */
 const CONCURRENCY = 32;
+/** A late or long verdict held for the ingest watermark is looked at again this much later, in the same watch (as a held death is). */
+const HELD_RETRY_MS = 1000;
 
 export interface CheckJudgeDeps {
   readonly checks: Pick<ChecksPort, 'list' | 'get' | 'changeState' | 'settle'>;
@@ -44,10 +47,10 @@ export interface CheckPassResult {
  * long) is held while ingest has not provably stored what was sent before it (`deadThrough`,
  * the ingest watermark): the success may be on the heartbeats queue still.
  */
-export async function judgeCheck(d: CheckJudgeDeps, c: Check, now: number, deadThrough: number, silences: readonly Silence[], outbox: Outbox): Promise<NotificationKind | 'changed' | undefined> {
+export async function judgeCheck(d: CheckJudgeDeps, c: Check, now: number, deadThrough: number, silences: readonly Silence[], outbox: Outbox): Promise<NotificationKind | 'changed' | 'held' | undefined> {
   const t = checkTransition(c, now);
   if (!t) return undefined;
-  if ((t.to === 'late' || t.to === 'long') && t.at > deadThrough) return undefined;
+  if ((t.to === 'late' || t.to === 'long') && t.at > deadThrough) return 'held';
   const subject = { hostname: checkSubject(c.name), labels: c.labels };
   const notifications = t.notification ? [applySilence(t.notification, subject, silences)] : [];
   const won = await d.checks.changeState({
@@ -69,9 +72,9 @@ export async function judgeChecks(d: CheckJudgeDeps, now: number, deadThrough: n
     outbox.sweep(c.pending, (id) => d.checks.settle(c.keyHash, id), now, d.sweepGraceMs);
     try {
       const kind = await judgeCheck(d, c, now, deadThrough, silences, outbox);
-      if (kind !== undefined && kind !== 'changed') transitions[kind] = (transitions[kind] ?? 0) + 1;
+      if (kind !== undefined && kind !== 'changed' && kind !== 'held') transitions[kind] = (transitions[kind] ?? 0) + 1;
       // Its next deadline, whatever it was judged: a check committed now is read again at it.
-      const deadline = checkDeadline(kind === undefined ? c : ((await d.checks.get(c.name)) ?? c));
+      const deadline = checkDeadline(kind === undefined || kind === 'held' ? c : ((await d.checks.get(c.name)) ?? c));
       if (deadline !== undefined && deadline <= watchUntil) upcoming.push({ name: c.name, deadline: Math.max(deadline, now) });
     } catch (e) {
       errors++;
@@ -137,9 +140,15 @@ export async function watchChecks(
           if (!c) return;
           const now = d.delivery.now();
           const kind = await judgeCheck(d, c, now, deadThrough, silences, outbox);
-          if (kind !== undefined && kind !== 'changed') {
+          // Held for the watermark (its messages may be on the queue still): looked at again a
+          // moment later in this watch, not left to the next pass a minute on. A check pinged
+          // since is watched at its new deadline if that comes before the watch ends.
+          // With no watermark at all (ingest degraded), the next pass decides, as it does for hosts.
+          const again = kind === 'held' ? (deadThrough > NO_DEATHS ? now + HELD_RETRY_MS : undefined) : kind === undefined ? checkDeadline(c) : undefined;
+          if (again !== undefined && again > now && again <= o.until) insert(queue, { name: next.name, deadline: again });
+          if (kind !== undefined && kind !== 'changed' && kind !== 'held') {
             transitions[kind] = (transitions[kind] ?? 0) + 1;
-            lateMs.push(now - next.deadline);
+            lateMs.push(now - (checkDeadline(c) ?? next.deadline));
           }
         } catch (e) {
           errors++;
@@ -150,4 +159,11 @@ export async function watchChecks(
     await outbox.flush(d.delivery, d.log);
   }
   return { watched, transitions, lateMs, errors };
+}
+
+/** Into the queue, kept sorted by deadline. */
+function insert(queue: CheckUpcoming[], u: CheckUpcoming): void {
+  const i = queue.findIndex((q) => q.deadline > u.deadline);
+  if (i < 0) queue.push(u);
+  else queue.splice(i, 0, u);
 }
