@@ -124,7 +124,7 @@ describe('a check in the local cloud', () => {
     expect(all.filter((p) => p.kind === 'check-late')).toHaveLength(1);
     expect(all.map((p) => p.kind)).toEqual(['check-late']);
     expect((JSON.parse(await dts('checks', 'show', CHECK, '--json')) as { state: string }).state).toBe('late');
-  }, 120_000);
+  }, 180_000);
 
   it('counts a ping from the Python client (on the heartbeats queue) and one through dts relay (HTTP, no token)', async () => {
     const name = `via-${RUN}`;
@@ -163,5 +163,22 @@ describe('a check in the local cloud', () => {
     } finally {
       relay?.kill('SIGTERM');
     }
+  }, 90_000);
+
+  it('dts run under --max-run 3s: check-long reaches the subscriber before `sleep 10` ends, and the exit status is the command\'s', async () => {
+    const name = `long-${RUN}`;
+    await dts('checks', 'add', name, '--every', '1h', '--max-run', '3s');
+    const ended = run(process.execPath, [BIN, 'run', name, '--', 'sleep', '10'], { cwd: tmpdir(), env: env(), timeout: 60_000 }).then(() => Date.now());
+    let long: Published | undefined;
+    let endedAt: number | undefined;
+    void ended.then((t) => { endedAt = t; });
+    while (!long && endedAt === undefined) {
+      long = (await receive()).find((p) => p.kind === 'check-long' && p.hostname === `check:${name}`);
+      if (!long) await sleep(200);
+    }
+    expect(long, 'a check-long while the command still ran').toBeDefined();
+    expect(long?.severity).toBe('warning');
+    // execFile rejects on a non-zero exit: resolving is exit status 0, sleep's own.
+    expect(await ended).toBeGreaterThan(long?.receivedAt ?? Infinity);
   }, 90_000);
 });
