@@ -2,7 +2,8 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { DeleteMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDiagnose } from '../../lib/app/diagnose/pass';
-import { diagnoseDeps, fixedNames, logStore, notificationStore, type Root } from '../../lib/compose';
+import { runReport } from '../../lib/app/report';
+import { diagnoseDeps, fixedNames, logStore, notificationStore, reportDeps, reportStore, type Root } from '../../lib/compose';
 import { loadConfig } from '../../lib/config';
 import { createProducer } from '../../lib/producer/producer';
 import { startTestCloud, type TestCloud } from '../../tools/harness/cloud';
@@ -98,6 +99,18 @@ describe('a check through the local cloud', () => {
     expect(more).toEqual([]);
     expect(ok).toMatchObject({ kind: 'check-ok', severity: 'info', incident: down?.incident });
     expect(down?.incident).toMatch(/^check:etl\/problem\//);
+  });
+
+  it('the report, as the report function makes it, has the checks: etl failed once and is up again, its row in the stored detail', async () => {
+    const run = await runReport(reportDeps(root), Date.now() + 1000, 1, false);
+    expect(run.report.checks).toMatchObject({ failures: 1, lates: 0 });
+    expect(run.detail.checks?.find((r) => r.name === 'etl')).toMatchObject({ state: 'up', failures: 1, lastExit: 0 });
+    expect(run.markdown).toMatch(/## Checks\n\n\d+ check\(s\).*0 late, 1 failed/);
+    const store = reportStore(root);
+    const [latest] = await store.latest(1);
+    const sections: string[] = [];
+    for await (const part of store.detail(run.report.id, latest?.parts ?? 0)) sections.push(part.section);
+    expect(sections).toContain('checks');
   });
 
   it('counts a ping by key through the producer, as dts relay forwards one', async () => {
