@@ -20,6 +20,7 @@ export interface RelayOptions {
   readonly token: string;
   readonly sqs: SQSClient;
   readonly heartbeatsQueueUrl: string;
+  /** Where records go, and checks' pings (it must know the heartbeats queue for those). */
   readonly logs?: Producer;
   /** The relay's own hostname. */
   readonly hostname: string;
@@ -50,7 +51,7 @@ export async function runRelay(o: RelayOptions): Promise<number> {
     dropped: { shed: buffer.dropped.shed, expired: buffer.dropped.expired, byHost: Object.fromEntries(buffer.dropped.byHost), otherHosts: buffer.dropped.otherHosts },
     ...(o.logs ? { logs: o.logs.stats() } : {}),
   });
-  const server = createRelayServer({ token: o.token, buffer, ...(o.logs ? { logs: o.logs } : {}), stats });
+  const server = createRelayServer({ token: o.token, buffer, ...(o.logs ? { logs: o.logs, pings: o.logs } : {}), stats });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(o.listen.port, o.listen.host, () => resolve());

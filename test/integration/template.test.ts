@@ -227,10 +227,15 @@ describe('packaged template (serverless package --stage test)', () => {
     };
     const keys = (schema: { AttributeName: string; KeyType: string }[]) => Object.fromEntries(schema.map((k) => [k.KeyType, k.AttributeName]));
 
-    it('has the eight tables', () => {
+    it('has the nine tables', () => {
       expect(resourcesOfType(template, 'AWS::DynamoDB::Table').map(([id]) => id).sort()).toEqual([
-        'ApiKeysTable', 'ChannelsTable', 'HostsTable', 'LogsTable', 'NotificationsTable', 'ReportsTable', 'SilencesTable', 'StatsTable',
+        'ApiKeysTable', 'ChannelsTable', 'ChecksTable', 'HostsTable', 'LogsTable', 'NotificationsTable', 'ReportsTable', 'SilencesTable', 'StatsTable',
       ]);
+    });
+
+    it('checks: keyed by pk alone (KEY#<ping key hash> and NAME#<name>), no index, so a ping is one UpdateItem', () => {
+      expect(keys(table('ChecksTable').KeySchema)).toEqual({ HASH: 'pk' });
+      expect(table('ChecksTable').GlobalSecondaryIndexes ?? []).toEqual([]);
     });
 
     it('hosts: keyed by hostname alone', () => {
@@ -547,7 +552,7 @@ describe('packaged template (serverless package --stage test)', () => {
   });
 
   describe('production defaults', () => {
-    const TABLES = ['HostsTable', 'LogsTable', 'NotificationsTable', 'StatsTable', 'SilencesTable', 'ReportsTable', 'ChannelsTable', 'ApiKeysTable'];
+    const TABLES = ['HostsTable', 'LogsTable', 'NotificationsTable', 'StatsTable', 'SilencesTable', 'ReportsTable', 'ChannelsTable', 'ApiKeysTable', 'ChecksTable'];
 
     it('point-in-time recovery on the hosts, notifications and reports tables', () => {
       for (const t of ['HostsTable', 'NotificationsTable', 'ReportsTable']) {

@@ -22,6 +22,8 @@ import { TYPE_ATTRIBUTE } from '../../wire/attributes';
 import type { dts } from '../../wire/generated/dts';
 import { relayedReceiveTime } from '../../domain/host/relay-stamp';
 import { effectiveInterval } from '../../domain/host/liveness';
+import { validateCheckPing } from '../../wire/validate';
+import { recordPing, type PingDeps } from '../checks/ping';
 
 export interface HeartbeatIngest {
   readonly hosts: HostsPort;
@@ -55,6 +57,8 @@ export interface HeartbeatIngest {
     readonly withinMs: number;
     readonly gapMs: number;
   };
+  /** Where a CheckPing goes (docs/CHECKS.md); without it, a CheckPing is refused. */
+  readonly pings?: PingDeps;
 }
 
 export type BeatOutcome = 'stored' | 'stale' | 'quarantined';
@@ -68,8 +72,9 @@ export type BeatOutcome = 'stored' | 'stale' | 'quarantined';
  * diagnose pass.
  */
 export async function ingestHeartbeat(d: HeartbeatIngest, record: SqsRecordLike & PoisonRecord): Promise<BeatOutcome> {
-  const decoded = decodeRecord(record, 'dts.HeartbeatMessage', ['dts.HeartbeatMessage', 'dts.HeartbeatBatch']);
+  const decoded = decodeRecord(record, 'dts.HeartbeatMessage', ['dts.HeartbeatMessage', 'dts.HeartbeatBatch', 'dts.CheckPing']);
   if (decoded.ok && decoded.value.type === 'dts.HeartbeatBatch') return ingestHeartbeatBatch(d, record, decoded.value.message);
+  if (decoded.ok && decoded.value.type === 'dts.CheckPing') return ingestCheckPing(d, record, decoded.value.message);
   const valid = decoded.ok ? validateHeartbeat(decoded.value.message as dts.HeartbeatMessage, receivedAtOf(record, d.delivery.now()), d.limits) : decoded;
   if (!valid.ok) {
     await quarantine(d.quarantine, d.log, record, valid.error);
@@ -81,6 +86,28 @@ export async function ingestHeartbeat(d: HeartbeatIngest, record: SqsRecordLike 
     if (!isPoison(error)) throw error;
     await quarantine(d.quarantine, d.log, record, { field: 'store', reason: `refused: ${refusalReason(error)}` });
     return 'quarantined';
+  }
+}
+
+/**
+ * A check's signal on the heartbeats queue: one write on the check (lib/app/checks/ping.ts). A
+ * ping that is invalid, or names no check, goes to the DLQ at once with its reason and changes
+ * nothing; a transient failure comes back.
+ */
+export async function ingestCheckPing(d: HeartbeatIngest, record: SqsRecordLike & PoisonRecord, message: dts.CheckPing): Promise<BeatOutcome> {
+  const valid = validateCheckPing(message);
+  const refuse = async (field: string, reason: string): Promise<BeatOutcome> => {
+    await quarantine(d.quarantine, d.log, record, { field, reason });
+    return 'quarantined';
+  };
+  if (!valid.ok) return refuse(valid.error.field, valid.error.reason);
+  if (!d.pings) return refuse('check', 'this deployment has no checks table');
+  try {
+    const outcome = await recordPing(d.pings, valid.value, receivedAtOf(record, d.delivery.now()));
+    return outcome.ok ? 'stored' : refuse('check', outcome.reason);
+  } catch (error) {
+    if (!isPoison(error)) throw error;
+    return refuse('store', `refused: ${refusalReason(error)}`);
   }
 }
 
