@@ -17,6 +17,7 @@ import type { LogIngest } from './app/ingest/logs';
 import { silentLog, type Log } from './app/log';
 import type { Notifier } from './app/notify';
 import type { ReportDeps } from './app/report';
+import type { StatusPagesDeps } from './app/status-pages';
 import type { ApiDeps } from './api/deps';
 import type { Clients } from './adapters/clients';
 import { ApiKeyStore } from './adapters/dynamodb/api-keys';
@@ -28,6 +29,7 @@ import { NotificationStore } from './adapters/dynamodb/notifications';
 import { ReportPages } from './adapters/dynamodb/report-pages';
 import { ReportStore } from './adapters/dynamodb/reports';
 import { SilenceStore } from './adapters/dynamodb/silences';
+import { StatusPageStore } from './adapters/dynamodb/status-pages';
 import { StatsStore } from './adapters/dynamodb/stats';
 import { sendWithRetry } from './adapters/http/send';
 import { lambdaInvoker } from './adapters/lambda/workers';
@@ -99,6 +101,9 @@ export const silenceStore = (r: Root): SilenceStore => new SilenceStore(r.client
 export const reportStore = (r: Root): ReportStore => new ReportStore(r.clients.ddb, r.names.need('reportsTable'), r.config.lifecycle.reportTtlDays);
 export const apiKeyStore = (r: Root): ApiKeyStore => new ApiKeyStore(r.clients.ddb, r.names.need('apiKeysTable'));
 export const channelStore = (r: Root, deliveryTtlDays?: number): ChannelStore => new ChannelStore(r.clients.ddb, r.names.need('channelsTable'), deliveryTtlDays);
+export const statusPageStore = (r: Root): StatusPageStore => new StatusPageStore(r.clients.ddb, r.names.need('statusTable'));
+/** The status table when this deployment has one (an older stack may not): without it, no page is kept. */
+const statusPagesIfAny = (r: Root): { statusPages: StatusPageStore } | Record<string, never> => (r.names.find('statusTable') ? { statusPages: statusPageStore(r) } : {});
 export const secretStore = (ssm: SSMClient): SsmSecretStore => new SsmSecretStore(ssm);
 
 /** The silences table when this deployment has one; without it, nothing is silenced. */
@@ -148,6 +153,7 @@ export function diagnoseDeps(r: Root, role: 'coordinator' | 'worker' = 'coordina
     storm: config.lifecycle.storm,
     newHostsGroup: NEW_HOSTS_GROUP,
     fleetHistory: (at) => notifications.byHost(FLEET_HOST, at - stormHorizonMs, at + 1),
+    ...(role === 'coordinator' ? statusPagesIfAny(r) : {}),
   };
 }
 
@@ -179,6 +185,7 @@ export function reportDeps(r: Root): ReportDeps {
     thresholds: { cpu: levels.cpu, mem: levels.mem, disk: levels.disk },
     log: logOf(r),
     now: clockOf(r),
+    ...statusPagesIfAny(r),
   };
 }
 
@@ -233,7 +240,13 @@ export function apiDeps(r: Root): ApiDeps {
     scanSegments: config.diagnose.scanSegments,
     extraOrigins: config.api.extraOrigins,
     now: clockOf(r),
+    ...statusPagesIfAny(r),
   };
+}
+
+/** Status pages as the CLI keeps them: the status table, and the hosts a new page is computed from. */
+export function statusPagesDeps(r: Root): StatusPagesDeps {
+  return { pages: statusPageStore(r), hosts: hostStore(r), scanSegments: r.config.diagnose.scanSegments, log: logOf(r) };
 }
 
 /** The notifier: every channel, its secret, and where a message that is no notification goes. */

@@ -1,5 +1,5 @@
 import type { LivenessRule } from '../domain/host/liveness';
-import type { Clock, HostPagesPort, HostsPort, KeysPort, LogsPort, NotificationsPort, ReportPagesPort, ReportsPort, SilencesPort } from '../ports';
+import type { Clock, HostPagesPort, HostsPort, KeysPort, LogsPort, NotificationsPort, ReportPagesPort, ReportsPort, SilencesPort, StatusPagesPort } from '../ports';
 
 /** What the API reads and writes: the stores, the liveness rule, and a clock. */
 export interface ApiDeps {
@@ -16,4 +16,6 @@ export interface ApiDeps {
   /** Origins besides the console's own that may call the API from a browser. */
   readonly extraOrigins: readonly string[];
   readonly now: Clock;
+  /** Status pages, served without a key; without it, /status and /badge answer 404. */
+  readonly statusPages?: Pick<StatusPagesPort, 'get'>;
 }

@@ -17,6 +17,7 @@ export interface GlobalOptions {
   alertsTopicArn?: string;
   apiKeysTable?: string;
   channelsTable?: string;
+  statusTable?: string;
 }
 
 export interface Io {

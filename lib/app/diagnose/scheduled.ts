@@ -2,6 +2,7 @@ import type { DiagnoseWorkers } from './fanout';
 import { runFannedPass, workersFor } from './fanout';
 import { passMetrics, type PassMetric } from './metrics';
 import { runDiagnosePass, type DiagnoseDeps, type DiagnoseSummary } from './pass';
+import { keepStatusPagesCurrent } from './status';
 import { watchDeadlines, type WatchSummary } from './watch';
 
 export interface ScheduledRun {
@@ -31,6 +32,7 @@ export async function runScheduledDiagnose(d: DiagnoseDeps, run: ScheduledRun): 
   const watch = await watchDeadlines(d, context, upcoming, {
     passAt: summary.at, until: Math.min(summary.at + (d.watchMs ?? 0), run.budgetEnd),
   });
+  await keepStatusPagesCurrent(d, { now: d.delivery.now(), silences: context.silences, examined: summary.examined, transitions: [summary.transitions, watch.transitions] });
   const errors = summary.errors + watch.errors;
   if (errors > 0) throw new Error(`diagnose could not judge ${errors} host(s); see the log`);
   return { ...summary, watch };
