@@ -142,7 +142,7 @@ export function parseGroup(text: string, kind: MemberKind = 'host'): Omit<GroupD
 
 /** A group's key: its name in lower case, anything but letters and digits a dash. */
 export function groupKey(name: string): string {
-  return name.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '') || 'group';
+  return name.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '') || 'group';
 }
 
 /** A page's definition, or why not: a slug, a title, groups with distinct keys. */
@@ -191,8 +191,9 @@ export function accrue(t: DayTally, group: string, upShare: number | undefined, 
     finished.push({ group, day: cur.day, upMs: closed.upMs, totalMs: closed.totalMs });
     cur = { day: dayOf(end), since: end, upMs: 0, totalMs: 0 };
   }
+  // A writer whose clock is behind the last one's counts nothing, and counts on from its own now.
   const span = Math.max(0, now - cur.since);
-  return { tally: { ...add(cur, upShare, span), since: Math.max(cur.since, now) }, finished };
+  return { tally: { ...add(cur, upShare, span), since: now }, finished };
 }
 
 function add(t: DayTally, upShare: number | undefined, span: number): DayTally {
