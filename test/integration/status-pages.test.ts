@@ -175,6 +175,16 @@ describe('a status page with two groups', () => {
     expect(v.groups[0]?.bars.at(-2)?.availability).toBe(Math.floor(((web?.upMs ?? 0) / (web?.totalMs ?? 1)) * 10_000) / 100);
   });
 
+  it('documents the public routes in the OpenAPI document, as needing no key', async () => {
+    const key = (await import('../../lib/adapters/dynamodb/api-keys')).ApiKeyStore;
+    const token = (await new key(cloud.clients.ddb, cloud.names.apiKeysTable).create('read', 'doc reader', world.now)).token;
+    const doc = JSON.parse((await get('/api/v1/openapi.json', { authorization: `Bearer ${token}` })).text) as { paths: Record<string, { get?: { security?: unknown[] } }> };
+    const open = Object.entries(doc.paths).filter(([path]) => !path.startsWith('/api/'));
+    expect(open.map(([path, ops]) => [path, ops.get?.security])).toEqual([
+      ['/status/{slug}', []], ['/status/{slug}.json', []], ['/badge/{slug}/{group}.svg', []], ['/badge/{slug}/{group}.json', []],
+    ]);
+  });
+
   it('shows hostnames only on a page that opts in, and is gone once removed', async () => {
     expect((await dts('status-pages', 'add', 'ops', '--title', 'Ops', '--group', 'Web=role=web', '--show-hosts')).code).toBe(0);
     const v = JSON.parse((await get('/status/ops.json')).text) as Json;

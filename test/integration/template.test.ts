@@ -227,9 +227,9 @@ describe('packaged template (serverless package --stage test)', () => {
     };
     const keys = (schema: { AttributeName: string; KeyType: string }[]) => Object.fromEntries(schema.map((k) => [k.KeyType, k.AttributeName]));
 
-    it('has the eight tables', () => {
+    it('has the nine tables', () => {
       expect(resourcesOfType(template, 'AWS::DynamoDB::Table').map(([id]) => id).sort()).toEqual([
-        'ApiKeysTable', 'ChannelsTable', 'HostsTable', 'LogsTable', 'NotificationsTable', 'ReportsTable', 'SilencesTable', 'StatsTable',
+        'ApiKeysTable', 'ChannelsTable', 'HostsTable', 'LogsTable', 'NotificationsTable', 'ReportsTable', 'SilencesTable', 'StatsTable', 'StatusTable',
       ]);
     });
 
@@ -258,11 +258,11 @@ describe('packaged template (serverless package --stage test)', () => {
       expect(t.GlobalSecondaryIndexes?.map((g) => [g.IndexName, keys(g.KeySchema)])).toEqual([['byDay', { HASH: 'countDay', RANGE: 'pk' }]]);
     });
 
-    it.each(['SilencesTable', 'ReportsTable'])('%s: pk/sk', (id) => {
+    it.each(['SilencesTable', 'ReportsTable', 'StatusTable'])('%s: pk/sk', (id) => {
       expect(keys(table(id).KeySchema)).toEqual({ HASH: 'pk', RANGE: 'sk' });
     });
 
-    it.each(['LogsTable', 'NotificationsTable', 'StatsTable', 'SilencesTable', 'ReportsTable'])('%s expires items by TTL on expiresAt', (id) => {
+    it.each(['LogsTable', 'NotificationsTable', 'StatsTable', 'SilencesTable', 'ReportsTable', 'StatusTable'])('%s expires items by TTL on expiresAt', (id) => {
       expect(table(id).TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
     });
 
@@ -544,7 +544,7 @@ describe('packaged template (serverless package --stage test)', () => {
   });
 
   describe('production defaults', () => {
-    const TABLES = ['HostsTable', 'LogsTable', 'NotificationsTable', 'StatsTable', 'SilencesTable', 'ReportsTable', 'ChannelsTable', 'ApiKeysTable'];
+    const TABLES = ['HostsTable', 'LogsTable', 'NotificationsTable', 'StatsTable', 'SilencesTable', 'ReportsTable', 'ChannelsTable', 'ApiKeysTable', 'StatusTable'];
 
     it('point-in-time recovery on the hosts, notifications and reports tables', () => {
       for (const t of ['HostsTable', 'NotificationsTable', 'ReportsTable']) {
