@@ -167,7 +167,7 @@ export const DEFAULT_FLEET: Omit<Fleet, 'hosts'> = {
 };
 
 export interface Line {
-  readonly service: 'SQS' | 'DynamoDB' | 'Lambda' | 'SNS' | 'CloudWatch Logs' | 'CloudWatch';
+  readonly service: 'SQS' | 'DynamoDB' | 'Lambda' | 'SNS' | 'CloudWatch Logs' | 'CloudWatch' | 'API Gateway';
   readonly item: string;
   /** Billed units per month (requests, units, GB-s, GB…). */
   readonly quantity: number;
