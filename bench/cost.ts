@@ -61,7 +61,7 @@ if (o.statusViews !== undefined) {
     console.log(`\n== status pages: ${o.statusViews} views a month of a page with ${o.statusGroups} groups and 90 days of bars, none served from a cache`);
     console.log(`   prices: ${prices.region}, list prices as of ${prices.asOf} (bench/prices.json)\n`);
     console.log(table([['service', 'item', 'quantity / month', 'unit', '$/month'], ...sv.lines.map((l) => [l.service, l.item, sig(l.quantity), l.unit, usd(l.dollars)])]));
-    console.log(`\n${usd(sv.total)}/month · ${usd(sv.perMillion)} per million views; answers: HTML ${sv.answerBytes.html} B, JSON ${sv.answerBytes.json} B, badge ${sv.answerBytes.badge} B`);
+    console.log(`\n${usd(sv.total)}/month · ${usd(sv.perMillion)} per million views; answers: HTML ${sv.answerBytes.html} B (${sv.answerBytes.htmlGzip} B gzipped), JSON ${sv.answerBytes.json} B, badge ${sv.answerBytes.badge} B`);
     console.log('a CDN in front (the answers say Cache-Control: public, max-age=30) turns views into one request per page per 30 s per edge');
   }
   saveResult('cost-status', `npm run cost -- ${process.argv.slice(2).join(' ')}`, false, { statusViews: o.statusViews, statusGroups: o.statusGroups, estimate: sv });

@@ -144,6 +144,19 @@ describe('a status page with two groups', () => {
     }
   });
 
+  it('sends the page gzipped to a viewer that takes it, and still answers its If-None-Match with 304', async () => {
+    const plain = await get('/status/public');
+    const res = await app.request('/status/public', { headers: { host: 'status.example', 'accept-encoding': 'gzip, br' } });
+    expect(res.headers.get('content-encoding')).toBe('gzip');
+    expect(res.headers.get('vary')).toMatch(/accept-encoding/i);
+    const zipped = Buffer.from(await res.arrayBuffer());
+    expect(zipped.length).toBeLessThan(plain.text.length / 4);
+    expect((await import('node:zlib')).gunzipSync(zipped).toString()).toBe(plain.text);
+    const etag = res.headers.get('etag') as string;
+    expect(etag).toBe(`W/${plain.headers.get('etag')}`);
+    expect((await app.request('/status/public', { headers: { host: 'status.example', 'accept-encoding': 'gzip', 'if-none-match': etag } })).status).toBe(304);
+  });
+
   it('leaks nothing: no label value, no log line, no host outside its groups, no member hostname', async () => {
     const bodies = await Promise.all(['/status/public', '/status/public.json', '/badge/public/web.svg', '/badge/public/web.json', '/badge/public/database.svg', '/badge/public/database.json'].map((p) => get(p)));
     for (const b of bodies) {

@@ -4,6 +4,7 @@
  * page item and the answers are built by the product's own code (lib/domain/status) for a page
  * with a full 90 days of history, so their sizes are the real ones.
  */
+import { gzipSync } from 'node:zlib';
 import { computePage, definePage, parseGroup, type PageDef, type PageState } from '../../lib/domain/status/page';
 import { renderBadgeSvg, renderStatusHtml } from '../../lib/domain/status/render';
 import { publicView } from '../../lib/domain/status/view';
@@ -19,7 +20,7 @@ export interface StatusViewsEstimate {
   readonly perMillion: number;
   readonly pageItemBytes: number;
   readonly readUnitsPerView: number;
-  readonly answerBytes: { readonly html: number; readonly json: number; readonly badge: number };
+  readonly answerBytes: { readonly html: number; readonly htmlGzip: number; readonly json: number; readonly badge: number };
 }
 
 const DAY = 86_400_000;
@@ -52,8 +53,11 @@ export function statusViewsEstimate(
   // An eventually consistent read: half a unit per 4 KB.
   const readUnitsPerView = Math.ceil(itemBytes / 4096) / 2;
   const view = publicView(def, state, Date.parse('2026-12-01T12:00:00Z'));
+  const html = renderStatusHtml(view);
   const answerBytes = {
-    html: Buffer.byteLength(renderStatusHtml(view)),
+    html: Buffer.byteLength(html),
+    // What a browser gets: it asks for gzip, and the api function gives it (lib/api/routes/status.ts).
+    htmlGzip: gzipSync(html).length,
     json: Buffer.byteLength(JSON.stringify(view)),
     badge: Buffer.byteLength(renderBadgeSvg(view.groups[0] as never)),
   };
@@ -61,13 +65,13 @@ export function statusViewsEstimate(
   const l = prices.aws.lambda;
   const gbSeconds = views * (lambda.memoryMb / 1024) * (lambda.msPerView / 1000);
   const rru = views * readUnitsPerView;
-  const gbOut = (views * answerBytes.html) / 1024 ** 3;
+  const gbOut = (views * answerBytes.htmlGzip) / 1024 ** 3;
   const lines: Line[] = [
     { service: 'API Gateway', item: 'HTTP API requests (one per view)', quantity: views, unit: 'requests', dollars: (views / 1e6) * a.httpApiRequestsPerMillion },
     { service: 'Lambda', item: 'api function requests', quantity: views, unit: 'invocations', dollars: (views / 1e6) * l.requestsPerMillion },
     { service: 'Lambda', item: `api function duration, arm64 ${lambda.memoryMb} MB, ${lambda.msPerView} ms a view`, quantity: gbSeconds, unit: 'GB-s', dollars: gbSeconds * l.arm64GbSecond },
     { service: 'DynamoDB', item: `GetItem of the page item (${itemBytes} B, eventually consistent: ${readUnitsPerView} RRU)`, quantity: rru, unit: 'RRU', dollars: (rru / 1e6) * prices.aws.dynamodb.onDemandReadRequestUnitsPerMillion },
-    { service: 'API Gateway', item: `data out: the HTML page (${answerBytes.html} B), no free tier counted`, quantity: gbOut, unit: 'GB', dollars: gbOut * a.dataTransferOutPerGb },
+    { service: 'API Gateway', item: `data out: the HTML page, gzipped (${answerBytes.htmlGzip} B of ${answerBytes.html} B), no free tier counted`, quantity: gbOut, unit: 'GB', dollars: gbOut * a.dataTransferOutPerGb },
   ];
   const total = lines.reduce((s, x) => s + x.dollars, 0);
   return { lines, total, perMillion: (total / Math.max(1, views)) * 1e6, pageItemBytes: itemBytes, readUnitsPerView, answerBytes };

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import { compress } from 'hono/compress';
 import { viewStatusPage } from '../../app/status-pages';
 import { checkSlug } from '../../domain/status/page';
 import { renderBadgeSvg, renderStatusHtml } from '../../domain/status/render';
@@ -38,6 +39,11 @@ function cached(c: Context, body: string, type: string, extra: Record<string, st
 export function registerStatus(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
   const view = async (slug: string): Promise<StatusView | undefined> =>
     (deps.statusPages && checkSlug(slug) === undefined ? viewStatusPage(deps.statusPages, slug, deps.now()) : undefined);
+
+  // Gzip for viewers that take it: bytes out are most of a view's cost (docs/BENCHMARKS.md, part 17).
+  // The ETag then becomes weak, which If-None-Match compares weakly all the same.
+  app.use('/status/*', compress({ encoding: 'gzip' }));
+  app.use('/badge/*', compress({ encoding: 'gzip' }));
 
   app.get('/status/:page', async (c) => {
     const page = c.req.param('page');
