@@ -4,11 +4,13 @@
  *
  *   npm run cost -- --hosts 10000 --interval 60 --log-records-per-host-per-day 5000 --record-bytes 200
  *   npm run cost -- --checks 10000 --every 1h          (checks: docs/CHECKS.md, "Cost")
+ *   npm run cost -- --status-views 1000000
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { alternativePerHost, checkEstimate, estimate, type Fleet, type Prices } from '../tools/cost/model';
+import { alternativePerHost, checkEstimate, DEFAULT_FLEET, estimate, type Fleet, type Prices } from '../tools/cost/model';
+import { statusViewsEstimate, type StatusPrices } from '../tools/cost/status';
 import { parseDuration } from '../lib/domain/check/schedule';
 import { readMeasured } from './support/measured';
 import { BENCH_DIR, saveResult, table } from './support/report';
@@ -25,7 +27,7 @@ function number(min: number) {
 const program = new Command()
   .name('npm run cost --')
   .description('Monthly AWS cost of dts for a fleet: counted requests × list prices, with the alternatives beside it.')
-  .option('--hosts <n>', 'hosts in the fleet (required unless --checks)', number(1))
+  .option('--hosts <n>', 'hosts in the fleet (required unless --checks, or only --status-views is priced)', number(1))
   .option('--checks <n>', 'price checks (scheduled jobs) instead of hosts: docs/CHECKS.md', number(1))
   .option('--every <duration>', 'with --checks: how often each runs (10m, 1h, 1d)', '1h')
   .option('--signals-per-run <n>', 'with --checks: 1 for a curl at the end, 2 for dts run (start and end)', number(1), 1)
@@ -44,6 +46,8 @@ const program = new Command()
   .option('--host-item-bytes <n>', 'bytes of a host item instead of the measured one (bench/measured.json)', number(1))
   .option('--diagnose-workers <n>', 'diagnose fanned out to at most this many workers (serverless.yml diagnoseWorkers; 1: none)', number(1), 1)
   .option('--diagnose-hosts-per-worker <n>', 'hosts per diagnose worker (serverless.yml diagnoseHostsPerWorker)', number(1), 50_000)
+  .option('--status-views <n>', 'status page views a month (docs/STATUS.md): priced on their own', number(0))
+  .option('--status-groups <n>', 'with --status-views: groups on the page', number(1), 2)
   .option('--json', 'print the estimate as JSON', false)
   .showHelpAfterError();
 
@@ -51,11 +55,25 @@ const o = program.parse().opts<{
   checks?: number; every: string; signalsPerRun: number; via: string; outputBytes: number;
   hosts: number; interval: number; logRecordsPerHostPerDay: number; recordBytes: number; linger: number;
   diagnoseEvery: number; billing: string; mirror: boolean; json: boolean; relay?: boolean; hostsPerRelay: number; relayFlush: number;
-  hostItemBytes?: number; diagnoseWorkers: number; diagnoseHostsPerWorker: number;
+  hostItemBytes?: number; diagnoseWorkers: number; diagnoseHostsPerWorker: number; statusViews?: number; statusGroups: number;
 }>();
+if (o.hosts === undefined && o.statusViews === undefined && o.checks === undefined) program.error('give --hosts (the fleet), --checks (scheduled jobs) or --status-views (status page views a month)');
 if (o.billing !== 'on-demand' && o.billing !== 'provisioned') program.error('--billing must be on-demand or provisioned');
 
-const prices = JSON.parse(readFileSync(path.join(BENCH_DIR, 'prices.json'), 'utf8')) as Prices & { asOf: string; region: string };
+const prices = JSON.parse(readFileSync(path.join(BENCH_DIR, 'prices.json'), 'utf8')) as Prices & StatusPrices & { asOf: string; region: string };
+if (o.statusViews !== undefined) {
+  const sv = statusViewsEstimate(o.statusViews, o.statusGroups, prices, { memoryMb: DEFAULT_FLEET.lambdaMemoryMb, msPerView: DEFAULT_FLEET.lambdaIoMsPerInvocation });
+  if (o.json) console.log(JSON.stringify({ statusViews: o.statusViews, statusGroups: o.statusGroups, estimate: sv }, null, 2));
+  else {
+    const usd = (n: number) => (n >= 100 ? `$${n.toFixed(0)}` : n >= 1 ? `$${n.toFixed(2)}` : `$${n.toFixed(4)}`);
+    console.log(`\n== status pages: ${o.statusViews} views a month of a page with ${o.statusGroups} groups and 90 days of bars, none served from a cache`);
+    console.log(`   prices: ${prices.region}, list prices as of ${prices.asOf} (bench/prices.json)\n`);
+    console.log(table([['service', 'item', 'quantity / month', 'unit', '$/month'], ...sv.lines.map((l) => [l.service, l.item, sig(l.quantity), l.unit, usd(l.dollars)])]));
+    console.log(`\n${usd(sv.total)}/month · ${usd(sv.perMillion)} per million views; answers: HTML ${sv.answerBytes.html} B (${sv.answerBytes.htmlGzip} B gzipped), JSON ${sv.answerBytes.json} B, badge ${sv.answerBytes.badge} B`);
+    console.log('a CDN in front (the answers say Cache-Control: public, max-age=30) turns views into one request per page per 30 s per edge');
+  }
+  saveResult('cost-status', `npm run cost -- ${process.argv.slice(2).join(' ')}`, false, { statusViews: o.statusViews, statusGroups: o.statusGroups, estimate: sv });
+}
 if (o.checks !== undefined) {
   const every = parseDuration(o.every);
   if (typeof every === 'string') program.error(`--every: ${every}`);
@@ -74,7 +92,7 @@ if (o.checks !== undefined) {
   saveResult('cost-checks', `npm run cost -- ${process.argv.slice(2).join(' ')}`, false, { fleet, estimate: c });
   process.exit(0);
 }
-if (o.hosts === undefined) program.error('give --hosts N (or --checks N)');
+if (o.hosts === undefined) process.exit(0);
 const measured = readMeasured();
 const fleet: Partial<Fleet> & { hosts: number } = {
   hosts: o.hosts, interval: o.interval, logRecordsPerHostPerDay: o.logRecordsPerHostPerDay, recordBytes: o.recordBytes,

@@ -17,6 +17,7 @@ import type { LogIngest } from './app/ingest/logs';
 import { silentLog, type Log } from './app/log';
 import type { Notifier } from './app/notify';
 import type { ReportDeps } from './app/report';
+import type { StatusPagesDeps } from './app/status-pages';
 import type { ApiDeps } from './api/deps';
 import type { Clients } from './adapters/clients';
 import { ApiKeyStore } from './adapters/dynamodb/api-keys';
@@ -30,6 +31,7 @@ import { NotificationStore } from './adapters/dynamodb/notifications';
 import { ReportPages } from './adapters/dynamodb/report-pages';
 import { ReportStore } from './adapters/dynamodb/reports';
 import { SilenceStore } from './adapters/dynamodb/silences';
+import { StatusPageStore } from './adapters/dynamodb/status-pages';
 import { StatsStore } from './adapters/dynamodb/stats';
 import { sendWithRetry } from './adapters/http/send';
 import { lambdaDiagnoseTrigger } from './adapters/lambda/trigger';
@@ -103,6 +105,9 @@ export const reportStore = (r: Root): ReportStore => new ReportStore(r.clients.d
 export const apiKeyStore = (r: Root): ApiKeyStore => new ApiKeyStore(r.clients.ddb, r.names.need('apiKeysTable'));
 export const channelStore = (r: Root, deliveryTtlDays?: number): ChannelStore => new ChannelStore(r.clients.ddb, r.names.need('channelsTable'), deliveryTtlDays);
 export const checkStore = (r: Root): CheckStore => new CheckStore(r.clients.ddb, r.names.need('checksTable'));
+export const statusPageStore = (r: Root): StatusPageStore => new StatusPageStore(r.clients.ddb, r.names.need('statusTable'));
+/** The status table when this deployment has one (an older stack may not): without it, no page is kept. */
+const statusPagesIfAny = (r: Root): { statusPages: StatusPageStore } | Record<string, never> => (r.names.find('statusTable') ? { statusPages: statusPageStore(r) } : {});
 export const secretStore = (ssm: SSMClient): SsmSecretStore => new SsmSecretStore(ssm);
 
 /** The silences table when this deployment has one; without it, nothing is silenced. */
@@ -159,6 +164,7 @@ export function diagnoseDeps(r: Root, role: 'coordinator' | 'worker' = 'coordina
     fleetHistory: (at) => notifications.byHost(FLEET_HOST, at - stormHorizonMs, at + 1),
     // The coordinator judges the checks; a worker judges hosts only.
     ...(role === 'coordinator' && r.names.find('checksTable') ? { checks: checkStore(r) } : {}),
+    ...(role === 'coordinator' ? statusPagesIfAny(r) : {}),
   };
 }
 
@@ -191,6 +197,7 @@ export function reportDeps(r: Root): ReportDeps {
     thresholds: { cpu: levels.cpu, mem: levels.mem, disk: levels.disk },
     log: logOf(r),
     now: clockOf(r),
+    ...statusPagesIfAny(r),
   };
 }
 
@@ -260,7 +267,13 @@ export function apiDeps(r: Root): ApiDeps {
     extraOrigins: config.api.extraOrigins,
     now: clockOf(r),
     ...(r.names.find('checksTable') ? { checks: checkStore(r), pings: pingDeps(r) } : {}),
+    ...statusPagesIfAny(r),
   };
+}
+
+/** Status pages as the CLI keeps them: the status table, and the hosts a new page is computed from. */
+export function statusPagesDeps(r: Root): StatusPagesDeps {
+  return { pages: statusPageStore(r), hosts: hostStore(r), scanSegments: r.config.diagnose.scanSegments, log: logOf(r) };
 }
 
 /** The notifier: every channel, its secret, and where a message that is no notification goes. */

@@ -11,6 +11,7 @@ import type { Beat, Host, HostState, MetricLevel, LogLevel, LogRecord, Notificat
 import type { FleetReport, ReportDetail } from './domain/report/report';
 import type { IngestMarks, QueueGauge } from './domain/fleet/watermark';
 import type { Check, CheckState, Signal } from './domain/check/check';
+import type { GroupDay, PageDef, PageState } from './domain/status/page';
 /** The time in epoch milliseconds: `Date.now` in production, a test's own clock elsewhere. */
 export type Clock = () => number;
 
@@ -232,6 +233,34 @@ export interface HostPagesPort {
 /** Pages of report summaries for the API, newest first. */
 export interface ReportPagesPort {
   page(limit: number, before?: string): Promise<{ reports: ReportSummary[]; next: string | undefined }>;
+}
+
+/**
+ * The status table: each status page's item (its definition, and the state diagnose and the
+ * report compute, which is all a view reads), and its groups' daily availability.
+ */
+export interface StatusPagesPort {
+  /** False when a page with this slug exists. */
+  create(def: PageDef): Promise<boolean>;
+  /** False when there was none. Its daily items are left to expire. */
+  remove(slug: string): Promise<boolean>;
+  /** One read: what a view costs (eventually consistent unless `consistent`, which a writer's retry asks for). */
+  get(slug: string, consistent?: boolean): Promise<StoredStatusPage | undefined>;
+  list(): Promise<StoredStatusPage[]>;
+  /** Store a page's state if its item is still at `version`; false when another writer came first, or it is gone. */
+  save(slug: string, version: number, state: PageState): Promise<boolean>;
+  /** Write finished days, one item per group per day; writing a day again replaces it. */
+  putDays(slug: string, days: readonly GroupDay[]): Promise<void>;
+  /** A page's daily items in [fromDay, toDay], any order. */
+  days(slug: string, fromDay: string, toDay: string): Promise<GroupDay[]>;
+}
+
+export interface StoredStatusPage {
+  readonly def: PageDef;
+  /** Undefined until diagnose or the report first computes it. */
+  readonly state: PageState | undefined;
+  /** Bumped by every save: what the next save is conditional on. */
+  readonly version: number;
 }
 
 /** Where channel secrets live. The notifier only reads; the CLI writes and removes. */

@@ -1,6 +1,6 @@
 import type { LivenessRule } from '../domain/host/liveness';
 import type { PingDeps } from '../app/checks/ping';
-import type { ChecksPort, Clock, HostPagesPort, HostsPort, KeysPort, LogsPort, NotificationsPort, ReportPagesPort, ReportsPort, SilencesPort } from '../ports';
+import type { ChecksPort, Clock, HostPagesPort, HostsPort, KeysPort, LogsPort, NotificationsPort, ReportPagesPort, ReportsPort, SilencesPort, StatusPagesPort } from '../ports';
 
 /** What the API reads and writes: the stores, the liveness rule, and a clock. */
 export interface ApiDeps {
@@ -21,4 +21,6 @@ export interface ApiDeps {
   readonly checks?: Pick<ChecksPort, 'list' | 'get'>;
   /** Where /ping/<key> signals go (no API key); without it, /ping answers 404. */
   readonly pings?: PingDeps;
+  /** Status pages, served without a key; without it, /status and /badge answer 404. */
+  readonly statusPages?: Pick<StatusPagesPort, 'get'>;
 }

@@ -2,7 +2,8 @@ import type { Metric } from '../domain/model';
 import { daysBetween } from '../domain/model/days';
 import { buildReport, type FleetReport, type ReportDetail } from '../domain/report/report';
 import type { Thresholds } from '../domain/host/metrics';
-import type { AlertPublisherPort, ChecksPort, CountsPort, HostsPort, NotificationsPort, ReportsPort } from '../ports';
+import type { AlertPublisherPort, ChecksPort, CountsPort, HostsPort, NotificationsPort, ReportsPort, StatusPagesPort } from '../ports';
+import { rollStatusPages } from './status-pages';
 import type { Log } from './log';
 import { renderHtml, renderMarkdown, reportSubject } from '../domain/report/render';
 
@@ -22,6 +23,8 @@ export interface ReportDeps {
   readonly thresholds?: Readonly<Record<Metric, Thresholds>>;
   readonly log: Log;
   readonly now: () => number;
+  /** Status pages, whose days the report writes; without it, none are kept. */
+  readonly statusPages?: StatusPagesPort;
 }
 
 export interface ReportRun {
@@ -71,6 +74,12 @@ export async function runReport(d: ReportDeps, until: number, hours: number, pub
   if (publish && publishedAt === undefined) {
     await d.alerts.publishReport(reportSubject(report), markdown, `report|${report.id}`);
     await d.reports.markPublished(report.id, d.now());
+  }
+  if (d.statusPages) {
+    // After the report: a page that cannot be rolled is logged and left to diagnose's next day.
+    await rollStatusPages({ pages: d.statusPages, log: d.log }, d.now()).catch((e: unknown) => {
+      d.log.warn('status pages not rolled to the new day', { error: e instanceof Error ? e.message : String(e) });
+    });
   }
   d.log.info('report written', {
     id: report.id, hosts: hosts.length, incidents: report.incidents.total, notifications: report.notifications.total, parts, unreadable: report.hosts.unreadable,

@@ -18,6 +18,7 @@ export interface GlobalOptions {
   apiKeysTable?: string;
   channelsTable?: string;
   checksTable?: string;
+  statusTable?: string;
 }
 
 export interface Io {

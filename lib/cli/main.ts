@@ -17,6 +17,7 @@ import type { ReportOptions } from './commands/report';
 import type { SilenceOptions } from './commands/silence';
 import { collect, seconds } from './options';
 import type { ChannelAddOptions } from './commands/channels';
+import type { StatusPageAddOptions } from './commands/status-pages';
 import type { DoctorOptions } from './commands/doctor';
 import { NOTIFICATION_KINDS } from '../domain/model';
 import { parsePositiveInt } from './time';
@@ -59,7 +60,8 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 backend not configured or un
     .addOption(new Option('--alerts-topic-arn <arn>').hideHelp())
     .addOption(new Option('--api-keys-table <name>').hideHelp())
     .addOption(new Option('--channels-table <name>').hideHelp())
-    .addOption(new Option('--checks-table <name>').hideHelp());
+    .addOption(new Option('--checks-table <name>').hideHelp())
+    .addOption(new Option('--status-table <name>').hideHelp());
   program.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
 
   const sub = (name: string, description: string): Command =>
@@ -167,6 +169,37 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 backend not configured or un
     .addHelpText('after', '\nExamples:\n  dts silence web-1 --for 2h --reason "kernel upgrade"\n  dts silence role=db --for 30m --reason "failover drill"\n  dts silence --list\n  dts silence --end 3f9c0a1b2d')
     .action(function (this: Command, target: string | undefined) {
       return run(async (ctx) => (await import('./commands/silence')).silenceCommand(ctx, target, this.opts<SilenceOptions>()), this);
+    });
+
+  const statusPages = sub('status-pages', 'public status pages and badges: groups of hosts by label, served without a key (docs/STATUS.md)')
+    .action(function (this: Command) {
+      return run(async (ctx) => (await import('./commands/status-pages')).statusPagesListCommand(ctx, this.opts<{ json?: boolean }>()), this);
+    });
+  const pageSub = (name: string, description: string): Command =>
+    statusPages.command(name).description(description).option('--json', 'machine-readable output').exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
+  pageSub('add', 'make a page: its title and groups, each a name and a label selector')
+    .argument('<name>', 'the page\'s name in its URL: /status/NAME')
+    .option('--title <text>', 'the title shown')
+    .option('--group <NAME=label=value>', 'a group of hosts: every host with these labels (comma: all must hold); repeat for more', collect, [])
+    .option('--checks <NAME=label=value>', 'a group of checks (once checks exist)', collect, [])
+    .option('--show-hosts', 'show the members\' hostnames (private by default)')
+    .addHelpText('after', `\nExamples:\n  dts status-pages add public --title "Acme status" --group 'Web=role=web' --group 'Database=role=db'\n  dts status-pages add internal --title "Ops" --group 'Edge=role=edge,env=prod' --show-hosts`)
+    .action(function (this: Command, name: string) {
+      return run(async (ctx) => (await import('./commands/status-pages')).statusPagesAddCommand(ctx, name, this.optsWithGlobals<StatusPageAddOptions>()), this);
+    });
+  pageSub('list', 'every page: title, groups, state')
+    .action(function (this: Command) {
+      return run(async (ctx) => (await import('./commands/status-pages')).statusPagesListCommand(ctx, this.optsWithGlobals<{ json?: boolean }>()), this);
+    });
+  pageSub('show', 'one page: its groups, their selectors and states')
+    .argument('<name>')
+    .action(function (this: Command, name: string) {
+      return run(async (ctx) => (await import('./commands/status-pages')).statusPagesShowCommand(ctx, name, this.optsWithGlobals<{ json?: boolean }>()), this);
+    });
+  pageSub('remove', 'remove a page: its URL and badges answer 404')
+    .argument('<name>')
+    .action(function (this: Command, name: string) {
+      return run(async (ctx) => (await import('./commands/status-pages')).statusPagesRemoveCommand(ctx, name, this.optsWithGlobals<{ json?: boolean }>()), this);
     });
 
   sub('report', 'the latest fleet health report, or a new one with --now')

@@ -16,6 +16,7 @@ export interface ResourceNames {
   apiKeysTable: string;
   channelsTable: string;
   checksTable: string;
+  statusTable: string;
 }
 export type ResourceKey = keyof ResourceNames;
 
@@ -41,4 +42,5 @@ export const RESOURCES: Record<ResourceKey, Spec> = {
   apiKeysTable: { env: 'DTS_API_KEYS_TABLE', output: 'ApiKeysTableName', flag: '--api-keys-table', kind: 'table', suffix: 'api-keys' },
   channelsTable: { env: 'DTS_CHANNELS_TABLE', output: 'ChannelsTableName', flag: '--channels-table', kind: 'table', suffix: 'channels' },
   checksTable: { env: 'DTS_CHECKS_TABLE', output: 'ChecksTableName', flag: '--checks-table', kind: 'table', suffix: 'checks' },
+  statusTable: { env: 'DTS_STATUS_TABLE', output: 'StatusTableName', flag: '--status-table', kind: 'table', suffix: 'status' },
 };

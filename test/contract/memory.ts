@@ -9,7 +9,8 @@ import { notificationsContract } from './notifications.contract';
 import { reportsContract } from './reports.contract';
 import { silencesContract } from './silences.contract';
 import { statsContract } from './stats.contract';
-import { MemoryAlerts, MemoryChannels, MemoryChecks, MemoryHeartbeatQueue, MemoryHosts, MemoryQuarantine, MemoryKeys, MemoryLogs, MemoryNotifications, MemoryReports, MemorySecrets, MemorySilences, MemoryStats } from '../../tools/memory';
+import { statusPagesContract } from './status-pages.contract';
+import { MemoryAlerts, MemoryChannels, MemoryChecks, MemoryHeartbeatQueue, MemoryHosts, MemoryQuarantine, MemoryKeys, MemoryLogs, MemoryNotifications, MemoryReports, MemorySecrets, MemorySilences, MemoryStats, MemoryStatusPages } from '../../tools/memory';
 
 /** Every contract suite on the in-memory adapters (run by test/unit/contract-memory.test.ts). */
 export function memoryContracts(): void {
@@ -18,6 +19,7 @@ export function memoryContracts(): void {
   statsContract(async () => new MemoryStats());
   notificationsContract(async () => new MemoryNotifications());
   silencesContract(async () => new MemorySilences());
+  statusPagesContract(async () => new MemoryStatusPages());
   reportsContract(async () => new MemoryReports());
   logsContract(async () => new MemoryLogs());
   channelsContract(async () => new MemoryChannels());

@@ -48,7 +48,8 @@ async function call(method: string, path: string, key?: string, body?: unknown, 
 /** Every operation the OpenAPI document lists, with path parameters filled in. */
 async function routeTable(): Promise<{ method: string; path: string; role: string }[]> {
   const doc = (await call('GET', '/api/v1/openapi.json', token.read)).json as { paths: Record<string, Record<string, { 'x-dts-role'?: string }>> };
-  const routes = Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({
+  // The status pages and badges are public by design (test/integration/status-pages.test.ts).
+  const routes = Object.entries(doc.paths).filter(([path]) => path.startsWith('/api/')).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({
     method: method.toUpperCase(), path: path.replace(/\{[^}]+\}/g, 'x'), role: op['x-dts-role'] ?? 'missing',
   })));
   return [...routes, { method: 'GET', path: '/api/v1/openapi.json', role: 'read' }];

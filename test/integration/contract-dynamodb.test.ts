@@ -28,6 +28,8 @@ import { hostPagesContract, reportPagesContract } from '../contract/pages.contra
 import { notificationsContract } from '../contract/notifications.contract';
 import { reportsContract } from '../contract/reports.contract';
 import { silencesContract } from '../contract/silences.contract';
+import { statusPagesContract } from '../contract/status-pages.contract';
+import { StatusPageStore } from '../../lib/adapters/dynamodb/status-pages';
 import { statsContract } from '../contract/stats.contract';
 import { ENGINE, startTestCloud, type TestCloud } from '../../tools/harness/cloud';
 import { tableName } from '../../tools/harness/day-world';
@@ -66,6 +68,7 @@ describe(`the DynamoDB adapters on ${ENGINE}`, () => {
   statsContract(async () => new StatsStore(cloud.clients.ddb, await emptied(cloud.names.statsTable)));
   notificationsContract(async () => new NotificationStore(cloud.clients.ddb, await emptied(cloud.names.notificationsTable), 30));
   silencesContract(async () => new SilenceStore(cloud.clients.ddb, await emptied(cloud.names.silencesTable)));
+  statusPagesContract(async () => new StatusPageStore(cloud.clients.ddb, await emptied(tableName(cloud, 'status'))));
   reportsContract(async () => new ReportStore(cloud.clients.ddb, await emptied(cloud.names.reportsTable), 400));
   logsContract(async () => new LogStore(cloud.clients.ddb, await emptied(cloud.names.logsTable)));
   channelsContract(async () => new ChannelStore(cloud.clients.ddb, await emptied(tableName(cloud, 'channels'))));

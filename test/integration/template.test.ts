@@ -229,7 +229,7 @@ describe('packaged template (serverless package --stage test)', () => {
 
     it('has the nine tables', () => {
       expect(resourcesOfType(template, 'AWS::DynamoDB::Table').map(([id]) => id).sort()).toEqual([
-        'ApiKeysTable', 'ChannelsTable', 'ChecksTable', 'HostsTable', 'LogsTable', 'NotificationsTable', 'ReportsTable', 'SilencesTable', 'StatsTable',
+        'ApiKeysTable', 'ChannelsTable', 'ChecksTable', 'HostsTable', 'LogsTable', 'NotificationsTable', 'ReportsTable', 'SilencesTable', 'StatsTable', 'StatusTable',
       ]);
     });
 
@@ -263,11 +263,11 @@ describe('packaged template (serverless package --stage test)', () => {
       expect(t.GlobalSecondaryIndexes?.map((g) => [g.IndexName, keys(g.KeySchema)])).toEqual([['byDay', { HASH: 'countDay', RANGE: 'pk' }]]);
     });
 
-    it.each(['SilencesTable', 'ReportsTable'])('%s: pk/sk', (id) => {
+    it.each(['SilencesTable', 'ReportsTable', 'StatusTable'])('%s: pk/sk', (id) => {
       expect(keys(table(id).KeySchema)).toEqual({ HASH: 'pk', RANGE: 'sk' });
     });
 
-    it.each(['LogsTable', 'NotificationsTable', 'StatsTable', 'SilencesTable', 'ReportsTable'])('%s expires items by TTL on expiresAt', (id) => {
+    it.each(['LogsTable', 'NotificationsTable', 'StatsTable', 'SilencesTable', 'ReportsTable', 'StatusTable'])('%s expires items by TTL on expiresAt', (id) => {
       expect(table(id).TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
     });
 
@@ -552,7 +552,7 @@ describe('packaged template (serverless package --stage test)', () => {
   });
 
   describe('production defaults', () => {
-    const TABLES = ['HostsTable', 'LogsTable', 'NotificationsTable', 'StatsTable', 'SilencesTable', 'ReportsTable', 'ChannelsTable', 'ApiKeysTable', 'ChecksTable'];
+    const TABLES = ['HostsTable', 'LogsTable', 'NotificationsTable', 'StatsTable', 'SilencesTable', 'ReportsTable', 'ChannelsTable', 'ApiKeysTable', 'ChecksTable', 'StatusTable'];
 
     it('point-in-time recovery on the hosts, notifications and reports tables', () => {
       for (const t of ['HostsTable', 'NotificationsTable', 'ReportsTable']) {

@@ -117,6 +117,7 @@ export async function startTestCloud(): Promise<TestCloud> {
     DTS_REPORTS_TABLE: names.reportsTable,
     DTS_API_KEYS_TABLE: names.apiKeysTable,
     DTS_CHANNELS_TABLE: output('ChannelsTableName'),
+    DTS_STATUS_TABLE: output('StatusTableName'),
     // Channel secrets: the edge answers SSM too.
     AWS_ENDPOINT_URL_SSM: edge.endpoint,
     DTS_CHECKS_TABLE: names.checksTable,

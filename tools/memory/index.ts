@@ -13,3 +13,4 @@ export { MemoryLogs } from './logs';
 export { MemoryChannels } from './channels';
 export { MemoryKeys } from './keys';
 export { MemoryChecks } from './checks';
+export { MemoryStatusPages } from './status-pages';

@@ -5,7 +5,7 @@ import { formatDuration, notification } from '../../domain/notification/notifica
 import { applySilence, isInForce, silenceAt, stillDownAfterSilence } from '../../domain/notification/silences';
 import { deadlineOf } from '../../domain/host/liveness';
 import { countHost, DEFAULT_STORM_RULE, detectStorms, emptyPopulation, type Population, type Storm, type StormRule } from '../../domain/fleet/storm';
-import type { ChecksPort, HostsPort, MonitorPort } from '../../ports';
+import type { ChecksPort, HostsPort, MonitorPort, StatusPagesPort } from '../../ports';
 import { judgeChecks, type CheckUpcoming } from './checks';
 import type { Delivery } from '../deliver';
 import type { Log } from '../log';
@@ -13,6 +13,7 @@ import { Outbox, pendingNow, type OutboxReport } from '../outbox';
 import { establishWatermark, type HeartbeatQueue } from '../ingest/watermark';
 import { newHostsNotice, openStorms, stormFollowUp, stormNotice, stormProgress, type OpenStorm } from '../../domain/fleet/notices';
 import { parseStormIncident, recoverySuppression } from '../../domain/fleet/storm-membership';
+import { keepStatusPagesCurrent } from './status';
 
 
 /** Where diagnose reads silences; the silences store satisfies it. */
@@ -58,6 +59,8 @@ export interface DiagnoseDeps {
   readonly groupWaitMs?: number;
   /** The checks (scheduled jobs), judged in the same pass (lib/app/diagnose/checks.ts); without it, none. */
   readonly checks?: Pick<ChecksPort, 'list' | 'get' | 'changeState' | 'settle'>;
+  /** Status pages, rewritten after a pass in which a member changed state; without it, none are kept. */
+  readonly statusPages?: StatusPagesPort;
 }
 
 export interface DiagnoseSummary {
@@ -105,7 +108,9 @@ const CONCURRENCY = 64;
  * the pass then delivers them, with whatever earlier passes or ingest left undelivered.
  */
 export async function runDiagnose(d: DiagnoseDeps): Promise<DiagnoseSummary> {
-  return (await runDiagnosePass(d)).summary;
+  const { summary, context } = await runDiagnosePass(d);
+  await keepStatusPagesCurrent(d, { now: summary.at, silences: context.silences, examined: summary.examined, transitions: [summary.transitions] });
+  return summary;
 }
 
 /** A host alive at the pass whose deadline comes before the watch ends. */

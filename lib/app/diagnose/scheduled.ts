@@ -2,6 +2,7 @@ import type { DiagnoseWorkers } from './fanout';
 import { runFannedPass, workersFor } from './fanout';
 import { passMetrics, type PassMetric } from './metrics';
 import { passChecks, runDiagnosePass, type DiagnoseDeps, type DiagnoseSummary } from './pass';
+import { keepStatusPagesCurrent } from './status';
 import { watchDeadlines, type WatchSummary } from './watch';
 import { watchChecks, type CheckUpcoming, type CheckWatchSummary } from './checks';
 import { establishWatermark } from '../ingest/watermark';
@@ -44,6 +45,7 @@ export async function runScheduledDiagnose(d: DiagnoseDeps, run: ScheduledRun): 
       },
     }) : undefined,
   ]);
+  await keepStatusPagesCurrent(d, { now: d.delivery.now(), silences: context.silences, examined: summary.examined, transitions: [summary.transitions, watch.transitions] });
   const errors = summary.errors + watch.errors + (checkWatch?.errors ?? 0);
   if (errors > 0) throw new Error(`diagnose could not judge ${errors} host(s) or check(s); see the log`);
   return { ...summary, watch, ...(checkWatch ? { checkWatch } : {}) };
