@@ -13,6 +13,7 @@ import { apiError } from './errors';
 import { registerFeeds } from './routes/feeds';
 import { registerHosts } from './routes/hosts';
 import { registerSilences } from './routes/silences';
+import { registerRules } from './routes/rules';
 
 export const API_PREFIX = '/api/v1';
 
@@ -66,6 +67,7 @@ export function buildApi(deps: ApiDeps, assets: Readonly<Record<string, Asset>> 
   registerHosts(app, deps);
   registerFeeds(app, deps);
   registerSilences(app, deps);
+  registerRules(app, deps);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', { type: 'http', scheme: 'bearer', description: 'a dts API key (`dts keys create`)' });
   app.doc(`${API_PREFIX}/openapi.json`, { ...OPENAPI_INFO, security: [{ apiKey: [] }] });

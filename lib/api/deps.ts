@@ -1,4 +1,5 @@
 import type { LivenessRule } from '../domain/host/liveness';
+import type { RuleAdmin } from '../app/rules/manage';
 import type { Clock, HostPagesPort, HostsPort, KeysPort, LogsPort, NotificationsPort, ReportPagesPort, ReportsPort, SilencesPort } from '../ports';
 
 /** What the API reads and writes: the stores, the liveness rule, and a clock. */
@@ -9,6 +10,8 @@ export interface ApiDeps {
   readonly notifications: Pick<NotificationsPort, 'page'>;
   readonly logs: Pick<LogsPort, 'query' | 'page'>;
   readonly silences: Pick<SilencesPort, 'all' | 'create' | 'end'>;
+  /** Log rules (docs/RULES.md); without it, /api/v1/rules answers 404. */
+  readonly rules?: RuleAdmin['rules'];
   readonly reports: Pick<ReportsPort, 'latest'>;
   readonly reportPages: ReportPagesPort;
   readonly liveness: LivenessRule;

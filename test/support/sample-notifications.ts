@@ -2,6 +2,8 @@
  * One notification of every kind, made by the rules that make them in production wherever a
  * rule exists, so that the rendered samples show what people really receive.
  */
+import { logAlert, logOk, sampleOf } from '../../lib/domain/rule/judge';
+import type { LogRule } from '../../lib/domain/rule/rule';
 import type { Beat, Host, Notification, NotificationKind } from '../../lib/domain/model';
 import { flapStep, flappingEnd } from '../../lib/domain/host/flapping';
 import { hostTransition, type DiagnoseRule } from '../../lib/domain/host/transitions';
@@ -28,6 +30,8 @@ function must<T>(v: T | undefined): T {
   if (v === undefined) throw new Error('the rule made nothing');
   return v;
 }
+
+const LOG_RULE: LogRule = { name: 'web-errors', scope: { app: 'web' }, condition: { kind: 'count', count: 5, withinMs: 60_000, minLevel: 40 }, severity: 'critical', createdAt: T0 - 60 * MIN };
 
 export function sampleNotifications(): Record<NotificationKind, Notification> {
   const down = must(hostTransition(host({}), T0 + 4 * MIN, RULE, Infinity)).notification;
@@ -59,6 +63,8 @@ export function sampleNotifications(): Record<NotificationKind, Notification> {
     'fleet-new-hosts': notification('@fleet', 'fleet-new-hosts', 'info', T0, '12 new hosts: web-1, web-2, web-3, web-4, web-5, web-6, web-7, web-8, web-9, web-10, web-11, web-12', { count: '12', hosts: 'web-1 web-2 web-3 web-4 web-5 web-6 web-7 web-8 web-9 web-10 web-11 web-12' }),
     'clock-skew': must(skewTransition(0, beat(T0 + 45_200), 30_000)),
     'clock-ok': must(skewTransition(45_200, beat(T0 + 400), 30_000)),
+    'log-alert': logAlert(LOG_RULE, { state: { firing: false }, count: 6, samples: [sampleOf({ id: 'r-1', hostname: 'web-1', timestamp: T0 / 1000 - 30, text: 'payment failed: card declined by issuer' })] }, T0),
+    'log-ok': logOk(LOG_RULE, { state: { firing: true, since: T0 }, count: 0 }, T0, T0 + 2 * MIN),
   };
   for (const n of Object.values(all)) if (!n.hostname.startsWith('@')) n.labels = labels;
   return all;

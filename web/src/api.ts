@@ -89,7 +89,7 @@ export interface LogRecord {
 }
 export interface Silence {
   id: string;
-  target: { hostname: string } | { label: string; value: string };
+  target: { hostname: string } | { label: string; value: string } | { app: string } | { rule: string };
   startsAt: number;
   endsAt: number;
   reason: string;

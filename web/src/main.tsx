@@ -22,7 +22,7 @@ function ago(ms: number, now: number): string {
   return `${Math.round(s / 86400)}d`;
 }
 const skew = (ms: number): string => (Math.abs(ms) < 1000 ? '0s' : `${ms > 0 ? '+' : '-'}${ago(0, Math.abs(ms))}`);
-const describe = (s: Silence): string => ('hostname' in s.target ? s.target.hostname : `${s.target.label}=${s.target.value}`);
+const describe = (s: Silence): string => ('app' in s.target ? `app:${s.target.app}` : 'rule' in s.target ? `rule:${s.target.rule}` : 'hostname' in s.target ? s.target.hostname : `${s.target.label}=${s.target.value}`);
 const stateOf = (h: Host): string => (h.overdue ? `${h.state}?` : h.state);
 const RANK: Record<string, number> = { dead: 0, new: 2, alive: 3, left: 4, retired: 5 };
 const rank = (h: Host): number => (h.overdue ? 0 : (RANK[h.state] ?? 6) - (Object.values(h.levels).includes('critical') ? 1.5 : Object.values(h.levels).includes('warning') ? 1 : 0));

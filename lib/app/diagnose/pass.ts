@@ -12,6 +12,8 @@ import { Outbox, pendingNow, type OutboxReport } from '../outbox';
 import { establishWatermark, type HeartbeatQueue } from '../ingest/watermark';
 import { newHostsNotice, openStorms, stormFollowUp, stormNotice, stormProgress, type OpenStorm } from '../../domain/fleet/notices';
 import { parseStormIncident, recoverySuppression } from '../../domain/fleet/storm-membership';
+import type { LogRulesPort } from '../../ports';
+import { judgeLogRules } from './rules';
 
 
 /** Where diagnose reads silences; the silences store satisfies it. */
@@ -55,6 +57,8 @@ export interface DiagnoseDeps {
    * watch. 0 or absent: each at its deadline.
    */
   readonly groupWaitMs?: number;
+  /** Log rules to judge each pass (docs/RULES.md); without it, none. Read by the coordinator only. */
+  readonly logRules?: LogRulesPort;
 }
 
 export interface DiagnoseSummary {
@@ -161,8 +165,12 @@ export async function runDiagnosePass(d: DiagnoseDeps): Promise<{ summary: Diagn
   const plans = await rereadDeaths(d, held.plans, now, deadThrough);
 
   const context: PassContext = { silences, population, degraded, died: recentDeaths, storms: new Map(storming.map((s) => [s.incident, s])) };
-  const { transitions, errors, storms, leftStorm } = await judgePlans(d, context, plans, now, ending, outbox);
+  const judged = await judgePlans(d, context, plans, now, ending, outbox);
+  const { storms, leftStorm } = judged;
   await announceStormProgress(d, storming, stormDown, leftStorm, now, outbox);
+  const ruled = d.logRules ? await judgeLogRules({ rules: d.logRules, log: d.log, sweepGraceMs: d.sweepGraceMs }, now, silences, outbox) : undefined;
+  const transitions = { ...judged.transitions, ...ruled?.transitions };
+  const errors = judged.errors + (ruled?.errors ?? 0);
 
   // After every state change is committed: a failure here delays an alert, and loses none.
   const delivered = await outbox.flush(d.delivery, d.log);

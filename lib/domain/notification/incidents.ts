@@ -52,6 +52,10 @@ export function incidentKey(n: Fields, subject?: string): string {
     case 'fleet-storm-recovering':
     case 'fleet-storm-over':
       return `${h}/storm/${d.scope ?? 'fleet'}/${d.stormStart ?? iso(n.at)}`;
+    case 'log-alert':
+      return `${h}/rule/${d.rule ?? subject ?? 'rule'}/${iso(n.at)}`;
+    case 'log-ok':
+      return `${h}/rule/${d.rule ?? subject ?? 'rule'}/${d.since ?? iso(n.at)}`;
     case 'host-up':
     case 'host-left':
     case 'fleet-new-hosts':
@@ -61,6 +65,7 @@ export function incidentKey(n: Fields, subject?: string): string {
 
 const CLOSES: ReadonlySet<NotificationKind> = new Set<NotificationKind>([
   'host-recovered', 'host-down-retracted', 'host-retired', 'resource-ok', 'clock-ok', 'monitor-ok', 'fleet-storm-over',
+  'log-ok',
 ]);
 const NOTICES: ReadonlySet<NotificationKind> = new Set<NotificationKind>([
   'host-up', 'host-left', 'fleet-new-hosts', 'fleet-storm-recovering',
