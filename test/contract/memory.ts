@@ -3,12 +3,14 @@ import { alertsContract, heartbeatQueueContract, quarantineContract, secretsCont
 import { hostsContract } from './hosts.contract';
 import { keysContract } from './keys.contract';
 import { logsContract } from './logs.contract';
+import { logRulesContract } from './log-rules.contract';
 import { hostPagesContract, reportPagesContract } from './pages.contract';
 import { notificationsContract } from './notifications.contract';
 import { reportsContract } from './reports.contract';
 import { silencesContract } from './silences.contract';
 import { statsContract } from './stats.contract';
 import { MemoryAlerts, MemoryChannels, MemoryHeartbeatQueue, MemoryHosts, MemoryQuarantine, MemoryKeys, MemoryLogs, MemoryNotifications, MemoryReports, MemorySecrets, MemorySilences, MemoryStats } from '../../tools/memory';
+import { MemoryLogRules } from '../../tools/memory/log-rules';
 
 /** Every contract suite on the in-memory adapters (run by test/unit/contract-memory.test.ts). */
 export function memoryContracts(): void {
@@ -19,6 +21,7 @@ export function memoryContracts(): void {
   silencesContract(async () => new MemorySilences());
   reportsContract(async () => new MemoryReports());
   logsContract(async () => new MemoryLogs());
+  logRulesContract(async () => new MemoryLogRules());
   channelsContract(async () => new MemoryChannels());
   keysContract(async () => new MemoryKeys());
   alertsContract(async () => {
