@@ -80,7 +80,7 @@ export function parseDuration(value: unknown): number | undefined {
   if (typeof value !== 'string') return undefined;
   const text = value.trim();
   if (text === '' || text.length > 32) return undefined;
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  if (/^\d+$/.test(text)) return Number(text) > 0 ? Number(text) * 1000 : undefined;
   const parts = [...text.matchAll(/(\d+)([smhd])/g)];
   if (parts.map((p) => p[0]).join('') !== text) return undefined;
   const ms = parts.reduce((sum, p) => sum + Number(p[1]) * (UNIT_MS[p[2] as string] as number), 0);
