@@ -235,7 +235,7 @@ export function apiDeps(r: Root): ApiDeps {
     notifications: notificationStore(r),
     logs: logStore(r),
     silences: silenceStore(r),
-    rules: logRuleStore(r),
+    ...(r.names.find('statsTable') ? { rules: logRuleStore(r) } : {}),
     reports: reportStore(r),
     reportPages: new ReportPages(r.clients.ddb, r.names.need('reportsTable')),
     liveness: config.liveness,
