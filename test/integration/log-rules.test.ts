@@ -95,7 +95,7 @@ describe('log rules on the local cloud', () => {
     const fired = await alerts();
     expect(fired.map((a) => [a.kind, a.rule])).toEqual([['log-alert', 'web-errors']]);
     const [alert] = fired as [Alert];
-    expect(alert.subject).toContain('log rule web-errors: 6 records from web in the last 1m');
+    expect(alert.subject).toBe('[dts warning] log rule web-errors: 6 records at error or above from web in the last 1m (threshold 5)');
     expect(alert.message).toMatch(/count:\s+6/);
     expect(alert.message).toContain('payment 0 failed: card declined');
     const listed = JSON.parse((await dts('rules', 'list', '--json')).out) as { name: string; firing: boolean }[];

@@ -107,7 +107,7 @@ describe('judging a rule', () => {
     const v = judgeRule(rule, { ...reading(6), samples: [sample, sample, sample, sample, sample, sample] }, T0);
     if (v.kind !== 'alert') throw new Error(v.kind);
     expect(v.notification).toMatchObject({ kind: 'log-alert', hostname: '@logs', severity: 'warning', labels: { app: 'web', rule: 'web-errors' } });
-    expect(v.notification.message).toBe('log rule web-errors: 6 records from web in the last 1m (5 or more records at error or above within 1m)');
+    expect(v.notification.message).toBe('log rule web-errors: 6 records at error or above from web in the last 1m (threshold 5)');
     expect(v.notification.details).toMatchObject({ rule: 'web-errors', count: '6', window: '1m' });
     const samples = JSON.parse(v.notification.details.samples as string) as { text: string }[];
     expect(samples).toHaveLength(5);

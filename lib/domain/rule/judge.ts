@@ -1,4 +1,4 @@
-import { LOGS_HOST, type LogRecord, type Notification } from '../model';
+import { levelName, LOG_LEVELS, LOGS_HOST, type LogRecord, type Notification } from '../model';
 import { notification } from '../notification/notifications';
 import { describeCondition, describeScope, durationText, RULE_LIMITS, type LogRule } from './rule';
 
@@ -99,6 +99,8 @@ export function judgeRule(rule: LogRule, reading: RuleReading, now: number): Rul
   return state.clearSince === undefined ? { kind: 'note', state: { ...state, clearSince, judgedAt: now } } : { kind: 'none' };
 }
 
+const whichRecords = (c: Exclude<LogRule['condition'], { kind: 'silent' }>): string =>
+  (c.kind === 'match' ? ` matching /${c.pattern.length > 40 ? `${c.pattern.slice(0, 40)}…` : c.pattern}/` : c.minLevel > LOG_LEVELS.DEBUG ? ` at ${levelName(c.minLevel).toLowerCase()} or above` : '');
 const windowOf = (rule: LogRule): string => durationText(rule.condition.kind === 'silent' ? rule.condition.forMs : rule.condition.withinMs);
 
 /** The notification a rule fires with: its name, the count, the window, and sample records. */
@@ -106,7 +108,7 @@ export function logAlert(rule: LogRule, reading: RuleReading, at: number): Notif
   const c = rule.condition;
   const what = c.kind === 'silent'
     ? `no record from ${describeScope(rule.scope)} for ${durationText(at - (reading.state.lastSeen ?? rule.createdAt))}`
-    : `${reading.count} record${reading.count === 1 ? '' : 's'} from ${describeScope(rule.scope)} in the last ${windowOf(rule)} (${describeCondition(c)})`;
+    : `${reading.count} record${reading.count === 1 ? '' : 's'}${whichRecords(c)} from ${describeScope(rule.scope)} in the last ${windowOf(rule)} (threshold ${c.count})`;
   const samples = (reading.samples ?? []).slice(0, RULE_LIMITS.samples);
   return {
     ...notification(LOGS_HOST, 'log-alert', rule.severity, at, `log rule ${rule.name}: ${what}`, {
