@@ -158,7 +158,7 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 backend not configured or un
     });
 
   sub('silence', 'hold back alerts about a host or a label=value for a while (maintenance); --list, --end ID')
-    .argument('[target]', 'a hostname, or label=value for every host with that label')
+    .argument('[target]', 'a hostname, label=value for every host with that label, or app:NAME / rule:NAME for log rules\' alerts')
     .option('--for <duration>', 'how long: 30m, 2h, 1d')
     .option('--reason <text>', 'why: shown in the list and in the notifications')
     .option('--list', 'the silences in force or planned')

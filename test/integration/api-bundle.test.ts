@@ -65,7 +65,8 @@ describe('the api function\'s bundle', () => {
     expect(Object.keys(metafile.inputs).some((f) => /[\\/]@aws-sdk[\\/]client-dynamodb[\\/]dist-es[\\/]/.test(f))).toBe(true);
     console.log(`api bundle: ${bytes} B minified`);
     // 713 KB with the SDK (docs/BENCHMARKS.md, part 5); all of zod's locales would add ~260 KB.
-    expect(bytes).toBeLessThan(800 * 1024);
+    // With re2js, which checks a log rule's --match pattern when it is added: 880 KB (issue 23).
+    expect(bytes).toBeLessThan(900 * 1024);
   });
 
   it('answers a bad parameter with zod\'s English message, and serves the generated OpenAPI document', async () => {
