@@ -96,3 +96,6 @@ export interface Silence {
   createdBy?: string;
   inForce: boolean;
 }
+
+
+export type { LogRule } from './rule-text';

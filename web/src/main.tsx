@@ -8,6 +8,7 @@ import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { all, api, ApiError, forgetKey, keyFromAddress, saveKey, storedKey, type History, type Host, type LogRecord, type Notification, type Silence } from './api';
 import { countHosts, defaultGrouping, refreshPeriodMs, type Counts } from './counts';
 import { Sparkline } from './sparkline';
+import { Rules } from './rules';
 import './app.css';
 
 const PAGE = 200;
@@ -283,6 +284,7 @@ function App() {
             {picked && <Detail name={picked} now={now} onClose={() => setPicked(undefined)} />}
             <section class="notifications"><h2>Notifications</h2><Feed items={snap.feed} now={now} /></section>
             <Silences items={snap.silences} now={now} onChange={() => void load()} />
+            <Rules at={snap.at} />
             <section class="report">
               <h2>Latest report</h2>
               {snap.report?.html ? <iframe sandbox="" title="latest report" srcdoc={snap.report.html} /> : snap.report?.markdown ? <pre>{snap.report.markdown}</pre> : <p class="dim">none yet</p>}
