@@ -167,3 +167,15 @@ describe('judging a rule', () => {
     expect(silenceOverRule(r, [s({ app: 'web' })], T0 + MIN)).toBeUndefined();
   });
 });
+
+describe('silence targets for log rules', () => {
+  it('reads app:NAME and rule:NAME, and says them back', async () => {
+    const { parseSilenceTarget, describeTarget, silenceCovers } = await import('../../lib/domain/notification/silences');
+    expect(parseSilenceTarget('app:payments')).toEqual({ app: 'payments' });
+    expect(parseSilenceTarget(' rule: web-errors ')).toEqual({ rule: 'web-errors' });
+    expect(parseSilenceTarget('app:')).toMatch(/app:NAME needs a name/);
+    expect(describeTarget({ rule: 'web-errors' })).toBe('rule:web-errors');
+    // Never a host's silence: a host named like the app is not covered.
+    expect(silenceCovers({ id: 's', target: { app: 'web-1' }, startsAt: 0, endsAt: 1, reason: '' }, { hostname: 'web-1', labels: {} })).toBe(false);
+  });
+});

@@ -1,6 +1,7 @@
 import { addRule, listRules, showRule, type RuleView } from '../../app/rules/manage';
 import { ruleAdmin } from '../../compose';
-import { describeCondition, describeScope } from '../../domain/rule/rule';
+import { checkPattern } from '../../app/rules/pattern';
+import { describeCondition, describeScope, parseRule } from '../../domain/rule/rule';
 import type { Context } from '../context';
 import { notFound, usage } from '../errors';
 import { age, styleFor, table } from '../format';
@@ -22,9 +23,11 @@ const admin = async (ctx: Context) => ruleAdmin(await ctx.root(['statsTable']));
 
 /** `dts rules add web-errors --app web --level error --count 5 --within 1m`: refused with the reason, and nothing stored, when bad. */
 export async function rulesAddCommand(ctx: Context, name: string, o: RuleAddOptions): Promise<number> {
-  const added = await addRule(await admin(ctx), {
-    name, app: o.app, host: o.host, fields: o.field, level: o.level, count: o.count, within: o.within, silent: o.silent, match: o.match, severity: o.severity,
-  });
+  const input = { name, app: o.app, host: o.host, fields: o.field, level: o.level, count: o.count, within: o.within, silent: o.silent, match: o.match, severity: o.severity };
+  // A bad rule is refused before any backend is looked for: the reason, not "no backend".
+  const checked = parseRule(input, Date.now(), checkPattern);
+  if (!checked.ok) throw usage(checked.error);
+  const added = await addRule(await admin(ctx), input);
   if (!added.ok) throw usage(added.error);
   const r = added.value;
   if (o.json) ctx.io.out(JSON.stringify({ ...r, firing: false }, null, 2) + '\n');
