@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runDiagnose } from '../../lib/app/diagnose/pass';
 import { ingestLogMessages } from '../../lib/app/ingest/logs';
 import { silentLog } from '../../lib/app/log';
-import { diagnoseDeps, fixedNames, logIngestDeps, type Root } from '../../lib/compose';
+import { diagnoseDeps, fixedNames, logIngestDeps, ruleAdmin, type Root } from '../../lib/compose';
 import { loadConfig } from '../../lib/config';
 import { encodeBody } from '../../lib/wire/codec';
 import { startTestCloud, type TestCloud } from '../../tools/harness/cloud';
@@ -30,8 +30,11 @@ beforeAll(async () => {
   root = { config, clients: cloud.clients, names: fixedNames(cloud.names), log: silentLog, now: () => Date.now() + offset };
 });
 afterAll(async () => cloud?.stop());
+// Each test starts with no rule, whatever the one before left.
 beforeEach(async () => {
   offset = 0;
+  const { rules } = ruleAdmin(root);
+  for (const r of await rules.list()) await rules.remove(r.name);
   await drain(cloud, cloud.names.alertsQueueUrl);
 });
 
