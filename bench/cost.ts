@@ -15,6 +15,36 @@ import { parseDuration } from '../lib/domain/check/schedule';
 import { readMeasured } from './support/measured';
 import { BENCH_DIR, saveResult, table } from './support/report';
 import { sig } from './support/stats';
+import { fullInvocationRecords, ruleCost } from '../tools/cost/rules';
+
+/** `npm run cost -- --rules 20`: what log rules add per million records, for a busy fleet and a trickle. */
+async function printRuleCost(rules: number, diagnoseEvery: number, json: boolean): Promise<void> {
+  const prices = JSON.parse(readFileSync(path.join(BENCH_DIR, 'prices.json'), 'utf8')) as Prices & { asOf: string; region: string };
+  const measured = readMeasured();
+  // Measured with 20 rules; other counts scale it, since each record is tried against each rule of its app.
+  const match = (measured.ruleMatchMicrosPerRecord ?? 0) * (rules / 20);
+  const sdk = measured.cpuMicrosPerBeat ?? 400;
+  const rows = [
+    ['a busy fleet (full batches)', fullInvocationRecords(measured)],
+    ['a trickle (one record an invocation)', 1],
+  ].map(([name, perInvocation]) => ({
+    name: name as string, recordsPerInvocation: perInvocation as number,
+    cost: ruleCost({ rules, recordsPerInvocation: perInvocation as number, matchMicrosPerRecord: match, sdkMicrosPerWrite: sdk, logsMemoryMb: 1024, diagnoseEverySeconds: diagnoseEvery, warmContainers: 10 }, prices),
+  }));
+  if (json) {
+    console.log(JSON.stringify({ rules, matchMicrosPerRecord: match, sdkMicrosPerWrite: sdk, rows }, null, 2));
+    return;
+  }
+  const usd = (n: number) => (n >= 1 ? `$${n.toFixed(2)}` : `$${n.toFixed(4)}`);
+  console.log(`\n== what ${rules} log rules add (docs/RULES.md); prices: ${prices.region}, as of ${prices.asOf}`);
+  console.log(`   CPU: ${sig(match)} µs a record to try it against the rules (bench/measured.json, from bench/cpu.ts's 20), plus ${sig(sdk)} µs a counter write; counter writes: every rule touched in every invocation (the upper bound), 2 WRU each\n`);
+  console.log(table([
+    ['ingest', 'records/invocation', 'counter writes / 1M records', 'WRU / 1M records', 'CPU µs / record', 'Lambda GB-s / 1M records', '$ / 1M records'],
+    ...rows.map((r) => [r.name, sig(r.recordsPerInvocation), sig(r.cost.perMillionRecords.counterWrites), sig(r.cost.perMillionRecords.writeUnits), `+${sig(r.cost.perMillionRecords.extraCpuMicrosPerRecord)}`, sig(r.cost.perMillionRecords.gbSeconds), usd(r.cost.perMillionRecords.dollars)]),
+  ]));
+  const month = rows[0]?.cost.perMonth;
+  console.log(`\nand whatever the records: diagnose reads each rule every ${diagnoseEvery} s, ingest's cache every 30 s (10 warm containers): ${sig(month?.readUnits ?? 0)} RRU, ${usd(month?.dollars ?? 0)} a month`);
+}
 
 function number(min: number) {
   return (value: string): number => {
@@ -27,7 +57,7 @@ function number(min: number) {
 const program = new Command()
   .name('npm run cost --')
   .description('Monthly AWS cost of dts for a fleet: counted requests × list prices, with the alternatives beside it.')
-  .option('--hosts <n>', 'hosts in the fleet (required unless --checks, or only --status-views is priced)', number(1))
+  .option('--hosts <n>', 'hosts in the fleet (required unless --checks, --rules, or only --status-views is priced)', number(1))
   .option('--checks <n>', 'price checks (scheduled jobs) instead of hosts: docs/CHECKS.md', number(1))
   .option('--every <duration>', 'with --checks: how often each runs (10m, 1h, 1d)', '1h')
   .option('--signals-per-run <n>', 'with --checks: 1 for a curl at the end, 2 for dts run (start and end)', number(1), 1)
@@ -48,17 +78,23 @@ const program = new Command()
   .option('--diagnose-hosts-per-worker <n>', 'hosts per diagnose worker (serverless.yml diagnoseHostsPerWorker)', number(1), 50_000)
   .option('--status-views <n>', 'status page views a month (docs/STATUS.md): priced on their own', number(0))
   .option('--status-groups <n>', 'with --status-views: groups on the page', number(1), 2)
+  .option('--rules <n>', 'what n log rules add per million records (docs/RULES.md), instead of the fleet estimate', number(1))
   .option('--json', 'print the estimate as JSON', false)
   .showHelpAfterError();
 
 const o = program.parse().opts<{
   checks?: number; every: string; signalsPerRun: number; via: string; outputBytes: number;
-  hosts: number; interval: number; logRecordsPerHostPerDay: number; recordBytes: number; linger: number;
+  hosts?: number; interval: number; logRecordsPerHostPerDay: number; recordBytes: number; linger: number;
   diagnoseEvery: number; billing: string; mirror: boolean; json: boolean; relay?: boolean; hostsPerRelay: number; relayFlush: number;
   hostItemBytes?: number; diagnoseWorkers: number; diagnoseHostsPerWorker: number; statusViews?: number; statusGroups: number;
 }>();
-if (o.hosts === undefined && o.statusViews === undefined && o.checks === undefined) program.error('give --hosts (the fleet), --checks (scheduled jobs) or --status-views (status page views a month)');
 if (o.billing !== 'on-demand' && o.billing !== 'provisioned') program.error('--billing must be on-demand or provisioned');
+const ruleCount = (program.opts<{ rules?: number }>()).rules;
+if (ruleCount !== undefined) {
+  await printRuleCost(ruleCount, o.diagnoseEvery, o.json);
+  process.exit(0);
+}
+if (o.hosts === undefined && o.statusViews === undefined && o.checks === undefined) program.error('give --hosts (the fleet), --checks (scheduled jobs), --rules (log rules) or --status-views (status page views a month)');
 
 const prices = JSON.parse(readFileSync(path.join(BENCH_DIR, 'prices.json'), 'utf8')) as Prices & StatusPrices & { asOf: string; region: string };
 if (o.statusViews !== undefined) {

@@ -15,6 +15,9 @@ import type { Beat } from '../lib/domain/model';
 import { ingestHeartbeat, storeBeat, type HeartbeatIngest } from '../lib/app/ingest/heartbeats';
 import { ingestLogMessage, type LogIngest } from '../lib/app/ingest/logs';
 import { silentLog } from '../lib/app/log';
+import { indexRules, RuleTally } from '../lib/app/rules/count';
+import { LogRuleStore } from '../lib/adapters/dynamodb/log-rules';
+import type { LogRule } from '../lib/domain/rule/rule';
 import { AlertPublisher } from '../lib/adapters/sns/alerts';
 import { HostStore } from '../lib/adapters/dynamodb/hosts';
 import { LogStore } from '../lib/adapters/dynamodb/logs';
@@ -177,11 +180,59 @@ const planLogs = async (batch: dts.LogBatch) => {
   return logDeps.logs.write(v.value.records.map((record) => ({ record, receivedAt, owner: 'bench' })), 14);
 };
 
+/**
+ * 20 log rules on the records' own app, so that every record is tried against all of them (the
+ * worst case: rules on other apps are never tried): 15 count and silent rules, 5 regex rules.
+ */
+const BENCH_RULES: LogRule[] = [
+  ...Array.from({ length: 12 }, (_, i): LogRule => ({
+    name: `count-${i}`, scope: { app: 'api', ...(i % 3 === 0 ? { fields: { path: '/v1/orders' } } : {}) }, condition: { kind: 'count', count: 50, withinMs: 300_000, minLevel: ([10, 30, 40] as const)[i % 3] as 10 | 30 | 40 }, severity: 'warning', createdAt: 0,
+  })),
+  ...Array.from({ length: 3 }, (_, i): LogRule => ({ name: `silent-${i}`, scope: { app: 'api' }, condition: { kind: 'silent', forMs: 3_600_000 }, severity: 'warning', createdAt: 0 })),
+  ...['OutOfMemoryError', 'timeout after \\d+ms', '(?i)connection refused', 'panic: .*goroutine', '\\bERROR\\b.*database'].map((pattern, i): LogRule => ({
+    name: `match-${i}`, scope: { app: 'api' }, condition: { kind: 'match', pattern, count: 1, withinMs: 300_000, minLevel: 10 }, severity: 'warning', createdAt: 0,
+  })),
+];
+const ruledDeps: LogIngest = {
+  ...logDeps,
+  rules: { index: async () => indexRules(BENCH_RULES, silentLog), store: new LogRuleStore(c.ddb, 'stats') },
+};
+
+/**
+ * Trying records against the 20 rules alone (RuleTally.add: scope, level, pattern), with no
+ * write: what rules cost per record whatever the batching, for texts of 200 B, 8 KB and 100 KB
+ * (a match reads the first 8 KB only, so the last two should cost the same).
+ */
+function ruleMatching(): { textBytes: number; micros: number }[] {
+  const index = indexRules(BENCH_RULES, silentLog);
+  const n = quick ? 5_000 : 20_000;
+  return [RECORD_BYTES, 8192, 100_000].map((textBytes) => {
+    const records = Array.from({ length: n }, (_, i) => {
+      const r = logRecord(i, nowS, textBytes);
+      return { app: r.app as string, hostname: r.hostname as string, timestamp: r.timestamp as number, level: r.level as 20, text: r.text as string, fields: r.fields as Record<string, string>, id: r.id as string };
+    });
+    let micros = Infinity;
+    for (let round = 0; round < 3; round++) {
+      const tally = new RuleTally(index);
+      const start = process.cpuUsage();
+      for (const r of records) tally.add(r, Date.now());
+      const used = process.cpuUsage(start);
+      micros = Math.min(micros, (used.user + used.system) / n);
+    }
+    return { textBytes, micros };
+  });
+}
+
 const logVariants: Variant[] = [
   {
     name: 'protobuf static (the handler: ingestLogMessage)',
     body: () => encodeBody('dts.LogBatch', batchMessage()),
     run: (body) => ingestLogMessage(logDeps, logRecordOf(body)),
+  },
+  {
+    name: 'the handler with 20 log rules (5 regex) on the records\' app',
+    body: () => encodeBody('dts.LogBatch', batchMessage()),
+    run: (body) => ingestLogMessage(ruledDeps, logRecordOf(body)),
   },
   {
     name: 'protobuf static, records only (no counters)',
@@ -254,8 +305,15 @@ async function main(): Promise<void> {
     relayedBeatCpuShare: relayed.cpuMicrosPerRecord / (hb[0] as Measured).cpuMicrosPerRecord,
     cpuMicrosPerLogRecord: (logs[0] as Measured).cpuMicrosPerRecord,
   });
+  const ruled = logs[1] as Measured;
+  const base = (logs[0] as Measured).cpuMicrosPerRecord;
+  console.log(`20 log rules (5 regex), ${RECORDS_PER_MESSAGE} records an invocation: ${sig(ruled.cpuMicrosPerRecord)} µs/record against ${sig(base)} without: +${sig((ruled.cpuMicrosPerRecord / base - 1) * 100)}%, of which the counter writes (${sig(ruled.requestsPerMessage - (logs[0] as Measured).requestsPerMessage)} UpdateItems an invocation) are the most`);
+  const matching = ruleMatching();
+  for (const m of matching) console.log(`  trying a record of ${m.textBytes} B against the 20 rules, no write: ${sig(m.micros)} µs (+${sig((m.micros / base) * 100)}% of the handler's ${sig(base)} µs)`);
+  console.log('');
+  mergeMeasured({ ruleMatchMicrosPerRecord: (matching[0] as { micros: number }).micros });
   saveResult('cpu', `npx tsx bench/cpu.ts${quick ? ' --quick' : ''}`, quick, {
-    recordsPerMessage: RECORDS_PER_MESSAGE, recordBytes: RECORD_BYTES, heartbeats: hb, relayedPerBatch: RELAYED_PER_BATCH, relayed, heartbeatsDecode: hbDecode, logs, logsDecode,
+    recordsPerMessage: RECORDS_PER_MESSAGE, recordBytes: RECORD_BYTES, heartbeats: hb, relayedPerBatch: RELAYED_PER_BATCH, relayed, heartbeatsDecode: hbDecode, logs, logsDecode, ruleMatching: matching,
   });
 }
 

@@ -33,6 +33,9 @@ import { ReportStore } from './adapters/dynamodb/reports';
 import { SilenceStore } from './adapters/dynamodb/silences';
 import { StatusPageStore } from './adapters/dynamodb/status-pages';
 import { StatsStore } from './adapters/dynamodb/stats';
+import { LogRuleStore } from './adapters/dynamodb/log-rules';
+import { cachedRules } from './app/rules/count';
+import type { RuleAdmin } from './app/rules/manage';
 import { sendWithRetry } from './adapters/http/send';
 import { lambdaDiagnoseTrigger } from './adapters/lambda/trigger';
 import { lambdaInvoker } from './adapters/lambda/workers';
@@ -97,6 +100,8 @@ const logOf = (r: Root): Log => r.log ?? silentLog;
 
 export const hostStore = (r: Root): HostStore => new HostStore(r.clients.ddb, r.names.need('hostsTable'));
 export const statsStore = (r: Root): StatsStore => new StatsStore(r.clients.ddb, r.names.need('statsTable'));
+/** Log rules live in the stats table (docs/DATA-MODEL.md, "Log rules"). */
+export const logRuleStore = (r: Root): LogRuleStore => new LogRuleStore(r.clients.ddb, r.names.need('statsTable'));
 export const logStore = (r: Root): LogStore => new LogStore(r.clients.ddb, r.names.need('logsTable'));
 export const notificationStore = (r: Root): NotificationStore =>
   new NotificationStore(r.clients.ddb, r.names.need('notificationsTable'), r.config.notifications.ttlDays);
@@ -165,6 +170,7 @@ export function diagnoseDeps(r: Root, role: 'coordinator' | 'worker' = 'coordina
     // The coordinator judges the checks; a worker judges hosts only.
     ...(role === 'coordinator' && r.names.find('checksTable') ? { checks: checkStore(r) } : {}),
     ...(role === 'coordinator' ? statusPagesIfAny(r) : {}),
+    ...(role === 'coordinator' ? { logRules: logRuleStore(r) } : {}),
   };
 }
 
@@ -237,7 +243,9 @@ export function heartbeatIngestDeps(r: Root, lambda?: LambdaClient): HeartbeatIn
 /** The logs queue's consumer. `mirror`: re-log each record (LogTracer's format), when DTS_MIRROR_LOGS is on. */
 export function logIngestDeps(r: Root, mirror: (record: LogRecord) => void): LogIngest {
   const { config } = r;
+  const rules = logRuleStore(r);
   return {
+    rules: { index: cachedRules(() => rules.list(), clockOf(r), logOf(r)), store: rules },
     logs: logStore(r),
     stats: statsStore(r),
     quarantine: quarantineIn(r, 'logsDlqUrl'),
@@ -260,6 +268,7 @@ export function apiDeps(r: Root): ApiDeps {
     notifications: notificationStore(r),
     logs: logStore(r),
     silences: silenceStore(r),
+    ...(r.names.find('statsTable') ? { rules: logRuleStore(r) } : {}),
     reports: reportStore(r),
     reportPages: new ReportPages(r.clients.ddb, r.names.need('reportsTable')),
     liveness: config.liveness,
@@ -293,4 +302,9 @@ export function notifierDeps(
     },
     quarantine: quarantineIn(r, 'notifyDlqUrl'),
   };
+}
+
+/** Adding, listing and removing log rules: `dts rules` and the API. */
+export function ruleAdmin(r: Root): RuleAdmin {
+  return { rules: logRuleStore(r), now: clockOf(r) };
 }

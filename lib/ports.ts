@@ -12,6 +12,8 @@ import type { FleetReport, ReportDetail } from './domain/report/report';
 import type { IngestMarks, QueueGauge } from './domain/fleet/watermark';
 import type { Check, CheckState, Signal } from './domain/check/check';
 import type { GroupDay, PageDef, PageState } from './domain/status/page';
+import type { LogRule } from './domain/rule/rule';
+import type { RuleBucket, RuleSample, RuleState } from './domain/rule/judge';
 /** The time in epoch milliseconds: `Date.now` in production, a test's own clock elsewhere. */
 export type Clock = () => number;
 
@@ -282,6 +284,47 @@ export interface SendResult {
   readonly retryable: boolean;
   /** How long the service asked to wait, when more than could be waited here. */
   readonly retryAfterMs?: number;
+}
+
+/**
+ * Log rules (docs/RULES.md): their definitions, what ingest counted for them per minute, and each
+ * one's judged state with its outbox. Kept in the stats table (docs/DATA-MODEL.md).
+ */
+export interface LogRulesPort {
+  /** False when a rule of that name exists. */
+  add(rule: LogRule): Promise<boolean>;
+  /** Every rule, by name. */
+  list(): Promise<LogRule[]>;
+  get(name: string): Promise<LogRule | undefined>;
+  /** Forget a rule, its state and its outbox; false when there was none. */
+  remove(name: string): Promise<boolean>;
+  /** Add one invocation's counts: one write per rule and minute, never one per record. */
+  addCounts(counts: readonly RuleCount[]): Promise<void>;
+  /** A `--silent` rule's scope logged at `at`: only moves its last-seen time forward. */
+  markSeen(name: string, at: number): Promise<void>;
+  /** The rule's minutes from `fromMinute` on, oldest first (counts only). */
+  window(name: string, fromMinute: number): Promise<RuleBucket[]>;
+  /** Up to `limit` sample records from `fromMinute` on, the newest minutes first. */
+  samples(name: string, fromMinute: number, limit: number): Promise<RuleSample[]>;
+  /** The rule's judged state and its outbox (a rule never judged: not firing, nothing pending). */
+  state(name: string): Promise<RuleState & { readonly pending: PendingNotification[] }>;
+  /**
+   * Commit the next state with its notifications (the outbox), if the state was last committed at
+   * `judgedAt` (undefined: never). False when another pass committed first.
+   */
+  commit(name: string, judgedAt: number | undefined, next: RuleState, announce?: Announce): Promise<boolean>;
+  settle(name: string, id: string): Promise<void>;
+}
+
+/** What one ingest invocation counted for one rule in one minute. */
+export interface RuleCount {
+  readonly rule: string;
+  readonly minute: number;
+  readonly count: number;
+  /** The first few records counted, for the alert (at most RULE_LIMITS.samples). */
+  readonly samples: readonly RuleSample[];
+  /** How long the minute is worth keeping: the rule's window. */
+  readonly keepMs: number;
 }
 
 // The values that cross the ports, defined here so that the use cases (lib/app) and every

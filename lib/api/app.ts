@@ -16,6 +16,7 @@ import { registerSilences } from './routes/silences';
 import { registerChecks } from './routes/checks';
 import { registerPing } from './routes/ping';
 import { registerStatus } from './routes/status';
+import { registerRules } from './routes/rules';
 
 export const API_PREFIX = '/api/v1';
 
@@ -73,6 +74,7 @@ export function buildApi(deps: ApiDeps, assets: Readonly<Record<string, Asset>> 
   // Outside /api: a ping's key is its credential, and a crontab line has no API key (docs/CHECKS.md).
   if (deps.pings) registerPing(app, deps.pings, deps.now);
   registerStatus(app, deps);
+  registerRules(app, deps);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', { type: 'http', scheme: 'bearer', description: 'a dts API key (`dts keys create`)' });
   app.doc(`${API_PREFIX}/openapi.json`, { ...OPENAPI_INFO, security: [{ apiKey: [] }] });

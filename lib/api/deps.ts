@@ -1,5 +1,6 @@
 import type { LivenessRule } from '../domain/host/liveness';
 import type { PingDeps } from '../app/checks/ping';
+import type { RuleAdmin } from '../app/rules/manage';
 import type { ChecksPort, Clock, HostPagesPort, HostsPort, KeysPort, LogsPort, NotificationsPort, ReportPagesPort, ReportsPort, SilencesPort, StatusPagesPort } from '../ports';
 
 /** What the API reads and writes: the stores, the liveness rule, and a clock. */
@@ -10,6 +11,8 @@ export interface ApiDeps {
   readonly notifications: Pick<NotificationsPort, 'page'>;
   readonly logs: Pick<LogsPort, 'query' | 'page'>;
   readonly silences: Pick<SilencesPort, 'all' | 'create' | 'end'>;
+  /** Log rules (docs/RULES.md); without it, /api/v1/rules answers 404. */
+  readonly rules?: RuleAdmin['rules'];
   readonly reports: Pick<ReportsPort, 'latest'>;
   readonly reportPages: ReportPagesPort;
   readonly liveness: LivenessRule;

@@ -59,7 +59,7 @@ export const LogRecordSchema = z.object({
 
 export const SilenceSchema = z.object({
   id: z.string(),
-  target: z.union([z.object({ hostname: z.string() }), z.object({ label: z.string(), value: z.string() })]),
+  target: z.union([z.object({ hostname: z.string() }), z.object({ label: z.string(), value: z.string() }), z.object({ app: z.string() }), z.object({ rule: z.string() })]),
   startsAt: z.number(),
   endsAt: z.number(),
   reason: z.string(),

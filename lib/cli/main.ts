@@ -15,6 +15,7 @@ import type { RelayCommandOptions } from './commands/relay';
 import type { NotificationsOptions } from './commands/notifications';
 import type { ReportOptions } from './commands/report';
 import type { SilenceOptions } from './commands/silence';
+import type { RuleAddOptions } from './commands/rules';
 import { collect, seconds } from './options';
 import type { ChannelAddOptions } from './commands/channels';
 import type { StatusPageAddOptions } from './commands/status-pages';
@@ -160,7 +161,7 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 backend not configured or un
     });
 
   sub('silence', 'hold back alerts about a host or a label=value for a while (maintenance); --list, --end ID')
-    .argument('[target]', 'a hostname, or label=value for every host with that label')
+    .argument('[target]', 'a hostname, label=value for every host with that label, or app:NAME / rule:NAME for log rules\' alerts')
     .option('--for <duration>', 'how long: 30m, 2h, 1d')
     .option('--reason <text>', 'why: shown in the list and in the notifications')
     .option('--list', 'the silences in force or planned')
@@ -313,6 +314,44 @@ Examples:
   keySub('list', 'every key: id, role, name, status (never the secret)')
     .action(function (this: Command) {
       return run(async (ctx) => (await import('./commands/keys')).keysListCommand(ctx, this.optsWithGlobals<{ json?: boolean }>()), this);
+    });
+
+  const rules = sub('rules', 'alert on what the logs say: error bursts, silent apps, matching lines (docs/RULES.md)')
+    .action(function (this: Command) {
+      return run(async (ctx) => (await import('./commands/rules')).rulesListCommand(ctx, this.opts<{ json?: boolean }>()), this);
+    });
+  const ruleSub = (name: string, description: string): Command =>
+    rules.command(name).description(description).option('--json', 'machine-readable output').exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
+  ruleSub('add', 'add a rule: one of --count N --within W, --silent P, or --match REGEX')
+    .argument('<name>', 'the rule\'s name: letters, digits, . _ -')
+    .option('--app <app>', 'the app whose records it watches (required)')
+    .option('--host <host>', 'only records from this host')
+    .option('--field <key=value>', 'only records whose fields carry this value (repeatable)', (v: string, all: string[] = []) => [...all, v])
+    .option('--level <level>', 'count records at or above: debug, info, warning, error, critical')
+    .option('--count <n>', 'at least this many records in the window (match: default 1)')
+    .option('--within <duration>', 'the window, 1m to 7d in whole minutes (match: default 5m)')
+    .option('--silent <duration>', 'fire when the scope logs nothing for this long (10s to 30d)')
+    .option('--match <regex>', 'an RE2 pattern, on the first 8 KB of each record\'s text')
+    .option('--severity <severity>', 'info, warning (default) or critical')
+    .addHelpText('after', `
+Examples:
+  dts rules add payments-errors --app payments --level error --count 20 --within 5m --severity critical
+  dts rules add backup-silent --app backup --silent 26h
+  dts rules add oom --app web --match 'OutOfMemoryError'`)
+    .action(function (this: Command, name: string) {
+      return run(async (ctx) => (await import('./commands/rules')).rulesAddCommand(ctx, name, this.optsWithGlobals<RuleAddOptions>()), this);
+    });
+  ruleSub('list', 'every rule, its condition and whether it is firing')
+    .action(function (this: Command) {
+      return run(async (ctx) => (await import('./commands/rules')).rulesListCommand(ctx, this.optsWithGlobals<{ json?: boolean }>()), this);
+    });
+  ruleSub('show', 'one rule').argument('<name>', 'the rule')
+    .action(function (this: Command, name: string) {
+      return run(async (ctx) => (await import('./commands/rules')).rulesShowCommand(ctx, name, this.optsWithGlobals<{ json?: boolean }>()), this);
+    });
+  ruleSub('remove', 'remove a rule').argument('<name>', 'the rule')
+    .action(function (this: Command, name: string) {
+      return run(async (ctx) => (await import('./commands/rules')).rulesRemoveCommand(ctx, name, this.optsWithGlobals<{ json?: boolean }>()), this);
     });
 
   return program;

@@ -4,6 +4,7 @@ import { alertsContract, heartbeatQueueContract, quarantineContract, secretsCont
 import { hostsContract } from './hosts.contract';
 import { keysContract } from './keys.contract';
 import { logsContract } from './logs.contract';
+import { logRulesContract } from './log-rules.contract';
 import { hostPagesContract, reportPagesContract } from './pages.contract';
 import { notificationsContract } from './notifications.contract';
 import { reportsContract } from './reports.contract';
@@ -11,6 +12,7 @@ import { silencesContract } from './silences.contract';
 import { statsContract } from './stats.contract';
 import { statusPagesContract } from './status-pages.contract';
 import { MemoryAlerts, MemoryChannels, MemoryChecks, MemoryHeartbeatQueue, MemoryHosts, MemoryQuarantine, MemoryKeys, MemoryLogs, MemoryNotifications, MemoryReports, MemorySecrets, MemorySilences, MemoryStats, MemoryStatusPages } from '../../tools/memory';
+import { MemoryLogRules } from '../../tools/memory/log-rules';
 
 /** Every contract suite on the in-memory adapters (run by test/unit/contract-memory.test.ts). */
 export function memoryContracts(): void {
@@ -22,6 +24,7 @@ export function memoryContracts(): void {
   statusPagesContract(async () => new MemoryStatusPages());
   reportsContract(async () => new MemoryReports());
   logsContract(async () => new MemoryLogs());
+  logRulesContract(async () => new MemoryLogRules());
   channelsContract(async () => new MemoryChannels());
   keysContract(async () => new MemoryKeys());
   checksContract(async () => new MemoryChecks());

@@ -16,6 +16,13 @@ export function silencesContract(make: () => Promise<SilencesPort>): void {
       expect(await s.all()).toEqual([silence('s1', { target: { label: 'rack', value: 'r1' }, reason: '' }), silence('s2', { createdBy: 'ops' })]);
     });
 
+    it('keeps the targets of log rules\' silences: an app, a rule', async () => {
+      const s = await make();
+      await s.create(silence('s1', { target: { app: 'payments' } }));
+      await s.create(silence('s2', { target: { rule: 'web-errors' } }));
+      expect((await s.all()).map((x) => x.target)).toEqual([{ app: 'payments' }, { rule: 'web-errors' }]);
+    });
+
     it('ends a silence only while it lasts, and closes it once', async () => {
       const s = await make();
       await s.create(silence('s1'));

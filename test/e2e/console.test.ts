@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, startCloudProcess, type CloudProcess } from './support/local-cloud-process';
@@ -158,6 +158,31 @@ describe('the console page', () => {
     expect(cells[5]).toBe('3');
     expect(await page.locator('section.checks tbody tr').first().getAttribute('data-check')).toBe('nightly-backup');
     expect(await page.evaluate(() => (globalThis as unknown as { loadedOnce?: boolean }).loadedOnce)).toBe(true);
+  });
+
+  it('lists a log rule, and shows it firing once its app logs enough errors', { timeout: 180_000 }, async () => {
+    const made = await fetch(`${cloud.endpoint}/api/v1/rules`, {
+      method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'shop-errors', app: 'shop', level: 'error', count: 3, within: '1m' }),
+    });
+    expect(made.status).toBe(201);
+    await until('the rule in the list', async () => (await page.locator('.rules li[data-rule="shop-errors"]').count()) === 1);
+    expect(await page.locator('.rules li[data-rule="shop-errors"] .mark.firing').count()).toBe(0);
+    // Errors on the logs queue, as a producer sends them, a batch every few seconds until ingest
+    // (which reads the rules again within 30 s) has counted them and a pass has judged.
+    const logsUrl = /(http:\/\/\S+\/000000000000\/dts-local-logs)\s/.exec(cloud.output())?.[1] as string;
+    let sentAt = 0;
+    await until('the rule firing on the page', async () => {
+      if (Date.now() - sentAt > 5_000) {
+        sentAt = Date.now();
+        await sqs.send(new SendMessageCommand({
+          QueueUrl: logsUrl,
+          MessageBody: JSON.stringify({ records: [1, 2, 3].map((i) => ({ app: 'shop', hostname: 'web-01', timestamp: sentAt / 1000, level: 40, text: `checkout ${i} failed` })) }),
+          MessageAttributes: { 'dts-type': { DataType: 'String', StringValue: 'dts.LogBatch' } },
+        }));
+      }
+      return (await page.locator('.rules li[data-rule="shop-errors"] .mark.firing').count()) === 1;
+    }, 150_000);
   });
 
   it('has a favicon, linked from the page and at /favicon.ico', async () => {

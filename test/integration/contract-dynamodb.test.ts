@@ -24,6 +24,8 @@ import { alertsContract, heartbeatQueueContract, quarantineContract, secretsCont
 import { hostsContract } from '../contract/hosts.contract';
 import { keysContract } from '../contract/keys.contract';
 import { logsContract } from '../contract/logs.contract';
+import { logRulesContract } from '../contract/log-rules.contract';
+import { LogRuleStore } from '../../lib/adapters/dynamodb/log-rules';
 import { hostPagesContract, reportPagesContract } from '../contract/pages.contract';
 import { notificationsContract } from '../contract/notifications.contract';
 import { reportsContract } from '../contract/reports.contract';
@@ -71,6 +73,7 @@ describe(`the DynamoDB adapters on ${ENGINE}`, () => {
   statusPagesContract(async () => new StatusPageStore(cloud.clients.ddb, await emptied(tableName(cloud, 'status'))));
   reportsContract(async () => new ReportStore(cloud.clients.ddb, await emptied(cloud.names.reportsTable), 400));
   logsContract(async () => new LogStore(cloud.clients.ddb, await emptied(cloud.names.logsTable)));
+  logRulesContract(async () => new LogRuleStore(cloud.clients.ddb, await emptied(cloud.names.statsTable)));
   channelsContract(async () => new ChannelStore(cloud.clients.ddb, await emptied(tableName(cloud, 'channels'))));
   keysContract(async () => new ApiKeyStore(cloud.clients.ddb, await emptied(cloud.names.apiKeysTable)));
   checksContract(async () => new CheckStore(cloud.clients.ddb, await emptied(cloud.names.checksTable)));

@@ -2,6 +2,8 @@
  * One notification of every kind, made by the rules that make them in production wherever a
  * rule exists, so that the rendered samples show what people really receive.
  */
+import { logAlert, logOk, sampleOf } from '../../lib/domain/rule/judge';
+import type { LogRule } from '../../lib/domain/rule/rule';
 import type { Beat, Host, Notification, NotificationKind } from '../../lib/domain/model';
 import { flapStep, flappingEnd } from '../../lib/domain/host/flapping';
 import { hostTransition, type DiagnoseRule } from '../../lib/domain/host/transitions';
@@ -37,6 +39,7 @@ function check(over: Partial<Check>): Check {
     labels, createdAt: T0 - 1440 * MIN, paused: false, state: 'up', stateSince: T0 - 1440 * MIN, pings: 2, ...over,
   };
 }
+const LOG_RULE: LogRule = { name: 'web-errors', scope: { app: 'web' }, condition: { kind: 'count', count: 5, withinMs: 60_000, minLevel: 40 }, severity: 'critical', createdAt: T0 - 60 * MIN };
 
 export function sampleNotifications(): Record<NotificationKind, Notification> {
   const down = must(hostTransition(host({}), T0 + 4 * MIN, RULE, Infinity)).notification;
@@ -72,6 +75,8 @@ export function sampleNotifications(): Record<NotificationKind, Notification> {
     'check-failed': must(checkTransition(check({ lastSuccess: T0 - 1440 * MIN, lastStart: T0, lastEnd: T0 + 5 * MIN, lastOk: false, lastExit: 3 }), T0 + 6 * MIN)?.notification),
     'check-long': must(checkTransition(check({ lastSuccess: T0 - 1440 * MIN, lastStart: T0 }), T0 + 61 * MIN)?.notification),
     'check-ok': must(checkTransition(check({ state: 'failed', stateSince: T0, problemSince: T0, lastStart: T0 + 60 * MIN, lastEnd: T0 + 80 * MIN, lastOk: true, lastExit: 0, lastSuccess: T0 + 80 * MIN }), T0 + 81 * MIN)?.notification),
+    'log-alert': logAlert(LOG_RULE, { state: { firing: false }, count: 6, samples: [sampleOf({ id: 'r-1', hostname: 'web-1', timestamp: T0 / 1000 - 30, text: 'payment failed: card declined by issuer' })] }, T0),
+    'log-ok': logOk(LOG_RULE, { state: { firing: true, since: T0 }, count: 0 }, T0, T0 + 2 * MIN),
   };
   for (const n of Object.values(all)) if (!n.hostname.startsWith('@')) n.labels = labels;
   return all;

@@ -80,6 +80,8 @@ export interface MeasuredInputs {
    */
   readonly relayedBeatCpuShare?: number;
   readonly cpuMicrosPerLogRecord?: number;
+  /** CPU to try one record of 200 B against 20 log rules, 5 of them regex, with no write (bench/cpu.ts; docs/RULES.md). */
+  readonly ruleMatchMicrosPerRecord?: number;
   /** Bytes of a stored log item (table; the index holds the same). */
   readonly logItemBytes?: number;
   /** JSON bytes per host of a report's detail parts (bench/report.ts: 20.3 MB at 100,000 hosts). */

@@ -14,3 +14,4 @@ export { MemoryChannels } from './channels';
 export { MemoryKeys } from './keys';
 export { MemoryChecks } from './checks';
 export { MemoryStatusPages } from './status-pages';
+export { MemoryLogRules } from './log-rules';

@@ -89,7 +89,7 @@ export interface LogRecord {
 }
 export interface Silence {
   id: string;
-  target: { hostname: string } | { label: string; value: string };
+  target: { hostname: string } | { label: string; value: string } | { app: string } | { rule: string };
   startsAt: number;
   endsAt: number;
   reason: string;
@@ -109,3 +109,6 @@ export interface Check {
   running: boolean;
   labels: Record<string, string>;
 }
+
+
+export type { LogRule } from './rule-text';

@@ -8,6 +8,7 @@ import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { all, api, ApiError, forgetKey, keyFromAddress, saveKey, storedKey, type Check, type History, type Host, type LogRecord, type Notification, type Silence } from './api';
 import { countHosts, defaultGrouping, refreshPeriodMs, type Counts } from './counts';
 import { Sparkline } from './sparkline';
+import { Rules } from './rules';
 import './app.css';
 
 const PAGE = 200;
@@ -22,7 +23,7 @@ function ago(ms: number, now: number): string {
   return `${Math.round(s / 86400)}d`;
 }
 const skew = (ms: number): string => (Math.abs(ms) < 1000 ? '0s' : `${ms > 0 ? '+' : '-'}${ago(0, Math.abs(ms))}`);
-const describe = (s: Silence): string => ('hostname' in s.target ? s.target.hostname : `${s.target.label}=${s.target.value}`);
+const describe = (s: Silence): string => ('app' in s.target ? `app:${s.target.app}` : 'rule' in s.target ? `rule:${s.target.rule}` : 'hostname' in s.target ? s.target.hostname : `${s.target.label}=${s.target.value}`);
 const stateOf = (h: Host): string => (h.overdue ? `${h.state}?` : h.state);
 const RANK: Record<string, number> = { dead: 0, new: 2, alive: 3, left: 4, retired: 5 };
 const rank = (h: Host): number => (h.overdue ? 0 : (RANK[h.state] ?? 6) - (Object.values(h.levels).includes('critical') ? 1.5 : Object.values(h.levels).includes('warning') ? 1 : 0));
@@ -318,6 +319,7 @@ function App() {
             {picked && <Detail name={picked} now={now} onClose={() => setPicked(undefined)} />}
             <section class="notifications"><h2>Notifications</h2><Feed items={snap.feed} now={now} /></section>
             <Silences items={snap.silences} now={now} onChange={() => void load()} />
+            <Rules at={snap.at} />
             <section class="report">
               <h2>Latest report</h2>
               {snap.report?.html ? <iframe sandbox="" title="latest report" srcdoc={snap.report.html} /> : snap.report?.markdown ? <pre>{snap.report.markdown}</pre> : <p class="dim">none yet</p>}

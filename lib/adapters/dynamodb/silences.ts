@@ -17,7 +17,9 @@ type Item = Record<string, unknown>;
 function itemToSilence(item: Item): Silence {
   const target: SilenceTarget = item.hostname !== undefined
     ? { hostname: item.hostname as string }
-    : { label: item.label as string, value: item.value as string };
+    : item.app !== undefined ? { app: item.app as string }
+      : item.rule !== undefined ? { rule: item.rule as string }
+        : { label: item.label as string, value: item.value as string };
   return {
     id: item.sk as string,
     target,

@@ -26,7 +26,7 @@ const create = createRoute({
       content: {
         'application/json': {
           schema: z.object({
-            target: z.string().min(1).openapi({ description: 'a hostname, or label=value', example: 'role=db' }),
+            target: z.string().min(1).openapi({ description: 'a hostname, label=value, or app:NAME / rule:NAME for log rules\' alerts', example: 'role=db' }),
             seconds: z.number().int().min(1).max(MAX_SECONDS).openapi({ description: 'how long, from now', example: 7200 }),
             reason: z.string().trim().min(1).max(500),
           }).openapi('NewSilence'),

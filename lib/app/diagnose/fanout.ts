@@ -1,4 +1,5 @@
 import type { HostState, Notification, NotificationKind, Silence } from '../../domain/model';
+import { judgeLogRules } from './rules';
 import { hostTransition, NO_DEATHS } from '../../domain/host/transitions';
 import { isInForce } from '../../domain/notification/silences';
 import { emptyPopulation, type Population } from '../../domain/fleet/storm';
@@ -232,6 +233,12 @@ export async function runFannedPass(d: DiagnoseDeps, workers: DiagnoseWorkers): 
 
   // A storm's end is decided from every one of its hosts: only when every worker answered.
   if (failed.length === 0) await announceStormProgress(d, storming, stormDown, leftStorm, now, outbox);
+  // Log rules are few and read whole: the coordinator judges them, not the workers.
+  if (d.logRules) {
+    const ruled = await judgeLogRules({ rules: d.logRules, log: d.log, sweepGraceMs: d.sweepGraceMs }, now, silences, outbox);
+    Object.assign(transitions, ruled.transitions);
+    errors += ruled.errors;
+  }
   outboxes.push(await outbox.flush(d.delivery, d.log));
   const delivered = sumOutboxes(outboxes);
   if (errors === 0 && delivered.unpublished === 0 && d.silences) {

@@ -14,6 +14,8 @@ import { establishWatermark, type HeartbeatQueue } from '../ingest/watermark';
 import { newHostsNotice, openStorms, stormFollowUp, stormNotice, stormProgress, type OpenStorm } from '../../domain/fleet/notices';
 import { parseStormIncident, recoverySuppression } from '../../domain/fleet/storm-membership';
 import { keepStatusPagesCurrent } from './status';
+import type { LogRulesPort } from '../../ports';
+import { judgeLogRules } from './rules';
 
 
 /** Where diagnose reads silences; the silences store satisfies it. */
@@ -61,6 +63,8 @@ export interface DiagnoseDeps {
   readonly checks?: Pick<ChecksPort, 'list' | 'get' | 'changeState' | 'settle'>;
   /** Status pages, rewritten after a pass in which a member changed state; without it, none are kept. */
   readonly statusPages?: StatusPagesPort;
+  /** Log rules to judge each pass (docs/RULES.md); without it, none. Read by the coordinator only. */
+  readonly logRules?: LogRulesPort;
 }
 
 export interface DiagnoseSummary {
@@ -174,9 +178,10 @@ export async function runDiagnosePass(d: DiagnoseDeps): Promise<{ summary: Diagn
   await announceStormProgress(d, storming, stormDown, leftStorm, now, outbox);
   // Checks are judged as hosts are, into the same outbox; a late one is held back as a death is.
   const checked = d.checks ? await passChecks(d, d.checks, now, deadThrough, silences, outbox) : undefined;
-  const transitions = { ...judged.transitions };
+  const ruled = d.logRules ? await judgeLogRules({ rules: d.logRules, log: d.log, sweepGraceMs: d.sweepGraceMs }, now, silences, outbox) : undefined;
+  const transitions = { ...judged.transitions, ...ruled?.transitions };
   for (const [kind, n] of Object.entries(checked?.transitions ?? {})) transitions[kind as NotificationKind] = (transitions[kind as NotificationKind] ?? 0) + (n ?? 0);
-  const errors = judged.errors + (checked?.errors ?? 0);
+  const errors = judged.errors + (checked?.errors ?? 0) + (ruled?.errors ?? 0);
 
   // After every state change is committed: a failure here delays an alert, and loses none.
   const delivered = await outbox.flush(d.delivery, d.log);

@@ -9,6 +9,8 @@ import { validateLogBatch, validateLogRecord, type Limits } from '../../wire/val
 import type { Log } from '../log';
 import { quarantine, type PoisonRecord } from './poison';
 import { OutOfTimeError } from '../../ports';
+import type { LogRulesPort } from '../../ports';
+import { RuleTally, type RuleIndex } from '../rules/count';
 
 export interface LogIngest {
   readonly logs: LogsPort;
@@ -26,6 +28,8 @@ export interface LogIngest {
    * one. Absent: SQS's redrive decides.
    */
   readonly maxReceiveCount?: number;
+  /** Log rules to count for (docs/RULES.md): the cached rules, and where the counts go. Without it, none. */
+  readonly rules?: { readonly index: () => Promise<RuleIndex>; readonly store: Pick<LogRulesPort, 'addCounts' | 'markSeen'> };
 }
 
 /**
@@ -53,6 +57,8 @@ export interface LogOutcome {
   readonly batchGetCalls: number;
   /** Messages that must come back: the error each failed with. Poison is not among them. */
   readonly failures: Map<string, unknown>;
+  /** Writes of log rule counts: at most one per rule and minute (and per `--silent` rule) for the invocation. */
+  readonly ruleWrites?: number;
 }
 
 /** `[app@hostname 1700000000.123456] text`, as LogTracer wrote it. */
@@ -151,6 +157,8 @@ export async function ingestLogMessages(d: LogIngest, messages: readonly Message
   // to the DLQ for lack of time.
   const order = [...messages].sort((a, b) => receiveCountOf(b) - receiveCountOf(a));
   const total = { stored: 0, rejected: 0, refused: 0, batchWriteCalls: 0, batchGetCalls: 0, counted: 0 };
+  // Rules count the records the invocation created, and write once at its end.
+  const tally = d.rules ? new RuleTally(await d.rules.index()) : undefined;
   let next = 0;
   while (next < order.length && mayStart()) {
     const group: Parsed[] = [];
@@ -167,7 +175,7 @@ export async function ingestLogMessages(d: LogIngest, messages: readonly Message
         failures.set(m.messageId, error);
       }
     }
-    const done = await storeGroup(d, group, mayStart, failures);
+    const done = await storeGroup(d, group, mayStart, failures, tally);
     total.stored += done.stored;
     total.refused += done.refused;
     total.batchWriteCalls += done.batchWriteCalls;
@@ -175,8 +183,9 @@ export async function ingestLogMessages(d: LogIngest, messages: readonly Message
     total.counted += done.counted;
   }
   for (const m of order.slice(next)) failures.set(m.messageId, new OutOfTimeError(0, 'message not started'));
+  const ruleWrites = tally && d.rules && !tally.empty ? (await tally.flush(d.rules.store, d.log)).writes : 0;
   await quarantineLastChances(d, order, failures);
-  return { ...total, failures };
+  return { ...total, failures, ...(d.rules ? { ruleWrites } : {}) };
 }
 
 /**
@@ -212,6 +221,7 @@ async function storeGroup(
   group: readonly Parsed[],
   mayStart: (needMs?: number) => boolean,
   failures: Map<string, unknown>,
+  tally?: RuleTally,
 ): Promise<Omit<LogOutcome, 'failures' | 'rejected'>> {
   const entries = group.flatMap(({ m, receivedAt, records }) => records.map((record) => ({ record, receivedAt, owner: m.messageId })));
   if (entries.length === 0) return { stored: 0, refused: 0, batchWriteCalls: 0, batchGetCalls: 0, counted: 0 };
@@ -224,6 +234,10 @@ async function storeGroup(
     .map((p) => (refused.size ? p.records.filter((r) => !refused.has(r)) : p.records));
   if (d.mirror) for (const records of stored) for (const r of records) d.mirror(r);
   const counted = await countCreated(d, written.created);
+  if (tally && written.created.length > 0) {
+    const receivedAt = new Map(entries.map((e) => [e.record, e.receivedAt] as const));
+    for (const r of written.created) tally.add(r, receivedAt.get(r) ?? d.now());
+  }
   return {
     stored: stored.reduce((n, records) => n + records.length, 0),
     refused: written.refused.length,

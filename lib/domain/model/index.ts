@@ -13,6 +13,8 @@ export type Severity = 'info' | 'warning' | 'critical';
 export const FLEET_HOST = '@fleet';
 /** The name notifications about the monitor itself are filed under. */
 export const MONITOR_HOST = '@monitor';
+/** The name notifications of log rules are filed under (docs/RULES.md). */
+export const LOGS_HOST = '@logs';
 
 export type NotificationKind =
   | 'host-up'
@@ -50,13 +52,18 @@ export type NotificationKind =
   /** A check's run started and has not finished within its longest run. */
   | 'check-long'
   /** A late, failed or long check succeeded again: the recovery, on the same incident. */
-  | 'check-ok';
+  | 'check-ok'
+  /** A log rule's condition started to hold (docs/RULES.md). */
+  | 'log-alert'
+  /** A log rule's condition has been clear for one window: its alert is resolved. */
+  | 'log-ok';
 
 /** Every kind, for the filters that take one (`?kind=`, `--kind`); the compiler checks it names them all. */
 export const NOTIFICATION_KINDS = [
   'host-up', 'host-down', 'host-recovered', 'host-down-retracted', 'host-left', 'host-retired', 'resource-warning', 'resource-critical', 'resource-ok',
   'monitor-degraded', 'monitor-ok', 'host-flapping', 'host-stable', 'host-still-down', 'fleet-storm', 'fleet-storm-recovering',
   'fleet-storm-over', 'fleet-new-hosts', 'clock-skew', 'clock-ok', 'check-late', 'check-failed', 'check-long', 'check-ok',
+  'log-alert', 'log-ok',
 ] as const satisfies readonly NotificationKind[];
 export const EVERY_NOTIFICATION_KIND: [Exclude<NotificationKind, (typeof NOTIFICATION_KINDS)[number]>] extends [never] ? true : never = true;
 
@@ -225,8 +232,12 @@ export interface Notification {
   suppressed?: string;
 }
 
-/** What a silence covers: one host, or every host carrying a label value. */
-export type SilenceTarget = { readonly hostname: string } | { readonly label: string; readonly value: string };
+/** What a silence covers: one host, every host carrying a label value, or an app's or one rule's log alerts. */
+export type SilenceTarget =
+  | { readonly hostname: string }
+  | { readonly label: string; readonly value: string }
+  | { readonly app: string }
+  | { readonly rule: string };
 
 /** A maintenance window: notifications about the hosts it covers are recorded but not published. */
 export interface Silence {

@@ -58,6 +58,10 @@ export function incidentKey(n: Fields, subject?: string): string {
     case 'check-ok':
       // A check's problem and its recovery share the time it stopped being up, which both carry.
       return `${h}/problem/${d.problemSince ?? iso(n.at)}`;
+    case 'log-alert':
+      return `${h}/rule/${d.rule ?? subject ?? 'rule'}/${iso(n.at)}`;
+    case 'log-ok':
+      return `${h}/rule/${d.rule ?? subject ?? 'rule'}/${d.since ?? iso(n.at)}`;
     case 'host-up':
     case 'host-left':
     case 'fleet-new-hosts':
@@ -67,6 +71,7 @@ export function incidentKey(n: Fields, subject?: string): string {
 
 const CLOSES: ReadonlySet<NotificationKind> = new Set<NotificationKind>([
   'host-recovered', 'host-down-retracted', 'host-retired', 'resource-ok', 'clock-ok', 'monitor-ok', 'fleet-storm-over', 'check-ok',
+  'log-ok',
 ]);
 const NOTICES: ReadonlySet<NotificationKind> = new Set<NotificationKind>([
   'host-up', 'host-left', 'fleet-new-hosts', 'fleet-storm-recovering',

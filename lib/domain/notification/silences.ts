@@ -21,6 +21,13 @@ export function parseSilenceTarget(text: string): SilenceTarget | string {
   if (CONTROL.test(t)) return `a silence target has no control characters: ${JSON.stringify(text)}`;
   // Someone who types `*` means "everything"; it would silence only a host named "*".
   if (t === '*' || /(^\*=|=\*$)/.test(t)) return 'a silence names one host or one label=value; "*" is not a wildcard (silence a label the hosts share, e.g. env=prod)';
+  // `app:web` and `rule:web-errors` silence log rules' alerts (docs/RULES.md); no host name has a colon.
+  const logs = /^(app|rule):(.*)$/.exec(t);
+  if (logs) {
+    const name = (logs[2] as string).trim();
+    if (name === '' || name.length > 128) return `${logs[1]}:NAME needs a name of 1 to 128 characters`;
+    return logs[1] === 'app' ? { app: name } : { rule: name };
+  }
   const eq = t.indexOf('=');
   if (eq < 0) {
     // No beat can carry a longer name, so such a silence would cover nothing (and its key would not fit the table).
@@ -35,6 +42,8 @@ export function parseSilenceTarget(text: string): SilenceTarget | string {
 }
 
 export function describeTarget(target: SilenceTarget): string {
+  if ('app' in target) return `app:${target.app}`;
+  if ('rule' in target) return `rule:${target.rule}`;
   return 'hostname' in target ? target.hostname : `${target.label}=${target.value}`;
 }
 
@@ -44,7 +53,23 @@ export function silenceId(target: SilenceTarget, startsAt: number): string {
 }
 
 export function silenceCovers(s: Silence, host: Pick<Host, 'hostname' | 'labels'>): boolean {
-  return 'hostname' in s.target ? s.target.hostname === host.hostname : host.labels[s.target.label] === s.target.value;
+  const t = s.target;
+  if ('app' in t || 'rule' in t) return false;
+  return 'hostname' in t ? t.hostname === host.hostname : host.labels[t.label] === t.value;
+}
+
+/**
+ * The silence over a log rule's alert at a moment, if any: one that names its app or the rule,
+ * or the host its scope is narrowed to.
+ */
+export function silenceOverRule(rule: { readonly name: string; readonly app: string; readonly host?: string }, silences: readonly Silence[], at: number): Silence | undefined {
+  let found: Silence | undefined;
+  for (const s of silences) {
+    const t = s.target;
+    const covers = 'app' in t ? t.app === rule.app : 'rule' in t ? t.rule === rule.name : 'hostname' in t ? t.hostname === rule.host : false;
+    if (covers && isInForce(s, at) && (found === undefined || s.endsAt > found.endsAt)) found = s;
+  }
+  return found;
 }
 
 /** A silence is in force over [startsAt, endsAt). */

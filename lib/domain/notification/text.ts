@@ -21,6 +21,7 @@ const NEXT_STEP: Partial<Record<NotificationKind, (n: Notification) => string>> 
   'resource-critical': (n) => `See the host's figures: dts host ${n.hostname}`,
   'resource-warning': (n) => `See the host's figures: dts host ${n.hostname}`,
   'clock-skew': () => 'Check NTP/chrony on the host. Liveness is judged on the receive time, so no alert is wrong because of this.',
+  'log-alert': (n) => `See the records: dts logs --app ${n.details.app ?? '...'}. To hold its alerts back: dts silence rule:${n.details.rule ?? '...'} --for 2h --reason "..."`,
   'monitor-degraded': () => 'No host is declared dead until the monitor catches up. Check the heartbeats queue and the ingest function.',
 };
 

@@ -1,0 +1,84 @@
+import { RE2JS } from 're2js';
+import { RULE_LIMITS } from '../../domain/rule/rule';
+
+/**
+ * `--match` patterns run on RE2JS, a pure-JS port of RE2: matching takes time linear in the text,
+ * whatever the pattern, so no line can stall ingest. Two kinds of pattern are still refused when
+ * a rule is added: what RE2 cannot run (backreferences, lookaround), and nested repetition such as
+ * `(a+)+`, which RE2 would run safely but which backtracks catastrophically in any RegExp engine a
+ * reader may copy it to (and is never needed to find a phrase).
+ */
+
+/** A compiled pattern: true when a record's text (its first RULE_LIMITS.matchChars characters) matches. */
+export type Matcher = (text: string) => boolean;
+
+export function compilePattern(pattern: string): Matcher {
+  const re = RE2JS.compile(pattern);
+  return (text) => re.test(text.length > RULE_LIMITS.matchChars ? text.slice(0, RULE_LIMITS.matchChars) : text);
+}
+
+/** Why a pattern is refused, or undefined when it is safe to run. */
+export function checkPattern(pattern: string): string | undefined {
+  if (pattern.length > RULE_LIMITS.patternLength) return `a pattern has at most ${RULE_LIMITS.patternLength} characters`;
+  try {
+    RE2JS.compile(pattern);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return `RE2 cannot run it (${message}); backreferences and lookaround are not supported`;
+  }
+  const nested = nestedRepetition(pattern);
+  return nested === undefined ? undefined : `nested repetition ${JSON.stringify(nested)} could backtrack catastrophically; repeat the inner part once (e.g. (a+)+ → a+)`;
+}
+
+/**
+ * The first group that repeats (`*`, `+`, `{n,}`, `{n,m}` with m > 1) and holds a repetition
+ * itself, if any: star height above one. Called on patterns RE2 has parsed, so the syntax is valid.
+ */
+export function nestedRepetition(pattern: string): string | undefined {
+  // Per open group: where it starts, and whether it holds a repetition.
+  const stack: { start: number; repeats: boolean }[] = [];
+  let i = 0;
+  const repeatAt = (j: number): number => {
+    // The length of a repeating quantifier at j (0: none, or one that does not repeat).
+    const c = pattern[j];
+    if (c === '*' || c === '+') return 1;
+    if (c !== '{') return 0;
+    const m = /^\{(\d+)(,(\d*))?\}/.exec(pattern.slice(j));
+    if (!m) return 0;
+    const repeats = m[2] !== undefined && (m[3] === '' || Number(m[3]) > 1) ? true : m[2] === undefined && Number(m[1]) > 1;
+    return repeats ? m[0].length : -m[0].length;
+  };
+  while (i < pattern.length) {
+    const c = pattern[i];
+    if (c === '\\') {
+      i += 2;
+    } else if (c === '[') {
+      // A class: skip to its closing bracket (a `]` first in it is a literal).
+      let j = i + 1;
+      if (pattern[j] === '^') j++;
+      if (pattern[j] === ']') j++;
+      while (j < pattern.length && pattern[j] !== ']') j += pattern[j] === '\\' ? 2 : pattern.slice(j, j + 2) === '[:' ? Math.max(2, pattern.indexOf(':]', j) + 2 - j) : 1;
+      i = j + 1;
+    } else if (c === '(') {
+      stack.push({ start: i, repeats: false });
+      i++;
+    } else if (c === ')') {
+      const group = stack.pop();
+      const q = repeatAt(i + 1);
+      if (group && q > 0 && group.repeats) return pattern.slice(group.start, i + 1 + q);
+      if (group && (group.repeats || q > 0)) {
+        const parent = stack[stack.length - 1];
+        if (parent) parent.repeats = true;
+      }
+      i += 1 + Math.abs(q);
+    } else {
+      const q = repeatAt(i);
+      if (q > 0) {
+        const parent = stack[stack.length - 1];
+        if (parent) parent.repeats = true;
+      }
+      i += q === 0 ? 1 : Math.abs(q);
+    }
+  }
+  return undefined;
+}
