@@ -7,6 +7,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { makeContext, type Context } from './context';
 import { processIo, type GlobalOptions, type Io } from './io';
+import { terminalSafe } from './terminal';
 import { EXIT, explain } from './errors';
 import { withAgentOptions, type AgentCommandOptions } from './commands/agent';
 import type { LogCommandOptions } from './commands/log';
@@ -239,7 +240,8 @@ Examples:
 }
 
 /** Run the CLI; resolves to the exit code. Never throws. */
-export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
+export async function main(argv: readonly string[], rawIo: Io = processIo): Promise<number> {
+  const io = terminalSafe(rawIo);
   let code: number = EXIT.OK;
   const run = async (action: (ctx: Context) => Promise<number>, cmd: Command): Promise<void> => {
     const ctx = makeContext(cmd.optsWithGlobals<GlobalOptions>(), io);
