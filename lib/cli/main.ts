@@ -195,6 +195,7 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 backend not configured or un
     .argument('<kind>', 'slack, discord, teams, pagerduty, opsgenie or webhook')
     .option('--name <name>', 'the channel\'s name (default: the kind)')
     .option('--url <url>', 'the webhook URL; for pagerduty and opsgenie, the API endpoint (default: the public one)')
+    .option('--allow-loopback', 'take an http://127.0.0.1 URL outside the local cloud (the notifier needs DTS_NOTIFY_ALLOW_LOOPBACK=true too)')
     .option('--key <key>', 'pagerduty: routing key; opsgenie: API key; webhook: signing key (default: generated)')
     .option('--filter <filter>', 'which alerts: severity>=warning, severity=critical, kind=host-down|host-recovered, host=web-*, label.role=db (comma: all must hold)')
     .addHelpText('after', `

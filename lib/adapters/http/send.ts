@@ -1,5 +1,6 @@
 import type { OutgoingRequest } from '../../domain/channel/render/request';
 import type { SendResult } from '../../ports';
+import { resolvedUrlProblem, type Resolve, type UrlPolicy } from './url-policy';
 
 /**
  * Sends a channel's request with retries. 429 and 5xx, timeouts and dropped connections are
@@ -19,6 +20,12 @@ export interface SendOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   readonly fetch?: typeof fetch;
   readonly now?: () => number;
+  /**
+   * Where the request may go, checked on the addresses its host resolves to now (url-policy.ts);
+   * absent: anywhere (a test's own receiver).
+   */
+  readonly urlPolicy?: UrlPolicy;
+  readonly resolve?: Resolve;
   /** Told before each wait for another try: the try that failed, why, and the wait. */
   readonly onRetry?: (attempt: number, error: string, delayMs: number) => void;
 }
@@ -43,6 +50,10 @@ export async function sendWithRetry(req: OutgoingRequest, o: SendOptions = DEFAU
   let last: SendResult = { ok: false, attempts: 0, retryable: true, error: 'not sent' };
   const unbuildable = requestProblem(req);
   if (unbuildable) return { ok: false, attempts: 1, retryable: false, error: unbuildable };
+  if (o.urlPolicy) {
+    const refused = await resolvedUrlProblem(req.url, o.urlPolicy, o.resolve);
+    if (refused) return { ok: false, attempts: 1, retryable: false, error: `refused by the channel URL policy: ${refused}` };
+  }
   for (let attempt = 1; attempt <= o.attempts; attempt++) {
     let wait: number | undefined;
     try {
