@@ -62,6 +62,12 @@ export class BeatBuffer {
   private bytes = 0;
   /** The bytes of every host's latest beat: what cannot be shed to make room. */
   private latestBytes = 0;
+  /**
+   * The bytes taken by a flush still under way: they are still in memory (and come back if it
+   * fails), so they count against --max-bytes until `settle()`. The relay's whole hold of beats
+   * is so bounded by --max-bytes, not twice it, however long SQS stays away.
+   */
+  private inFlightBytes = 0;
   private due = Infinity;
   private readonly maxBeats: number;
   private readonly maxBytes: number;
@@ -127,12 +133,18 @@ export class BeatBuffer {
     const previous = this.hosts.get(b.hostname)?.at(-1);
     const hosts = this.hosts.size + (previous ? 0 : 1);
     const latest = this.latestBytes - (previous?.bytes ?? 0) + b.bytes;
-    return hosts <= this.maxBeats && latest <= this.maxBytes;
+    return hosts <= this.maxBeats && latest + this.inFlightBytes <= this.maxBytes;
+  }
+
+  /** The flush that took the beats is over: sent, or put back with `requeue`. */
+  settle(): void {
+    this.inFlightBytes = 0;
   }
 
   /** Everything waiting, oldest first per host; the buffer is left empty. */
   take(): BufferedBeat[] {
     const all = [...this.own, ...[...this.hosts.values()].flat()];
+    this.inFlightBytes += this.bytes;
     this.own = [];
     this.hosts.clear();
     this.byCount.clear();
@@ -150,6 +162,7 @@ export class BeatBuffer {
    * then the oldest go, by the shedding rule, down to a host's latest beat if need be.
    */
   requeue(beats: readonly BufferedBeat[], now: number): void {
+    this.settle();
     for (const b of [...beats].reverse()) {
       const held: Held = { ...b, bytes: b.bytes ?? beatBytes(b) };
       if (now - b.receivedAt > this.maxHoldMs) this.drop(b.hostname, 'expired');
@@ -221,7 +234,7 @@ export class BeatBuffer {
 
   /** Shed until within both caps: beats that are not their host's latest, or (`anyBeat`) any. */
   private enforce(anyBeat: boolean): void {
-    while (this.count > this.maxBeats || this.bytes > this.maxBytes) {
+    while (this.count > this.maxBeats || this.bytes + this.inFlightBytes > this.maxBytes) {
       if (this.top < 2 && !anyBeat) return;
       // The host with the most beats waiting; among equals, the one that reached that many first.
       const victim = this.byCount.get(this.top)?.values().next().value;

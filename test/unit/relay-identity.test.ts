@@ -122,6 +122,20 @@ describe('a cap in bytes', () => {
     expect(buffer.take().filter((b) => b.hostname === 'big-0')).toHaveLength(1);
   });
 
+  it('counts a flush under way against the cap, so beats held in all stay within it while SQS is away', () => {
+    const one = { hostname: 'a', receivedAt: 0, beat: { hostname: 'a' }, bytes: 400 };
+    const buffer = new BeatBuffer({ maxBeats: 100, maxBytes: 1000 }, 60_000);
+    expect(buffer.push(one)).toBe(true);
+    expect(buffer.push({ ...one, hostname: 'b' })).toBe(true);
+    const inFlight = buffer.take();
+    expect(buffer.push({ ...one, hostname: 'c' })).toBe(false);
+    buffer.requeue(inFlight, 1);
+    expect(buffer.byteSize).toBe(800);
+    buffer.take();
+    buffer.settle();
+    expect(buffer.push({ ...one, hostname: 'c' })).toBe(true);
+  });
+
   it('reads sizes as people write them', () => {
     const size = parseByteSize('--max-bytes');
     expect([size('64M'), size('512K'), size('1G'), size('67108864'), size('64MiB')]).toEqual([64 * 1024 ** 2, 512 * 1024, 1024 ** 3, 67108864, 64 * 1024 ** 2]);
