@@ -46,7 +46,11 @@ async function main(): Promise<void> {
       base = /listening on (http:\/\/[\d.]+:\d+)/.exec(said)?.[1] ?? '';
       await new Promise((r) => setTimeout(r, 50));
     }
-    await new Promise((r) => setTimeout(r, 1000));
+    // The baseline is the relay at work, not just started: a few beats taken and forwarded (or not).
+    for (let i = 0; i < 50; i++) {
+      await (await fetch(`${base}/beat?hostname=warm-${i}&interval=60`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } })).arrayBuffer();
+    }
+    await new Promise((r) => setTimeout(r, 2000));
     const baseline = rssMb(relay.pid as number);
     let peak = baseline;
     const sampler = setInterval(() => { peak = Math.max(peak, rssMb(relay.pid as number)); }, 20);

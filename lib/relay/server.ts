@@ -125,6 +125,15 @@ export function whyRefused(r: LogInput): string {
   return checked.ok ? 'record: refused by the relay (too large for a message, or the relay is stopping)' : `${checked.error.field}: ${checked.error.reason}`;
 }
 
+/**
+ * What a beat weighs against --max-bytes: its body as sent, which the decoded beat holds much the
+ * same of (JSON, or base64 protobuf, a third larger), without serialising it again per request;
+ * a beat given in the query alone has no body, and is weighed as JSON.
+ */
+function beatWeight(body: string, hostname: string, beat: dts.IHeartbeatMessage): number {
+  return body.trim() === '' ? beatBytes({ hostname, beat }) : body.length + hostname.length + 64;
+}
+
 export function createRelayServer(o: RelayServerOptions): Server {
   const expected = createHash('sha256').update(o.token).digest();
   const speaksFor = o.hosts ?? ANY_HOST;
@@ -151,7 +160,8 @@ export function createRelayServer(o: RelayServerOptions): Server {
       if (route === 'GET /stats') return send(res, 200, o.stats());
       if (route === 'POST /beat') {
         const receivedAt = now();
-        const beat = beatOf(await readBody(req, MAX_BEAT_BODY), url.searchParams);
+        const body = await readBody(req, MAX_BEAT_BODY);
+        const beat = beatOf(body, url.searchParams);
         // The checks ingest makes, so a bad beat is refused here, to its sender.
         const valid = validateHeartbeat(beat as dts.HeartbeatMessage, receivedAt, LIMITS);
         if (!valid.ok) throw new HttpError(400, describe(valid.error));
@@ -159,7 +169,7 @@ export function createRelayServer(o: RelayServerOptions): Server {
         if (valid.value.goodbye && !o.allowGoodbye) {
           throw new HttpError(403, 'this relay passes no goodbye (a goodbye makes a host left and mutes its downs); run it with --allow-goodbye');
         }
-        if (!o.buffer.push({ hostname: valid.value.hostname, beat, receivedAt, bytes: beatBytes({ hostname: valid.value.hostname, beat }) })) {
+        if (!o.buffer.push({ hostname: valid.value.hostname, beat, receivedAt, bytes: beatWeight(body, valid.value.hostname, beat) })) {
           res.setHeader('retry-after', '5');
           throw new HttpError(503, 'the relay\'s buffer is full of other hosts\' beats (--max-beats, --max-bytes): try again shortly');
         }
