@@ -78,3 +78,15 @@ describe('Slack\'s fallback text', () => {
     expect(body.text).toBe('🔴 &lt;!channel&gt; is down: no beat for 3m &amp; more');
   });
 });
+
+describe('Discord\'s markdown', () => {
+  it('is escaped in the description and the fields: a host named as a masked link links nowhere', () => {
+    const name = '[login](https://evil.example)';
+    const n = notification(name, 'host-down', 'critical', T0, `${name} is down: no beat for 3m`, { limitSeconds: '180' });
+    const body = JSON.parse(RENDERERS.discord(n, { url: 'https://discord.com/api/webhooks/1/x' }, T0)?.body ?? '{}') as { embeds: Array<{ description: string; fields: Array<{ value: string }> }> };
+    const embed = body.embeds[0];
+    expect(embed?.description).toContain('\\[login\\](https://evil.example) is down');
+    expect(embed?.fields[0]?.value).toBe('\\[login\\](https://evil.example)');
+    expect(JSON.stringify({ d: embed?.description, f: embed?.fields })).not.toMatch(/[^\\]\[login/);
+  });
+});
