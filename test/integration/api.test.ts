@@ -94,7 +94,7 @@ describe('auth on every route', () => {
     // No other site may frame the page that holds a key and a silence form.
     expect(page.headers.get('x-frame-options')).toBe('DENY');
     expect(page.headers.get('content-security-policy')).toMatch(/frame-ancestors 'none'/);
-    expect(page.headers.get('content-security-policy')).toMatch(/script-src 'self' 'sha256-/);
+    expect(page.headers.get('content-security-policy')).toMatch(/default-src 'none'; script-src 'self'.*object-src 'none'; base-uri 'none'/);
     expect((await call('GET', '/api/v1/nowhere')).status).toBe(401);
     expect((await call('GET', '/api/v1/nowhere', token.read)).json.error?.code).toBe('not_found');
   });
