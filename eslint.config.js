@@ -17,15 +17,16 @@ const PRODUCT_BOUNDARY = {
 
 /**
  * lib/domain is pure: the model and the rules. From lib/domain/<concept>/, it may climb only to
- * lib/domain itself and lib/wire; of packages it takes only node:crypto, for its hashes.
+ * lib/domain itself and lib/wire; of packages it takes only node:crypto, for its hashes, and
+ * cron-parser, the calendar of a check's schedule (pure arithmetic on dates, no I/O).
  */
 const DOMAIN_BOUNDARY = {
   regex: '^(\\.\\./)+(app|adapters|api|cli|agent|relay|producer|config|console|compose|ports)(/|$|\\.)',
   message: 'boundary: lib/domain is pure: it imports only lib/domain and lib/wire (docs/ARCHITECTURE.md, "Layers").',
 };
 const DOMAIN_PACKAGES = {
-  regex: '^(?!\\.|node:crypto$)',
-  message: 'boundary: lib/domain is pure: no package but node:crypto (docs/ARCHITECTURE.md, "Layers").',
+  regex: '^(?!\\.|node:crypto$|cron-parser$)',
+  message: 'boundary: lib/domain is pure: no package but node:crypto and cron-parser (docs/ARCHITECTURE.md, "Layers").',
 };
 
 /** lib/app holds the use cases, on ports: it never names an adapter, the composition root or the SDK. */

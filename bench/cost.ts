@@ -3,11 +3,13 @@
  * (bench/measured.json) and the list prices (bench/prices.json), beside the alternatives.
  *
  *   npm run cost -- --hosts 10000 --interval 60 --log-records-per-host-per-day 5000 --record-bytes 200
+ *   npm run cost -- --checks 10000 --every 1h          (checks: docs/CHECKS.md, "Cost")
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { alternativePerHost, estimate, type Fleet, type Prices } from '../tools/cost/model';
+import { alternativePerHost, checkEstimate, estimate, type Fleet, type Prices } from '../tools/cost/model';
+import { parseDuration } from '../lib/domain/check/schedule';
 import { readMeasured } from './support/measured';
 import { BENCH_DIR, saveResult, table } from './support/report';
 import { sig } from './support/stats';
@@ -23,7 +25,12 @@ function number(min: number) {
 const program = new Command()
   .name('npm run cost --')
   .description('Monthly AWS cost of dts for a fleet: counted requests × list prices, with the alternatives beside it.')
-  .requiredOption('--hosts <n>', 'hosts in the fleet', number(1))
+  .option('--hosts <n>', 'hosts in the fleet (required unless --checks)', number(1))
+  .option('--checks <n>', 'price checks (scheduled jobs) instead of hosts: docs/CHECKS.md', number(1))
+  .option('--every <duration>', 'with --checks: how often each runs (10m, 1h, 1d)', '1h')
+  .option('--signals-per-run <n>', 'with --checks: 1 for a curl at the end, 2 for dts run (start and end)', number(1), 1)
+  .option('--via <path>', 'with --checks: sqs (CheckPing) or http (/ping on the API)', 'sqs')
+  .option('--output-bytes <n>', 'with --checks: output each run sends, kept as a log record', number(0), 0)
   .option('--interval <seconds>', 'seconds between heartbeats', number(1), 60)
   .option('--log-records-per-host-per-day <n>', 'log records each host sends a day', number(0), 0)
   .option('--record-bytes <n>', 'bytes of text per log record', number(1), 200)
@@ -41,6 +48,7 @@ const program = new Command()
   .showHelpAfterError();
 
 const o = program.parse().opts<{
+  checks?: number; every: string; signalsPerRun: number; via: string; outputBytes: number;
   hosts: number; interval: number; logRecordsPerHostPerDay: number; recordBytes: number; linger: number;
   diagnoseEvery: number; billing: string; mirror: boolean; json: boolean; relay?: boolean; hostsPerRelay: number; relayFlush: number;
   hostItemBytes?: number; diagnoseWorkers: number; diagnoseHostsPerWorker: number;
@@ -48,6 +56,25 @@ const o = program.parse().opts<{
 if (o.billing !== 'on-demand' && o.billing !== 'provisioned') program.error('--billing must be on-demand or provisioned');
 
 const prices = JSON.parse(readFileSync(path.join(BENCH_DIR, 'prices.json'), 'utf8')) as Prices & { asOf: string; region: string };
+if (o.checks !== undefined) {
+  const every = parseDuration(o.every);
+  if (typeof every === 'string') program.error(`--every: ${every}`);
+  if (o.via !== 'sqs' && o.via !== 'http') program.error('--via must be sqs or http');
+  const fleet = { checks: o.checks, everySeconds: (every as number) / 1000, signalsPerRun: o.signalsPerRun, via: o.via as 'sqs' | 'http', outputBytes: o.outputBytes, diagnoseEvery: o.diagnoseEvery };
+  const c = checkEstimate(fleet, prices);
+  if (o.json) console.log(JSON.stringify({ fleet, estimate: c }, null, 2));
+  else {
+    const usd = (n: number) => (n >= 100 ? `$${n.toFixed(0)}` : n >= 1 ? `$${n.toFixed(2)}` : `$${n.toFixed(5)}`);
+    console.log(`\n== dts cost: ${o.checks} checks, each run every ${o.every}, ${o.signalsPerRun} signal(s) a run via ${o.via}, DynamoDB on-demand`);
+    console.log(`   prices: ${prices.region}, list prices as of ${prices.asOf} (bench/prices.json; API Gateway's $1.00/M HTTP API requests: verify)\n`);
+    console.log(table([['service', 'item', 'quantity / month', 'unit', '$/month'], ...c.lines.map((l) => [l.service, l.item, sig(l.quantity), l.unit, usd(l.dollars)])]));
+    const hc = prices.alternatives.find((a) => a.name.startsWith('Healthchecks'));
+    console.log(`\nchecks: ${usd(c.total)}/month · per check: ${usd(c.perCheck)}/month${hc?.perHostMonth ? `   (${hc.name}: ${usd(hc.perHostMonth)}/check, ${sig(hc.perHostMonth / c.perCheck)}×)` : ''}`);
+  }
+  saveResult('cost-checks', `npm run cost -- ${process.argv.slice(2).join(' ')}`, false, { fleet, estimate: c });
+  process.exit(0);
+}
+if (o.hosts === undefined) program.error('give --hosts N (or --checks N)');
 const measured = readMeasured();
 const fleet: Partial<Fleet> & { hosts: number } = {
   hosts: o.hosts, interval: o.interval, logRecordsPerHostPerDay: o.logRecordsPerHostPerDay, recordBytes: o.recordBytes,

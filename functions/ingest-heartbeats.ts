@@ -1,3 +1,4 @@
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { ingestHeartbeat } from '../lib/app/ingest/heartbeats';
@@ -14,7 +15,7 @@ let deps: ReturnType<typeof heartbeatIngestDeps> | undefined;
  * canaries are stored last, once every beat they came with is (lib/app/ingest/watermark.ts).
  */
 export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
-  const d = deps ??= heartbeatIngestDeps(root(logger));
+  const d = deps ??= heartbeatIngestDeps(root(logger), new LambdaClient({}));
   return ingestHeartbeatDelivery(
     { ...d, ...config.ingest, now: Date.now },
     event.Records,

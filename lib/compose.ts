@@ -21,6 +21,8 @@ import type { ApiDeps } from './api/deps';
 import type { Clients } from './adapters/clients';
 import { ApiKeyStore } from './adapters/dynamodb/api-keys';
 import { ChannelStore } from './adapters/dynamodb/channels';
+import { CheckStore } from './adapters/dynamodb/checks';
+import type { PingDeps } from './app/checks/ping';
 import { HostPages } from './adapters/dynamodb/host-pages';
 import { HostStore } from './adapters/dynamodb/hosts';
 import { LogStore } from './adapters/dynamodb/logs';
@@ -30,6 +32,7 @@ import { ReportStore } from './adapters/dynamodb/reports';
 import { SilenceStore } from './adapters/dynamodb/silences';
 import { StatsStore } from './adapters/dynamodb/stats';
 import { sendWithRetry } from './adapters/http/send';
+import { lambdaDiagnoseTrigger } from './adapters/lambda/trigger';
 import { lambdaInvoker } from './adapters/lambda/workers';
 import { AlertPublisher } from './adapters/sns/alerts';
 import { SqsHeartbeatQueue } from './adapters/sqs/heartbeat-queue';
@@ -99,11 +102,17 @@ export const silenceStore = (r: Root): SilenceStore => new SilenceStore(r.client
 export const reportStore = (r: Root): ReportStore => new ReportStore(r.clients.ddb, r.names.need('reportsTable'), r.config.lifecycle.reportTtlDays);
 export const apiKeyStore = (r: Root): ApiKeyStore => new ApiKeyStore(r.clients.ddb, r.names.need('apiKeysTable'));
 export const channelStore = (r: Root, deliveryTtlDays?: number): ChannelStore => new ChannelStore(r.clients.ddb, r.names.need('channelsTable'), deliveryTtlDays);
+export const checkStore = (r: Root): CheckStore => new CheckStore(r.clients.ddb, r.names.need('checksTable'));
 export const secretStore = (ssm: SSMClient): SsmSecretStore => new SsmSecretStore(ssm);
 
 /** The silences table when this deployment has one; without it, nothing is silenced. */
 function silencesIfAny(r: Root): SilenceStore | undefined {
   return r.names.find('silencesTable') ? silenceStore(r) : undefined;
+}
+
+/** Where checks' signals go, when this deployment (or this function) has a checks table. */
+export function pingDeps(r: Root): PingDeps | undefined {
+  return r.names.find('checksTable') ? { checks: checkStore(r), logs: logStore(r), logTtlDays: r.config.logs.ttlDays } : undefined;
 }
 
 /** The DLQ a poison message goes to at once, when the function has one. */
@@ -148,6 +157,8 @@ export function diagnoseDeps(r: Root, role: 'coordinator' | 'worker' = 'coordina
     storm: config.lifecycle.storm,
     newHostsGroup: NEW_HOSTS_GROUP,
     fleetHistory: (at) => notifications.byHost(FLEET_HOST, at - stormHorizonMs, at + 1),
+    // The coordinator judges the checks; a worker judges hosts only.
+    ...(role === 'coordinator' && r.names.find('checksTable') ? { checks: checkStore(r) } : {}),
   };
 }
 
@@ -175,6 +186,7 @@ export function reportDeps(r: Root): ReportDeps {
     stats: statsStore(r),
     reports: reportStore(r),
     alerts: new AlertPublisher(r.clients.sns, r.names.need('alertsTopicArn')),
+    ...(r.names.find('checksTable') ? { checks: checkStore(r) } : {}),
     scanSegments: r.config.diagnose.scanSegments,
     thresholds: { cpu: levels.cpu, mem: levels.mem, disk: levels.disk },
     log: logOf(r),
@@ -182,13 +194,27 @@ export function reportDeps(r: Root): ReportDeps {
   };
 }
 
-/** The heartbeats queue's consumer, with what it needs to move the ingest watermark. */
-export function heartbeatIngestDeps(r: Root): HeartbeatIngest & { stats: StatsPort; queue: SqsHeartbeatQueue } {
+/** Of the first beats of hosts with a short deadline, at most one starts a pass this often. */
+export const ARRIVAL_PASS_GAP_MS = 5000;
+
+/**
+ * The heartbeats queue's consumer, with what it needs to move the ingest watermark. `lambda`:
+ * the client that starts a pass for a new host with a short deadline, when DTS_DIAGNOSE_FUNCTION
+ * names the diagnose function and the deadline watch is on.
+ */
+export function heartbeatIngestDeps(r: Root, lambda?: LambdaClient): HeartbeatIngest & { stats: StatsPort; queue: SqsHeartbeatQueue } {
   const { config } = r;
   const silences = silencesIfAny(r);
+  const stats = statsStore(r);
+  const pass = config.diagnose.diagnoseFunction;
+  const pings = pingDeps(r);
   return {
     hosts: hostStore(r),
-    stats: statsStore(r),
+    stats,
+    ...(pings ? { pings } : {}),
+    ...(lambda && pass && config.diagnose.watchMs > 0
+      ? { arrivals: { monitor: stats, trigger: lambdaDiagnoseTrigger(lambda, pass), withinMs: config.diagnose.watchMs, gapMs: ARRIVAL_PASS_GAP_MS } }
+      : {}),
     queue: new SqsHeartbeatQueue(r.clients.sqs, r.names.need('heartbeatsQueueUrl'), clockOf(r)),
     delivery: delivery(r),
     quarantine: quarantineIn(r, 'heartbeatsDlqUrl'),
@@ -233,6 +259,7 @@ export function apiDeps(r: Root): ApiDeps {
     scanSegments: config.diagnose.scanSegments,
     extraOrigins: config.api.extraOrigins,
     now: clockOf(r),
+    ...(r.names.find('checksTable') ? { checks: checkStore(r), pings: pingDeps(r) } : {}),
   };
 }
 

@@ -10,6 +10,7 @@ import type { Channel, ChannelSecret } from './domain/channel/channel';
 import type { Beat, Host, HostState, MetricLevel, LogLevel, LogRecord, Notification, NotificationKind, PendingNotification, Metric, Severity, Silence } from './domain/model';
 import type { FleetReport, ReportDetail } from './domain/report/report';
 import type { IngestMarks, QueueGauge } from './domain/fleet/watermark';
+import type { Check, CheckState, Signal } from './domain/check/check';
 /** The time in epoch milliseconds: `Date.now` in production, a test's own clock elsewhere. */
 export type Clock = () => number;
 
@@ -61,6 +62,28 @@ export interface MonitorPort {
   announceStorm(incident: string, step: number | 'over', at: number, n: Notification): Promise<boolean>;
   /** Forget the records of storms long over. */
   forgetStorms(attributes: readonly string[]): Promise<void>;
+  /**
+   * A host with a short deadline was first seen: kept for the running watch to list (at most
+   * MAX_ARRIVALS wait; beyond that the next pass lists them). Returns until when a watch runs.
+   */
+  noteArrival(hostname: string): Promise<{ readonly watchingUntil: number | undefined }>;
+  /** The watch listed these arrivals. */
+  forgetArrivals(hostnames: readonly string[]): Promise<void>;
+  /** A watch runs until `until`; `ended`: the watch that said `until` stopped early. */
+  watching(until: number, ended?: boolean): Promise<void>;
+  /**
+   * Claim the pass run for hosts first seen at `at` (docs/SEMANTICS.md, "New hosts between
+   * passes"): true for one caller at most every `gapMs`, false for the others.
+   */
+  claimArrivalPass(at: number, gapMs: number): Promise<boolean>;
+}
+
+/** At most this many arrivals wait on the monitor item for a watch (a few KB of hostnames). */
+export const MAX_ARRIVALS = 200;
+
+/** Starts a diagnose pass now, outside the schedule, without waiting for it (an asynchronous invocation). */
+export interface DiagnoseTrigger {
+  runPass(reason: string): Promise<void>;
 }
 
 /** Log counts per app, UTC day and level. */
@@ -150,6 +173,41 @@ export interface ChannelsPort {
   markDelivered(channel: string, notificationId: string, at: number, status: number | undefined): Promise<boolean>;
   recordSuccess(name: string, at: number): Promise<void>;
   recordFailure(name: string, at: number, error: string): Promise<void>;
+}
+
+/**
+ * The checks table: each check's definition, its last signals and diagnose's verdict, found by
+ * name (the CLI, the API) or by the hash of its ping key (a ping: one write, no read).
+ */
+export interface ChecksPort {
+  /** Store a new check; false when the name is taken. */
+  add(c: Check): Promise<boolean>;
+  get(name: string): Promise<Check | undefined>;
+  /** Every check, in name order. */
+  list(): Promise<Check[]>;
+  /** Pause or resume; false when there is no such check. */
+  setPaused(name: string, paused: boolean): Promise<boolean>;
+  /** Forget a check, which revokes its ping key at once; false when there was none. */
+  remove(name: string): Promise<boolean>;
+  /** Record a signal with one conditional write; the check as it is now, or undefined for an unknown or revoked key. */
+  recordSignal(keyHash: string, s: Signal): Promise<Check | undefined>;
+  /** A transition decided by diagnose, if the check is unpaused and its state and last ping are still as seen. */
+  changeState(change: CheckStateChange): Promise<boolean>;
+  /** Take a notification out of a check's outbox; never creates a check. */
+  settle(keyHash: string, id: string): Promise<void>;
+}
+
+/** A change of a check's state decided by diagnose, guarded by what it saw. */
+export interface CheckStateChange {
+  readonly keyHash: string;
+  readonly from: CheckState;
+  readonly fromSince: number;
+  /** The last signal diagnose judged: a change is void if another came since. */
+  readonly lastPing: number | undefined;
+  readonly to: CheckState;
+  readonly at: number;
+  readonly problemSince: number | undefined;
+  readonly announce?: Announce;
 }
 
 /** The heartbeats queue, as diagnose sees it. */
@@ -265,6 +323,10 @@ export interface MonitorState {
   readonly ingest: IngestMarks;
   /** What was last said of each storm's recovery (`announceStorm`). */
   readonly storms: StormRecord[];
+  /** Hosts with a short deadline first seen since a watch last looked (`noteArrival`). */
+  readonly arrivals: string[];
+  /** Until when a deadline watch runs, as the watch said; undefined when none said so. */
+  readonly watchingUntil: number | undefined;
 }
 
 /** The monitor item's record of one storm's recovery notices. */

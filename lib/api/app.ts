@@ -1,6 +1,6 @@
 /**
  * The operator API and the console page, as one Hono app: `/api/v1/*` answers only to an API
- * key, the page (`/`, one document with its script and style inline) to anyone. The OpenAPI document is generated
+ * key, `/ping/<ping key>` (checks' signals) to the key in its path, the page (`/`, one document with its script and style inline) to anyone. The OpenAPI document is generated
  * from the route definitions, so it cannot drift from what the routes accept.
  */
 import { createHash } from 'node:crypto';
@@ -14,6 +14,8 @@ import { apiError } from './errors';
 import { registerFeeds } from './routes/feeds';
 import { registerHosts } from './routes/hosts';
 import { registerSilences } from './routes/silences';
+import { registerChecks } from './routes/checks';
+import { registerPing } from './routes/ping';
 
 export const API_PREFIX = '/api/v1';
 
@@ -95,6 +97,9 @@ export function buildApi(deps: ApiDeps, assets: Readonly<Record<string, Asset>> 
   registerHosts(app, deps);
   registerFeeds(app, deps);
   registerSilences(app, deps);
+  registerChecks(app, deps);
+  // Outside /api: a ping's key is its credential, and a crontab line has no API key (docs/CHECKS.md).
+  if (deps.pings) registerPing(app, deps.pings, deps.now);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', { type: 'http', scheme: 'bearer', description: 'a dts API key (`dts keys create`)' });
   app.doc(`${API_PREFIX}/openapi.json`, { ...OPENAPI_INFO, security: [{ apiKey: [] }] });

@@ -1,5 +1,6 @@
 import type { LivenessRule } from '../domain/host/liveness';
-import type { Clock, HostPagesPort, HostsPort, KeysPort, LogsPort, NotificationsPort, ReportPagesPort, ReportsPort, SilencesPort } from '../ports';
+import type { PingDeps } from '../app/checks/ping';
+import type { ChecksPort, Clock, HostPagesPort, HostsPort, KeysPort, LogsPort, NotificationsPort, ReportPagesPort, ReportsPort, SilencesPort } from '../ports';
 
 /** What the API reads and writes: the stores, the liveness rule, and a clock. */
 export interface ApiDeps {
@@ -16,4 +17,8 @@ export interface ApiDeps {
   /** Origins besides the console's own that may call the API from a browser. */
   readonly extraOrigins: readonly string[];
   readonly now: Clock;
+  /** The checks, when this deployment has a checks table: /api/v1/checks. */
+  readonly checks?: Pick<ChecksPort, 'list' | 'get'>;
+  /** Where /ping/<key> signals go (no API key); without it, /ping answers 404. */
+  readonly pings?: PingDeps;
 }

@@ -2,7 +2,7 @@ import type { Metric } from '../domain/model';
 import { daysBetween } from '../domain/model/days';
 import { buildReport, type FleetReport, type ReportDetail } from '../domain/report/report';
 import type { Thresholds } from '../domain/host/metrics';
-import type { AlertPublisherPort, CountsPort, HostsPort, NotificationsPort, ReportsPort } from '../ports';
+import type { AlertPublisherPort, ChecksPort, CountsPort, HostsPort, NotificationsPort, ReportsPort } from '../ports';
 import type { Log } from './log';
 import { renderHtml, renderMarkdown, reportSubject } from '../domain/report/render';
 
@@ -16,6 +16,8 @@ export interface ReportDeps {
   readonly stats: Pick<CountsPort, 'countsOn'>;
   readonly reports: Pick<ReportsPort, 'put' | 'markPublished' | 'detailLocation'>;
   readonly alerts: Pick<AlertPublisherPort, 'publishReport'>;
+  /** The checks, when the deployment has a checks table: the report's checks section. */
+  readonly checks?: Pick<ChecksPort, 'list'>;
   readonly scanSegments: number;
   readonly thresholds?: Readonly<Record<Metric, Thresholds>>;
   readonly log: Log;
@@ -42,10 +44,11 @@ const NOTIFICATION_LIMIT = 250_000;
 export async function runReport(d: ReportDeps, until: number, hours: number, publish = true): Promise<ReportRun> {
   const since = until - hours * 3_600_000;
   const days = daysBetween(since, until - 1);
-  const [hosts, notifications, counts] = await Promise.all([
+  const [hosts, notifications, counts, checks] = await Promise.all([
     d.hosts.list(d.scanSegments),
     d.notifications.byTime(since, until, NOTIFICATION_LIMIT),
     Promise.all(days.map((day) => d.stats.countsOn(day))).then((all) => all.flat()),
+    d.checks?.list(),
   ]);
   if (notifications.length >= NOTIFICATION_LIMIT) {
     d.log.warn('report read the most notifications it reads; outages and time at a level may be incomplete', { limit: NOTIFICATION_LIMIT });
@@ -58,6 +61,7 @@ export async function runReport(d: ReportDeps, until: number, hours: number, pub
     notifications,
     appCounts: counts.map((c) => ({ app: c.app, day: c.day, error: c.counts[40], critical: c.counts[50] })),
     ...(d.thresholds ? { thresholds: d.thresholds } : {}),
+    ...(checks ? { checks } : {}),
   });
   for (const problem of built.problems) d.log.warn('report left out an item it could not read', { problem });
   const report: FleetReport = { ...built.report, detail: { ...built.report.detail, location: d.reports.detailLocation(built.report.id) } };

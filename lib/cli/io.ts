@@ -17,6 +17,7 @@ export interface GlobalOptions {
   alertsTopicArn?: string;
   apiKeysTable?: string;
   channelsTable?: string;
+  checksTable?: string;
 }
 
 export interface Io {

@@ -59,7 +59,8 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 backend not configured or un
     .addOption(new Option('--reports-table <name>').hideHelp())
     .addOption(new Option('--alerts-topic-arn <arn>').hideHelp())
     .addOption(new Option('--api-keys-table <name>').hideHelp())
-    .addOption(new Option('--channels-table <name>').hideHelp());
+    .addOption(new Option('--channels-table <name>').hideHelp())
+    .addOption(new Option('--checks-table <name>').hideHelp());
   program.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
 
   const sub = (name: string, description: string): Command =>
@@ -219,6 +220,52 @@ Examples:
     .argument('<name>', 'the channel')
     .action(function (this: Command, name: string) {
       return run(async (ctx) => (await import('./commands/channels')).channelsTestCommand(ctx, name, this.optsWithGlobals<{ json?: boolean }>()), this);
+    });
+
+  const checks = sub('checks', 'scheduled jobs that ping dts (docs/CHECKS.md): add, list, show, pause, resume, remove');
+  const checkSub = (name: string, description: string): Command =>
+    checks.command(name).description(description).option('--json', 'machine-readable output').exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
+  checks.action(function (this: Command) {
+    return run(async (ctx) => (await import('./commands/checks')).checksListCommand(ctx, this.optsWithGlobals<{ json?: boolean }>()), this);
+  });
+  checkSub('add', 'add a check; its ping URL is printed once (only the key\'s hash is stored)')
+    .argument('<name>', 'the check: letters, digits, . _ -')
+    .option('--every <duration>', 'expected every so often: 10m, 1h, 1d')
+    .option('--cron <expression>', 'expected on a five-field cron expression: "0 2 * * *"')
+    .option('--tz <zone>', 'the cron expression\'s time zone (default UTC): Europe/Berlin')
+    .option('--grace <duration>', 'how late a success may come before the check is late (default 0s)')
+    .option('--max-run <duration>', 'a run that started and has not finished after this long is long')
+    .option('--label <key=value...>', 'labels, for silences and alert routing')
+    .option('--url <base>', 'the ping URL\'s base: the HTTP API\'s URL or a relay\'s (default $DTS_PING_URL)')
+    .addHelpText('after', '\nExamples:\n  dts checks add nightly-backup --cron "0 2 * * *" --tz Europe/Berlin --grace 30m --max-run 1h\n  dts checks add queue-drain --every 10m --grace 2m')
+    .action(function (this: Command, name: string) {
+      return run(async (ctx) => (await import('./commands/checks')).checksAddCommand(ctx, name, this.optsWithGlobals()), this);
+    });
+  checkSub('list', 'every check: state, last signal, next expected, last duration and exit status')
+    .action(function (this: Command) {
+      return run(async (ctx) => (await import('./commands/checks')).checksListCommand(ctx, this.optsWithGlobals<{ json?: boolean }>()), this);
+    });
+  checkSub('show', 'one check').argument('<name>', 'the check')
+    .action(function (this: Command, name: string) {
+      return run(async (ctx) => (await import('./commands/checks')).checksShowCommand(ctx, name, this.optsWithGlobals<{ json?: boolean }>()), this);
+    });
+  for (const [verb, paused, text] of [['pause', true, 'stop judging a check (its signals are still recorded)'], ['resume', false, 'judge a paused check again']] as const) {
+    checkSub(verb, text).argument('<name>', 'the check')
+      .action(function (this: Command, name: string) {
+        return run(async (ctx) => (await import('./commands/checks')).checksPauseCommand(ctx, name, paused, this.optsWithGlobals<{ json?: boolean }>()), this);
+      });
+  }
+  checkSub('remove', 'forget a check; its ping key is refused from then on').argument('<name>', 'the check')
+    .action(function (this: Command, name: string) {
+      return run(async (ctx) => (await import('./commands/checks')).checksRemoveCommand(ctx, name, this.optsWithGlobals<{ json?: boolean }>()), this);
+    });
+
+  sub('run', 'run a command as a check\'s job: start, its output passed through, then success or fail with its exit status')
+    .argument('<name>', 'the check')
+    .argument('<command...>', 'the command and its arguments, after --')
+    .addHelpText('after', '\nExamples:\n  dts run nightly-backup -- /usr/local/bin/backup --full\n\nThe exit status is the command\'s; if dts cannot be reached, the command runs anyway.')
+    .action(function (this: Command, name: string, command: string[]) {
+      return run(async (ctx) => (await import('./commands/run')).runCommand(ctx, name, command), this);
     });
 
   // As with channels, the parent's --json takes the flag wherever it is written: subcommands

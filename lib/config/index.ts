@@ -82,6 +82,12 @@ export interface Config {
     readonly hostsPerWorker: number;
     /** The worker function, needed when workers > 1. */
     readonly workerFunction: string | undefined;
+    /**
+     * The diagnose function itself, for ingest: the first beat of a host whose deadline comes
+     * before the next pass could list it starts a pass (docs/SEMANTICS.md, "New hosts between
+     * passes"). Unset: such a host waits for the next scheduled pass.
+     */
+    readonly diagnoseFunction: string | undefined;
   };
   readonly logs: {
     readonly ttlDays: number;
@@ -162,6 +168,7 @@ export function loadConfig(env: Env = process.env): Config {
       workers: readNumber(env, 'DTS_DIAGNOSE_WORKERS', 1, { min: 1, max: 256, integer: true }),
       hostsPerWorker: readNumber(env, 'DTS_DIAGNOSE_HOSTS_PER_WORKER', 50_000, { min: 1, integer: true }),
       workerFunction: readOptionalString(env, 'DTS_DIAGNOSE_WORKER_FUNCTION'),
+      diagnoseFunction: readOptionalString(env, 'DTS_DIAGNOSE_FUNCTION'),
     },
     logs: {
       ttlDays: readNumber(env, 'DTS_LOG_TTL_DAYS', 14, { min: 1 }),

@@ -15,6 +15,7 @@ export interface ResourceNames {
   alertsTopicArn: string;
   apiKeysTable: string;
   channelsTable: string;
+  checksTable: string;
 }
 export type ResourceKey = keyof ResourceNames;
 
@@ -39,4 +40,5 @@ export const RESOURCES: Record<ResourceKey, Spec> = {
   alertsTopicArn: { env: 'DTS_ALERTS_TOPIC_ARN', output: 'AlertsTopicArn', flag: '--alerts-topic-arn', kind: 'topic', suffix: 'alerts' },
   apiKeysTable: { env: 'DTS_API_KEYS_TABLE', output: 'ApiKeysTableName', flag: '--api-keys-table', kind: 'table', suffix: 'api-keys' },
   channelsTable: { env: 'DTS_CHANNELS_TABLE', output: 'ChannelsTableName', flag: '--channels-table', kind: 'table', suffix: 'channels' },
+  checksTable: { env: 'DTS_CHECKS_TABLE', output: 'ChecksTableName', flag: '--checks-table', kind: 'table', suffix: 'checks' },
 };

@@ -14,10 +14,12 @@ import { RecordBuffer } from './buffer';
 import { quietSdkNodeWarning } from './sdk-warning';
 import { flushOnExit, type Flushable } from './exit-hooks';
 import { heartbeatMessage, type HeartbeatSample } from './heartbeat';
+import { outputTail } from '../domain/check/signal';
+import { validateCheckPing } from '../wire/validate';
 import {
   MAX_BATCH_RECORDS, MAX_CALL_BYTES, MAX_CALL_ENTRIES, MAX_MESSAGE_BYTES, base64Length, frameBatch, framedLength, maxPayloadFor, typeAttributeBytes, varintLength,
 } from './limits';
-import { encodeRecord, type LogInput } from './record';
+import { encodeRecord, nowSeconds, type LogInput } from './record';
 import { sendWithRetry, type OutgoingMessage, type RetryPolicy } from './sender';
 
 export const PRODUCER_NAME = 'dts-producer';
@@ -116,6 +118,13 @@ export type HeartbeatResult = { readonly ok: true } | { readonly ok: false; read
 export interface ProducerApi {
   /** Send one heartbeat now. Resolves, never rejects: the result says whether it went out. */
   heartbeat(sample?: HeartbeatSample): Promise<HeartbeatResult>;
+  /**
+   * Send a check's signal now (docs/CHECKS.md): the check by name, or `{ key }` by its ping key;
+   * `status` is start, success (the default), fail or an exit status 0-255; `output` is the
+   * job's output, of which the last 10 KB is sent. Resolves, never rejects: the result says
+   * whether it went out.
+   */
+  ping(check: string | { readonly key: string }, status?: string | number, output?: string): Promise<HeartbeatResult>;
   /** Queue one record (or a text at INFO). Returns at once; never throws. */
   log(record: LogInput | string): void;
   /** Send everything buffered; resolves when done, after a failed attempt, or at the timeout. */
@@ -129,6 +138,7 @@ export interface ProducerApi {
 
 const LOG_BATCH: MessageType = 'dts.LogBatch';
 const HEARTBEAT: MessageType = 'dts.HeartbeatMessage';
+const CHECK_PING: MessageType = 'dts.CheckPing';
 
 /**
  * `new Producer(options)` or `createProducer(options)`: the same thing. The class is what the
@@ -143,6 +153,10 @@ export class Producer implements ProducerApi {
 
   heartbeat(sample?: HeartbeatSample): Promise<HeartbeatResult> {
     return this.#p.heartbeat(sample);
+  }
+
+  ping(check: string | { readonly key: string }, status?: string | number, output?: string): Promise<HeartbeatResult> {
+    return this.#p.ping(check, status, output);
   }
 
   log(record: LogInput | string): void {
@@ -401,6 +415,29 @@ function makeProducer(options: ProducerOptions): ProducerApi {
     return p;
   };
 
+  const ping = (check: string | { readonly key: string }, status: string | number = '', output = ''): Promise<HeartbeatResult> => {
+    const p = (async (): Promise<HeartbeatResult> => {
+      if (!heartbeatsQueueUrl) throw new Error('no heartbeats queue: pass heartbeatsQueueUrl or set DTS_HEARTBEATS_QUEUE_URL');
+      const which = typeof check === 'string' ? { check } : { key: check.key };
+      const fields = { ...which, status: String(status), output: outputTail(output) };
+      // Refused here, to the caller, rather than in the DLQ.
+      const valid = validateCheckPing(fields);
+      if (!valid.ok) throw new Error(`${valid.error.field}: ${valid.error.reason}`);
+      const body = encodeBody(CHECK_PING, { ...fields, timestamp: nowSeconds() });
+      const message = { type: CHECK_PING, body, size: body.length + typeAttributeBytes(CHECK_PING), records: [] };
+      const out = await sendWithRetry(sqs, heartbeatsQueueUrl, [message], beatRetry);
+      if (out.sent.length === 1) return { ok: true };
+      throw out.error ?? new Error(out.rejected[0]?.reason ?? 'ping not sent');
+    })().catch((e: unknown) => {
+      const error = new Error(`ping not sent: ${describeError(e as Error)}`, { cause: e });
+      report(error);
+      return { ok: false as const, error };
+    });
+    beats.add(p);
+    void p.finally(() => beats.delete(p));
+    return p;
+  };
+
   const flush = async ({ timeoutMs }: { timeoutMs?: number } = {}): Promise<FlushResult> => {
     flushing++;
     const failedBefore = stats.failedCalls;
@@ -445,6 +482,7 @@ function makeProducer(options: ProducerOptions): ProducerApi {
 
   const producer: ProducerApi = {
     heartbeat,
+    ping,
     log,
     flush,
     close,

@@ -21,6 +21,7 @@ export interface RelayOptions {
   readonly token: string;
   readonly sqs: SQSClient;
   readonly heartbeatsQueueUrl: string;
+  /** Where records go, and checks' pings (it must know the heartbeats queue for those). */
   readonly logs?: Producer;
   /** The relay's own hostname. */
   readonly hostname: string;
@@ -60,7 +61,7 @@ export async function runRelay(o: RelayOptions): Promise<number> {
     ...(o.logs ? { logs: o.logs.stats() } : {}),
   });
   const server = createRelayServer({
-    token: o.token, buffer, ...(o.logs ? { logs: o.logs } : {}), stats, ...(o.hosts ? { hosts: o.hosts.allowed } : {}), allowGoodbye: o.allowGoodbye === true,
+    token: o.token, buffer, ...(o.logs ? { logs: o.logs, pings: o.logs } : {}), stats, ...(o.hosts ? { hosts: o.hosts.allowed } : {}), allowGoodbye: o.allowGoodbye === true,
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -7,17 +7,21 @@
  *                [&hostname=NAME]
  *   GET  /stats  what the relay buffered, forwarded and dropped
  *   GET  /healthz  "ok", without a token (for load balancers; it tells nothing else)
+ *   GET or POST /ping/<ping key>[/start|/fail|/<0-255>]
+ *                a check's signal, as the HTTP API takes it: without the relay token (the
+ *                ping key is the credential), forwarded as a CheckPing (docs/CHECKS.md)
  *
  * Every route but /healthz needs `Authorization: Bearer <relay token>`, compared in constant
  * time. A beat is stamped with the relay's receive time the moment it arrives.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Producer } from '../producer/producer';
+import type { Producer, ProducerApi } from '../producer/producer';
+import { BODY_LIMIT_BYTES } from '../domain/check/signal';
 import { encodeRecord, type LogInput } from '../producer/record';
 import { decodeBody, describe } from '../wire/codec';
 import type { dts } from '../wire/generated/dts.js';
-import { validateHeartbeat, type Limits } from '../wire/validate';
+import { validateCheckPing, validateHeartbeat, type Limits } from '../wire/validate';
 import { beatBytes, type BeatBuffer } from './beat-buffer';
 import { ANY_HOST, type HostPolicy } from './host-policy';
 
@@ -30,6 +34,8 @@ export interface RelayServerOptions {
   readonly buffer: BeatBuffer;
   /** Where POST /log goes; undefined: the route answers 503. */
   readonly logs?: Producer;
+  /** Where /ping signals go (the heartbeats queue); undefined: the route answers 503. */
+  readonly pings?: Pick<ProducerApi, 'ping'>;
   readonly stats: () => Record<string, unknown>;
   readonly now?: () => number;
   /** The hosts this relay may speak for (--hosts); default any. */
@@ -134,6 +140,25 @@ function beatWeight(body: string, hostname: string, beat: dts.IHeartbeatMessage)
   return body.trim() === '' ? beatBytes({ hostname, beat }) : body.length + hostname.length + 64;
 }
 
+function sendText(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/**
+ * A check's ping, refused here when it is malformed (as the API would), else forwarded. The relay
+ * cannot tell an unknown key from a known one: ingest refuses that to the heartbeats DLQ.
+ */
+async function relayPing(req: IncomingMessage, res: ServerResponse, pings: RelayServerOptions['pings'], key: string, status: string): Promise<void> {
+  const output = req.method === 'POST' ? await readBody(req, BODY_LIMIT_BYTES) : '';
+  // Keys and statuses are URL-safe: anything percent-encoded is refused by validation as it stands.
+  const valid = validateCheckPing({ key, status, output });
+  if (!valid.ok) return sendText(res, valid.error.field === 'key' ? 404 : 400, `${valid.error.reason}\n`);
+  if (!pings) return sendText(res, 503, 'this relay forwards no pings (no heartbeats queue)\n');
+  const sent = await pings.ping({ key }, status, output);
+  return sent.ok ? sendText(res, 200, 'OK\n') : sendText(res, 503, `${sent.error.message}\n`);
+}
+
 export function createRelayServer(o: RelayServerOptions): Server {
   const expected = createHash('sha256').update(o.token).digest();
   const speaksFor = o.hosts ?? ANY_HOST;
@@ -150,6 +175,8 @@ export function createRelayServer(o: RelayServerOptions): Server {
       const url = new URL(req.url ?? '/', 'http://relay');
       const route = `${req.method ?? 'GET'} ${url.pathname}`;
       if (route === 'GET /healthz') return send(res, 200, { ok: true });
+      const ping = /^\/ping\/([^/]*)(?:\/([^/]*))?$/.exec(url.pathname);
+      if (ping && (req.method === 'GET' || req.method === 'POST')) return relayPing(req, res, o.pings, ping[1] as string, ping[2] ?? '');
       if (!['POST /beat', 'POST /log', 'GET /stats'].includes(route)) {
         throw new HttpError(['/beat', '/log', '/stats'].includes(url.pathname) ? 405 : 404, `no route ${route}`);
       }

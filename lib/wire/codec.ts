@@ -14,6 +14,7 @@ export const MESSAGE_TYPES = {
   'dts.HeartbeatMessage': dts.HeartbeatMessage,
   'dts.Notification': dts.Notification,
   'dts.HeartbeatBatch': dts.HeartbeatBatch,
+  'dts.CheckPing': dts.CheckPing,
 } as const;
 
 export type MessageType = keyof typeof MESSAGE_TYPES;

@@ -310,3 +310,8 @@ export function validateLogBatch(
   });
   return ok({ records, rejected });
 }
+
+
+// A CheckPing's rules are the check's (lib/domain/check/ping.ts), apart from the codec, so that
+// the API's /ping route does not carry the protobuf codec.
+export { validateCheckPing, type ValidPing } from '../domain/check/ping';

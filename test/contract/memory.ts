@@ -1,4 +1,5 @@
 import { channelsContract } from './channels.contract';
+import { checksContract } from './checks.contract';
 import { alertsContract, heartbeatQueueContract, quarantineContract, secretsContract } from './gateways.contract';
 import { hostsContract } from './hosts.contract';
 import { keysContract } from './keys.contract';
@@ -8,7 +9,7 @@ import { notificationsContract } from './notifications.contract';
 import { reportsContract } from './reports.contract';
 import { silencesContract } from './silences.contract';
 import { statsContract } from './stats.contract';
-import { MemoryAlerts, MemoryChannels, MemoryHeartbeatQueue, MemoryHosts, MemoryQuarantine, MemoryKeys, MemoryLogs, MemoryNotifications, MemoryReports, MemorySecrets, MemorySilences, MemoryStats } from '../../tools/memory';
+import { MemoryAlerts, MemoryChannels, MemoryChecks, MemoryHeartbeatQueue, MemoryHosts, MemoryQuarantine, MemoryKeys, MemoryLogs, MemoryNotifications, MemoryReports, MemorySecrets, MemorySilences, MemoryStats } from '../../tools/memory';
 
 /** Every contract suite on the in-memory adapters (run by test/unit/contract-memory.test.ts). */
 export function memoryContracts(): void {
@@ -21,6 +22,7 @@ export function memoryContracts(): void {
   logsContract(async () => new MemoryLogs());
   channelsContract(async () => new MemoryChannels());
   keysContract(async () => new MemoryKeys());
+  checksContract(async () => new MemoryChecks());
   alertsContract(async () => {
     const port = new MemoryAlerts();
     return {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { StatsPort } from '../../lib/ports';
+import { MAX_ARRIVALS, type StatsPort } from '../../lib/ports';
 import { notice, T0 } from './fixtures';
 
 /** What every adapter of StatsPort does, as the monitor item and counters in DynamoDB do. */
@@ -7,7 +7,7 @@ export function statsContract(make: () => Promise<StatsPort>): void {
   describe('StatsPort', () => {
     it('starts with an empty monitor', async () => {
       const stats = await make();
-      expect(await stats.monitor()).toEqual({ lastRun: undefined, lastHosts: undefined, degraded: false, degradedSince: undefined, pending: [], ingest: {}, storms: [] });
+      expect(await stats.monitor()).toEqual({ lastRun: undefined, lastHosts: undefined, degraded: false, degradedSince: undefined, pending: [], ingest: {}, storms: [], arrivals: [], watchingUntil: undefined });
     });
 
     it('never moves lastRun backwards, and keeps the fleet size of the last whole pass', async () => {
@@ -18,6 +18,35 @@ export function statsContract(make: () => Promise<StatsPort>): void {
       expect(await stats.monitor()).toMatchObject({ lastRun: T0, lastHosts: 10 });
       await stats.recordRun(T0 + 1);
       expect(await stats.monitor()).toMatchObject({ lastRun: T0 + 1, lastHosts: 10 });
+    });
+
+    it('keeps new hosts for the watch, up to MAX_ARRIVALS, says until when a watch runs, and forgets what it listed', async () => {
+      const stats = await make();
+      expect(await stats.noteArrival('new-1')).toEqual({ watchingUntil: undefined });
+      await stats.watching(T0 + 60_000);
+      await stats.watching(T0 + 30_000);
+      expect(await stats.noteArrival('new-2')).toEqual({ watchingUntil: T0 + 60_000 });
+      await stats.noteArrival('new-1');
+      expect(await stats.monitor()).toMatchObject({ arrivals: ['new-1', 'new-2'], watchingUntil: T0 + 60_000 });
+      await stats.forgetArrivals(['new-1', 'new-2']);
+      expect((await stats.monitor()).arrivals).toEqual([]);
+      // Only the watch that said it may take it back.
+      await stats.watching(T0 + 30_000, true);
+      expect((await stats.monitor()).watchingUntil).toBe(T0 + 60_000);
+      await stats.watching(T0 + 60_000, true);
+      expect(await stats.noteArrival('new-3')).toEqual({ watchingUntil: 0 });
+      for (let i = 0; i < MAX_ARRIVALS + 5; i++) await stats.noteArrival(`flood-${i}`);
+      expect((await stats.monitor()).arrivals).toHaveLength(MAX_ARRIVALS);
+    });
+
+    it('grants one claim of a pass for new hosts per gap, to whichever of racing callers comes first', async () => {
+      const stats = await make();
+      const claims = await Promise.all([stats.claimArrivalPass(T0, 5000), stats.claimArrivalPass(T0, 5000), stats.claimArrivalPass(T0 + 1, 5000)]);
+      expect(claims.filter(Boolean)).toHaveLength(1);
+      expect(await stats.claimArrivalPass(T0 + 4000, 5000)).toBe(false);
+      expect(await stats.claimArrivalPass(T0 + 5001, 5000)).toBe(true);
+      // A claim is no monitor state a pass reads.
+      expect(await stats.monitor()).toEqual({ lastRun: undefined, lastHosts: undefined, degraded: false, degradedSince: undefined, pending: [], ingest: {}, storms: [], arrivals: [], watchingUntil: undefined });
     });
 
     it('flips degraded once each way, committing its notice in the same write', async () => {

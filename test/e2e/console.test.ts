@@ -3,9 +3,11 @@
  * (the local cloud, which runs the API function from the packaged template's HTTP API as Lambda
  * receives it). A browser that cannot start fails the test: there is no skip.
  */
+import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -142,6 +144,25 @@ describe('the console page', () => {
     const shot = path.join(ARTIFACTS, 'console.png');
     await page.screenshot({ path: shot, fullPage: true });
     expect((await import('node:fs')).statSync(shot).size).toBeGreaterThan(10_000);
+  });
+
+  it('shows a check and its state: a job that exited 3 turns failed, with its exit status', { timeout: 120_000 }, async () => {
+    const env = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('DTS_'))), AWS_ENDPOINT_URL: cloud.endpoint, NO_COLOR: '1' };
+    const added = await promisify(execFile)(process.execPath, [path.join(ROOT, 'bin', 'dts.js'), 'checks', 'add', 'nightly-backup', '--every', '1h', '--grace', '10m', '--json'], { cwd: tmpdir(), env });
+    const { key: pingKey } = JSON.parse(added.stdout) as { key: string };
+    await until('the new check on the page', async () => (await page.locator('tr[data-check="nightly-backup"]').count()) === 1);
+    expect(await page.locator('tr[data-check="nightly-backup"] td.state').textContent()).toBe('new');
+    expect(await page.locator('tr[data-check="nightly-backup"]').textContent()).toContain('never');
+
+    const ping = await fetch(`${cloud.endpoint}/ping/${pingKey}/3`, { method: 'POST', body: 'disk full' });
+    expect(ping.status).toBe(200);
+    // Judged by the next diagnose pass (one a second here), then shown without a reload.
+    await until('the check failed on the page', async () => (await page.locator('tr[data-check="nightly-backup"]').getAttribute('class'))?.includes('failed') ?? false);
+    const cells = await page.locator('tr[data-check="nightly-backup"] td').allTextContents();
+    expect(cells.slice(0, 3)).toEqual(['nightly-backup', 'failed', expect.stringMatching(/^fail \d+s ago$/)]);
+    expect(cells[5]).toBe('3');
+    expect(await page.locator('section.checks tbody tr').first().getAttribute('data-check')).toBe('nightly-backup');
+    expect(await page.evaluate(() => (globalThis as unknown as { loadedOnce?: boolean }).loadedOnce)).toBe(true);
   });
 
   it('has a favicon, linked from the page and at /favicon.ico', async () => {

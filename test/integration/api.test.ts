@@ -58,7 +58,7 @@ describe('auth on every route', () => {
   it('lists every route with its role in the generated OpenAPI document', async () => {
     const routes = await routeTable();
     expect(routes.map((r) => `${r.method} ${r.path}`).sort()).toEqual([
-      'DELETE /api/v1/silences/x', 'GET /api/v1/hosts', 'GET /api/v1/hosts/counts', 'GET /api/v1/hosts/x', 'GET /api/v1/logs',
+      'DELETE /api/v1/silences/x', 'GET /api/v1/checks', 'GET /api/v1/checks/x', 'GET /api/v1/hosts', 'GET /api/v1/hosts/counts', 'GET /api/v1/hosts/x', 'GET /api/v1/logs',
       'GET /api/v1/notifications', 'GET /api/v1/openapi.json', 'GET /api/v1/reports', 'GET /api/v1/reports/latest', 'GET /api/v1/silences', 'POST /api/v1/silences',
     ]);
     expect(routes.every((r) => r.role === 'read' || r.role === 'write')).toBe(true);

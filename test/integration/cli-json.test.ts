@@ -31,6 +31,7 @@ const SENDERS: Record<string, string> = {
   log: 'reads standard input and sends it',
   doctor: 'a deployment check with a real round trip through the scheduled functions (test/e2e/doctor.test.ts checks its --json)',
   'channels test': 'sends a real alert to an outside service',
+  run: "runs a job and sends its signals; what it prints is the job's own output (test/unit/cli-run.test.ts)",
 };
 
 /** Every other command: the arguments that make it read or create something. */
@@ -50,6 +51,13 @@ const RUNS: Record<string, string[][]> = {
   'keys list': [[]],
   'keys revoke': [],
   'host rm': [],
+  'checks add': [['nightly', '--every', '1d', '--grace', '1h', '--url', 'http://127.0.0.1:9']],
+  checks: [[]],
+  'checks list': [[]],
+  'checks show': [['nightly']],
+  'checks pause': [['nightly']],
+  'checks resume': [['nightly']],
+  'checks remove': [['nightly']],
 };
 
 function commandPaths(cmd: Command, prefix: string[] = []): string[] {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe } from 'vitest';
 import { AlertPublisher } from '../../lib/adapters/sns/alerts';
 import { ApiKeyStore } from '../../lib/adapters/dynamodb/api-keys';
 import { ChannelStore } from '../../lib/adapters/dynamodb/channels';
+import { CheckStore } from '../../lib/adapters/dynamodb/checks';
 import { SqsHeartbeatQueue } from '../../lib/adapters/sqs/heartbeat-queue';
 import { HostPages } from '../../lib/adapters/dynamodb/host-pages';
 import { HostStore } from '../../lib/adapters/dynamodb/hosts';
@@ -18,6 +19,7 @@ import { ERROR_ATTRIBUTE, Quarantine } from '../../lib/adapters/sqs/quarantine';
 import { StatsStore } from '../../lib/adapters/dynamodb/stats';
 import { SsmSecretStore } from '../../lib/adapters/ssm/secrets';
 import { channelsContract } from '../contract/channels.contract';
+import { checksContract } from '../contract/checks.contract';
 import { alertsContract, heartbeatQueueContract, quarantineContract, secretsContract } from '../contract/gateways.contract';
 import { hostsContract } from '../contract/hosts.contract';
 import { keysContract } from '../contract/keys.contract';
@@ -68,6 +70,7 @@ describe(`the DynamoDB adapters on ${ENGINE}`, () => {
   logsContract(async () => new LogStore(cloud.clients.ddb, await emptied(cloud.names.logsTable)));
   channelsContract(async () => new ChannelStore(cloud.clients.ddb, await emptied(tableName(cloud, 'channels'))));
   keysContract(async () => new ApiKeyStore(cloud.clients.ddb, await emptied(cloud.names.apiKeysTable)));
+  checksContract(async () => new CheckStore(cloud.clients.ddb, await emptied(cloud.names.checksTable)));
   // The API's pages read the tables their stores write: one object that is both, as the memory adapter is.
   hostPagesContract(async () => {
     const table = await emptied(cloud.names.hostsTable);

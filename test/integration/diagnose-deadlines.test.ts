@@ -10,6 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DiagnoseSummary } from '../../lib/app/diagnose/pass';
 import type { WatchSummary } from '../../lib/app/diagnose/watch';
 import { encodeBody } from '../../lib/wire/codec';
+import { ingestHeartbeat } from '../../lib/app/ingest/heartbeats';
+import { silentLog } from '../../lib/app/log';
+import { heartbeatIngestDeps, namesFromEnv } from '../../lib/compose';
+import { loadConfig } from '../../lib/config';
 import { startTestCloud, type TestCloud } from '../../tools/harness/cloud';
 import { lambdaContext, scheduledEvent, sqsEvent, sqsRecord } from '../support/events';
 import { drain, hostItem, notificationsOf } from '../support/then';
@@ -147,6 +151,39 @@ describe('diagnose at the deadline', () => {
       expect(await hostItem(cloud, h)).toMatchObject({ stormIncident: storms[0]?.incident });
     }
     for (const h of ['r9-0', 'r9-1']) expect((await hostItem(cloud, h))?.stormIncident).toBeUndefined();
+  });
+
+
+  it('lists a host first seen while the watch runs from the monitor item, and starts a pass for one first seen when none runs', async () => {
+    // The ingest of the functions, with a recording trigger in place of the Lambda invocation.
+    const root = { config: loadConfig(process.env), clients: cloud.clients, names: namesFromEnv(process.env), log: silentLog };
+    const triggered: string[] = [];
+    const base = heartbeatIngestDeps(root);
+    const d = { ...base, arrivals: { monitor: base.stats, trigger: { runPass: async (reason: string) => { triggered.push(reason); } }, withinMs: DEADLINE_MS, gapMs: 5000 } };
+    const firstBeat = async (hostname: string, interval: number) => {
+      const at = Date.now();
+      const body = encodeBody('dts.HeartbeatMessage', { hostname, timestamp: at / 1000, interval });
+      expect(await ingestHeartbeat(d, sqsRecord(body, { sentAt: at }))).toBe('stored');
+      return at;
+    };
+    // A host the pass lists keeps the watch running; arr-1 is first seen a second into it, with a
+    // 1 s interval (a deadline 3 s on, before any later pass).
+    await beat('keeper-1');
+    const running = run();
+    await sleep(1000);
+    const arrived = await firstBeat('arr-1', 1);
+    const result = await running;
+    expect(triggered, 'a running watch lists it: no pass of its own').toEqual([]);
+    expect(await hostItem(cloud, 'arr-1')).toMatchObject({ state: 'dead', stateSince: arrived + 3000 });
+    expect(result.watch.errors).toBe(0);
+    expect(Math.max(...result.watch.lateMs)).toBeLessThan(1500);
+    expect((await d.stats.monitor()).arrivals).toEqual([]);
+
+    // The watch is over: a host first seen now starts a pass, one for two hosts within the gap.
+    await firstBeat('arr-2', 1);
+    await firstBeat('arr-3', 1);
+    expect(triggered).toEqual(['first beat of arr-2']);
+    expect((await d.stats.monitor()).arrivals).toEqual(['arr-2', 'arr-3']);
   });
 
 });

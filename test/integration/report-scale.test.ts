@@ -112,7 +112,7 @@ describe('the report at 100,000 hosts', () => {
     const storm = new Set<string>();
     for await (const part of store.detail(run.report.id, latest?.parts ?? 0)) {
       for (const row of part.rows) {
-        if (part.section === 'hosts' && 'state' in row) seen.add(row.hostname);
+        if (part.section === 'hosts' && 'hostname' in row) seen.add(row.hostname);
         if (part.section === 'incidents' && 'kind' in row && row.kind === 'storm') for (const h of row.hostnames) storm.add(h);
       }
     }

@@ -227,10 +227,15 @@ describe('packaged template (serverless package --stage test)', () => {
     };
     const keys = (schema: { AttributeName: string; KeyType: string }[]) => Object.fromEntries(schema.map((k) => [k.KeyType, k.AttributeName]));
 
-    it('has the eight tables', () => {
+    it('has the nine tables', () => {
       expect(resourcesOfType(template, 'AWS::DynamoDB::Table').map(([id]) => id).sort()).toEqual([
-        'ApiKeysTable', 'ChannelsTable', 'HostsTable', 'LogsTable', 'NotificationsTable', 'ReportsTable', 'SilencesTable', 'StatsTable',
+        'ApiKeysTable', 'ChannelsTable', 'ChecksTable', 'HostsTable', 'LogsTable', 'NotificationsTable', 'ReportsTable', 'SilencesTable', 'StatsTable',
       ]);
+    });
+
+    it('checks: keyed by pk alone (KEY#<ping key hash> and NAME#<name>), no index, so a ping is one UpdateItem', () => {
+      expect(keys(table('ChecksTable').KeySchema)).toEqual({ HASH: 'pk' });
+      expect(table('ChecksTable').GlobalSecondaryIndexes ?? []).toEqual([]);
     });
 
     it('hosts: keyed by hostname alone', () => {
@@ -367,12 +372,15 @@ describe('packaged template (serverless package --stage test)', () => {
       expect(Number(env.DTS_DIAGNOSE_HOSTS_PER_WORKER)).toBeGreaterThan(0);
     });
 
-    it('only diagnose may invoke the worker, and nothing else; the worker has no trigger, so no retry or DLQ', () => {
+    it('only diagnose may invoke the worker, and only heartbeat ingest diagnose (a pass for a new host); the worker has no trigger, so no retry or DLQ', () => {
       const invokes = allStatements().filter((st) => asArray(st.Action).some((a) => a.startsWith('lambda:')));
-      expect(invokes.map((st) => [st.where.split('.')[0], st.Action, logicalIdOf(st.Resource)])).toEqual([
-        [`Resources`, ['lambda:InvokeFunction'], functionId(FUNCTIONS.diagnoseWorker)],
-      ]);
-      expect(invokes[0]?.where).toContain(`${logicalIdOf(props(resource(functionId(FUNCTIONS.diagnose))).Role)}.`);
+      const roleOf = (file: string) => logicalIdOf(props(resource(functionId(file))).Role);
+      expect(invokes.map((st) => [st.where.split('.')[1], st.Action, logicalIdOf(st.Resource)])).toEqual(expect.arrayContaining([
+        [roleOf(FUNCTIONS.diagnose), ['lambda:InvokeFunction'], functionId(FUNCTIONS.diagnoseWorker)],
+        [roleOf(FUNCTIONS.ingestHeartbeats), ['lambda:InvokeFunction'], functionId(FUNCTIONS.diagnose)],
+      ]));
+      expect(invokes).toHaveLength(2);
+      expect(envOf(FUNCTIONS.ingestHeartbeats).DTS_DIAGNOSE_FUNCTION).toEqual({ Ref: functionId(FUNCTIONS.diagnose) });
       const worker = functionId(FUNCTIONS.diagnoseWorker);
       expect(resourcesOfType(template, 'AWS::Lambda::EventSourceMapping').filter(([, m]) => logicalIdOf(props(m).FunctionName) === worker)).toEqual([]);
       expect(resourcesOfType(template, 'AWS::Lambda::Permission').filter(([, m]) => logicalIdOf(props(m).FunctionName) === worker)).toEqual([]);
@@ -544,7 +552,7 @@ describe('packaged template (serverless package --stage test)', () => {
   });
 
   describe('production defaults', () => {
-    const TABLES = ['HostsTable', 'LogsTable', 'NotificationsTable', 'StatsTable', 'SilencesTable', 'ReportsTable', 'ChannelsTable', 'ApiKeysTable'];
+    const TABLES = ['HostsTable', 'LogsTable', 'NotificationsTable', 'StatsTable', 'SilencesTable', 'ReportsTable', 'ChannelsTable', 'ApiKeysTable', 'ChecksTable'];
 
     it('point-in-time recovery on the hosts, notifications and reports tables', () => {
       for (const t of ['HostsTable', 'NotificationsTable', 'ReportsTable']) {

@@ -7,6 +7,8 @@ import { flapStep, flappingEnd } from '../../lib/domain/host/flapping';
 import { hostTransition, type DiagnoseRule } from '../../lib/domain/host/transitions';
 import { notification } from '../../lib/domain/notification/notifications';
 import { skewTransition } from '../../lib/domain/host/skew';
+import { checkTransition } from '../../lib/domain/check/judge';
+import type { Check } from '../../lib/domain/check/check';
 
 const RULE: DiagnoseRule = { defaultInterval: 60, tolerance: 3, retireAfter: 7 * 86_400 };
 export const T0 = Date.UTC(2026, 11, 1, 9, 30, 0);
@@ -27,6 +29,13 @@ function beat(sentAt: number): Beat {
 function must<T>(v: T | undefined): T {
   if (v === undefined) throw new Error('the rule made nothing');
   return v;
+}
+
+function check(over: Partial<Check>): Check {
+  return {
+    name: 'nightly-backup', keyHash: 'k', schedule: { cron: '0 2 * * *', tz: 'Europe/Berlin' }, graceMs: 30 * MIN, maxRunMs: 60 * MIN,
+    labels, createdAt: T0 - 1440 * MIN, paused: false, state: 'up', stateSince: T0 - 1440 * MIN, pings: 2, ...over,
+  };
 }
 
 export function sampleNotifications(): Record<NotificationKind, Notification> {
@@ -59,6 +68,10 @@ export function sampleNotifications(): Record<NotificationKind, Notification> {
     'fleet-new-hosts': notification('@fleet', 'fleet-new-hosts', 'info', T0, '12 new hosts: web-1, web-2, web-3, web-4, web-5, web-6, web-7, web-8, web-9, web-10, web-11, web-12', { count: '12', hosts: 'web-1 web-2 web-3 web-4 web-5 web-6 web-7 web-8 web-9 web-10 web-11 web-12' }),
     'clock-skew': must(skewTransition(0, beat(T0 + 45_200), 30_000)),
     'clock-ok': must(skewTransition(45_200, beat(T0 + 400), 30_000)),
+    'check-late': must(checkTransition(check({ lastSuccess: T0 - 1440 * MIN }), T0 + 1440 * MIN)?.notification),
+    'check-failed': must(checkTransition(check({ lastSuccess: T0 - 1440 * MIN, lastStart: T0, lastEnd: T0 + 5 * MIN, lastOk: false, lastExit: 3 }), T0 + 6 * MIN)?.notification),
+    'check-long': must(checkTransition(check({ lastSuccess: T0 - 1440 * MIN, lastStart: T0 }), T0 + 61 * MIN)?.notification),
+    'check-ok': must(checkTransition(check({ state: 'failed', stateSince: T0, problemSince: T0, lastStart: T0 + 60 * MIN, lastEnd: T0 + 80 * MIN, lastOk: true, lastExit: 0, lastSuccess: T0 + 80 * MIN }), T0 + 81 * MIN)?.notification),
   };
   for (const n of Object.values(all)) if (!n.hostname.startsWith('@')) n.labels = labels;
   return all;

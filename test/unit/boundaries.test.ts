@@ -3,7 +3,7 @@
  * file of each folder, linted through ESLint's own API with the project's config, as `eslint .`
  * would lint a file at that path. The file never exists on disk.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -58,6 +58,9 @@ describe('the layers: domain pure, app on ports, adapters below app', () => {
     ['lib/domain/planted.ts', '../config', /lib\/domain is pure/],
     ['lib/domain/fleet/planted.ts', '@aws-sdk/client-sqs', /no package but node:crypto/],
     ['lib/domain/fleet/planted.ts', 'node:fs', /no package but node:crypto/],
+    // cron-parser is let in for a check's calendar, not the date library beneath it, nor its insides.
+    ['lib/domain/check/planted.ts', 'luxon', /no package but node:crypto and cron-parser/],
+    ['lib/domain/check/planted.ts', 'cron-parser/dist/CronDate', /no package but node:crypto and cron-parser/],
     ['lib/app/planted.ts', '../adapters/dynamodb/stats', /lib\/app takes ports/],
     ['lib/app/diagnose/planted.ts', '../../compose', /lib\/app takes ports/],
     ['lib/app/ingest/planted.ts', '@aws-sdk/client-dynamodb', /lib\/app never calls the AWS SDK/],
@@ -69,6 +72,7 @@ describe('the layers: domain pure, app on ports, adapters below app', () => {
 
   it('each layer may import what lies beneath it', async () => {
     expect(await lint('lib/domain/host/planted.ts', `${use('../model')}import { y } from '../../wire/codec';\nimport { createHash } from 'node:crypto';\nexport const z = [y, createHash];\n`)).toEqual([]);
+    expect(await lint('lib/domain/check/planted.ts', use('cron-parser'))).toEqual([]);
     expect(await lint('lib/app/planted.ts', `${use('../domain/host/liveness')}import type { HostsPort } from '../ports';\nexport type H = HostsPort;\n`)).toEqual([]);
     expect(await lint('lib/adapters/dynamodb/planted.ts', `${use('../../domain/model')}import type { HostsPort } from '../../ports';\nimport { x } from '@aws-sdk/lib-dynamodb';\nexport const y = [x];\nexport type H = HostsPort;\n`)).toEqual([]);
     expect(await lint('lib/compose.ts', use('./adapters/dynamodb/hosts'))).toEqual([]);
@@ -80,6 +84,8 @@ describe('the import graph has no cycle (dependency-cruiser, in npm run lint)', 
   async function cruise(files: Record<string, string>): Promise<string[]> {
     const dir = mkdtempSync(path.join(tmpdir(), 'dts-cruise-'));
     try {
+      // Packages resolve as in the repository, to their files under node_modules.
+      symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
       for (const [name, code] of Object.entries(files)) {
         mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
         writeFileSync(path.join(dir, name), code);
@@ -87,7 +93,7 @@ describe('the import graph has no cycle (dependency-cruiser, in npm run lint)', 
       const rules = createRequire(import.meta.url)('../../.dependency-cruiser.cjs') as { forbidden: unknown[] };
       const { cruise: run } = await import('dependency-cruiser');
       const result = await run(['lib'], {
-        baseDir: dir, validate: true, ruleSet: { forbidden: rules.forbidden }, tsPreCompilationDeps: true, enhancedResolveOptions: { extensions: ['.ts'] },
+        baseDir: dir, validate: true, doNotFollow: { path: 'node_modules' }, ruleSet: { forbidden: rules.forbidden }, tsPreCompilationDeps: true, enhancedResolveOptions: { extensions: ['.ts'] },
       } as never);
       const output = result.output as { summary: { violations: Array<{ rule: { name: string } }> } };
       return output.summary.violations.map((v) => v.rule.name);
@@ -95,6 +101,12 @@ describe('the import graph has no cycle (dependency-cruiser, in npm run lint)', 
       rmSync(dir, { recursive: true, force: true });
     }
   }
+
+  it('lib/domain may import cron-parser, and no other package: not luxon beneath it', async () => {
+    expect(await cruise({ 'lib/domain/check/cal.ts': "import { CronExpressionParser } from 'cron-parser';\nexport const p = CronExpressionParser;\n" })).toEqual([]);
+    expect(await cruise({ 'lib/domain/check/cal.ts': "import { DateTime } from 'luxon';\nexport const d = DateTime;\n" })).toEqual(['domain-is-pure']);
+    expect(await cruise({ 'lib/domain/check/cal.ts': "import { z } from 'zod';\nexport const s = z;\n" })).toEqual(['domain-is-pure']);
+  });
 
   it('a planted cycle, of types only, fails', async () => {
     expect(await cruise({

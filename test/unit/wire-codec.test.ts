@@ -27,6 +27,7 @@ const SAMPLES: { [T in MessageType]: Record<string, unknown> } = {
   'dts.HeartbeatMessage': heartbeat,
   'dts.Notification': notificationMessage,
   'dts.HeartbeatBatch': { beats: [{ beat: heartbeat, receivedAt: TS + 0.25 }, { beat: { ...heartbeat, hostname: 'web-2' }, receivedAt: TS + 1 }], relay: 'relay-1' },
+  'dts.CheckPing': { check: 'nightly-backup', status: '3', output: 'boom\n', timestamp: TS },
 };
 const TYPES = Object.keys(MESSAGE_TYPES) as MessageType[];
 
@@ -312,8 +313,8 @@ describe('codec: SQS body ⇄ message', () => {
   });
 
   describe('message type names', () => {
-    it('knows exactly the five contract messages', () => {
-      expect(TYPES.sort()).toEqual(['dts.HeartbeatBatch', 'dts.HeartbeatMessage', 'dts.LogBatch', 'dts.LogMessage', 'dts.Notification']);
+    it('knows exactly the six contract messages', () => {
+      expect(TYPES.sort()).toEqual(['dts.CheckPing', 'dts.HeartbeatBatch', 'dts.HeartbeatMessage', 'dts.LogBatch', 'dts.LogMessage', 'dts.Notification']);
       for (const t of TYPES) expect(isMessageType(t)).toBe(true);
     });
 

@@ -167,7 +167,7 @@ export const DEFAULT_FLEET: Omit<Fleet, 'hosts'> = {
 };
 
 export interface Line {
-  readonly service: 'SQS' | 'DynamoDB' | 'Lambda' | 'SNS' | 'CloudWatch Logs' | 'CloudWatch';
+  readonly service: 'SQS' | 'DynamoDB' | 'Lambda' | 'SNS' | 'CloudWatch Logs' | 'CloudWatch' | 'API Gateway';
   readonly item: string;
   /** Billed units per month (requests, units, GB-s, GB…). */
   readonly quantity: number;
@@ -411,4 +411,71 @@ export function alternativePerHost(a: Prices['alternatives'][number], prices: Pr
   const cw = prices.aws.cloudwatch;
   const putsPerMonth = SECONDS_PER_MONTH / 60;
   return 3 * cw.customMetricMonth + cw.standardAlarmMonth + (putsPerMonth / 1000) * cw.putMetricDataPer1000;
+}
+
+/** A fleet of checks (scheduled jobs) and how they signal (docs/CHECKS.md, "Cost"). */
+export interface CheckFleet {
+  readonly checks: number;
+  /** Seconds between runs. */
+  readonly everySeconds: number;
+  /** Signals per run: 1 for a plain `curl` at the end, 2 for `dts run` (start, then the end). */
+  readonly signalsPerRun: number;
+  /** How they arrive: SQS (a CheckPing on the heartbeats queue) or HTTP (/ping on the API). */
+  readonly via: 'sqs' | 'http';
+  /** Bytes of output a run sends with its end signal (kept as a log record); 0 for none. */
+  readonly outputBytes: number;
+  readonly diagnoseEvery: number;
+  /** A check item's size, outbox empty: about 600 B with a cron schedule and two labels. */
+  readonly checkItemBytes: number;
+  /** The ingest function's billed duration and memory per invocation. */
+  readonly invocationMs: number;
+  readonly memoryMb: number;
+  /** API Gateway HTTP API, per million requests (not in bench/prices.json: verify). */
+  readonly httpApiPerMillion: number;
+}
+
+export const DEFAULT_CHECK_FLEET: Omit<CheckFleet, 'checks'> = {
+  everySeconds: 3600, signalsPerRun: 1, via: 'sqs', outputBytes: 0, diagnoseEvery: 60, checkItemBytes: 600, invocationMs: 50, memoryMb: 1024, httpApiPerMillion: 1.0,
+};
+
+/**
+ * A check-month, from the design's counts: one DynamoDB write per signal (the check item, under
+ * 1 KB), a log record per run that sends output, and the checks read once a pass (one eventually
+ * consistent Scan). SQS: a send per signal, a receive and a delete per ingest invocation, which takes what
+ * a one-second batching window gathers (at most 100). HTTP: an API request and an invocation per
+ * signal. Diagnose's own invocations are the hosts' and not counted again.
+ */
+export function checkEstimate(fleetIn: Partial<CheckFleet> & { checks: number }, prices: Prices): Estimate & { perCheck: number } {
+  const f: CheckFleet = { ...DEFAULT_CHECK_FLEET, ...fleetIn };
+  const p = prices.aws;
+  const runs = (f.checks * SECONDS_PER_MONTH) / f.everySeconds;
+  const signals = runs * f.signalsPerRun;
+  const lines: Line[] = [];
+  const add = (service: Line['service'], item: string, quantity: number, unit: string, dollars: number) => lines.push({ service, item, quantity, unit, dollars });
+  const wruPerSignal = Math.max(1, Math.ceil(f.checkItemBytes / 1024));
+  add('DynamoDB', 'signal writes (check item)', signals * wruPerSignal, 'WRU', (signals * wruPerSignal * p.dynamodb.onDemandWriteRequestUnitsPerMillion) / MB);
+  if (f.outputBytes > 0) {
+    const wru = runs * Math.ceil((f.outputBytes + 300) / 1024);
+    add('DynamoDB', 'output log records', wru, 'WRU', (wru * p.dynamodb.onDemandWriteRequestUnitsPerMillion) / MB);
+  }
+  const passes = SECONDS_PER_MONTH / f.diagnoseEvery;
+  // An eventually consistent Scan: half a read unit per 4 KB; the name items ride along.
+  const rru = passes * Math.ceil((f.checks * (f.checkItemBytes + 100)) / 4096) / 2;
+  add('DynamoDB', 'diagnose reads every check each pass', rru, 'RRU', (rru * p.dynamodb.onDemandReadRequestUnitsPerMillion) / MB);
+  const perSecond = signals / SECONDS_PER_MONTH;
+  const perInvocation = f.via === 'sqs' ? Math.min(100, Math.max(1, perSecond)) : 1;
+  const invocations = signals / perInvocation;
+  if (f.via === 'sqs') {
+    const requests = signals + 2 * invocations;
+    add('SQS', 'send, receive and delete', requests, 'requests', (requests * p.sqs.standardRequestsPerMillion) / MB);
+  } else {
+    add('API Gateway', 'HTTP API requests', signals, 'requests', (signals * f.httpApiPerMillion) / MB);
+  }
+  const gbSeconds = invocations * (f.invocationMs / 1000) * (f.memoryMb / 1024);
+  add('Lambda', 'ingest invocations', invocations, 'requests', (invocations * p.lambda.requestsPerMillion) / MB);
+  add('Lambda', 'ingest duration', gbSeconds, 'GB-s', gbSeconds * p.lambda.arm64GbSecond);
+  const byService: Record<string, number> = {};
+  for (const l of lines) byService[l.service] = (byService[l.service] ?? 0) + l.dollars;
+  const total = lines.reduce((t, l) => t + l.dollars, 0);
+  return { lines, byService, total, perHost: total / f.checks, perCheck: total / f.checks, derived: { signals, invocations, readUnitsPerPass: rru / passes } };
 }

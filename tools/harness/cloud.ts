@@ -20,7 +20,7 @@ export interface TestCloud {
   readonly clients: Clients;
   readonly names: {
     hostsTable: string; logsTable: string; notificationsTable: string; statsTable: string;
-    silencesTable: string; reportsTable: string; apiKeysTable: string;
+    silencesTable: string; reportsTable: string; apiKeysTable: string; checksTable: string;
     heartbeatsQueueUrl: string; heartbeatsDlqUrl: string; logsQueueUrl: string; logsDlqUrl: string;
     alertsTopicArn: string;
     /** A queue subscribed to the alerts topic: what was published. */
@@ -93,6 +93,7 @@ export async function startTestCloud(): Promise<TestCloud> {
     silencesTable: output('SilencesTableName'),
     reportsTable: output('ReportsTableName'),
     apiKeysTable: output('ApiKeysTableName'),
+    checksTable: output('ChecksTableName'),
     heartbeatsQueueUrl: output('HeartbeatsQueueUrl'),
     heartbeatsDlqUrl: output('HeartbeatsDLQUrl'),
     logsQueueUrl: output('LogsQueueUrl'),
@@ -118,6 +119,7 @@ export async function startTestCloud(): Promise<TestCloud> {
     DTS_CHANNELS_TABLE: output('ChannelsTableName'),
     // Channel secrets: the edge answers SSM too.
     AWS_ENDPOINT_URL_SSM: edge.endpoint,
+    DTS_CHECKS_TABLE: names.checksTable,
     DTS_ALERTS_TOPIC_ARN: names.alertsTopicArn,
     DTS_HEARTBEATS_QUEUE_URL: names.heartbeatsQueueUrl,
     DTS_HEARTBEATS_DLQ_URL: names.heartbeatsDlqUrl,

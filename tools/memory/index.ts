@@ -12,3 +12,4 @@ export { MemoryAlerts, MemoryHeartbeatQueue, MemoryQuarantine, MemorySecrets } f
 export { MemoryLogs } from './logs';
 export { MemoryChannels } from './channels';
 export { MemoryKeys } from './keys';
+export { MemoryChecks } from './checks';

@@ -1,5 +1,5 @@
 import { LEVEL_NUMBERS, type LogLevel, type Notification } from '../../lib/domain/model';
-import type { StatsPort, DailyCounts, LevelCounts, MonitorState } from '../../lib/ports';
+import { MAX_ARRIVALS, type StatsPort, type DailyCounts, type LevelCounts, type MonitorState } from '../../lib/ports';
 import { outboxAttribute, outboxOf } from '../../lib/adapters/dynamodb/outbox-item';
 import { notificationAttributes } from '../../lib/adapters/dynamodb/notification-item';
 import { stormAttribute } from '../../lib/adapters/dynamodb/stats';
@@ -61,6 +61,8 @@ export class MemoryStats implements StatsPort {
           const r = value as Record<string, unknown>;
           return { attribute, incident: String(r.incident), back: num(r.back), overAt: num(r.overAt) };
         }),
+      arrivals: item.arrivals instanceof Set ? [...(item.arrivals as Set<string>)].sort() : [],
+      watchingUntil: num(item.watchingUntil),
     };
   }
 
@@ -108,6 +110,36 @@ export class MemoryStats implements StatsPort {
 
   async forgetStorms(attributes: readonly string[]): Promise<void> {
     for (const a of attributes) Reflect.deleteProperty(this.monitorItem, a);
+  }
+
+  async noteArrival(hostname: string): Promise<{ readonly watchingUntil: number | undefined }> {
+    const m = this.monitorItem;
+    const watchingUntil = num(m.watchingUntil);
+    const set = (m.arrivals as Set<string> | undefined) ?? new Set<string>();
+    if (set.size >= MAX_ARRIVALS) return { watchingUntil: undefined };
+    m.arrivals = new Set([...set, hostname]);
+    return { watchingUntil };
+  }
+
+  async forgetArrivals(hostnames: readonly string[]): Promise<void> {
+    const set = this.monitorItem.arrivals as Set<string> | undefined;
+    if (!set) return;
+    const left = [...set].filter((h) => !hostnames.includes(h));
+    // DynamoDB removes a string set that loses its last member.
+    if (left.length === 0) delete this.monitorItem.arrivals;
+    else this.monitorItem.arrivals = new Set(left);
+  }
+
+  async watching(until: number, ended = false): Promise<void> {
+    const m = this.monitorItem;
+    if (ended ? num(m.watchingUntil) === until : m.watchingUntil === undefined || lt(m.watchingUntil, until)) m.watchingUntil = ended ? 0 : until;
+  }
+
+  async claimArrivalPass(at: number, gapMs: number): Promise<boolean> {
+    const m = this.monitorItem;
+    if (m.arrivalPassAt !== undefined && Number(m.arrivalPassAt) > at - gapMs) return false;
+    m.arrivalPassAt = at;
+    return true;
   }
 
   async recordRun(at: number, hosts?: number): Promise<void> {

@@ -96,3 +96,16 @@ export interface Silence {
   createdBy?: string;
   inForce: boolean;
 }
+/** A check (scheduled job), as GET /api/v1/checks gives it. */
+export interface Check {
+  name: string;
+  state: 'new' | 'up' | 'late' | 'failed' | 'long' | 'paused';
+  schedule: string;
+  lastPing: string | null;
+  lastSignal: 'start' | 'success' | 'fail' | null;
+  nextExpected: string | null;
+  lastDurationSeconds: number | null;
+  lastExitStatus: number | null;
+  running: boolean;
+  labels: Record<string, string>;
+}

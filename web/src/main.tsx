@@ -5,7 +5,7 @@
  */
 import { render } from 'preact';
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
-import { all, api, ApiError, forgetKey, keyFromAddress, saveKey, storedKey, type History, type Host, type LogRecord, type Notification, type Silence } from './api';
+import { all, api, ApiError, forgetKey, keyFromAddress, saveKey, storedKey, type Check, type History, type Host, type LogRecord, type Notification, type Silence } from './api';
 import { countHosts, defaultGrouping, refreshPeriodMs, type Counts } from './counts';
 import { Sparkline } from './sparkline';
 import './app.css';
@@ -113,6 +113,36 @@ function Hosts({ hosts, now, onPick }: { hosts: Host[]; now: number; onPick: (h:
   );
 }
 
+const CHECK_RANK: Record<Check['state'], number> = { failed: 0, late: 1, long: 2, new: 3, up: 4, paused: 5 };
+const seconds = (s: number): string => (s < 90 ? `${Math.round(s)}s` : ago(0, s * 1000));
+
+/** The checks (scheduled jobs, docs/CHECKS.md): those in trouble first. */
+function Checks({ checks, now }: { checks: Check[]; now: number }) {
+  const shown = [...checks].sort((a, b) => CHECK_RANK[a.state] - CHECK_RANK[b.state] || a.name.localeCompare(b.name));
+  return (
+    <section class="checks">
+      <h2>Checks</h2>
+      <table>
+        <thead><tr><th>check</th><th>state</th><th>last signal</th><th>next expected</th><th>last duration</th><th>exit</th><th>schedule</th></tr></thead>
+        <tbody>
+          {shown.map((c) => (
+            <tr key={c.name} class={`check ${c.state}`} data-check={c.name}>
+              <td class="name">{c.name}</td>
+              <td class="state">{c.state}{c.running && <span class="mark running"> running</span>}</td>
+              <td>{c.lastPing === null ? 'never' : `${c.lastSignal ?? ''} ${ago(Date.parse(c.lastPing), now)} ago`}</td>
+              <td>{c.nextExpected === null ? '-' : new Date(c.nextExpected).toLocaleString()}</td>
+              <td>{c.lastDurationSeconds === null ? '-' : seconds(c.lastDurationSeconds)}</td>
+              <td>{c.lastExitStatus ?? '-'}</td>
+              <td class="dim">{c.schedule}</td>
+            </tr>
+          ))}
+          {shown.length === 0 && <tr><td colSpan={7} class="dim">none: <code>dts checks add NAME --every 1h</code> makes one</td></tr>}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
 function Feed({ items, now }: { items: Notification[]; now: number }) {
   return (
     <ul class="feed">
@@ -210,6 +240,7 @@ function Silences({ items, now, onChange }: { items: Silence[]; now: number; onC
 interface Snapshot {
   counts: Counts;
   hosts: Host[];
+  checks: Check[];
   feed: Notification[];
   silences: Silence[];
   report?: { html?: string; markdown?: string };
@@ -227,10 +258,11 @@ function App() {
       // instead of starting several (each a cold start).
       const hosts = await all<Host>('/hosts', 1000);
       const counts = countHosts(hosts);
+      const checks = (await api<{ items: Check[] }>('/checks')).items;
       const feed = (await api<{ items: Notification[] }>('/notifications?limit=50')).items;
       const silences = await all<Silence>('/silences', 500);
       const report = await api<{ html?: string; markdown?: string }>('/reports/latest').catch((e: ApiError) => (e.status === 404 ? undefined : Promise.reject(e)));
-      setSnap({ counts, hosts, feed, silences, ...(report ? { report } : {}), at: Date.now() });
+      setSnap({ counts, hosts, checks, feed, silences, ...(report ? { report } : {}), at: Date.now() });
       setError(undefined);
       return hosts.length;
     } catch (e) {
@@ -278,7 +310,10 @@ function App() {
       {error && <p class="error">{error}</p>}
       {snap && (
         <div class="grid">
-          <Hosts hosts={snap.hosts} now={now} onPick={setPicked} />
+          <div class="main">
+            <Hosts hosts={snap.hosts} now={now} onPick={setPicked} />
+            <Checks checks={snap.checks} now={now} />
+          </div>
           <div class="side">
             {picked && <Detail name={picked} now={now} onClose={() => setPicked(undefined)} />}
             <section class="notifications"><h2>Notifications</h2><Feed items={snap.feed} now={now} /></section>

@@ -5,7 +5,7 @@ import type { ReportsPort, StoredReport } from '../../ports';
 export type DetailSection = keyof ReportDetail;
 export interface DetailPart {
   readonly section: DetailSection;
-  readonly rows: ReportDetail[DetailSection];
+  readonly rows: NonNullable<ReportDetail[DetailSection]>;
 }
 
 /**
@@ -125,7 +125,7 @@ export class ReportStore implements ReportsPort {
  */
 export function splitDetail(detail: ReportDetail, maxBytes: number): { section: DetailSection; json: string }[] {
   const parts: { section: DetailSection; json: string }[] = [];
-  for (const section of ['hosts', 'incidents', 'apps'] as const) {
+  for (const section of ['hosts', 'incidents', 'apps', 'checks'] as const) {
     let rows: string[] = [];
     let bytes = 2;
     const flush = () => {
@@ -139,7 +139,7 @@ export function splitDetail(detail: ReportDetail, maxBytes: number): { section: 
       rows.push(json);
       bytes += size;
     };
-    for (const row of detail[section] as unknown[]) {
+    for (const row of (detail[section] ?? []) as unknown[]) {
       const json = JSON.stringify(row);
       if (Buffer.byteLength(json) + 3 <= maxBytes) add(json);
       else if (section === 'incidents') for (const piece of splitIncident(row as Incident, maxBytes)) add(JSON.stringify(piece));

@@ -5,7 +5,7 @@ import { countersKey, MONITOR_KEY } from './keys';
 import { applied } from './conditional';
 import type { Notification} from '../../domain/model';
 import { outboxAttribute, outboxOf, outboxSets } from './outbox-item';
-import type { DailyCounts, LevelCounts, MonitorState, StatsPort } from '../../ports';
+import { MAX_ARRIVALS, type DailyCounts, type LevelCounts, type MonitorState, type StatsPort } from '../../ports';
 
 /** The monitor item's record of what was said of one storm's recovery. */
 export function stormAttribute(incident: string): string {
@@ -103,6 +103,8 @@ export class StatsStore implements StatsPort {
           const r = value as Record<string, unknown>;
           return { attribute, incident: String(r.incident), back: r.back === undefined ? undefined : Number(r.back), overAt: r.overAt === undefined ? undefined : Number(r.overAt) };
         }),
+      arrivals: item.arrivals instanceof Set ? [...(item.arrivals as Set<string>)].sort() : [],
+      watchingUntil: item.watchingUntil === undefined ? undefined : Number(item.watchingUntil),
     };
   }
 
@@ -199,6 +201,59 @@ export class StatsStore implements StatsPort {
       UpdateExpression: `REMOVE ${attributes.map((_, i) => `#s${i}`).join(', ')}`,
       ExpressionAttributeNames: Object.fromEntries(attributes.map((a, i) => [`#s${i}`, a])),
     }));
+  }
+
+  /**
+   * `ADD` to the monitor item's `arrivals` string set, while it holds fewer than MAX_ARRIVALS; the
+   * item as it was comes back with the write (no read is billed), saying whether a watch runs.
+   */
+  async noteArrival(hostname: string): Promise<{ readonly watchingUntil: number | undefined }> {
+    try {
+      const out = await this.ddb.send(new UpdateCommand({
+        TableName: this.table,
+        Key: MONITOR_KEY,
+        UpdateExpression: 'ADD arrivals :h',
+        ConditionExpression: 'attribute_not_exists(arrivals) OR size(arrivals) < :max',
+        ExpressionAttributeValues: { ':h': new Set([hostname]), ':max': MAX_ARRIVALS },
+        ReturnValues: 'ALL_OLD',
+      }));
+      return { watchingUntil: out.Attributes?.watchingUntil === undefined ? undefined : Number(out.Attributes.watchingUntil) };
+    } catch (e) {
+      if ((e as { name?: string }).name === 'ConditionalCheckFailedException') return { watchingUntil: undefined };
+      throw e;
+    }
+  }
+
+  async forgetArrivals(hostnames: readonly string[]): Promise<void> {
+    if (hostnames.length === 0) return;
+    await this.ddb.send(new UpdateCommand({
+      TableName: this.table,
+      Key: MONITOR_KEY,
+      UpdateExpression: 'DELETE arrivals :hs',
+      ExpressionAttributeValues: { ':hs': new Set(hostnames) },
+    }));
+  }
+
+  /** Never moves `watchingUntil` back, but for the watch that set it, when it stops early. */
+  async watching(until: number, ended = false): Promise<void> {
+    await applied(this.ddb.send(new UpdateCommand({
+      TableName: this.table,
+      Key: MONITOR_KEY,
+      UpdateExpression: 'SET watchingUntil = :to',
+      ConditionExpression: ended ? 'watchingUntil = :until' : 'attribute_not_exists(watchingUntil) OR watchingUntil < :until',
+      ExpressionAttributeValues: ended ? { ':to': 0, ':until': until } : { ':to': until, ':until': until },
+    })));
+  }
+
+  /** One conditional write on the monitor item's `arrivalPassAt`: the first caller in `gapMs` wins. */
+  async claimArrivalPass(at: number, gapMs: number): Promise<boolean> {
+    return applied(this.ddb.send(new UpdateCommand({
+      TableName: this.table,
+      Key: MONITOR_KEY,
+      UpdateExpression: 'SET arrivalPassAt = :at',
+      ConditionExpression: 'attribute_not_exists(arrivalPassAt) OR arrivalPassAt <= :before',
+      ExpressionAttributeValues: { ':at': at, ':before': at - gapMs },
+    })));
   }
 
   /** Take a delivered notification out of the monitor item's outbox. */

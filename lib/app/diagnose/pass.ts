@@ -5,7 +5,8 @@ import { formatDuration, notification } from '../../domain/notification/notifica
 import { applySilence, isInForce, silenceAt, stillDownAfterSilence } from '../../domain/notification/silences';
 import { deadlineOf } from '../../domain/host/liveness';
 import { countHost, DEFAULT_STORM_RULE, detectStorms, emptyPopulation, type Population, type Storm, type StormRule } from '../../domain/fleet/storm';
-import type { HostsPort, MonitorPort } from '../../ports';
+import type { ChecksPort, HostsPort, MonitorPort } from '../../ports';
+import { judgeChecks, type CheckUpcoming } from './checks';
 import type { Delivery } from '../deliver';
 import type { Log } from '../log';
 import { Outbox, pendingNow, type OutboxReport } from '../outbox';
@@ -55,6 +56,8 @@ export interface DiagnoseDeps {
    * watch. 0 or absent: each at its deadline.
    */
   readonly groupWaitMs?: number;
+  /** The checks (scheduled jobs), judged in the same pass (lib/app/diagnose/checks.ts); without it, none. */
+  readonly checks?: Pick<ChecksPort, 'list' | 'get' | 'changeState' | 'settle'>;
 }
 
 export interface DiagnoseSummary {
@@ -135,7 +138,7 @@ export interface JudgeResult {
 }
 
 /** A pass, and what it hands to the deadline watch. */
-export async function runDiagnosePass(d: DiagnoseDeps): Promise<{ summary: DiagnoseSummary; context: PassContext; upcoming: Upcoming[] }> {
+export async function runDiagnosePass(d: DiagnoseDeps): Promise<{ summary: DiagnoseSummary; context: PassContext; upcoming: Upcoming[]; checks: CheckUpcoming[] }> {
   const now = d.delivery.now();
   const outbox = new Outbox();
   // The self-check waits for its canary while the fleet is read: a pass takes the longer of the
@@ -161,8 +164,14 @@ export async function runDiagnosePass(d: DiagnoseDeps): Promise<{ summary: Diagn
   const plans = await rereadDeaths(d, held.plans, now, deadThrough);
 
   const context: PassContext = { silences, population, degraded, died: recentDeaths, storms: new Map(storming.map((s) => [s.incident, s])) };
-  const { transitions, errors, storms, leftStorm } = await judgePlans(d, context, plans, now, ending, outbox);
+  const judged = await judgePlans(d, context, plans, now, ending, outbox);
+  const { storms, leftStorm } = judged;
   await announceStormProgress(d, storming, stormDown, leftStorm, now, outbox);
+  // Checks are judged as hosts are, into the same outbox; a late one is held back as a death is.
+  const checked = d.checks ? await passChecks(d, d.checks, now, deadThrough, silences, outbox) : undefined;
+  const transitions = { ...judged.transitions };
+  for (const [kind, n] of Object.entries(checked?.transitions ?? {})) transitions[kind as NotificationKind] = (transitions[kind as NotificationKind] ?? 0) + (n ?? 0);
+  const errors = judged.errors + (checked?.errors ?? 0);
 
   // After every state change is committed: a failure here delays an alert, and loses none.
   const delivered = await outbox.flush(d.delivery, d.log);
@@ -172,8 +181,13 @@ export async function runDiagnosePass(d: DiagnoseDeps): Promise<{ summary: Diagn
 
   await d.stats.recordRun(now, examined);
   const summary = { at: now, examined, transitions, degraded, errors, suppressed: delivered.suppressed, storms, hostsByState, outbox: delivered };
-  d.log[quietPass(summary) ? 'debug' : 'info']('diagnose pass', { ...summary, silences: silences.filter((s) => isInForce(s, now)).length, watching: upcoming.length });
-  return { summary, context, upcoming };
+  d.log[quietPass(summary) ? 'debug' : 'info']('diagnose pass', { ...summary, silences: silences.filter((s) => isInForce(s, now)).length, watching: upcoming.length, checks: checked?.examined });
+  return { summary, context, upcoming, checks: checked?.upcoming ?? [] };
+}
+
+/** The pass's judgement of every check, listing those whose deadline comes before the watch ends. */
+export function passChecks(d: DiagnoseDeps, checks: NonNullable<DiagnoseDeps['checks']>, now: number, deadThrough: number, silences: readonly Silence[], outbox: Outbox) {
+  return judgeChecks({ checks, delivery: d.delivery, log: d.log, ...(d.sweepGraceMs === undefined ? {} : { sweepGraceMs: d.sweepGraceMs }) }, now, deadThrough, silences, outbox, now + (d.watchMs ?? 0));
 }
 
 /** Which scan segments a pass (or one worker of a fanned-out pass) reads: `count` from `first`, of `total`. */

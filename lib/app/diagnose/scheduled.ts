@@ -1,8 +1,12 @@
 import type { DiagnoseWorkers } from './fanout';
 import { runFannedPass, workersFor } from './fanout';
 import { passMetrics, type PassMetric } from './metrics';
-import { runDiagnosePass, type DiagnoseDeps, type DiagnoseSummary } from './pass';
+import { passChecks, runDiagnosePass, type DiagnoseDeps, type DiagnoseSummary } from './pass';
 import { watchDeadlines, type WatchSummary } from './watch';
+import { watchChecks, type CheckUpcoming, type CheckWatchSummary } from './checks';
+import { establishWatermark } from '../ingest/watermark';
+import { NO_DEATHS } from '../../domain/host/transitions';
+import { Outbox } from '../outbox';
 
 export interface ScheduledRun {
   /** The fan-out settings (DTS_DIAGNOSE_WORKERS and the rest). */
@@ -22,16 +26,38 @@ export interface ScheduledRun {
  * EventBridge's retry, or two invocations overlapping, is harmless. A notification not delivered
  * yet does not fail it: the next pass retries it, and the UnpublishedNotifications metrics show it.
  */
-export async function runScheduledDiagnose(d: DiagnoseDeps, run: ScheduledRun): Promise<DiagnoseSummary & { watch: WatchSummary }> {
+export async function runScheduledDiagnose(d: DiagnoseDeps, run: ScheduledRun): Promise<DiagnoseSummary & { watch: WatchSummary; checkWatch?: CheckWatchSummary }> {
   const started = d.delivery.now();
   // A fleet too small for more than one worker is judged here, with no extra invocation.
   const workers = run.fanout.workers > 1 ? workersFor(run.fanout, await d.stats.monitor()) : 1;
-  const { summary, context, upcoming } = workers > 1 ? await runFannedPass(d, run.workers(workers)) : await runDiagnosePass(d);
+  const { summary, context, upcoming, checks } = workers > 1 ? await fannedWithChecks(d, run.workers(workers)) : await runDiagnosePass(d);
   run.publish(passMetrics(summary, d.delivery.now() - started));
-  const watch = await watchDeadlines(d, context, upcoming, {
-    passAt: summary.at, until: Math.min(summary.at + (d.watchMs ?? 0), run.budgetEnd),
-  });
-  const errors = summary.errors + watch.errors;
-  if (errors > 0) throw new Error(`diagnose could not judge ${errors} host(s); see the log`);
-  return { ...summary, watch };
+  const until = Math.min(summary.at + (d.watchMs ?? 0), run.budgetEnd);
+  const [watch, checkWatch] = await Promise.all([
+    watchDeadlines(d, context, upcoming, { passAt: summary.at, until }),
+    d.checks && context.degraded.length === 0 ? watchChecks({ checks: d.checks, delivery: d.delivery, log: d.log }, context.silences, checks, {
+      until,
+      stop: async () => ((await d.stats.monitor()).lastRun ?? 0) > summary.at,
+      deadThrough: async () => {
+        const w = await establishWatermark({ queue: d.queue, stats: d.stats, lagWaitMs: d.lagWaitMs, now: d.delivery.now });
+        return w.reasons.length > 0 ? NO_DEATHS : Math.min(d.delivery.now(), w.through);
+      },
+    }) : undefined,
+  ]);
+  const errors = summary.errors + watch.errors + (checkWatch?.errors ?? 0);
+  if (errors > 0) throw new Error(`diagnose could not judge ${errors} host(s) or check(s); see the log`);
+  return { ...summary, watch, ...(checkWatch ? { checkWatch } : {}) };
+}
+
+/** The fanned-out pass judges hosts in its workers; the checks, few and small, the coordinator judges alone. */
+async function fannedWithChecks(d: DiagnoseDeps, workers: DiagnoseWorkers): Promise<Awaited<ReturnType<typeof runDiagnosePass>>> {
+  const pass = await runFannedPass(d, workers);
+  if (!d.checks) return { ...pass, checks: [] as CheckUpcoming[] };
+  const outbox = new Outbox();
+  const deadThrough = pass.context.degraded.length === 0 ? pass.summary.at : NO_DEATHS;
+  const checked = await passChecks(d, d.checks, pass.summary.at, deadThrough, pass.context.silences, outbox);
+  await outbox.flush(d.delivery, d.log);
+  const transitions = { ...pass.summary.transitions };
+  for (const [kind, n] of Object.entries(checked.transitions)) transitions[kind as keyof typeof transitions] = (transitions[kind as keyof typeof transitions] ?? 0) + (n ?? 0);
+  return { ...pass, summary: { ...pass.summary, transitions, errors: pass.summary.errors + checked.errors }, checks: checked.upcoming };
 }

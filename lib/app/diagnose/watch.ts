@@ -59,16 +59,6 @@ export async function watchDeadlines(d: DiagnoseDeps, context: PassContext, upco
   const groupWaitMs = d.groupWaitMs ?? 0;
   const batchMs = Math.max(options.batchMs ?? 250, groupWaitMs);
   const pollMs = options.pollMs ?? 1000;
-  // Waits until `at`, unless a newer pass has recorded its run: its own list then covers the
-  // deadlines from its start, so this invocation ends rather than overlap it.
-  const waitUntil = async (at: number): Promise<boolean> => {
-    for (;;) {
-      if (((await d.stats.monitor()).lastRun ?? 0) > options.passAt) return false;
-      const left = at - d.delivery.now();
-      if (left <= 0) return true;
-      await sleepFor(Math.min(left, pollMs));
-    }
-  };
   const queue = upcoming.filter((u) => u.deadline <= options.until).sort((a, b) => a.deadline - b.deadline);
   const transitions: Partial<Record<NotificationKind, number>> = {};
   const lateMs: number[] = [];
@@ -79,20 +69,64 @@ export async function watchDeadlines(d: DiagnoseDeps, context: PassContext, upco
   let stopped: string | undefined;
   if (context.degraded.length > 0) return { watched: 0, reads, confirmed, transitions, lateMs, errors, stopped: 'the monitor is degraded' };
 
+  // Hosts first seen since the pass (docs/SEMANTICS.md, "New hosts between passes"): listed at
+  // their deadline if it falls within the watch, then taken off the monitor item. True if any was.
+  const listArrivals = async (names: readonly string[]): Promise<boolean> => {
+    let listed = false;
+    try {
+      for (const host of await d.hosts.getMany(names)) {
+        const deadline = deadlineOf(host, d.rule);
+        if ((host.state !== 'new' && host.state !== 'alive') || deadline > options.until || queue.some((q) => q.hostname === host.hostname)) continue;
+        insert(queue, { hostname: host.hostname, deadline });
+        watched++;
+        listed = true;
+      }
+      reads++;
+      await d.stats.forgetArrivals(names);
+    } catch (e) {
+      d.log.warn('could not list new hosts; the watch looks again', { hosts: names.length, error: String(e) });
+    }
+    return listed;
+  };
+  // Waits until `at`, unless a newer pass has recorded its run (its own list then covers the
+  // deadlines from its start, so this invocation ends rather than overlap it), or new hosts were
+  // listed (the batch is then formed again).
+  const waitUntil = async (at: number): Promise<'due' | 'newer' | 'arrivals'> => {
+    for (;;) {
+      const monitor = await d.stats.monitor();
+      if ((monitor.lastRun ?? 0) > options.passAt) return 'newer';
+      if (monitor.arrivals.length > 0 && (await listArrivals(monitor.arrivals))) return 'arrivals';
+      const left = at - d.delivery.now();
+      if (left <= 0) return 'due';
+      await sleepFor(Math.min(left, pollMs));
+    }
+  };
+  if (queue.length === 0) {
+    const { arrivals } = await d.stats.monitor();
+    if (arrivals.length > 0) await listArrivals(arrivals);
+  }
+  // Ingest reads this to know that new hosts will be listed without a pass of their own.
+  const said = queue.length > 0 && await d.stats.watching(options.until).then(() => true, (e: unknown) => {
+    d.log.warn('could not record the watch on the monitor item', { error: String(e) });
+    return false;
+  });
+
   while (queue.length > 0) {
     const first = queue[0] as Upcoming;
     let n = 1;
     while (n < queue.length && (queue[n] as Upcoming).deadline <= first.deadline + batchMs) n++;
-    const batch = queue.splice(0, n);
     // Dead from the deadline on (liveness: alive while now < deadline); held for the group wait
     // from the first, so that deaths close together are judged, and announced, together.
     // The hold never outlasts the watch: the invocation's time budget ends soon after it.
-    const lastDeadline = (batch[batch.length - 1] as Upcoming).deadline;
+    const lastDeadline = (queue[n - 1] as Upcoming).deadline;
     const last = Math.max(lastDeadline, Math.min(first.deadline + groupWaitMs, options.until));
-    if (!(await waitUntil(last))) {
+    const waited = await waitUntil(last);
+    if (waited === 'newer') {
       stopped = 'a newer pass took over';
       break;
     }
+    if (waited === 'arrivals') continue;
+    const batch = queue.splice(0, n);
     let hosts: Host[];
     try {
       hosts = await d.hosts.getMany(batch.map((u) => u.hostname));
@@ -156,6 +190,10 @@ export async function watchDeadlines(d: DiagnoseDeps, context: PassContext, upco
     }
     for (const p of plans) if (p.t?.to === 'dead') lateMs.push(now - p.t.at);
     await outbox.flush(d.delivery, d.log);
+  }
+  // Ended before its time with nothing left to watch: new hosts need a pass of their own again.
+  if (said && stopped === undefined && d.delivery.now() < options.until) {
+    await d.stats.watching(options.until, true).catch((e: unknown) => d.log.warn('could not record the watch\'s end', { error: String(e) }));
   }
   const summary = { watched, reads, confirmed, transitions, lateMs, errors, ...(stopped ? { stopped } : {}) };
   // A watch that confirmed nothing is an idle minute's: DEBUG, as a quiet pass is. (Its stop

@@ -1,4 +1,4 @@
-import type { Beat, Host, Notification, Silence } from '../../domain/model';
+import type { Beat, Host, HostState, Notification, Silence } from '../../domain/model';
 import { hostTransition, NO_DEATHS, type DiagnoseRule } from '../../domain/host/transitions';
 import { historyStep, type FlapRule } from '../../domain/host/flapping';
 import { recoverySuppression } from '../../domain/fleet/storm-membership';
@@ -7,7 +7,7 @@ import { skewTransition } from '../../domain/host/skew';
 import { assessBeat, goodbyeNotification } from '../../domain/host/beat';
 import { isSkewed } from '../../domain/host/skew';
 import { extendsCpuStreak, thresholdsFor, type MetricRule } from '../../domain/host/metrics';
-import type { HostsPort, QuarantinePort } from '../../ports';
+import type { DiagnoseTrigger, HostsPort, MonitorPort, QuarantinePort } from '../../ports';
 import type { Limits } from '../../wire/validate';
 import { validateHeartbeat } from '../../wire/validate';
 import { fail } from '../../wire/result';
@@ -21,6 +21,9 @@ import { encodeBody } from '../../wire/codec';
 import { TYPE_ATTRIBUTE } from '../../wire/attributes';
 import type { dts } from '../../wire/generated/dts';
 import { relayedReceiveTime } from '../../domain/host/relay-stamp';
+import { effectiveInterval } from '../../domain/host/liveness';
+import { validateCheckPing } from '../../wire/validate';
+import { recordPing, type PingDeps } from '../checks/ping';
 
 export interface HeartbeatIngest {
   readonly hosts: HostsPort;
@@ -42,6 +45,20 @@ export interface HeartbeatIngest {
    * diagnose would. Without it, the next diagnose pass does.
    */
   readonly liveness?: { readonly rule: DiagnoseRule; readonly flap: FlapRule };
+  /**
+   * New hosts between passes: a host whose first beat comes with a deadline no later than
+   * `withinMs` away (the watch's span) starts a pass at once, claimed on the monitor item at most
+   * once every `gapMs`, so that its deadline is watched (docs/SEMANTICS.md, "New hosts between
+   * passes"). Without it, such a host waits for the next scheduled pass.
+   */
+  readonly arrivals?: {
+    readonly monitor: Pick<MonitorPort, 'noteArrival' | 'claimArrivalPass'>;
+    readonly trigger: DiagnoseTrigger;
+    readonly withinMs: number;
+    readonly gapMs: number;
+  };
+  /** Where a CheckPing goes (docs/CHECKS.md); without it, a CheckPing is refused. */
+  readonly pings?: PingDeps;
 }
 
 export type BeatOutcome = 'stored' | 'stale' | 'quarantined';
@@ -55,8 +72,9 @@ export type BeatOutcome = 'stored' | 'stale' | 'quarantined';
  * diagnose pass.
  */
 export async function ingestHeartbeat(d: HeartbeatIngest, record: SqsRecordLike & PoisonRecord): Promise<BeatOutcome> {
-  const decoded = decodeRecord(record, 'dts.HeartbeatMessage', ['dts.HeartbeatMessage', 'dts.HeartbeatBatch']);
+  const decoded = decodeRecord(record, 'dts.HeartbeatMessage', ['dts.HeartbeatMessage', 'dts.HeartbeatBatch', 'dts.CheckPing']);
   if (decoded.ok && decoded.value.type === 'dts.HeartbeatBatch') return ingestHeartbeatBatch(d, record, decoded.value.message);
+  if (decoded.ok && decoded.value.type === 'dts.CheckPing') return ingestCheckPing(d, record, decoded.value.message);
   const valid = decoded.ok ? validateHeartbeat(decoded.value.message as dts.HeartbeatMessage, receivedAtOf(record, d.delivery.now()), d.limits) : decoded;
   if (!valid.ok) {
     await quarantine(d.quarantine, d.log, record, valid.error);
@@ -68,6 +86,28 @@ export async function ingestHeartbeat(d: HeartbeatIngest, record: SqsRecordLike 
     if (!isPoison(error)) throw error;
     await quarantine(d.quarantine, d.log, record, { field: 'store', reason: `refused: ${refusalReason(error)}` });
     return 'quarantined';
+  }
+}
+
+/**
+ * A check's signal on the heartbeats queue: one write on the check (lib/app/checks/ping.ts). A
+ * ping that is invalid, or names no check, goes to the DLQ at once with its reason and changes
+ * nothing; a transient failure comes back.
+ */
+export async function ingestCheckPing(d: HeartbeatIngest, record: SqsRecordLike & PoisonRecord, message: dts.CheckPing): Promise<BeatOutcome> {
+  const valid = validateCheckPing(message);
+  const refuse = async (field: string, reason: string): Promise<BeatOutcome> => {
+    await quarantine(d.quarantine, d.log, record, { field, reason });
+    return 'quarantined';
+  };
+  if (!valid.ok) return refuse(valid.error.field, valid.error.reason);
+  if (!d.pings) return refuse('check', 'this deployment has no checks table');
+  try {
+    const outcome = await recordPing(d.pings, valid.value, receivedAtOf(record, d.delivery.now()));
+    return outcome.ok ? 'stored' : refuse('check', outcome.reason);
+  } catch (error) {
+    if (!isPoison(error)) throw error;
+    return refuse('store', `refused: ${refusalReason(error)}`);
   }
 }
 
@@ -87,9 +127,10 @@ export async function storeBeat(d: HeartbeatIngest, beat: Beat): Promise<BeatOut
   const outbox = new Outbox();
   const settle = (id: string) => d.hosts.settle(beat.hostname, id);
   if (write.left && goodbye) for (const p of pendingNow(goodbye.notifications, now)) outbox.add(p, settle);
+  if (write.previous === undefined && !beat.goodbye) await watchArrival(d, beat, now);
 
-  if (write.previous?.state === 'dead' && !beat.goodbye && d.liveness) {
-    const back = await returnFromDeath(d, write.previous, beat, now, announce);
+  if (write.previous && RETURNS.has(write.previous.state) && !beat.goodbye && d.liveness) {
+    const back = await returnToLife(d, write.previous, beat, now, announce);
     if (back) for (const p of pendingNow(back.notifications, now)) outbox.add(p, settle);
   }
 
@@ -118,14 +159,45 @@ export async function storeBeat(d: HeartbeatIngest, beat: Beat): Promise<BeatOut
   return 'stored';
 }
 
+/** A watch that says it runs at least this much longer will look at the monitor item again in time. */
+const WATCH_POLL_MARGIN_MS = 2000;
+
 /**
- * A dead host beat again: the transition diagnose would decide for it (lib/domain/host/transitions),
- * decided now on the host as this beat left it. A beat received before the death retracts it at
- * once, with one conditional write on the death it answers, carrying its notification: of
- * ingest, a redelivery and a diagnose pass, exactly one commits it, with the same id. Returns
- * what it committed.
+ * A host's first beat: when its deadline would come before the next scheduled pass could list
+ * it, it is noted on the monitor item for the running deadline watch to list, and when no watch
+ * runs, a pass is started now (one at most every `gapMs`, whoever claims it), whose watch lists
+ * it: the host is watched from its first beat on. A failure here loses nothing but that head start: the beat is
+ * stored, and the next scheduled pass lists the host.
  */
-async function returnFromDeath(
+async function watchArrival(d: HeartbeatIngest, beat: Beat, now: number): Promise<void> {
+  const a = d.arrivals;
+  if (!a || !d.liveness) return;
+  const limitMs = effectiveInterval(beat.interval, d.liveness.rule) * d.liveness.rule.tolerance * 1000;
+  if (limitMs > a.withinMs) return;
+  try {
+    // A watch running now lists it from the monitor item within a second: no pass needed.
+    const { watchingUntil } = await a.monitor.noteArrival(beat.hostname);
+    if ((watchingUntil ?? 0) > now + WATCH_POLL_MARGIN_MS) return;
+    if (await a.monitor.claimArrivalPass(now, a.gapMs)) await a.trigger.runPass(`first beat of ${beat.hostname}`);
+  } catch (e) {
+    d.log.warn('could not start a pass for a new host; the next scheduled pass lists it', { hostname: beat.hostname, error: String(e) });
+  }
+}
+
+/** The states a beat ends at once: a death (recovered or retracted), a goodbye, a retirement. */
+const RETURNS: ReadonlySet<HostState> = new Set(['dead', 'left', 'retired']);
+
+/**
+ * A dead, departed or retired host beat again: the transition diagnose would decide for it
+ * (lib/domain/host/transitions), decided now on the host as this beat left it, so a recovery is
+ * announced seconds after the first beat back rather than at the next pass (docs/SEMANTICS.md,
+ * "Recovery at ingest"). One conditional write on the state it ends, carrying its notification:
+ * of ingest, a redelivery, a later beat and a diagnose pass, exactly one commits it, with the same
+ * id. A recovery from a down held back under a storm is recorded suppressed and counted in the
+ * storm's progress by the next pass; one while flapping is recorded suppressed. Returns what it
+ * committed.
+ */
+async function returnToLife(
   d: HeartbeatIngest,
   previous: Host,
   beat: Beat,
@@ -135,17 +207,16 @@ async function returnFromDeath(
   const liveness = d.liveness as NonNullable<HeartbeatIngest['liveness']>;
   const host: Host = { ...previous, lastBeat: beat.receivedAt, interval: beat.interval, labels: beat.labels, resumedAt: previous.resumedAt ?? beat.receivedAt };
   const t = hostTransition(host, now, liveness.rule, NO_DEATHS);
-  // A recovery stays the pass's to decide for now: it groups a storm's recoveries into one notice.
-  if (t?.notification.kind !== 'host-down-retracted') return undefined;
+  if (t?.to !== 'alive') return undefined;
   const history = historyStep(host, t, liveness.flap);
-  // A death held back under a storm is retracted in the storm's count, not on its own.
+  // A death held back under a storm ends in the storm's count, not on its own.
   const storm = recoverySuppression(previous);
   const n = history?.flappingSince !== undefined ? { ...t.notification, suppressed: 'flapping' }
     : storm ? { ...t.notification, suppressed: storm.reason } : t.notification;
   const changes = await announce([n, ...(history?.started ? [history.started] : [])]);
   const won = await d.hosts.changeState({
     hostname: host.hostname,
-    from: 'dead',
+    from: previous.state,
     fromSince: previous.stateSince,
     to: 'alive',
     at: t.at,

@@ -61,7 +61,9 @@ export async function relayCommand(ctx: Pick<Context, 'io' | 'backend'>, o: Rela
   };
   const client = backend.client;
   const sqs = new SQSClient({ ...client, maxAttempts: 2 });
-  const logs = createProducer({ ...client, logsQueueUrl: backend.require('logsQueueUrl'), flushOnExit: false, warn: say, onError: () => {} });
+  const logs = createProducer({
+    ...client, logsQueueUrl: backend.require('logsQueueUrl'), heartbeatsQueueUrl: backend.require('heartbeatsQueueUrl'), flushOnExit: false, warn: say, onError: () => {},
+  });
   const stop = new Promise<void>((resolve) => {
     for (const s of ['SIGTERM', 'SIGINT'] as const) process.once(s, () => resolve());
   });

@@ -28,7 +28,7 @@ export async function reportCommand(ctx: Context, o: ReportOptions): Promise<num
   if (o.now) {
     const run = await runReport(reportDeps(root), Date.now(), o.hours ?? settings.reportHours, o.publish !== false);
     if (o.detail) {
-      for (const section of ['hosts', 'incidents', 'apps'] as const) for (const row of run.detail[section]) ctx.io.out(JSON.stringify({ section, ...row }) + '\n');
+      for (const section of ['hosts', 'incidents', 'apps', 'checks'] as const) for (const row of run.detail[section] ?? []) ctx.io.out(JSON.stringify({ section, ...row }) + '\n');
     } else ctx.io.out(format === 'json' ? JSON.stringify(run.report, null, 2) + '\n' : format === 'html' ? run.html : run.markdown + '\n');
     return 0;
   }

@@ -42,13 +42,21 @@ export type NotificationKind =
   /** Many first beats in one pass: one "12 new hosts" notice instead of one each. */
   | 'fleet-new-hosts'
   | 'clock-skew'
-  | 'clock-ok';
+  | 'clock-ok'
+  /** A check (a scheduled job) had no success by its next expected time plus grace. */
+  | 'check-late'
+  /** A check's run failed: a fail signal or a non-zero exit status. */
+  | 'check-failed'
+  /** A check's run started and has not finished within its longest run. */
+  | 'check-long'
+  /** A late, failed or long check succeeded again: the recovery, on the same incident. */
+  | 'check-ok';
 
 /** Every kind, for the filters that take one (`?kind=`, `--kind`); the compiler checks it names them all. */
 export const NOTIFICATION_KINDS = [
   'host-up', 'host-down', 'host-recovered', 'host-down-retracted', 'host-left', 'host-retired', 'resource-warning', 'resource-critical', 'resource-ok',
   'monitor-degraded', 'monitor-ok', 'host-flapping', 'host-stable', 'host-still-down', 'fleet-storm', 'fleet-storm-recovering',
-  'fleet-storm-over', 'fleet-new-hosts', 'clock-skew', 'clock-ok',
+  'fleet-storm-over', 'fleet-new-hosts', 'clock-skew', 'clock-ok', 'check-late', 'check-failed', 'check-long', 'check-ok',
 ] as const satisfies readonly NotificationKind[];
 export const EVERY_NOTIFICATION_KIND: [Exclude<NotificationKind, (typeof NOTIFICATION_KINDS)[number]>] extends [never] ? true : never = true;
 

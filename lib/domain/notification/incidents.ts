@@ -52,6 +52,12 @@ export function incidentKey(n: Fields, subject?: string): string {
     case 'fleet-storm-recovering':
     case 'fleet-storm-over':
       return `${h}/storm/${d.scope ?? 'fleet'}/${d.stormStart ?? iso(n.at)}`;
+    case 'check-late':
+    case 'check-failed':
+    case 'check-long':
+    case 'check-ok':
+      // A check's problem and its recovery share the time it stopped being up, which both carry.
+      return `${h}/problem/${d.problemSince ?? iso(n.at)}`;
     case 'host-up':
     case 'host-left':
     case 'fleet-new-hosts':
@@ -60,7 +66,7 @@ export function incidentKey(n: Fields, subject?: string): string {
 }
 
 const CLOSES: ReadonlySet<NotificationKind> = new Set<NotificationKind>([
-  'host-recovered', 'host-down-retracted', 'host-retired', 'resource-ok', 'clock-ok', 'monitor-ok', 'fleet-storm-over',
+  'host-recovered', 'host-down-retracted', 'host-retired', 'resource-ok', 'clock-ok', 'monitor-ok', 'fleet-storm-over', 'check-ok',
 ]);
 const NOTICES: ReadonlySet<NotificationKind> = new Set<NotificationKind>([
   'host-up', 'host-left', 'fleet-new-hosts', 'fleet-storm-recovering',

@@ -82,6 +82,7 @@ function sections(r: FleetReport): Section[] {
         cell(formatDuration(i.downtimeMs)),
       ]),
     },
+    ...checkSections(r),
     {
       title: 'Time at warning or critical',
       intro: (r.resources.atLevel ? `${r.resources.atLevel} host(s) spent time above a threshold while up.` : 'No host spent time above a threshold while up.')
@@ -123,6 +124,26 @@ function sections(r: FleetReport): Section[] {
       rows: [],
     },
   ];
+}
+
+/** The checks (scheduled jobs), when the deployment has any. */
+function checkSections(r: FleetReport): Section[] {
+  const k = r.checks;
+  if (!k) return [];
+  const states = Object.entries(k.byState).sort(([a], [b]) => a.localeCompare(b)).map(([s, n]) => `${n} ${s}`).join(', ');
+  const avail = k.availability === undefined ? 'No check was expected in the period.' : `Checks: ${pct(k.availability)} of the time they were expected on time and well (target ${pct(r.availability.target)}).`;
+  return [{
+    title: 'Checks',
+    intro: `${k.total} check(s)${states ? `: ${states}` : ''}. ${k.lates} late, ${k.failures} failed and ${k.longs} running too long in the period. ${avail}`
+      + (k.worst.length ? ' With a problem:' : ''),
+    head: ['check', 'state', 'late', 'failed', 'too long', 'availability', 'last duration', 'last exit'],
+    rows: k.worst.map((c) => [
+      cell(wellFormed(c.name)), cell(c.state, c.state === 'up' || c.state === 'new' || c.state === 'paused' ? 'ok' : 'critical'),
+      cell(String(c.lates), c.lates > 0 ? 'warning' : 'ok'), cell(String(c.failures), c.failures > 0 ? 'critical' : 'ok'), cell(String(c.longs), c.longs > 0 ? 'warning' : 'ok'),
+      c.availability === undefined ? cell('–') : cell(pct(c.availability), c.availability < r.availability.target ? 'critical' : 'ok'),
+      cell(c.lastDurationMs === undefined ? '–' : formatDuration(c.lastDurationMs)), cell(c.lastExit === undefined ? '–' : String(c.lastExit)),
+    ]),
+  }];
 }
 
 const mdCell = (c: Cell) => {

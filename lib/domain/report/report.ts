@@ -1,6 +1,8 @@
 import { METRICS, type Host, type HostState, type MetricLevel, type Notification, type NotificationKind, type Metric, FLEET_HOST } from '../model';
 import { daysBetween } from '../model/days';
 import { isWorse, rawLevel, thresholdsFor, type Thresholds } from '../host/metrics';
+import type { Check } from '../check/check';
+import { checkReport, type CheckRow, type CheckSummary } from './checks';
 
 /** What the report reads: the hosts now, the period's notifications, and per-app daily counts. */
 export interface ReportInput {
@@ -17,6 +19,8 @@ export interface ReportInput {
   readonly thresholds?: Readonly<Record<Metric, Thresholds>>;
   /** Availability below this percent is highlighted (default 99.9). */
   readonly availabilityTarget?: number;
+  /** The checks (scheduled jobs) now, when the deployment has them. */
+  readonly checks?: readonly Check[];
 }
 
 export interface Outage {
@@ -85,6 +89,7 @@ export interface ReportDetail {
   readonly hosts: HostRow[];
   readonly incidents: Incident[];
   readonly apps: AppLogCounts[];
+  readonly checks?: CheckRow[];
 }
 
 /**
@@ -137,6 +142,8 @@ export interface FleetReport {
   };
   readonly logs: { readonly apps: number; readonly top: AppLogCounts[]; readonly error: number; readonly critical: number };
   readonly notifications: { readonly total: number; readonly suppressed: number; readonly byKind: Partial<Record<NotificationKind, number>> };
+  /** The checks (scheduled jobs), when the deployment has any: lates, failures and their availability (lib/domain/report/checks.ts). */
+  readonly checks?: CheckSummary;
   /** Where every row is. `location` is filled by the store that keeps it. */
   readonly detail: { readonly hosts: number; readonly incidents: number; readonly apps: number; readonly location?: string };
 }
@@ -226,6 +233,8 @@ export function buildReport(input: ReportInput): BuiltReport {
   const withPeaks = rows.filter((r) => Object.keys(r.peaks).length > 0);
   const loud = apps.filter((a) => a.error + a.critical > 0);
 
+  const checks = input.checks && input.checks.length > 0 ? checkReport(input.checks, (subject) => ofHost.get(subject) ?? [], since, until, top) : undefined;
+
   const report: FleetReport = {
     id: reportId(until),
     since,
@@ -269,9 +278,10 @@ export function buildReport(input: ReportInput): BuiltReport {
       critical: apps.reduce((t, a) => t + a.critical, 0),
     },
     notifications: { total: inPeriod.length, suppressed: inPeriod.filter((n) => n.suppressed !== undefined).length, byKind },
+    ...(checks ? { checks: checks.summary } : {}),
     detail: { hosts: rows.length, incidents: incidents.length, apps: apps.length },
   };
-  return { report, detail: { hosts: rows, incidents, apps }, problems };
+  return { report, detail: { hosts: rows, incidents, apps, ...(checks ? { checks: checks.rows } : {}) }, problems };
 }
 
 /** Percent with two decimals, never rounded up to 100 while anything was lost. */

@@ -1,0 +1,169 @@
+import type { Check } from '../../domain/check/check';
+import { checkSubject } from '../../domain/check/check';
+import { checkDeadline, checkTransition } from '../../domain/check/judge';
+import type { NotificationKind, Silence } from '../../domain/model';
+import { NO_DEATHS } from '../../domain/host/transitions';
+import { applySilence } from '../../domain/notification/silences';
+import type { ChecksPort } from '../../ports';
+import type { Delivery } from '../deliver';
+import type { Log } from '../log';
+import { Outbox, pendingNow } from '../outbox';
+
+/**
+ * Checks (scheduled jobs) judged in the diagnose pass and its deadline watch, the way hosts are
+ * (docs/CHECKS.md, "Judgement"): the verdict is the pure rule (lib/domain/check/judge.ts), the
+ * transition one conditional write carrying its notification (the outbox), silenced by the same
+ * silences (a check is `check:<name>` with its labels), delivered by the same outbox.
+ */
+/** Deadlines this close after a batch's first are judged with it: one watermark, then each check read again. */
+const BATCH_MS = 250;
+/** Checks judged at once. */
+const CONCURRENCY = 32;
+/** A late or long verdict held for the ingest watermark is looked at again this much later, in the same watch (as a held death is). */
+const HELD_RETRY_MS = 1000;
+
+export interface CheckJudgeDeps {
+  readonly checks: Pick<ChecksPort, 'list' | 'get' | 'changeState' | 'settle'>;
+  readonly delivery: Delivery;
+  readonly log: Log;
+  readonly sweepGraceMs?: number;
+}
+
+/** A check whose verdict changes by itself (late, long) before the watch ends. */
+export interface CheckUpcoming {
+  readonly name: string;
+  readonly deadline: number;
+}
+
+export interface CheckPassResult {
+  readonly examined: number;
+  readonly transitions: Partial<Record<NotificationKind, number>>;
+  readonly errors: number;
+  readonly upcoming: CheckUpcoming[];
+}
+
+/**
+ * Judges one check at `now` and commits what changed. A verdict that rests on silence (late,
+ * long) is held while ingest has not provably stored what was sent before it (`deadThrough`,
+ * the ingest watermark): the success may be on the heartbeats queue still.
+ */
+export async function judgeCheck(d: CheckJudgeDeps, c: Check, now: number, deadThrough: number, silences: readonly Silence[], outbox: Outbox): Promise<NotificationKind | 'changed' | 'held' | undefined> {
+  const t = checkTransition(c, now);
+  if (!t) return undefined;
+  if ((t.to === 'late' || t.to === 'long') && t.at > deadThrough) return 'held';
+  const subject = { hostname: checkSubject(c.name), labels: c.labels };
+  const notifications = t.notification ? [applySilence(t.notification, subject, silences)] : [];
+  const won = await d.checks.changeState({
+    keyHash: c.keyHash, from: c.state, fromSince: c.stateSince, lastPing: c.lastPing, to: t.to, at: t.at, problemSince: t.problemSince,
+    ...(notifications.length > 0 ? { announce: { notifications, queuedAt: now } } : {}),
+  });
+  if (!won) return undefined;
+  for (const p of pendingNow(notifications, now)) outbox.add(p, (id) => d.checks.settle(c.keyHash, id));
+  return t.notification?.kind ?? 'changed';
+}
+
+/** Every check, judged once: the pass's share. Sweeps their outboxes into `outbox`. */
+export async function judgeChecks(d: CheckJudgeDeps, now: number, deadThrough: number, silences: readonly Silence[], outbox: Outbox, watchUntil: number): Promise<CheckPassResult> {
+  const transitions: Partial<Record<NotificationKind, number>> = {};
+  const upcoming: CheckUpcoming[] = [];
+  let errors = 0;
+  const checks = await d.checks.list();
+  const one = async (c: Check): Promise<void> => {
+    outbox.sweep(c.pending, (id) => d.checks.settle(c.keyHash, id), now, d.sweepGraceMs);
+    try {
+      const kind = await judgeCheck(d, c, now, deadThrough, silences, outbox);
+      if (kind !== undefined && kind !== 'changed' && kind !== 'held') transitions[kind] = (transitions[kind] ?? 0) + 1;
+      // Its next deadline, whatever it was judged: a check committed now is read again at it.
+      const deadline = checkDeadline(kind === undefined || kind === 'held' ? c : ((await d.checks.get(c.name)) ?? c));
+      if (deadline !== undefined && deadline <= watchUntil) upcoming.push({ name: c.name, deadline: Math.max(deadline, now) });
+    } catch (e) {
+      errors++;
+      d.log.error('could not judge check; it is judged again next pass', { check: c.name, error: String(e) });
+    }
+  };
+  for (let i = 0; i < checks.length; i += CONCURRENCY) await Promise.all(checks.slice(i, i + CONCURRENCY).map(one));
+  return { examined: checks.length, transitions, errors, upcoming };
+}
+
+const sleepFor = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, ms)));
+
+export interface CheckWatchSummary {
+  readonly watched: number;
+  readonly transitions: Partial<Record<NotificationKind, number>>;
+  /** How long after its deadline each check-late or check-long was committed, in ms. */
+  readonly lateMs: number[];
+  readonly errors: number;
+}
+
+/**
+ * The checks' deadline watch: at each listed deadline, the checks due then (those within 250 ms
+ * of the first) are read again (strongly consistent) and judged, so a late or long check is
+ * announced within about a second of its deadline rather than at the next pass. A thousand
+ * checks due at 02:00 cost one watermark, not a thousand. It stops when `until` comes or `stop()`
+ * says a newer pass has taken over; every change is one conditional write, so an overlap
+ * commits once.
+ */
+export async function watchChecks(
+  d: CheckJudgeDeps, silences: readonly Silence[], upcoming: readonly CheckUpcoming[],
+  o: { readonly until: number; readonly deadThrough: () => Promise<number>; readonly stop: () => Promise<boolean>; readonly pollMs?: number },
+): Promise<CheckWatchSummary> {
+  const queue = upcoming.filter((u) => u.deadline <= o.until).sort((a, b) => a.deadline - b.deadline);
+  const transitions: Partial<Record<NotificationKind, number>> = {};
+  const lateMs: number[] = [];
+  let errors = 0;
+  const watched = queue.length;
+  while (queue.length > 0) {
+    const first = queue[0] as CheckUpcoming;
+    let n = 1;
+    while (n < queue.length && (queue[n] as CheckUpcoming).deadline <= first.deadline + BATCH_MS) n++;
+    const batch = queue.splice(0, n);
+    const last = (batch[batch.length - 1] as CheckUpcoming).deadline;
+    for (;;) {
+      if (await o.stop()) return { watched, transitions, lateMs, errors };
+      const left = last - d.delivery.now();
+      if (left <= 0) break;
+      await sleepFor(Math.min(left, o.pollMs ?? 1000));
+    }
+    let deadThrough: number;
+    try {
+      deadThrough = await o.deadThrough();
+    } catch (e) {
+      errors++;
+      d.log.error('could not establish the ingest watermark at checks\' deadlines; the next pass judges them', { checks: batch.length, error: String(e) });
+      continue;
+    }
+    const outbox = new Outbox();
+    for (let i = 0; i < batch.length; i += CONCURRENCY) {
+      await Promise.all(batch.slice(i, i + CONCURRENCY).map(async (next) => {
+        try {
+          const c = await d.checks.get(next.name);
+          if (!c) return;
+          const now = d.delivery.now();
+          const kind = await judgeCheck(d, c, now, deadThrough, silences, outbox);
+          // Held for the watermark (its messages may be on the queue still): looked at again a
+          // moment later in this watch, not left to the next pass a minute on. A check pinged
+          // since is watched at its new deadline if that comes before the watch ends.
+          // With no watermark at all (ingest degraded), the next pass decides, as it does for hosts.
+          const again = kind === 'held' ? (deadThrough > NO_DEATHS ? now + HELD_RETRY_MS : undefined) : kind === undefined ? checkDeadline(c) : undefined;
+          if (again !== undefined && again > now && again <= o.until) insert(queue, { name: next.name, deadline: again });
+          if (kind !== undefined && kind !== 'changed' && kind !== 'held') {
+            transitions[kind] = (transitions[kind] ?? 0) + 1;
+            lateMs.push(now - (checkDeadline(c) ?? next.deadline));
+          }
+        } catch (e) {
+          errors++;
+          d.log.error('could not judge check at its deadline; the next pass does', { check: next.name, error: String(e) });
+        }
+      }));
+    }
+    await outbox.flush(d.delivery, d.log);
+  }
+  return { watched, transitions, lateMs, errors };
+}
+
+/** Into the queue, kept sorted by deadline. */
+function insert(queue: CheckUpcoming[], u: CheckUpcoming): void {
+  const i = queue.findIndex((q) => q.deadline > u.deadline);
+  if (i < 0) queue.push(u);
+  else queue.splice(i, 0, u);
+}

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import type { Check } from '../../lib/domain/check/check';
+import type { ChecksPort } from '../../lib/ports';
+import { notice, T0 } from './fixtures';
+
+const check = (name: string, more: Partial<Check> = {}): Check => ({
+  name, keyHash: `hash-of-${name}`, schedule: { everyMs: 600_000 }, graceMs: 60_000, labels: { team: 'data' },
+  createdAt: T0, paused: false, state: 'new', stateSince: T0, pings: 0, ...more,
+});
+
+/** What every adapter of ChecksPort does, as the checks table does it. */
+export function checksContract(make: () => Promise<ChecksPort>): void {
+  describe('ChecksPort', () => {
+    it('adds a check once by name, and finds it by name and in the list, in name order', async () => {
+      const s = await make();
+      expect(await s.add(check('b', { schedule: { cron: '0 2 * * *', tz: 'Europe/Berlin' }, maxRunMs: 3_600_000 }))).toBe(true);
+      expect(await s.add(check('a'))).toBe(true);
+      expect(await s.add(check('a', { keyHash: 'another' }))).toBe(false);
+      expect(await s.get('b')).toEqual(check('b', { schedule: { cron: '0 2 * * *', tz: 'Europe/Berlin' }, maxRunMs: 3_600_000 }));
+      expect(await s.get('nope')).toBeUndefined();
+      expect((await s.list()).map((c) => c.name)).toEqual(['a', 'b']);
+    });
+
+    it('records signals by the key\'s hash in one write, and refuses an unknown key', async () => {
+      const s = await make();
+      await s.add(check('job'));
+      expect(await s.recordSignal('hash-of-nothing', { kind: 'success', at: T0 })).toBeUndefined();
+      expect(await s.recordSignal('hash-of-job', { kind: 'start', at: T0 + 1000 })).toMatchObject({ name: 'job', lastStart: T0 + 1000, lastPing: T0 + 1000, lastSignal: 'start', pings: 1 });
+      const failed = await s.recordSignal('hash-of-job', { kind: 'fail', at: T0 + 5000, exit: 3 });
+      expect(failed).toMatchObject({ lastEnd: T0 + 5000, lastOk: false, lastExit: 3, lastSignal: 'fail', pings: 2 });
+      expect(failed?.lastSuccess).toBeUndefined();
+      const ok = await s.recordSignal('hash-of-job', { kind: 'success', at: T0 + 9000 });
+      expect(ok).toMatchObject({ lastEnd: T0 + 9000, lastOk: true, lastSuccess: T0 + 9000, lastStart: T0 + 1000, pings: 3 });
+      expect(ok?.lastExit).toBeUndefined();
+      expect(await s.get('job')).toEqual(ok);
+    });
+
+    it('pauses and resumes; records signals while paused', async () => {
+      const s = await make();
+      await s.add(check('job'));
+      expect(await s.setPaused('nope', true)).toBe(false);
+      expect(await s.setPaused('job', true)).toBe(true);
+      expect(await s.recordSignal('hash-of-job', { kind: 'success', at: T0 })).toMatchObject({ paused: true, pings: 1 });
+      expect(await s.setPaused('job', false)).toBe(true);
+      expect((await s.get('job'))?.paused).toBe(false);
+    });
+
+    it('commits a state change with its notifications only if state, since and last ping are as seen, and never while paused', async () => {
+      const s = await make();
+      await s.add(check('job'));
+      const n = notice('check:job', T0 + 660_000, 'check:job|check-late|1');
+      const change = { keyHash: 'hash-of-job', from: 'new' as const, fromSince: T0, lastPing: undefined, to: 'late' as const, at: T0 + 660_000, problemSince: T0 + 660_000, announce: { notifications: [n], queuedAt: T0 + 661_000 } };
+      expect(await s.changeState({ ...change, fromSince: T0 + 1 })).toBe(false);
+      expect(await s.changeState({ ...change, lastPing: T0 })).toBe(false);
+      expect(await s.changeState({ ...change, keyHash: 'hash-of-nothing' })).toBe(false);
+      expect(await s.changeState(change)).toBe(true);
+      expect(await s.changeState(change)).toBe(false);
+      const late = await s.get('job');
+      expect(late).toMatchObject({ state: 'late', stateSince: T0 + 660_000, problemSince: T0 + 660_000 });
+      expect(late?.pending).toEqual([{ notification: n, queuedAt: T0 + 661_000 }]);
+      await s.settle('hash-of-job', n.id);
+      await s.settle('hash-of-nothing', n.id);
+      expect((await s.get('job'))?.pending).toBeUndefined();
+      await s.recordSignal('hash-of-job', { kind: 'success', at: T0 + 700_000 });
+      await s.setPaused('job', true);
+      expect(await s.changeState({ keyHash: 'hash-of-job', from: 'late', fromSince: T0 + 660_000, lastPing: T0 + 700_000, to: 'up', at: T0 + 700_000, problemSince: undefined })).toBe(false);
+      await s.setPaused('job', false);
+      expect(await s.changeState({ keyHash: 'hash-of-job', from: 'late', fromSince: T0 + 660_000, lastPing: T0 + 700_000, to: 'up', at: T0 + 700_000, problemSince: undefined })).toBe(true);
+      expect((await s.get('job'))?.problemSince).toBeUndefined();
+    });
+
+    it('removes a check, which revokes its key, and frees its name', async () => {
+      const s = await make();
+      await s.add(check('job'));
+      expect(await s.remove('job')).toBe(true);
+      expect(await s.remove('job')).toBe(false);
+      expect(await s.get('job')).toBeUndefined();
+      expect(await s.recordSignal('hash-of-job', { kind: 'success', at: T0 })).toBeUndefined();
+      expect(await s.list()).toEqual([]);
+      expect(await s.add(check('job', { keyHash: 'new-hash' }))).toBe(true);
+      expect((await s.get('job'))?.keyHash).toBe('new-hash');
+    });
+  });
+}

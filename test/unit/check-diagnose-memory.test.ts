@@ -1,0 +1,176 @@
+import { describe, expect, it } from 'vitest';
+import { runDiagnose, type DiagnoseDeps } from '../../lib/app/diagnose/pass';
+import { watchChecks } from '../../lib/app/diagnose/checks';
+import { addCheck, type CheckSpec } from '../../lib/app/checks/manage';
+import { pingKeyHash } from '../../lib/domain/check/check';
+import { silentLog } from '../../lib/app/log';
+import { loadConfig } from '../../lib/config';
+import { MemoryAlerts, MemoryChecks, MemoryHeartbeatQueue, MemoryHosts, MemoryNotifications, MemorySilences, MemoryStats } from '../../tools/memory';
+
+/**
+ * Checks judged by the diagnose pass on the in-memory adapters: the same outbox, notifications,
+ * incidents and silences as hosts (docs/CHECKS.md, "Judgement").
+ */
+const config = loadConfig({});
+const KEY = 'abcdefghijklmnopqrstuv';
+const S = 1000;
+
+async function world(spec: Omit<CheckSpec, 'name'>, start = Date.parse('2026-11-20T10:00:00Z')) {
+  let clock = start;
+  const now = () => clock;
+  const checks = new MemoryChecks();
+  const alerts = new MemoryAlerts();
+  const notifications = new MemoryNotifications();
+  const silences = new MemorySilences();
+  const stats = new MemoryStats();
+  const delivery = { notifications, alerts, now };
+  const d: DiagnoseDeps = {
+    hosts: new MemoryHosts(), stats, delivery, queue: new MemoryHeartbeatQueue(now), lagWaitMs: 0, rule: config.liveness,
+    scanSegments: 1, log: silentLog, silences, checks,
+  };
+  expect((await addCheck(checks, { name: 'job', ...spec, labels: { team: 'data' } }, clock, KEY)).ok).toBe(true);
+  const signal = (kind: 'start' | 'success' | 'fail', exit?: number) => checks.recordSignal(pingKeyHash(KEY), { kind, at: clock, ...(exit === undefined ? {} : { exit }) });
+  return {
+    d, checks, alerts, notifications, silences, signal,
+    advance(ms: number) { clock += ms; },
+    get clock() { return clock; },
+    pass: () => runDiagnose(d),
+    kinds: () => alerts.published.map((n) => n.kind),
+  };
+}
+
+describe('checks in the diagnose pass', () => {
+  it('a check pinged once, then silent, gets exactly one check-late at its deadline, filed as check:<name> with its labels', async () => {
+    const w = await world({ every: '10s', grace: '5s' });
+    await w.signal('success');
+    w.advance(14 * S);
+    await w.pass();
+    expect(w.kinds()).toEqual([]);
+    w.advance(2 * S);
+    const summary = await w.pass();
+    expect(summary.transitions['check-late']).toBe(1);
+    expect(w.alerts.published).toMatchObject([{ hostname: 'check:job', kind: 'check-late', severity: 'critical', labels: { team: 'data' } }]);
+    w.advance(60 * S);
+    await w.pass();
+    expect(w.kinds()).toEqual(['check-late']);
+  });
+
+  it('a new check is not late before its first expected run plus grace', async () => {
+    const w = await world({ every: '1h', grace: '30m' });
+    w.advance(89 * 60 * S);
+    await w.pass();
+    expect(w.kinds()).toEqual([]);
+    w.advance(2 * 60 * S);
+    await w.pass();
+    expect(w.kinds()).toEqual(['check-late']);
+  });
+
+  it('exit 3 gives check-failed with the exit status; a success then gives check-ok on the same incident', async () => {
+    const w = await world({ every: '1h', grace: '5m' });
+    await w.signal('start');
+    w.advance(S);
+    await w.signal('fail', 3);
+    w.advance(S);
+    await w.pass();
+    const [failed] = w.alerts.published;
+    expect(failed).toMatchObject({ kind: 'check-failed', details: { exitStatus: '3' } });
+    await w.signal('start');
+    w.advance(S);
+    await w.signal('success', 0);
+    w.advance(S);
+    await w.pass();
+    expect(w.kinds()).toEqual(['check-failed', 'check-ok']);
+    expect(w.alerts.published[1]?.incident).toBe(failed?.incident);
+  });
+
+  it('a run past --max-run gives check-long before it ends', async () => {
+    const w = await world({ every: '1h', grace: '5m', maxRun: '3s' });
+    await w.signal('start');
+    w.advance(2 * S);
+    await w.pass();
+    expect(w.kinds()).toEqual([]);
+    w.advance(2 * S);
+    await w.pass();
+    expect(w.alerts.published).toMatchObject([{ kind: 'check-long', severity: 'warning' }]);
+  });
+
+  it('never judges a paused check', async () => {
+    const w = await world({ every: '10s' });
+    await w.checks.setPaused('job', true);
+    w.advance(3600 * S);
+    await w.pass();
+    expect(w.kinds()).toEqual([]);
+    expect((await w.checks.get('job'))?.state).toBe('new');
+  });
+
+  it('records but does not publish what a silence of the check, or of its label, covers', async () => {
+    for (const target of [{ hostname: 'check:job' }, { label: 'team', value: 'data' }]) {
+      const w = await world({ every: '10s' });
+      await w.silences.create({ id: 's1', target, startsAt: w.clock, endsAt: w.clock + 3600 * S, reason: 'migration' });
+      w.advance(11 * S);
+      await w.pass();
+      expect(w.kinds()).toEqual([]);
+      const recorded = await w.notifications.byHost('check:job', 0, w.clock + 1);
+      expect(recorded).toMatchObject([{ kind: 'check-late', suppressed: 'silence:s1' }]);
+    }
+  });
+});
+
+describe('the checks\' deadline watch', () => {
+  it('announces a late check at its deadline, not at the next pass', async () => {
+    const w = await world({ every: '1s' }, Date.now());
+    const base = Date.now();
+    w.advance(0);
+    const clockNow = () => w.clock + (Date.now() - base);
+    const d = { checks: w.checks, delivery: { ...w.d.delivery, now: clockNow }, log: silentLog };
+    const summary = await watchChecks(d, [], [{ name: 'job', deadline: w.clock + S }], { until: w.clock + 5 * S, stop: async () => false, deadThrough: async () => clockNow(), pollMs: 50 });
+    expect(summary.transitions).toEqual({ 'check-late': 1 });
+    expect(summary.lateMs[0]).toBeLessThan(500);
+    expect(w.kinds()).toEqual(['check-late']);
+  });
+});
+
+describe('the checks\' deadline watch, with many checks due at once', () => {
+  it('establishes the watermark once for checks due together, and announces each', async () => {
+    const w = await world({ every: '1s' }, Date.now());
+    for (const name of ['job-a', 'job-b', 'job-c']) await addCheck(w.checks, { name, every: '1s' }, w.clock, `${name}-key-0123456789abcdef`);
+    const base = Date.now();
+    const clockNow = () => w.clock + (Date.now() - base);
+    const d = { checks: w.checks, delivery: { ...w.d.delivery, now: clockNow }, log: silentLog };
+    let watermarks = 0;
+    const due = ['job', 'job-a', 'job-b', 'job-c'].map((name) => ({ name, deadline: w.clock + S }));
+    const summary = await watchChecks(d, [], due, { until: w.clock + 5 * S, stop: async () => false, deadThrough: async () => { watermarks++; return clockNow(); }, pollMs: 50 });
+    expect(watermarks).toBe(1);
+    expect(summary.transitions).toEqual({ 'check-late': 4 });
+  });
+});
+
+describe('the checks\' deadline watch, while ingest has not caught up', () => {
+  it('looks again a second later at a late verdict held for the watermark, and announces it in the same watch', async () => {
+    const w = await world({ every: '1s' }, Date.now());
+    const base = Date.now();
+    const clockNow = () => w.clock + (Date.now() - base);
+    const d = { checks: w.checks, delivery: { ...w.d.delivery, now: clockNow }, log: silentLog };
+    // The first watermark stops short of the deadline (a ping may be on the queue); the next ones reach it.
+    let asked = 0;
+    const deadThrough = async () => (++asked === 1 ? w.clock + S - 1 : clockNow());
+    const summary = await watchChecks(d, [], [{ name: 'job', deadline: w.clock + S }], { until: w.clock + 5 * S, stop: async () => false, deadThrough, pollMs: 50 });
+    expect(asked).toBe(2);
+    expect(summary.transitions).toEqual({ 'check-late': 1 });
+    expect(summary.lateMs[0]).toBeGreaterThanOrEqual(1000);
+    expect(summary.lateMs[0]).toBeLessThan(2000);
+    expect(w.kinds()).toEqual(['check-late']);
+  });
+
+  it('leaves a held verdict to the next pass when there is no watermark at all (ingest degraded)', async () => {
+    const w = await world({ every: '1s' }, Date.now());
+    const base = Date.now();
+    const clockNow = () => w.clock + (Date.now() - base);
+    const d = { checks: w.checks, delivery: { ...w.d.delivery, now: clockNow }, log: silentLog };
+    let asked = 0;
+    const summary = await watchChecks(d, [], [{ name: 'job', deadline: w.clock + S }], { until: w.clock + 3 * S, stop: async () => false, deadThrough: async () => { asked++; return 0; }, pollMs: 50 });
+    expect(asked).toBe(1);
+    expect(summary.transitions).toEqual({});
+    expect(w.kinds()).toEqual([]);
+  });
+});
