@@ -3,6 +3,7 @@
  * key, `/ping/<ping key>` (checks' signals) to the key in its path, the page (`/`, one document with its script and style inline) to anyone. The OpenAPI document is generated
  * from the route definitions, so it cannot drift from what the routes accept.
  */
+import { createHash } from 'node:crypto';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
@@ -37,6 +38,28 @@ export const ASSET_HEADERS = {
   'content-security-policy': "frame-ancestors 'none'",
 } as const;
 
+/**
+ * The page's Content-Security-Policy: its one inline script and its one inline style run by their
+ * SHA-256, nothing else runs or loads, and it talks only to its own origin. A name or a log line
+ * that slipped past the page's escaping could still not run a script, load one, or send the key
+ * elsewhere. The hashes are taken from the page as served, so a rebuilt page cannot fall out of it.
+ */
+export function pageCsp(html: string): string {
+  const hashes = (tag: string): string[] => [...html.matchAll(new RegExp(`<${tag}\\b[^>]*>([^]*?)</${tag}>`, 'g'))]
+    .map((m) => `'sha256-${createHash('sha256').update(m[1] ?? '', 'utf8').digest('base64')}'`);
+  return [
+    "default-src 'none'",
+    `script-src ${['\'self\'', ...hashes('script')].join(' ')}`,
+    `style-src ${['\'self\'', ...hashes('style')].join(' ')}`,
+    "img-src 'self' data:",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
 export const OPENAPI_INFO = { openapi: '3.0.3', info: { title: 'dts operator API', version: '1' } } as const;
 
 export function buildApi(deps: ApiDeps, assets: Readonly<Record<string, Asset>> = {}): OpenAPIHono<ApiEnv> {
@@ -52,6 +75,12 @@ export function buildApi(deps: ApiDeps, assets: Readonly<Record<string, Asset>> 
 
   // The console's own origin is wherever the API is served from: a browser page elsewhere gets
   // no CORS headers (and so no answers), unless its origin is configured.
+  // Every answer, JSON and errors included, is the type it says: no browser sniffs one into a page.
+  app.use('*', async (c, next) => {
+    await next();
+    c.res.headers.set('x-content-type-options', 'nosniff');
+  });
+
   app.use('/api/*', cors({
     origin: (origin, c) => {
       if (deps.extraOrigins.includes(origin)) return origin;
@@ -80,7 +109,8 @@ export function buildApi(deps: ApiDeps, assets: Readonly<Record<string, Asset>> 
   app.doc(`${API_PREFIX}/openapi.json`, { ...OPENAPI_INFO, security: [{ apiKey: [] }] });
 
   for (const [path, asset] of Object.entries(assets)) {
-    app.get(path, (c) => c.body(asset.body, 200, { 'content-type': asset.type, ...ASSET_HEADERS }));
+    const headers = { 'content-type': asset.type, ...ASSET_HEADERS, ...(asset.type.startsWith('text/html') ? { 'content-security-policy': pageCsp(asset.body) } : {}) };
+    app.get(path, (c) => c.body(asset.body, 200, headers));
   }
 
   app.notFound((c) => apiError(c, 404, 'not_found', `no route ${c.req.method} ${new URL(c.req.url).pathname}`));

@@ -1,6 +1,7 @@
 /** Plain-text rendering for terminals: aligned tables, ages, sizes, and color only on a TTY. */
 import { levelName, type Host, type MetricLevel, type LogLevel, type LogRecord } from '../domain/model';
 import type { Notification } from '../domain/model';
+import { oneLine } from './terminal';
 import { shortDuration } from './time';
 
 export interface Style {
@@ -77,7 +78,7 @@ export function stateText(host: Host, overdue: boolean, style: Style): string {
 export function logLine(r: LogRecord, style: Style): string {
   const name = levelName(r.level as LogLevel).padEnd(8);
   const colored = r.level >= 40 ? style.red(name) : r.level >= 30 ? style.yellow(name) : name;
-  return `${style.dim(new Date(r.timestamp * 1000).toISOString())} ${colored} [${r.app}@${r.hostname} ${r.timestamp.toFixed(6)}] ${r.text}`;
+  return `${style.dim(new Date(r.timestamp * 1000).toISOString())} ${colored} [${oneLine(r.app)}@${oneLine(r.hostname)} ${r.timestamp.toFixed(6)}] ${oneLine(r.text)}`;
 }
 
 export function notificationLine(n: Notification, style: Style): string {
@@ -85,5 +86,5 @@ export function notificationLine(n: Notification, style: Style): string {
   const colored = n.severity === 'critical' ? style.red(sev) : n.severity === 'warning' ? style.yellow(sev) : sev;
   // Held back by a silence, a storm or flapping: recorded, never sent. It must not read as a page.
   const held = n.suppressed !== undefined ? ` ${style.yellow(`[held: ${n.suppressed}]`)}` : '';
-  return `${style.dim(new Date(n.at).toISOString())} ${colored} ${n.hostname}  ${n.kind}: ${n.message}${held}`;
+  return `${style.dim(new Date(n.at).toISOString())} ${colored} ${oneLine(n.hostname)}  ${n.kind}: ${oneLine(n.message)}${held}`;
 }

@@ -7,6 +7,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { makeContext, type Context } from './context';
 import { processIo, type GlobalOptions, type Io } from './io';
+import { terminalSafe } from './terminal';
 import { EXIT, explain } from './errors';
 import { withAgentOptions, type AgentCommandOptions } from './commands/agent';
 import type { LogCommandOptions } from './commands/log';
@@ -21,7 +22,7 @@ import type { ChannelAddOptions } from './commands/channels';
 import type { StatusPageAddOptions } from './commands/status-pages';
 import type { DoctorOptions } from './commands/doctor';
 import { NOTIFICATION_KINDS } from '../domain/model';
-import { parsePositiveInt } from './time';
+import { parseByteSize, parsePositiveInt } from './time';
 import { VERSION } from './version';
 
 export { VERSION };
@@ -79,9 +80,13 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 backend not configured or un
     .option('--interval <seconds>', 'seconds between the relay\'s own beats', seconds, 60)
     .option('--flush <seconds>', 'the longest a beat waits to be forwarded to SQS; never more than a third of its interval', seconds, 20)
     .option('--max-beats <n>', 'beats held at most; past it a host\'s oldest beats are shed first', parsePositiveInt('--max-beats'), 100_000)
+    .option('--max-bytes <size>', 'bytes of beats held at most (e.g. 64M, 512K, 1G); a beat that finds no room gets 503', parseByteSize('--max-bytes'), 64 * 1024 * 1024)
+    .option('--hosts <globs>', 'the hosts this relay may speak for, e.g. \'web-*,db-?\' (default: any, with a warning)')
+    .option('--hosts-file <path>', 'the same, one glob a line (# comments)')
+    .option('--allow-goodbye', 'pass goodbyes on (a goodbye makes a host left, which mutes its downs)')
     .option('--hostname <name>', 'the name the relay beats as (default: relay@<os.hostname()>, apart from the machine\'s agent)')
     .option('-q, --quiet', 'no status lines on stderr')
-    .addHelpText('after', '\nExamples:\n  DTS_RELAY_TOKEN=$(openssl rand -hex 32) dts relay --listen 0.0.0.0:8080\n  curl -fsS -X POST -H "Authorization: Bearer $T" "http://relay:8080/beat?hostname=$(hostname)&interval=60"\n  echo "disk full" | curl -fsS -X POST -H "Authorization: Bearer $T" --data-binary @- "http://relay:8080/log?app=cron&level=error"')
+    .addHelpText('after', '\nExamples:\n  DTS_RELAY_TOKEN=$(openssl rand -hex 32) dts relay --listen 0.0.0.0:8080 --hosts \'web-*,db-*\'\n  curl -fsS -X POST -H "Authorization: Bearer $T" "http://relay:8080/beat?hostname=$(hostname)&interval=60"\n  echo "disk full" | curl -fsS -X POST -H "Authorization: Bearer $T" --data-binary @- "http://relay:8080/log?app=cron&level=error"')
     .action(function (this: Command) {
       return run(async (ctx) => (await import('./commands/relay')).relayCommand(ctx, this.opts<RelayCommandOptions>(), VERSION), this);
     });
@@ -229,6 +234,7 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 backend not configured or un
     .argument('<kind>', 'slack, discord, teams, pagerduty, opsgenie or webhook')
     .option('--name <name>', 'the channel\'s name (default: the kind)')
     .option('--url <url>', 'the webhook URL; for pagerduty and opsgenie, the API endpoint (default: the public one)')
+    .option('--allow-loopback', 'take an http://127.0.0.1 URL outside the local cloud (the notifier needs DTS_NOTIFY_ALLOW_LOOPBACK=true too)')
     .option('--key <key>', 'pagerduty: routing key; opsgenie: API key; webhook: signing key (default: generated)')
     .option('--filter <filter>', 'which alerts: severity>=warning, severity=critical, kind=host-down|host-recovered, host=web-*, label.role=db (comma: all must hold)')
     .addHelpText('after', `
@@ -358,7 +364,8 @@ Examples:
 }
 
 /** Run the CLI; resolves to the exit code. Never throws. */
-export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
+export async function main(argv: readonly string[], rawIo: Io = processIo): Promise<number> {
+  const io = terminalSafe(rawIo);
   let code: number = EXIT.OK;
   const run = async (action: (ctx: Context) => Promise<number>, cmd: Command): Promise<void> => {
     const ctx = makeContext(cmd.optsWithGlobals<GlobalOptions>(), io);

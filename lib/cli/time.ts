@@ -37,6 +37,16 @@ export function parsePositiveInt(name: string): (text: string) => number {
   };
 }
 
+/** `67108864`, `64M`, `512K`, `1G` (binary units, an optional `iB` or `B`) → bytes. */
+export function parseByteSize(name: string): (text: string) => number {
+  return (text) => {
+    const m = /^(\d+)\s*([KMG]?)(?:i?B)?$/i.exec(text.trim());
+    const n = m ? Number(m[1]) * 1024 ** ' KMG'.indexOf((m[2] || ' ').toUpperCase()) : Number.NaN;
+    if (!Number.isSafeInteger(n) || n <= 0) throw usage(`${name} must be a size above 0 such as 64M, 512K or 67108864, got ${JSON.stringify(text)}`);
+    return n;
+  };
+}
+
 /** 3725000 → "1h2m"; the two largest units, for table columns. */
 export function shortDuration(ms: number): string {
   const s = Math.round(Math.abs(ms) / 1000);

@@ -12,6 +12,18 @@ export interface NotifyConfig {
   readonly deliveryTtlDays: number;
 }
 
+/**
+ * Loopback receivers are allowed only where the notifier runs on the local cloud (which gives its
+ * functions a loopback AWS_ENDPOINT_URL) or when DTS_NOTIFY_ALLOW_LOOPBACK=true says so: inside
+ * Lambda, 127.0.0.1 is the runtime API.
+ */
+export function notifyAllowsLoopback(env: Env): boolean {
+  if (env.DTS_NOTIFY_ALLOW_LOOPBACK === 'true') return true;
+  // The channels table's endpoint: the one for DynamoDB, or the one for every service.
+  const endpoint = env.AWS_ENDPOINT_URL_DYNAMODB ?? env.AWS_ENDPOINT_URL ?? '';
+  return URL.canParse(endpoint) && /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/.test(new URL(endpoint).hostname);
+}
+
 export function loadNotifyConfig(env: Env = process.env): NotifyConfig {
   return {
     channelsTable: readString(env, 'DTS_CHANNELS_TABLE'),
@@ -21,6 +33,7 @@ export function loadNotifyConfig(env: Env = process.env): NotifyConfig {
       baseDelayMs: readNumber(env, 'DTS_NOTIFY_BACKOFF_MS', 500, { min: 0, max: 60_000 }),
       maxWaitMs: readNumber(env, 'DTS_NOTIFY_MAX_WAIT_MS', 10_000, { min: 0, max: 300_000 }),
       timeoutMs: readNumber(env, 'DTS_NOTIFY_REQUEST_TIMEOUT_MS', 10_000, { min: 100, max: 60_000 }),
+      urlPolicy: { allowLoopback: notifyAllowsLoopback(env) },
     },
     deliveryTtlDays: readNumber(env, 'DTS_NOTIFY_DELIVERY_TTL_DAYS', 14, { min: 1, max: 365 }),
   };

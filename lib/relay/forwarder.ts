@@ -9,7 +9,7 @@ import { frameBatch, framedLength, MAX_CALL_BYTES, MAX_CALL_ENTRIES, MAX_MESSAGE
 import { sendWithRetry, type OutgoingMessage, type RetryPolicy } from '../producer/sender';
 import type { MessageType } from '../wire/codec';
 import { dts } from '../wire/generated/dts.js';
-import type { BeatBuffer, BufferedBeat } from './beat-buffer';
+import { beatBytes, type BeatBuffer, type BufferedBeat } from './beat-buffer';
 
 const BATCH: MessageType = 'dts.HeartbeatBatch';
 
@@ -126,9 +126,10 @@ export class Forwarder {
     }, { step: 'initialize', name: 'dtsRelayRequestCount' });
   }
 
-  /** Send everything buffered; one flush at a time. */
+  /** Send everything buffered; one flush at a time, packed a few calls' worth at a time. */
   flush(): Promise<void> {
     this.flushing ??= this.flushOnce().finally(() => {
+      this.o.buffer.settle();
       this.flushing = undefined;
     });
     return this.flushing;
@@ -141,7 +142,7 @@ export class Forwarder {
     if (beats.length === 0) return;
     const unsent: BufferedBeat[] = [];
     let error: Error | undefined;
-    for (const call of groupCalls(packBeats(beats, this.o.relay))) {
+    for (const chunk of chunksOf(beats, FLUSH_CHUNK_BYTES)) for (const call of groupCalls(packBeats(chunk, this.o.relay))) {
       const out = await sendWithRetry(this.o.sqs, this.o.queueUrl, call, this.retry);
       for (const m of out.sent as PackedMessage[]) {
         this.stats.sent += m.beats.length;
@@ -182,4 +183,27 @@ export class Forwarder {
       this.outage.untold++;
     }
   }
+}
+
+/**
+ * Beats are packed into messages a chunk at a time: packing a whole buffer at once would hold a
+ * second, encoded copy of it (64 MiB more at the default --max-bytes) while SQS is unreachable.
+ * 4 MiB is many calls' worth (a call carries at most 10 messages of 256 KiB).
+ */
+const FLUSH_CHUNK_BYTES = 4 * 1024 * 1024;
+
+function* chunksOf(beats: readonly BufferedBeat[], maxBytes: number): Generator<BufferedBeat[]> {
+  let chunk: BufferedBeat[] = [];
+  let bytes = 0;
+  for (const b of beats) {
+    const size = b.bytes ?? beatBytes(b);
+    if (chunk.length > 0 && bytes + size > maxBytes) {
+      yield chunk;
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(b);
+    bytes += size;
+  }
+  if (chunk.length > 0) yield chunk;
 }

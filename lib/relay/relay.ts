@@ -12,6 +12,7 @@ import type { Producer } from '../producer/producer';
 import { RELAY_MAX_HOLD_MS, relayHoldMs } from '../domain/host/relay-stamp';
 import { BeatBuffer, MAX_DROP_HOSTS } from './beat-buffer';
 import { Forwarder } from './forwarder';
+import type { HostPolicy } from './host-policy';
 import { createRelayServer } from './server';
 
 export interface RelayOptions {
@@ -30,35 +31,49 @@ export interface RelayOptions {
   /** The longest a beat waits to be forwarded, in seconds; never more than a third of its own interval. */
   readonly flushSeconds: number;
   readonly maxBeats: number;
+  /** Bytes of beats held at most (--max-bytes). */
+  readonly maxBytes: number;
+  /** The hosts it may speak for (--hosts); absent: any, with a warning at start-up. */
+  readonly hosts?: { readonly patterns: readonly string[]; readonly allowed: HostPolicy };
+  readonly allowGoodbye?: boolean;
   readonly say: (line: string) => void;
   readonly stop: Promise<unknown>;
   /** Called once listening, with the address (port 0 picks a free one). */
   readonly onListening?: (address: string) => void;
 }
 
+const isLoopback = (address: string): boolean => /^(127\.|::1$|::ffff:127\.)/.test(address);
+
 export async function runRelay(o: RelayOptions): Promise<number> {
   const started = Date.now();
   const flushMs = o.flushSeconds * 1000;
-  const buffer = new BeatBuffer(o.maxBeats, RELAY_MAX_HOLD_MS, (b) => relayHoldMs(b.beat.interval ?? 0, flushMs));
+  const buffer = new BeatBuffer({ maxBeats: o.maxBeats, maxBytes: o.maxBytes }, RELAY_MAX_HOLD_MS, (b) => relayHoldMs(b.beat.interval ?? 0, flushMs), o.hostname);
   const forwarder = new Forwarder({ sqs: o.sqs, queueUrl: o.heartbeatsQueueUrl, buffer, relay: o.hostname, say: o.say });
   const stats = (): Record<string, unknown> => ({
     relay: o.hostname,
     uptimeSeconds: Math.round((Date.now() - started) / 1000),
     received: buffer.received,
     buffered: buffer.size,
+    bufferedBytes: buffer.byteSize,
     hostsBuffered: buffer.hostCount,
     forwarded: forwarder.stats,
-    dropped: { shed: buffer.dropped.shed, expired: buffer.dropped.expired, byHost: Object.fromEntries(buffer.dropped.byHost), otherHosts: buffer.dropped.otherHosts },
+    dropped: { shed: buffer.dropped.shed, refused: buffer.dropped.refused, expired: buffer.dropped.expired, byHost: Object.fromEntries(buffer.dropped.byHost), otherHosts: buffer.dropped.otherHosts },
     ...(o.logs ? { logs: o.logs.stats() } : {}),
   });
-  const server = createRelayServer({ token: o.token, buffer, ...(o.logs ? { logs: o.logs, pings: o.logs } : {}), stats });
+  const server = createRelayServer({
+    token: o.token, buffer, ...(o.logs ? { logs: o.logs, pings: o.logs } : {}), stats, ...(o.hosts ? { hosts: o.hosts.allowed } : {}), allowGoodbye: o.allowGoodbye === true,
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(o.listen.port, o.listen.host, () => resolve());
   });
   const address = server.address() as AddressInfo;
   const where = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
-  o.say(`listening on ${where}; forwarding each beat within ${o.flushSeconds}s (a third of its interval at most), beating as ${o.hostname} every ${o.interval}s`);
+  o.say(`listening on ${where} (plain HTTP); forwarding each beat within ${o.flushSeconds}s (a third of its interval at most), beating as ${o.hostname} every ${o.interval}s; holding at most ${o.maxBeats} beats and ${Math.round(o.maxBytes / 1024)} KiB`);
+  if (!isLoopback(address.address)) o.say(`warning: ${where} is reachable from the network, over plain HTTP: anyone who can reach it can try the token, and the token travels in clear. Put it behind TLS, or --listen 127.0.0.1:PORT behind a proxy (docs/RELAY.md)`);
+  o.say(o.hosts
+    ? `speaking for hosts ${o.hosts.patterns.join(',')} only${o.allowGoodbye ? ', goodbyes passed on' : ''}`
+    : `warning: speaking for ANY host: a holder of the token can beat, or go silent, as any host of the fleet. Name this site's hosts with --hosts 'web-*,db-?' or --hosts-file (docs/RELAY.md)`);
   o.onListening?.(where);
 
   // The relay's own beat, into its own buffer: it travels, and dies, with the hosts' beats.
@@ -78,11 +93,11 @@ export async function runRelay(o: RelayOptions): Promise<number> {
     });
   };
   const warnDrops = (): void => {
-    const dropped = buffer.dropped.shed + buffer.dropped.expired;
+    const dropped = buffer.dropped.shed + buffer.dropped.expired + buffer.dropped.refused;
     if (dropped === reportedDrops) return;
     const worst = [...buffer.dropped.byHost].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([h, n]) => `${h} ${n}`).join(', ');
     const others = buffer.dropped.otherHosts > 0 ? `; ${buffer.dropped.otherHosts} in all from hosts beyond the first ${MAX_DROP_HOSTS} named` : '';
-    o.say(`dropped ${dropped - reportedDrops} beat(s) since the last report (${buffer.dropped.shed} shed for room, ${buffer.dropped.expired} held too long, in all); most from: ${worst}${others}`);
+    o.say(`dropped ${dropped - reportedDrops} beat(s) since the last report (${buffer.dropped.shed} shed for room, ${buffer.dropped.expired} held too long, ${buffer.dropped.refused} refused with 503 for lack of room, in all); most from: ${worst}${others}`);
     reportedDrops = dropped;
   };
 

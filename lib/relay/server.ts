@@ -22,7 +22,8 @@ import { encodeRecord, type LogInput } from '../producer/record';
 import { decodeBody, describe } from '../wire/codec';
 import type { dts } from '../wire/generated/dts.js';
 import { validateCheckPing, validateHeartbeat, type Limits } from '../wire/validate';
-import type { BeatBuffer } from './beat-buffer';
+import { beatBytes, type BeatBuffer } from './beat-buffer';
+import { ANY_HOST, type HostPolicy } from './host-policy';
 
 export const MAX_BEAT_BODY = 64 * 1024;
 export const MAX_LOG_BODY = 1024 * 1024;
@@ -37,6 +38,10 @@ export interface RelayServerOptions {
   readonly pings?: Pick<ProducerApi, 'ping'>;
   readonly stats: () => Record<string, unknown>;
   readonly now?: () => number;
+  /** The hosts this relay may speak for (--hosts); default any. */
+  readonly hosts?: HostPolicy;
+  /** Whether a goodbye may pass (--allow-goodbye): it makes a host `left`, which mutes its downs. */
+  readonly allowGoodbye?: boolean;
   /** The longest a request may take to arrive whole; default 30 s (a beat is at most 64 KiB). */
   readonly requestTimeoutMs?: number;
 }
@@ -126,6 +131,15 @@ export function whyRefused(r: LogInput): string {
   return checked.ok ? 'record: refused by the relay (too large for a message, or the relay is stopping)' : `${checked.error.field}: ${checked.error.reason}`;
 }
 
+/**
+ * What a beat weighs against --max-bytes: its body as sent, which the decoded beat holds much the
+ * same of (JSON, or base64 protobuf, a third larger), without serialising it again per request;
+ * a beat given in the query alone has no body, and is weighed as JSON.
+ */
+function beatWeight(body: string, hostname: string, beat: dts.IHeartbeatMessage): number {
+  return body.trim() === '' ? beatBytes({ hostname, beat }) : body.length + hostname.length + 64;
+}
+
 function sendText(res: ServerResponse, status: number, text: string): void {
   res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text) });
   res.end(text);
@@ -147,6 +161,10 @@ async function relayPing(req: IncomingMessage, res: ServerResponse, pings: Relay
 
 export function createRelayServer(o: RelayServerOptions): Server {
   const expected = createHash('sha256').update(o.token).digest();
+  const speaksFor = o.hosts ?? ANY_HOST;
+  const allowed = (hostname: string): void => {
+    if (!speaksFor(hostname)) throw new HttpError(403, `this relay does not speak for host ${JSON.stringify(hostname)}: its --hosts do not name it`);
+  };
   const now = o.now ?? Date.now;
   // A sender that trickles its body (with the token) would otherwise hold a socket for Node's
   // default of 5 minutes, and enough of them the relay's file descriptors.
@@ -169,15 +187,24 @@ export function createRelayServer(o: RelayServerOptions): Server {
       if (route === 'GET /stats') return send(res, 200, o.stats());
       if (route === 'POST /beat') {
         const receivedAt = now();
-        const beat = beatOf(await readBody(req, MAX_BEAT_BODY), url.searchParams);
+        const body = await readBody(req, MAX_BEAT_BODY);
+        const beat = beatOf(body, url.searchParams);
         // The checks ingest makes, so a bad beat is refused here, to its sender.
         const valid = validateHeartbeat(beat as dts.HeartbeatMessage, receivedAt, LIMITS);
         if (!valid.ok) throw new HttpError(400, describe(valid.error));
-        o.buffer.push({ hostname: valid.value.hostname, beat, receivedAt });
+        allowed(valid.value.hostname);
+        if (valid.value.goodbye && !o.allowGoodbye) {
+          throw new HttpError(403, 'this relay passes no goodbye (a goodbye makes a host left and mutes its downs); run it with --allow-goodbye');
+        }
+        if (!o.buffer.push({ hostname: valid.value.hostname, beat, receivedAt, bytes: beatWeight(body, valid.value.hostname, beat) })) {
+          res.setHeader('retry-after', '5');
+          throw new HttpError(503, 'the relay\'s buffer is full of other hosts\' beats (--max-beats, --max-bytes): try again shortly');
+        }
         return send(res, 202, { accepted: true, hostname: valid.value.hostname });
       }
-      if (!o.logs) throw new HttpError(503, 'this relay forwards no logs (no logs queue)');
       const records = recordsOf(await readBody(req, MAX_LOG_BODY), url.searchParams);
+      for (const r of records) if (r.hostname !== undefined) allowed(r.hostname);
+      if (!o.logs) throw new HttpError(503, 'this relay forwards no logs (no logs queue)');
       const logs = o.logs;
       const errors: string[] = [];
       let rejected = 0;

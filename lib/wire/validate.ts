@@ -24,6 +24,11 @@ export const MAX_ID = 128;
 // break or a terminal escape in the places names are printed.
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+/**
+ * The bidi controls (ALM, LRM, RLM, the embeddings and overrides, the isolates): in a name they
+ * reorder what a reader sees, so `good\u202Eexe.txt` reads as `goodtxt.exe`.
+ */
+const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 
 /**
  * The largest magnitude a number may have: beyond 2^53 a double no longer holds every integer,
@@ -61,6 +66,8 @@ function name(field: string, value: string | null | undefined, max: number): Res
   const bytes = Buffer.byteLength(v, 'utf8');
   if (bytes > max) return fail(field, `${bytes} bytes of UTF-8, at most ${max} allowed`);
   if (CONTROL.test(v)) return fail(field, 'must not contain control characters (C0 or C1)');
+  const bidi = BIDI.exec(v);
+  if (bidi) return fail(field, `must not contain bidi controls (here U+${bidi[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}): they reorder what a reader sees`);
   return wellFormed(field, v);
 }
 

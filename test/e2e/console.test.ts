@@ -25,6 +25,8 @@ let page: Page;
 let sqs: SQSClient;
 let beating: NodeJS.Timeout | undefined;
 const silent = new Set<string>();
+/** What Chromium said the page's Content-Security-Policy blocked: nothing, or the page is broken. */
+const violations: string[] = [];
 let dirs: string[] = [];
 
 async function beat(queueUrl: string): Promise<void> {
@@ -80,6 +82,9 @@ beforeAll(async () => {
   await beat(queueUrl);
   beating = setInterval(() => void beat(queueUrl).catch(() => undefined), 2500);
   page = browser.pages()[0] ?? await browser.newPage();
+  browser.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) violations.push(m.text());
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -233,5 +238,11 @@ describe('the console page', () => {
     await tab.goBack();
     expect(tab.url()).not.toContain('key=');
     await tab.close();
+  });
+
+  it('runs under its Content-Security-Policy and breaks none of it', async () => {
+    const res = await fetch(`${cloud.endpoint}/`);
+    expect(res.headers.get('content-security-policy')).toMatch(/script-src 'self' 'sha256-[^;]+; style-src/);
+    expect(violations).toEqual([]);
   });
 });

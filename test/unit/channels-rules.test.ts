@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { parseFilter, matches, type Filter } from '../../lib/domain/channel/filter';
-import { redactUrl, urlProblem } from '../../lib/domain/channel/channel';
+import { redactUrl } from '../../lib/domain/channel/channel';
+import { channelUrlProblem } from '../../lib/adapters/http/url-policy';
+
+const local = { allowLoopback: true };
+const urlProblem = (url: string) => channelUrlProblem(url, local);
 import { incidentAction, incidentKey } from '../../lib/domain/notification/incidents';
 import { atOfNotificationId, notification } from '../../lib/domain/notification/notifications';
 import { sampleNotifications } from '../support/sample-notifications';

@@ -52,3 +52,18 @@ describe('dts channels add and dts keys create: what AWS or the receiver would r
     expect(a.err.join('').length).toBeLessThan(200);
   });
 });
+
+describe('dts channels add --url', () => {
+  it.each([
+    ['https://169.254.169.254/latest/meta-data/', /link-local/],
+    ['https://[::ffff:169.254.169.254]/', /link-local/],
+    ['https://2852039166/', /link-local/],
+    ['https://10.0.0.1/hook', /private/],
+    ['https://ops:hunter2@hooks.example.com/x', /no user or password/],
+  ])('refuses %s as a usage error, before any call', async (url, why) => {
+    const a = io();
+    expect(await main(['channels', 'add', 'webhook', '--name', 'hook', '--url', url], a.io)).toBe(EXIT.USAGE);
+    expect(a.err.join('')).toMatch(why);
+    expect(a.err.join('')).not.toMatch(/hunter2/);
+  });
+});

@@ -111,6 +111,19 @@ describe('repro 5: control characters in names', () => {
   });
 });
 
+describe('issue 20, finding 10: bidi controls in names', () => {
+  it.each(['\u202e', '\u202a', '\u202d', '\u2066', '\u2069', '\u200e', '\u200f', '\u061c'])('refuses U+%s in a hostname and an app, naming it', (c) => {
+    const code = `U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+    expect(verdict(validateHeartbeat(beat({ hostname: `good${c}exe.txt` }), NOW, LIMITS))).toBe(`hostname: must not contain bidi controls (here ${code}): they reorder what a reader sees`);
+    expect(verdict(validateLogRecord(log({ app: `a${c}` }), NOW, LIMITS))).toMatch(/^app: must not contain bidi controls/);
+  });
+
+  it('accepts names in right-to-left scripts, which need no control', () => {
+    expect(validateHeartbeat(beat({ hostname: 'خادم-١' }), NOW, LIMITS).ok).toBe(true);
+    expect(validateHeartbeat(beat({ hostname: 'שרת-1' }), NOW, LIMITS).ok).toBe(true);
+  });
+});
+
 describe('repro 7: a LogMessage sent as a LogBatch, and an empty batch', () => {
   it('refuses JSON fields the declared message does not have, naming the first', () => {
     const body = JSON.stringify({ app: 'a', hostname: 'h', timestamp: SECONDS, text: 'x' });

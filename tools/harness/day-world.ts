@@ -102,9 +102,9 @@ export class World {
     if (outcome === 'quarantined') throw new Error(`beat of ${hostname} quarantined`);
   }
 
-  /** `count` log records of one app and level, in one batch, received now. */
-  async log(app: string, hostname: string, level: LogLevel, count: number): Promise<void> {
-    const records = Array.from({ length: count }, (_, i) => ({ app, hostname, timestamp: this.now / 1000 + i / 1000, level, text: `${app} record ${i}`, id: randomUUID() }));
+  /** `count` log records of one app and level, in one batch, received now (`text`: what each says). */
+  async log(app: string, hostname: string, level: LogLevel, count: number, text?: string): Promise<void> {
+    const records = Array.from({ length: count }, (_, i) => ({ app, hostname, timestamp: this.now / 1000 + i / 1000, level, text: text ?? `${app} record ${i}`, id: randomUUID() }));
     const d: LogIngest = {
       logs: this.logs, stats: this.stats, quarantine: undefined, limits: { maxFutureSeconds: 86_400, textMaxBytes: 32 * 1024 },
       ttlDays: 14, mirror: undefined, log: silentLog, now: this.clock,

@@ -8,6 +8,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { quietSdkNodeWarning } from '../../lib/producer/sdk-warning';
 import { startLocalCloud, type LocalCloud } from './cloud';
 import { issueStartKey } from './console-key';
+import { exposureWarning } from './exposure';
 
 // Before any client is made: the SDK's Node-22 notice is noise on the Node 20 that dts supports.
 quietSdkNodeWarning();
@@ -132,6 +133,9 @@ if (parentAtStart > 1) {
     requestStop(`parent process ${parentAtStart} exited`);
   }, 1000).unref();
 }
+
+const exposed = exposureWarning(opts.host, opts.port);
+if (exposed) console.error(exposed);
 
 try {
   cloud = await startLocalCloud({

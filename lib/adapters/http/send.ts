@@ -1,5 +1,6 @@
 import type { OutgoingRequest } from '../../domain/channel/render/request';
 import type { SendResult } from '../../ports';
+import { resolvedUrlProblem, type Resolve, type UrlPolicy } from './url-policy';
 
 /**
  * Sends a channel's request with retries. 429 and 5xx, timeouts and dropped connections are
@@ -19,6 +20,12 @@ export interface SendOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   readonly fetch?: typeof fetch;
   readonly now?: () => number;
+  /**
+   * Where the request may go, checked on the addresses its host resolves to now (url-policy.ts);
+   * absent: anywhere (a test's own receiver).
+   */
+  readonly urlPolicy?: UrlPolicy;
+  readonly resolve?: Resolve;
   /** Told before each wait for another try: the try that failed, why, and the wait. */
   readonly onRetry?: (attempt: number, error: string, delayMs: number) => void;
 }
@@ -41,6 +48,12 @@ export async function sendWithRetry(req: OutgoingRequest, o: SendOptions = DEFAU
   const doFetch = o.fetch ?? fetch;
   const now = o.now ?? Date.now;
   let last: SendResult = { ok: false, attempts: 0, retryable: true, error: 'not sent' };
+  const unbuildable = requestProblem(req);
+  if (unbuildable) return { ok: false, attempts: 1, retryable: false, error: unbuildable };
+  if (o.urlPolicy) {
+    const refused = await resolvedUrlProblem(req.url, o.urlPolicy, o.resolve);
+    if (refused) return { ok: false, attempts: 1, retryable: false, error: `refused by the channel URL policy: ${refused}` };
+  }
   for (let attempt = 1; attempt <= o.attempts; attempt++) {
     let wait: number | undefined;
     try {
@@ -65,8 +78,9 @@ export async function sendWithRetry(req: OutgoingRequest, o: SendOptions = DEFAU
       last = { ok: false, status: res.status, attempts: attempt, retryable, error: `HTTP ${res.status}${text ? `: ${text}` : ''}` };
       if (!retryable) return last;
     } catch (e) {
-      // A port fetch refuses stays refused: retrying it only delays the DLQ by the retry window.
-      last = { ok: false, attempts: attempt, retryable: !isRefusedPort(e), error: describe(e) };
+      // A port fetch refuses stays refused, and a request fetch cannot build stays unbuildable:
+      // retrying either only delays the DLQ by the retry window, 30 receives of it.
+      last = { ok: false, attempts: attempt, retryable: !isRefusedPort(e) && !isUnbuildable(e), error: describe(e) };
       if (!last.retryable) return last;
     }
     if (attempt === o.attempts) break;
@@ -139,6 +153,23 @@ export function redact(text: string, req: OutgoingRequest): string {
 
 type FetchError = Error & { cause?: { code?: string; message?: string } };
 
+/**
+ * Why fetch could not even build the request, or undefined: a header value that is not a
+ * ByteString (fetch throws a TypeError), or not a URL. Each is a bug or a bad channel, never
+ * something a later try mends, so it is final and says which header.
+ */
+export function requestProblem(req: OutgoingRequest): string | undefined {
+  for (const [name, value] of Object.entries(req.headers)) {
+    // Visible ASCII, space and tab: what every receiver reads the same (RFC 9110 §5.5).
+    if (!/^[\t\x20-\x7e]*$/.test(value)) return `the request could not be built: header ${name} is not printable ASCII (a dts bug: report it)`;
+  }
+  if (!URL.canParse(req.url)) return 'the request could not be built: the channel URL is not a URL; add the channel again';
+  return undefined;
+}
+
+/** A TypeError without a network cause: fetch refused to build the request, it did not fail to send it. */
+const isUnbuildable = (e: unknown): boolean => e instanceof TypeError && (e as FetchError).cause === undefined;
+
 /** fetch refuses some ports outright (1, 6000, 6665-6669, 10080, ...), before connecting. */
 const isRefusedPort = (e: unknown): boolean => (e as FetchError).cause?.message === 'bad port';
 
@@ -149,5 +180,6 @@ function describe(e: unknown): string {
   const code = err.cause?.code;
   if (code) return `connection failed: ${code}`;
   if (isRefusedPort(e)) return 'request refused: fetch does not connect to this port; give the receiver another one';
+  if (isUnbuildable(e)) return `the request could not be built: ${err.message.replace(/https?:\/\/\S+/g, '(the URL)').slice(0, 200)}`;
   return `request failed: ${err.name || 'error'}`;
 }

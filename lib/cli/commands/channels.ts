@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import {
-  CHANNEL_KINDS, channelNameProblem, DEFAULT_URLS, isChannelKind, redactUrl, urlProblem,
+  CHANNEL_KINDS, channelNameProblem, DEFAULT_URLS, isChannelKind, redactUrl,
   type Channel, type ChannelKind, type ChannelSecret,
 } from '../../domain/channel/channel';
 import { parseFilter } from '../../domain/channel/filter';
 import { DEFAULT_SEND, sendWithRetry } from '../../adapters/http/send';
+import { channelUrlProblem, type UrlPolicy } from '../../adapters/http/url-policy';
+import { notifyAllowsLoopback } from '../../config/notify';
 import type { SendResult } from '../../ports';
 import { RENDERERS } from '../../domain/channel/render';
 import { secretRefOf, type SsmSecretStore } from '../../adapters/ssm/secrets';
@@ -23,6 +25,18 @@ export interface ChannelAddOptions {
   key?: string;
   filter?: string;
   json?: boolean;
+  allowLoopback?: boolean;
+}
+
+/**
+ * Loopback receivers are for the local cloud (whose endpoint is itself on loopback) and for a
+ * deployment whose notifier is told so (DTS_NOTIFY_ALLOW_LOOPBACK, docs/ALERTS.md).
+ */
+async function urlPolicyOf(ctx: Context, allowLoopback: boolean | undefined): Promise<UrlPolicy> {
+  if (allowLoopback) return { allowLoopback: true };
+  const backend = await ctx.backend(['channelsTable']);
+  const endpoint = backend.client.endpoint ?? backend.local;
+  return { allowLoopback: notifyAllowsLoopback({ ...ctx.io.env, ...(endpoint ? { AWS_ENDPOINT_URL: endpoint } : {}) }) };
 }
 
 async function open(ctx: Context): Promise<{ store: ChannelStore; secrets: SsmSecretStore; ssm: SSMClient }> {
@@ -55,8 +69,11 @@ export async function channelsAddCommand(ctx: Context, kind: string, o: ChannelA
   if (nameProblem) throw usage(nameProblem);
   const url = o.url ?? DEFAULT_URLS[kind];
   if (!url) throw usage(`a ${kind} channel needs --url (its webhook URL)`);
-  const bad = urlProblem(url);
-  if (bad) throw usage(bad);
+  // Everything but loopback is judged before any call; loopback needs to know where the backend is.
+  const bad = channelUrlProblem(url, { allowLoopback: true });
+  if (bad) throw usage(`${bad}: ${redactUrl(url)}`);
+  const loopback = channelUrlProblem(url, { allowLoopback: false }) && channelUrlProblem(url, await urlPolicyOf(ctx, o.allowLoopback));
+  if (loopback) throw usage(`${loopback}: ${redactUrl(url)}`);
   const needs = KEY_OF[kind];
   if (!needs && o.key !== undefined) throw usage(`a ${kind} channel takes no --key: its URL is its secret`);
   if (needs?.required && !o.key) throw usage(`a ${kind} channel needs --key: ${needs.what}`);
@@ -177,6 +194,7 @@ export async function channelsTestCommand(ctx: Context, name: string, o: { json?
       if (!o.json) ctx.io.err(`${name}: sending the ${step}…\n`);
       const result = await sendWithRetry(request, {
         ...DEFAULT_SEND,
+        urlPolicy: await urlPolicyOf(ctx, false),
         ...(o.json ? {} : { onRetry: (attempt, error, delayMs) => ctx.io.err(`${name}: try ${attempt} of ${DEFAULT_SEND.attempts} failed (${error}); trying again in ${(delayMs / 1000).toFixed(1)} s\n`) }),
       });
       results.push({ step, result });

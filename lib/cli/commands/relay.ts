@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createProducer } from '../../producer/producer';
+import { hostPolicy, parseHostPatterns } from '../../relay/host-policy';
 import { runRelay } from '../../relay/relay';
 import type { Context } from '../context';
 import { usage } from '../errors';
@@ -12,6 +13,10 @@ export interface RelayCommandOptions {
   interval: number;
   flush: number;
   maxBeats: number;
+  maxBytes: number;
+  hosts?: string;
+  hostsFile?: string;
+  allowGoodbye?: boolean;
   hostname?: string;
   quiet?: boolean;
 }
@@ -39,9 +44,17 @@ export function relayName(machine: string): string {
   return `relay@${machine}`;
 }
 
+/** The globs of --hosts and --hosts-file together; none: the relay speaks for any host. */
+export function relayHostPatterns(o: Pick<RelayCommandOptions, 'hosts' | 'hostsFile'>): string[] {
+  const patterns = [...parseHostPatterns(o.hosts ?? ''), ...(o.hostsFile ? parseHostPatterns(readFileSync(o.hostsFile, 'utf8')) : [])];
+  if ((o.hosts !== undefined || o.hostsFile !== undefined) && patterns.length === 0) throw usage('--hosts and --hosts-file name no host pattern: give at least one, e.g. --hosts \'web-*\'');
+  return patterns;
+}
+
 export async function relayCommand(ctx: Pick<Context, 'io' | 'backend'>, o: RelayCommandOptions, version: string): Promise<number> {
   const listen = parseListen(o.listen);
   const token = relayToken(o, ctx.io.env);
+  const patterns = relayHostPatterns(o);
   const backend = await ctx.backend(['heartbeatsQueueUrl', 'logsQueueUrl']);
   const say = (line: string): void => {
     if (!o.quiet) ctx.io.err(`dts relay: ${line}\n`);
@@ -57,7 +70,8 @@ export async function relayCommand(ctx: Pick<Context, 'io' | 'backend'>, o: Rela
   try {
     return await runRelay({
       listen, token, sqs, heartbeatsQueueUrl: backend.require('heartbeatsQueueUrl'), logs,
-      hostname: o.hostname ?? relayName(osHostname()), version, interval: o.interval, flushSeconds: o.flush, maxBeats: o.maxBeats, say, stop,
+      hostname: o.hostname ?? relayName(osHostname()), version, interval: o.interval, flushSeconds: o.flush, maxBeats: o.maxBeats, maxBytes: o.maxBytes,
+      ...(patterns.length > 0 ? { hosts: { patterns, allowed: hostPolicy(patterns) } } : {}), allowGoodbye: o.allowGoodbye === true, say, stop,
     });
   } finally {
     sqs.destroy();

@@ -47,25 +47,7 @@ export function channelNameProblem(name: string): string | undefined {
   return NAME.test(name) ? undefined : `a channel name is 1-63 letters, digits, '_', '.' or '-', starting with a letter or digit: ${JSON.stringify(name)}`;
 }
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
-
-/** Loopback receivers are for the local cloud and tests; anything else must be https. */
-export function isLoopback(url: URL): boolean {
-  return LOOPBACK.has(url.hostname) || /^127\.\d+\.\d+\.\d+$/.test(url.hostname);
-}
-
-/** A problem with a channel's URL, or undefined. */
-export function urlProblem(text: string): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    return `not a URL: ${redactUrl(text)}`;
-  }
-  if (url.protocol === 'https:') return undefined;
-  if (url.protocol === 'http:' && isLoopback(url)) return undefined;
-  return `a channel URL must be https:// (or http:// on a loopback address, for the local cloud): ${redactUrl(text)}`;
-}
+// Whether a URL may be a channel's is lib/adapters/http/url-policy.ts: it needs address classes.
 
 /** `https://hooks.slack.com/services/T/B/x` → `hooks.slack.com/…`: the host, never the path or query. */
 export function redactUrl(text: string): string {

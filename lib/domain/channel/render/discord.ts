@@ -2,6 +2,13 @@ import { jsonRequest, type Renderer } from './request';
 import { clip, viewOf } from './view';
 
 /**
+ * Discord renders markdown in an embed's description and fields: a name such as
+ * `[login](https://evil.example)` would be a masked link. Each marker gets its backslash, which
+ * Discord shows as the character itself.
+ */
+const esc = (t: string): string => t.replace(/[\\*_~`|>[\]]/g, '\\$&');
+
+/**
  * A Discord webhook with one embed (https://discord.com/developers/docs/resources/webhook):
  * title 256, description 4096, up to 25 fields of name 256 and value 1024. Mentions are
  * disabled, so a hostname such as `@everyone` pings no one.
@@ -13,10 +20,10 @@ export const renderDiscord: Renderer = (n, secret) => {
     allowed_mentions: { parse: [] },
     embeds: [{
       title: clip(v.title, 256),
-      description: clip([...(v.longer ? [v.message] : []), ...(v.next ? [v.next] : [])].join('\n\n') || v.message, 4096),
+      description: clip([...(v.longer ? [v.message] : []), ...(v.next ? [v.next] : [])].map(esc).join('\n\n') || esc(v.message), 4096),
       color: Number.parseInt(v.color.slice(1), 16),
       timestamp: v.at,
-      fields: v.facts.slice(0, 25).map(([name, value]) => ({ name: clip(name, 256), value: clip(value, 1024), inline: value.length <= 40 })),
+      fields: v.facts.slice(0, 25).map(([name, value]) => ({ name: clip(esc(name), 256), value: clip(esc(value), 1024), inline: value.length <= 40 })),
       footer: { text: clip(v.footer, 2048) },
     }],
   });

@@ -17,3 +17,14 @@ export type Renderer = (n: Notification, secret: ChannelSecret, now: number) => 
 export function jsonRequest(url: string, body: unknown, headers: Record<string, string> = {}): OutgoingRequest {
   return { url, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
 }
+
+/**
+ * A header value is bytes, and fetch takes only Latin-1 there: text in any other script, and
+ * `%` itself, travel percent-encoded as UTF-8 (RFC 3986), so `узел-1|host-down|…` arrives as
+ * `%D1%83%D0%B7…|host-down|…` and `decodeURIComponent` gives it back. Plain ASCII ids are unchanged.
+ */
+const UTF8 = new TextEncoder();
+
+export function headerValue(text: string): string {
+  return text.replace(/[^\x21-\x24\x26-\x7e]/gu, (c) => [...UTF8.encode(c)].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''));
+}

@@ -12,7 +12,8 @@ const esc = (t: string): string => t.replace(/&/g, '&amp;').replace(/</g, '&lt;'
 export const renderSlack: Renderer = (n, secret) => {
   const v = viewOf(n);
   return jsonRequest(secret.url, {
-    text: clip(`${v.mark} ${v.message}`, 3000),
+    // The fallback is mrkdwn too: a hostname `<!channel>` must not notify a whole channel.
+    text: clip(`${v.mark} ${esc(v.message)}`, 3000),
     blocks: [
       { type: 'header', text: { type: 'plain_text', text: clip(v.title, 150), emoji: true } },
       {

@@ -1,5 +1,5 @@
 import { signature } from '../signature';
-import type { Renderer } from './request';
+import { headerValue, type Renderer } from './request';
 import { viewOf } from './view';
 
 /**
@@ -28,7 +28,7 @@ export const renderWebhook: Renderer = (n, secret, now) => {
     headers: {
       'content-type': 'application/json',
       'user-agent': 'dts-notifier',
-      'x-dts-delivery': n.id,
+      'x-dts-delivery': headerValue(n.id),
       'x-dts-timestamp': timestamp,
       ...(secret.key ? { 'x-dts-signature': signature(secret.key, timestamp, text) } : {}),
     },
