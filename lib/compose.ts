@@ -280,9 +280,12 @@ export function apiDeps(r: Root): ApiDeps {
   };
 }
 
-/** Status pages as the CLI keeps them: the status table, and the hosts a new page is computed from. */
+/** Status pages as the CLI keeps them: the status table, and the hosts and checks a new page is computed from. */
 export function statusPagesDeps(r: Root): StatusPagesDeps {
-  return { pages: statusPageStore(r), hosts: hostStore(r), scanSegments: r.config.diagnose.scanSegments, log: logOf(r) };
+  return {
+    pages: statusPageStore(r), hosts: hostStore(r), ...(r.names.find('checksTable') ? { checks: checkStore(r) } : {}),
+    scanSegments: r.config.diagnose.scanSegments, log: logOf(r),
+  };
 }
 
 /** The notifier: every channel, its secret, and where a message that is no notification goes. */

@@ -1,8 +1,8 @@
 import { dayOf } from '../domain/model/days';
 import type { Silence } from '../domain/model';
-import { BAR_DAYS, carryPage, computePage, hostMember, silencesKey, withHistory, type GroupDay, type Member, type PageDef, type PageState } from '../domain/status/page';
+import { BAR_DAYS, carryPage, checkMember, computePage, hostMember, silencesKey, withHistory, type GroupDay, type Member, type PageDef, type PageState } from '../domain/status/page';
 import { publicView, type StatusView } from '../domain/status/view';
-import type { HostsPort, StatusPagesPort, StoredStatusPage } from '../ports';
+import type { ChecksPort, HostsPort, StatusPagesPort, StoredStatusPage } from '../ports';
 import type { Log } from './log';
 
 /**
@@ -12,6 +12,8 @@ import type { Log } from './log';
 export interface StatusPagesDeps {
   readonly pages: StatusPagesPort;
   readonly hosts: Pick<HostsPort, 'list'>;
+  /** The checks, when this deployment has them: groups may select them. */
+  readonly checks?: Pick<ChecksPort, 'list'>;
   readonly scanSegments: number;
   readonly log: Log;
 }
@@ -82,8 +84,9 @@ export async function viewStatusPage(pages: Pick<StatusPagesPort, 'get'>, slug: 
   return p?.state ? publicView(p.def, p.state, now) : undefined;
 }
 
-async function membersNow(d: Pick<StatusPagesDeps, 'hosts' | 'scanSegments'>): Promise<Member[]> {
-  return (await d.hosts.list(d.scanSegments)).map(hostMember).filter((m): m is Member => m !== undefined);
+async function membersNow(d: Pick<StatusPagesDeps, 'hosts' | 'checks' | 'scanSegments'>): Promise<Member[]> {
+  const [hosts, checks] = await Promise.all([d.hosts.list(d.scanSegments), d.checks ? d.checks.list() : []]);
+  return [...hosts.map(hostMember), ...checks.map(checkMember)].filter((m): m is Member => m !== undefined);
 }
 
 /** The shown part of a state: equal, and a rewrite would change nothing a viewer sees. */

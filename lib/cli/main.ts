@@ -187,7 +187,7 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 backend not configured or un
     .argument('<name>', 'the page\'s name in its URL: /status/NAME')
     .option('--title <text>', 'the title shown')
     .option('--group <NAME=label=value>', 'a group of hosts: every host with these labels (comma: all must hold); repeat for more', collect, [])
-    .option('--checks <NAME=label=value>', 'a group of checks (once checks exist)', collect, [])
+    .option('--checks <NAME=label=value>', 'a group of checks (scheduled jobs, docs/CHECKS.md), by their labels; repeatable', collect, [])
     .option('--show-hosts', 'show the members\' hostnames (private by default)')
     .addHelpText('after', `\nExamples:\n  dts status-pages add public --title "Acme status" --group 'Web=role=web' --group 'Database=role=db'\n  dts status-pages add internal --title "Ops" --group 'Edge=role=edge,env=prod' --show-hosts`)
     .action(function (this: Command, name: string) {

@@ -8,7 +8,8 @@ import { silentLog } from '../../lib/app/log';
 import { definePage, parseGroup, type PageDef } from '../../lib/domain/status/page';
 import type { Host } from '../../lib/domain/model';
 import type { StatusPagesPort } from '../../lib/ports';
-import { MemoryHosts, MemoryStatusPages } from '../../tools/memory';
+import { MemoryChecks, MemoryHosts, MemoryStatusPages } from '../../tools/memory';
+import type { Check } from '../../lib/domain/check/check';
 import { beat, T0 } from '../contract/fixtures';
 
 const H = 3_600_000;
@@ -112,5 +113,31 @@ describe('a view', () => {
     await pages.create(def);
     expect(await viewStatusPage(counted, 'public', T0)).toBeUndefined();
     expect(gets).toBe(2);
+  });
+});
+
+describe('a group of checks', () => {
+  it('holds the checks whose labels match: degraded when one of them fails, and a paused one counts for nothing', async () => {
+    const { deps } = await world();
+    const checks = new MemoryChecks();
+    const check = (name: string, team: string, over: Partial<Check> = {}): Check => ({
+      name, keyHash: `k-${name}`, schedule: { everyMs: H }, graceMs: 0, labels: { team }, createdAt: T0, paused: false, state: 'up', stateSince: T0, pings: 1, ...over,
+    });
+    for (const c of [check('backup-db', 'ops'), check('backup-files', 'ops'), check('etl', 'data'), check('old-sync', 'ops', { paused: true, state: 'late' })]) await checks.add(c);
+    const page = definePage({
+      slug: 'jobs', title: 'Jobs', showHosts: true, createdAt: T0,
+      groups: [parseGroup('Backups=label=team=ops', 'check'), parseGroup('Web=role=web')] as never,
+    }) as PageDef;
+    const withChecks = { ...deps, checks };
+    await createStatusPage(withChecks, page, [], T0);
+    const before = await viewStatusPage(deps.pages, 'jobs', T0);
+    expect(before?.groups.map((g) => [g.name, g.state, g.hosts?.map((m) => m.name)])).toEqual([
+      ['Backups', 'operational', ['backup-db', 'backup-files']], ['Web', 'operational', ['web-1', 'web-2']],
+    ]);
+
+    await checks.changeState({ keyHash: 'k-backup-db', from: 'up', fromSince: T0, lastPing: undefined, to: 'failed', at: T0 + H, problemSince: T0 + H });
+    await refreshStatusPages(withChecks, { now: T0 + H, silences: [], changed: true, examined: 3 });
+    const after = await viewStatusPage(deps.pages, 'jobs', T0 + H);
+    expect(after?.groups.map((g) => [g.name, g.state])).toEqual([['Backups', 'degraded'], ['Web', 'operational']]);
   });
 });

@@ -45,7 +45,7 @@ export async function runScheduledDiagnose(d: DiagnoseDeps, run: ScheduledRun): 
       },
     }) : undefined,
   ]);
-  await keepStatusPagesCurrent(d, { now: d.delivery.now(), silences: context.silences, examined: summary.examined, transitions: [summary.transitions, watch.transitions] });
+  await keepStatusPagesCurrent(d, { now: d.delivery.now(), silences: context.silences, examined: summary.examined, transitions: [summary.transitions, watch.transitions, checkWatch?.transitions ?? {}] });
   const errors = summary.errors + watch.errors + (checkWatch?.errors ?? 0);
   if (errors > 0) throw new Error(`diagnose could not judge ${errors} host(s) or check(s); see the log`);
   return { ...summary, watch, ...(checkWatch ? { checkWatch } : {}) };

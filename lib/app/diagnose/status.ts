@@ -1,18 +1,19 @@
 import type { NotificationKind, Silence } from '../../domain/model';
 import { refreshStatusPages } from '../status-pages';
-import type { HostsPort, StatusPagesPort } from '../../ports';
+import type { ChecksPort, HostsPort, StatusPagesPort } from '../../ports';
 import type { Log } from '../log';
 
 /** What of a pass's deps the pages need (DiagnoseDeps has them). */
 interface PassDeps {
   readonly statusPages?: StatusPagesPort;
   readonly hosts: Pick<HostsPort, 'list'>;
+  readonly checks?: Pick<ChecksPort, 'list'>;
   readonly scanSegments: number;
   readonly log: Log;
 }
 
 /**
- * Status pages after a pass (and its deadline watch): rewritten when a member changed state.
+ * Status pages after a pass (and its deadline watches): rewritten when a member (a host or a check) changed state.
  * A page that cannot be written is logged and left to the next pass: it never fails the pass,
  * whose alerts matter more than a page a minute late.
  */
@@ -22,7 +23,7 @@ export async function keepStatusPagesCurrent(
   if (!d.statusPages) return;
   const changed = at.transitions.some((t) => Object.values(t).some((n) => (n ?? 0) > 0));
   try {
-    await refreshStatusPages({ pages: d.statusPages, hosts: d.hosts, scanSegments: d.scanSegments, log: d.log }, {
+    await refreshStatusPages({ pages: d.statusPages, hosts: d.hosts, ...(d.checks ? { checks: d.checks } : {}), scanSegments: d.scanSegments, log: d.log }, {
       now: at.now, silences: at.silences, changed, examined: at.examined,
     });
   } catch (e) {

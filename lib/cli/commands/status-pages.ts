@@ -20,17 +20,18 @@ const where = (ctx: Context, slug: string): string => `${(ctx.io.env.DTS_API_URL
 /** `dts status-pages add public --title "Acme status" --group 'Web=role=web' --group 'Database=role=db' [--show-hosts]` */
 export async function statusPagesAddCommand(ctx: Context, slug: string, o: StatusPageAddOptions): Promise<number> {
   if (!o.title) throw usage('give the page a title: --title "Acme status"');
-  if ((o.checks ?? []).length > 0) throw usage('--checks: this deployment has no checks yet; a page groups hosts with --group NAME=label=value');
   const groups = [];
-  for (const text of o.group ?? []) {
-    const g = parseGroup(text, 'host');
-    if (typeof g === 'string') throw usage(g);
-    groups.push(g);
+  for (const [kind, texts] of [['host', o.group ?? []], ['check', o.checks ?? []]] as const) {
+    for (const text of texts) {
+      const g = parseGroup(text, kind);
+      if (typeof g === 'string') throw usage(kind === 'check' ? `--checks: ${g}` : g);
+      groups.push(g);
+    }
   }
   const now = Date.now();
   const def = definePage({ slug, title: o.title, groups, showHosts: o.showHosts === true, createdAt: now });
   if (typeof def === 'string') throw usage(def);
-  const root = await ctx.root(['hostsTable', 'silencesTable', 'statusTable']);
+  const root = await ctx.root(['hostsTable', 'silencesTable', 'statusTable', ...((o.checks ?? []).length > 0 ? ['checksTable' as const] : [])]);
   if (!(await createStatusPage(statusPagesDeps(root), def, await silenceStore(root).all(), now))) {
     throw usage(`a status page ${JSON.stringify(slug)} exists already (\`dts status-pages remove ${slug}\` first)`);
   }

@@ -2,14 +2,15 @@
  * A status page: what the people who depend on the fleet see, without the fleet itself. Pure:
  * the caller passes the members, the silences and `now`.
  *
- * A page is a title and groups; a group is a display name and a selector over members. Today
- * members are hosts; a selector names its kind, so that a group can later hold checks (issue 19)
- * with no change to the page, the item or the views.
+ * A page is a title and groups; a group is a display name and a selector over members: hosts, or
+ * checks (scheduled jobs, docs/CHECKS.md). A selector names its kind; the page, its item and its
+ * views are the same for both.
  *
  * What is public is decided here and only here: `publicView` builds everything a view may show
  * from the page's computed state, which never holds a label, a selector, a log line or (unless
  * the page opts in with `showHosts`) a hostname.
  */
+import type { Check } from '../check/check';
 import type { Host, HostState, Silence } from '../model';
 import { dayOf } from '../model/days';
 import { isInForce, silenceCovers } from '../notification/silences';
@@ -123,14 +124,18 @@ export function checkSlug(slug: string): string | undefined {
   return SLUG.test(slug) ? undefined : `a page name is 1 to 63 lower-case letters, digits and dashes, not at either end: ${JSON.stringify(slug)}`;
 }
 
-/** `Web=role=web` or `Web=role=web,env=prod`: a group of hosts. `kind` says what it selects. */
+/**
+ * `Web=role=web` or `Web=role=web,env=prod`: a group of hosts, or of checks with `kind` 'check'.
+ * The selector may also be written `label=team=ops` (`Backups=label=team=ops`).
+ */
 export function parseGroup(text: string, kind: MemberKind = 'host'): Omit<GroupDef, 'key'> | string {
   const eq = text.indexOf('=');
   if (eq <= 0) return `a group is NAME=label=value, e.g. 'Web=role=web': ${JSON.stringify(text)}`;
   const name = text.slice(0, eq).trim();
   if (name === '' || name.length > GROUP_NAME_MAX || CONTROL.test(name)) return `a group's name has 1 to ${GROUP_NAME_MAX} printable characters: ${JSON.stringify(name)}`;
   const labels: Record<string, string> = {};
-  for (const part of text.slice(eq + 1).split(',')) {
+  const selector = text.slice(eq + 1).replace(/^label=(?=[^=,]+=)/, '');
+  for (const part of selector.split(',')) {
     const at = part.indexOf('=');
     const key = part.slice(0, Math.max(at, 0)).trim();
     const value = part.slice(at + 1).trim();
@@ -167,6 +172,12 @@ export function hostMember(h: Pick<Host, 'hostname' | 'labels' | 'state'>): Memb
   const up: Partial<Record<HostState, boolean>> = { new: true, alive: true, dead: false };
   const u = up[h.state];
   return u === undefined ? undefined : { kind: 'host', name: h.hostname, labels: h.labels, up: u };
+}
+
+/** Whether a check counts on a page, and if so whether it is up: a paused check is left out, a late, failed or long one is down. */
+export function checkMember(c: Pick<Check, 'name' | 'labels' | 'state' | 'paused'>): Member | undefined {
+  if (c.paused) return undefined;
+  return { kind: 'check', name: c.name, labels: c.labels, up: c.state === 'new' || c.state === 'up' };
 }
 
 export function selects(s: Selector, m: Member): boolean {
