@@ -63,6 +63,11 @@ const RUNS: Record<string, string[][]> = {
   'checks pause': [['nightly']],
   'checks resume': [['nightly']],
   'checks remove': [['nightly']],
+  'rules add': [['web-errors', '--app', 'web', '--level', 'error', '--count', '5', '--within', '1m']],
+  rules: [[]],
+  'rules list': [[]],
+  'rules show': [['web-errors']],
+  'rules remove': [['web-errors']],
 };
 
 function commandPaths(cmd: Command, prefix: string[] = []): string[] {

@@ -38,7 +38,7 @@ describe('the producer snippet of docs/CLI.md', () => {
     const beats = await queue('snippet-heartbeats');
     const doc = readFileSync(path.join(ROOT, 'docs', 'CLI.md'), 'utf8');
     const section = doc.slice(doc.indexOf('## The producer library'));
-    const snippet = /```ts\n([\s\S]*?)```/.exec(section)?.[1];
+    const snippet = /```ts[^\n]*\n([\s\S]*?)```/.exec(section)?.[1];
     expect(snippet).toContain("from 'dts'");
     // Inside the package's directory, so that `from 'dts'` resolves to the package itself.
     const dir = mkdtempSync(path.join(ROOT, '.dts-snippet-'));
