@@ -20,7 +20,7 @@ import { MemoryAlerts, MemoryHeartbeatQueue, MemoryHosts, MemoryNotifications, M
 const config = loadConfig({ DTS_STORM_MIN_HOSTS: '1000' });
 const S = 1000;
 
-function world(options: { liveness?: boolean } = {}) {
+function world(options: { liveness?: boolean; stormProgress?: boolean } = {}) {
   let clock = Date.parse('2026-12-06T10:00:00Z');
   const now = () => clock;
   const hosts = new MemoryHosts();
@@ -38,7 +38,7 @@ function world(options: { liveness?: boolean } = {}) {
   };
   const ingest: HeartbeatIngest = {
     hosts, delivery, quarantine: undefined, levels: config.levels, limits: { maxFutureSeconds: 86_400, textMaxBytes: 32_768 }, log,
-    ...(options.liveness === false ? {} : { liveness: { rule: config.liveness, flap: config.lifecycle.flap } }),
+    ...(options.liveness === false ? {} : { liveness: { rule: config.liveness, flap: config.lifecycle.flap, ...(options.stormProgress === false ? { stormProgress: false } : {}) } }),
     arrivals: {
       monitor: stats,
       trigger: { runPass: async (reason) => { if (triggerFails) throw new Error('injected: invoke refused'); triggered.push(reason); } },
@@ -126,6 +126,16 @@ describe('a dead host that beats again, recovered by the beat\'s ingest', () => 
     expect((await w.hosts.get('rack-1'))?.state).toBe('alive');
     expect(w.notifications.recorded().find((n) => n.hostname === 'rack-1' && n.kind === 'host-recovered')).toMatchObject({ suppressed: 'storm:rack=r1' });
     expect(w.sent('rack-1')).not.toContain('host-recovered');
+  });
+
+  it('where diagnose announces no storm\'s progress, a storm-held recovery is announced alone, as that pass would', async () => {
+    const w = world({ stormProgress: false });
+    await deadHost(w, 'rack-2');
+    const host = await w.hosts.get('rack-2');
+    w.hosts.seed([{ ...(host as NonNullable<typeof host>), stormIncident: stormIncidentKey('rack=r1', host?.stateSince ?? 0) }]);
+    w.advance(5 * S);
+    await storeBeat(w.ingest, w.beat('rack-2'));
+    expect(w.sent('rack-2')).toContain('host-recovered');
   });
 
   it('a host that said goodbye and beats again is up at once', async () => {

@@ -85,7 +85,8 @@ export class World {
       limits: { maxFutureSeconds: 86_400, textMaxBytes: 32 * 1024 }, log: silentLog,
       skewThresholdMs: this.options.skewThresholdMs, silences: () => this.silences.all(),
       ...(this.options.ingestJudgesReturns
-        ? { liveness: { rule: { defaultInterval: this.options.defaultInterval, tolerance: 3, retireAfter: 7 * 86_400 }, flap: this.options.flap } }
+        // Its diagnose reads no storms' history (so announces each storm-held recovery alone): ingest decides as it would.
+        ? { liveness: { rule: { defaultInterval: this.options.defaultInterval, tolerance: 3, retireAfter: 7 * 86_400 }, flap: this.options.flap, stormProgress: false } }
         : {}),
     };
   }

@@ -44,7 +44,16 @@ export interface HeartbeatIngest {
    * was received before it, at once and through the same conditional change and outbox as
    * diagnose would. Without it, the next diagnose pass does.
    */
-  readonly liveness?: { readonly rule: DiagnoseRule; readonly flap: FlapRule };
+  readonly liveness?: {
+    readonly rule: DiagnoseRule;
+    readonly flap: FlapRule;
+    /**
+     * Whether diagnose announces storms' progress (it reads the storms' history, as deployed);
+     * default true. Only then is a recovery from a down held back under a storm recorded
+     * suppressed here, as the pass would: otherwise each is announced alone, as the pass would.
+     */
+    readonly stormProgress?: boolean;
+  };
   /**
    * New hosts between passes: a host whose first beat comes with a deadline no later than
    * `withinMs` away (the watch's span) starts a pass at once, claimed on the monitor item at most
@@ -210,7 +219,7 @@ async function returnToLife(
   if (t?.to !== 'alive') return undefined;
   const history = historyStep(host, t, liveness.flap);
   // A death held back under a storm ends in the storm's count, not on its own.
-  const storm = recoverySuppression(previous);
+  const storm = liveness.stormProgress === false ? undefined : recoverySuppression(previous);
   const n = history?.flappingSince !== undefined ? { ...t.notification, suppressed: 'flapping' }
     : storm ? { ...t.notification, suppressed: storm.reason } : t.notification;
   const changes = await announce([n, ...(history?.started ? [history.started] : [])]);
