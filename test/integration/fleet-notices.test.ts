@@ -18,6 +18,9 @@ const silentLog = { debug: () => undefined, info: () => undefined, warn: () => u
 
 /** The day-world, with diagnose made as production makes it: grouping on. */
 class GroupingWorld extends World {
+  // Its diagnose reads the storms' history below, as the deployed function does.
+  protected override readonly announcesStormProgress = true;
+
   override async diagnose(): Promise<DiagnoseSummary> {
     const summary = await runDiagnose({
       hosts: this.hosts, stats: this.stats, queue: idleQueue(this.clock), lagWaitMs: 1000,

@@ -79,14 +79,20 @@ export class World {
     return { notifications: this.notifications, alerts: new AlertPublisher(this.cloud.clients.sns, this.cloud.names.alertsTopicArn), now: this.clock };
   }
 
+  /**
+   * Whether this world's diagnose announces storms' progress (reads the storms' history, as the
+   * deployed function does). Its own does not, so each storm-held recovery is announced alone;
+   * ingest, which may commit a recovery itself, is told the same, so both decide alike.
+   */
+  protected readonly announcesStormProgress: boolean = false;
+
   private heartbeatIngest(): HeartbeatIngest {
     return {
       hosts: this.hosts, delivery: this.delivery(), quarantine: undefined, levels: this.config.levels,
       limits: { maxFutureSeconds: 86_400, textMaxBytes: 32 * 1024 }, log: silentLog,
       skewThresholdMs: this.options.skewThresholdMs, silences: () => this.silences.all(),
       ...(this.options.ingestJudgesReturns
-        // Its diagnose reads no storms' history (so announces each storm-held recovery alone): ingest decides as it would.
-        ? { liveness: { rule: { defaultInterval: this.options.defaultInterval, tolerance: 3, retireAfter: 7 * 86_400 }, flap: this.options.flap, stormProgress: false } }
+        ? { liveness: { rule: { defaultInterval: this.options.defaultInterval, tolerance: 3, retireAfter: 7 * 86_400 }, flap: this.options.flap, stormProgress: this.announcesStormProgress } }
         : {}),
     };
   }
