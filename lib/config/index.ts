@@ -1,4 +1,4 @@
-import { readBoolean, readNumber, readOptionalString, readString } from './env';
+import { readBoolean, readNumber, readOptionalString } from './env';
 import { DEFAULT_FLAP_RULE, type FlapRule } from '../domain/host/flapping';
 import type { Thresholds } from '../domain/host/metrics';
 import { DEFAULT_STORM_RULE, type StormRule } from '../domain/fleet/storm';
@@ -6,20 +6,6 @@ import { DEFAULT_STORM_RULE, type StormRule } from '../domain/fleet/storm';
 export { ConfigError } from './env';
 
 type Env = Record<string, string | undefined>;
-
-/** Names of the deployed resources. Each is read when first used, so a function needs only its own. */
-export interface Resources {
-  readonly hostsTable: string;
-  readonly logsTable: string;
-  readonly notificationsTable: string;
-  readonly statsTable: string;
-  readonly alertsTopicArn: string;
-  readonly heartbeatsQueueUrl: string;
-  readonly logsQueueUrl: string;
-  /** Where undecodable messages are quarantined, with their reason. */
-  readonly heartbeatsDlqUrl: string | undefined;
-  readonly logsDlqUrl: string | undefined;
-}
 
 export interface LivenessConfig {
   /** Seconds between beats assumed when a host declares none. */
@@ -48,15 +34,13 @@ export interface LifecycleSettings {
   readonly skewThresholdMs: number;
   /** How long ingest may reuse the silences it read (only read when a notification is due). */
   readonly silenceCacheMs: number;
-  readonly silencesTable: string | undefined;
-  readonly reportsTable: string | undefined;
   readonly reportTtlDays: number;
   /** Hours a report covers, ending at its scheduled time. */
   readonly reportHours: number;
 }
 
+/** The settings; where each resource is comes from lib/compose.ts's `namesFromEnv` (lib/config/resources.ts). */
 export interface Config {
-  readonly resources: Resources;
   readonly liveness: LivenessConfig;
   readonly levels: MetricsConfig;
   readonly diagnose: {
@@ -108,14 +92,9 @@ export interface Config {
   readonly lifecycle: LifecycleSettings;
   /** The operator API (functions/api.ts). */
   readonly api: {
-    readonly keysTable: string | undefined;
     /** Browser origins besides the console's own allowed by CORS (comma-separated DTS_API_ORIGINS). */
     readonly extraOrigins: readonly string[];
   };
-}
-
-function required(env: Env, name: string): () => string {
-  return () => readString(env, name);
 }
 
 export function loadConfig(env: Env = process.env): Config {
@@ -125,28 +104,7 @@ export function loadConfig(env: Env = process.env): Config {
     if (c < w) throw new Error(`DTS_${name}_CRITICAL (${c}) must not be below DTS_${name}_WARNING (${w})`);
     return { warning: w, critical: c };
   };
-  const lazy = {
-    hostsTable: required(env, 'DTS_HOSTS_TABLE'),
-    logsTable: required(env, 'DTS_LOGS_TABLE'),
-    notificationsTable: required(env, 'DTS_NOTIFICATIONS_TABLE'),
-    statsTable: required(env, 'DTS_STATS_TABLE'),
-    alertsTopicArn: required(env, 'DTS_ALERTS_TOPIC_ARN'),
-    heartbeatsQueueUrl: required(env, 'DTS_HEARTBEATS_QUEUE_URL'),
-    logsQueueUrl: required(env, 'DTS_LOGS_QUEUE_URL'),
-  };
-  const resources: Resources = {
-    get hostsTable() { return lazy.hostsTable(); },
-    get logsTable() { return lazy.logsTable(); },
-    get notificationsTable() { return lazy.notificationsTable(); },
-    get statsTable() { return lazy.statsTable(); },
-    get alertsTopicArn() { return lazy.alertsTopicArn(); },
-    get heartbeatsQueueUrl() { return lazy.heartbeatsQueueUrl(); },
-    get logsQueueUrl() { return lazy.logsQueueUrl(); },
-    heartbeatsDlqUrl: readOptionalString(env, 'DTS_HEARTBEATS_DLQ_URL'),
-    logsDlqUrl: readOptionalString(env, 'DTS_LOGS_DLQ_URL'),
-  };
   return {
-    resources,
     liveness: {
       defaultInterval: readNumber(env, 'DTS_DEFAULT_INTERVAL', 60, { min: 1 }),
       tolerance: readNumber(env, 'DTS_TOLERANCE', 3, { min: 1 }),
@@ -194,13 +152,10 @@ export function loadConfig(env: Env = process.env): Config {
       },
       skewThresholdMs: readNumber(env, 'DTS_SKEW_THRESHOLD', 30, { min: 0 }) * 1000,
       silenceCacheMs: readNumber(env, 'DTS_SILENCE_CACHE_SECONDS', 30, { min: 0 }) * 1000,
-      silencesTable: readOptionalString(env, 'DTS_SILENCES_TABLE'),
-      reportsTable: readOptionalString(env, 'DTS_REPORTS_TABLE'),
       reportTtlDays: readNumber(env, 'DTS_REPORT_TTL_DAYS', 400, { min: 1 }),
       reportHours: readNumber(env, 'DTS_REPORT_HOURS', 24, { min: 1, max: 24 * 31 }),
     },
     api: {
-      keysTable: readOptionalString(env, 'DTS_API_KEYS_TABLE'),
       extraOrigins: (readOptionalString(env, 'DTS_API_ORIGINS') ?? '').split(',').map((o) => o.trim()).filter(Boolean),
     },
   };

@@ -1,12 +1,10 @@
 import type { SendOptions } from '../adapters/http/send';
-import { readNumber, readString } from './env';
+import { readNumber } from './env';
 
 type Env = Record<string, string | undefined>;
 
 /** The notifier's settings (functions/notify.ts), read once and validated like the rest of lib/config. */
 export interface NotifyConfig {
-  readonly channelsTable: string;
-  readonly notificationsTable: string;
   readonly send: SendOptions;
   /** Days a delivery record is kept: redeliveries within them skip the channels already reached. */
   readonly deliveryTtlDays: number;
@@ -26,8 +24,6 @@ export function notifyAllowsLoopback(env: Env): boolean {
 
 export function loadNotifyConfig(env: Env = process.env): NotifyConfig {
   return {
-    channelsTable: readString(env, 'DTS_CHANNELS_TABLE'),
-    notificationsTable: readString(env, 'DTS_NOTIFICATIONS_TABLE'),
     send: {
       attempts: readNumber(env, 'DTS_NOTIFY_ATTEMPTS', 3, { min: 1, max: 10, integer: true }),
       baseDelayMs: readNumber(env, 'DTS_NOTIFY_BACKOFF_MS', 500, { min: 0, max: 60_000 }),

@@ -1,3 +1,4 @@
+import { namesFromEnv } from '../../lib/compose';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../lib/config';
 import { readBoolean, readNumber, readString } from '../../lib/config/env';
@@ -45,8 +46,8 @@ describe('config', () => {
     });
 
     it('optional DLQ urls are undefined', () => {
-      expect(c.resources.heartbeatsDlqUrl).toBeUndefined();
-      expect(c.resources.logsDlqUrl).toBeUndefined();
+      expect(namesFromEnv({}).find('heartbeatsDlqUrl')).toBeUndefined();
+      expect(namesFromEnv({}).find('logsDlqUrl')).toBeUndefined();
     });
   });
 
@@ -85,10 +86,10 @@ describe('config', () => {
     );
 
     it('reads resource names when used, so a function needs only its own', () => {
-      const c = loadConfig({ DTS_HOSTS_TABLE: 'dts-test-hosts', DTS_HEARTBEATS_DLQ_URL: 'http://q/dlq' });
-      expect(c.resources.hostsTable).toBe('dts-test-hosts');
-      expect(c.resources.heartbeatsDlqUrl).toBe('http://q/dlq');
-      expect(() => c.resources.logsTable).toThrow(ConfigError);
+      const names = namesFromEnv({ DTS_HOSTS_TABLE: 'dts-test-hosts', DTS_HEARTBEATS_DLQ_URL: 'http://q/dlq' });
+      expect(names.need('hostsTable')).toBe('dts-test-hosts');
+      expect(names.find('heartbeatsDlqUrl')).toBe('http://q/dlq');
+      expect(() => names.need('logsTable')).toThrow(ConfigError);
     });
   });
 
@@ -130,13 +131,13 @@ describe('config', () => {
     });
 
     it('a missing required resource name is named when it is read', () => {
-      const c = loadConfig({});
+      const names = namesFromEnv({});
       for (const [key, variable] of [
         ['hostsTable', 'DTS_HOSTS_TABLE'], ['logsTable', 'DTS_LOGS_TABLE'], ['notificationsTable', 'DTS_NOTIFICATIONS_TABLE'],
         ['statsTable', 'DTS_STATS_TABLE'], ['alertsTopicArn', 'DTS_ALERTS_TOPIC_ARN'], ['heartbeatsQueueUrl', 'DTS_HEARTBEATS_QUEUE_URL'],
         ['logsQueueUrl', 'DTS_LOGS_QUEUE_URL'],
       ] as const) {
-        expect(() => c.resources[key]).toThrow(`${variable}: is required but not set`);
+        expect(() => names.need(key)).toThrow(`${variable}: is required but not set`);
       }
     });
   });
