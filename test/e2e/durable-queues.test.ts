@@ -89,7 +89,7 @@ describe.skipIf(EXTERNAL_ENDPOINT !== undefined)('durable queues of the local cl
     await killed;
     expect(acknowledgedLogs.size).toBeGreaterThanOrEqual(records / 2);
     expect(acknowledgedLogs.size, 'the burst was cut').toBeLessThan(records);
-    console.log(`kill -9: ${acknowledgedLogs.size} of ${records} records and ${acknowledgedBeats.size} of ${beats} beats acknowledged`);
+    if (process.env.DTS_VERBOSE) console.log(`kill -9: ${acknowledgedLogs.size} of ${records} records and ${acknowledgedBeats.size} of ${beats} beats acknowledged`);
 
     const second = await start();
     const stored = await eventually(

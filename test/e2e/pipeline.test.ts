@@ -105,7 +105,7 @@ describe('liveness', () => {
     expect(seenDeadAt - lastBeat, 'not declared dead early').toBeGreaterThanOrEqual(limitMs);
     // The group wait, one tick, plus a diagnose pass and this test's polling.
     expect(seenDeadAt - lastBeat, 'declared dead in time').toBeLessThanOrEqual(limitMs + GROUP_WAIT_MS + TICK * 1000 + 2000);
-    console.log(`liveness: declared dead ${seenDeadAt - lastBeat} ms after the last beat (limit ${limitMs} ms, tick ${TICK * 1000} ms)`);
+    if (process.env.DTS_VERBOSE) console.log(`liveness: declared dead ${seenDeadAt - lastBeat} ms after the last beat (limit ${limitMs} ms, tick ${TICK * 1000} ms)`);
 
     // Several more passes see the same silence: still one notification.
     await sleep(3 * TICK * 1000 + 500);

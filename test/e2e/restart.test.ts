@@ -95,7 +95,7 @@ describe.skipIf(EXTERNAL_ENDPOINT !== undefined)('restart of the local cloud (it
     expect(await signalled).toBe(0);
     const saved = Number(/stopped; (\d+) queued message\(s\) saved/.exec(first.cloud.output())?.[1]);
     expect(acknowledged.size).toBeGreaterThanOrEqual(total / 2);
-    console.log(`burst: ${acknowledged.size} of ${total} acknowledged before the cloud went away; ${saved} saved at shutdown`);
+    if (process.env.DTS_VERBOSE) console.log(`burst: ${acknowledged.size} of ${total} acknowledged before the cloud went away; ${saved} saved at shutdown`);
 
     const second = await start();
     expect(second.cloud.output()).toMatch(saved > 0 ? /message\(s\) restored/ : /ready in/);

@@ -63,7 +63,7 @@ describe('the api function\'s bundle', () => {
     const locales = Object.keys(metafile.inputs).filter((f) => /[\\/]zod[\\/].*[\\/]locales[\\/]/.test(f));
     expect(locales.map((f) => path.basename(f))).toEqual(['en.js']);
     expect(Object.keys(metafile.inputs).some((f) => /[\\/]@aws-sdk[\\/]client-dynamodb[\\/]dist-es[\\/]/.test(f))).toBe(true);
-    console.log(`api bundle: ${bytes} B minified`);
+    if (process.env.DTS_VERBOSE) console.log(`api bundle: ${bytes} B minified`);
     // 713 KB with the SDK (docs/BENCHMARKS.md, part 5), 828 KiB with the checks (cron-parser and
     // luxon, a check's calendar for its next expected time), 1,011 KiB with the status pages and
     // re2js (which refuses a log rule's --match pattern that RE2 cannot run when it is added over

@@ -117,7 +117,7 @@ describe('a day of agent beats', () => {
     expect([...expected].filter(([hour, p]) => p.cpu > (lastOfHour.get(hour) ?? 0)).length).toBeGreaterThan(10);
 
     const bytes = itemBytes(item ?? {});
-    console.log(`host item with a full ring, by DynamoDB's size rule: ${bytes} B (ring: ${itemBytes(ring(item))} B)`);
+    if (process.env.DTS_VERBOSE) console.log(`host item with a full ring, by DynamoDB's size rule: ${bytes} B (ring: ${itemBytes(ring(item))} B)`);
     expect(bytes).toBeLessThanOrEqual(1024);
     busyItem = item ?? {};
   });
@@ -147,7 +147,7 @@ describe('the size of a host item, by DynamoDB\'s rule and by the engine\'s Cons
   it('worst case: every daily-peak set full (101 whole percents, 2 days): 2 write units, as before the ring', async () => {
     const worst = withSets(busyItem, 101);
     const bytes = itemBytes(worst);
-    console.log(`worst case, every seen_ set at 101 members and the ring full: ${bytes} B`);
+    if (process.env.DTS_VERBOSE) console.log(`worst case, every seen_ set at 101 members and the ring full: ${bytes} B`);
     expect(bytes).toBeGreaterThan(1024);
     expect(bytes).toBeLessThanOrEqual(2048);
     // The engine agrees: a beat onto that item costs 2 units.
@@ -163,7 +163,7 @@ describe('the size of a host item, by DynamoDB\'s rule and by the engine\'s Cons
       k, k.startsWith('seen_') ? full(k.startsWith('seen_cpu') ? 40 : k.startsWith('seen_mem') ? 10 : 3) : v,
     ]));
     const bytes = itemBytes(limit);
-    console.log(`cpu at 40 distinct percents a day, mem 10, disk 3, ring full: ${bytes} B`);
+    if (process.env.DTS_VERBOSE) console.log(`cpu at 40 distinct percents a day, mem 10, disk 3, ring full: ${bytes} B`);
     expect(bytes).toBeLessThanOrEqual(1024);
   });
 });
