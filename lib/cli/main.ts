@@ -165,7 +165,7 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 backend not configured or un
       return run(async (ctx) => (await import('./commands/doctor')).doctorCommand(ctx, this.optsWithGlobals<DoctorOptions>()), this);
     });
 
-  sub('silence', 'hold back alerts about a host or a label=value for a while (maintenance); --list, --end ID')
+  sub('silence', 'hold back alerts about a host, a label=value, a check (check:NAME), an app (app:A) or a log rule (rule:R) for a while (maintenance); --list, --end ID')
     .argument('[target]', 'a hostname, label=value for every host with that label, or app:NAME / rule:NAME for log rules\' alerts')
     .option('--for <duration>', 'how long: 30m, 2h, 1d')
     .option('--reason <text>', 'why: shown in the list and in the notifications')
@@ -177,7 +177,7 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 backend not configured or un
       return run(async (ctx) => (await import('./commands/silence')).silenceCommand(ctx, target, this.opts<SilenceOptions>()), this);
     });
 
-  const statusPages = sub('status-pages', 'public status pages and badges: groups of hosts by label, served without a key (docs/STATUS.md)')
+  const statusPages = sub('status-pages', 'public status pages and badges: groups of hosts and checks by label, served without a key (docs/STATUS.md)')
     .action(function (this: Command) {
       return run(async (ctx) => (await import('./commands/status-pages')).statusPagesListCommand(ctx, this.opts<{ json?: boolean }>()), this);
     });
