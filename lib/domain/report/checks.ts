@@ -1,5 +1,6 @@
 import { checkSubject, lastDuration, type Check } from '../check/check';
 import type { Notification, NotificationKind } from '../model';
+import { percent } from './percent';
 
 /**
  * The report's checks (scheduled jobs): per check, its lates, failures and overlong runs in the
@@ -38,8 +39,6 @@ export interface CheckSummary {
 
 const PROBLEM = new Set<NotificationKind>(['check-late', 'check-failed', 'check-long']);
 
-/** Percent with two decimals, never rounded up to 100 while anything was lost. */
-const percent = (part: number, whole: number): number => Math.max(0, Math.floor((part / whole) * 10_000) / 100);
 
 /** One check over [since, until), from its notifications there (time order) and the check as it is now. */
 export function checkRow(c: Check, own: readonly Notification[], since: number, until: number): CheckRow {

@@ -1,4 +1,5 @@
 import { METRICS, type Host, type HostState, type MetricLevel, type Notification, type NotificationKind, type Metric, FLEET_HOST } from '../model';
+import { percent } from './percent';
 import { daysBetween } from '../model/days';
 import { isWorse, rawLevel, thresholdsFor, type Thresholds } from '../host/metrics';
 import type { Check } from '../check/check';
@@ -282,12 +283,6 @@ export function buildReport(input: ReportInput): BuiltReport {
     detail: { hosts: rows.length, incidents: incidents.length, apps: apps.length },
   };
   return { report, detail: { hosts: rows, incidents, apps, ...(checks ? { checks: checks.rows } : {}) }, problems };
-}
-
-/** Percent with two decimals, never rounded up to 100 while anything was lost. */
-function percent(part: number, whole: number): number {
-  const p = Math.floor((part / whole) * 10_000) / 100;
-  return Math.max(0, p);
 }
 
 /** The first `n` of `items` by `compare`, without sorting all of them when n is small. */
