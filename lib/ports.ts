@@ -13,7 +13,7 @@ import type { IngestMarks, QueueGauge } from './domain/fleet/watermark';
 import type { Check, CheckState, Signal } from './domain/check/check';
 import type { GroupDay, PageDef, PageState } from './domain/status/page';
 import type { LogRule } from './domain/rule/rule';
-import type { RuleBucket, RuleSample, RuleState } from './domain/rule/judge';
+import type { RuleSample, RuleState } from './domain/rule/judge';
 /** The time in epoch milliseconds: `Date.now` in production, a test's own clock elsewhere. */
 export type Clock = () => number;
 
@@ -296,15 +296,26 @@ export interface LogRulesPort {
   /** Every rule, by name. */
   list(): Promise<LogRule[]>;
   get(name: string): Promise<LogRule | undefined>;
-  /** Forget a rule, its state and its outbox; false when there was none. */
+  /**
+   * Remove a rule: ingest stops counting it and diagnose judging it. It is kept as retired until a
+   * pass has closed its alert if it was firing (a `log-ok` through the state's outbox) and then
+   * forgotten it. False when there was none.
+   */
   remove(name: string): Promise<boolean>;
-  /** Add one invocation's counts: one write per rule and minute, never one per record. */
-  addCounts(counts: readonly RuleCount[]): Promise<void>;
+  /** Removed rules a pass has not forgotten yet, as they were. */
+  retired(): Promise<LogRule[]>;
+  /** Drop a retired rule, and its state unless the name is a rule again or the state still holds something. */
+  forget(name: string): Promise<void>;
+  /**
+   * Add one invocation's counts: one write per minute touched, holding every rule that counted
+   * in it (docs/DATA-MODEL.md, "Log rules"), never one per record or per rule.
+   */
+  addMinutes(minutes: readonly RuleMinuteCounts[]): Promise<void>;
   /** A `--silent` rule's scope logged at `at`: only moves its last-seen time forward. */
   markSeen(name: string, at: number): Promise<void>;
-  /** The rule's minutes from `fromMinute` on, oldest first (counts only). */
-  window(name: string, fromMinute: number): Promise<RuleBucket[]>;
-  /** Up to `limit` sample records from `fromMinute` on, the newest minutes first. */
+  /** The minutes from `fromMinute` on, oldest first, with the counts of the rules named (only minutes where one counted). */
+  window(rules: readonly string[], fromMinute: number): Promise<RuleMinute[]>;
+  /** Up to `limit` sample records of one rule from `fromMinute` on, the newest minutes first. */
   samples(name: string, fromMinute: number, limit: number): Promise<RuleSample[]>;
   /** The rule's judged state and its outbox (a rule never judged: not firing, nothing pending). */
   state(name: string): Promise<RuleState & { readonly pending: PendingNotification[] }>;
@@ -316,16 +327,23 @@ export interface LogRulesPort {
   settle(name: string, id: string): Promise<void>;
 }
 
-/** What one ingest invocation counted for one rule in one minute. */
-export interface RuleCount {
-  readonly rule: string;
+/** What one ingest invocation counted in one minute (by receive time), for every rule that counted. */
+export interface RuleMinuteCounts {
   readonly minute: number;
-  readonly count: number;
-  /** The first few records counted, for the alert (at most RULE_LIMITS.samples). */
-  readonly samples: readonly RuleSample[];
-  /** How long the minute is worth keeping: the rule's window. */
-  readonly keepMs: number;
+  readonly rules: readonly {
+    readonly rule: string;
+    readonly count: number;
+    /** The first few records counted, for the alert (at most RULE_LIMITS.samples). */
+    readonly samples: readonly RuleSample[];
+  }[];
 }
+
+/** One minute's counts, by rule name. */
+export interface RuleMinute {
+  readonly minute: number;
+  readonly counts: Readonly<Record<string, number>>;
+}
+
 
 // The values that cross the ports, defined here so that the use cases (lib/app) and every
 // adapter share them without importing one another.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { notification } from '../../lib/domain/notification/notifications';
-import type { LogRule } from '../../lib/domain/rule/rule';
+import { RULE_LIMITS, type LogRule } from '../../lib/domain/rule/rule';
 import type { LogRulesPort } from '../../lib/ports';
 import { T0 } from './fixtures';
 
@@ -27,22 +27,41 @@ export function logRulesContract(make: () => Promise<LogRulesPort>): void {
       expect(await s.remove('c-count')).toBe(false);
       expect(await s.get('c-count')).toBeUndefined();
       expect((await s.list()).map((r) => r.name)).toEqual(['a-match', 'b-silent']);
+      // Kept as it was among the retired, for a pass to close and forget.
+      expect(await s.retired()).toEqual([rule('c-count')]);
     });
 
-    it('adds counts per rule and minute, keeps the first writer\'s samples, and reads a window oldest first', async () => {
+    it('adds counts in one item a minute for every rule, keeps each rule\'s first writer\'s samples, and reads a window oldest first', async () => {
       const s = await make();
-      await s.add(rule('r'));
-      await s.addCounts([
-        { rule: 'r', minute: T0, count: 3, samples: [sample('a'), sample('b')], keepMs: 5 * MIN },
-        { rule: 'r', minute: T0 + MIN, count: 2, samples: [sample('c')], keepMs: 5 * MIN },
-        { rule: 'other', minute: T0, count: 9, samples: [], keepMs: 5 * MIN },
+      await s.addMinutes([
+        { minute: T0, rules: [{ rule: 'r', count: 3, samples: [sample('a'), sample('b')] }, { rule: 'other', count: 9, samples: [] }] },
+        { minute: T0 + MIN, rules: [{ rule: 'r', count: 2, samples: [sample('c')] }] },
       ]);
-      await s.addCounts([{ rule: 'r', minute: T0, count: 4, samples: [sample('d')], keepMs: 5 * MIN }]);
-      expect(await s.window('r', T0)).toEqual([{ minute: T0, count: 7 }, { minute: T0 + MIN, count: 2 }]);
-      expect(await s.window('r', T0 + MIN)).toEqual([{ minute: T0 + MIN, count: 2 }]);
-      expect(await s.window('nothing', T0)).toEqual([]);
+      await s.addMinutes([{ minute: T0, rules: [{ rule: 'r', count: 4, samples: [sample('d')] }, { rule: 'q', count: 1, samples: [sample('e')] }] }]);
+      expect(await s.window(['r'], T0)).toEqual([{ minute: T0, counts: { r: 7 } }, { minute: T0 + MIN, counts: { r: 2 } }]);
+      expect(await s.window(['r', 'other', 'q'], T0)).toEqual([{ minute: T0, counts: { r: 7, other: 9, q: 1 } }, { minute: T0 + MIN, counts: { r: 2 } }]);
+      expect(await s.window(['r'], T0 + MIN)).toEqual([{ minute: T0 + MIN, counts: { r: 2 } }]);
+      expect(await s.window(['other'], T0 + MIN)).toEqual([]);
+      expect(await s.window(['nothing'], T0)).toEqual([]);
+      expect(await s.window([], T0)).toEqual([]);
       expect(await s.samples('r', T0, 5)).toEqual([sample('c'), sample('a'), sample('b')]);
       expect(await s.samples('r', T0, 2)).toEqual([sample('c'), sample('a')]);
+      expect(await s.samples('q', T0, 5)).toEqual([sample('e')]);
+      expect(await s.samples('other', T0, 5)).toEqual([]);
+    });
+
+    it(`holds ${RULE_LIMITS.rules} rules' counts with the largest samples in one minute's item`, async () => {
+      const s = await make();
+      // The largest a sample can be: a 128-byte id, a 255-character host, and 200 characters of 3-byte text.
+      const big = (r: number, k: number) => ({ id: `${r}-${k}-`.padEnd(128, 'i'), host: 'h'.repeat(255), time: new Date(T0).toISOString(), text: '€'.repeat(RULE_LIMITS.sampleChars) });
+      const names = Array.from({ length: RULE_LIMITS.rules }, (_, r) => `rule-${String(r).padStart(2, '0')}`.padEnd(RULE_LIMITS.nameLength, 'x'));
+      const all = names.map((rule, r) => ({ rule, count: 1, samples: Array.from({ length: RULE_LIMITS.samples }, (_, k) => big(r, k)) }));
+      // Two invocations, as halves, then all again: the first writer's samples stay, the counts add.
+      await s.addMinutes([{ minute: T0, rules: all.slice(0, RULE_LIMITS.rules / 2) }]);
+      await s.addMinutes([{ minute: T0, rules: all.slice(RULE_LIMITS.rules / 2) }]);
+      await s.addMinutes([{ minute: T0, rules: all }]);
+      expect(await s.window(names, T0)).toEqual([{ minute: T0, counts: Object.fromEntries(names.map((n) => [n, 2])) }]);
+      expect(await s.samples(names[RULE_LIMITS.rules - 1] as string, T0, 5)).toEqual(all[RULE_LIMITS.rules - 1]?.samples);
     });
 
     it('moves a silent rule\'s last-seen time only forward', async () => {
@@ -69,12 +88,20 @@ export function logRulesContract(make: () => Promise<LogRulesPort>): void {
       expect(await s.state('r')).toEqual({ firing: false, judgedAt: T0 + 2 * MIN, pending: [] });
     });
 
-    it('forgets a removed rule\'s state', async () => {
+    it('forgets a retired rule and its state, unless the state still holds something or the name is a rule again', async () => {
       const s = await make();
-      await s.add(rule('r'));
-      await s.commit('r', undefined, { firing: true, since: T0, judgedAt: T0 });
-      await s.remove('r');
-      expect(await s.state('r')).toEqual({ firing: false, pending: [] });
+      for (const name of ['quiet', 'firing', 'again']) await s.add(rule(name));
+      await s.commit('firing', undefined, { firing: true, since: T0, judgedAt: T0 });
+      await s.commit('again', undefined, { firing: false, judgedAt: T0 });
+      for (const name of ['quiet', 'firing', 'again']) expect(await s.remove(name)).toBe(true);
+      expect((await s.retired()).map((r) => r.name)).toEqual(['again', 'firing', 'quiet']);
+      await s.add(rule('again', { createdAt: T0 + MIN }));
+      for (const name of ['quiet', 'firing', 'again']) await s.forget(name);
+      expect(await s.retired()).toEqual([]);
+      expect(await s.state('quiet')).toEqual({ firing: false, pending: [] });
+      expect(await s.state('firing')).toMatchObject({ firing: true, since: T0 });
+      expect(await s.state('again')).toEqual({ firing: false, judgedAt: T0, pending: [] });
+      expect(await s.get('again')).toEqual(rule('again', { createdAt: T0 + MIN }));
     });
   });
 }

@@ -30,11 +30,12 @@ beforeAll(async () => {
   root = { config, clients: cloud.clients, names: fixedNames(cloud.names), log: silentLog, now: () => Date.now() + offset };
 });
 afterAll(async () => cloud?.stop());
-// Each test starts with no rule, whatever the one before left.
+// Each test starts with no rule, whatever the one before left; a pass closes (log-ok) any that fired.
 beforeEach(async () => {
   offset = 0;
   const { rules } = ruleAdmin(root);
   for (const r of await rules.list()) await rules.remove(r.name);
+  await pass();
   await drain(cloud, cloud.names.alertsQueueUrl);
 });
 
@@ -142,6 +143,29 @@ describe('log rules on the local cloud', () => {
     expect(fired.map((a) => [a.kind, a.rule])).toEqual([['log-alert', 'oom']]);
     expect(fired[0]?.message).toContain('java.lang.OutOfMemoryError: Java heap space');
     expect((await dts('rules', 'remove', 'oom')).code).toBe(0);
+  });
+
+  it('removing a firing rule with `dts rules remove` closes its incident: one log-ok on the same key, saying the rule was removed', async () => {
+    expect((await dts('rules', 'add', 'web-burst', '--app', 'web', '--level', 'error', '--count', '2', '--within', '5m')).code).toBe(0);
+    await send('web', 40, ['db timeout', 'db timeout again']);
+    await ingest();
+    await pass();
+    const [alert] = await alerts();
+    expect(alert).toMatchObject({ kind: 'log-alert', rule: 'web-burst' });
+    const removed = await dts('rules', 'remove', 'web-burst');
+    expect(removed.code, removed.err).toBe(0);
+    expect(removed.out).toContain('the next diagnose pass closes its alert');
+    // Within the window still: only the removal can close it.
+    offset = 30_000;
+    await pass();
+    const closed = await alerts();
+    expect(closed.map((a) => [a.kind, a.rule, a.incident])).toEqual([['log-ok', 'web-burst', alert?.incident]]);
+    expect(closed[0]?.subject).toContain('log rule web-burst is clear: the rule was removed');
+    expect(closed[0]?.message).toMatch(/reason:\s+the rule was removed/);
+    offset = 90_000;
+    await pass();
+    expect(await alerts()).toEqual([]);
+    expect(JSON.parse((await dts('rules', 'list', '--json')).out)).toEqual([]);
   });
 
   it('refuses (a+)+$, a window under a minute, a count of 0 and a taken name at add time, and stores none of them', async () => {

@@ -3,7 +3,8 @@ import { judgeLogRules } from '../../lib/app/diagnose/rules';
 import { ingestLogMessages, type LogIngest } from '../../lib/app/ingest/logs';
 import { silentLog } from '../../lib/app/log';
 import { Outbox } from '../../lib/app/outbox';
-import { addRule } from '../../lib/app/rules/manage';
+import { addRule, removeRule } from '../../lib/app/rules/manage';
+import { RULE_LIMITS } from '../../lib/domain/rule/rule';
 import { cachedRules } from '../../lib/app/rules/count';
 import { encodeBody } from '../../lib/wire/codec';
 import { MemoryAlerts, MemoryLogs, MemoryNotifications, MemoryStats } from '../../tools/memory';
@@ -11,8 +12,8 @@ import { MemoryLogRules } from '../../tools/memory/log-rules';
 import { sqsRecord } from '../support/events';
 
 /**
- * Log rules on the in-memory adapters: what ingest counts (one write per rule and minute, none per
- * record), what the diagnose step decides, and what it delivers, in milliseconds.
+ * Log rules on the in-memory adapters: what ingest counts (one write per minute for all rules, none
+ * per record or per rule), what the diagnose step decides, and what it delivers, in milliseconds.
  */
 const T0 = Date.parse('2026-11-20T10:00:00Z');
 const MIN = 60_000;
@@ -44,7 +45,7 @@ const batch = (records: R[], sentAt: number) => sqsRecord(
 );
 
 describe('log rules, in memory', () => {
-  it('counts a batch of thousands in one write per rule and minute, whatever the number of records', async () => {
+  it('counts a batch of thousands in one write per minute for every rule, whatever the number of records', async () => {
     const w = world();
     await addRule(w.admin, { name: 'errors', app: 'web', level: 'error', count: 5, within: '5m' });
     await addRule(w.admin, { name: 'oom', app: 'web', match: 'OutOfMemory' });
@@ -53,12 +54,13 @@ describe('log rules, in memory', () => {
     const records = Array.from({ length: 3000 }, (_, i) => ({ text: i % 100 === 0 ? 'java.lang.OutOfMemoryError' : 'boom', level: i % 2 ? 40 : 20 }));
     const outcome = await ingestLogMessages(w.d, [batch(records.slice(0, 1500), T0 + 1000), batch(records.slice(1500), T0 + MIN + 1000)]);
     expect(outcome.stored).toBe(3000);
-    // errors and oom in two minutes each, and quiet's last-seen once: five writes for 3,000 records.
-    expect(outcome.ruleWrites).toBe(5);
-    expect(w.rules.countWrites).toBe(4);
-    expect(await w.rules.window('errors', T0)).toEqual([{ minute: T0, count: 750 }, { minute: T0 + MIN, count: 750 }]);
-    expect(await w.rules.window('oom', T0)).toEqual([{ minute: T0, count: 15 }, { minute: T0 + MIN, count: 15 }]);
-    expect(await w.rules.window('other', T0)).toEqual([]);
+    // errors and oom together in each of two minutes, and quiet's last-seen once: three writes for 3,000 records.
+    expect(outcome.ruleWrites).toBe(3);
+    expect(w.rules.countWrites).toBe(2);
+    expect(await w.rules.window(['errors', 'oom', 'other'], T0)).toEqual([
+      { minute: T0, counts: { errors: 750, oom: 15 } },
+      { minute: T0 + MIN, counts: { errors: 750, oom: 15 } },
+    ]);
     expect((await w.rules.state('quiet')).lastSeen).toBe(T0 + MIN + 1000);
   });
 
@@ -69,7 +71,7 @@ describe('log rules, in memory', () => {
     await ingestLogMessages(w.d, [message]);
     const again = await ingestLogMessages(w.d, [message]);
     expect(again.ruleWrites).toBe(0);
-    expect(await w.rules.window('errors', T0)).toEqual([{ minute: T0, count: 2 }]);
+    expect(await w.rules.window(['errors'], T0)).toEqual([{ minute: T0, counts: { errors: 2 } }]);
   });
 
   it('counts a rule added after the cache was read within a minute, not before', async () => {
@@ -78,10 +80,10 @@ describe('log rules, in memory', () => {
     await addRule(w.admin, { name: 'late', app: 'web', count: 1, within: '1m' });
     w.at(T0 + 10_000);
     await ingestLogMessages(w.d, [batch([{}], T0 + 10_000)]);
-    expect(await w.rules.window('late', T0)).toEqual([]);
+    expect(await w.rules.window(['late'], T0)).toEqual([]);
     w.at(T0 + 31_000);
     await ingestLogMessages(w.d, [batch([{}], T0 + 31_000)]);
-    expect(await w.rules.window('late', T0)).toEqual([{ minute: T0, count: 1 }]);
+    expect(await w.rules.window(['late'], T0)).toEqual([{ minute: T0, counts: { late: 1 } }]);
   });
 
   it('alerts once per transition, then resolves on the same incident once clear for a window', async () => {
@@ -116,5 +118,61 @@ describe('log rules, in memory', () => {
     expect((await w.pass()).transitions).toEqual({});
     await ingestLogMessages(w.d, [batch([{ level: 20, text: 'java.lang.OutOfMemoryError: Java heap space' }], T0 + 10_000)]);
     expect((await w.pass()).transitions).toEqual({ 'log-alert': 1 });
+  });
+
+  it('removing a firing rule closes its incident with exactly one log-ok, saying why; removing a quiet one sends nothing', async () => {
+    const w = world();
+    await addRule(w.admin, { name: 'web-errors', app: 'web', level: 'error', count: 5, within: '5m' });
+    await addRule(w.admin, { name: 'calm', app: 'web', match: 'never here' });
+    await ingestLogMessages(w.d, [batch(Array.from({ length: 6 }, () => ({})), T0 + 1000)]);
+    w.at(T0 + 20_000);
+    expect((await w.pass()).transitions).toEqual({ 'log-alert': 1 });
+    const [alert] = w.alerts.published;
+
+    expect(await removeRule(w.admin, 'web-errors')).toEqual({ firing: true });
+    expect(await removeRule(w.admin, 'calm')).toEqual({ firing: false });
+    expect(await removeRule(w.admin, 'web-errors')).toBeUndefined();
+    // Still within the window: the rule would go on firing, but it is gone.
+    w.at(T0 + 50_000);
+    expect((await w.pass()).transitions).toEqual({ 'log-ok': 1 });
+    for (const at of [T0 + 80_000, T0 + 10 * MIN]) {
+      w.at(at);
+      expect((await w.pass()).transitions).toEqual({});
+    }
+    expect(w.alerts.published.map((n) => [n.kind, n.incident])).toEqual([['log-alert', alert?.incident], ['log-ok', alert?.incident]]);
+    expect(w.alerts.published[1]).toMatchObject({ severity: 'info', details: { rule: 'web-errors', reason: 'the rule was removed' } });
+    expect(w.alerts.published[1]?.message).toBe('log rule web-errors is clear: the rule was removed');
+    // Closed and delivered, then forgotten.
+    expect(await w.rules.retired()).toEqual([]);
+    expect(await w.rules.state('web-errors')).toEqual({ firing: false, pending: [] });
+  });
+
+  it('a name removed while firing and added again before a pass: the old alert is closed, the new rule starts clear', async () => {
+    const w = world();
+    await addRule(w.admin, { name: 'oom', app: 'web', match: 'OutOfMemory' });
+    await ingestLogMessages(w.d, [batch([{ text: 'OutOfMemoryError' }], T0 + 1000)]);
+    w.at(T0 + 20_000);
+    await w.pass();
+    await removeRule(w.admin, 'oom');
+    w.at(T0 + MIN + 5000);
+    expect((await addRule(w.admin, { name: 'oom', app: 'web', match: 'OutOfMemory' })).ok).toBe(true);
+    // The records before the new rule's minute are not its own: nothing fires again.
+    w.at(T0 + MIN + 10_000);
+    expect((await w.pass()).transitions).toEqual({ 'log-ok': 1 });
+    expect(w.alerts.published.map((n) => n.kind)).toEqual(['log-alert', 'log-ok']);
+    expect(w.alerts.published[1]?.details.reason).toBe('the rule was removed');
+    w.at(T0 + 2 * MIN);
+    expect((await w.pass()).transitions).toEqual({});
+    expect(await w.rules.retired()).toEqual([]);
+    expect(await w.rules.state('oom')).toMatchObject({ firing: false, pending: [] });
+    expect((await w.rules.list()).map((r) => r.name)).toEqual(['oom']);
+  });
+
+  it(`refuses a rule past ${RULE_LIMITS.rules}, since all of a minute's counts share one item`, async () => {
+    const w = world();
+    for (let i = 0; i < RULE_LIMITS.rules; i++) expect((await addRule(w.admin, { name: `r${i}`, app: 'web', count: 1, within: '1m' })).ok).toBe(true);
+    const refused = await addRule(w.admin, { name: 'one-more', app: 'web', count: 1, within: '1m' });
+    expect(refused).toEqual({ ok: false, error: `there are ${RULE_LIMITS.rules} rules already, the most dts counts; remove one first` });
+    expect(await w.rules.get('one-more')).toBeUndefined();
   });
 });

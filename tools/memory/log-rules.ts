@@ -1,18 +1,20 @@
 import type { PendingNotification } from '../../lib/domain/model';
-import type { RuleBucket, RuleSample, RuleState } from '../../lib/domain/rule/judge';
+import type { RuleSample, RuleState } from '../../lib/domain/rule/judge';
 import type { LogRule } from '../../lib/domain/rule/rule';
-import type { Announce, LogRulesPort, RuleCount } from '../../lib/ports';
+import type { Announce, LogRulesPort, RuleMinute, RuleMinuteCounts } from '../../lib/ports';
 import { copy } from './item';
 
-interface Minute { count: number; samples: RuleSample[] }
+/** One minute's item: every rule's count and first samples. */
+interface Minute { counts: Map<string, number>; samples: Map<string, RuleSample[]> }
 interface State { firing: boolean; since?: number; clearSince?: number; lastSeen?: number; judgedAt?: number; pending: Map<string, PendingNotification> }
 
 /** Log rules in memory, with the DynamoDB adapter's conditions (lib/adapters/dynamodb/log-rules.ts). */
 export class MemoryLogRules implements LogRulesPort {
   private readonly rules = new Map<string, LogRule>();
-  private readonly minutes = new Map<string, Map<number, Minute>>();
+  private readonly retiredRules = new Map<string, LogRule>();
+  private readonly minutes = new Map<number, Minute>();
   private readonly states = new Map<string, State>();
-  /** UpdateItem calls addCounts made, as the table would have seen them: what the benches count. */
+  /** UpdateItem calls addMinutes made, as the table would have seen them: what the benches count. */
   countWrites = 0;
 
   async add(rule: LogRule): Promise<boolean> {
@@ -31,20 +33,35 @@ export class MemoryLogRules implements LogRulesPort {
   }
 
   async remove(name: string): Promise<boolean> {
-    if (!this.rules.delete(name)) return false;
-    this.states.delete(name);
+    const rule = this.rules.get(name);
+    if (!rule) return false;
+    this.retiredRules.set(name, rule);
+    this.rules.delete(name);
     return true;
   }
 
-  async addCounts(counts: readonly RuleCount[]): Promise<void> {
-    for (const c of counts) {
-      if (c.count <= 0) continue;
+  async retired(): Promise<LogRule[]> {
+    return [...this.retiredRules.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map(copy);
+  }
+
+  async forget(name: string): Promise<void> {
+    this.retiredRules.delete(name);
+    const s = this.states.get(name);
+    if (this.rules.has(name) || (s && (s.firing || s.pending.size > 0))) return;
+    this.states.delete(name);
+  }
+
+  async addMinutes(minutes: readonly RuleMinuteCounts[]): Promise<void> {
+    for (const m of minutes) {
+      const counted = m.rules.filter((r) => r.count > 0);
+      if (counted.length === 0) continue;
       this.countWrites++;
-      const byMinute = this.minutes.get(c.rule) ?? new Map<number, Minute>();
-      this.minutes.set(c.rule, byMinute);
-      const m = byMinute.get(c.minute);
-      if (m) m.count += c.count;
-      else byMinute.set(c.minute, { count: c.count, samples: copy([...c.samples]) });
+      const item = this.minutes.get(m.minute) ?? { counts: new Map<string, number>(), samples: new Map<string, RuleSample[]>() };
+      this.minutes.set(m.minute, item);
+      for (const r of counted) {
+        item.counts.set(r.rule, (item.counts.get(r.rule) ?? 0) + r.count);
+        if (r.samples.length > 0 && !item.samples.has(r.rule)) item.samples.set(r.rule, copy([...r.samples]));
+      }
     }
   }
 
@@ -59,16 +76,19 @@ export class MemoryLogRules implements LogRulesPort {
     if (s.lastSeen === undefined || s.lastSeen < at) s.lastSeen = at;
   }
 
-  private since(name: string, fromMinute: number): [number, Minute][] {
-    return [...(this.minutes.get(name) ?? new Map<number, Minute>())].filter(([m]) => m >= fromMinute).sort((a, b) => a[0] - b[0]);
+  private since(fromMinute: number): [number, Minute][] {
+    return [...this.minutes].filter(([m]) => m >= fromMinute).sort((a, b) => a[0] - b[0]);
   }
 
-  async window(name: string, fromMinute: number): Promise<RuleBucket[]> {
-    return this.since(name, fromMinute).map(([minute, m]) => ({ minute, count: m.count }));
+  async window(rules: readonly string[], fromMinute: number): Promise<RuleMinute[]> {
+    return this.since(fromMinute).flatMap(([minute, m]) => {
+      const counts = Object.fromEntries(rules.filter((r) => m.counts.has(r)).map((r) => [r, m.counts.get(r) as number]));
+      return Object.keys(counts).length > 0 ? [{ minute, counts }] : [];
+    });
   }
 
   async samples(name: string, fromMinute: number, limit: number): Promise<RuleSample[]> {
-    return this.since(name, fromMinute).reverse().flatMap(([, m]) => copy(m.samples)).slice(0, limit);
+    return this.since(fromMinute).reverse().flatMap(([, m]) => copy(m.samples.get(name) ?? [])).slice(0, limit);
   }
 
   async state(name: string): Promise<RuleState & { readonly pending: PendingNotification[] }> {

@@ -1,24 +1,33 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { LogRule } from '../../domain/rule/rule';
-import type { RuleBucket, RuleSample, RuleState } from '../../domain/rule/judge';
+import { RULE_LIMITS, type LogRule } from '../../domain/rule/rule';
+import type { RuleSample, RuleState } from '../../domain/rule/judge';
 import type { PendingNotification } from '../../domain/model';
-import type { Announce, LogRulesPort, RuleCount } from '../../ports';
+import type { Announce, LogRulesPort, RuleMinute, RuleMinuteCounts } from '../../ports';
 import { applied } from './conditional';
 import { outboxAttribute, outboxOf, outboxSets } from './outbox-item';
 
 /**
  * Log rules in the stats table (docs/DATA-MODEL.md, "Log rules"): the definitions in one partition
- * (`pk = RULES`, `sk = name`), which ingest and diagnose read whole with one Query; and per rule
- * (`pk = RULE#name`) its minutes (`sk = M#<minute>`, a count and a few samples, expiring after
- * the window) and its judged state (`sk = STATE`, with its outbox).
+ * (`pk = RULES`, `sk = name`), which ingest and diagnose read whole with one Query; the minutes in
+ * another (`pk = RULE-MINUTES`, `sk = M#<minute>`), one item a minute holding every rule's count
+ * (`n:<name>`) and first samples (`s:<name>`), so that an invocation writes once per minute
+ * whatever the number of rules; per rule (`pk = RULE#name`) its judged state (`sk = STATE`, with
+ * its outbox); and removed rules whose `log-ok` may still wait there (`pk = RULES-RETIRED`).
  */
 const RULES = 'RULES';
+const RETIRED = 'RULES-RETIRED';
+const MINUTES = 'RULE-MINUTES';
 const STATE = 'STATE';
 const ruleKey = (name: string): string => `RULE#${name}`;
 /** Minutes sort as text: 13 digits hold epoch milliseconds until the year 2286. */
 const minuteKey = (minute: number): string => `M#${String(minute).padStart(13, '0')}`;
-/** A minute is kept a day past its window, so a late pass still reads it. */
-const KEEP_EXTRA_MS = 86_400_000;
+const countName = (rule: string): string => `n:${rule}`;
+const samplesName = (rule: string): string => `s:${rule}`;
+/**
+ * A minute is kept a day past the longest window any rule may have, whatever the rules counting
+ * in it: invocations with different rules write the same item, and none may cut another's time.
+ */
+const KEEP_MS = RULE_LIMITS.maxWindowMs + 86_400_000;
 
 type Item = Record<string, unknown>;
 
@@ -32,6 +41,10 @@ function ruleOf(item: Item): LogRule {
   };
 }
 
+function itemOf(rule: LogRule): Item {
+  return { pk: RULES, sk: rule.name, scope: rule.scope, condition: rule.condition, severity: rule.severity, createdAt: rule.createdAt };
+}
+
 const num = (v: unknown): number | undefined => (v === undefined || v === null ? undefined : Number(v));
 
 export class LogRuleStore implements LogRulesPort {
@@ -43,7 +56,7 @@ export class LogRuleStore implements LogRulesPort {
   async add(rule: LogRule): Promise<boolean> {
     return applied(this.ddb.send(new PutCommand({
       TableName: this.table,
-      Item: { pk: RULES, sk: rule.name, scope: rule.scope, condition: rule.condition, severity: rule.severity, createdAt: rule.createdAt },
+      Item: itemOf(rule),
       ConditionExpression: 'attribute_not_exists(sk)',
     })));
   }
@@ -67,24 +80,69 @@ export class LogRuleStore implements LogRulesPort {
   }
 
   async remove(name: string): Promise<boolean> {
-    const removed = await applied(this.ddb.send(new DeleteCommand({ TableName: this.table, Key: { pk: RULES, sk: name }, ConditionExpression: 'attribute_exists(sk)' })));
-    // Its minutes expire on their own; a rule added again under the name reads none older than itself.
-    if (removed) await this.ddb.send(new DeleteCommand({ TableName: this.table, Key: { pk: ruleKey(name), sk: STATE } }));
-    return removed;
+    const rule = await this.get(name);
+    if (!rule) return false;
+    // Retired first: a failure between the two writes leaves the rule live, never firing unseen.
+    await this.ddb.send(new PutCommand({ TableName: this.table, Item: { ...itemOf(rule), pk: RETIRED } }));
+    return applied(this.ddb.send(new DeleteCommand({ TableName: this.table, Key: { pk: RULES, sk: name }, ConditionExpression: 'attribute_exists(sk)' })));
+  }
+
+  async retired(): Promise<LogRule[]> {
+    const out: LogRule[] = [];
+    let start: Item | undefined;
+    do {
+      const page = await this.ddb.send(new QueryCommand({
+        TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': RETIRED }, ExclusiveStartKey: start,
+      }));
+      out.push(...(page.Items ?? []).map(ruleOf));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return out;
+  }
+
+  async forget(name: string): Promise<void> {
+    await this.ddb.send(new DeleteCommand({ TableName: this.table, Key: { pk: RETIRED, sk: name } }));
+    if (await this.get(name)) return;
+    const state = await this.state(name);
+    if (state.pending.length > 0 || state.firing) return;
+    // Only the state as read: a pass that committed since keeps it.
+    await applied(this.ddb.send(new DeleteCommand({
+      TableName: this.table, Key: { pk: ruleKey(name), sk: STATE },
+      ...(state.judgedAt === undefined ? {} : { ConditionExpression: 'judgedAt = :j', ExpressionAttributeValues: { ':j': state.judgedAt } }),
+    })));
   }
 
   /**
-   * One UpdateItem per rule and minute: ADD the count, and keep the samples of the first writer of
-   * the minute (a later one's would only replace them).
+   * One UpdateItem per minute: ADD each rule's count, and keep the samples of the rule's first
+   * writer of the minute (a later one's would only replace them). The item's size is bounded by
+   * RULE_LIMITS.rules (lib/domain/rule/rule.ts).
    */
-  async addCounts(counts: readonly RuleCount[]): Promise<void> {
-    await Promise.all(counts.filter((c) => c.count > 0).map((c) => this.ddb.send(new UpdateCommand({
-      TableName: this.table,
-      Key: { pk: ruleKey(c.rule), sk: minuteKey(c.minute) },
-      UpdateExpression: 'ADD #n :n SET expiresAt = :exp, samples = if_not_exists(samples, :samples)',
-      ExpressionAttributeNames: { '#n': 'n' },
-      ExpressionAttributeValues: { ':n': c.count, ':exp': Math.floor((c.minute + c.keepMs + KEEP_EXTRA_MS) / 1000), ':samples': c.samples },
-    }))));
+  async addMinutes(minutes: readonly RuleMinuteCounts[]): Promise<void> {
+    await Promise.all(minutes.map((m) => {
+      const counted = m.rules.filter((r) => r.count > 0);
+      if (counted.length === 0) return undefined;
+      const names: Record<string, string> = {};
+      const values: Record<string, unknown> = { ':exp': Math.floor((m.minute + KEEP_MS) / 1000) };
+      const add: string[] = [];
+      const set = ['expiresAt = :exp'];
+      counted.forEach((r, i) => {
+        names[`#n${i}`] = countName(r.rule);
+        values[`:n${i}`] = r.count;
+        add.push(`#n${i} :n${i}`);
+        if (r.samples.length > 0) {
+          names[`#s${i}`] = samplesName(r.rule);
+          values[`:s${i}`] = r.samples;
+          set.push(`#s${i} = if_not_exists(#s${i}, :s${i})`);
+        }
+      });
+      return this.ddb.send(new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: MINUTES, sk: minuteKey(m.minute) },
+        UpdateExpression: `ADD ${add.join(', ')} SET ${set.join(', ')}`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }));
+    }));
   }
 
   async markSeen(name: string, at: number): Promise<void> {
@@ -97,20 +155,27 @@ export class LogRuleStore implements LogRulesPort {
     })));
   }
 
-  async window(name: string, fromMinute: number): Promise<RuleBucket[]> {
-    const out: RuleBucket[] = [];
+  async window(rules: readonly string[], fromMinute: number): Promise<RuleMinute[]> {
+    if (rules.length === 0) return [];
+    const out: RuleMinute[] = [];
+    const names: Record<string, string> = {};
+    rules.forEach((r, i) => { names[`#n${i}`] = countName(r); });
     let start: Item | undefined;
     do {
       const page = await this.ddb.send(new QueryCommand({
         TableName: this.table,
         KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-        // Counts only: a week's window is up to 10,080 small items, and samples are read when an alert fires.
-        ProjectionExpression: 'sk, #n',
-        ExpressionAttributeNames: { '#n': 'n' },
-        ExpressionAttributeValues: { ':pk': ruleKey(name), ':from': minuteKey(fromMinute), ':to': 'M#9' },
+        // Counts only: samples are read when an alert fires.
+        ProjectionExpression: ['sk', ...Object.keys(names)].join(', '),
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: { ':pk': MINUTES, ':from': minuteKey(fromMinute), ':to': 'M#9' },
         ExclusiveStartKey: start,
       }));
-      for (const item of page.Items ?? []) out.push({ minute: Number(String(item.sk).slice(2)), count: Number(item.n ?? 0) });
+      for (const item of page.Items ?? []) {
+        const counts: Record<string, number> = {};
+        for (const r of rules) if (item[countName(r)] !== undefined) counts[r] = Number(item[countName(r)]);
+        if (Object.keys(counts).length > 0) out.push({ minute: Number(String(item.sk).slice(2)), counts });
+      }
       start = page.LastEvaluatedKey;
     } while (start);
     return out;
@@ -123,13 +188,15 @@ export class LogRuleStore implements LogRulesPort {
       const page = await this.ddb.send(new QueryCommand({
         TableName: this.table,
         KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-        ProjectionExpression: 'sk, samples',
-        ExpressionAttributeValues: { ':pk': ruleKey(name), ':from': minuteKey(fromMinute), ':to': 'M#9' },
+        ProjectionExpression: 'sk, #s',
+        ExpressionAttributeNames: { '#s': samplesName(name) },
+        ExpressionAttributeValues: { ':pk': MINUTES, ':from': minuteKey(fromMinute), ':to': 'M#9' },
         ScanIndexForward: false,
-        Limit: limit,
+        // Minutes where the rule counted nothing come back too (with no samples): read a few at a time.
+        Limit: 16,
         ExclusiveStartKey: start,
       }));
-      for (const item of page.Items ?? []) out.push(...((item.samples ?? []) as RuleSample[]));
+      for (const item of page.Items ?? []) out.push(...((item[samplesName(name)] ?? []) as RuleSample[]));
       start = out.length < limit ? page.LastEvaluatedKey : undefined;
     } while (start);
     return out.slice(0, limit);

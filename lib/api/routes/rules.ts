@@ -1,5 +1,5 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { addRule, listRules, showRule, type RuleAdmin, type RuleView } from '../../app/rules/manage';
+import { addRule, listRules, removeRule, showRule, type RuleAdmin, type RuleView } from '../../app/rules/manage';
 import type { ApiEnv } from '../auth';
 import { requireRole } from '../auth';
 import type { ApiDeps } from '../deps';
@@ -66,7 +66,7 @@ const create = createRoute({
 
 const remove = createRoute({
   method: 'delete', path: '/api/v1/rules/{name}', 'x-dts-role': 'write', middleware: [requireRole('write')] as const,
-  summary: 'Remove a log rule',
+  summary: 'Remove a log rule; if it is firing, the next diagnose pass closes its alert with a log-ok',
   request: { params: nameParam },
   responses: { 200: { description: 'Removed', content: { 'application/json': { schema: z.object({ name: z.string(), removed: z.literal(true) }) } } }, ...errorResponses(400, 401, 403, 404) },
 });
@@ -104,7 +104,7 @@ export function registerRules(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
     const a = admin();
     if (!a) return apiError(c, 404, 'not_found', missing) as never;
     const { name } = c.req.valid('param');
-    if (!(await a.rules.remove(name))) return apiError(c, 404, 'not_found', `no rule ${JSON.stringify(name)}`) as never;
+    if (!(await removeRule(a, name))) return apiError(c, 404, 'not_found', `no rule ${JSON.stringify(name)}`) as never;
     return c.json({ name, removed: true as const }, 200);
   });
 }

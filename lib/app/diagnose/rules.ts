@@ -1,6 +1,6 @@
 import type { Notification, NotificationKind, Silence } from '../../domain/model';
 import { silenceOverRule } from '../../domain/notification/silences';
-import { judgeRule, windowStart, type RuleReading } from '../../domain/rule/judge';
+import { judgeRule, logRemoved, windowStart, type RuleReading } from '../../domain/rule/judge';
 import { RULE_LIMITS, type LogRule } from '../../domain/rule/rule';
 import type { LogRulesPort } from '../../ports';
 import type { Log } from '../log';
@@ -16,10 +16,12 @@ export interface RuleJudging {
 }
 
 /**
- * The log rules' step of a pass: each rule's window (what ingest counted) judged at `now`, and its
- * transition (`log-alert`, `log-ok`) committed on the rule's state with its notification in that
- * write's outbox, conditional on the state the pass read, so overlapping passes announce it once.
- * A silence over the rule's app, the rule or its host records the alert without publishing it.
+ * The log rules' step of a pass: each rule's window (what ingest counted, read once for all rules
+ * from the earliest window start) judged at `now`, and its transition (`log-alert`, `log-ok`)
+ * committed on the rule's state with its notification in that write's outbox, conditional on the
+ * state the pass read, so overlapping passes announce it once. A silence over the rule's app, the
+ * rule or its host records the alert without publishing it. A rule removed while firing is closed
+ * the same way, with a `log-ok` saying so, then forgotten.
  */
 export async function judgeLogRules(
   d: RuleJudging, now: number, silences: readonly Silence[], outbox: Outbox,
@@ -27,17 +29,31 @@ export async function judgeLogRules(
   const transitions: Partial<Record<NotificationKind, number>> = {};
   let errors = 0;
   let rules: LogRule[];
+  let retired: LogRule[];
   try {
-    rules = await d.rules.list();
+    [rules, retired] = await Promise.all([d.rules.list(), d.rules.retired()]);
   } catch (error) {
     d.log.error('could not read the log rules; they are judged next pass', { error: String(error) });
     return { transitions, errors: 1 };
   }
+  const counted = rules.filter((r) => r.condition.kind !== 'silent');
+  const counts = new Map<string, { minute: number; count: number }[]>();
+  if (counted.length > 0) {
+    try {
+      for (const m of await d.rules.window(counted.map((r) => r.name), Math.min(...counted.map((r) => windowStart(r, now))))) {
+        for (const [name, count] of Object.entries(m.counts)) counts.set(name, [...(counts.get(name) ?? []), { minute: m.minute, count }]);
+      }
+    } catch (error) {
+      d.log.error('could not read the log rules\' counts; they are judged next pass', { error: String(error) });
+      return { transitions, errors: 1 };
+    }
+  }
+  const announced = (kind: NotificationKind) => { transitions[kind] = (transitions[kind] ?? 0) + 1; };
   const judge = async (rule: LogRule): Promise<void> => {
     const state = await d.rules.state(rule.name);
     outbox.sweep(state.pending, (id) => d.rules.settle(rule.name, id), now, d.sweepGraceMs);
     const from = windowStart(rule, now);
-    const count = rule.condition.kind === 'silent' ? 0 : (await d.rules.window(rule.name, from)).reduce((n, b) => n + b.count, 0);
+    const count = (counts.get(rule.name) ?? []).reduce((n, b) => (b.minute >= from ? n + b.count : n), 0);
     let reading: RuleReading = { state, count };
     let verdict = judgeRule(rule, reading, now);
     if (verdict.kind === 'alert' && rule.condition.kind !== 'silent') {
@@ -49,15 +65,34 @@ export async function judgeLogRules(
     const announce = notifications.length ? { notifications, queuedAt: now } : undefined;
     if (!(await d.rules.commit(rule.name, state.judgedAt, verdict.state, announce))) return;
     for (const p of pendingNow(notifications, now)) outbox.add(p, (id) => d.rules.settle(rule.name, id));
-    if (verdict.kind !== 'note') transitions[verdict.notification.kind] = (transitions[verdict.notification.kind] ?? 0) + 1;
+    if (verdict.kind !== 'note') announced(verdict.notification.kind);
   };
-  for (let i = 0; i < rules.length; i += CONCURRENCY) {
-    const chunk = rules.slice(i, i + CONCURRENCY);
-    const results = await Promise.allSettled(chunk.map(judge));
-    for (const [j, r] of results.entries()) {
-      if (r.status === 'rejected') {
-        errors++;
-        d.log.error('could not judge a log rule; it is judged again next pass', { rule: chunk[j]?.name, error: String(r.reason) });
+  const live = new Map(rules.map((r) => [r.name, r]));
+  // A removed rule: its alert closed if it fires (unless the name is a rule again that fired since), then forgotten.
+  const close = async (rule: LogRule): Promise<void> => {
+    const state = await d.rules.state(rule.name);
+    outbox.sweep(state.pending, (id) => d.rules.settle(rule.name, id), now, d.sweepGraceMs);
+    const again = live.get(rule.name);
+    if (state.firing && (!again || (state.since ?? 0) < again.createdAt)) {
+      const notifications = [silenced(logRemoved(rule, state.since ?? now, now), rule, silences)];
+      if (!(await d.rules.commit(rule.name, state.judgedAt, { ...state, firing: false, since: undefined, clearSince: undefined, judgedAt: now }, { notifications, queuedAt: now }))) return;
+      for (const p of pendingNow(notifications, now)) outbox.add(p, (id) => d.rules.settle(rule.name, id));
+      announced('log-ok');
+      // Forgotten by a later pass, once the outbox has delivered it.
+      return;
+    }
+    if (state.pending.length === 0) await d.rules.forget(rule.name);
+  };
+  // The removed first, so that a name added again starts from a closed state.
+  for (const [step, list] of [[close, retired], [judge, rules]] as const) {
+    for (let i = 0; i < list.length; i += CONCURRENCY) {
+      const chunk = list.slice(i, i + CONCURRENCY);
+      const results = await Promise.allSettled(chunk.map(step));
+      for (const [j, r] of results.entries()) {
+        if (r.status === 'rejected') {
+          errors++;
+          d.log.error('could not judge a log rule; it is judged again next pass', { rule: chunk[j]?.name, error: String(r.reason) });
+        }
       }
     }
   }

@@ -1,7 +1,7 @@
 import type { LogRecord } from '../../domain/model';
 import { minuteOf, sampleOf, type RuleSample } from '../../domain/rule/judge';
 import { inScope, RULE_LIMITS, type LogRule } from '../../domain/rule/rule';
-import type { LogRulesPort, RuleCount } from '../../ports';
+import type { LogRulesPort, RuleMinuteCounts } from '../../ports';
 import type { Log } from '../log';
 import { compilePattern, type Matcher } from './pattern';
 
@@ -39,7 +39,13 @@ export function cachedRules(list: () => Promise<LogRule[]>, now: () => number, l
 
 export function indexRules(rules: readonly LogRule[], log: Log): RuleIndex {
   const index = new Map<string, CompiledRule[]>();
-  for (const rule of rules) {
+  // All rules' counts for a minute share one item, which holds at most RULE_LIMITS.rules of them
+  // within DynamoDB's item size: adding refuses more, and a race past that counts the oldest only.
+  const counted = rules.length > RULE_LIMITS.rules
+    ? [...rules].sort((a, b) => a.createdAt - b.createdAt || (a.name < b.name ? -1 : 1)).slice(0, RULE_LIMITS.rules)
+    : rules;
+  if (counted.length < rules.length) log.warn('more log rules than can be counted; the newest are skipped', { rules: rules.length, counted: counted.length });
+  for (const rule of counted) {
     let matches: Matcher | undefined;
     if (rule.condition.kind === 'match') {
       try {
@@ -61,13 +67,16 @@ export function indexRules(rules: readonly LogRule[], log: Log): RuleIndex {
  * record's app, each a few comparisons and at most one linear-time match on the first 8 KB.
  */
 export class RuleTally {
-  private readonly counts = new Map<string, { rule: LogRule; minute: number; count: number; samples: RuleSample[] }>();
+  /** By minute, then by rule name. */
+  private readonly minutes = new Map<number, Map<string, { rule: LogRule; count: number; samples: RuleSample[] }>>();
   private readonly seen = new Map<string, number>();
+  /** The minute and its counts the last record went to: a batch's records mostly share one. */
+  private last: { minute: number; counts: Map<string, { rule: LogRule; count: number; samples: RuleSample[] }> } | undefined;
 
   constructor(private readonly index: RuleIndex) {}
 
   get empty(): boolean {
-    return this.counts.size === 0 && this.seen.size === 0;
+    return this.minutes.size === 0 && this.seen.size === 0;
   }
 
   add(record: LogRecord, receivedAt: number): void {
@@ -76,31 +85,44 @@ export class RuleTally {
     for (const { rule, matches } of rules) {
       if (!inScope(rule, record)) continue;
       if (rule.condition.kind === 'silent') {
-        this.seen.set(rule.name, Math.max(this.seen.get(rule.name) ?? 0, receivedAt));
+        const seen = this.seen.get(rule.name);
+        if (seen === undefined || seen < receivedAt) this.seen.set(rule.name, receivedAt);
         continue;
       }
       if (matches && !matches(record.text)) continue;
-      const minute = minuteOf(receivedAt);
-      const key = `${rule.name}\u0000${minute}`;
-      let c = this.counts.get(key);
-      if (!c) this.counts.set(key, (c = { rule, minute, count: 0, samples: [] }));
+      const counts = this.countsOf(minuteOf(receivedAt));
+      let c = counts.get(rule.name);
+      if (!c) counts.set(rule.name, (c = { rule, count: 0, samples: [] }));
       c.count++;
       if (c.samples.length < RULE_LIMITS.samples) c.samples.push(sampleOf(record));
     }
   }
 
-  /** One write per rule and minute, one per `--silent` rule; a failure loses counts, never records. */
-  async flush(store: Pick<LogRulesPort, 'addCounts' | 'markSeen'>, log: Log): Promise<{ writes: number }> {
-    const counts: RuleCount[] = [...this.counts.values()].map(({ rule, minute, count, samples }) => ({
-      rule: rule.name, minute, count, samples, keepMs: rule.condition.kind === 'silent' ? 0 : rule.condition.withinMs,
+  private countsOf(minute: number): Map<string, { rule: LogRule; count: number; samples: RuleSample[] }> {
+    if (this.last?.minute === minute) return this.last.counts;
+    let counts = this.minutes.get(minute);
+    if (!counts) this.minutes.set(minute, (counts = new Map()));
+    this.last = { minute, counts };
+    return counts;
+  }
+
+  /**
+   * One write per minute touched, holding every rule that counted in it, and one per `--silent`
+   * rule seen; a failure loses counts, never records.
+   */
+  async flush(store: Pick<LogRulesPort, 'addMinutes' | 'markSeen'>, log: Log): Promise<{ writes: number }> {
+    const minutes: RuleMinuteCounts[] = [...this.minutes].map(([minute, counts]) => ({
+      minute,
+      rules: [...counts.values()].map(({ rule, count, samples }) => ({ rule: rule.name, count, samples })),
     }));
     const seen = [...this.seen];
-    this.counts.clear();
+    this.minutes.clear();
     this.seen.clear();
+    this.last = undefined;
     await Promise.all([
-      store.addCounts(counts).catch((error: unknown) => log.error('could not add log rule counts; the records are stored', { rules: counts.length, error: String(error) })),
+      store.addMinutes(minutes).catch((error: unknown) => log.error('could not add log rule counts; the records are stored', { minutes: minutes.length, error: String(error) })),
       ...seen.map(([name, at]) => store.markSeen(name, at).catch((error: unknown) => log.error('could not mark a silent rule\'s scope seen', { rule: name, error: String(error) }))),
     ]);
-    return { writes: counts.length + seen.length };
+    return { writes: minutes.length + seen.length };
   }
 }

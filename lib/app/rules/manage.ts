@@ -1,4 +1,4 @@
-import { parseRule, type LogRule, type Parsed, type RuleInput } from '../../domain/rule/rule';
+import { parseRule, RULE_LIMITS, type LogRule, type Parsed, type RuleInput } from '../../domain/rule/rule';
 import type { Clock, LogRulesPort } from '../../ports';
 import { checkPattern } from './pattern';
 
@@ -12,8 +12,22 @@ export interface RuleAdmin {
 export async function addRule(d: RuleAdmin, input: RuleInput): Promise<Parsed<LogRule> & { readonly duplicate?: boolean }> {
   const parsed = parseRule(input, d.now(), checkPattern);
   if (!parsed.ok) return parsed;
+  // All rules' counts for a minute share one item, which holds this many (RULE_LIMITS.rules).
+  const rules = await d.rules.list();
+  if (rules.length >= RULE_LIMITS.rules && !rules.some((r) => r.name === parsed.value.name)) {
+    return { ok: false, error: `there are ${rules.length} rules already, the most dts counts; remove one first` };
+  }
   if (!(await d.rules.add(parsed.value))) return { ok: false, error: `a rule named ${parsed.value.name} exists already; remove it first`, duplicate: true };
   return parsed;
+}
+
+/**
+ * Remove a rule: undefined when there is none. A rule that was firing is closed by the next
+ * diagnose pass, with a `log-ok` on its incident through the outbox (lib/app/diagnose/rules.ts).
+ */
+export async function removeRule(d: RuleAdmin, name: string): Promise<{ readonly firing: boolean } | undefined> {
+  const { firing } = await d.rules.state(name);
+  return (await d.rules.remove(name)) ? { firing } : undefined;
 }
 
 /** A rule with whether it is firing now, as `dts rules` and the API show it. */

@@ -1,4 +1,4 @@
-import { addRule, listRules, showRule, type RuleView } from '../../app/rules/manage';
+import { addRule, listRules, removeRule, showRule, type RuleView } from '../../app/rules/manage';
 import { ruleAdmin } from '../../compose';
 import { checkPattern } from '../../app/rules/pattern';
 import { describeCondition, describeScope, parseRule } from '../../domain/rule/rule';
@@ -76,8 +76,9 @@ export async function rulesShowCommand(ctx: Context, name: string, o: { json?: b
 
 export async function rulesRemoveCommand(ctx: Context, name: string, o: { json?: boolean }): Promise<number> {
   const a = await admin(ctx);
-  if (!(await a.rules.remove(name))) throw notFound(`no rule ${JSON.stringify(name)} (\`dts rules list\` shows them)`);
+  const removed = await removeRule(a, name);
+  if (!removed) throw notFound(`no rule ${JSON.stringify(name)} (\`dts rules list\` shows them)`);
   if (o.json) ctx.io.out(JSON.stringify({ name, removed: true }) + '\n');
-  else ctx.io.out(`removed rule ${name}; ingest stops counting for it within a minute\n`);
+  else ctx.io.out(`removed rule ${name}; ingest stops counting for it within a minute${removed.firing ? ', and the next diagnose pass closes its alert (log-ok)' : ''}\n`);
   return 0;
 }

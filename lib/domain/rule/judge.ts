@@ -12,13 +12,6 @@ export interface RuleSample {
   readonly text: string;
 }
 
-/** What ingest counted for one rule in one minute (by receive time). */
-export interface RuleBucket {
-  /** The minute's start, epoch ms. */
-  readonly minute: number;
-  readonly count: number;
-}
-
 /** A rule's judged state, kept between passes. */
 export interface RuleState {
   readonly firing: boolean;
@@ -69,7 +62,8 @@ export interface RuleReading {
 /** Whether the rule's condition holds at `now`. */
 export function conditionHolds(rule: LogRule, reading: Pick<RuleReading, 'state' | 'count'>, now: number): boolean {
   const c = rule.condition;
-  if (c.kind === 'silent') return now - (reading.state.lastSeen ?? rule.createdAt) >= c.forMs;
+  // Never silent since before the rule was added: a state left by a removed rule of the name says nothing of this one.
+  if (c.kind === 'silent') return now - Math.max(reading.state.lastSeen ?? 0, rule.createdAt) >= c.forMs;
   return reading.count >= c.count;
 }
 
@@ -107,7 +101,7 @@ const windowOf = (rule: LogRule): string => durationText(rule.condition.kind ===
 export function logAlert(rule: LogRule, reading: RuleReading, at: number): Notification {
   const c = rule.condition;
   const what = c.kind === 'silent'
-    ? `no record from ${describeScope(rule.scope)} for ${durationText(at - (reading.state.lastSeen ?? rule.createdAt))}`
+    ? `no record from ${describeScope(rule.scope)} for ${durationText(at - Math.max(reading.state.lastSeen ?? 0, rule.createdAt))}`
     : `${reading.count} record${reading.count === 1 ? '' : 's'}${whichRecords(c)} from ${describeScope(rule.scope)} in the last ${windowOf(rule)} (threshold ${c.count})`;
   const samples = (reading.samples ?? []).slice(0, RULE_LIMITS.samples);
   return {
@@ -137,6 +131,24 @@ export function logOk(rule: LogRule, reading: RuleReading, since: number, at: nu
       window: windowOf(rule),
       since: new Date(since).toISOString(),
       ...(c.kind === 'silent' ? {} : { count: String(reading.count) }),
+    }, rule.name),
+    labels: { app: rule.scope.app, rule: rule.name },
+  };
+}
+
+/**
+ * The notification that closes a firing rule's alert when the rule is removed: a `log-ok` on the
+ * alert's incident key, saying why, so that whoever was paged sees the incident end.
+ */
+export function logRemoved(rule: LogRule, since: number, at: number): Notification {
+  return {
+    ...notification(LOGS_HOST, 'log-ok', 'info', at, `log rule ${rule.name} is clear: the rule was removed`, {
+      rule: rule.name,
+      app: rule.scope.app,
+      condition: describeCondition(rule.condition),
+      window: windowOf(rule),
+      since: new Date(since).toISOString(),
+      reason: 'the rule was removed',
     }, rule.name),
     labels: { app: rule.scope.app, rule: rule.name },
   };

@@ -43,6 +43,13 @@ export const RULE_LIMITS = {
   maxCount: 1_000_000,
   /** A `--match` rule reads at most this many characters of a record's text. */
   matchChars: 8192,
+  /**
+   * Rules at most. All rules' counts for a minute share one item (docs/DATA-MODEL.md, "Log
+   * rules"): 64 rules with 5 samples each of at most ~1.05 KB (id 128 B, host 255 B, time,
+   * 200 characters of text, at most 600 B) stay under 350 KB, within DynamoDB's 400 KB an item,
+   * and the update's expression under its 4 KB.
+   */
+  rules: 64,
   /** Sample records an alert carries, and how much of each one's text. */
   samples: 5,
   sampleChars: 200,
