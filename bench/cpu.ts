@@ -6,7 +6,10 @@
  * Side by side, in one process: the generated static protobufjs code, protobufjs reflection
  * (proto/dts.proto loaded at run time), and a naive JSON body (JSON.parse, no schema).
  *
- *   npx tsx bench/cpu.ts [--quick]
+ *   npx tsx bench/cpu.ts [--quick] [--rules-only]
+ *
+ * `--rules-only`: the log handler without rules, with 20, and with 20 written as before, in
+ * turns, and the matching cost alone; nothing saved.
  */
 import path from 'node:path';
 import protobuf from 'protobufjs';
@@ -17,6 +20,7 @@ import { ingestLogMessage, type LogIngest } from '../lib/app/ingest/logs';
 import { silentLog } from '../lib/app/log';
 import { indexRules, RuleTally } from '../lib/app/rules/count';
 import { LogRuleStore } from '../lib/adapters/dynamodb/log-rules';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { LogRule } from '../lib/domain/rule/rule';
 import { AlertPublisher } from '../lib/adapters/sns/alerts';
 import { HostStore } from '../lib/adapters/dynamodb/hosts';
@@ -103,6 +107,39 @@ async function measure(v: Variant, messages: number, recordsPerMessage: number, 
     recordsPerCoreSecond: records / (cpuMicros / 1e6),
     requestsPerMessage: (counts.requests - before) / messages,
   };
+}
+
+/**
+ * Variants measured in turns (each round runs every variant on its share of the messages), so
+ * that a machine's load, which drifts over a run, weighs on each alike: what a side-by-side
+ * comparison of a few per cent needs on a shared machine.
+ */
+async function measureInTurns(vs: readonly Variant[], messages: number, recordsPerMessage: number, warmup: number, rounds: number): Promise<Measured[]> {
+  const runs = vs.map((v) => ({ v, bodies: Array.from({ length: Math.min(messages, 2_000) }, (_, i) => v.body(i)), samples: [] as number[], cpuMicros: 0, requests: 0 }));
+  for (const r of runs) for (let i = 0; i < warmup; i++) await r.v.run(r.bodies[i % r.bodies.length] as string, i);
+  const per = Math.ceil(messages / rounds);
+  for (let round = 0; round < rounds; round++) {
+    for (const r of runs) {
+      const before = counts.requests;
+      const cpu0 = process.cpuUsage();
+      for (let k = 0; k < per; k++) {
+        const i = round * per + k;
+        const t0 = process.hrtime.bigint();
+        await r.v.run(r.bodies[i % r.bodies.length] as string, i);
+        r.samples.push(Number(process.hrtime.bigint() - t0) / 1_000);
+      }
+      const cpu = process.cpuUsage(cpu0);
+      r.cpuMicros += cpu.user + cpu.system;
+      r.requests += counts.requests - before;
+    }
+  }
+  return runs.map((r) => {
+    const records = r.samples.length * recordsPerMessage;
+    return {
+      variant: r.v.name, records, bodyBytes: Buffer.byteLength(r.bodies[0] as string), perMessage: summarize(r.samples),
+      cpuMicrosPerRecord: r.cpuMicros / records, recordsPerCoreSecond: records / (r.cpuMicros / 1e6), requestsPerMessage: r.requests / r.samples.length,
+    };
+  });
 }
 
 // ---- heartbeats ----------------------------------------------------------------------------
@@ -193,9 +230,36 @@ const BENCH_RULES: LogRule[] = [
     name: `match-${i}`, scope: { app: 'api' }, condition: { kind: 'match', pattern, count: 1, withinMs: 300_000, minLevel: 10 }, severity: 'warning', createdAt: 0,
   })),
 ];
+const ruleStore = new LogRuleStore(c.ddb, 'stats');
+// Compiled once, as the function's cache (cachedRules) holds them between invocations.
+const benchIndex = indexRules(BENCH_RULES, silentLog);
 const ruledDeps: LogIngest = {
   ...logDeps,
-  rules: { index: async () => indexRules(BENCH_RULES, silentLog), store: new LogRuleStore(c.ddb, 'stats') },
+  rules: { index: async () => benchIndex, store: ruleStore },
+};
+
+/**
+ * The write pattern before one item a minute held every rule (docs/BENCHMARKS.md, part 19): one
+ * UpdateItem per rule and minute, each its own item (`pk = RULE#name`), as the adapter built them,
+ * measured beside it in the same process.
+ */
+const perRuleDeps: LogIngest = {
+  ...logDeps,
+  rules: {
+    index: async () => benchIndex,
+    store: {
+      markSeen: (name, at) => ruleStore.markSeen(name, at),
+      addMinutes: async (minutes) => {
+        await Promise.all(minutes.flatMap((m) => m.rules.map((r) => c.ddb.send(new UpdateCommand({
+          TableName: 'stats',
+          Key: { pk: `RULE#${r.rule}`, sk: `M#${String(m.minute).padStart(13, '0')}` },
+          UpdateExpression: 'ADD #n :n SET expiresAt = :exp, samples = if_not_exists(samples, :samples)',
+          ExpressionAttributeNames: { '#n': 'n' },
+          ExpressionAttributeValues: { ':n': r.count, ':exp': Math.floor((m.minute + 86_400_000) / 1000), ':samples': r.samples },
+        })))));
+      },
+    },
+  },
 };
 
 /**
@@ -233,6 +297,11 @@ const logVariants: Variant[] = [
     name: 'the handler with 20 log rules (5 regex) on the records\' app',
     body: () => encodeBody('dts.LogBatch', batchMessage()),
     run: (body) => ingestLogMessage(ruledDeps, logRecordOf(body)),
+  },
+  {
+    name: 'the same, one counter write per rule and minute (before)',
+    body: () => encodeBody('dts.LogBatch', batchMessage()),
+    run: (body) => ingestLogMessage(perRuleDeps, logRecordOf(body)),
   },
   {
     name: 'protobuf static, records only (no counters)',
@@ -282,6 +351,24 @@ function print(title: string, rows: Measured[], unit: string): void {
   console.log('');
 }
 
+async function rulesOnly(): Promise<void> {
+  const logs = await measureInTurns(logVariants.slice(0, 3), LOG_MESSAGES * 2, RECORDS_PER_MESSAGE, quick ? 50 : 200, 20);
+  print(`Log records: LogBatch of ${RECORDS_PER_MESSAGE} records of ${RECORD_BYTES} B text, in turns`, logs, 'record');
+  printRules(logs);
+}
+
+function printRules(logs: readonly Measured[]): { textBytes: number; micros: number }[] {
+  const base = (logs[0] as Measured).cpuMicrosPerRecord;
+  for (const [what, ruled] of [['one counter item a minute', logs[1]], ['one counter item per rule and minute (before)', logs[2]]] as const) {
+    const m = ruled as Measured;
+    console.log(`20 log rules (5 regex), ${RECORDS_PER_MESSAGE} records an invocation, ${what}: ${sig(m.cpuMicrosPerRecord)} µs/record against ${sig(base)} without: ${m.cpuMicrosPerRecord >= base ? '+' : ''}${sig((m.cpuMicrosPerRecord / base - 1) * 100)}%, with ${sig(m.requestsPerMessage - (logs[0] as Measured).requestsPerMessage)} more requests an invocation`);
+  }
+  const matching = ruleMatching();
+  for (const m of matching) console.log(`  trying a record of ${m.textBytes} B against the 20 rules, no write: ${sig(m.micros)} µs (+${sig((m.micros / base) * 100)}% of the handler's ${sig(base)} µs)`);
+  console.log('');
+  return matching;
+}
+
 async function main(): Promise<void> {
   header('Part 1 — handler CPU (decode + validate + write planning, no I/O)');
   const hb: Measured[] = [];
@@ -290,7 +377,9 @@ async function main(): Promise<void> {
   const hbDecode: Measured[] = [];
   for (const v of decodeOnlyHeartbeat) hbDecode.push(await measure(v, HB_N, 1, 2_000));
   const logs: Measured[] = [];
-  for (const v of logVariants) logs.push(await measure(v, LOG_MESSAGES, RECORDS_PER_MESSAGE, quick ? 50 : 200));
+  // The handler without rules, with them, and with them as they were written before: in turns.
+  logs.push(...await measureInTurns(logVariants.slice(0, 3), LOG_MESSAGES * 2, RECORDS_PER_MESSAGE, quick ? 50 : 200, 20));
+  for (const v of logVariants.slice(3)) logs.push(await measure(v, LOG_MESSAGES, RECORDS_PER_MESSAGE, quick ? 50 : 200));
   const logsDecode: Measured[] = [];
   for (const v of decodeOnlyLogs) logsDecode.push(await measure(v, LOG_MESSAGES, RECORDS_PER_MESSAGE, 100));
 
@@ -305,16 +394,12 @@ async function main(): Promise<void> {
     relayedBeatCpuShare: relayed.cpuMicrosPerRecord / (hb[0] as Measured).cpuMicrosPerRecord,
     cpuMicrosPerLogRecord: (logs[0] as Measured).cpuMicrosPerRecord,
   });
-  const ruled = logs[1] as Measured;
-  const base = (logs[0] as Measured).cpuMicrosPerRecord;
-  console.log(`20 log rules (5 regex), ${RECORDS_PER_MESSAGE} records an invocation: ${sig(ruled.cpuMicrosPerRecord)} µs/record against ${sig(base)} without: +${sig((ruled.cpuMicrosPerRecord / base - 1) * 100)}%, of which the counter writes (${sig(ruled.requestsPerMessage - (logs[0] as Measured).requestsPerMessage)} UpdateItems an invocation) are the most`);
-  const matching = ruleMatching();
-  for (const m of matching) console.log(`  trying a record of ${m.textBytes} B against the 20 rules, no write: ${sig(m.micros)} µs (+${sig((m.micros / base) * 100)}% of the handler's ${sig(base)} µs)`);
-  console.log('');
+  const matching = printRules(logs);
   mergeMeasured({ ruleMatchMicrosPerRecord: (matching[0] as { micros: number }).micros });
   saveResult('cpu', `npx tsx bench/cpu.ts${quick ? ' --quick' : ''}`, quick, {
     recordsPerMessage: RECORDS_PER_MESSAGE, recordBytes: RECORD_BYTES, heartbeats: hb, relayedPerBatch: RELAYED_PER_BATCH, relayed, heartbeatsDecode: hbDecode, logs, logsDecode, ruleMatching: matching,
   });
 }
 
-await main();
+if (process.argv.includes('--rules-only')) await rulesOnly();
+else await main();
