@@ -241,22 +241,21 @@ const ruledDeps: LogIngest = {
 /**
  * The write pattern before one item a minute held every rule (docs/BENCHMARKS.md, part 19): one
  * UpdateItem per rule and minute, each its own item (`pk = RULE#name`), as the adapter built them,
- * measured beside it in the same process.
+ * and one conditional UpdateItem per `--silent` rule seen, measured beside it in the same process.
  */
 const perRuleDeps: LogIngest = {
   ...logDeps,
   rules: {
     index: async () => benchIndex,
     store: {
-      markSeen: (name, at) => ruleStore.markSeen(name, at),
       addMinutes: async (minutes) => {
-        await Promise.all(minutes.flatMap((m) => m.rules.map((r) => c.ddb.send(new UpdateCommand({
+        await Promise.all([...minutes.flatMap((m) => m.rules.map((r) => c.ddb.send(new UpdateCommand({
           TableName: 'stats',
           Key: { pk: `RULE#${r.rule}`, sk: `M#${String(m.minute).padStart(13, '0')}` },
           UpdateExpression: 'ADD #n :n SET expiresAt = :exp, samples = if_not_exists(samples, :samples)',
           ExpressionAttributeNames: { '#n': 'n' },
           ExpressionAttributeValues: { ':n': r.count, ':exp': Math.floor((m.minute + 86_400_000) / 1000), ':samples': r.samples },
-        })))));
+        })))), ...minutes.flatMap((m) => m.seen.map((r) => ruleStore.markSeen(r.rule, r.at)))]);
       },
     },
   },

@@ -311,9 +311,9 @@ export interface LogRulesPort {
    * in it (docs/DATA-MODEL.md, "Log rules"), never one per record or per rule.
    */
   addMinutes(minutes: readonly RuleMinuteCounts[]): Promise<void>;
-  /** A `--silent` rule's scope logged at `at`: only moves its last-seen time forward. */
+  /** Diagnose carries a `--silent` rule's last-seen time (read from the minutes) into its state: only forward. */
   markSeen(name: string, at: number): Promise<void>;
-  /** The minutes from `fromMinute` on, oldest first, with the counts of the rules named (only minutes where one counted). */
+  /** The minutes from `fromMinute` on, oldest first, with what the rules named counted or saw (only minutes where one did). */
   window(rules: readonly string[], fromMinute: number): Promise<RuleMinute[]>;
   /** Up to `limit` sample records of one rule from `fromMinute` on, the newest minutes first. */
   samples(name: string, fromMinute: number, limit: number): Promise<RuleSample[]>;
@@ -336,12 +336,15 @@ export interface RuleMinuteCounts {
     /** The first few records counted, for the alert (at most RULE_LIMITS.samples). */
     readonly samples: readonly RuleSample[];
   }[];
+  /** `--silent` rules whose scope logged in the minute, with the newest receive time rounded up to the second. */
+  readonly seen: readonly { readonly rule: string; readonly at: number }[];
 }
 
-/** One minute's counts, by rule name. */
+/** One minute's counts, and the newest second a `--silent` rule's scope logged in, by rule name. */
 export interface RuleMinute {
   readonly minute: number;
   readonly counts: Readonly<Record<string, number>>;
+  readonly seen: Readonly<Record<string, number>>;
 }
 
 

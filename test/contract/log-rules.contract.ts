@@ -34,13 +34,13 @@ export function logRulesContract(make: () => Promise<LogRulesPort>): void {
     it('adds counts in one item a minute for every rule, keeps each rule\'s first writer\'s samples, and reads a window oldest first', async () => {
       const s = await make();
       await s.addMinutes([
-        { minute: T0, rules: [{ rule: 'r', count: 3, samples: [sample('a'), sample('b')] }, { rule: 'other', count: 9, samples: [] }] },
-        { minute: T0 + MIN, rules: [{ rule: 'r', count: 2, samples: [sample('c')] }] },
+        { minute: T0, rules: [{ rule: 'r', count: 3, samples: [sample('a'), sample('b')] }, { rule: 'other', count: 9, samples: [] }], seen: [] },
+        { minute: T0 + MIN, rules: [{ rule: 'r', count: 2, samples: [sample('c')] }], seen: [] },
       ]);
-      await s.addMinutes([{ minute: T0, rules: [{ rule: 'r', count: 4, samples: [sample('d')] }, { rule: 'q', count: 1, samples: [sample('e')] }] }]);
-      expect(await s.window(['r'], T0)).toEqual([{ minute: T0, counts: { r: 7 } }, { minute: T0 + MIN, counts: { r: 2 } }]);
-      expect(await s.window(['r', 'other', 'q'], T0)).toEqual([{ minute: T0, counts: { r: 7, other: 9, q: 1 } }, { minute: T0 + MIN, counts: { r: 2 } }]);
-      expect(await s.window(['r'], T0 + MIN)).toEqual([{ minute: T0 + MIN, counts: { r: 2 } }]);
+      await s.addMinutes([{ minute: T0, rules: [{ rule: 'r', count: 4, samples: [sample('d')] }, { rule: 'q', count: 1, samples: [sample('e')] }], seen: [] }]);
+      expect(await s.window(['r'], T0)).toEqual([{ minute: T0, counts: { r: 7 }, seen: {} }, { minute: T0 + MIN, counts: { r: 2 }, seen: {} }]);
+      expect(await s.window(['r', 'other', 'q'], T0)).toEqual([{ minute: T0, counts: { r: 7, other: 9, q: 1 }, seen: {} }, { minute: T0 + MIN, counts: { r: 2 }, seen: {} }]);
+      expect(await s.window(['r'], T0 + MIN)).toEqual([{ minute: T0 + MIN, counts: { r: 2 }, seen: {} }]);
       expect(await s.window(['other'], T0 + MIN)).toEqual([]);
       expect(await s.window(['nothing'], T0)).toEqual([]);
       expect(await s.window([], T0)).toEqual([]);
@@ -57,11 +57,23 @@ export function logRulesContract(make: () => Promise<LogRulesPort>): void {
       const names = Array.from({ length: RULE_LIMITS.rules }, (_, r) => `rule-${String(r).padStart(2, '0')}`.padEnd(RULE_LIMITS.nameLength, 'x'));
       const all = names.map((rule, r) => ({ rule, count: 1, samples: Array.from({ length: RULE_LIMITS.samples }, (_, k) => big(r, k)) }));
       // Two invocations, as halves, then all again: the first writer's samples stay, the counts add.
-      await s.addMinutes([{ minute: T0, rules: all.slice(0, RULE_LIMITS.rules / 2) }]);
-      await s.addMinutes([{ minute: T0, rules: all.slice(RULE_LIMITS.rules / 2) }]);
-      await s.addMinutes([{ minute: T0, rules: all }]);
-      expect(await s.window(names, T0)).toEqual([{ minute: T0, counts: Object.fromEntries(names.map((n) => [n, 2])) }]);
+      await s.addMinutes([{ minute: T0, rules: all.slice(0, RULE_LIMITS.rules / 2), seen: [] }]);
+      await s.addMinutes([{ minute: T0, rules: all.slice(RULE_LIMITS.rules / 2), seen: [] }]);
+      await s.addMinutes([{ minute: T0, rules: all, seen: [] }]);
+      expect(await s.window(names, T0)).toEqual([{ minute: T0, counts: Object.fromEntries(names.map((n) => [n, 2])), seen: {} }]);
       expect(await s.samples(names[RULE_LIMITS.rules - 1] as string, T0, 5)).toEqual(all[RULE_LIMITS.rules - 1]?.samples);
+    });
+
+    it('keeps the newest second a silent rule\'s scope logged in each minute, whichever invocation writes last', async () => {
+      const s = await make();
+      await s.addMinutes([{ minute: T0, rules: [], seen: [{ rule: 'quiet', at: T0 + 40_000 }, { rule: 'other', at: T0 + 5000 }] }]);
+      await s.addMinutes([{ minute: T0, rules: [{ rule: 'r', count: 1, samples: [] }], seen: [{ rule: 'quiet', at: T0 + 12_000 }] }]);
+      await s.addMinutes([{ minute: T0 + MIN, rules: [], seen: [{ rule: 'quiet', at: T0 + MIN + 1000 }] }]);
+      expect(await s.window(['quiet', 'r'], T0)).toEqual([
+        { minute: T0, counts: { r: 1 }, seen: { quiet: T0 + 40_000 } },
+        { minute: T0 + MIN, counts: {}, seen: { quiet: T0 + MIN + 1000 } },
+      ]);
+      expect(await s.window(['other'], T0 + MIN)).toEqual([]);
     });
 
     it('moves a silent rule\'s last-seen time only forward', async () => {

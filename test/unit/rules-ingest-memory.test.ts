@@ -54,13 +54,16 @@ describe('log rules, in memory', () => {
     const records = Array.from({ length: 3000 }, (_, i) => ({ text: i % 100 === 0 ? 'java.lang.OutOfMemoryError' : 'boom', level: i % 2 ? 40 : 20 }));
     const outcome = await ingestLogMessages(w.d, [batch(records.slice(0, 1500), T0 + 1000), batch(records.slice(1500), T0 + MIN + 1000)]);
     expect(outcome.stored).toBe(3000);
-    // errors and oom together in each of two minutes, and quiet's last-seen once: three writes for 3,000 records.
-    expect(outcome.ruleWrites).toBe(3);
+    // errors, oom and quiet's last-seen together in each of two minutes: two writes for 3,000 records.
+    expect(outcome.ruleWrites).toBe(2);
     expect(w.rules.countWrites).toBe(2);
-    expect(await w.rules.window(['errors', 'oom', 'other'], T0)).toEqual([
-      { minute: T0, counts: { errors: 750, oom: 15 } },
-      { minute: T0 + MIN, counts: { errors: 750, oom: 15 } },
+    expect(await w.rules.window(['errors', 'oom', 'other', 'quiet'], T0)).toEqual([
+      { minute: T0, counts: { errors: 750, oom: 15 }, seen: { quiet: T0 + 1000 } },
+      { minute: T0 + MIN, counts: { errors: 750, oom: 15 }, seen: { quiet: T0 + MIN + 1000 } },
     ]);
+    // A pass carries the last-seen time into the rule's state.
+    w.at(T0 + 2 * MIN);
+    await w.pass();
     expect((await w.rules.state('quiet')).lastSeen).toBe(T0 + MIN + 1000);
   });
 
@@ -71,7 +74,7 @@ describe('log rules, in memory', () => {
     await ingestLogMessages(w.d, [message]);
     const again = await ingestLogMessages(w.d, [message]);
     expect(again.ruleWrites).toBe(0);
-    expect(await w.rules.window(['errors'], T0)).toEqual([{ minute: T0, counts: { errors: 2 } }]);
+    expect(await w.rules.window(['errors'], T0)).toEqual([{ minute: T0, counts: { errors: 2 }, seen: {} }]);
   });
 
   it('counts a rule added after the cache was read within a minute, not before', async () => {
@@ -83,7 +86,7 @@ describe('log rules, in memory', () => {
     expect(await w.rules.window(['late'], T0)).toEqual([]);
     w.at(T0 + 31_000);
     await ingestLogMessages(w.d, [batch([{}], T0 + 31_000)]);
-    expect(await w.rules.window(['late'], T0)).toEqual([{ minute: T0, counts: { late: 1 } }]);
+    expect(await w.rules.window(['late'], T0)).toEqual([{ minute: T0, counts: { late: 1 }, seen: {} }]);
   });
 
   it('alerts once per transition, then resolves on the same incident once clear for a window', async () => {
@@ -174,5 +177,24 @@ describe('log rules, in memory', () => {
     const refused = await addRule(w.admin, { name: 'one-more', app: 'web', count: 1, within: '1m' });
     expect(refused).toEqual({ ok: false, error: `there are ${RULE_LIMITS.rules} rules already, the most dts counts; remove one first` });
     expect(await w.rules.get('one-more')).toBeUndefined();
+  });
+
+  it('a silent rule longer than the hour a pass reads keeps its last-seen time in its state', async () => {
+    const w = world();
+    await addRule(w.admin, { name: 'nightly', app: 'web', silent: '2h' });
+    const at = T0 + 30 * MIN;
+    w.at(at);
+    await ingestLogMessages(w.d, [batch([{ level: 20 }], at + 1500)]);
+    w.at(at + MIN);
+    await w.pass();
+    // Seconds are rounded up: a silent rule may fire a second late, never early.
+    expect((await w.rules.state('nightly')).lastSeen).toBe(at + 2000);
+    // Two hours after the rule was added, the record's minute is out of the hour a pass reads.
+    w.at(T0 + 2 * 60 * MIN + 5 * MIN);
+    expect((await w.pass()).transitions).toEqual({});
+    w.at(at + 2000 + 2 * 60 * MIN - 1);
+    expect((await w.pass()).transitions).toEqual({});
+    w.at(at + 2000 + 2 * 60 * MIN);
+    expect((await w.pass()).transitions).toEqual({ 'log-alert': 1 });
   });
 });

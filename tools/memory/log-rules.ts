@@ -5,7 +5,7 @@ import type { Announce, LogRulesPort, RuleMinute, RuleMinuteCounts } from '../..
 import { copy } from './item';
 
 /** One minute's item: every rule's count and first samples. */
-interface Minute { counts: Map<string, number>; samples: Map<string, RuleSample[]> }
+interface Minute { counts: Map<string, number>; samples: Map<string, RuleSample[]>; seen: Map<string, Set<number>> }
 interface State { firing: boolean; since?: number; clearSince?: number; lastSeen?: number; judgedAt?: number; pending: Map<string, PendingNotification> }
 
 /** Log rules in memory, with the DynamoDB adapter's conditions (lib/adapters/dynamodb/log-rules.ts). */
@@ -54,14 +54,15 @@ export class MemoryLogRules implements LogRulesPort {
   async addMinutes(minutes: readonly RuleMinuteCounts[]): Promise<void> {
     for (const m of minutes) {
       const counted = m.rules.filter((r) => r.count > 0);
-      if (counted.length === 0) continue;
+      if (counted.length === 0 && m.seen.length === 0) continue;
       this.countWrites++;
-      const item = this.minutes.get(m.minute) ?? { counts: new Map<string, number>(), samples: new Map<string, RuleSample[]>() };
+      const item = this.minutes.get(m.minute) ?? { counts: new Map<string, number>(), samples: new Map<string, RuleSample[]>(), seen: new Map<string, Set<number>>() };
       this.minutes.set(m.minute, item);
       for (const r of counted) {
         item.counts.set(r.rule, (item.counts.get(r.rule) ?? 0) + r.count);
         if (r.samples.length > 0 && !item.samples.has(r.rule)) item.samples.set(r.rule, copy([...r.samples]));
       }
+      for (const r of m.seen) item.seen.set(r.rule, (item.seen.get(r.rule) ?? new Set<number>()).add(r.at));
     }
   }
 
@@ -83,7 +84,8 @@ export class MemoryLogRules implements LogRulesPort {
   async window(rules: readonly string[], fromMinute: number): Promise<RuleMinute[]> {
     return this.since(fromMinute).flatMap(([minute, m]) => {
       const counts = Object.fromEntries(rules.filter((r) => m.counts.has(r)).map((r) => [r, m.counts.get(r) as number]));
-      return Object.keys(counts).length > 0 ? [{ minute, counts }] : [];
+      const seen = Object.fromEntries(rules.filter((r) => m.seen.has(r)).map((r) => [r, Math.max(...(m.seen.get(r) as Set<number>))]));
+      return Object.keys(counts).length > 0 || Object.keys(seen).length > 0 ? [{ minute, counts, seen }] : [];
     });
   }
 

@@ -10,8 +10,8 @@ import { outboxAttribute, outboxOf, outboxSets } from './outbox-item';
  * Log rules in the stats table (docs/DATA-MODEL.md, "Log rules"): the definitions in one partition
  * (`pk = RULES`, `sk = name`), which ingest and diagnose read whole with one Query; the minutes in
  * another (`pk = RULE-MINUTES`, `sk = M#<minute>`), one item a minute holding every rule's count
- * (`n:<name>`) and first samples (`s:<name>`), so that an invocation writes once per minute
- * whatever the number of rules; per rule (`pk = RULE#name`) its judged state (`sk = STATE`, with
+ * (`n:<name>`) and first samples (`s:<name>`), and the seconds a `--silent` rule's scope logged in
+ * (`t:<name>`, a number set), so that an invocation writes once per minute whatever the rules; per rule (`pk = RULE#name`) its judged state (`sk = STATE`, with
  * its outbox); and removed rules whose `log-ok` may still wait there (`pk = RULES-RETIRED`).
  */
 const RULES = 'RULES';
@@ -23,6 +23,7 @@ const ruleKey = (name: string): string => `RULE#${name}`;
 const minuteKey = (minute: number): string => `M#${String(minute).padStart(13, '0')}`;
 const countName = (rule: string): string => `n:${rule}`;
 const samplesName = (rule: string): string => `s:${rule}`;
+const seenName = (rule: string): string => `t:${rule}`;
 /**
  * A minute is kept a day past the longest window any rule may have, whatever the rules counting
  * in it: invocations with different rules write the same item, and none may cut another's time.
@@ -120,7 +121,7 @@ export class LogRuleStore implements LogRulesPort {
   async addMinutes(minutes: readonly RuleMinuteCounts[]): Promise<void> {
     await Promise.all(minutes.map((m) => {
       const counted = m.rules.filter((r) => r.count > 0);
-      if (counted.length === 0) return undefined;
+      if (counted.length === 0 && m.seen.length === 0) return undefined;
       const names: Record<string, string> = {};
       const values: Record<string, unknown> = { ':exp': Math.floor((m.minute + KEEP_MS) / 1000) };
       const add: string[] = [];
@@ -134,6 +135,12 @@ export class LogRuleStore implements LogRulesPort {
           values[`:s${i}`] = r.samples;
           set.push(`#s${i} = if_not_exists(#s${i}, :s${i})`);
         }
+      });
+      // A set, not a value: ADD keeps every second written, so the newest is exact whoever writes last.
+      m.seen.forEach((r, i) => {
+        names[`#t${i}`] = seenName(r.rule);
+        values[`:t${i}`] = new Set([r.at]);
+        add.push(`#t${i} :t${i}`);
       });
       return this.ddb.send(new UpdateCommand({
         TableName: this.table,
@@ -159,13 +166,16 @@ export class LogRuleStore implements LogRulesPort {
     if (rules.length === 0) return [];
     const out: RuleMinute[] = [];
     const names: Record<string, string> = {};
-    rules.forEach((r, i) => { names[`#n${i}`] = countName(r); });
+    rules.forEach((r, i) => {
+      names[`#n${i}`] = countName(r);
+      names[`#t${i}`] = seenName(r);
+    });
     let start: Item | undefined;
     do {
       const page = await this.ddb.send(new QueryCommand({
         TableName: this.table,
         KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-        // Counts only: samples are read when an alert fires.
+        // Counts and seconds only: samples are read when an alert fires.
         ProjectionExpression: ['sk', ...Object.keys(names)].join(', '),
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: { ':pk': MINUTES, ':from': minuteKey(fromMinute), ':to': 'M#9' },
@@ -173,8 +183,13 @@ export class LogRuleStore implements LogRulesPort {
       }));
       for (const item of page.Items ?? []) {
         const counts: Record<string, number> = {};
-        for (const r of rules) if (item[countName(r)] !== undefined) counts[r] = Number(item[countName(r)]);
-        if (Object.keys(counts).length > 0) out.push({ minute: Number(String(item.sk).slice(2)), counts });
+        const seen: Record<string, number> = {};
+        for (const r of rules) {
+          if (item[countName(r)] !== undefined) counts[r] = Number(item[countName(r)]);
+          const seconds = item[seenName(r)] as Set<number> | undefined;
+          if (seconds && seconds.size > 0) seen[r] = Math.max(...[...seconds].map(Number));
+        }
+        if (Object.keys(counts).length > 0 || Object.keys(seen).length > 0) out.push({ minute: Number(String(item.sk).slice(2)), counts, seen });
       }
       start = page.LastEvaluatedKey;
     } while (start);

@@ -1,6 +1,6 @@
 import type { Notification, NotificationKind, Silence } from '../../domain/model';
 import { silenceOverRule } from '../../domain/notification/silences';
-import { judgeRule, logRemoved, windowStart, type RuleReading } from '../../domain/rule/judge';
+import { judgeRule, logRemoved, minuteOf, windowStart, type RuleReading } from '../../domain/rule/judge';
 import { RULE_LIMITS, type LogRule } from '../../domain/rule/rule';
 import type { LogRulesPort } from '../../ports';
 import type { Log } from '../log';
@@ -36,12 +36,15 @@ export async function judgeLogRules(
     d.log.error('could not read the log rules; they are judged next pass', { error: String(error) });
     return { transitions, errors: 1 };
   }
-  const counted = rules.filter((r) => r.condition.kind !== 'silent');
+  // Every rule's minutes in one read: a count or match rule's window, and a silent rule's last
+  // hour at most (its state carries the last-seen time further back, moved on by each pass).
   const counts = new Map<string, { minute: number; count: number }[]>();
-  if (counted.length > 0) {
+  const seen = new Map<string, number>();
+  if (rules.length > 0) {
     try {
-      for (const m of await d.rules.window(counted.map((r) => r.name), Math.min(...counted.map((r) => windowStart(r, now))))) {
+      for (const m of await d.rules.window(rules.map((r) => r.name), Math.min(...rules.map((r) => readFrom(r, now))))) {
         for (const [name, count] of Object.entries(m.counts)) counts.set(name, [...(counts.get(name) ?? []), { minute: m.minute, count }]);
+        for (const [name, at] of Object.entries(m.seen)) seen.set(name, Math.max(seen.get(name) ?? 0, at));
       }
     } catch (error) {
       d.log.error('could not read the log rules\' counts; they are judged next pass', { error: String(error) });
@@ -50,8 +53,13 @@ export async function judgeLogRules(
   }
   const announced = (kind: NotificationKind) => { transitions[kind] = (transitions[kind] ?? 0) + 1; };
   const judge = async (rule: LogRule): Promise<void> => {
-    const state = await d.rules.state(rule.name);
+    let state = await d.rules.state(rule.name);
     outbox.sweep(state.pending, (id) => d.rules.settle(rule.name, id), now, d.sweepGraceMs);
+    const newest = seen.get(rule.name);
+    if (rule.condition.kind === 'silent' && newest !== undefined && newest > (state.lastSeen ?? 0)) {
+      await d.rules.markSeen(rule.name, newest);
+      state = { ...state, lastSeen: newest };
+    }
     const from = windowStart(rule, now);
     const count = (counts.get(rule.name) ?? []).reduce((n, b) => (b.minute >= from ? n + b.count : n), 0);
     let reading: RuleReading = { state, count };
@@ -97,6 +105,15 @@ export async function judgeLogRules(
     }
   }
   return { transitions, errors };
+}
+
+/** A silent rule reads at most its last hour of minutes each pass; the state holds what came before. */
+export const SEEN_READ_MS = 3_600_000;
+
+function readFrom(rule: LogRule, now: number): number {
+  const c = rule.condition;
+  if (c.kind !== 'silent') return windowStart(rule, now);
+  return Math.max(minuteOf(now - Math.min(c.forMs, SEEN_READ_MS)), minuteOf(rule.createdAt));
 }
 
 function silenced(n: Notification, rule: LogRule, silences: readonly Silence[]): Notification {

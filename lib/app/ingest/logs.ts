@@ -29,7 +29,7 @@ export interface LogIngest {
    */
   readonly maxReceiveCount?: number;
   /** Log rules to count for (docs/RULES.md): the cached rules, and where the counts go. Without it, none. */
-  readonly rules?: { readonly index: () => Promise<RuleIndex>; readonly store: Pick<LogRulesPort, 'addMinutes' | 'markSeen'> };
+  readonly rules?: { readonly index: () => Promise<RuleIndex>; readonly store: Pick<LogRulesPort, 'addMinutes'> };
 }
 
 /**

@@ -67,16 +67,14 @@ export function indexRules(rules: readonly LogRule[], log: Log): RuleIndex {
  * record's app, each a few comparisons and at most one linear-time match on the first 8 KB.
  */
 export class RuleTally {
-  /** By minute, then by rule name. */
-  private readonly minutes = new Map<number, Map<string, { rule: LogRule; count: number; samples: RuleSample[] }>>();
-  private readonly seen = new Map<string, number>();
-  /** The minute and its counts the last record went to: a batch's records mostly share one. */
-  private last: { minute: number; counts: Map<string, { rule: LogRule; count: number; samples: RuleSample[] }> } | undefined;
+  private readonly minutes = new Map<number, Tallied>();
+  /** The minute the last record went to: a batch's records mostly share one. */
+  private last: { minute: number; tallied: Tallied } | undefined;
 
   constructor(private readonly index: RuleIndex) {}
 
   get empty(): boolean {
-    return this.minutes.size === 0 && this.seen.size === 0;
+    return this.minutes.size === 0;
   }
 
   add(record: LogRecord, receivedAt: number): void {
@@ -85,44 +83,48 @@ export class RuleTally {
     for (const { rule, matches } of rules) {
       if (!inScope(rule, record)) continue;
       if (rule.condition.kind === 'silent') {
-        const seen = this.seen.get(rule.name);
-        if (seen === undefined || seen < receivedAt) this.seen.set(rule.name, receivedAt);
+        const seen = this.minuteOf(minuteOf(receivedAt)).seen;
+        const at = seen.get(rule.name);
+        if (at === undefined || at < receivedAt) seen.set(rule.name, receivedAt);
         continue;
       }
       if (matches && !matches(record.text)) continue;
-      const counts = this.countsOf(minuteOf(receivedAt));
+      const { counts } = this.minuteOf(minuteOf(receivedAt));
       let c = counts.get(rule.name);
-      if (!c) counts.set(rule.name, (c = { rule, count: 0, samples: [] }));
+      if (!c) counts.set(rule.name, (c = { count: 0, samples: [] }));
       c.count++;
       if (c.samples.length < RULE_LIMITS.samples) c.samples.push(sampleOf(record));
     }
   }
 
-  private countsOf(minute: number): Map<string, { rule: LogRule; count: number; samples: RuleSample[] }> {
-    if (this.last?.minute === minute) return this.last.counts;
-    let counts = this.minutes.get(minute);
-    if (!counts) this.minutes.set(minute, (counts = new Map()));
-    this.last = { minute, counts };
-    return counts;
+  private minuteOf(minute: number): Tallied {
+    if (this.last?.minute === minute) return this.last.tallied;
+    let tallied = this.minutes.get(minute);
+    if (!tallied) this.minutes.set(minute, (tallied = { counts: new Map(), seen: new Map() }));
+    this.last = { minute, tallied };
+    return tallied;
   }
 
   /**
-   * One write per minute touched, holding every rule that counted in it, and one per `--silent`
-   * rule seen; a failure loses counts, never records.
+   * One write per minute touched, holding every rule that counted in it and every `--silent` rule
+   * whose scope logged in it; a failure loses counts, never records.
    */
-  async flush(store: Pick<LogRulesPort, 'addMinutes' | 'markSeen'>, log: Log): Promise<{ writes: number }> {
-    const minutes: RuleMinuteCounts[] = [...this.minutes].map(([minute, counts]) => ({
+  async flush(store: Pick<LogRulesPort, 'addMinutes'>, log: Log): Promise<{ writes: number }> {
+    const minutes: RuleMinuteCounts[] = [...this.minutes].map(([minute, { counts, seen }]) => ({
       minute,
-      rules: [...counts.values()].map(({ rule, count, samples }) => ({ rule: rule.name, count, samples })),
+      rules: [...counts.entries()].map(([rule, { count, samples }]) => ({ rule, count, samples })),
+      // Rounded up: a silent rule may fire up to a second late, never early; a minute holds at most 60 of them.
+      seen: [...seen].map(([rule, at]) => ({ rule, at: Math.ceil(at / 1000) * 1000 })),
     }));
-    const seen = [...this.seen];
     this.minutes.clear();
-    this.seen.clear();
     this.last = undefined;
-    await Promise.all([
-      store.addMinutes(minutes).catch((error: unknown) => log.error('could not add log rule counts; the records are stored', { minutes: minutes.length, error: String(error) })),
-      ...seen.map(([name, at]) => store.markSeen(name, at).catch((error: unknown) => log.error('could not mark a silent rule\'s scope seen', { rule: name, error: String(error) }))),
-    ]);
-    return { writes: minutes.length + seen.length };
+    await store.addMinutes(minutes).catch((error: unknown) => log.error('could not add log rule counts; the records are stored', { minutes: minutes.length, error: String(error) }));
+    return { writes: minutes.length };
   }
+}
+
+/** One minute of an invocation: counts and samples by rule, and the newest receive time by `--silent` rule. */
+interface Tallied {
+  readonly counts: Map<string, { count: number; samples: RuleSample[] }>;
+  readonly seen: Map<string, number>;
 }
