@@ -49,6 +49,13 @@ function itemOf(rule: LogRule): Item {
 const num = (v: unknown): number | undefined => (v === undefined || v === null ? undefined : Number(v));
 
 export class LogRuleStore implements LogRulesPort {
+  /**
+   * The rules whose samples this store wrote, by minute (the last few minutes only): the item keeps
+   * a rule's first samples of the minute (`if_not_exists`), so sending them again would change
+   * nothing, and a warm function sends each rule's samples once a minute instead of every call.
+   */
+  private readonly sampled = new Map<number, Set<string>>();
+
   constructor(
     private readonly ddb: DynamoDBDocumentClient,
     private readonly table: string,
@@ -119,21 +126,24 @@ export class LogRuleStore implements LogRulesPort {
    * RULE_LIMITS.rules (lib/domain/rule/rule.ts).
    */
   async addMinutes(minutes: readonly RuleMinuteCounts[]): Promise<void> {
-    await Promise.all(minutes.map((m) => {
+    await Promise.all(minutes.map(async (m) => {
       const counted = m.rules.filter((r) => r.count > 0);
-      if (counted.length === 0 && m.seen.length === 0) return undefined;
+      if (counted.length === 0 && m.seen.length === 0) return;
+      const sampled = this.sampled.get(m.minute);
       const names: Record<string, string> = {};
       const values: Record<string, unknown> = { ':exp': Math.floor((m.minute + KEEP_MS) / 1000) };
       const add: string[] = [];
       const set = ['expiresAt = :exp'];
+      const sending: string[] = [];
       counted.forEach((r, i) => {
         names[`#n${i}`] = countName(r.rule);
         values[`:n${i}`] = r.count;
         add.push(`#n${i} :n${i}`);
-        if (r.samples.length > 0) {
+        if (r.samples.length > 0 && !sampled?.has(r.rule)) {
           names[`#s${i}`] = samplesName(r.rule);
           values[`:s${i}`] = r.samples;
           set.push(`#s${i} = if_not_exists(#s${i}, :s${i})`);
+          sending.push(r.rule);
         }
       });
       // A set, not a value: ADD keeps every second written, so the newest is exact whoever writes last.
@@ -142,14 +152,23 @@ export class LogRuleStore implements LogRulesPort {
         values[`:t${i}`] = new Set([r.at]);
         add.push(`#t${i} :t${i}`);
       });
-      return this.ddb.send(new UpdateCommand({
+      await this.ddb.send(new UpdateCommand({
         TableName: this.table,
         Key: { pk: MINUTES, sk: minuteKey(m.minute) },
         UpdateExpression: `ADD ${add.join(', ')} SET ${set.join(', ')}`,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
       }));
+      if (sending.length > 0) this.rememberSampled(m.minute, sending);
     }));
+  }
+
+  private rememberSampled(minute: number, rules: readonly string[]): void {
+    const set = this.sampled.get(minute) ?? new Set<string>();
+    for (const r of rules) set.add(r);
+    this.sampled.set(minute, set);
+    // Records arrive within a few minutes of now: older minutes are not written again in practice, and if they are, samples go again.
+    for (const old of this.sampled.keys()) if (old < minute - 5 * 60_000) this.sampled.delete(old);
   }
 
   async markSeen(name: string, at: number): Promise<void> {

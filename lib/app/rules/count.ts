@@ -80,16 +80,17 @@ export class RuleTally {
   add(record: LogRecord, receivedAt: number): void {
     const rules = this.index.get(record.app);
     if (!rules) return;
+    const minute = minuteOf(receivedAt);
     for (const { rule, matches } of rules) {
       if (!inScope(rule, record)) continue;
       if (rule.condition.kind === 'silent') {
-        const seen = this.minuteOf(minuteOf(receivedAt)).seen;
+        const seen = this.minuteOf(minute).seen;
         const at = seen.get(rule.name);
         if (at === undefined || at < receivedAt) seen.set(rule.name, receivedAt);
         continue;
       }
       if (matches && !matches(record.text)) continue;
-      const { counts } = this.minuteOf(minuteOf(receivedAt));
+      const { counts } = this.minuteOf(minute);
       let c = counts.get(rule.name);
       if (!c) counts.set(rule.name, (c = { count: 0, samples: [] }));
       c.count++;
