@@ -50,7 +50,7 @@ export function logRulesContract(make: () => Promise<LogRulesPort>): void {
       expect(await s.samples('other', T0, 5)).toEqual([]);
     });
 
-    it(`holds ${RULE_LIMITS.rules} rules' counts with the largest samples in one minute's item`, async () => {
+    it(`holds ${RULE_LIMITS.rules} rules' counts, seconds and largest samples for one minute`, async () => {
       const s = await make();
       // The largest a sample can be: a 128-byte id, a 255-character host, and 200 characters of 3-byte text.
       const big = (r: number, k: number) => ({ id: `${r}-${k}-`.padEnd(128, 'i'), host: 'h'.repeat(255), time: new Date(T0).toISOString(), text: '€'.repeat(RULE_LIMITS.sampleChars) });
@@ -60,7 +60,9 @@ export function logRulesContract(make: () => Promise<LogRulesPort>): void {
       await s.addMinutes([{ minute: T0, rules: all.slice(0, RULE_LIMITS.rules / 2), seen: [] }]);
       await s.addMinutes([{ minute: T0, rules: all.slice(RULE_LIMITS.rules / 2), seen: [] }]);
       await s.addMinutes([{ minute: T0, rules: all, seen: [] }]);
-      expect(await s.window(names, T0)).toEqual([{ minute: T0, counts: Object.fromEntries(names.map((n) => [n, 2])), seen: {} }]);
+      // And every rule seen in each of the minute's 60 seconds, the most its set holds.
+      for (let k = 0; k < 60; k++) await s.addMinutes([{ minute: T0, rules: [], seen: names.map((rule) => ({ rule, at: T0 + (59 - k) * 1000 })) }]);
+      expect(await s.window(names, T0)).toEqual([{ minute: T0, counts: Object.fromEntries(names.map((n) => [n, 2])), seen: Object.fromEntries(names.map((n) => [n, T0 + 59_000])) }]);
       expect(await s.samples(names[RULE_LIMITS.rules - 1] as string, T0, 5)).toEqual(all[RULE_LIMITS.rules - 1]?.samples);
     });
 

@@ -10,13 +10,15 @@ import { outboxAttribute, outboxOf, outboxSets } from './outbox-item';
  * Log rules in the stats table (docs/DATA-MODEL.md, "Log rules"): the definitions in one partition
  * (`pk = RULES`, `sk = name`), which ingest and diagnose read whole with one Query; the minutes in
  * another (`pk = RULE-MINUTES`, `sk = M#<minute>`), one item a minute holding every rule's count
- * (`n:<name>`) and first samples (`s:<name>`), and the seconds a `--silent` rule's scope logged in
- * (`t:<name>`, a number set), so that an invocation writes once per minute whatever the rules; per rule (`pk = RULE#name`) its judged state (`sk = STATE`, with
+ * (`n:<name>`) and the seconds a `--silent` rule's scope logged in (`t:<name>`, a number set), so
+ * that an invocation writes once per minute whatever the rules; beside it (`pk = RULE-SAMPLES`)
+ * each rule's first samples of the minute (`s:<name>`), written by a function once a minute; per rule (`pk = RULE#name`) its judged state (`sk = STATE`, with
  * its outbox); and removed rules whose `log-ok` may still wait there (`pk = RULES-RETIRED`).
  */
 const RULES = 'RULES';
 const RETIRED = 'RULES-RETIRED';
 const MINUTES = 'RULE-MINUTES';
+const SAMPLES = 'RULE-SAMPLES';
 const STATE = 'STATE';
 const ruleKey = (name: string): string => `RULE#${name}`;
 /** Minutes sort as text: 13 digits hold epoch milliseconds until the year 2286. */
@@ -125,26 +127,23 @@ export class LogRuleStore implements LogRulesPort {
    * writer of the minute (a later one's would only replace them). The item's size is bounded by
    * RULE_LIMITS.rules (lib/domain/rule/rule.ts).
    */
+  /**
+   * One UpdateItem per minute: ADD each rule's count and each silent rule's second. Samples go to
+   * the minute's samples item, apart, so that the counter item stays small (a write unit or two,
+   * read by every pass) however long the samples: a second UpdateItem, sent only for rules whose
+   * samples this function has not written for the minute yet (the item keeps the first ones).
+   */
   async addMinutes(minutes: readonly RuleMinuteCounts[]): Promise<void> {
     await Promise.all(minutes.map(async (m) => {
       const counted = m.rules.filter((r) => r.count > 0);
       if (counted.length === 0 && m.seen.length === 0) return;
-      const sampled = this.sampled.get(m.minute);
       const names: Record<string, string> = {};
       const values: Record<string, unknown> = { ':exp': Math.floor((m.minute + KEEP_MS) / 1000) };
       const add: string[] = [];
-      const set = ['expiresAt = :exp'];
-      const sending: string[] = [];
       counted.forEach((r, i) => {
         names[`#n${i}`] = countName(r.rule);
         values[`:n${i}`] = r.count;
         add.push(`#n${i} :n${i}`);
-        if (r.samples.length > 0 && !sampled?.has(r.rule)) {
-          names[`#s${i}`] = samplesName(r.rule);
-          values[`:s${i}`] = r.samples;
-          set.push(`#s${i} = if_not_exists(#s${i}, :s${i})`);
-          sending.push(r.rule);
-        }
       });
       // A set, not a value: ADD keeps every second written, so the newest is exact whoever writes last.
       m.seen.forEach((r, i) => {
@@ -152,15 +151,38 @@ export class LogRuleStore implements LogRulesPort {
         values[`:t${i}`] = new Set([r.at]);
         add.push(`#t${i} :t${i}`);
       });
-      await this.ddb.send(new UpdateCommand({
-        TableName: this.table,
-        Key: { pk: MINUTES, sk: minuteKey(m.minute) },
-        UpdateExpression: `ADD ${add.join(', ')} SET ${set.join(', ')}`,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-      }));
-      if (sending.length > 0) this.rememberSampled(m.minute, sending);
+      const sampled = this.sampled.get(m.minute);
+      const unsent = counted.filter((r) => r.samples.length > 0 && !sampled?.has(r.rule));
+      await Promise.all([
+        this.ddb.send(new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: MINUTES, sk: minuteKey(m.minute) },
+          UpdateExpression: `ADD ${add.join(', ')} SET expiresAt = :exp`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        })),
+        unsent.length > 0 ? this.addSamples(m.minute, unsent) : undefined,
+      ]);
     }));
+  }
+
+  private async addSamples(minute: number, rules: RuleMinuteCounts['rules']): Promise<void> {
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = { ':exp': Math.floor((minute + KEEP_MS) / 1000) };
+    const set = ['expiresAt = :exp'];
+    rules.forEach((r, i) => {
+      names[`#s${i}`] = samplesName(r.rule);
+      values[`:s${i}`] = r.samples;
+      set.push(`#s${i} = if_not_exists(#s${i}, :s${i})`);
+    });
+    await this.ddb.send(new UpdateCommand({
+      TableName: this.table,
+      Key: { pk: SAMPLES, sk: minuteKey(minute) },
+      UpdateExpression: `SET ${set.join(', ')}`,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    }));
+    this.rememberSampled(minute, rules.map((r) => r.rule));
   }
 
   private rememberSampled(minute: number, rules: readonly string[]): void {
@@ -194,7 +216,6 @@ export class LogRuleStore implements LogRulesPort {
       const page = await this.ddb.send(new QueryCommand({
         TableName: this.table,
         KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-        // Counts and seconds only: samples are read when an alert fires.
         ProjectionExpression: ['sk', ...Object.keys(names)].join(', '),
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: { ':pk': MINUTES, ':from': minuteKey(fromMinute), ':to': 'M#9' },
@@ -224,7 +245,7 @@ export class LogRuleStore implements LogRulesPort {
         KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
         ProjectionExpression: 'sk, #s',
         ExpressionAttributeNames: { '#s': samplesName(name) },
-        ExpressionAttributeValues: { ':pk': MINUTES, ':from': minuteKey(fromMinute), ':to': 'M#9' },
+        ExpressionAttributeValues: { ':pk': SAMPLES, ':from': minuteKey(fromMinute), ':to': 'M#9' },
         ScanIndexForward: false,
         // Minutes where the rule counted nothing come back too (with no samples): read a few at a time.
         Limit: 16,
