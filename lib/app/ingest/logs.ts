@@ -57,7 +57,7 @@ export interface LogOutcome {
   readonly batchGetCalls: number;
   /** Messages that must come back: the error each failed with. Poison is not among them. */
   readonly failures: Map<string, unknown>;
-  /** Writes of log rule counts: at most one per rule and minute (and per `--silent` rule) for the invocation. */
+  /** Counter writes of log rules: one per minute the records fall in, whatever the number of rules (samples aside: docs/DATA-MODEL.md). */
   readonly ruleWrites?: number;
 }
 
