@@ -1,0 +1,46 @@
+import { RE2JS } from 're2js';
+import { describe, expect, it } from 'vitest';
+import { compilePattern, literalMatcher } from '../../lib/app/rules/pattern';
+import { RULE_LIMITS } from '../../lib/domain/rule/rule';
+
+/** A phrase answered without RE2 must answer as RE2 does, on every text. */
+const texts = [
+  'java.lang.OutOfMemoryError: Java heap space', 'outofmemoryerror', 'OUTOFMEMORYERROR', 'no error here', '',
+  'Connection Refused by peer', 'CONNECTION REFUSED', 'connection  refused', 'connection refu-sed',
+  // RE2 folds s with the long s (U+017F) and k with the Kelvin sign (U+212A): beyond ASCII, RE2 answers.
+  'connection refuſed', 'connection refused ☃', 'KILLED', 'kilowatt \u212Aelvin',
+];
+const patterns = ['OutOfMemoryError', '(?i)connection refused', '(?i)k', '(?i)OutOfMemoryError', 'connection refused', ' '];
+
+describe('a phrase pattern, matched without RE2', () => {
+  it('takes only phrases: a pattern with any RE2 metacharacter goes to RE2', () => {
+    for (const p of patterns) expect(literalMatcher(p), p).toBeDefined();
+    for (const p of ['timeout after \\d+ms', 'a.b', '(?i)a+', '^start', 'end$', 'x|y', '(?i)[a]', 'a{2}', '(?s)x', '(?i)']) {
+      expect(literalMatcher(p), p).toBeUndefined();
+    }
+    // Folding a phrase beyond ASCII is RE2's alone.
+    expect(literalMatcher('(?i)straße')).toBeUndefined();
+  });
+
+  it('answers as RE2 on every text, and leaves to RE2 what it cannot answer alike', () => {
+    for (const p of patterns) {
+      const re = RE2JS.compile(p);
+      const fast = literalMatcher(p);
+      const matches = compilePattern(p);
+      for (const t of texts) {
+        expect(matches(t), `${p} on ${t}`).toBe(re.test(t));
+        const answer = fast?.(t);
+        if (answer !== undefined) expect(answer, `${p} on ${t}`).toBe(re.test(t));
+      }
+    }
+    expect(literalMatcher('(?i)connection refused')?.('connection refuſed')).toBeUndefined();
+    expect(compilePattern('(?i)connection refused')('connection refuſed')).toBe(true);
+  });
+
+  it('still reads the first 8 KB only', () => {
+    const far = `${'x'.repeat(RULE_LIMITS.matchChars)}OutOfMemoryError`;
+    expect(compilePattern('OutOfMemoryError')(far)).toBe(false);
+    expect(compilePattern('(?i)outofmemoryerror')(far)).toBe(false);
+    expect(compilePattern('(?i)outofmemoryerror')(far.slice(16))).toBe(true);
+  });
+});
