@@ -2,7 +2,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApi } from '../../lib/api/app';
 import type { ApiDeps } from '../../lib/api/deps';
 import { loadConfig } from '../../lib/config';
-import { MemoryHosts, MemoryKeys, MemoryLogs, MemoryNotifications, MemoryReports, MemorySilences } from '../../tools/memory';
+import { judgeLogRules } from '../../lib/app/diagnose/rules';
+import { silentLog } from '../../lib/app/log';
+import { Outbox } from '../../lib/app/outbox';
+import { MemoryAlerts, MemoryHosts, MemoryKeys, MemoryLogs, MemoryNotifications, MemoryReports, MemorySilences } from '../../tools/memory';
 import { MemoryLogRules } from '../../tools/memory/log-rules';
 
 /** GET, POST and DELETE /api/v1/rules on the in-memory adapters: read key to list, write key to change. */
@@ -47,6 +50,20 @@ describe('/api/v1/rules', () => {
     expect((await call('DELETE', '/api/v1/rules/web-errors', token.read)).status).toBe(403);
     expect((await call('DELETE', '/api/v1/rules/web-errors', token.write))).toEqual({ status: 200, json: { name: 'web-errors', removed: true } });
     expect((await call('DELETE', '/api/v1/rules/web-errors', token.write)).status).toBe(404);
+  });
+
+  it('DELETE of a firing rule: the next pass closes its incident with one log-ok', async () => {
+    expect((await call('POST', '/api/v1/rules', token.write, { name: 'api-burst', app: 'api', count: 1, within: '1m' })).status).toBe(201);
+    await rules.commit('api-burst', undefined, { firing: true, since: NOW, judgedAt: NOW });
+    expect((await call('DELETE', '/api/v1/rules/api-burst', token.write)).status).toBe(200);
+    const alerts = new MemoryAlerts();
+    for (const at of [NOW + 60_000, NOW + 120_000]) {
+      const outbox = new Outbox();
+      await judgeLogRules({ rules, log: silentLog }, at, [], outbox);
+      await outbox.flush({ notifications: new MemoryNotifications(), alerts, now: () => at }, silentLog);
+    }
+    expect(alerts.published.map((n) => [n.kind, n.incident, n.details.reason])).toEqual([['log-ok', `@logs/rule/api-burst/${new Date(NOW).toISOString()}`, 'the rule was removed']]);
+    expect(await rules.retired()).toEqual([]);
   });
 
   it('refuses bad rules with a clear message, a taken name with 409, and stores none of them', async () => {
