@@ -78,11 +78,14 @@ function conditionContext(stage?: string) {
 }
 
 /** The on-failure destination of a function's asynchronous (scheduled) invocations, by function id. */
-function onFailureOf(fnId: string): { queue: string | undefined; retries: unknown } | undefined {
+function onFailureOf(fnId: string): { queue: string | undefined; retries: unknown; maxAgeSeconds?: unknown } | undefined {
   const config = resourcesOfType(template, 'AWS::Lambda::EventInvokeConfig').find(([, c]) => logicalIdOf(props(c).FunctionName) === fnId);
   if (!config) return undefined;
-  const p = props(config[1]) as { DestinationConfig?: { OnFailure?: { Destination?: unknown } }; MaximumRetryAttempts?: unknown };
-  return { queue: logicalIdOf(p.DestinationConfig?.OnFailure?.Destination), retries: p.MaximumRetryAttempts };
+  const p = props(config[1]) as { DestinationConfig?: { OnFailure?: { Destination?: unknown } }; MaximumRetryAttempts?: unknown; MaximumEventAgeInSeconds?: unknown };
+  return {
+    queue: logicalIdOf(p.DestinationConfig?.OnFailure?.Destination), retries: p.MaximumRetryAttempts,
+    ...(p.MaximumEventAgeInSeconds === undefined ? {} : { maxAgeSeconds: p.MaximumEventAgeInSeconds }),
+  };
 }
 
 /**
@@ -611,10 +614,16 @@ describe('packaged template (serverless package --stage test)', () => {
       expect(props(stage?.[1]).DefaultRouteSettings).toEqual({ DetailedMetricsEnabled: false, ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 });
     });
 
-    it('the two scheduled functions retry twice, then send the failed event to a queue with alarms', () => {
-      for (const file of [FUNCTIONS.diagnose, FUNCTIONS.report]) {
-        expect(onFailureOf(functionId(file)), file).toEqual({ queue: 'ScheduledFailuresDLQ', retries: 2 });
-      }
+    it('report retries twice, then sends the failed event to a queue with alarms', () => {
+      expect(onFailureOf(functionId(FUNCTIONS.report))).toEqual({ queue: 'ScheduledFailuresDLQ', retries: 2 });
+    });
+
+    it('diagnose drops an event older than a minute (a throttled arrival pass is not retried for 6 hours) and retries none, to the same queue', () => {
+      // Lambda retries a failed run a minute later at the earliest: with the 60 s age, no retry could run.
+      expect(onFailureOf(functionId(FUNCTIONS.diagnose))).toEqual({ queue: 'ScheduledFailuresDLQ', retries: 0, maxAgeSeconds: 60 });
+      // The ingest that starts an arrival pass invokes the function those settings are on.
+      const ingest = props(resource(functionId(FUNCTIONS.ingestHeartbeats))) as { Environment: { Variables: Record<string, unknown> } };
+      expect(logicalIdOf(ingest.Environment.Variables.DTS_DIAGNOSE_FUNCTION)).toBe(functionId(FUNCTIONS.diagnose));
     });
   });
 });

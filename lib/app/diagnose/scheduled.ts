@@ -24,7 +24,7 @@ export interface ScheduledRun {
  * large fleet (docs/SEMANTICS.md, "Diagnose fanned out"), its metrics, then the deadline watch
  * until the next pass (docs/SEMANTICS.md, "Detection at the deadline"). A host that could not be
  * judged fails the run, so it shows in the function's error metric; the pass is idempotent, so
- * EventBridge's retry, or two invocations overlapping, is harmless. A notification not delivered
+ * two invocations overlapping is harmless (a failed one is not retried: the next pass is its retry). A notification not delivered
  * yet does not fail it: the next pass retries it, and the UnpublishedNotifications metrics show it.
  */
 export async function runScheduledDiagnose(d: DiagnoseDeps, run: ScheduledRun): Promise<DiagnoseSummary & { watch: WatchSummary; checkWatch?: CheckWatchSummary }> {
