@@ -6,6 +6,7 @@ import { passMetrics } from '../../lib/app/diagnose/metrics';
 import { DEFAULT_RESERVE_MS } from '../../lib/app/ingest/logs';
 import { BATCH_GET_LIMIT, UNITS_IN_FLIGHT } from '../../lib/adapters/dynamodb/logs';
 import { MAX_BATCH_RECORDS } from '../../lib/wire/validate';
+import { PIECES } from '../../lib/cli/commands/doctor';
 import { logicalIdOf, packagedTemplate, referencedIds, resourcesOfType, type CfnResource, type CfnTemplate } from '../../tools/harness/template';
 
 /**
@@ -469,6 +470,17 @@ describe('packaged template (serverless package --stage test)', () => {
       for (const k of Object.keys(named).filter((n) => /Url$|TableName$|TopicArn$/.test(n) && n !== 'HttpApiUrl')) {
         expect(template.Outputs?.[k]?.Value, k).toEqual({ Ref: named[k] });
       }
+    });
+
+    it('dts doctor probes every table, queue and topic, by the output that names it and by its name in a stage', () => {
+      const types = [['AWS::DynamoDB::Table', 'table', 'TableName'], ['AWS::SQS::Queue', 'queue', 'QueueName'], ['AWS::SNS::Topic', 'topic', 'TopicName']] as const;
+      const outputOf = new Map(Object.entries(template.Outputs ?? {}).map(([k, o]) => [logicalIdOf(o.Value), k]));
+      const made = types.flatMap(([type, kind, name]) => resourcesOfType(template, type).map(([id, r]) => ({
+        kind, output: outputOf.get(id), name: props(r)[name],
+      })));
+      const probed = PIECES.map((p) => ({ kind: p.kind, output: p.output, name: `dts-test-${p.suffix}` }));
+      const byOutput = (a: { output?: string }, b: { output?: string }) => String(a.output).localeCompare(String(b.output));
+      expect(probed.sort(byOutput)).toEqual(made.sort(byOutput));
     });
   });
   describe('watching the watcher: alarms on an ops topic of their own', () => {
