@@ -105,7 +105,11 @@ export interface CheckWatchSummary {
  */
 export async function watchChecks(
   d: CheckJudgeDeps, silences: readonly Silence[], upcoming: readonly CheckUpcoming[],
-  o: { readonly until: number; readonly deadThrough: () => Promise<number>; readonly stop: () => Promise<boolean>; readonly pollMs?: number },
+  o: {
+    readonly until: number; readonly deadThrough: () => Promise<number>; readonly stop: () => Promise<boolean>; readonly pollMs?: number;
+    /** Told after each batch that committed a transition (the status pages show it). */
+    readonly onCommitted?: () => void;
+  },
 ): Promise<CheckWatchSummary> {
   const queue = upcoming.filter((u) => u.deadline <= o.until).sort((a, b) => a.deadline - b.deadline);
   const transitions: Partial<Record<NotificationKind, number>> = {};
@@ -133,6 +137,7 @@ export async function watchChecks(
       continue;
     }
     const outbox = new Outbox();
+    const before = Object.values(transitions).reduce((a, n) => a + (n ?? 0), 0);
     for (let i = 0; i < batch.length; i += CONCURRENCY) {
       await Promise.all(batch.slice(i, i + CONCURRENCY).map(async (next) => {
         try {
@@ -157,6 +162,7 @@ export async function watchChecks(
       }));
     }
     await outbox.flush(d.delivery, d.log);
+    if (Object.values(transitions).reduce((a, n) => a + (n ?? 0), 0) > before) o.onCommitted?.();
   }
   return { watched, transitions, lateMs, errors };
 }
