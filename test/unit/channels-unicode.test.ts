@@ -13,7 +13,8 @@ import { startReceiver, type Receiver } from '../support/receivers';
 
 const KEY = 'k'.repeat(32);
 const T0 = Date.UTC(2026, 11, 1, 9, 30, 0);
-const fast: SendOptions = { attempts: 1, baseDelayMs: 1, maxWaitMs: 1, timeoutMs: 5000, sleep: async () => {} };
+// With a URL policy, as the notifier sends: through its own transport (checked-fetch.ts).
+const fast: SendOptions = { attempts: 1, baseDelayMs: 1, maxWaitMs: 1, timeoutMs: 5000, sleep: async () => {}, urlPolicy: { allowLoopback: true } };
 const receivers = new Map<ChannelKind, Receiver>();
 
 beforeAll(async () => {
