@@ -130,6 +130,26 @@ describe('the checks\' deadline watch', () => {
   });
 });
 
+describe('the checks\' deadline watch, when a check changes state at a listed deadline', () => {
+  it('watches the deadline of its new state: a first success after the pass listed the check makes it late within the same watch', async () => {
+    // The pass listed a new check at its creation plus period (the bench's 20 s outlier, BENCHMARKS part 17):
+    // its first success came after the listing, so at that deadline it turns up (nothing to say),
+    // and its real deadline, the success plus period plus grace, falls before the watch ends.
+    const w = await world({ every: '1s' }, Date.now());
+    const listed = [{ name: 'job', deadline: w.clock + S }];
+    w.advance(300);
+    await w.signal('success');
+    const base = Date.now();
+    const clockNow = () => w.clock + (Date.now() - base);
+    const d = { checks: w.checks, delivery: { ...w.d.delivery, now: clockNow }, log: silentLog };
+    const summary = await watchChecks(d, [], listed, { until: w.clock + 4 * S, stop: async () => false, deadThrough: async () => clockNow(), pollMs: 50 });
+    expect(summary.transitions).toEqual({ 'check-late': 1 });
+    expect(summary.lateMs[0]).toBeLessThan(500);
+    expect(w.kinds()).toEqual(['check-late']);
+    expect((await w.checks.get('job'))?.state).toBe('late');
+  });
+});
+
 describe('the checks\' deadline watch, with many checks due at once', () => {
   it('establishes the watermark once for checks due together, and announces each', async () => {
     const w = await world({ every: '1s' }, Date.now());

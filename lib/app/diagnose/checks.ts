@@ -144,7 +144,13 @@ export async function watchChecks(
           // moment later in this watch, not left to the next pass a minute on. A check pinged
           // since is watched at its new deadline if that comes before the watch ends.
           // With no watermark at all (ingest degraded), the next pass decides, as it does for hosts.
-          const again = kind === 'held' ? (deadThrough > NO_DEATHS ? now + HELD_RETRY_MS : undefined) : kind === undefined ? checkDeadline(c) : undefined;
+          // A check whose state changed here has a deadline of its new state: a first success
+          // (new → up, committed at the deadline counted from its creation) is late at its
+          // success plus period plus grace, which may come before the watch ends (BENCHMARKS part 17).
+          const changed = kind !== undefined && kind !== 'held';
+          const again = kind === 'held'
+            ? (deadThrough > NO_DEATHS ? now + HELD_RETRY_MS : undefined)
+            : checkDeadline(changed ? ((await d.checks.get(next.name)) ?? c) : c);
           if (again !== undefined && again > now && again <= o.until) insert(queue, { name: next.name, deadline: again });
           if (kind !== undefined && kind !== 'changed' && kind !== 'held') {
             transitions[kind] = (transitions[kind] ?? 0) + 1;
