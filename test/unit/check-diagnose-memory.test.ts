@@ -3,6 +3,7 @@ import { runDiagnose, type DiagnoseDeps } from '../../lib/app/diagnose/pass';
 import { watchChecks } from '../../lib/app/diagnose/checks';
 import { addCheck, type CheckSpec } from '../../lib/app/checks/manage';
 import { pingKeyHash } from '../../lib/domain/check/check';
+import { keepFromDay } from '../../lib/domain/check/runs';
 import { silentLog } from '../../lib/app/log';
 import { loadConfig } from '../../lib/config';
 import { MemoryAlerts, MemoryChecks, MemoryHeartbeatQueue, MemoryHosts, MemoryNotifications, MemorySilences, MemoryStats } from '../../tools/memory';
@@ -29,7 +30,7 @@ async function world(spec: Omit<CheckSpec, 'name'>, start = Date.parse('2026-11-
     scanSegments: 1, log: silentLog, silences, checks,
   };
   expect((await addCheck(checks, { name: 'job', ...spec, labels: { team: 'data' } }, clock, KEY)).ok).toBe(true);
-  const signal = (kind: 'start' | 'success' | 'fail', exit?: number) => checks.recordSignal(pingKeyHash(KEY), { kind, at: clock, ...(exit === undefined ? {} : { exit }) });
+  const signal = (kind: 'start' | 'success' | 'fail', exit?: number) => checks.recordSignal(pingKeyHash(KEY), { kind, at: clock, ...(exit === undefined ? {} : { exit }) }, keepFromDay(clock, 24));
   return {
     d, checks, alerts, notifications, silences, signal,
     advance(ms: number) { clock += ms; },
