@@ -61,6 +61,17 @@ export function checksContract(make: () => Promise<ChecksPort>): void {
       expect(later?.pings).toBe(7);
     });
 
+    it('records an end signal redelivered with its first receive time once: one run, one ping', async () => {
+      const s = await make();
+      await s.add(check('job'));
+      await s.recordSignal('hash-of-job', { kind: 'start', at: T0 }, KEEP);
+      const first = await s.recordSignal('hash-of-job', { kind: 'fail', at: T0 + 5000, exit: 4 }, KEEP);
+      expect(await s.recordSignal('hash-of-job', { kind: 'fail', at: T0 + 5000, exit: 4 }, KEEP)).toEqual(first);
+      expect(await s.get('job')).toMatchObject({ pings: 2, runDays: { '2026-11-20': { runs: 1, failures: 1 } } });
+      // Another status at the same instant is another signal.
+      expect(await s.recordSignal('hash-of-job', { kind: 'fail', at: T0 + 5000, exit: 5 }, KEEP)).toMatchObject({ pings: 3, lastExit: 5 });
+    });
+
     it('counts every end when signals of one check come at once', async () => {
       const s = await make();
       await s.add(check('job'));

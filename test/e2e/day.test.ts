@@ -112,6 +112,11 @@ describe('a scripted day', () => {
     expect(Math.abs((etl?.p50Ms as number) - 6 * MIN)).toBeLessThanOrEqual(0.045 * 6 * MIN);
     expect(Math.abs((etl?.p95Ms as number) - 8 * MIN)).toBeLessThanOrEqual(0.045 * 8 * MIN);
     expect(run.detail.checks?.find((c) => c.name === 'backup')).toMatchObject({ runs: 1, failedRuns: 0, lates: 0 });
+    // The period's availability with the checks: host-time down and check-time in a problem over both.
+    const a = run.report.availability;
+    const k = run.report.checks;
+    expect(a.withChecks).toBe(Math.floor(((a.expectedMs + (k?.expectedMs ?? 0) - a.downMs - (k?.problemMs ?? 0)) / (a.expectedMs + (k?.expectedMs ?? 0))) * 10_000) / 100);
+    expect(run.markdown).toContain(`With the checks (below): ${a.withChecks}% of host- and check-time.`);
     expect(run.markdown).toContain('| etl | up | **22 (1 failed)** | **1** | **1** | 0 | **88.26%** | 6m | 7m 40s | – |');
   });
 

@@ -64,6 +64,8 @@ describe('the report\'s checks section', () => {
       runs: 21, failedRuns: 1, runDays: { from: '2026-11-24', to: '2026-11-25' },
     });
     expect(k?.availability).toBe(91.66);
+    // With no host expected, the period's availability with the checks is the checks' own.
+    expect(built.report.availability.withChecks).toBe(91.66);
     expect(k?.worst.map((r) => r.name)).toEqual(['backup', 'etl', 'held', 'quiet']);
     const top = buildReport({ since: SINCE, until: UNTIL, generatedAt: UNTIL, hosts: [], notifications, appCounts: [], checks, top: 2 });
     expect(top.report.checks?.worst.map((r) => r.name)).toEqual(['backup', 'etl']);
@@ -85,6 +87,7 @@ describe('the report\'s checks section', () => {
     expect(renderHtml(built.report)).toContain('<h2>Checks</h2>');
     const none = buildReport({ since: SINCE, until: UNTIL, generatedAt: UNTIL, hosts: [], notifications: [], appCounts: [] });
     expect(none.report.checks).toBeUndefined();
+    expect(none.report.availability.withChecks).toBeUndefined();
     expect(renderMarkdown(none.report)).not.toContain('## Checks');
   });
 });

@@ -1,6 +1,6 @@
 import type { Check, Signal } from '../../lib/domain/check/check';
 import type { CheckStateChange, ChecksPort } from '../../lib/ports';
-import { withSignal } from '../../lib/domain/check/runs';
+import { isRepeatedEnd, withSignal } from '../../lib/domain/check/runs';
 import { copy } from './item';
 
 /** The checks table in memory: checks by their key's hash, names to hashes, with the same conditions. */
@@ -45,6 +45,7 @@ export class MemoryChecks implements ChecksPort {
   async recordSignal(keyHash: string, s: Signal, keepFrom: string): Promise<Check | undefined> {
     const c = this.byHash.get(keyHash);
     if (!c) return undefined;
+    if (isRepeatedEnd(c, s)) return copy(c);
     const next: Record<string, unknown> = { ...c, lastPing: s.at, lastSignal: s.kind, pings: c.pings + 1 };
     if (s.kind === 'start') next.lastStart = s.at;
     else {

@@ -1,6 +1,6 @@
 import { DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Check, CheckState, RunDay, RunDays, Signal } from '../../domain/check/check';
-import { withSignal } from '../../domain/check/runs';
+import { isRepeatedEnd, withSignal } from '../../domain/check/runs';
 import type { Schedule } from '../../domain/check/schedule';
 import { applied } from './conditional';
 import { outboxAttribute, outboxOf, outboxSets } from './outbox-item';
@@ -140,7 +140,8 @@ export class CheckStore implements ChecksPort {
   async recordSignal(keyHash: string, s: Signal, keepFrom: string): Promise<Check | undefined> {
     // A start is one write with no read. An end is counted in its day with its run's duration,
     // which needs the run's start: the check is read, then written once, conditional on no other
-    // signal having come between (`pings`), and read again if one did.
+    // signal having come between (`pings`), and read again if one did. An end already recorded
+    // (SQS redelivered it) is not written again.
     if (s.kind === 'start') {
       const out = await this.writeSignal(keyHash, s, undefined);
       return out === 'moved' ? undefined : out;
@@ -148,6 +149,7 @@ export class CheckStore implements ChecksPort {
     for (let attempt = 0; attempt < SIGNAL_ATTEMPTS; attempt++) {
       const seen = await this.byHash(keyHash);
       if (!seen) return undefined;
+      if (isRepeatedEnd(seen, s)) return seen;
       const out = await this.writeSignal(keyHash, s, { pings: seen.pings, runDays: withSignal(seen, s, keepFrom) });
       if (out !== 'moved') return out;
     }

@@ -29,6 +29,14 @@ export function endedRunMs(c: Pick<Check, 'lastStart' | 'lastEnd'>, s: Signal): 
 }
 
 /**
+ * Whether an end signal is one already recorded: SQS redelivers a message with its first receive
+ * time, so the same end at the same instant is the same signal, and is not counted again.
+ */
+export function isRepeatedEnd(c: Pick<Check, 'lastEnd' | 'lastOk' | 'lastExit'>, s: Signal): boolean {
+  return s.kind !== 'start' && c.lastEnd === s.at && c.lastOk === (s.kind === 'success') && c.lastExit === s.exit;
+}
+
+/**
  * The runs after the signal `s` (a start changes nothing), keeping only the days from `keepFrom`
  * on (the report's window): what the ping's one write stores.
  */

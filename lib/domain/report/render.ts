@@ -61,7 +61,8 @@ function sections(r: FleetReport): Section[] {
       intro: a.fleet === undefined
         ? 'No host was expected up in the period.'
         : `Fleet: ${pct(a.fleet)} of the time hosts were expected up (target ${pct(a.target)}); ${dur(a.downMs)} down in ${dur(a.expectedMs)} of host-time. `
-          + `${a.belowTarget} host(s) below target.` + more(a.worst.length, a.belowTarget, 'hosts'),
+          + `${a.belowTarget} host(s) below target.` + more(a.worst.length, a.belowTarget, 'hosts')
+          + (a.withChecks === undefined ? '' : ` With the checks (below): ${pct(a.withChecks)} of host- and check-time.`),
       head: ['host', 'availability', 'down'],
       rows: a.worst.map((w) => [cell(wellFormed(w.hostname)), cell(pct(w.availability), below(w.availability)), cell(dur(w.downMs))]),
     },
