@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runDiagnose, type DiagnoseDeps } from '../../lib/app/diagnose/pass';
 import { watchChecks } from '../../lib/app/diagnose/checks';
+import { runScheduledDiagnose } from '../../lib/app/diagnose/scheduled';
 import { addCheck, type CheckSpec } from '../../lib/app/checks/manage';
 import { pingKeyHash } from '../../lib/domain/check/check';
 import { keepFromDay } from '../../lib/domain/check/runs';
@@ -148,6 +149,36 @@ describe('the checks\' deadline watch, when a check changes state at a listed de
     expect(summary.lateMs[0]).toBeLessThan(500);
     expect(w.kinds()).toEqual(['check-late']);
     expect((await w.checks.get('job'))?.state).toBe('late');
+  });
+});
+
+describe('the scheduled diagnose, at the boundary between one watch and the next pass', () => {
+  it('watches a check whose deadline falls after the watch\'s minute, until the next pass has recorded its run', async () => {
+    // The next invocation's pass starts after its cold start and its watermark: a deadline just
+    // after this watch's minute is this invocation's to announce (BENCHMARKS part 17, the 15 s outliers).
+    const w = await world({ every: '1s' }, Date.now());
+    await w.signal('success');
+    const base = Date.now();
+    const clockNow = () => w.clock + (Date.now() - base);
+    const d: DiagnoseDeps = { ...w.d, delivery: { ...w.d.delivery, now: clockNow }, queue: new MemoryHeartbeatQueue(clockNow), watchMs: 300 };
+    const run = { fanout: config.diagnose, workers: () => { throw new Error('one worker: none is invoked'); }, budgetEnd: clockNow() + 3 * S, publish: () => undefined };
+    const out = await runScheduledDiagnose(d, run);
+    expect(out.checkWatch?.transitions).toEqual({ 'check-late': 1 });
+    expect(out.checkWatch?.lateMs[0]).toBeLessThan(500);
+    expect(w.kinds()).toEqual(['check-late']);
+  });
+
+  it('stops watching as soon as the next pass has recorded its run', async () => {
+    const w = await world({ every: '1s' }, Date.now());
+    await w.signal('success');
+    const base = Date.now();
+    const clockNow = () => w.clock + (Date.now() - base);
+    const d: DiagnoseDeps = { ...w.d, delivery: { ...w.d.delivery, now: clockNow }, queue: new MemoryHeartbeatQueue(clockNow), watchMs: 300 };
+    // The next pass records its run half a second in: the check, due at 1 s, is that pass's to judge.
+    setTimeout(() => void w.d.stats.recordRun(clockNow() + 60 * S, 0), 500);
+    const out = await runScheduledDiagnose(d, { fanout: config.diagnose, workers: () => { throw new Error('none'); }, budgetEnd: clockNow() + 3 * S, publish: () => undefined });
+    expect(out.checkWatch?.transitions).toEqual({});
+    expect(w.kinds()).toEqual([]);
   });
 });
 

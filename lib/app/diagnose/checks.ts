@@ -17,6 +17,14 @@ import { Outbox, pendingNow } from '../outbox';
  */
 /** Deadlines this close after a batch's first are judged with it: one watermark, then each check read again. */
 const BATCH_MS = 250;
+/**
+ * The checks' watch goes on this long past the next pass's expected start (the pass and its watch
+ * otherwise end together), until that pass has recorded its run: the next invocation's cold start
+ * and its pass (the ingest watermark's canary alone may take `lagWaitSeconds`) come before its
+ * own watch starts, and a deadline in between would wait for it (docs/BENCHMARKS.md, part 17).
+ * Two invocations judging one check commit once: each change is one conditional write.
+ */
+export const CHECK_WATCH_OVERLAP_MS = 20_000;
 /** Checks judged at once. */
 const CONCURRENCY = 32;
 /** A late or long verdict held for the ingest watermark is looked at again this much later, in the same watch (as a held death is). */
