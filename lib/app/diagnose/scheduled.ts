@@ -4,7 +4,7 @@ import { passMetrics, type PassMetric } from './metrics';
 import { passChecks, runDiagnosePass, type DiagnoseDeps, type DiagnoseSummary } from './pass';
 import { anyTransition, keepPagesThroughWatch, PAGE_REWRITE_GAP_MS } from './status';
 import { watchDeadlines, type WatchSummary } from './watch';
-import { watchChecks, type CheckUpcoming, type CheckWatchSummary } from './checks';
+import { CHECK_WATCH_OVERLAP_MS, watchChecks, type CheckUpcoming, type CheckWatchSummary } from './checks';
 import { establishWatermark } from '../ingest/watermark';
 import { NO_DEATHS } from '../../domain/host/transitions';
 import { Outbox } from '../outbox';
@@ -39,10 +39,12 @@ export async function runScheduledDiagnose(d: DiagnoseDeps, run: ScheduledRun): 
   run.publish(passMetrics(summary, d.delivery.now() - started));
   const until = Math.min(summary.at + (d.watchMs ?? 0), run.budgetEnd);
   const pages = keepPagesThroughWatch(d, { now: d.delivery.now, silences: context.silences, examined: summary.examined }, anyTransition(summary.transitions), run.pageRewriteGapMs ?? PAGE_REWRITE_GAP_MS);
+  // The checks' watch overlaps the next pass until that pass has recorded its run (`stop`).
+  const checksUntil = (d.watchMs ?? 0) > 0 ? Math.min(summary.at + (d.watchMs ?? 0) + CHECK_WATCH_OVERLAP_MS, run.budgetEnd) : until;
   const [watch, checkWatch] = await Promise.all([
     watchDeadlines(d, context, upcoming, { passAt: summary.at, until, onCommitted: pages.changed }),
     d.checks && context.degraded.length === 0 ? watchChecks({ checks: d.checks, delivery: d.delivery, log: d.log }, context.silences, checks, {
-      until,
+      until: checksUntil,
       onCommitted: pages.changed,
       stop: async () => ((await d.stats.monitor()).lastRun ?? 0) > summary.at,
       deadThrough: async () => {
