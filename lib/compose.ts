@@ -122,7 +122,7 @@ function silencesIfAny(r: Root): SilenceStore | undefined {
 
 /** Where checks' signals go, when this deployment (or this function) has a checks table. */
 export function pingDeps(r: Root): PingDeps | undefined {
-  return r.names.find('checksTable') ? { checks: checkStore(r), logs: logStore(r), logTtlDays: r.config.logs.ttlDays } : undefined;
+  return r.names.find('checksTable') ? { checks: checkStore(r), logs: logStore(r), logTtlDays: r.config.logs.ttlDays, runsHours: r.config.lifecycle.reportHours } : undefined;
 }
 
 /** The DLQ a poison message goes to at once, when the function has one. */

@@ -192,8 +192,13 @@ export interface ChecksPort {
   setPaused(name: string, paused: boolean): Promise<boolean>;
   /** Forget a check, which revokes its ping key at once; false when there was none. */
   remove(name: string): Promise<boolean>;
-  /** Record a signal with one conditional write; the check as it is now, or undefined for an unknown or revoked key. */
-  recordSignal(keyHash: string, s: Signal): Promise<Check | undefined>;
+  /**
+   * Record a signal with one conditional write; the check as it is now, or undefined for an
+   * unknown or revoked key. A success or failure also counts its run in the day's `runDays`
+   * (with its duration, when its start was seen), and drops the days before `keepFrom` (a UTC
+   * day): the end of a run reads the check first, so that its write knows the run's start.
+   */
+  recordSignal(keyHash: string, s: Signal, keepFrom: string): Promise<Check | undefined>;
   /** A transition decided by diagnose, if the check is unpaused and its state and last ping are still as seen. */
   changeState(change: CheckStateChange): Promise<boolean>;
   /** Take a notification out of a check's outbox; never creates a check. */

@@ -166,13 +166,13 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 backend not configured or un
     });
 
   sub('silence', 'hold back alerts about a host, a label=value, a check (check:NAME), an app (app:A) or a log rule (rule:R) for a while (maintenance); --list, --end ID')
-    .argument('[target]', 'a hostname, label=value for every host with that label, or app:NAME / rule:NAME for log rules\' alerts')
+    .argument('[target]', 'a hostname, label=value for every host and check with that label, check:NAME for one check, or app:NAME / rule:NAME for log rules\' alerts')
     .option('--for <duration>', 'how long: 30m, 2h, 1d')
     .option('--reason <text>', 'why: shown in the list and in the notifications')
     .option('--list', 'the silences in force or planned')
     .option('--all', 'with --list: also those that ended this week')
     .option('--end <id>', 'end a silence now')
-    .addHelpText('after', '\nExamples:\n  dts silence web-1 --for 2h --reason "kernel upgrade"\n  dts silence role=db --for 30m --reason "failover drill"\n  dts silence --list\n  dts silence --end 3f9c0a1b2d')
+    .addHelpText('after', '\nExamples:\n  dts silence web-1 --for 2h --reason "kernel upgrade"\n  dts silence role=db --for 30m --reason "failover drill"\n  dts silence check:nightly-backup --for 2h --reason "storage migration"\n  dts silence --list\n  dts silence --end 3f9c0a1b2d')
     .action(function (this: Command, target: string | undefined) {
       return run(async (ctx) => (await import('./commands/silence')).silenceCommand(ctx, target, this.opts<SilenceOptions>()), this);
     });

@@ -8,20 +8,45 @@
  * are kept apart, outside both caps, and never shed. Beats held longer than a relay may hold them
  * (rules/relay) expire, since ingest would refuse them. Nothing is dropped without being counted.
  */
-import type { dts } from '../wire/generated/dts.js';
+import { dts } from '../wire/generated/dts.js';
 
 export interface BufferedBeat {
   readonly hostname: string;
+  /** The beat; when `encoded` holds it, only what the buffer reads of it (its interval). */
   readonly beat: dts.IHeartbeatMessage;
   /** When the relay received it, ms since the epoch (its own clock). */
   readonly receivedAt: number;
-  /** What it weighs against --max-bytes; default its JSON's length (beatBytes). */
+  /**
+   * The beat as the RelayedBeat it is forwarded as: how the relay holds a sender's beat, in bytes
+   * of its own (off the V8 heap, which frees them as soon as they are dropped or sent) rather
+   * than as decoded strings, which would wait in the old generation for a full collection.
+   */
+  readonly encoded?: Uint8Array;
+  /** What it weighs against --max-bytes; default beatBytes. */
   readonly bytes?: number;
 }
 
-/** A beat's weight: its JSON, as the relay holds much the same fields, plus the entry's own. */
-export function beatBytes(b: Pick<BufferedBeat, 'hostname' | 'beat'>): number {
-  return Buffer.byteLength(JSON.stringify(b.beat)) + b.hostname.length + 64;
+/**
+ * What holding one beat costs besides its bytes: the entry, its Uint8Array and backing store,
+ * its place in the host's list and map, its name.
+ */
+export const ENTRY_BYTES = 256;
+
+/** A beat's weight: the bytes held for it, its encoding exactly (or its JSON), and the entry's own. */
+export function beatBytes(b: Pick<BufferedBeat, 'hostname' | 'beat' | 'encoded'>): number {
+  return (b.encoded ? b.encoded.byteLength : Buffer.byteLength(JSON.stringify(b.beat))) + 2 * b.hostname.length + ENTRY_BYTES;
+}
+
+/**
+ * A beat as the relay holds it: encoded once, as it will be forwarded, in a buffer of its own
+ * size. (A small encoding is a view of Node's shared 8 KiB pool; held, it would keep the whole
+ * pool alive, and weigh 8 KiB, not what it counts.)
+ */
+export function heldBeat(hostname: string, beat: dts.IHeartbeatMessage, receivedAt: number): BufferedBeat {
+  const view = dts.RelayedBeat.encode({ beat, receivedAt: receivedAt / 1000 }).finish();
+  const encoded = view.byteLength === view.buffer.byteLength ? view : new Uint8Array(view);
+  const held = { hostname, beat: { interval: beat.interval ?? 0 }, receivedAt, encoded };
+  return { ...held, bytes: beatBytes(held) };
 }
 
 export interface BufferLimits {

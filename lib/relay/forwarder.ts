@@ -45,18 +45,14 @@ export function packBeats(beats: readonly BufferedBeat[], relay: string, maxMess
   let bytes = 0;
   const close = (): void => {
     if (group.length === 0) return;
-    const framed = frameBatch(encoded);
-    const payload = new Uint8Array(framed.length + tail.length);
-    payload.set(framed);
-    payload.set(tail, framed.length);
-    const body = Buffer.from(payload).toString('base64');
+    const body = Buffer.concat([frameBatch(encoded), tail]).toString('base64');
     out.push({ type: BATCH, body, size: body.length + attribute, records: [], beats: group });
     group = [];
     encoded = [];
     bytes = 0;
   };
   for (const b of beats) {
-    const one = dts.RelayedBeat.encode({ beat: b.beat, receivedAt: b.receivedAt / 1000 }).finish();
+    const one = b.encoded ?? dts.RelayedBeat.encode({ beat: b.beat, receivedAt: b.receivedAt / 1000 }).finish();
     if (bytes + framedLength(one.length) > budget) close();
     group.push(b);
     encoded.push(one);
@@ -142,19 +138,31 @@ export class Forwarder {
     if (beats.length === 0) return;
     const unsent: BufferedBeat[] = [];
     let error: Error | undefined;
-    for (const chunk of chunksOf(beats, FLUSH_CHUNK_BYTES)) for (const call of groupCalls(packBeats(chunk, this.o.relay))) {
-      const out = await sendWithRetry(this.o.sqs, this.o.queueUrl, call, this.retry);
-      for (const m of out.sent as PackedMessage[]) {
-        this.stats.sent += m.beats.length;
-        this.stats.messages++;
+    for (const chunk of chunksOf(beats, FLUSH_CHUNK_BYTES)) {
+      // A call that failed after its retries says SQS is away: the rest go back as they are,
+      // not packed (a copy of the whole buffer, made and dropped at every flush of an outage).
+      if (error) {
+        unsent.push(...chunk);
+        continue;
       }
-      for (const r of out.rejected) {
-        const n = (r.message as PackedMessage).beats.length;
-        this.stats.rejected += n;
-        this.o.say(`SQS refused a batch of ${n} beat(s): ${r.reason}`);
+      for (const call of groupCalls(packBeats(chunk, this.o.relay))) {
+        if (error) {
+          for (const m of call) unsent.push(...m.beats);
+          continue;
+        }
+        const out = await sendWithRetry(this.o.sqs, this.o.queueUrl, call, this.retry);
+        for (const m of out.sent as PackedMessage[]) {
+          this.stats.sent += m.beats.length;
+          this.stats.messages++;
+        }
+        for (const r of out.rejected) {
+          const n = (r.message as PackedMessage).beats.length;
+          this.stats.rejected += n;
+          this.o.say(`SQS refused a batch of ${n} beat(s): ${r.reason}`);
+        }
+        for (const m of out.unsent as PackedMessage[]) unsent.push(...m.beats);
+        error ??= out.error;
       }
-      for (const m of out.unsent as PackedMessage[]) unsent.push(...m.beats);
-      error ??= out.error;
     }
     if (unsent.length > 0) {
       this.stats.failedFlushes++;
@@ -188,9 +196,10 @@ export class Forwarder {
 /**
  * Beats are packed into messages a chunk at a time: packing a whole buffer at once would hold a
  * second, encoded copy of it (64 MiB more at the default --max-bytes) while SQS is unreachable.
- * 4 MiB is many calls' worth (a call carries at most 10 messages of 256 KiB).
+ * 1 MiB is a few calls' worth (a call carries at most 256 KiB in all), and SQS bills by the
+ * 64 KiB of payload, not by the call, so smaller chunks cost nothing more.
  */
-const FLUSH_CHUNK_BYTES = 4 * 1024 * 1024;
+const FLUSH_CHUNK_BYTES = 1024 * 1024;
 
 function* chunksOf(beats: readonly BufferedBeat[], maxBytes: number): Generator<BufferedBeat[]> {
   let chunk: BufferedBeat[] = [];

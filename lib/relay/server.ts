@@ -22,7 +22,7 @@ import { encodeRecord, type LogInput } from '../producer/record';
 import { decodeBody, describe } from '../wire/codec';
 import type { dts } from '../wire/generated/dts.js';
 import { validateCheckPing, validateHeartbeat, type Limits } from '../wire/validate';
-import { beatBytes, type BeatBuffer } from './beat-buffer';
+import { heldBeat, type BeatBuffer } from './beat-buffer';
 import { ANY_HOST, type HostPolicy } from './host-policy';
 
 export const MAX_BEAT_BODY = 64 * 1024;
@@ -60,6 +60,8 @@ function tokenMatches(header: string | undefined, expected: Buffer): boolean {
 }
 
 async function readBody(req: IncomingMessage, max: number): Promise<string> {
+  // Refused before a byte of it is kept: node:http drains what follows without holding it.
+  if (Number(req.headers['content-length']) > max) throw new HttpError(413, `body larger than ${max} bytes`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -67,7 +69,7 @@ async function readBody(req: IncomingMessage, max: number): Promise<string> {
     if (size > max) throw new HttpError(413, `body larger than ${max} bytes`);
     chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return (chunks.length === 1 ? chunks[0] as Buffer : Buffer.concat(chunks, size)).toString('utf8');
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {
@@ -131,15 +133,6 @@ export function whyRefused(r: LogInput): string {
   return checked.ok ? 'record: refused by the relay (too large for a message, or the relay is stopping)' : `${checked.error.field}: ${checked.error.reason}`;
 }
 
-/**
- * What a beat weighs against --max-bytes: its body as sent, which the decoded beat holds much the
- * same of (JSON, or base64 protobuf, a third larger), without serialising it again per request;
- * a beat given in the query alone has no body, and is weighed as JSON.
- */
-function beatWeight(body: string, hostname: string, beat: dts.IHeartbeatMessage): number {
-  return body.trim() === '' ? beatBytes({ hostname, beat }) : body.length + hostname.length + 64;
-}
-
 function sendText(res: ServerResponse, status: number, text: string): void {
   res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text) });
   res.end(text);
@@ -196,7 +189,7 @@ export function createRelayServer(o: RelayServerOptions): Server {
         if (valid.value.goodbye && !o.allowGoodbye) {
           throw new HttpError(403, 'this relay passes no goodbye (a goodbye makes a host left and mutes its downs); run it with --allow-goodbye');
         }
-        if (!o.buffer.push({ hostname: valid.value.hostname, beat, receivedAt, bytes: beatWeight(body, valid.value.hostname, beat) })) {
+        if (!o.buffer.push(heldBeat(valid.value.hostname, beat, receivedAt))) {
           res.setHeader('retry-after', '5');
           throw new HttpError(503, 'the relay\'s buffer is full of other hosts\' beats (--max-beats, --max-bytes): try again shortly');
         }

@@ -84,6 +84,9 @@ describe('a scripted day', () => {
       'resource-critical': 1,
       'resource-warning': 1,
       'resource-ok': 2,
+      'check-failed': 1,
+      'check-late': 1,
+      'check-ok': 2,
     });
     // Suppressed: batch-1's death (silenced), the storm's three deaths, db-1's last down and up (flapping).
     expect(run.report.notifications.suppressed).toBe(6);
@@ -99,6 +102,22 @@ describe('a scripted day', () => {
       '[dts critical] 3 of 3 hosts with rack=r1 went down together; likely shared cause: rack=r1',
     );
     expect((await notificationsOf(cloud, 'edge-1')).map((n) => n.kind).sort()).toEqual(['clock-skew', 'host-up']);
+  });
+
+  it('counts each check\'s runs, failures and lates, with its p50 and p95 run time', () => {
+    expect(run.report.checks).toMatchObject({ total: 2, lates: 1, failures: 1, runs: 23, failedRuns: 1, runDays: { from: '2026-11-24', to: '2026-11-25' } });
+    const etl = run.detail.checks?.find((c) => c.name === 'etl');
+    // 22 runs of 4 to 8 minutes (20:05 and 21:05 missed), the 15:05 one failed: each percentile within 4.5%.
+    expect(etl).toMatchObject({ runs: 22, failedRuns: 1, timedRuns: 22, lates: 1, failures: 1 });
+    expect(Math.abs((etl?.p50Ms as number) - 6 * MIN)).toBeLessThanOrEqual(0.045 * 6 * MIN);
+    expect(Math.abs((etl?.p95Ms as number) - 8 * MIN)).toBeLessThanOrEqual(0.045 * 8 * MIN);
+    expect(run.detail.checks?.find((c) => c.name === 'backup')).toMatchObject({ runs: 1, failedRuns: 0, lates: 0 });
+    // The period's availability with the checks: host-time down and check-time in a problem over both.
+    const a = run.report.availability;
+    const k = run.report.checks;
+    expect(a.withChecks).toBe(Math.floor(((a.expectedMs + (k?.expectedMs ?? 0) - a.downMs - (k?.problemMs ?? 0)) / (a.expectedMs + (k?.expectedMs ?? 0))) * 10_000) / 100);
+    expect(run.markdown).toContain(`With the checks (below): ${a.withChecks}% of host- and check-time.`);
+    expect(run.markdown).toContain('| etl | up | **22 (1 failed)** | **1** | **1** | 0 | **88.26%** | 6m | 7m 40s | – |');
   });
 
   it('renders the report as Markdown and HTML', () => {

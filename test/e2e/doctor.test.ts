@@ -55,7 +55,7 @@ describe('dts doctor against the local cloud', () => {
     expect(ok).toBe(true);
     expect(run.code).toBe(0);
     const byName = new Map(checks.map((c) => [c.name, c]));
-    for (const piece of ['hosts table', 'API keys table', 'heartbeats queue', 'notify DLQ', 'scheduled-failures DLQ', 'alerts topic', 'ops topic', 'logs DLQ empty']) {
+    for (const piece of ['hosts table', 'API keys table', 'checks table', 'status pages table', 'heartbeats queue', 'notify DLQ', 'scheduled-failures DLQ', 'alerts topic', 'ops topic', 'logs DLQ empty']) {
       expect(byName.get(piece)?.status, piece).toBe('pass');
     }
     expect(checks.filter((c) => c.name.startsWith('schedule ')).map((c) => [c.name, c.status])).toEqual([

@@ -46,8 +46,10 @@ describe.skipIf(EXTERNAL_ENDPOINT !== undefined)('restart of the local cloud (it
     const poison = `poison kept across restarts ${RUN}`;
     await sendBeat(first.t, { hostname: name, interval: 3600 });
     await sendBatch(first.t, first.t.resources.heartbeatsQueueUrl, [{ MessageBody: poison }]);
-    const before = await eventually(() => host(first.t, name), Boolean);
-    expect(before?.hostname).toBe(name);
+    // The cloud's first beat waits for ingest's cold start, which a loaded machine stretches past
+    // `eventually`'s default 20 s (seen at a load above 20: the beat was stored, later).
+    const before = await eventually(() => host(first.t, name), Boolean, 60_000);
+    expect(before?.hostname, 'the beat was stored before the stop').toBe(name);
     // The poison message sits in the DLQ, which nothing consumes.
     expect(await findMessage(first.t, first.t.resources.heartbeatsDlqUrl, (m) => m.Body === poison)).toBeDefined();
     expect(await first.cloud.stop('SIGINT')).toBe(0);

@@ -7,10 +7,11 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { build, type Metafile, type Plugin } from 'esbuild';
+import { build, type Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeyStore } from '../../lib/adapters/dynamodb/api-keys';
 import { startTestCloud, type TestCloud } from '../../tools/harness/cloud';
+import { DEPLOY_TARGET, deployBuildOptions } from '../../tools/local/lambda/bundles';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const require = createRequire(import.meta.url);
@@ -25,12 +26,11 @@ beforeAll(async () => {
   cloud = await startTestCloud();
   await mkdir(OUT, { recursive: true });
   const file = path.join(OUT, 'api.cjs');
-  // As serverless.yml's custom.esbuild: minified CommonJS for node22, with the lockfile's
-  // @aws-sdk/* bundled in from its ES module builds, so the calls below run the bundled SDK.
+  // As it deploys: serverless.yml's custom.esbuild (the local cloud's bundles use the same
+  // options, test/unit/local-bundles.test.ts), with the lockfile's @aws-sdk/* bundled in from its
+  // ES module builds, so the calls below run the bundled SDK.
   const result = await build({
-    entryPoints: [path.join(ROOT, 'functions', 'api.ts')], outfile: file, bundle: true, minify: true, platform: 'node', target: 'node22',
-    format: 'cjs', mainFields: ['module', 'main'], metafile: true, logLevel: 'silent',
-    plugins: require(path.join(ROOT, 'scripts', 'esbuild-plugins.cjs')) as Plugin[],
+    ...deployBuildOptions(ROOT), target: DEPLOY_TARGET, sourcemap: false, entryPoints: [path.join(ROOT, 'functions', 'api.ts')], outfile: file, metafile: true,
   });
   metafile = result.metafile;
   bytes = Object.values(metafile.outputs).reduce((a, o) => a + (o.bytes ?? 0), 0);

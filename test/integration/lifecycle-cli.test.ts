@@ -63,6 +63,14 @@ describe('dts silence', () => {
     await expect(run((ctx) => silenceCommand(ctx, 'web-1', { for: 'soon', reason: 'x' }))).rejects.toMatchObject({ exitCode: 2 });
     await expect(run((ctx) => silenceCommand(ctx, 'web-1', { list: true }))).rejects.toMatchObject({ exitCode: 2 });
   });
+
+  it('takes a check, an app\'s and a log rule\'s alerts as targets, as docs/SEMANTICS.md shows them', async () => {
+    for (const [target, stored] of [['check:nightly-backup', { hostname: 'check:nightly-backup' }], ['app:web', { app: 'web' }], ['rule:web-errors', { rule: 'web-errors' }]] as const) {
+      const made = JSON.parse((await run((ctx) => silenceCommand(ctx, target, { for: '1h', reason: 'docs', json: true }))).out) as { id: string; target: unknown };
+      expect(made.target, target).toEqual(stored);
+      await run((ctx) => silenceCommand(ctx, undefined, { end: made.id }));
+    }
+  });
 });
 
 describe('dts host rm', () => {

@@ -6,6 +6,7 @@ import { passMetrics } from '../../lib/app/diagnose/metrics';
 import { DEFAULT_RESERVE_MS } from '../../lib/app/ingest/logs';
 import { BATCH_GET_LIMIT, UNITS_IN_FLIGHT } from '../../lib/adapters/dynamodb/logs';
 import { MAX_BATCH_RECORDS } from '../../lib/wire/validate';
+import { PIECES } from '../../lib/cli/commands/doctor';
 import { logicalIdOf, packagedTemplate, referencedIds, resourcesOfType, type CfnResource, type CfnTemplate } from '../../tools/harness/template';
 
 /**
@@ -78,11 +79,14 @@ function conditionContext(stage?: string) {
 }
 
 /** The on-failure destination of a function's asynchronous (scheduled) invocations, by function id. */
-function onFailureOf(fnId: string): { queue: string | undefined; retries: unknown } | undefined {
+function onFailureOf(fnId: string): { queue: string | undefined; retries: unknown; maxAgeSeconds?: unknown } | undefined {
   const config = resourcesOfType(template, 'AWS::Lambda::EventInvokeConfig').find(([, c]) => logicalIdOf(props(c).FunctionName) === fnId);
   if (!config) return undefined;
-  const p = props(config[1]) as { DestinationConfig?: { OnFailure?: { Destination?: unknown } }; MaximumRetryAttempts?: unknown };
-  return { queue: logicalIdOf(p.DestinationConfig?.OnFailure?.Destination), retries: p.MaximumRetryAttempts };
+  const p = props(config[1]) as { DestinationConfig?: { OnFailure?: { Destination?: unknown } }; MaximumRetryAttempts?: unknown; MaximumEventAgeInSeconds?: unknown };
+  return {
+    queue: logicalIdOf(p.DestinationConfig?.OnFailure?.Destination), retries: p.MaximumRetryAttempts,
+    ...(p.MaximumEventAgeInSeconds === undefined ? {} : { maxAgeSeconds: p.MaximumEventAgeInSeconds }),
+  };
 }
 
 /**
@@ -467,6 +471,17 @@ describe('packaged template (serverless package --stage test)', () => {
         expect(template.Outputs?.[k]?.Value, k).toEqual({ Ref: named[k] });
       }
     });
+
+    it('dts doctor probes every table, queue and topic, by the output that names it and by its name in a stage', () => {
+      const types = [['AWS::DynamoDB::Table', 'table', 'TableName'], ['AWS::SQS::Queue', 'queue', 'QueueName'], ['AWS::SNS::Topic', 'topic', 'TopicName']] as const;
+      const outputOf = new Map(Object.entries(template.Outputs ?? {}).map(([k, o]) => [logicalIdOf(o.Value), k]));
+      const made = types.flatMap(([type, kind, name]) => resourcesOfType(template, type).map(([id, r]) => ({
+        kind, output: outputOf.get(id), name: props(r)[name],
+      })));
+      const probed = PIECES.map((p) => ({ kind: p.kind, output: p.output, name: `dts-test-${p.suffix}` }));
+      const byOutput = (a: { output?: string }, b: { output?: string }) => String(a.output).localeCompare(String(b.output));
+      expect(probed.sort(byOutput)).toEqual(made.sort(byOutput));
+    });
   });
   describe('watching the watcher: alarms on an ops topic of their own', () => {
     type Alarm = Record<string, unknown> & { id: string };
@@ -611,10 +626,16 @@ describe('packaged template (serverless package --stage test)', () => {
       expect(props(stage?.[1]).DefaultRouteSettings).toEqual({ DetailedMetricsEnabled: false, ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 });
     });
 
-    it('the two scheduled functions retry twice, then send the failed event to a queue with alarms', () => {
-      for (const file of [FUNCTIONS.diagnose, FUNCTIONS.report]) {
-        expect(onFailureOf(functionId(file)), file).toEqual({ queue: 'ScheduledFailuresDLQ', retries: 2 });
-      }
+    it('report retries twice, then sends the failed event to a queue with alarms', () => {
+      expect(onFailureOf(functionId(FUNCTIONS.report))).toEqual({ queue: 'ScheduledFailuresDLQ', retries: 2 });
+    });
+
+    it('diagnose drops an event older than a minute (a throttled arrival pass is not retried for 6 hours) and retries none, to the same queue', () => {
+      // Lambda retries a failed run a minute later at the earliest: with the 60 s age, no retry could run.
+      expect(onFailureOf(functionId(FUNCTIONS.diagnose))).toEqual({ queue: 'ScheduledFailuresDLQ', retries: 0, maxAgeSeconds: 60 });
+      // The ingest that starts an arrival pass invokes the function those settings are on.
+      const ingest = props(resource(functionId(FUNCTIONS.ingestHeartbeats))) as { Environment: { Variables: Record<string, unknown> } };
+      expect(logicalIdOf(ingest.Environment.Variables.DTS_DIAGNOSE_FUNCTION)).toBe(functionId(FUNCTIONS.diagnose));
     });
   });
 });

@@ -33,8 +33,8 @@ beforeAll(async () => {
   }
 });
 
-async function call(method: string, path: string, key?: string, body?: unknown) {
-  const res = await app.request(path, {
+async function call(method: string, path: string, key?: string, body?: unknown, on = app) {
+  const res = await on.request(path, {
     method,
     headers: { host: 'console.example', ...(key ? { authorization: `Bearer ${key}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
@@ -68,6 +68,28 @@ describe('the operator API, in memory', () => {
     expect((await walk('&label=role%3Ddb', 4)).sort()).toEqual(NODES.filter((_, i) => i % 3 === 0));
     expect((await walk('&prefix=node-1', 100)).sort()).toEqual(NODES.filter((n) => n.startsWith('node-1')));
     expect((await call('GET', '/api/v1/hosts/nobody', token.read)).status).toBe(404);
+  });
+
+  it('the OpenAPI document gives an example of each kind of silence target, and each is created as that kind', async () => {
+    const doc = (await call('GET', '/api/v1/openapi.json', token.read)).json as {
+      paths: Record<string, Record<string, { summary: string; requestBody: { content: Record<string, { examples: Record<string, { value: { target: string } }> }> } }>>;
+    };
+    const create = doc.paths['/api/v1/silences']?.post;
+    const examples = create?.requestBody.content['application/json']?.examples ?? {};
+    const kinds: Record<string, unknown> = {};
+    // Silences of its own, so that the examples' silences cover nothing the other tests look at.
+    const own = buildApi({ ...deps, silences: new MemorySilences() });
+    for (const [kind, example] of Object.entries(examples)) {
+      const made = await call('POST', '/api/v1/silences', token.write, example.value, own);
+      expect(made.status, kind).toBe(201);
+      kinds[kind] = made.json.target;
+    }
+    // One of each shape the Silence schema's target takes, and a check (a host named check:NAME).
+    expect(kinds).toEqual({
+      host: { hostname: 'web-1' }, label: { label: 'role', value: 'db' }, check: { hostname: 'check:nightly-backup' }, app: { app: 'web' }, rule: { rule: 'web-errors' },
+    });
+    // The summary names what the examples show.
+    for (const form of ['label value', 'check:NAME', 'app:NAME', 'rule:NAME']) expect(create?.summary).toContain(form);
   });
 
   it('creates a silence with a write key, shows it on the hosts it covers, and ends it once', async () => {

@@ -18,6 +18,7 @@ beforeAll(async () => {
     req.resume();
     req.on('end', () => {
       const path = req.url ?? '/';
+      if (path.startsWith('/silent')) return;
       if (path.startsWith('/elsewhere')) {
         followed++;
         res.writeHead(200).end('ok');
@@ -54,7 +55,8 @@ afterAll(async () => {
 const fast: SendOptions = { attempts: 3, baseDelayMs: 1, maxWaitMs: 1000, timeoutMs: 5000, sleep: async () => {} };
 const post = (path: string, headers: Record<string, string> = {}) => ({ url: `${base}${path}`, headers: { 'content-type': 'application/json', ...headers }, body: '{"text":"hi"}' });
 
-describe('a misbehaving receiver', () => {
+// fetch, and the notifier's own transport (checked-fetch.ts), which the URL policy selects.
+describe.each([['fetch', fast], ['the checked transport', { ...fast, urlPolicy: { allowLoopback: true } }]] as const)('a misbehaving receiver, by %s', (_transport, fast) => {
   it('does not follow a redirect, says so, and does not retry it', async () => {
     const result = await sendWithRetry(post('/redirect/T000/SECRETPATH123'), fast);
     expect(result).toMatchObject({ ok: false, status: 302, retryable: false, attempts: 1 });
@@ -74,12 +76,30 @@ describe('a misbehaving receiver', () => {
     expect(written['/huge-ok']).toBeLessThan(HUGE / 4);
   });
 
+  it('gives up on a receiver that never answers, as a timeout worth another try', async () => {
+    const result = await sendWithRetry(post('/silent'), { ...fast, attempts: 1, timeoutMs: 200 });
+    expect(result).toMatchObject({ ok: false, attempts: 1, retryable: true, error: 'timed out' });
+  });
+
+  it('says a connection was refused, as worth another try', async () => {
+    // A port that was free a moment ago (and is not one fetch refuses, such as 9).
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((r) => closed.close(r));
+    const result = await sendWithRetry({ ...post('/x'), url: `http://127.0.0.1:${port}/hook` }, { ...fast, attempts: 1 });
+    expect(result).toMatchObject({ ok: false, attempts: 1, retryable: true, error: 'connection failed: ECONNREFUSED' });
+  });
+
   it('keeps the channel\'s secret out of an error that echoes the request', async () => {
     const result = await sendWithRetry(post('/echo/services/T000/B000/SECRETPATH123?token=SECRETQUERY456', { authorization: 'GenieKey SECRETKEY789abc' }), fast);
     expect(result).toMatchObject({ ok: false, status: 400, retryable: false });
     expect(result.error).toMatch(/^HTTP 400: no such hook: POST /);
     for (const secret of ['SECRETPATH123', 'SECRETQUERY456', 'SECRETKEY789abc']) expect(result.error).not.toContain(secret);
   });
+});
+
+describe('a port fetch refuses', () => {
 
   it('names a port that fetch will not connect to, instead of "request failed: TypeError", and does not retry it', async () => {
     const result = await sendWithRetry({ ...post('/x'), url: 'http://127.0.0.1:10080/hook/SECRETPORT' }, fast);

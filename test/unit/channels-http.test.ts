@@ -16,7 +16,8 @@ beforeAll(async () => {
 });
 afterAll(async () => r.close());
 
-describe('sendWithRetry', () => {
+// By fetch, and by the notifier's own transport (checked-fetch.ts), which a URL policy selects.
+describe.each([['fetch', fast], ['the checked transport', { ...fast, urlPolicy: { allowLoopback: true } }]] as const)('sendWithRetry, by %s', (_transport, fast) => {
   it('waits as long as a 429 Retry-After says, then succeeds', async () => {
     slept.length = 0;
     r.queue({ status: 429, headers: { 'retry-after': '1' } });
@@ -60,6 +61,9 @@ describe('sendWithRetry', () => {
     }
   });
 
+});
+
+describe('retryAfterMs', () => {
   it('reads Retry-After as seconds or as an HTTP date', () => {
     const now = Date.UTC(2026, 11, 1, 10, 0, 0);
     expect(retryAfterMs('2', now)).toBe(2000);

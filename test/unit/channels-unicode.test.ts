@@ -13,7 +13,8 @@ import { startReceiver, type Receiver } from '../support/receivers';
 
 const KEY = 'k'.repeat(32);
 const T0 = Date.UTC(2026, 11, 1, 9, 30, 0);
-const fast: SendOptions = { attempts: 1, baseDelayMs: 1, maxWaitMs: 1, timeoutMs: 5000, sleep: async () => {} };
+// With a URL policy, as the notifier sends: through its own transport (checked-fetch.ts).
+const fast: SendOptions = { attempts: 1, baseDelayMs: 1, maxWaitMs: 1, timeoutMs: 5000, sleep: async () => {}, urlPolicy: { allowLoopback: true } };
 const receivers = new Map<ChannelKind, Receiver>();
 
 beforeAll(async () => {
@@ -24,8 +25,54 @@ afterAll(async () => {
 });
 
 const REVIEW_NAMES = ['服务器-1', 'узел-1', 'good\u202Eexe.txt', 'خادم-١', '🔥-web', '%D1%83', 'a b'];
-/** A name of 1-63 code points from anywhere in Unicode, as the wire allows (no empty name). */
-const anyName = fc.string({ unit: 'binary', minLength: 1, maxLength: 63 });
+/** Names that are markup in Slack's mrkdwn, Discord's or Teams' markdown. */
+const HOSTILE_NAMES = ['*bold*', '**strong**', '_under_', '[link](http://x)', '<at>ops</at>', '`code`', '# big', '- item', '1. item', '~~gone~~', '<!channel>', 'a&amp;b', '\\*', '|| spoiler ||', '> quote'];
+const MARKUP = [...'\\*_[]()<>&#`~|!=-+. 1'];
+/** A name of 1-63 code points from anywhere in Unicode, as the wire allows (no empty name), often with markup in it. */
+const anyName = fc.oneof(
+  fc.string({ unit: 'binary', minLength: 1, maxLength: 63 }),
+  fc.string({ unit: fc.oneof(fc.constantFrom(...MARKUP), fc.string({ unit: 'binary', minLength: 1, maxLength: 1 })), minLength: 1, maxLength: 40 }),
+);
+
+/** CommonMark's backslash escape (any ASCII punctuation), as Discord and Teams read it. */
+const unescapeMarkdown = (t: string): string => t.replace(/\\([!-/:-@[-`{-~])/g, '$1');
+/**
+ * Markup left without its backslash: characters that open it wherever they stand, and a list's
+ * `- `, `+ ` or `1. ` at a line's start.
+ */
+const bareMarker = (t: string, markers: RegExp): string | undefined => {
+  const bare = t.replace(/\\[!-/:-@[-`{-~]/g, '\0');
+  return (bare.match(markers) ?? bare.match(/^[ \t]*(?:[-+]|\d{1,9}[.)])(?=[ \t]|$)/m))?.[0];
+};
+const unescapeSlack = (t: string): string => t.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+
+/**
+ * Every text a reader sees carries the name as it is, with its markup escaped: read back through
+ * the service's escapes it is the name again, and no marker is left bare.
+ */
+function escapedAsTheServiceNeeds(kind: ChannelKind, body: unknown, hostname: string): void {
+  const why = `${kind}: ${JSON.stringify(hostname)}`;
+  if (kind === 'teams') {
+    const card = (body as { attachments: Array<{ content: { body: Array<{ type: string; text?: string; facts?: Array<{ title: string; value: string }> }> } }> }).attachments[0]?.content;
+    const texts = (card?.body ?? []).flatMap((e) => e.type === 'FactSet' ? (e.facts ?? []).flatMap((f) => [f.title, f.value]) : [e.text ?? '']);
+    for (const t of texts) expect(bareMarker(t, /[\\*_[\]<>&#`~|]/), why).toBeUndefined();
+    const host = card?.body.find((e) => e.type === 'FactSet')?.facts?.find((f) => f.title === 'Host')?.value ?? '';
+    expect(unescapeMarkdown(host), why).toBe(hostname);
+  } else if (kind === 'discord') {
+    const embed = (body as { embeds: Array<{ title: string; description: string; fields: Array<{ name: string; value: string }> }> }).embeds[0];
+    for (const t of [embed?.title ?? '', embed?.description ?? '', ...(embed?.fields ?? []).flatMap((f) => [f.name, f.value])]) {
+      expect(bareMarker(t, /[\\*_[\]<>#`~|]/), why).toBeUndefined();
+    }
+    const host = embed?.fields.find((f) => f.name === 'Host')?.value ?? '';
+    if (host.length < 1024) expect(unescapeMarkdown(host), why).toBe(hostname);
+  } else if (kind === 'slack') {
+    const b = body as { text: string; blocks: Array<{ type: string; text?: { type: string; text: string }; fields?: Array<{ text: string }>; elements?: Array<{ text: string }> }> };
+    const mrkdwn = [b.text, ...b.blocks.flatMap((bl) => [...(bl.text?.type === 'mrkdwn' ? [bl.text.text] : []), ...(bl.fields ?? []).map((f) => f.text), ...(bl.elements ?? []).map((e) => e.text)])];
+    for (const t of mrkdwn) expect(t.replace(/&(lt|gt|amp);/g, ''), why).not.toMatch(/[<>&]/);
+    const host = b.blocks.flatMap((bl) => bl.fields ?? []).find((f) => f.text.startsWith('*Host*\n'))?.text.slice('*Host*\n'.length) ?? '';
+    if (host.length < 1990) expect(unescapeSlack(host), why).toBe(hostname);
+  }
+}
 
 async function delivers(kind: ChannelKind, hostname: string): Promise<void> {
   const receiver = receivers.get(kind) as Receiver;
@@ -37,6 +84,7 @@ async function delivers(kind: ChannelKind, hostname: string): Promise<void> {
   expect(result, `${kind}: ${JSON.stringify(hostname)}`).toMatchObject({ ok: true });
   const got = receiver.received[before];
   expect(got?.problems).toEqual([]);
+  escapedAsTheServiceNeeds(kind, got?.body, hostname);
   if (kind === 'webhook') {
     expect((got?.body as { hostname: string }).hostname).toBe(hostname);
     expect(decodeURIComponent(got?.headers['x-dts-delivery'] ?? '')).toBe(n.id.replace(/\p{Cs}/gu, '\uFFFD'));
@@ -45,6 +93,7 @@ async function delivers(kind: ChannelKind, hostname: string): Promise<void> {
 
 describe.each(CHANNEL_KINDS.map((k) => [k]))('%s', (kind) => {
   it.each(REVIEW_NAMES.map((n) => [n]))('delivers about %s', async (name) => delivers(kind, name));
+  it.each(HOSTILE_NAMES.map((n) => [n]))('delivers about %s, its markup escaped', async (name) => delivers(kind, name));
 
   it('delivers about a host of any name', async () => {
     await fc.assert(fc.asyncProperty(anyName, (name) => delivers(kind, name)), { numRuns: 40 });
@@ -88,5 +137,33 @@ describe('Discord\'s markdown', () => {
     expect(embed?.description).toContain('\\[login\\](https://evil.example) is down');
     expect(embed?.fields[0]?.value).toBe('\\[login\\](https://evil.example)');
     expect(JSON.stringify({ d: embed?.description, f: embed?.fields })).not.toMatch(/[^\\]\[login/);
+  });
+});
+
+describe('Teams\' markdown', () => {
+  it('is escaped in every TextBlock and fact: a host named as a link links nowhere, a cron is not italics', () => {
+    const name = '[login](https://evil.example)';
+    const n = notification(name, 'host-down', 'critical', T0, `${name} is down: no beat for 3m`, { schedule: 'cron "0 2 * * *"', owner: '<at>ops</at> # _on call_' });
+    const body = JSON.parse(RENDERERS.teams(n, { url: 'https://prod-00.westeurope.logic.azure.com/workflows/x' }, T0)?.body ?? '{}') as { attachments: Array<{ content: { body: Array<{ text?: string; facts?: Array<{ title: string; value: string }> }> } }> };
+    const [title, message, facts] = body.attachments[0]?.content.body ?? [];
+    expect(title?.text).toBe('🔴 \\[login\\](https://evil.example) is down');
+    expect(message?.text).toBe('\\[login\\](https://evil.example) is down: no beat for 3m');
+    expect(facts?.facts).toEqual(expect.arrayContaining([
+      { title: 'Host', value: '\\[login\\](https://evil.example)' },
+      { title: 'Schedule', value: 'cron "0 2 \\* \\* \\*"' },
+      { title: 'Owner', value: '\\<at\\>ops\\</at\\> \\# \\_on call\\_' },
+    ]));
+  });
+});
+
+describe('a clipped markdown text', () => {
+  it('never ends in half an escape', () => {
+    // `🔴 a` and then `\*` pairs: the cut at 255 falls between a backslash and its star.
+    const name = `a${'*'.repeat(200)}`;
+    const n = notification(name, 'host-down', 'critical', T0, `${name} is down`, {});
+    const body = JSON.parse(RENDERERS.discord(n, { url: 'https://discord.com/api/webhooks/1/x' }, T0)?.body ?? '{}') as { embeds: Array<{ title: string }> };
+    const title = body.embeds[0]?.title ?? '';
+    expect(title.length).toBeLessThanOrEqual(256);
+    expect(title).toMatch(/(^|[^\\])(\\\\)*…$/);
   });
 });

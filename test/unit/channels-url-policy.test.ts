@@ -111,6 +111,42 @@ describe('at send time, after DNS', () => {
     expect(result).toMatchObject({ ok: true, status: 200 });
   });
 
+  /** A resolver that answers a public address to the first question, and `then` to every later one. */
+  const rebinding = (then: string): Resolve & { asked: number } => {
+    const r = Object.assign(async () => (r.asked++ === 0 ? ['203.0.114.7'] : [then]), { asked: 0 });
+    return r;
+  };
+
+  it.each([['127.0.0.1', /loopback/], ['169.254.169.254', /link-local/], ['::ffff:127.0.0.1', /loopback/]])(
+    'refuses a name rebound to %s between the check and the connection, without connecting',
+    async (then, why) => {
+      let connections = 0;
+      const count = (): void => { connections++; };
+      server.on('connection', count);
+      const resolve = rebinding(then);
+      const o: SendOptions = { attempts: 3, baseDelayMs: 1, maxWaitMs: 10, timeoutMs: 2000, sleep: async () => {}, urlPolicy: deployed, resolve };
+      const result = await sendWithRetry({ url: `https://rebind.example.test:${port}/x`, headers: {}, body: '{}' }, o);
+      server.off('connection', count);
+      // Asked twice: once by the check before the first try, once by the connection's own lookup.
+      expect(resolve.asked).toBe(2);
+      expect(result).toMatchObject({ ok: false, retryable: false, attempts: 1 });
+      expect(result.error).toMatch(new RegExp(`^refused by the channel URL policy: rebind\\.example\\.test resolves to ${then.replace(/\./g, '\\.')}, `));
+      expect(result.error).toMatch(why);
+      expect(connections).toBe(0);
+    },
+  );
+
+  it('connects to the address its own lookup checked', async () => {
+    const before = hits;
+    const resolve = Object.assign(async () => { resolve.asked++; return ['127.0.0.1']; }, { asked: 0 });
+    const o: SendOptions = { attempts: 1, baseDelayMs: 1, maxWaitMs: 10, timeoutMs: 2000, urlPolicy: local, resolve };
+    // A name no DNS knows: the request reaches the receiver only through the stub's answer.
+    const result = await sendWithRetry({ url: `http://receiver.localhost:${port}/x`, headers: { 'x-test': '1' }, body: '{"a":1}' }, o);
+    expect(result).toMatchObject({ ok: true, status: 200 });
+    expect(resolve.asked).toBe(2);
+    expect(hits).toBe(before + 1);
+  });
+
   it('checks a literal address without asking DNS', async () => {
     const never: Resolve = async () => { throw new Error('asked DNS'); };
     expect(await resolvedUrlProblem(`http://127.0.0.1:${port}/x`, deployed, never)).toMatch(/loopback/);

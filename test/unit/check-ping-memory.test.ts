@@ -18,7 +18,7 @@ async function world() {
   const d: HeartbeatIngest = {
     hosts: new MemoryHosts(), delivery: { notifications: new MemoryNotifications(), alerts: new MemoryAlerts(), now: () => T0 + 5000 },
     quarantine, levels: config.levels, limits: { maxFutureSeconds: 86_400, textMaxBytes: 32_768 }, log: silentLog,
-    pings: { checks, logs, logTtlDays: 14 },
+    pings: { checks, logs, logTtlDays: 14, runsHours: 24 },
   };
   let n = 0;
   const send = (ping: Record<string, unknown>, sentAt = T0 + 1000) => ingestHeartbeat(d, {

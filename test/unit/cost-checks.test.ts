@@ -12,6 +12,13 @@ describe('the cost of checks (npm run cost -- --checks N --every D)', () => {
     expect(checkEstimate({ checks: 10_000, everySeconds: 3600, signalsPerRun: 2 }, prices).lines.find((l) => l.item === 'signal writes (check item)')?.quantity).toBe((2 * 10_000 * SECONDS_PER_MONTH) / 3600);
   });
 
+  it('reads the check once before each run\'s end, whatever the signals a run sends', () => {
+    for (const signalsPerRun of [1, 2]) {
+      const reads = checkEstimate({ checks: 10_000, everySeconds: 3600, signalsPerRun }, prices).lines.find((l) => l.item === 'check read before each run\'s end');
+      expect(reads?.quantity).toBe((10_000 * SECONDS_PER_MONTH) / 3600);
+    }
+  });
+
   it('reads every check once a pass, and prices a check-month far below a hosted service', () => {
     const e = checkEstimate({ checks: 10_000, everySeconds: 3600 }, prices);
     expect(e.derived.readUnitsPerPass).toBe(Math.ceil((10_000 * 700) / 4096) / 2);

@@ -26,7 +26,7 @@ beforeEach(async () => {
   const deps: ApiDeps = {
     keys, hosts, hostPages: hosts, notifications: new MemoryNotifications(), logs, silences: new MemorySilences(),
     reports, reportPages: reports, liveness: config.liveness, scanSegments: 2, extraOrigins: [], now: () => NOW,
-    checks, pings: { checks, logs, logTtlDays: 14 },
+    checks, pings: { checks, logs, logTtlDays: 14, runsHours: 24 },
   };
   app = buildApi(deps);
   expect((await addCheck(checks, { name: 'backup', cron: '0 2 * * *', tz: 'Europe/Berlin', grace: '30m', maxRun: '1h', labels: { team: 'ops' } }, NOW - 86_400_000, KEY)).ok).toBe(true);

@@ -22,7 +22,7 @@ describe('parseSilenceTarget', () => {
   });
 
   it('names what is wrong with an empty target or a half label', () => {
-    expect(parseSilenceTarget('  ')).toMatch(/host name or a label=value/);
+    expect(parseSilenceTarget('  ')).toMatch(/a host name, label=value, check:NAME, app:NAME or rule:NAME/);
     expect(parseSilenceTarget('role=')).toMatch(/expected label=value/);
     expect(parseSilenceTarget('=web')).toMatch(/expected label=value/);
   });

@@ -45,7 +45,7 @@ describe('the Python client\'s ping', () => {
     const d: HeartbeatIngest = {
       hosts: new MemoryHosts(), delivery: { notifications: new MemoryNotifications(), alerts: new MemoryAlerts(), now: () => T0 },
       quarantine: new MemoryQuarantine(), levels: loadConfig({}).levels, limits: { maxFutureSeconds: 86_400, textMaxBytes: 32_768 }, log: silentLog,
-      pings: { checks, logs, logTtlDays: 14 },
+      pings: { checks, logs, logTtlDays: 14, runsHours: 24 },
     };
     for (const [i, m] of sent.entries()) {
       const outcome = await ingestHeartbeat(d, { messageId: `m${i}`, body: m.body, messageAttributes: { 'dts-type': { stringValue: m.type } }, attributes: { SentTimestamp: String(T0 + i * 1000) } });

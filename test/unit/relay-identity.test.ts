@@ -3,14 +3,15 @@
  * unless told, sheds fairly (a flood of new names never evicts a host's waiting beat, and never
  * the relay's own), and counts its cap in bytes as well as beats. Against a real node:http server.
  */
-import type { Server } from 'node:http';
+import { request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { relayHostPatterns } from '../../lib/cli/commands/relay';
 import { parseByteSize } from '../../lib/cli/time';
-import { BeatBuffer } from '../../lib/relay/beat-buffer';
+import { BeatBuffer, ENTRY_BYTES } from '../../lib/relay/beat-buffer';
 import { hostPolicy, parseHostPatterns } from '../../lib/relay/host-policy';
-import { createRelayServer, type RelayServerOptions } from '../../lib/relay/server';
+import { createRelayServer, MAX_BEAT_BODY, type RelayServerOptions } from '../../lib/relay/server';
+import { dts } from '../../lib/wire/generated/dts.js';
 
 const token = 'identity-token-0123456789';
 let server: Server | undefined;
@@ -121,6 +122,48 @@ describe('a cap in bytes', () => {
     expect((await beat(base, big('big-0', 60))).status).toBe(503);
     expect(buffer.take().filter((b) => b.hostname === 'big-0')).toHaveLength(1);
   });
+
+  it('weighs a beat by what it holds of it: its encoding, in memory of its own, off the V8 heap', async () => {
+    const buffer = new BeatBuffer({ maxBeats: 100, maxBytes: 10 * 1024 * 1024 }, 60_000);
+    const base = await relay({ buffer });
+    const sent = [big('big-1', 30), { hostname: 'small-1', interval: 60, labels: { role: 'web' } }];
+    for (const b of sent) expect((await beat(base, b)).status).toBe(202);
+    const weighed = buffer.byteSize;
+    const held = buffer.take();
+    expect(held.map((b) => b.hostname)).toEqual(['big-1', 'small-1']);
+    for (const [i, b] of held.entries()) {
+      const encoded = b.encoded as Uint8Array;
+      // Its own memory: a small beat that kept a view of Node's shared 8 KiB pool would pin all of it.
+      expect(encoded.buffer.byteLength).toBe(encoded.byteLength);
+      expect(b.bytes).toBe(encoded.byteLength + 2 * b.hostname.length + ENTRY_BYTES);
+      expect(dts.RelayedBeat.decode(encoded).beat).toMatchObject(sent[i] as object);
+      // The decoded beat is not held beside it: only the interval its hold is reckoned from.
+      expect(b.beat).toEqual({ interval: 60 });
+    }
+    expect(held.reduce((sum, b) => sum + (b.bytes ?? 0), 0)).toBe(weighed);
+    expect(weighed).toBeGreaterThan(30 * 1000);
+  });
+
+  it('refuses a body larger than a beat may be by its Content-Length, before reading it', async () => {
+    const buffer = new BeatBuffer(100, 60_000);
+    const base = await relay({ buffer });
+    // The sender declares a body it never sends: the answer comes without waiting for it.
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(`${base}/beat`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-length': String(10 * MAX_BEAT_BODY) } }, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => { body += c.toString(); });
+        res.on('end', () => {
+          req.destroy();
+          resolve({ status: res.statusCode ?? 0, body });
+        });
+      });
+      req.on('error', reject);
+      req.write('{"hostname":');
+    });
+    expect(answer.status).toBe(413);
+    expect(JSON.parse(answer.body)).toEqual({ error: `body larger than ${MAX_BEAT_BODY} bytes` });
+    expect(buffer.received).toBe(0);
+  }, 5000);
 
   it('counts a flush under way against the cap, so beats held in all stay within it while SQS is away', () => {
     const one = { hostname: 'a', receivedAt: 0, beat: { hostname: 'a' }, bytes: 400 };

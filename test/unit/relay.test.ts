@@ -1,7 +1,8 @@
 /** The relay's pure parts: the receive-time bound, the bounded buffer, packing, the request parsers. */
 import { describe, expect, it } from 'vitest';
-import { BeatBuffer, type BufferedBeat } from '../../lib/relay/beat-buffer';
-import { groupCalls, packBeats } from '../../lib/relay/forwarder';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { BeatBuffer, heldBeat, type BufferedBeat } from '../../lib/relay/beat-buffer';
+import { Forwarder, groupCalls, packBeats } from '../../lib/relay/forwarder';
 import { beatOf, recordsOf } from '../../lib/relay/server';
 import { RELAY_CLOCK_LEEWAY_MS, RELAY_MAX_HOLD_MS, relayedReceiveTime, relayHoldMs } from '../../lib/domain/host/relay-stamp';
 import { decodeBody } from '../../lib/wire/codec';
@@ -103,6 +104,24 @@ describe('BeatBuffer', () => {
     // Beats that could not be sent are due again a hold after the failed flush, not at once.
     b.requeue([beat('slow', 1_000)], 30_000);
     expect(b.dueAt).toBe(50_000);
+  });
+});
+
+describe('a flush while SQS is unreachable', () => {
+  it('stops at the first call that fails and puts the rest back as they are, unpacked', async () => {
+    // A port nothing listens on: connections are refused at once, on loopback.
+    const sqs = new SQSClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9', maxAttempts: 1, credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+    const buffer = new BeatBuffer(10_000, RELAY_MAX_HOLD_MS);
+    const big = { note: 'x'.repeat(10_000) };
+    // About 4 MB: several chunks of calls.
+    for (let i = 0; i < 400; i++) buffer.push(heldBeat(`h-${i}`, { hostname: `h-${i}`, interval: 60, labels: big }, 1_800_000_000_000 + i));
+    const said: string[] = [];
+    const forwarder = new Forwarder({ sqs, queueUrl: 'http://127.0.0.1:9/000000000000/q', buffer, relay: 'r', retry: { maxAttempts: 1 }, say: (l) => said.push(l), now: () => 1_800_000_001_000 });
+    await forwarder.flush();
+    expect(forwarder.stats.requests).toBe(1);
+    expect(buffer.size).toBe(400);
+    expect(said[0]).toMatch(/^could not send 400 beat\(s\), kept for the next flush/);
+    sqs.destroy();
   });
 });
 

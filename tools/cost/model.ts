@@ -442,7 +442,8 @@ export const DEFAULT_CHECK_FLEET: Omit<CheckFleet, 'checks'> = {
 
 /**
  * A check-month, from the design's counts: one DynamoDB write per signal (the check item, under
- * 1 KB), a log record per run that sends output, and the checks read once a pass (one eventually
+ * 1 KB), a strongly consistent read of it before each run's end (docs/DATA-MODEL.md, "Runs"), a
+ * log record per run that sends output, and the checks read once a pass (one eventually
  * consistent Scan). SQS: a send per signal, a receive and a delete per ingest invocation, which takes what
  * a one-second batching window gathers (at most 100). HTTP: an API request and an invocation per
  * signal. Diagnose's own invocations are the hosts' and not counted again.
@@ -456,6 +457,9 @@ export function checkEstimate(fleetIn: Partial<CheckFleet> & { checks: number },
   const add = (service: Line['service'], item: string, quantity: number, unit: string, dollars: number) => lines.push({ service, item, quantity, unit, dollars });
   const wruPerSignal = Math.max(1, Math.ceil(f.checkItemBytes / 1024));
   add('DynamoDB', 'signal writes (check item)', signals * wruPerSignal, 'WRU', (signals * wruPerSignal * p.dynamodb.onDemandWriteRequestUnitsPerMillion) / MB);
+  // The end of each run reads the check first (strongly consistent), to count the run with its duration.
+  const endReads = runs * Math.ceil(f.checkItemBytes / 4096);
+  add('DynamoDB', 'check read before each run\'s end', endReads, 'RRU', (endReads * p.dynamodb.onDemandReadRequestUnitsPerMillion) / MB);
   if (f.outputBytes > 0) {
     const wru = runs * Math.ceil((f.outputBytes + 300) / 1024);
     add('DynamoDB', 'output log records', wru, 'WRU', (wru * p.dynamodb.onDemandWriteRequestUnitsPerMillion) / MB);

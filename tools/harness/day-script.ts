@@ -23,6 +23,19 @@ export async function playDay(w: World): Promise<ReportRun> {
   w.set('batch-2', { interval: 300, labels: { role: 'batch', rack: 'r3' } });
   // Its clock runs 45 s ahead: one skew warning, and no effect on liveness.
   w.set('edge-1', { interval: 300, labels: { role: 'edge', rack: 'r3' }, skewMs: 45_000 });
+  // Two scheduled jobs (docs/CHECKS.md): a nightly backup at 02:00 UTC that takes 22 minutes, and
+  // an hourly ETL run at :05 that takes 4 to 8; it fails at 15:05 (exit 3) and misses 20:05 and 21:05.
+  await w.addCheck({ name: 'backup', cron: '0 2 * * *', tz: 'UTC', grace: '30m', maxRun: '2h' });
+  await w.addCheck({ name: 'etl', every: '1h', grace: '10m' });
+  w.jobs.push(async (now) => {
+    const hh = new Date(now).getUTCHours();
+    const mm = new Date(now).getUTCMinutes();
+    if (hh === 2 && mm === 0) await w.ping('backup', 'start');
+    if (hh === 2 && mm === 22) await w.ping('backup');
+    if (hh === 20 || hh === 21) return;
+    if (mm === 5) await w.ping('etl', 'start');
+    if (mm === 5 + 4 + (hh % 5)) await w.ping('etl', hh === 15 ? '3' : '');
+  });
   const step = (until: number) => w.runUntil(until, MIN);
 
   await step(at(9));

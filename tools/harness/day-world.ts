@@ -13,7 +13,11 @@ import { ingestHeartbeat, type HeartbeatIngest } from '../../lib/app/ingest/hear
 import { ingestLogMessage, type LogIngest } from '../../lib/app/ingest/logs';
 import { silentLog } from '../../lib/app/log';
 import { runReport, type ReportRun } from '../../lib/app/report';
+import { addCheck, type CheckSpec } from '../../lib/app/checks/manage';
+import { recordPing } from '../../lib/app/checks/ping';
+import { validateCheckPing } from '../../lib/domain/check/ping';
 import { AlertPublisher } from '../../lib/adapters/sns/alerts';
+import { CheckStore } from '../../lib/adapters/dynamodb/checks';
 import { HostStore } from '../../lib/adapters/dynamodb/hosts';
 import { LogStore } from '../../lib/adapters/dynamodb/logs';
 import { NotificationStore } from '../../lib/adapters/dynamodb/notifications';
@@ -54,6 +58,9 @@ export class World {
   readonly silences: SilenceStore;
   readonly reports: ReportStore;
   readonly logs: LogStore;
+  readonly checks: CheckStore;
+  /** Called at each step, after the beats and before diagnose: what scheduled jobs do (their signals). */
+  readonly jobs: ((now: number) => Promise<void>)[] = [];
   readonly fleet = new Map<string, HostScript & { lastSent?: number }>();
   readonly passes: DiagnoseSummary[] = [];
   private readonly config = loadConfig({});
@@ -71,6 +78,21 @@ export class World {
     this.silences = new SilenceStore(ddb, tableName(cloud, 'silences'));
     this.reports = new ReportStore(ddb, tableName(cloud, 'reports'), 400);
     this.logs = new LogStore(ddb, cloud.names.logsTable);
+    this.checks = new CheckStore(ddb, cloud.names.checksTable);
+  }
+
+  /** A check, added now. */
+  async addCheck(spec: CheckSpec): Promise<void> {
+    const added = await addCheck(this.checks, spec, this.now);
+    if (!added.ok) throw new Error(added.problems.join('; '));
+  }
+
+  /** A check's signal by its name (a CheckPing), received now: '' for success, 'start', 'fail' or an exit status. */
+  async ping(check: string, status = ''): Promise<void> {
+    const valid = validateCheckPing({ check, status });
+    if (!valid.ok) throw new Error(valid.error.reason);
+    const outcome = await recordPing({ checks: this.checks, logs: this.logs, logTtlDays: 14, runsHours: 24 }, valid.value, this.now);
+    if (!outcome.ok) throw new Error(outcome.reason);
   }
 
   readonly clock = (): number => this.now;
@@ -127,7 +149,7 @@ export class World {
       hosts: this.hosts, stats: this.stats, delivery: this.delivery(), queue: idleQueue(() => this.now), lagWaitMs: 1000,
       rule: { defaultInterval: this.options.defaultInterval, tolerance: 3, retireAfter: 7 * 86_400 },
       scanSegments: 2, log: silentLog,
-      silences: this.silences, flap: this.options.flap, storm: this.options.storm,
+      silences: this.silences, flap: this.options.flap, storm: this.options.storm, checks: this.checks,
     });
     this.passes.push(summary);
     return summary;
@@ -143,6 +165,7 @@ export class World {
     return runReport({
       hosts: this.hosts, notifications: this.notifications, stats: this.stats, reports: this.reports,
       alerts: new AlertPublisher(this.cloud.clients.sns, this.cloud.names.alertsTopicArn), scanSegments: 2, log: silentLog, now: this.clock,
+      checks: this.checks,
     }, this.now, hours);
   }
 
@@ -164,6 +187,7 @@ export class World {
         await this.beat(hostname);
         h.lastSent = this.now;
       }
+      for (const job of this.jobs) await job(this.now);
       await this.diagnose();
     }
   }

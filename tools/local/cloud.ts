@@ -12,6 +12,7 @@ import { startEdge, type Edge } from './engines/edge';
 import { SqsEventSourceMapping } from './event-source-mapping';
 import { FaultInjector } from './faults/injector';
 import { lambdaInvokeApi } from './lambda/invoke-api';
+import { functionBundles, handlerSource } from './lambda/bundles';
 import { LambdaRuntime } from './lambda/runtime';
 import { clientsFor, provision, type AwsClients } from './provision';
 import { DurableQueues } from './queue-snapshot';
@@ -118,8 +119,11 @@ async function assemble(options: LocalCloudOptions, loaded: { template: CloudFor
   const shortName = (fn: string): string => fn.startsWith(`${plan.stackName}-`) ? fn.slice(plan.stackName.length + 1) : fn;
   const level = options.functionLogLevel;
   const functions = level ? plan.functions.map((f) => ({ ...f, environment: { ...f.environment, POWERTOOLS_LOG_LEVEL: level } })) : plan.functions;
+  // Built (or found current in the cache) while the cloud provisions; environments wait for it.
+  const bundles = functionBundles({ serviceDir: options.serviceDir, cacheDir: options.cacheDir, entries: functions.map((f) => handlerSource(options.serviceDir, f.handler)) });
+  bundles.catch(() => undefined); // A failed build is each function's init error (runtime.ts).
   const runtime = new LambdaRuntime(functions, {
-    serviceDir: options.serviceDir, endpoint: edge.endpoint, region: options.region, log: (fn, line) => print(`[${shortName(fn)}] ${line}`),
+    serviceDir: options.serviceDir, endpoint: edge.endpoint, region: options.region, log: (fn, line) => print(`[${shortName(fn)}] ${line}`), bundles,
   });
   edge.faults.attach(runtime);
   const announced = new Set<string>();

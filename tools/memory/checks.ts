@@ -1,5 +1,6 @@
 import type { Check, Signal } from '../../lib/domain/check/check';
 import type { CheckStateChange, ChecksPort } from '../../lib/ports';
+import { isRepeatedEnd, withSignal } from '../../lib/domain/check/runs';
 import { copy } from './item';
 
 /** The checks table in memory: checks by their key's hash, names to hashes, with the same conditions. */
@@ -41,12 +42,14 @@ export class MemoryChecks implements ChecksPort {
     return this.byHash.delete(hash);
   }
 
-  async recordSignal(keyHash: string, s: Signal): Promise<Check | undefined> {
+  async recordSignal(keyHash: string, s: Signal, keepFrom: string): Promise<Check | undefined> {
     const c = this.byHash.get(keyHash);
     if (!c) return undefined;
+    if (isRepeatedEnd(c, s)) return copy(c);
     const next: Record<string, unknown> = { ...c, lastPing: s.at, lastSignal: s.kind, pings: c.pings + 1 };
     if (s.kind === 'start') next.lastStart = s.at;
     else {
+      next.runDays = withSignal(c, s, keepFrom);
       next.lastEnd = s.at;
       next.lastOk = s.kind === 'success';
       if (s.kind === 'success') next.lastSuccess = s.at;

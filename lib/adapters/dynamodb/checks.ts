@@ -1,5 +1,6 @@
 import { DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Check, CheckState, Signal } from '../../domain/check/check';
+import type { Check, CheckState, RunDay, RunDays, Signal } from '../../domain/check/check';
+import { isRepeatedEnd, withSignal } from '../../domain/check/runs';
 import type { Schedule } from '../../domain/check/schedule';
 import { applied } from './conditional';
 import { outboxAttribute, outboxOf, outboxSets } from './outbox-item';
@@ -36,14 +37,38 @@ function itemToCheck(item: Item): Check {
   }
   if (typeof item.lastOk === 'boolean') more.lastOk = item.lastOk;
   if (typeof item.lastSignal === 'string') more.lastSignal = item.lastSignal;
+  const runDays = runDaysOf(item.runs);
+  if (runDays) more.runDays = runDays;
   const pending = outboxOf(item);
   if (pending.length > 0) more.pending = pending;
   return { ...check, ...more };
 }
 
 function checkToItem(c: Check): Item {
-  const { pending: _pending, schedule, ...rest } = c;
-  return { pk: keyPk(c.keyHash), kind: 'check', ...rest, ...schedule };
+  const { pending: _pending, schedule, runDays, ...rest } = c;
+  return { pk: keyPk(c.keyHash), kind: 'check', ...rest, ...schedule, ...(runDays ? { runs: runDaysToItem(runDays) } : {}) };
+}
+
+/** A signal read, then written conditionally, is tried this many times when other signals keep coming between. */
+const SIGNAL_ATTEMPTS = 5;
+
+/** `runs`: day → { n: runs, f: failures, d: { bucket: runs } }, short names because every pass reads every check. */
+function runDaysToItem(days: RunDays): Item {
+  return Object.fromEntries(Object.entries(days).map(([day, r]) => [day, { n: r.runs, f: r.failures, d: r.durations }]));
+}
+
+/** What `runs` holds, leaving out what is not a day's record. */
+function runDaysOf(value: unknown): RunDays | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  const out: Record<string, RunDay> = {};
+  for (const [day, r] of Object.entries(value as Record<string, unknown>)) {
+    const rec = r as { n?: unknown; f?: unknown; d?: unknown } | null;
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || rec === null || typeof rec !== 'object') continue;
+    const durations: Record<string, number> = {};
+    for (const [b, n] of Object.entries((rec.d as Record<string, unknown> | undefined) ?? {})) if (Number.isFinite(Number(n))) durations[b] = Number(n);
+    out[day] = { runs: Number(rec.n ?? 0), failures: Number(rec.f ?? 0), durations };
+  }
+  return out;
 }
 
 export class CheckStore implements ChecksPort {
@@ -112,10 +137,31 @@ export class CheckStore implements ChecksPort {
     return existed;
   }
 
-  async recordSignal(keyHash: string, s: Signal): Promise<Check | undefined> {
+  async recordSignal(keyHash: string, s: Signal, keepFrom: string): Promise<Check | undefined> {
+    // A start is one write with no read. An end is counted in its day with its run's duration,
+    // which needs the run's start: the check is read, then written once, conditional on no other
+    // signal having come between (`pings`), and read again if one did. An end already recorded
+    // (SQS redelivered it) is not written again.
+    if (s.kind === 'start') {
+      const out = await this.writeSignal(keyHash, s, undefined);
+      return out === 'moved' ? undefined : out;
+    }
+    for (let attempt = 0; attempt < SIGNAL_ATTEMPTS; attempt++) {
+      const seen = await this.byHash(keyHash);
+      if (!seen) return undefined;
+      if (isRepeatedEnd(seen, s)) return seen;
+      const out = await this.writeSignal(keyHash, s, { pings: seen.pings, runDays: withSignal(seen, s, keepFrom) });
+      if (out !== 'moved') return out;
+    }
+    throw new Error(`a check's signal was not recorded: other signals changed it ${SIGNAL_ATTEMPTS} times between its read and its write`);
+  }
+
+  /** The signal's one UpdateItem; 'moved' when its condition failed (no such check, or, with `runs`, another signal came since the read). */
+  private async writeSignal(keyHash: string, s: Signal, runs: { pings: number; runDays: RunDays } | undefined): Promise<Check | undefined | 'moved'> {
     const values: Record<string, unknown> = { ':at': s.at, ':kind': s.kind, ':one': 1 };
     const set = ['lastPing = :at', 'lastSignal = :kind'];
     const remove: string[] = [];
+    let condition = 'attribute_exists(pk)';
     if (s.kind === 'start') set.push('lastStart = :at');
     else {
       values[':ok'] = s.kind === 'success';
@@ -127,17 +173,23 @@ export class CheckStore implements ChecksPort {
         set.push('lastExit = :exit');
       }
     }
+    if (runs) {
+      values[':runs'] = runDaysToItem(runs.runDays);
+      values[':seen'] = runs.pings;
+      set.push('runs = :runs');
+      condition += runs.pings === 0 ? ' AND (attribute_not_exists(pings) OR pings = :seen)' : ' AND pings = :seen';
+    }
     try {
       const out = await this.ddb.send(new UpdateCommand({
         TableName: this.table, Key: { pk: keyPk(keyHash) },
         UpdateExpression: `SET ${set.join(', ')} ADD pings :one${remove.length > 0 ? ` REMOVE ${remove.join(', ')}` : ''}`,
-        ConditionExpression: 'attribute_exists(pk)',
+        ConditionExpression: condition,
         ExpressionAttributeValues: values,
         ReturnValues: 'ALL_NEW',
       }));
       return out.Attributes ? itemToCheck(out.Attributes) : undefined;
     } catch (e) {
-      if ((e as { name?: string }).name === 'ConditionalCheckFailedException') return undefined;
+      if ((e as { name?: string }).name === 'ConditionalCheckFailedException') return 'moved';
       throw e;
     }
   }

@@ -1,5 +1,6 @@
 import type { OutgoingRequest } from '../../domain/channel/render/request';
 import type { SendResult } from '../../ports';
+import { checkedFetch, RefusedAddressError, type CheckedInit } from './checked-fetch';
 import { resolvedUrlProblem, type Resolve, type UrlPolicy } from './url-policy';
 
 /**
@@ -21,10 +22,13 @@ export interface SendOptions {
   readonly fetch?: typeof fetch;
   readonly now?: () => number;
   /**
-   * Where the request may go, checked on the addresses its host resolves to now (url-policy.ts);
-   * absent: anywhere (a test's own receiver).
+   * Where the request may go (url-policy.ts), checked on the addresses its host resolves to
+   * before the first try, and again in the lookup each connection makes (checked-fetch.ts), so
+   * the address checked is the address connected to; absent: anywhere, by fetch (a test's own
+   * receiver).
    */
   readonly urlPolicy?: UrlPolicy;
+  /** DNS, for both checks; default the system's. */
   readonly resolve?: Resolve;
   /** Told before each wait for another try: the try that failed, why, and the wait. */
   readonly onRetry?: (attempt: number, error: string, delayMs: number) => void;
@@ -45,7 +49,7 @@ const retryableStatus = (status: number): boolean => status === 429 || status >=
 
 export async function sendWithRetry(req: OutgoingRequest, o: SendOptions = DEFAULT_SEND): Promise<SendResult> {
   const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const doFetch = o.fetch ?? fetch;
+  const doFetch: (url: string, init: CheckedInit & { redirect: 'manual' }) => Promise<Response> = o.fetch ?? (o.urlPolicy ? checkedFetch(o.urlPolicy, o.resolve) : fetch);
   const now = o.now ?? Date.now;
   let last: SendResult = { ok: false, attempts: 0, retryable: true, error: 'not sent' };
   const unbuildable = requestProblem(req);
@@ -78,6 +82,8 @@ export async function sendWithRetry(req: OutgoingRequest, o: SendOptions = DEFAU
       last = { ok: false, status: res.status, attempts: attempt, retryable, error: `HTTP ${res.status}${text ? `: ${text}` : ''}` };
       if (!retryable) return last;
     } catch (e) {
+      // DNS that answered differently at the connection than at the check: final, like the check.
+      if (e instanceof RefusedAddressError) return { ok: false, attempts: attempt, retryable: false, error: `refused by the channel URL policy: ${e.message}` };
       // A port fetch refuses stays refused, and a request fetch cannot build stays unbuildable:
       // retrying either only delays the DLQ by the retry window, 30 receives of it.
       last = { ok: false, attempts: attempt, retryable: !isRefusedPort(e) && !isUnbuildable(e), error: describe(e) };

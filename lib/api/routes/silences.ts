@@ -17,19 +17,32 @@ const list = createRoute({
   responses: { 200: { description: 'A page of silences', content: { 'application/json': { schema: pageOf(SilenceSchema, 'SilencePage') } } }, ...errorResponses(400, 401, 403) },
 });
 
+/** One request body for each kind of target, shown with the route in the OpenAPI document. */
+const TARGET_EXAMPLES = {
+  host: { summary: 'one host', value: { target: 'web-1', seconds: 7200, reason: 'kernel upgrade' } },
+  label: { summary: 'every host and check whose label role is db', value: { target: 'role=db', seconds: 1800, reason: 'failover drill' } },
+  check: { summary: 'one check (a scheduled job)', value: { target: 'check:nightly-backup', seconds: 7200, reason: 'storage migration' } },
+  app: { summary: 'the log rules\' alerts about one app', value: { target: 'app:web', seconds: 3600, reason: 'noisy deploy' } },
+  rule: { summary: 'one log rule\'s alerts', value: { target: 'rule:web-errors', seconds: 3600, reason: 'known bug' } },
+};
+
 const create = createRoute({
   method: 'post', path: '/api/v1/silences', 'x-dts-role': 'write', middleware: [requireRole('write')] as const,
-  summary: 'Silence a host, or every host with a label value, for a while',
+  summary: 'Silence a host, every host and check with a label value, a check (check:NAME), or log rules\' alerts (app:NAME, rule:NAME), for a while',
   request: {
     body: {
       required: true,
       content: {
         'application/json': {
           schema: z.object({
-            target: z.string().min(1).openapi({ description: 'a hostname, label=value, or app:NAME / rule:NAME for log rules\' alerts', example: 'role=db' }),
+            target: z.string().min(1).openapi({
+              description: 'a hostname; label=value for every host and check with that label; check:NAME for one check; app:NAME or rule:NAME for log rules\' alerts',
+              example: 'role=db',
+            }),
             seconds: z.number().int().min(1).max(MAX_SECONDS).openapi({ description: 'how long, from now', example: 7200 }),
             reason: z.string().trim().min(1).max(500),
           }).openapi('NewSilence'),
+          examples: TARGET_EXAMPLES,
         },
       },
     },

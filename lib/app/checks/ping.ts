@@ -1,13 +1,15 @@
 import { createHash } from 'node:crypto';
 import { checkSubject, pingKeyHash, type Check, type SignalKind } from '../../domain/check/check';
 import type { ValidPing } from '../../domain/check/ping';
+import { keepFromDay } from '../../domain/check/runs';
 import { outputTail } from '../../domain/check/signal';
 import type { LogRecord } from '../../domain/model';
 import type { ChecksPort, LogsPort } from '../../ports';
 
 /**
  * A check's signal, from whichever way it came (HTTP, the heartbeats queue, `dts run`): one
- * conditional write on the check, then the job's output, if any, as a log record of app = the
+ * conditional write on the check (the end of a run reads the check first, for its start: the
+ * run is counted in its day with its duration), then the job's output, if any, as a log record of app = the
  * check's name. The signal is judged by the next diagnose pass or its deadline watch, never here
  * (docs/CHECKS.md). A ping for a paused check is recorded all the same.
  */
@@ -15,6 +17,8 @@ export interface PingDeps {
   readonly checks: Pick<ChecksPort, 'get' | 'recordSignal'>;
   readonly logs: Pick<LogsPort, 'write'>;
   readonly logTtlDays: number;
+  /** The report's period, in hours: a check keeps its runs' days that far back (docs/DATA-MODEL.md, "Runs"). */
+  readonly runsHours: number;
 }
 
 export type PingOutcome =
@@ -31,7 +35,8 @@ export async function recordPing(d: PingDeps, ping: ValidPing, at: number): Prom
   else keyHash = (await d.checks.get(ping.check.name))?.keyHash;
   const unknown = 'key' in ping.check ? UNKNOWN_KEY : `no check named ${JSON.stringify(ping.check.name)}`;
   if (keyHash === undefined) return { ok: false, reason: unknown };
-  const check = await d.checks.recordSignal(keyHash, { kind: ping.signal.kind, at, ...(ping.signal.exit === undefined ? {} : { exit: ping.signal.exit }) });
+  const signal = { kind: ping.signal.kind, at, ...(ping.signal.exit === undefined ? {} : { exit: ping.signal.exit }) };
+  const check = await d.checks.recordSignal(keyHash, signal, keepFromDay(at, d.runsHours));
   if (!check) return { ok: false, reason: unknown };
   if (ping.output !== '') {
     const record = outputRecord(check.name, ping, at);

@@ -6,7 +6,7 @@ import { applySilence, isInForce, silenceAt, stillDownAfterSilence } from '../..
 import { deadlineOf } from '../../domain/host/liveness';
 import { countHost, DEFAULT_STORM_RULE, detectStorms, emptyPopulation, type Population, type Storm, type StormRule } from '../../domain/fleet/storm';
 import type { ChecksPort, HostsPort, MonitorPort, StatusPagesPort } from '../../ports';
-import { judgeChecks, type CheckUpcoming } from './checks';
+import { CHECK_WATCH_OVERLAP_MS, judgeChecks, type CheckUpcoming } from './checks';
 import type { Delivery } from '../deliver';
 import type { Log } from '../log';
 import { Outbox, pendingNow, type OutboxReport } from '../outbox';
@@ -197,7 +197,8 @@ export async function runDiagnosePass(d: DiagnoseDeps): Promise<{ summary: Diagn
 
 /** The pass's judgement of every check, listing those whose deadline comes before the watch ends. */
 export function passChecks(d: DiagnoseDeps, checks: NonNullable<DiagnoseDeps['checks']>, now: number, deadThrough: number, silences: readonly Silence[], outbox: Outbox) {
-  return judgeChecks({ checks, delivery: d.delivery, log: d.log, ...(d.sweepGraceMs === undefined ? {} : { sweepGraceMs: d.sweepGraceMs }) }, now, deadThrough, silences, outbox, now + (d.watchMs ?? 0));
+  const watchMs = d.watchMs ?? 0;
+  return judgeChecks({ checks, delivery: d.delivery, log: d.log, ...(d.sweepGraceMs === undefined ? {} : { sweepGraceMs: d.sweepGraceMs }) }, now, deadThrough, silences, outbox, now + (watchMs > 0 ? watchMs + CHECK_WATCH_OVERLAP_MS : 0));
 }
 
 /** Which scan segments a pass (or one worker of a fanned-out pass) reads: `count` from `first`, of `total`. */

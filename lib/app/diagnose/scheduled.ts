@@ -2,9 +2,9 @@ import type { DiagnoseWorkers } from './fanout';
 import { runFannedPass, workersFor } from './fanout';
 import { passMetrics, type PassMetric } from './metrics';
 import { passChecks, runDiagnosePass, type DiagnoseDeps, type DiagnoseSummary } from './pass';
-import { keepStatusPagesCurrent } from './status';
+import { anyTransition, keepPagesThroughWatch, PAGE_REWRITE_GAP_MS } from './status';
 import { watchDeadlines, type WatchSummary } from './watch';
-import { watchChecks, type CheckUpcoming, type CheckWatchSummary } from './checks';
+import { CHECK_WATCH_OVERLAP_MS, watchChecks, type CheckUpcoming, type CheckWatchSummary } from './checks';
 import { establishWatermark } from '../ingest/watermark';
 import { NO_DEATHS } from '../../domain/host/transitions';
 import { Outbox } from '../outbox';
@@ -17,15 +17,19 @@ export interface ScheduledRun {
   /** When the invocation must be done, in epoch ms: the watch ends by then. */
   readonly budgetEnd: number;
   readonly publish: (metrics: readonly PassMetric[]) => void;
+  /** The least time between two rewrites of the status pages during the watch; PAGE_REWRITE_GAP_MS by default. */
+  readonly pageRewriteGapMs?: number;
 }
 
 /**
  * What the scheduled diagnose does each minute: a liveness pass, fanned out to workers for a
  * large fleet (docs/SEMANTICS.md, "Diagnose fanned out"), its metrics, then the deadline watch
- * until the next pass (docs/SEMANTICS.md, "Detection at the deadline"). A host that could not be
- * judged fails the run, so it shows in the function's error metric; the pass is idempotent, so
- * EventBridge's retry, or two invocations overlapping, is harmless. A notification not delivered
- * yet does not fail it: the next pass retries it, and the UnpublishedNotifications metrics show it.
+ * until the next pass (docs/SEMANTICS.md, "Detection at the deadline"). The status pages are
+ * rewritten after the pass and after each watch batch that changed a member, at most every
+ * 15 s (docs/STATUS.md). A host that could not be judged fails the run, so it shows in the
+ * function's error metric; the pass is idempotent, so two invocations overlapping is harmless
+ * (a failed one is not retried: the next pass is its retry). A notification not delivered yet
+ * does not fail it: the next pass retries it, and the UnpublishedNotifications metrics show it.
  */
 export async function runScheduledDiagnose(d: DiagnoseDeps, run: ScheduledRun): Promise<DiagnoseSummary & { watch: WatchSummary; checkWatch?: CheckWatchSummary }> {
   const started = d.delivery.now();
@@ -34,10 +38,14 @@ export async function runScheduledDiagnose(d: DiagnoseDeps, run: ScheduledRun): 
   const { summary, context, upcoming, checks } = workers > 1 ? await fannedWithChecks(d, run.workers(workers)) : await runDiagnosePass(d);
   run.publish(passMetrics(summary, d.delivery.now() - started));
   const until = Math.min(summary.at + (d.watchMs ?? 0), run.budgetEnd);
+  const pages = keepPagesThroughWatch(d, { now: d.delivery.now, silences: context.silences, examined: summary.examined }, anyTransition(summary.transitions), run.pageRewriteGapMs ?? PAGE_REWRITE_GAP_MS);
+  // The checks' watch overlaps the next pass until that pass has recorded its run (`stop`).
+  const checksUntil = (d.watchMs ?? 0) > 0 ? Math.min(summary.at + (d.watchMs ?? 0) + CHECK_WATCH_OVERLAP_MS, run.budgetEnd) : until;
   const [watch, checkWatch] = await Promise.all([
-    watchDeadlines(d, context, upcoming, { passAt: summary.at, until }),
+    watchDeadlines(d, context, upcoming, { passAt: summary.at, until, onCommitted: pages.changed }),
     d.checks && context.degraded.length === 0 ? watchChecks({ checks: d.checks, delivery: d.delivery, log: d.log }, context.silences, checks, {
-      until,
+      until: checksUntil,
+      onCommitted: pages.changed,
       stop: async () => ((await d.stats.monitor()).lastRun ?? 0) > summary.at,
       deadThrough: async () => {
         const w = await establishWatermark({ queue: d.queue, stats: d.stats, lagWaitMs: d.lagWaitMs, now: d.delivery.now });
@@ -45,7 +53,7 @@ export async function runScheduledDiagnose(d: DiagnoseDeps, run: ScheduledRun): 
       },
     }) : undefined,
   ]);
-  await keepStatusPagesCurrent(d, { now: d.delivery.now(), silences: context.silences, examined: summary.examined, transitions: [summary.transitions, watch.transitions, checkWatch?.transitions ?? {}] });
+  await pages.settle();
   const errors = summary.errors + watch.errors + (checkWatch?.errors ?? 0);
   if (errors > 0) throw new Error(`diagnose could not judge ${errors} host(s) or check(s); see the log`);
   return { ...summary, watch, ...(checkWatch ? { checkWatch } : {}) };

@@ -18,6 +18,8 @@ export interface WatchOptions {
   readonly batchMs?: number;
   /** While waiting, how often to look for a newer pass; default 1 s. */
   readonly pollMs?: number;
+  /** Told after each batch that committed a transition (the status pages show it). */
+  readonly onCommitted?: () => void;
 }
 
 export interface WatchSummary {
@@ -190,6 +192,7 @@ export async function watchDeadlines(d: DiagnoseDeps, context: PassContext, upco
     }
     for (const p of plans) if (p.t?.to === 'dead') lateMs.push(now - p.t.at);
     await outbox.flush(d.delivery, d.log);
+    if (Object.values(judged.transitions).some((n) => (n ?? 0) > 0)) options.onCommitted?.();
   }
   // Ended before its time with nothing left to watch: new hosts need a pass of their own again.
   if (said && stopped === undefined && d.delivery.now() < options.until) {

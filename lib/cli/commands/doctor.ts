@@ -55,6 +55,7 @@ export const PIECES: readonly Piece[] = [
   { kind: 'table', label: 'channels table', output: 'ChannelsTableName', suffix: 'channels' },
   { kind: 'table', label: 'API keys table', output: 'ApiKeysTableName', suffix: 'api-keys' },
   { kind: 'table', label: 'checks table', output: 'ChecksTableName', suffix: 'checks' },
+  { kind: 'table', label: 'status pages table', output: 'StatusTableName', suffix: 'status' },
   { kind: 'queue', label: 'heartbeats queue', output: 'HeartbeatsQueueUrl', suffix: 'heartbeats' },
   { kind: 'queue', label: 'heartbeats DLQ', output: 'HeartbeatsDLQUrl', suffix: 'heartbeats-dlq', dlq: true },
   { kind: 'queue', label: 'logs queue', output: 'LogsQueueUrl', suffix: 'logs' },

@@ -17,11 +17,12 @@ export interface SilenceOptions {
 
 /**
  * `dts silence web-1 --for 2h --reason "kernel upgrade"`, `dts silence role=db --for 30m
- * --reason ...`, `dts silence --list [--all]`, `dts silence --end ID`.
+ * --reason ...` (also `check:NAME`, `app:NAME`, `rule:NAME`), `dts silence --list [--all]`,
+ * `dts silence --end ID`.
  */
 export async function silenceCommand(ctx: Context, target: string | undefined, o: SilenceOptions): Promise<number> {
   const modes = [target !== undefined, o.list === true, o.end !== undefined].filter(Boolean).length;
-  if (modes !== 1) throw usage('give a host or label=value to silence, or --list, or --end ID');
+  if (modes !== 1) throw usage('give a host, label=value, check:NAME, app:NAME or rule:NAME to silence, or --list, or --end ID');
   const store = silenceStore(await ctx.root(['hostsTable', 'silencesTable']));
   const now = Date.now();
 

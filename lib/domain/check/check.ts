@@ -41,9 +41,25 @@ export interface Check {
   readonly lastSuccess?: number;
   /** Signals received in all. */
   readonly pings: number;
+  /** Finished runs per UTC day, over the report's window: counts and a duration histogram (runs.ts). */
+  readonly runDays?: RunDays;
   /** Notifications committed with its transitions and not yet known delivered (the outbox). */
   readonly pending?: PendingNotification[];
 }
+
+/**
+ * A day's finished runs (runs.ts reads and writes them): how many ended, success or failure, how
+ * many failed, and a histogram of the durations of those whose start was seen.
+ */
+export interface RunDay {
+  readonly runs: number;
+  readonly failures: number;
+  /** Bucket index (runs.ts, `durationBucket`) → runs. */
+  readonly durations: Readonly<Record<string, number>>;
+}
+
+/** UTC day ("2026-12-06") → its runs. */
+export type RunDays = Readonly<Record<string, RunDay>>;
 
 export type SignalKind = 'start' | 'success' | 'fail';
 

@@ -12,15 +12,16 @@ export const TARGET_LIMITS = { hostnameBytes: 255, labelKey: 128, labelValue: 10
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 /**
- * `web-1` names a host; `role=web` names every host whose label `role` is `web`. Returns a reason
- * instead of a target when the text is neither.
+ * `web-1` names a host (and `check:NAME` a check, filed as a host of that name); `role=web` names
+ * every host and check whose label `role` is `web`; `app:NAME` and `rule:NAME` name log rules'
+ * alerts. Returns a reason instead of a target when the text is none of them.
  */
 export function parseSilenceTarget(text: string): SilenceTarget | string {
   const t = text.trim();
-  if (t === '') return 'a silence needs a host name or a label=value';
+  if (t === '') return 'a silence needs a target: a host name, label=value, check:NAME, app:NAME or rule:NAME';
   if (CONTROL.test(t)) return `a silence target has no control characters: ${JSON.stringify(text)}`;
   // Someone who types `*` means "everything"; it would silence only a host named "*".
-  if (t === '*' || /(^\*=|=\*$)/.test(t)) return 'a silence names one host or one label=value; "*" is not a wildcard (silence a label the hosts share, e.g. env=prod)';
+  if (t === '*' || /(^\*=|=\*$)/.test(t)) return 'a silence names one host, label=value, check, app or rule; "*" is not a wildcard (silence a label the hosts share, e.g. env=prod)';
   // `app:web` and `rule:web-errors` silence log rules' alerts (docs/RULES.md); no host name has a colon.
   const logs = /^(app|rule):(.*)$/.exec(t);
   if (logs) {

@@ -1,11 +1,15 @@
-import { checkSubject, lastDuration, type Check } from '../check/check';
+import { checkSubject, lastDuration, type Check, type RunDay } from '../check/check';
+import { summarizeRuns } from '../check/runs';
 import type { Notification, NotificationKind } from '../model';
+import { daysBetween } from '../model/days';
 import { percent } from './percent';
 
 /**
  * The report's checks (scheduled jobs): per check, its lates, failures and overlong runs in the
- * period, from the notifications diagnose committed, and its availability, the share of the
- * period it was expected (created, not paused) and not late, failed or running too long.
+ * period, from the notifications diagnose committed; its availability, the share of the period
+ * it was expected (created, not paused) and not late, failed or running too long; and its runs
+ * with their p50 and p95 duration, from the runs the check keeps per UTC day (check/runs.ts),
+ * over the UTC days the period touches.
  */
 export interface CheckRow {
   readonly name: string;
@@ -21,6 +25,14 @@ export interface CheckRow {
   readonly problemMs: number;
   readonly lastDurationMs: number | undefined;
   readonly lastExit: number | undefined;
+  /** Runs that ended (successes and failures) on the UTC days the period touches, and those that failed. */
+  readonly runs: number;
+  readonly failedRuns: number;
+  /** Of the runs, those whose start was seen, which the percentiles are of. */
+  readonly timedRuns: number;
+  /** Nearest-rank run durations, within 4.5% (a duration bucket's middle); undefined with no timed run. */
+  readonly p50Ms: number | undefined;
+  readonly p95Ms: number | undefined;
 }
 
 export interface CheckSummary {
@@ -29,11 +41,16 @@ export interface CheckSummary {
   readonly lates: number;
   readonly failures: number;
   readonly longs: number;
+  /** Runs, and failed runs, on the UTC days the period touches (`runDays`). */
+  readonly runs: number;
+  readonly failedRuns: number;
+  /** The first and last of those days. */
+  readonly runDays: { readonly from: string; readonly to: string };
   /** Not-in-problem time over expected time, summed over the checks, in percent. */
   readonly availability: number | undefined;
   readonly expectedMs: number;
   readonly problemMs: number;
-  /** The checks with the most problems, then the least available. */
+  /** Every check, the most problems first, then the longest in a problem, then by name; at most `top`. */
   readonly worst: CheckRow[];
 }
 
@@ -60,6 +77,8 @@ export function checkRow(c: Check, own: readonly Notification[], since: number, 
   if (problemFrom !== undefined) problemMs += Math.max(0, until - problemFrom);
   const expectedMs = c.paused ? 0 : Math.max(0, until - from);
   const count = (kind: NotificationKind) => own.filter((n) => n.kind === kind).length;
+  const days = daysBetween(since, until - 1).map((day) => c.runDays?.[day]).filter((d): d is RunDay => d !== undefined);
+  const runs = summarizeRuns(days);
   return {
     name: c.name,
     state: c.paused ? 'paused' : c.state,
@@ -71,6 +90,11 @@ export function checkRow(c: Check, own: readonly Notification[], since: number, 
     problemMs: Math.min(problemMs, Math.max(0, until - from)),
     lastDurationMs: lastDuration(c),
     lastExit: c.lastExit,
+    runs: runs.runs,
+    failedRuns: runs.failures,
+    timedRuns: runs.timed,
+    p50Ms: runs.p50Ms,
+    p95Ms: runs.p95Ms,
   };
 }
 
@@ -83,12 +107,14 @@ export function checkReport(checks: readonly Check[], ofSubject: (subject: strin
   const expectedMs = sum((r) => r.expectedMs);
   const problemMs = sum((r) => (r.expectedMs > 0 ? r.problemMs : 0));
   const problems = (r: CheckRow) => r.lates + r.failures + r.longs;
-  const worst = rows.filter((r) => problems(r) > 0 || r.problemMs > 0)
+  const worst = [...rows]
     .sort((a, b) => problems(b) - problems(a) || b.problemMs - a.problemMs || (a.name < b.name ? -1 : 1))
     .slice(0, top);
+  const days = daysBetween(since, until - 1);
   return {
     summary: {
       total: rows.length, byState, lates: sum((r) => r.lates), failures: sum((r) => r.failures), longs: sum((r) => r.longs),
+      runs: sum((r) => r.runs), failedRuns: sum((r) => r.failedRuns), runDays: { from: days[days.length - 1] as string, to: days[0] as string },
       availability: expectedMs > 0 ? percent(expectedMs - problemMs, expectedMs) : undefined, expectedMs, problemMs, worst,
     },
     rows,

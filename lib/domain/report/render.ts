@@ -61,7 +61,8 @@ function sections(r: FleetReport): Section[] {
       intro: a.fleet === undefined
         ? 'No host was expected up in the period.'
         : `Fleet: ${pct(a.fleet)} of the time hosts were expected up (target ${pct(a.target)}); ${dur(a.downMs)} down in ${dur(a.expectedMs)} of host-time. `
-          + `${a.belowTarget} host(s) below target.` + more(a.worst.length, a.belowTarget, 'hosts'),
+          + `${a.belowTarget} host(s) below target.` + more(a.worst.length, a.belowTarget, 'hosts')
+          + (a.withChecks === undefined ? '' : ` With the checks (below): ${pct(a.withChecks)} of host- and check-time.`),
       head: ['host', 'availability', 'down'],
       rows: a.worst.map((w) => [cell(wellFormed(w.hostname)), cell(pct(w.availability), below(w.availability)), cell(dur(w.downMs))]),
     },
@@ -132,18 +133,33 @@ function checkSections(r: FleetReport): Section[] {
   if (!k) return [];
   const states = Object.entries(k.byState).sort(([a], [b]) => a.localeCompare(b)).map(([s, n]) => `${n} ${s}`).join(', ');
   const avail = k.availability === undefined ? 'No check was expected in the period.' : `Checks: ${pct(k.availability)} of the time they were expected on time and well (target ${pct(r.availability.target)}).`;
+  const days = k.runDays.from === k.runDays.to ? k.runDays.from : `${k.runDays.from} to ${k.runDays.to}`;
+  const ms = (v: number | undefined) => (v === undefined ? '–' : formatRun(v));
   return [{
     title: 'Checks',
     intro: `${k.total} check(s)${states ? `: ${states}` : ''}. ${k.lates} late, ${k.failures} failed and ${k.longs} running too long in the period. ${avail}`
-      + (k.worst.length ? ' With a problem:' : ''),
-    head: ['check', 'state', 'late', 'failed', 'too long', 'availability', 'last duration', 'last exit'],
+      + ` ${k.runs} run(s), ${k.failedRuns} of them failed, on the UTC days the period touches (${days}); durations are of the runs whose start was seen, within 4.5%.`
+      + more(k.worst.length, k.total, 'checks'),
+    head: ['check', 'state', 'runs', 'late', 'failed', 'too long', 'availability', 'p50', 'p95', 'last exit'],
     rows: k.worst.map((c) => [
       cell(wellFormed(c.name)), cell(c.state, c.state === 'up' || c.state === 'new' || c.state === 'paused' ? 'ok' : 'critical'),
+      cell(c.failedRuns > 0 ? `${c.runs} (${c.failedRuns} failed)` : String(c.runs), c.failedRuns > 0 ? 'warning' : 'ok'),
       cell(String(c.lates), c.lates > 0 ? 'warning' : 'ok'), cell(String(c.failures), c.failures > 0 ? 'critical' : 'ok'), cell(String(c.longs), c.longs > 0 ? 'warning' : 'ok'),
       c.availability === undefined ? cell('–') : cell(pct(c.availability), c.availability < r.availability.target ? 'critical' : 'ok'),
-      cell(c.lastDurationMs === undefined ? '–' : formatDuration(c.lastDurationMs)), cell(c.lastExit === undefined ? '–' : String(c.lastExit)),
+      cell(ms(c.p50Ms)), cell(ms(c.p95Ms)), cell(c.lastExit === undefined ? '–' : String(c.lastExit)),
     ]),
   }];
+}
+
+/**
+ * A run's duration percentile, to two significant figures: it stands for a bucket 9% wide
+ * (check/runs.ts), so more digits would claim a precision it does not have.
+ */
+function formatRun(ms: number): string {
+  if (ms <= 0) return '0s';
+  const step = 10 ** (Math.floor(Math.log10(ms)) - 1);
+  const rounded = Math.round(ms / step) * step;
+  return rounded < 10_000 ? `${Number((rounded / 1000).toPrecision(2))}s` : formatDuration(rounded);
 }
 
 const mdCell = (c: Cell) => {

@@ -120,6 +120,12 @@ export interface FleetReport {
     readonly belowTarget: number;
     /** Lowest first. */
     readonly worst: { hostname: string; availability: number; downMs: number }[];
+    /**
+     * With checks: the hosts' up time and the checks' time on time and well over the expected time
+     * of both, in percent (issue 19: checks count in the period's availability); undefined with no
+     * check, or no expected time.
+     */
+    readonly withChecks?: number;
   };
   readonly incidents: {
     readonly total: number;
@@ -256,6 +262,9 @@ export function buildReport(input: ReportInput): BuiltReport {
       belowTarget: measured.filter((r) => r.availability < target).length,
       worst: topBy(measured.filter((r) => r.downMs > 0), top, (a, b) => a.availability - b.availability || b.downMs - a.downMs || byName(a, b))
         .map((r) => ({ hostname: r.hostname, availability: r.availability, downMs: r.downMs })),
+      ...(checks && expectedMs + checks.summary.expectedMs > 0
+        ? { withChecks: percent(expectedMs + checks.summary.expectedMs - downMs - checks.summary.problemMs, expectedMs + checks.summary.expectedMs) }
+        : {}),
     },
     incidents: {
       total: incidents.length,

@@ -6,19 +6,11 @@
  * as Lambda abandons a timed-out sandbox.
  */
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { Worker } from 'node:worker_threads';
 import type { FunctionPlan } from '../template/plan';
+import { handlerSource, type FunctionBundles } from './bundles';
 import type { InitData, Invocation, SerializedError, WorkerReply } from './protocol';
-
-const WORKER_URL = new URL('./worker.ts', import.meta.url).href;
-/**
- * tsx's loader does not follow into worker threads, so each worker registers it before it loads
- * worker.ts. This is why the handlers run from their TypeScript source with no build step.
- */
-const BOOTSTRAP = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
-  .then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER_URL)}); })`;
 
 export class InvocationError extends Error {
   constructor(
@@ -41,6 +33,12 @@ export interface RuntimeOptions {
   readonly maxConcurrency?: number;
   /** Where function output goes, one line at a time. */
   readonly log: (functionName: string, line: string) => void;
+  /**
+   * The functions' bundles (bundles.ts), which environments load. Environments wait for them, so
+   * a cloud is ready while a changed source is still being bundled; a failed build is every
+   * function's init error.
+   */
+  readonly bundles: Promise<FunctionBundles>;
 }
 
 interface Environment {
@@ -68,7 +66,8 @@ class FunctionPool {
 
   /** Starts one environment ahead of the first invocation, so that its init errors show at start-up. */
   async warm(): Promise<void> {
-    if (this.environments.length === 0) await this.spawn().ready;
+    const bundles = await this.bundles();
+    if (this.environments.length === 0) await this.spawn(bundles).ready;
   }
 
   async invoke(event: unknown): Promise<unknown> {
@@ -123,7 +122,17 @@ class FunctionPool {
     return true;
   }
 
+  /** The bundles, or the init error every environment of this function fails with. */
+  private async bundles(): Promise<FunctionBundles> {
+    try {
+      return await this.options.bundles;
+    } catch (e) {
+      throw new InvocationError(this.plan.name, 'init', `init failed: the functions' bundle did not build: ${(e as Error).message}`);
+    }
+  }
+
   private async acquire(): Promise<Environment> {
+    const bundles = await this.bundles();
     for (;;) {
       const idle = this.environments.find((e) => !e.busy && !e.dead);
       if (idle) {
@@ -131,7 +140,7 @@ class FunctionPool {
         return idle;
       }
       if (this.environments.length < (this.options.maxConcurrency ?? 10)) {
-        const env = this.spawn();
+        const env = this.spawn(bundles);
         env.busy = true;
         return env;
       }
@@ -152,15 +161,17 @@ class FunctionPool {
     this.waiters.shift()?.();
   }
 
-  private spawn(): Environment {
+  private spawn(bundles: FunctionBundles): Environment {
     const { plan, options } = this;
     const dot = plan.handler.lastIndexOf('.');
-    const modulePath = path.resolve(options.serviceDir, `${plan.handler.slice(0, dot)}.ts`);
+    const source = handlerSource(options.serviceDir, plan.handler);
+    const modulePath = bundles.modules.get(source);
+    if (!modulePath) throw new InvocationError(plan.name, 'init', `init failed: no bundle for ${source}`);
     const workerData: InitData = {
       modulePath, exportName: plan.handler.slice(dot + 1), functionName: plan.name, functionArn: plan.arn, memoryMb: plan.memoryMb,
     };
     const accessKeyId = `LOCALWORKER${String(++environmentsStarted).padStart(9, '0')}`;
-    const worker = new Worker(BOOTSTRAP, { eval: true, workerData, env: this.environmentVariables(accessKeyId), stdout: true, stderr: true });
+    const worker = new Worker(bundles.worker, { workerData, env: this.environmentVariables(accessKeyId), stdout: true, stderr: true });
     for (const stream of [worker.stdout, worker.stderr]) {
       createInterface({ input: stream }).on('line', (line) => options.log(plan.name, line));
     }

@@ -1,12 +1,16 @@
 /**
  * One Lambda execution environment: a worker thread with the function's own environment
- * variables and its own copy of every module, as a Lambda sandbox has. It loads the handler from
- * its TypeScript source once (the init phase) and then runs one invocation per message.
+ * variables and its own copy of every module, as a Lambda sandbox has. It loads the handler's
+ * bundle once (the init phase; bundles.ts builds it, and this file, as the deploy does) and then
+ * runs one invocation per message.
  */
 import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { InitData, Invocation, WorkerReply } from './protocol';
+
+// The bundles are minified: their stack traces name the TypeScript sources through the maps.
+process.setSourceMapsEnabled(true);
 
 const init = workerData as InitData;
 const port = parentPort;

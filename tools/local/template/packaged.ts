@@ -5,7 +5,7 @@
  * of: serverless.yml, the files and environment variables that it references, the region, the
  * parameters and the versions of osls and serverless-esbuild. A changed input is a different key,
  * so a stale template is never served. Function sources are not part of the key: the local
- * runtime runs them from source, and the template does not depend on their content.
+ * runtime bundles them apart (lambda/bundles.ts), and the template does not depend on their content.
  *
  * The stage is not part of the key either. serverless.yml uses the stage only as text (`${sls:stage}`
  * in names, variables and the CloudFormation conditions of serverless/conditions.yml, which compare

@@ -115,7 +115,7 @@ const NOT_NEEDED_LOCALLY: Record<string, string> = {
   'AWS::SQS::QueuePolicy': 'queue policies are not enforced locally',
   'AWS::SNS::TopicPolicy': 'topic policies are not enforced locally',
   'AWS::CloudWatch::Alarm': 'CloudWatch alarms are evaluated on AWS only; here nothing watches the metrics',
-  'AWS::Lambda::EventInvokeConfig': 'a failed scheduled invocation is logged here, not retried nor sent to its on-failure destination',
+  'AWS::Lambda::EventInvokeConfig': 'a failed scheduled invocation is logged here, not retried nor sent to its on-failure destination; nothing throttles an event here, so none waits to expire (MaximumEventAgeInSeconds)',
 };
 
 const TABLE_CREATE_KEYS = new Set([

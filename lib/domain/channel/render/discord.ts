@@ -2,11 +2,15 @@ import { jsonRequest, type Renderer } from './request';
 import { clip, viewOf } from './view';
 
 /**
- * Discord renders markdown in an embed's description and fields: a name such as
- * `[login](https://evil.example)` would be a masked link. Each marker gets its backslash, which
- * Discord shows as the character itself.
+ * Discord renders markdown in an embed's title, description and fields (not in its footer): a
+ * name such as `[login](https://evil.example)` would be a masked link, `# big` a heading, `- x`
+ * a list, `<@123>` a mention's pill. Each marker gets its backslash, which Discord shows as the
+ * character itself; `-` and `1.` only at a line's start, where they open a list.
  */
-const esc = (t: string): string => t.replace(/[\\*_~`|>[\]]/g, '\\$&');
+const esc = (t: string): string => t
+  .replace(/[\\*_~`|>[\]<#]/g, '\\$&')
+  .replace(/^([ \t]*)([-+])(?=[ \t]|$)/gm, '$1\\$2')
+  .replace(/^([ \t]*\d{1,9})([.)])(?=[ \t]|$)/gm, '$1\\$2');
 
 /**
  * A Discord webhook with one embed (https://discord.com/developers/docs/resources/webhook):
@@ -19,7 +23,7 @@ export const renderDiscord: Renderer = (n, secret) => {
     username: 'dts',
     allowed_mentions: { parse: [] },
     embeds: [{
-      title: clip(v.title, 256),
+      title: clip(esc(v.title), 256),
       description: clip([...(v.longer ? [v.message] : []), ...(v.next ? [v.next] : [])].map(esc).join('\n\n') || esc(v.message), 4096),
       color: Number.parseInt(v.color.slice(1), 16),
       timestamp: v.at,

@@ -119,5 +119,9 @@ export function viewOf(n: Notification): AlertView {
 
 /** Cut text to a service's limit, marking the cut. */
 export function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+  if (text.length <= max) return text;
+  const cut = text.slice(0, max - 1);
+  // A markdown escape cut in half would leave its backslash to escape the ellipsis instead.
+  const trailing = /\\*$/.exec(cut)?.[0].length ?? 0;
+  return `${trailing % 2 ? cut.slice(0, -1) : cut}…`;
 }
