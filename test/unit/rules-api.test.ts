@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApi } from '../../lib/api/app';
 import type { ApiDeps } from '../../lib/api/deps';
 import { loadConfig } from '../../lib/config';
-import { MemoryHosts, MemoryKeys, MemoryLogs, MemoryNotifications, MemoryReports, MemorySilences } from '../../tools/memory';
+import { MemoryHosts, MemoryKeys, MemoryLogs, MemoryNotifications, MemoryReports, MemorySilences, MemoryStats } from '../../tools/memory';
 import { MemoryLogRules } from '../../tools/memory/log-rules';
 
 /** GET, POST and DELETE /api/v1/rules on the in-memory adapters: read key to list, write key to change. */
@@ -14,7 +14,7 @@ const reports = new MemoryReports();
 const rules = new MemoryLogRules();
 const deps: ApiDeps = {
   keys, hosts, hostPages: hosts, notifications: new MemoryNotifications(), logs: new MemoryLogs(), silences: new MemorySilences(), rules,
-  reports, reportPages: reports, liveness: config.liveness, scanSegments: 2, extraOrigins: [], now: () => NOW,
+  reports, reportPages: reports, liveness: config.liveness, hostCounts: new MemoryStats(), extraOrigins: [], now: () => NOW,
 };
 const app = buildApi(deps);
 const token = { read: '', write: '' };
