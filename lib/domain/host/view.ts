@@ -25,5 +25,6 @@ export function hostFlags(h: Host, now: number, rule: LivenessRule, silences: re
 
 export function hostView(h: Host, now: number, rule: LivenessRule, silences: readonly Silence[]): HostView {
   const { hourly, ...stored } = h;
-  return { ...stored, history: historyAt(hourly, now), ageMs: now - h.lastBeat, deadline: deadlineOf(h, rule), ...hostFlags(h, now, rule, silences) };
+  const { overdue, silencedBy } = hostFlags(h, now, rule, silences);
+  return { ...stored, history: historyAt(hourly, now), overdue, ageMs: now - h.lastBeat, deadline: deadlineOf(h, rule), ...(silencedBy !== undefined ? { silencedBy } : {}) };
 }
