@@ -47,7 +47,7 @@ import { ConfigError, type Config } from './config';
 import type { NotifyConfig } from './config/notify';
 import { NEW_HOSTS_GROUP } from './domain/fleet/notices';
 import { FLEET_HOST, type LogRecord } from './domain/model';
-import type { Clock, HeartbeatQueue, MonitorPort, StatsPort } from './ports';
+import type { Clock, HeartbeatQueue, StatsPort } from './ports';
 import { RESOURCES, type ResourceKey } from './config/resources';
 
 /** Every resource a part of dts may be given: the stack's outputs, and the DLQs that only functions see. */
@@ -152,7 +152,7 @@ export function diagnoseDeps(r: Root, role: 'coordinator' | 'worker' = 'coordina
   const silences = silencesIfAny(r);
   return {
     hosts: hostStore(r),
-    stats: role === 'coordinator' ? statsStore(r) : coordinatorOnly<MonitorPort>('the monitor item'),
+    stats: role === 'coordinator' ? statsStore(r) : coordinatorOnly<StatsPort>('the stats table'),
     delivery: { notifications, alerts: new AlertPublisher(r.clients.sns, r.names.need('alertsTopicArn')), now: clockOf(r) },
     queue: role === 'coordinator' ? new SqsHeartbeatQueue(r.clients.sqs, r.names.need('heartbeatsQueueUrl'), clockOf(r)) : coordinatorOnly<HeartbeatQueue>('the heartbeats queue'),
     lagWaitMs: config.diagnose.lagWaitMs,
@@ -272,7 +272,7 @@ export function apiDeps(r: Root): ApiDeps {
     reports: reportStore(r),
     reportPages: new ReportPages(r.clients.ddb, r.names.need('reportsTable')),
     liveness: config.liveness,
-    scanSegments: config.diagnose.scanSegments,
+    hostCounts: statsStore(r),
     extraOrigins: config.api.extraOrigins,
     now: clockOf(r),
     ...(r.names.find('checksTable') ? { checks: checkStore(r), pings: pingDeps(r) } : {}),

@@ -14,6 +14,7 @@ import type { Check, CheckState, Signal } from './domain/check/check';
 import type { GroupDay, PageDef, PageState } from './domain/status/page';
 import type { LogRule } from './domain/rule/rule';
 import type { RuleSample, RuleState } from './domain/rule/judge';
+import type { HostCounts } from './domain/host/counts';
 /** The time in epoch milliseconds: `Date.now` in production, a test's own clock elsewhere. */
 export type Clock = () => number;
 
@@ -96,8 +97,19 @@ export interface CountsPort {
   countsOn(day: string): Promise<DailyCounts[]>;
 }
 
-/** The stats table: the monitor item and the log counts. */
-export interface StatsPort extends MonitorPort, CountsPort {}
+/**
+ * The fleet's counts by state, as the last diagnose pass saw them: one item, so that
+ * `GET /api/v1/hosts/counts` is one read, not a Scan (docs/DATA-MODEL.md, "Host counts").
+ */
+export interface HostCountsPort {
+  /** Undefined until a pass has recorded them. */
+  hostCounts(): Promise<HostCounts | undefined>;
+  /** Kept only if no later pass's counts are stored: an `at` never moves backwards. */
+  recordHostCounts(counts: HostCounts): Promise<void>;
+}
+
+/** The stats table: the monitor item, the log counts and the host counts. */
+export interface StatsPort extends MonitorPort, CountsPort, HostCountsPort {}
 
 /** Where notifications are recorded, once each by id; the notifications table satisfies it. */
 export interface NotificationsLedger {

@@ -1,12 +1,14 @@
 import type { LivenessRule } from '../domain/host/liveness';
 import type { PingDeps } from '../app/checks/ping';
 import type { RuleAdmin } from '../app/rules/manage';
-import type { ChecksPort, Clock, HostPagesPort, HostsPort, KeysPort, LogsPort, NotificationsPort, ReportPagesPort, ReportsPort, SilencesPort, StatusPagesPort } from '../ports';
+import type { ChecksPort, Clock, HostCountsPort, HostPagesPort, HostsPort, KeysPort, LogsPort, NotificationsPort, ReportPagesPort, ReportsPort, SilencesPort, StatusPagesPort } from '../ports';
 
 /** What the API reads and writes: the stores, the liveness rule, and a clock. */
 export interface ApiDeps {
   readonly keys: KeysPort;
-  readonly hosts: Pick<HostsPort, 'get' | 'list'>;
+  readonly hosts: Pick<HostsPort, 'get'>;
+  /** The counts the last diagnose pass recorded: /hosts/counts reads them, it never scans. */
+  readonly hostCounts: Pick<HostCountsPort, 'hostCounts'>;
   readonly hostPages: HostPagesPort;
   readonly notifications: Pick<NotificationsPort, 'page'>;
   readonly logs: Pick<LogsPort, 'query' | 'page'>;
@@ -16,7 +18,6 @@ export interface ApiDeps {
   readonly reports: Pick<ReportsPort, 'latest'>;
   readonly reportPages: ReportPagesPort;
   readonly liveness: LivenessRule;
-  readonly scanSegments: number;
   /** Origins besides the console's own that may call the API from a browser. */
   readonly extraOrigins: readonly string[];
   readonly now: Clock;

@@ -106,6 +106,22 @@ export function statsContract(make: () => Promise<StatsPort>): void {
       expect((await stats.monitor()).storms).toEqual([]);
     });
 
+    it('keeps the host counts of the latest pass: none before one, never an earlier pass\'s over a later one', async () => {
+      const stats = await make();
+      expect(await stats.hostCounts()).toBeUndefined();
+      const counts = { total: 7, byState: { new: 1, alive: 3, dead: 1, left: 1, retired: 1 }, overdue: 2, silenced: 1, at: T0 };
+      await stats.recordHostCounts(counts);
+      expect(await stats.hostCounts()).toEqual(counts);
+      await stats.recordHostCounts({ ...counts, total: 99, at: T0 - 1 });
+      await stats.recordHostCounts({ ...counts, total: 98, at: T0 });
+      expect(await stats.hostCounts()).toEqual(counts);
+      const later = { total: 2, byState: { new: 0, alive: 2, dead: 0, left: 0, retired: 0 }, overdue: 0, silenced: 0, at: T0 + 60_000 };
+      await stats.recordHostCounts(later);
+      expect(await stats.hostCounts()).toEqual(later);
+      // Beside the monitor item, not in it.
+      expect((await stats.monitor()).lastRun).toBeUndefined();
+    });
+
     it('adds counts per app and day, and lists a day\'s apps by name', async () => {
       const stats = await make();
       await stats.addCounts('web', '2026-11-20', { 40: 2, 50: 1 });

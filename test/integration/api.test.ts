@@ -155,8 +155,18 @@ describe('hosts', () => {
     expect((await call('GET', '/api/v1/hosts?state=zombie', token.read)).status).toBe(400);
   });
 
-  it('counts hosts by state, and shows one host with its notifications', async () => {
-    const counts = (await call('GET', '/api/v1/hosts/counts', token.read)).json as { total: number; byState: Record<string, number> };
+  it('counts hosts by state as of the last diagnose pass, and shows one host with its notifications', async () => {
+    type Counts = { total: number; byState: Record<string, number>; overdue: number; at: number };
+    // The pass above read the five silent hosts alive and past their deadline, then declared them dead.
+    const seen = (await call('GET', '/api/v1/hosts/counts', token.read)).json as Counts;
+    expect(seen.at).toBe(world.passes.at(-1)?.at);
+    expect(seen.overdue).toBeGreaterThanOrEqual(5);
+    expect(seen.total).toBeGreaterThanOrEqual(23);
+    // The next pass counts them dead.
+    world.now += 1000;
+    await world.diagnose();
+    const counts = (await call('GET', '/api/v1/hosts/counts', token.read)).json as Counts;
+    expect(counts).toMatchObject({ overdue: 0, at: world.now });
     expect(counts.byState.dead).toBeGreaterThanOrEqual(5);
     expect(counts.total).toBeGreaterThanOrEqual(23);
     const one = await call('GET', '/api/v1/hosts/node-05', token.read);

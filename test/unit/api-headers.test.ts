@@ -9,7 +9,7 @@ import { buildApi } from '../../lib/api/app';
 import type { ApiDeps } from '../../lib/api/deps';
 import { loadConfig } from '../../lib/config';
 import { PAGE_ASSETS } from '../../lib/console/generated/assets';
-import { MemoryHosts, MemoryKeys, MemoryLogs, MemoryNotifications, MemoryReports, MemorySilences } from '../../tools/memory';
+import { MemoryHosts, MemoryKeys, MemoryLogs, MemoryNotifications, MemoryReports, MemorySilences, MemoryStats } from '../../tools/memory';
 
 const NOW = Date.parse('2026-11-20T10:00:00Z');
 const keys = new MemoryKeys();
@@ -17,7 +17,7 @@ const hosts = new MemoryHosts(5);
 const reports = new MemoryReports();
 const deps: ApiDeps = {
   keys, hosts, hostPages: hosts, notifications: new MemoryNotifications(), logs: new MemoryLogs(), silences: new MemorySilences(),
-  reports, reportPages: reports, liveness: loadConfig({}).liveness, scanSegments: 2, extraOrigins: [], now: () => NOW,
+  reports, reportPages: reports, liveness: loadConfig({}).liveness, hostCounts: new MemoryStats(), extraOrigins: [], now: () => NOW,
 };
 const app = buildApi(deps, PAGE_ASSETS);
 let read = '';

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApi } from '../../lib/api/app';
 import type { ApiDeps } from '../../lib/api/deps';
 import { loadConfig } from '../../lib/config';
-import { MemoryHosts, MemoryKeys, MemoryLogs, MemoryNotifications, MemoryReports, MemorySilences } from '../../tools/memory';
+import { MemoryHosts, MemoryKeys, MemoryLogs, MemoryNotifications, MemoryReports, MemorySilences, MemoryStats } from '../../tools/memory';
 
 /**
  * The operator API on the in-memory adapters (tools/memory): ApiDeps names ports, so the same
@@ -14,9 +14,10 @@ const config = loadConfig({});
 const keys = new MemoryKeys();
 const hosts = new MemoryHosts(5);
 const reports = new MemoryReports();
+const stats = new MemoryStats();
 const deps: ApiDeps = {
   keys, hosts, hostPages: hosts, notifications: new MemoryNotifications(), logs: new MemoryLogs(), silences: new MemorySilences(),
-  reports, reportPages: reports, liveness: config.liveness, scanSegments: 2, extraOrigins: [], now: () => NOW,
+  reports, reportPages: reports, liveness: config.liveness, hostCounts: stats, extraOrigins: [], now: () => NOW,
 };
 const app = buildApi(deps);
 const token = { read: '', write: '', revoked: '' };

@@ -3,7 +3,7 @@ import { buildApi } from '../../lib/api/app';
 import type { ApiDeps } from '../../lib/api/deps';
 import { addCheck } from '../../lib/app/checks/manage';
 import { loadConfig } from '../../lib/config';
-import { MemoryChecks, MemoryHosts, MemoryKeys, MemoryLogs, MemoryNotifications, MemoryReports, MemorySilences } from '../../tools/memory';
+import { MemoryChecks, MemoryHosts, MemoryKeys, MemoryLogs, MemoryNotifications, MemoryReports, MemorySilences, MemoryStats } from '../../tools/memory';
 
 /**
  * `/ping/<key>[/start|/fail|/<0-255>]` and `/api/v1/checks` on the in-memory adapters: a ping
@@ -25,7 +25,7 @@ beforeEach(async () => {
   const reports = new MemoryReports();
   const deps: ApiDeps = {
     keys, hosts, hostPages: hosts, notifications: new MemoryNotifications(), logs, silences: new MemorySilences(),
-    reports, reportPages: reports, liveness: config.liveness, scanSegments: 2, extraOrigins: [], now: () => NOW,
+    reports, reportPages: reports, liveness: config.liveness, hostCounts: new MemoryStats(), extraOrigins: [], now: () => NOW,
     checks, pings: { checks, logs, logTtlDays: 14, runsHours: 24 },
   };
   app = buildApi(deps);

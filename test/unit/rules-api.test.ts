@@ -5,7 +5,7 @@ import { loadConfig } from '../../lib/config';
 import { judgeLogRules } from '../../lib/app/diagnose/rules';
 import { silentLog } from '../../lib/app/log';
 import { Outbox } from '../../lib/app/outbox';
-import { MemoryAlerts, MemoryHosts, MemoryKeys, MemoryLogs, MemoryNotifications, MemoryReports, MemorySilences } from '../../tools/memory';
+import { MemoryAlerts, MemoryHosts, MemoryKeys, MemoryLogs, MemoryNotifications, MemoryReports, MemorySilences, MemoryStats } from '../../tools/memory';
 import { MemoryLogRules } from '../../tools/memory/log-rules';
 
 /** GET, POST and DELETE /api/v1/rules on the in-memory adapters: read key to list, write key to change. */
@@ -17,7 +17,7 @@ const reports = new MemoryReports();
 const rules = new MemoryLogRules();
 const deps: ApiDeps = {
   keys, hosts, hostPages: hosts, notifications: new MemoryNotifications(), logs: new MemoryLogs(), silences: new MemorySilences(), rules,
-  reports, reportPages: reports, liveness: config.liveness, scanSegments: 2, extraOrigins: [], now: () => NOW,
+  reports, reportPages: reports, liveness: config.liveness, hostCounts: new MemoryStats(), extraOrigins: [], now: () => NOW,
 };
 const app = buildApi(deps);
 const token = { read: '', write: '' };

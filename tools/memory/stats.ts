@@ -4,6 +4,7 @@ import { outboxAttribute, outboxOf } from '../../lib/adapters/dynamodb/outbox-it
 import { notificationAttributes } from '../../lib/adapters/dynamodb/notification-item';
 import { stormAttribute } from '../../lib/adapters/dynamodb/stats';
 import { copy, type Item } from './item';
+import type { HostCounts } from '../../lib/domain/host/counts';
 
 const num = (v: unknown): number | undefined => (v === undefined ? undefined : Number(v));
 
@@ -147,6 +148,17 @@ export class MemoryStats implements StatsPort {
     if (m.lastRun !== undefined && !lt(m.lastRun, at)) return;
     m.lastRun = at;
     if (hosts !== undefined) m.lastHosts = hosts;
+  }
+
+  private hostCountsItem: HostCounts | undefined;
+
+  async hostCounts(): Promise<HostCounts | undefined> {
+    return this.hostCountsItem === undefined ? undefined : structuredClone(this.hostCountsItem);
+  }
+
+  async recordHostCounts(counts: HostCounts): Promise<void> {
+    if (this.hostCountsItem !== undefined && this.hostCountsItem.at >= counts.at) return;
+    this.hostCountsItem = structuredClone(counts);
   }
 }
 

@@ -15,8 +15,8 @@ export interface Counts {
 }
 
 /**
- * Counted in the page from the list it already holds: no second scan of the hosts table per
- * refresh (`GET /hosts/counts` is one), and the header never disagrees with the list below it.
+ * Counted in the page from the list it already holds, not read from `GET /hosts/counts` (the last
+ * diagnose pass's, up to a minute older): the header never disagrees with the list below it.
  */
 export function countHosts(hosts: readonly Counted[]): Counts {
   const byState: Record<string, number> = { new: 0, alive: 0, dead: 0, left: 0, retired: 0 };

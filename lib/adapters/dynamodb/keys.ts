@@ -114,6 +114,9 @@ export function countersKey(app: string): string {
 
 export const MONITOR_KEY = { pk: 'MONITOR', sk: 'diagnose' } as const;
 
+/** The fleet's counts, as the last pass saw them: beside the monitor item, not in it (docs/DATA-MODEL.md). */
+export const HOST_COUNTS_KEY = { pk: 'MONITOR', sk: 'host-counts' } as const;
+
 /** Epoch seconds after which DynamoDB TTL may delete an item. */
 export function expiresAt(fromMs: number, days: number): number {
   return Math.floor(fromMs / 1000 + days * 86_400);

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { LEVEL_NUMBERS, type LogLevel } from '../../domain/model';
-import { countersKey, MONITOR_KEY } from './keys';
+import { countersKey, HOST_COUNTS_KEY, MONITOR_KEY } from './keys';
+import { HOST_STATES, type HostCounts } from '../../domain/host/counts';
 import { applied } from './conditional';
 import type { Notification} from '../../domain/model';
 import { outboxAttribute, outboxOf, outboxSets } from './outbox-item';
@@ -279,6 +280,28 @@ export class StatsStore implements StatsPort {
       UpdateExpression: hosts === undefined ? 'SET lastRun = :at' : 'SET lastRun = :at, lastHosts = :hosts',
       ConditionExpression: 'attribute_not_exists(lastRun) OR lastRun < :at',
       ExpressionAttributeValues: hosts === undefined ? { ':at': at } : { ':at': at, ':hosts': hosts },
+    })));
+  }
+
+  /** One GetItem of a few hundred bytes: what `GET /api/v1/hosts/counts` costs. */
+  async hostCounts(): Promise<HostCounts | undefined> {
+    const { Item: item } = await this.ddb.send(new GetCommand({ TableName: this.table, Key: HOST_COUNTS_KEY }));
+    if (!item) return undefined;
+    const byState = item.byState as Record<string, number>;
+    return {
+      total: Number(item.total), overdue: Number(item.overdue), silenced: Number(item.silenced), at: Number(item.at),
+      byState: Object.fromEntries(HOST_STATES.map((s) => [s, Number(byState[s] ?? 0)])) as HostCounts['byState'],
+    };
+  }
+
+  /** A whole PutItem, kept only over counts of an earlier pass: a slow pass cannot undo a later one. */
+  async recordHostCounts(counts: HostCounts): Promise<void> {
+    await applied(this.ddb.send(new PutCommand({
+      TableName: this.table,
+      Item: { ...HOST_COUNTS_KEY, total: counts.total, byState: { ...counts.byState }, overdue: counts.overdue, silenced: counts.silenced, at: counts.at },
+      ConditionExpression: 'attribute_not_exists(#at) OR #at < :at',
+      ExpressionAttributeNames: { '#at': 'at' },
+      ExpressionAttributeValues: { ':at': counts.at },
     })));
   }
 }

@@ -9,6 +9,7 @@ import {
   type DiagnoseSummary, type DiagnoseDeps, type Dying, type FleetVerdict, type HostVerdict, type PassContext, type Plan, type PlanDigest, type SegmentRange, type Upcoming,
 } from './pass';
 import { Outbox, type OutboxReport } from '../outbox';
+import { emptyTally, sumTallies, type HostTally } from '../../domain/host/counts';
 
 /**
  * Diagnose fanned out (docs/SEMANTICS.md, "Diagnose fanned out"): a coordinator splits the
@@ -53,6 +54,8 @@ export interface JudgeReply {
   readonly recentDeaths: readonly Dying[];
   /** Its dead hosts held under a storm, by the storm's incident. */
   readonly stormDown: ReadonlyArray<readonly [string, readonly string[]]>;
+  /** Its hosts counted as the API shows them at `at`: the coordinator sums them into the fleet's. */
+  readonly counts: HostTally;
 }
 
 /** The worker's second phase: commit its planned hosts with the fleet's verdict. */
@@ -101,7 +104,7 @@ export async function judgeSegment(d: DiagnoseDeps, r: JudgeRequest): Promise<Ju
     examined: scan.examined, hostsByState,
     population: { total: scan.population.total, byLabel: [...scan.population.byLabel] },
     plans: scan.plans.map((p) => digestOf(d, r.silences, p)),
-    upcoming: scan.upcoming, outbox: delivered, recentDeaths: scan.recentDeaths, stormDown: [...scan.stormDown],
+    upcoming: scan.upcoming, outbox: delivered, recentDeaths: scan.recentDeaths, stormDown: [...scan.stormDown], counts: scan.counts,
   };
   const bytes = Buffer.byteLength(JSON.stringify(reply));
   if (bytes > (r.maxReplyBytes ?? MAX_REPLY_BYTES)) {
@@ -170,6 +173,7 @@ export async function runFannedPass(d: DiagnoseDeps, workers: DiagnoseWorkers): 
   const upcoming: Upcoming[] = [];
   const segmentOf = new Map<string, number>();
   const digests: PlanDigest[] = [];
+  let counts = emptyTally();
   let examined = 0;
   for (const [i, r] of judged.entries()) {
     if (r.status === 'rejected') {
@@ -179,6 +183,7 @@ export async function runFannedPass(d: DiagnoseDeps, workers: DiagnoseWorkers): 
     }
     const j = r.value;
     examined += j.examined;
+    counts = sumTallies(counts, j.counts);
     population.total += j.population.total;
     for (const [scope, n] of j.population.byLabel) population.byLabel.set(scope, (population.byLabel.get(scope) ?? 0) + n);
     for (const [state, n] of Object.entries(j.hostsByState)) hostsByState[state as HostState] = (hostsByState[state as HostState] ?? 0) + (n ?? 0);
@@ -246,6 +251,8 @@ export async function runFannedPass(d: DiagnoseDeps, workers: DiagnoseWorkers): 
   }
   // Workers that failed read nothing: `examined` is then not the fleet's size, so it is not recorded.
   await d.stats.recordRun(now, failed.length > 0 ? undefined : examined);
+  // Nor are the counts: the last whole pass's stay, with their own time.
+  if (failed.length === 0) await d.stats.recordHostCounts({ ...counts, at: now });
   const summary: DiagnoseSummary = {
     at: now, examined, transitions, degraded: passDegraded, errors, suppressed: delivered.suppressed, storms: verdict.storms, hostsByState, outbox: delivered,
   };
@@ -305,6 +312,7 @@ function mergeReplies(a: JudgeReply, b: JudgeReply): JudgeReply {
     stormDown: [...a.stormDown, ...b.stormDown],
     upcoming: [...a.upcoming, ...b.upcoming],
     outbox: sumOutboxes([a.outbox, b.outbox]),
+    counts: sumTallies(a.counts, b.counts),
   };
 }
 

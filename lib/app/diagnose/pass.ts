@@ -4,8 +4,9 @@ import { hostTransition, NO_DEATHS, type DiagnoseRule, type HostTransition } fro
 import { formatDuration, notification } from '../../domain/notification/notifications';
 import { applySilence, isInForce, silenceAt, stillDownAfterSilence } from '../../domain/notification/silences';
 import { deadlineOf } from '../../domain/host/liveness';
+import { emptyTally, tallyHost, type HostTally } from '../../domain/host/counts';
 import { countHost, DEFAULT_STORM_RULE, detectStorms, emptyPopulation, type Population, type Storm, type StormRule } from '../../domain/fleet/storm';
-import type { ChecksPort, HostsPort, MonitorPort, StatusPagesPort } from '../../ports';
+import type { ChecksPort, HostsPort, MonitorPort, HostCountsPort, StatusPagesPort } from '../../ports';
 import { CHECK_WATCH_OVERLAP_MS, judgeChecks, type CheckUpcoming } from './checks';
 import type { Delivery } from '../deliver';
 import type { Log } from '../log';
@@ -26,7 +27,7 @@ export interface SilenceSource {
 
 export interface DiagnoseDeps {
   readonly hosts: HostsPort;
-  readonly stats: MonitorPort;
+  readonly stats: MonitorPort & HostCountsPort;
   readonly delivery: Delivery;
   /** The heartbeats queue: how much it holds, and where canaries go (lib/app/ingest/watermark.ts). */
   readonly queue: HeartbeatQueue;
@@ -190,6 +191,7 @@ export async function runDiagnosePass(d: DiagnoseDeps): Promise<{ summary: Diagn
   }
 
   await d.stats.recordRun(now, examined);
+  await d.stats.recordHostCounts({ ...scan.counts, at: now });
   const summary = { at: now, examined, transitions, degraded, errors, suppressed: delivered.suppressed, storms, hostsByState, outbox: delivered };
   d.log[quietPass(summary) ? 'debug' : 'info']('diagnose pass', { ...summary, silences: silences.filter((s) => isInForce(s, now)).length, watching: upcoming.length, checks: checked?.examined });
   return { summary, context, upcoming, checks: checked?.upcoming ?? [] };
@@ -233,6 +235,8 @@ export interface ScanResult {
   readonly recentDeaths: Dying[];
   /** The dead hosts whose `host-down` was held back under a storm, by its incident. */
   readonly stormDown: Map<string, string[]>;
+  /** The hosts read, counted as `GET /api/v1/hosts/counts` shows them at the pass's time. */
+  readonly counts: HostTally;
 }
 
 /**
@@ -254,12 +258,14 @@ export async function scanFleet(d: DiagnoseDeps, o: ScanOptions): Promise<ScanRe
   const seedMs = stormWindowMs(d) + d.rule.defaultInterval * d.rule.tolerance * 1000;
   const recentDeaths: Dying[] = [];
   const stormDown = new Map<string, string[]>();
+  const counts = emptyTally();
   let examined = 0;
   await Promise.all(Array.from({ length: o.segments.count }, async (_, i) => {
     for await (const page of d.hosts.scanSegment(o.segments.first + i, o.segments.total)) {
       examined += page.length;
       for (const host of page) {
         countHost(population, host);
+        tallyHost(counts, host, o.now, d.rule, o.silences);
         o.hostsByState[host.state] = (o.hostsByState[host.state] ?? 0) + 1;
         if (host.state === 'dead' && host.stormIncident !== undefined) stormDown.set(host.stormIncident, [...(stormDown.get(host.stormIncident) ?? []), host.hostname]);
         if (host.state === 'dead' && o.now - host.stateSince <= seedMs && loudDeath(host, o.silences)) {
@@ -275,7 +281,7 @@ export async function scanFleet(d: DiagnoseDeps, o: ScanOptions): Promise<ScanRe
       }
     }
   }));
-  return { examined, population, plans, upcoming: [...upcoming].map(([hostname, deadline]) => ({ hostname, deadline })), recentDeaths, stormDown };
+  return { examined, population, plans, upcoming: [...upcoming].map(([hostname, deadline]) => ({ hostname, deadline })), recentDeaths, stormDown, counts };
 }
 
 /** How far back deaths count towards a storm with the ones being judged. */

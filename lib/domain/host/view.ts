@@ -16,9 +16,15 @@ export type HostView = Omit<Host, 'hourly'> & {
   history: History;
 };
 
-export function hostView(h: Host, now: number, rule: LivenessRule, silences: readonly Silence[]): HostView {
+/** What the view adds to the stored state at `now`; the fleet's counts (./counts.ts) are made of it too. */
+export function hostFlags(h: Host, now: number, rule: LivenessRule, silences: readonly Silence[]): Pick<HostView, 'overdue' | 'silencedBy'> {
   const overdue = (h.state === 'alive' || h.state === 'new') && !isAliveAt(h, now, rule);
   const silence = silenceAt(h, silences, now);
+  return { overdue, ...(silence ? { silencedBy: silence.id } : {}) };
+}
+
+export function hostView(h: Host, now: number, rule: LivenessRule, silences: readonly Silence[]): HostView {
   const { hourly, ...stored } = h;
-  return { ...stored, history: historyAt(hourly, now), overdue, ageMs: now - h.lastBeat, deadline: deadlineOf(h, rule), ...(silence ? { silencedBy: silence.id } : {}) };
+  const { overdue, silencedBy } = hostFlags(h, now, rule, silences);
+  return { ...stored, history: historyAt(hourly, now), overdue, ageMs: now - h.lastBeat, deadline: deadlineOf(h, rule), ...(silencedBy !== undefined ? { silencedBy } : {}) };
 }
