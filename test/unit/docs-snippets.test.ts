@@ -79,8 +79,12 @@ describe('the blocks run here', () => {
 
   it('docs/CHECKS.md\'s cost command prints a price per check', () => {
     const s = mine.find((x) => x.doc === 'docs/CHECKS.md') as Snippet;
-    const run = spawnSync('bash', ['-euo', 'pipefail', '-c', s.code], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    // The figures it records go to a directory of the test's own, not over bench/results/.
+    const results = mkdtempSync(path.join(tmpdir(), 'dts-cost-'));
+    const run = spawnSync('bash', ['-euo', 'pipefail', '-c', s.code], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', DTS_BENCH_RESULTS_DIR: results } });
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/per check: \$[0-9.]+\/month/);
+    expect(JSON.parse(readFileSync(path.join(results, 'cost-checks.json'), 'utf8')).command).toBe('npm run cost -- --checks 10000 --every 1h');
+    rmSync(results, { recursive: true, force: true });
   }, 60_000);
 });
