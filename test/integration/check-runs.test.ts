@@ -13,22 +13,16 @@ import type { Check, RunDay, RunDays } from '../../lib/domain/check/check';
 import { durationBucket, keepFromDay, withSignal } from '../../lib/domain/check/runs';
 import { dayOf } from '../../lib/domain/model/days';
 import { startTestCloud, type TestCloud } from '../../tools/harness/cloud';
+import { recordConsumedCapacity, type ConsumedCall } from '../support/capacity';
 
 let cloud: TestCloud;
 let store: CheckStore;
 /** DynamoDB requests and the units the engine reported for each, since the last reset. */
-const seen: { command: string; units: number | undefined }[] = [];
+const seen: ConsumedCall[] = [];
 
 beforeAll(async () => {
   cloud = await startTestCloud();
-  cloud.clients.ddb.middlewareStack.add((next, context) => async (args) => {
-    const input = args.input as Record<string, unknown>;
-    const command = (context as { commandName?: string }).commandName ?? '?';
-    if (command === 'UpdateItemCommand') input.ReturnConsumedCapacity = 'TOTAL';
-    const out = await next(args);
-    seen.push({ command, units: (out.output as { ConsumedCapacity?: { CapacityUnits?: number } }).ConsumedCapacity?.CapacityUnits });
-    return out;
-  }, { step: 'initialize', name: 'checkRunsCapacity', priority: 'high' });
+  recordConsumedCapacity(cloud.clients.ddb, seen, 'checkRunsCapacity');
   store = new CheckStore(cloud.clients.ddb, cloud.names.checksTable);
 });
 afterAll(async () => cloud?.stop());

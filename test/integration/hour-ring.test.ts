@@ -20,6 +20,7 @@ import { AlertPublisher } from '../../lib/adapters/sns/alerts';
 import { encodeSlot, slotAttribute } from '../../lib/domain/host/hour-ring';
 import { encodeBody } from '../../lib/wire/codec';
 import { startTestCloud, type TestCloud } from '../../tools/harness/cloud';
+import { recordConsumedCapacity, type ConsumedCall } from '../support/capacity';
 import { hostItem } from '../support/then';
 
 let cloud: TestCloud;
@@ -28,19 +29,12 @@ let now = 0;
 /** The busy host's item after a day of beats: the realistic case, the base of the worst ones. */
 let busyItem: Record<string, unknown> = {};
 /** DynamoDB requests and the write units the engine reported for each, since the last reset. */
-const seen: { command: string; units: number | undefined }[] = [];
+const seen: ConsumedCall[] = [];
 
 beforeAll(async () => {
   cloud = await startTestCloud();
   const ddb = cloud.clients.ddb;
-  ddb.middlewareStack.add((next, context) => async (args) => {
-    const input = args.input as Record<string, unknown>;
-    const command = (context as { commandName?: string }).commandName ?? '?';
-    if (command === 'UpdateItemCommand') input.ReturnConsumedCapacity = 'TOTAL';
-    const out = await next(args);
-    seen.push({ command, units: (out.output as { ConsumedCapacity?: { CapacityUnits?: number } }).ConsumedCapacity?.CapacityUnits });
-    return out;
-  }, { step: 'initialize', name: 'hourRingCapacity', priority: 'high' });
+  recordConsumedCapacity(ddb, seen, 'hourRingCapacity');
   deps = {
     hosts: new HostStore(ddb, cloud.names.hostsTable),
     delivery: {
