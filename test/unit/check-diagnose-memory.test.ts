@@ -152,15 +152,21 @@ describe('the checks\' deadline watch, when a check changes state at a listed de
   });
 });
 
+/** A check every second, just succeeded, on the world's clock running in real time; a 300 ms watch. */
+async function boundaryWorld() {
+  const w = await world({ every: '1s' }, Date.now());
+  await w.signal('success');
+  const base = Date.now();
+  const clockNow = (): number => w.clock + (Date.now() - base);
+  const d: DiagnoseDeps = { ...w.d, delivery: { ...w.d.delivery, now: clockNow }, queue: new MemoryHeartbeatQueue(clockNow), watchMs: 300 };
+  return { w, clockNow, d };
+}
+
 describe('the scheduled diagnose, at the boundary between one watch and the next pass', () => {
   it('watches a check whose deadline falls after the watch\'s minute, until the next pass has recorded its run', async () => {
     // The next invocation's pass starts after its cold start and its watermark: a deadline just
     // after this watch's minute is this invocation's to announce (BENCHMARKS part 17, the 15 s outliers).
-    const w = await world({ every: '1s' }, Date.now());
-    await w.signal('success');
-    const base = Date.now();
-    const clockNow = () => w.clock + (Date.now() - base);
-    const d: DiagnoseDeps = { ...w.d, delivery: { ...w.d.delivery, now: clockNow }, queue: new MemoryHeartbeatQueue(clockNow), watchMs: 300 };
+    const { w, clockNow, d } = await boundaryWorld();
     const run = { fanout: config.diagnose, workers: () => { throw new Error('one worker: none is invoked'); }, budgetEnd: clockNow() + 3 * S, publish: () => undefined };
     const out = await runScheduledDiagnose(d, run);
     expect(out.checkWatch?.transitions).toEqual({ 'check-late': 1 });
@@ -169,11 +175,7 @@ describe('the scheduled diagnose, at the boundary between one watch and the next
   });
 
   it('stops watching as soon as the next pass has recorded its run', async () => {
-    const w = await world({ every: '1s' }, Date.now());
-    await w.signal('success');
-    const base = Date.now();
-    const clockNow = () => w.clock + (Date.now() - base);
-    const d: DiagnoseDeps = { ...w.d, delivery: { ...w.d.delivery, now: clockNow }, queue: new MemoryHeartbeatQueue(clockNow), watchMs: 300 };
+    const { w, clockNow, d } = await boundaryWorld();
     // The next pass records its run half a second in: the check, due at 1 s, is that pass's to judge.
     setTimeout(() => void w.d.stats.recordRun(clockNow() + 60 * S, 0), 500);
     const out = await runScheduledDiagnose(d, { fanout: config.diagnose, workers: () => { throw new Error('none'); }, budgetEnd: clockNow() + 3 * S, publish: () => undefined });

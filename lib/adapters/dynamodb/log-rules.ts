@@ -72,16 +72,7 @@ export class LogRuleStore implements LogRulesPort {
   }
 
   async list(): Promise<LogRule[]> {
-    const out: LogRule[] = [];
-    let start: Item | undefined;
-    do {
-      const page = await this.ddb.send(new QueryCommand({
-        TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': RULES }, ExclusiveStartKey: start,
-      }));
-      out.push(...(page.Items ?? []).map(ruleOf));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return out;
+    return this.rulesUnder(RULES);
   }
 
   async get(name: string): Promise<LogRule | undefined> {
@@ -98,17 +89,23 @@ export class LogRuleStore implements LogRulesPort {
   }
 
   async retired(): Promise<LogRule[]> {
+    return this.rulesUnder(RETIRED);
+  }
+
+  /** Every rule under one partition (the live ones, or the retired), page by page. */
+  private async rulesUnder(pk: string): Promise<LogRule[]> {
     const out: LogRule[] = [];
     let start: Item | undefined;
     do {
       const page = await this.ddb.send(new QueryCommand({
-        TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': RETIRED }, ExclusiveStartKey: start,
+        TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk }, ExclusiveStartKey: start,
       }));
       out.push(...(page.Items ?? []).map(ruleOf));
       start = page.LastEvaluatedKey;
     } while (start);
     return out;
   }
+
 
   async forget(name: string): Promise<void> {
     await this.ddb.send(new DeleteCommand({ TableName: this.table, Key: { pk: RETIRED, sk: name } }));

@@ -1,3 +1,4 @@
+import { judgeInChunks } from './chunks';
 import { MONITOR_HOST, type Host, type HostState, type Notification, type NotificationKind, type Silence } from '../../domain/model';
 import { DEFAULT_FLAP_RULE, flappingEnd, historyStep, type FlapRule } from '../../domain/host/flapping';
 import { hostTransition, NO_DEATHS, type DiagnoseRule, type HostTransition } from '../../domain/host/transitions';
@@ -560,16 +561,9 @@ export async function commitPlans(
     if (stillDown.length > 0 && (await d.hosts.enqueue(host.hostname, { notifications: stillDown, queuedAt: now }))) committed(host.hostname, stillDown);
   };
 
-  for (let i = 0; i < plans.length; i += CONCURRENCY) {
-    const chunk = plans.slice(i, i + CONCURRENCY);
-    const results = await Promise.allSettled(chunk.map(judge));
-    for (const [j, r] of results.entries()) {
-      if (r.status === 'rejected') {
-        errors++;
-        d.log.error('could not judge host; it is judged again next pass', { hostname: chunk[j]?.host.hostname, error: String(r.reason) });
-      }
-    }
-  }
+  errors += await judgeInChunks(plans, CONCURRENCY, judge, (plan, reason) => {
+    d.log.error('could not judge host; it is judged again next pass', { hostname: plan.host.hostname, error: String(reason) });
+  });
 
   return { transitions, errors, leftStorm };
 }

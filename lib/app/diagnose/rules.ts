@@ -1,3 +1,4 @@
+import { judgeInChunks } from './chunks';
 import type { Notification, NotificationKind, Silence } from '../../domain/model';
 import { silenceOverRule } from '../../domain/notification/silences';
 import { judgeRule, logRemoved, minuteOf, windowStart, type RuleReading } from '../../domain/rule/judge';
@@ -91,19 +92,12 @@ export async function judgeLogRules(
     }
     if (state.pending.length === 0) await d.rules.forget(rule.name);
   };
+  const failed = (rule: LogRule, reason: unknown): void => {
+    d.log.error('could not judge a log rule; it is judged again next pass', { rule: rule.name, error: String(reason) });
+  };
   // The removed first, so that a name added again starts from a closed state.
-  for (const [step, list] of [[close, retired], [judge, rules]] as const) {
-    for (let i = 0; i < list.length; i += CONCURRENCY) {
-      const chunk = list.slice(i, i + CONCURRENCY);
-      const results = await Promise.allSettled(chunk.map(step));
-      for (const [j, r] of results.entries()) {
-        if (r.status === 'rejected') {
-          errors++;
-          d.log.error('could not judge a log rule; it is judged again next pass', { rule: chunk[j]?.name, error: String(r.reason) });
-        }
-      }
-    }
-  }
+  errors += await judgeInChunks(retired, CONCURRENCY, close, failed);
+  errors += await judgeInChunks(rules, CONCURRENCY, judge, failed);
   return { transitions, errors };
 }
 
