@@ -86,6 +86,7 @@ async function buildAll(serviceDir: string, entries: string[], target: string, r
   const dir = path.join(root, `${key}-${randomBytes(4).toString('hex')}`);
   await mkdir(dir, { recursive: true });
   const deploy = deployBuildOptions(serviceDir);
+  const started = Date.now();
   const [handlers, worker] = await Promise.all([
     build({ ...deploy, target, entryPoints: entries, outdir: dir, outbase: serviceDir, outExtension: { '.js': '.cjs' }, metafile: true, absWorkingDir: serviceDir }),
     // The worker is an ES module (it awaits the handler's init at top level) and imports nothing
@@ -105,6 +106,10 @@ async function buildAll(serviceDir: string, entries: string[], target: string, r
     inputs[input] = [s.size, s.mtimeMs];
   }));
   const manifest: Manifest = { dir, worker: path.join(dir, 'worker.mjs'), modules, inputs };
+  // A file saved while esbuild ran may be in the bundle as it was before: this build serves this
+  // cloud, but is not recorded as current, so the next start builds again.
+  const finished = Date.now();
+  if (Object.values(inputs).some(([, mtimeMs]) => mtimeMs > started && mtimeMs <= finished)) return { worker: manifest.worker, modules: new Map(Object.entries(modules)), fromCache: false };
   const tmp = `${manifestFile}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   await writeFile(tmp, JSON.stringify(manifest));
   await rename(tmp, manifestFile);
