@@ -1,7 +1,7 @@
 /**
  * `npm test`: everything CI checks, in phases that keep a 2-core machine busy without
- * letting a timing assertion lose to a neighbour (docs/TESTING.md, "How npm test stays within 8
- * minutes"):
+ * letting a timing assertion lose to a neighbour (docs/TESTING.md, "How npm test is
+ * kept short"):
  *
  * 0. The machine's needs (scripts/check-system.mjs): one line naming what is missing, and how to
  *    install it (as root, it installs it).
