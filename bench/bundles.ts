@@ -164,7 +164,9 @@ async function main(): Promise<void> {
   try {
     // A: exactly what deploys: the zips of `serverless package`.
     const pkg = path.join(work, 'package');
-    execFileSync('npx', ['serverless', 'package', '--stage', STAGE, '--package', pkg], { cwd: ROOT, stdio: 'pipe' });
+    // Its temporary directory in the work directory: serverless-esbuild leaves a staging directory
+    // per function there (tools/local/template/packaged.ts).
+    execFileSync('npx', ['serverless', 'package', '--stage', STAGE, '--package', pkg], { cwd: ROOT, stdio: 'pipe', env: { ...process.env, TMPDIR: work } });
     const env = functionEnv(path.join(pkg, 'cloudformation-template-update-stack.json'), cloud);
     for (const zip of readdirSync(pkg).filter((f) => f.endsWith('.zip'))) {
       const dir = path.join(work, zip.replace(/\.zip$/, ''));

@@ -5,7 +5,7 @@
  * under a marker stage serves every stage, and is what packaging under that stage gives.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -55,6 +55,11 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** serverless-esbuild's zip staging directories in the temporary directory: `<function>-<pid>-<ms>-<hex>`. */
+async function stagingDirs(): Promise<string[]> {
+  return (await readdir(tmpdir())).filter((name) => /^[A-Za-z][\w]*-\d+-\d{13}-[0-9a-f]{8}$/.test(name));
+}
+
 const queueOf = (t: Awaited<ReturnType<typeof packagedTemplate>>): Record<string, unknown> =>
   t.template.Resources.Queue?.Properties as Record<string, unknown>;
 
@@ -92,11 +97,15 @@ describe('the packaged template cache', () => {
       // cache's lock: serverless-esbuild builds into the one .esbuild/ of the service.
       await mkdir(path.join(ROOT, '.dts', 'cache'), { recursive: true });
       await withLock(path.join(ROOT, '.dts', 'cache', 'package.lock'), () => promisify(execFile)(path.join(ROOT, 'node_modules', '.bin', 'serverless'), ['package', '--stage', 'local', '--region', 'us-east-1', '--package', out], {
-        cwd: ROOT, env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' }, maxBuffer: 16 * 1024 * 1024,
+        cwd: ROOT, env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off', TMPDIR: out }, maxBuffer: 16 * 1024 * 1024,
       }));
       const real = JSON.parse(await readFile(path.join(out, 'cloudformation-template-update-stack.json'), 'utf8')) as unknown;
+      const before = await stagingDirs();
       const cached = await packagedTemplate({ serviceDir: ROOT, stage: 'local', region: 'us-east-1', cacheDir: path.join(dir, '.dts-cache') });
       expect(normalized(cached.template)).toEqual(normalized(real));
+      // serverless-esbuild leaves a staging directory per function in the temporary directory; a
+      // packaging of the cache's leaves none behind.
+      expect((await stagingDirs()).filter((d) => !before.includes(d))).toEqual([]);
       expect(JSON.stringify(cached.template)).not.toContain(STAGE_MARK);
     } finally {
       await rm(out, { recursive: true, force: true });

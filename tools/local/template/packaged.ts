@@ -60,13 +60,19 @@ export async function packagedTemplate(options: PackageOptions): Promise<Package
   return withLock(path.join(options.cacheDir, 'package.lock'), async () => {
     const again = await readText(file);
     if (again) return { template: forStage(again, options.stage), key, fromCache: true, file };
-    const out = await mkdtemp(path.join(tmpdir(), 'dts-package-'));
+    const scratch = await mkdtemp(path.join(tmpdir(), 'dts-package-'));
+    const out = path.join(scratch, 'package');
+    // serverless-esbuild stages each function's zip in a directory of the temporary directory and
+    // never removes it (its release is a non-recursive remove of a full directory, whose error it
+    // swallows): one a function, 20-odd MB a packaging. Its temporary directory is under this one.
+    const scratchTmp = path.join(scratch, 'tmp');
+    await mkdir(scratchTmp);
     try {
       const bin = path.join(options.serviceDir, 'node_modules', '.bin', 'serverless');
       const params = Object.entries(options.params ?? {}).flatMap(([k, v]) => ['--param', `${k}=${v}`]);
       const packageOnce = (): Promise<unknown> => run(bin, ['package', '--stage', STAGE_MARK, '--region', options.region, '--package', out, ...params], {
         cwd: options.serviceDir,
-        env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
+        env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off', TMPDIR: scratchTmp },
         maxBuffer: 16 * 1024 * 1024,
       });
       // A `serverless package` run outside this lock (by hand, say) shares .esbuild/ and can make
@@ -81,7 +87,7 @@ export async function packagedTemplate(options: PackageOptions): Promise<Package
       await prune(options.cacheDir, 32);
       return { template: forStage(text, options.stage), key, fromCache: false, file };
     } finally {
-      await rm(out, { recursive: true, force: true });
+      await rm(scratch, { recursive: true, force: true });
     }
   });
 }
