@@ -26,6 +26,7 @@ interface Seen {
   remainingMs: number;
   region: string;
   queueUrl: string;
+  execArgv: string[];
   batch?: string[];
   record?: SQSRecord;
   event?: ScheduledEvent;
@@ -103,6 +104,8 @@ describe.skipIf(EXTERNAL_ENDPOINT !== undefined)('Lambda semantics of the local 
     expect(first?.queueUrl).toBe(workQueueUrl);
     expect(first?.remainingMs).toBeGreaterThan(0);
     expect(first?.remainingMs).toBeLessThanOrEqual(1000);
+    // Plain node, as in Lambda: the cloud runs under tsx, its environments run bundles without it.
+    expect(first?.execArgv.join(' ')).not.toMatch(/tsx/);
   });
 
   it('deletes only the successes of a batch with reported failures; the failure reaches the DLQ after maxReceiveCount', async () => {

@@ -43,6 +43,7 @@ describe('the functions as the local cloud runs them', () => {
     expect(setting('bundle')).toBe(String(options.bundle));
     expect(setting('minify')).toBe(String(options.minify));
     expect(setting('sourcemap')).toBe(options.sourcemap);
+    expect(setting('sourcesContent')).toBe(String(options.sourcesContent));
     expect(setting('platform')).toBe(options.platform);
     expect(setting('format')).toBe(options.format);
     expect(setting('keepNames')).toBe(String(options.keepNames));
@@ -52,7 +53,7 @@ describe('the functions as the local cloud runs them', () => {
     expect(setting('target')).toBe(DEPLOY_TARGET);
     // Only these keys: one added to serverless.yml must be added to the local bundles too.
     expect([...block.matchAll(/^ {4}(\w+):/gm)].map((m) => m[1]).sort()).toEqual(
-      ['bundle', 'exclude', 'format', 'keepNames', 'mainFields', 'minify', 'packager', 'platform', 'plugins', 'sourcemap', 'target'],
+      ['bundle', 'exclude', 'format', 'keepNames', 'mainFields', 'minify', 'packager', 'platform', 'plugins', 'sourcemap', 'sourcesContent', 'target'],
     );
   });
 

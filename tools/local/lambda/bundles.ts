@@ -26,6 +26,7 @@ export function deployBuildOptions(serviceDir: string): BuildOptions {
     bundle: true,
     minify: true,
     sourcemap: 'linked',
+    sourcesContent: false,
     platform: 'node',
     format: 'cjs',
     mainFields: ['module', 'main'],

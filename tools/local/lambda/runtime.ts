@@ -171,7 +171,9 @@ class FunctionPool {
       modulePath, exportName: plan.handler.slice(dot + 1), functionName: plan.name, functionArn: plan.arn, memoryMb: plan.memoryMb,
     };
     const accessKeyId = `LOCALWORKER${String(++environmentsStarted).padStart(9, '0')}`;
-    const worker = new Worker(bundles.worker, { workerData, env: this.environmentVariables(accessKeyId), stdout: true, stderr: true });
+    const worker = new Worker(bundles.worker, {
+      workerData, env: this.environmentVariables(accessKeyId), execArgv: runtimeArgs(process.execArgv), stdout: true, stderr: true,
+    });
     for (const stream of [worker.stdout, worker.stderr]) {
       createInterface({ input: stream }).on('line', (line) => options.log(plan.name, line));
     }
@@ -291,4 +293,20 @@ export class LambdaRuntime {
     if (!pool) throw new Error(`no function named ${functionName}`);
     return pool;
   }
+}
+
+/**
+ * The node flags an environment starts with: the cloud's own, less the module loaders it was
+ * started with (`--import tsx`). A bundle is plain JavaScript, as in Lambda; through tsx's hooks
+ * every environment paid about a second of CPU to have its bundle parsed and transformed again.
+ */
+export function runtimeArgs(execArgv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const a = execArgv[i] as string;
+    if (/^--(import|require|loader|experimental-loader)$/.test(a) || a === '-r') { i++; continue; }
+    if (/^--(import|require|loader|experimental-loader)=/.test(a)) continue;
+    out.push(a);
+  }
+  return out;
 }

@@ -5,6 +5,7 @@
  * runs one invocation per message.
  */
 import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { InitData, Invocation, WorkerReply } from './protocol';
@@ -29,7 +30,11 @@ function post(reply: WorkerReply): void {
 
 let handler: Handler;
 try {
-  const mod = (await import(pathToFileURL(init.modulePath).href)) as Record<string, unknown>;
+  // As Lambda's Node runtime does: a CommonJS handler is required, an ES module imported. (An
+  // import() of a CommonJS file would also scan the whole bundle for its export names first.)
+  const mod = (init.modulePath.endsWith('.mjs')
+    ? await import(pathToFileURL(init.modulePath).href)
+    : createRequire(import.meta.url)(init.modulePath)) as Record<string, unknown>;
   const exported = mod[init.exportName] ?? (mod.default as Record<string, unknown> | undefined)?.[init.exportName];
   if (typeof exported !== 'function') throw new Error(`${init.modulePath} does not export a function named ${init.exportName}`);
   handler = exported as Handler;
