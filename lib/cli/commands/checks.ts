@@ -1,6 +1,7 @@
 import { addCheck, noteNewCheck, type CheckSpec } from '../../app/checks/manage';
 import { checkStore, newCheckWatch } from '../../compose';
 import type { Check } from '../../domain/check/check';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { CheckStore } from '../../adapters/dynamodb/checks';
 import { checkView, type CheckView } from '../../domain/check/view';
 import type { Context } from '../context';
@@ -64,11 +65,21 @@ export async function checksAddCommand(ctx: Context, name: string, o: ChecksAddO
  * here loses only that head start, so it warns and the command succeeds.
  */
 async function watchNew(ctx: Context, c: Check): Promise<void> {
+  let lambda: LambdaClient | undefined;
   try {
-    const w = newCheckWatch(await ctx.root(['checksTable']));
+    const root = await ctx.root(['checksTable']);
+    // Told the diagnose function (DTS_DIAGNOSE_FUNCTION), the CLI starts a pass when no watch runs.
+    if (ctx.config.diagnose.diagnoseFunction) {
+      const { LambdaClient: Client } = await import('@aws-sdk/client-lambda');
+      const b = root.backend.client;
+      lambda = new Client({ ...(b.region ? { region: b.region } : {}), ...(b.endpoint ? { endpoint: b.endpoint } : {}), ...(b.credentials ? { credentials: b.credentials } : {}) });
+    }
+    const w = newCheckWatch(root, lambda);
     if (w) await noteNewCheck(w, c, Date.now());
   } catch (e) {
     ctx.io.err(`warning: the running diagnose was not told of ${c.name}; the next pass (within a minute) judges it: ${(e as Error).message}\n`);
+  } finally {
+    lambda?.destroy();
   }
 }
 
