@@ -10,7 +10,16 @@ import { age, styleFor, table } from '../format';
 
 /** `dts checks …`: scheduled jobs that ping dts (docs/CHECKS.md). */
 async function store(ctx: Context): Promise<CheckStore> {
-  return checkStore(await ctx.root(['checksTable']));
+  return checkStore(await located(ctx));
+}
+
+/**
+ * The backend is located once per command: the stats table is looked for with the checks table
+ * (a local cloud's discovery finds only what is asked), since `add` and `resume` note a new check
+ * on its monitor item; the checks table alone is required.
+ */
+function located(ctx: Context): ReturnType<Context['root']> {
+  return ctx.root(['checksTable', 'statsTable'], { partial: true });
 }
 
 export interface ChecksAddOptions {
@@ -67,7 +76,7 @@ export async function checksAddCommand(ctx: Context, name: string, o: ChecksAddO
 async function watchNew(ctx: Context, c: Check): Promise<void> {
   let lambda: LambdaClient | undefined;
   try {
-    const root = await ctx.root(['checksTable']);
+    const root = await located(ctx);
     // Told the diagnose function (DTS_DIAGNOSE_FUNCTION), the CLI starts a pass when no watch runs.
     if (ctx.config.diagnose.diagnoseFunction) {
       const { LambdaClient: Client } = await import('@aws-sdk/client-lambda');
