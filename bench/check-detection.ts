@@ -7,7 +7,8 @@
  * `check-late` being recorded (the notification's publishedAt, stored once SNS accepted it) and
  * to its arrival on a queue subscribed to the alerts topic. The goal (issue 19): a p99 of at
  * most 5 s. Checks are not held by the group wait; a late verdict waits only for the ingest
- * watermark, as a death does.
+ * watermark, as a death does. The checks are added as `dts checks add` told the diagnose function
+ * adds them: noted for the checks' running watch, and a pass started when none runs.
  *
  *   npm run bench:check-detection [-- --quick]
  */
@@ -15,7 +16,12 @@ import { SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { CheckStore } from '../lib/adapters/dynamodb/checks';
 import { NotificationStore } from '../lib/adapters/dynamodb/notifications';
-import { addCheck } from '../lib/app/checks/manage';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { StatsStore } from '../lib/adapters/dynamodb/stats';
+import { lambdaDiagnoseTrigger } from '../lib/adapters/lambda/trigger';
+import { addCheck, noteNewCheck } from '../lib/app/checks/manage';
+import { ARRIVAL_PASS_GAP_MS } from '../lib/compose';
+import { loadConfig } from '../lib/config';
 import { checkSubject } from '../lib/domain/check/check';
 import { startBenchCloud } from './support/local-cloud';
 import { header, isQuick, saveResult } from './support/report';
@@ -36,6 +42,13 @@ async function main(): Promise<void> {
   const c = cloud.clients;
   const notes = new NotificationStore(c.ddb, cloud.table('notifications'), 90);
   const checks = new CheckStore(c.ddb, cloud.table('checks'));
+  // As `dts checks add` told the diagnose function does (docs/CHECKS.md, "New checks between
+  // passes"): a check is noted for the checks' running watch, and a pass started when none runs.
+  const lambda = new LambdaClient({ region: cloud.region, endpoint: cloud.endpoint, credentials: cloud.credentials });
+  const newChecks = {
+    monitor: new StatsStore(c.ddb, cloud.table('stats')), trigger: lambdaDiagnoseTrigger(lambda, `dts-${STAGE}-diagnose`),
+    withinMs: loadConfig({}).diagnose.watchMs, gapMs: ARRIVAL_PASS_GAP_MS,
+  };
   const run = Date.now().toString(36);
   const names = Array.from({ length: CHECKS }, (_, i) => `late-${run}-${String(i).padStart(3, '0')}`);
   const deadlineOf = new Map<string, number>();
@@ -65,6 +78,7 @@ async function main(): Promise<void> {
     for (const name of names) {
       const added = await addCheck(checks, { name, every: `${EVERY_S}s`, grace: `${GRACE_S}s`, labels: {} }, Date.now());
       if (!added.ok) throw new Error(added.problems.join('; '));
+      await noteNewCheck(newChecks, added.check, Date.now());
       keys.set(name, added.key);
     }
     // The API function's first start is a cold start: made before the first timed ping.
@@ -91,6 +105,7 @@ async function main(): Promise<void> {
     receiving = false;
     await receiver;
   } finally {
+    lambda.destroy();
     await cloud.stop();
   }
   const missing = names.filter((n) => !recorded.has(n) || !received.has(checkSubject(n)));

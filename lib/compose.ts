@@ -24,6 +24,7 @@ import { ApiKeyStore } from './adapters/dynamodb/api-keys';
 import { ChannelStore } from './adapters/dynamodb/channels';
 import { CheckStore } from './adapters/dynamodb/checks';
 import type { PingDeps } from './app/checks/ping';
+import type { NewCheckWatch } from './app/checks/manage';
 import { HostPages } from './adapters/dynamodb/host-pages';
 import { HostStore } from './adapters/dynamodb/hosts';
 import { LogStore } from './adapters/dynamodb/logs';
@@ -111,6 +112,21 @@ export const apiKeyStore = (r: Root): ApiKeyStore => new ApiKeyStore(r.clients.d
 export const channelStore = (r: Root, deliveryTtlDays?: number): ChannelStore => new ChannelStore(r.clients.ddb, r.names.need('channelsTable'), deliveryTtlDays);
 export const checkStore = (r: Root): CheckStore => new CheckStore(r.clients.ddb, r.names.need('checksTable'));
 export const statusPageStore = (r: Root): StatusPageStore => new StatusPageStore(r.clients.ddb, r.names.need('statusTable'));
+/**
+ * How `dts checks add` and `resume` have a new check watched before the next pass: noted on the
+ * monitor item (the stats table) for the checks' running watch, and, given `lambda` and the
+ * diagnose function's name (DTS_DIAGNOSE_FUNCTION), a pass started when no such watch runs.
+ * Undefined when the deadline watch is off or the stats table is not known.
+ */
+export function newCheckWatch(r: Root, lambda?: LambdaClient): NewCheckWatch | undefined {
+  const stats = r.names.find('statsTable');
+  if (!stats || r.config.diagnose.watchMs <= 0) return undefined;
+  const pass = r.config.diagnose.diagnoseFunction;
+  return {
+    monitor: new StatsStore(r.clients.ddb, stats), withinMs: r.config.diagnose.watchMs, gapMs: ARRIVAL_PASS_GAP_MS,
+    ...(lambda && pass ? { trigger: lambdaDiagnoseTrigger(lambda, pass) } : {}),
+  };
+}
 /** The status table when this deployment has one (an older stack may not): without it, no page is kept. */
 const statusPagesIfAny = (r: Root): { statusPages: StatusPageStore } | Record<string, never> => (r.names.find('statusTable') ? { statusPages: statusPageStore(r) } : {});
 export const secretStore = (ssm: SSMClient): SsmSecretStore => new SsmSecretStore(ssm);

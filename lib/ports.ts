@@ -70,17 +70,23 @@ export interface MonitorPort {
    * A host with a short deadline was first seen: kept for the running watch to list (at most
    * MAX_ARRIVALS wait; beyond that the next pass lists them). Returns until when a watch runs.
    */
-  noteArrival(hostname: string): Promise<{ readonly watchingUntil: number | undefined }>;
+  noteArrival(hostname: string, of?: Watched): Promise<{ readonly watchingUntil: number | undefined }>;
   /** The watch listed these arrivals. */
-  forgetArrivals(hostnames: readonly string[]): Promise<void>;
+  forgetArrivals(hostnames: readonly string[], of?: Watched): Promise<void>;
   /** A watch runs until `until`; `ended`: the watch that said `until` stopped early. */
-  watching(until: number, ended?: boolean): Promise<void>;
+  watching(until: number, ended?: boolean, of?: Watched): Promise<void>;
   /**
    * Claim the pass run for hosts first seen at `at` (docs/SEMANTICS.md, "New hosts between
    * passes"): true for one caller at most every `gapMs`, false for the others.
    */
   claimArrivalPass(at: number, gapMs: number): Promise<boolean>;
 }
+
+/**
+ * Whose watch an arrival is for: hosts (the default) or checks. Each has its own watch with its
+ * own end, so each has its own set of arrivals and its own `watchingUntil` on the monitor item.
+ */
+export type Watched = 'hosts' | 'checks';
 
 /** At most this many arrivals wait on the monitor item for a watch (a few KB of hostnames). */
 export const MAX_ARRIVALS = 200;
@@ -437,6 +443,10 @@ export interface MonitorState {
   readonly arrivals: string[];
   /** Until when a deadline watch runs, as the watch said; undefined when none said so. */
   readonly watchingUntil: number | undefined;
+  /** Checks added or resumed since the checks' watch last looked (`noteArrival(name, 'checks')`). */
+  readonly checkArrivals: string[];
+  /** Until when the checks' deadline watch runs, as it said. */
+  readonly checksWatchingUntil: number | undefined;
 }
 
 /** The monitor item's record of one storm's recovery notices. */

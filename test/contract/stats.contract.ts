@@ -7,7 +7,7 @@ export function statsContract(make: () => Promise<StatsPort>): void {
   describe('StatsPort', () => {
     it('starts with an empty monitor', async () => {
       const stats = await make();
-      expect(await stats.monitor()).toEqual({ lastRun: undefined, lastHosts: undefined, degraded: false, degradedSince: undefined, pending: [], ingest: {}, storms: [], arrivals: [], watchingUntil: undefined });
+      expect(await stats.monitor()).toEqual({ lastRun: undefined, lastHosts: undefined, degraded: false, degradedSince: undefined, pending: [], ingest: {}, storms: [], arrivals: [], watchingUntil: undefined, checkArrivals: [], checksWatchingUntil: undefined });
     });
 
     it('never moves lastRun backwards, and keeps the fleet size of the last whole pass', async () => {
@@ -39,6 +39,18 @@ export function statsContract(make: () => Promise<StatsPort>): void {
       expect((await stats.monitor()).arrivals).toHaveLength(MAX_ARRIVALS);
     });
 
+    it('keeps new checks apart from new hosts, with the checks\' watch\'s own end', async () => {
+      const stats = await make();
+      await stats.watching(T0 + 60_000);
+      expect(await stats.noteArrival('nightly', 'checks')).toEqual({ watchingUntil: undefined });
+      await stats.watching(T0 + 80_000, false, 'checks');
+      expect(await stats.noteArrival('hourly', 'checks')).toEqual({ watchingUntil: T0 + 80_000 });
+      expect(await stats.monitor()).toMatchObject({ arrivals: [], watchingUntil: T0 + 60_000, checkArrivals: ['hourly', 'nightly'], checksWatchingUntil: T0 + 80_000 });
+      await stats.forgetArrivals(['nightly'], 'checks');
+      await stats.watching(T0 + 80_000, true, 'checks');
+      expect(await stats.monitor()).toMatchObject({ watchingUntil: T0 + 60_000, checkArrivals: ['hourly'], checksWatchingUntil: 0 });
+    });
+
     it('grants one claim of a pass for new hosts per gap, to whichever of racing callers comes first', async () => {
       const stats = await make();
       const claims = await Promise.all([stats.claimArrivalPass(T0, 5000), stats.claimArrivalPass(T0, 5000), stats.claimArrivalPass(T0 + 1, 5000)]);
@@ -46,7 +58,7 @@ export function statsContract(make: () => Promise<StatsPort>): void {
       expect(await stats.claimArrivalPass(T0 + 4000, 5000)).toBe(false);
       expect(await stats.claimArrivalPass(T0 + 5001, 5000)).toBe(true);
       // A claim is no monitor state a pass reads.
-      expect(await stats.monitor()).toEqual({ lastRun: undefined, lastHosts: undefined, degraded: false, degradedSince: undefined, pending: [], ingest: {}, storms: [], arrivals: [], watchingUntil: undefined });
+      expect(await stats.monitor()).toEqual({ lastRun: undefined, lastHosts: undefined, degraded: false, degradedSince: undefined, pending: [], ingest: {}, storms: [], arrivals: [], watchingUntil: undefined, checkArrivals: [], checksWatchingUntil: undefined });
     });
 
     it('flips degraded once each way, committing its notice in the same write', async () => {

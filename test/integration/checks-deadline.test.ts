@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckWatchSummary } from '../../lib/app/diagnose/checks';
 import type { DiagnoseSummary } from '../../lib/app/diagnose/pass';
 import { buildApi } from '../../lib/api/app';
-import { apiDeps, fixedNames } from '../../lib/compose';
+import { apiDeps, fixedNames, statsStore } from '../../lib/compose';
 import { loadConfig } from '../../lib/config';
 import { startTestCloud, type TestCloud } from '../../tools/harness/cloud';
 import { cliIn } from '../support/cli';
@@ -49,5 +49,33 @@ describe('a silent check at its deadline', () => {
     const at = Number(lates[0]?.id?.Value.split('|')[2]);
     expect(at - pingedAt).toBeGreaterThanOrEqual(5000);
     expect(at - pingedAt).toBeLessThan(5000 + 1000);
+  });
+
+  it('announces a check added after the pass, never pinged, within 5 s of its first deadline', async () => {
+    await drain(cloud, cloud.names.alertsQueueUrl);
+    const root = { config: loadConfig(cloud.env), clients: cloud.clients, names: fixedNames(cloud.names) };
+    const api = buildApi(apiDeps(root));
+    const stats = statsStore(root);
+    // A check the pass lists, due after the new one: the checks' watch is running when it is added.
+    const keeper = JSON.parse((await cli('checks', 'add', 'keeper', '--every', '12s', '--url', 'https://api.example', '--json')).out) as { url: string };
+    expect((await api.request(new URL(keeper.url).pathname)).status).toBe(200);
+    const before = (await stats.monitor()).lastRun ?? 0;
+
+    const running = diagnose(scheduledEvent(), lambdaContext('diagnose', 75_000));
+    while (((await stats.monitor()).lastRun ?? 0) <= before) await new Promise((r) => setTimeout(r, 50));
+    const addedAt = Date.now();
+    await cli('checks', 'add', 'fresh', '--every', '3s', '--grace', '2s', '--json');
+    const result = await running;
+
+    expect(result.transitions['check-late'] ?? 0).toBe(0);
+    expect(result.checkWatch?.transitions['check-late']).toBe(2);
+    for (const late of result.checkWatch?.lateMs ?? []) expect(late).toBeLessThan(5000);
+    const published = (await drain(cloud, cloud.names.alertsQueueUrl)).map((m) => (JSON.parse(m.Body ?? '{}') as { MessageAttributes: Record<string, { Value: string }> }).MessageAttributes);
+    const fresh = published.filter((a) => a.kind?.Value === 'check-late' && a.hostname?.Value === 'check:fresh');
+    expect(fresh).toHaveLength(1);
+    // Late at its creation plus 3 s plus 2 s grace, never pinged.
+    const at = Number(fresh[0]?.id?.Value.split('|')[2]);
+    expect(at - addedAt).toBeGreaterThanOrEqual(5000);
+    expect(at - addedAt).toBeLessThan(5000 + 2000);
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { runDiagnose, type DiagnoseDeps } from '../../lib/app/diagnose/pass';
 import { watchChecks } from '../../lib/app/diagnose/checks';
 import { runScheduledDiagnose } from '../../lib/app/diagnose/scheduled';
-import { addCheck, type CheckSpec } from '../../lib/app/checks/manage';
+import { addCheck, noteNewCheck, type CheckSpec } from '../../lib/app/checks/manage';
 import { pingKeyHash } from '../../lib/domain/check/check';
 import { keepFromDay } from '../../lib/domain/check/runs';
 import { silentLog } from '../../lib/app/log';
@@ -251,5 +251,67 @@ describe('the checks\' deadline watch, while ingest has not caught up', () => {
     expect(asked).toBe(1);
     expect(summary.transitions).toEqual({});
     expect(w.kinds()).toEqual([]);
+  });
+});
+
+describe('a check added or resumed between passes', () => {
+  const at = Date.parse('2026-11-20T10:00:00Z');
+  const setup = async (spec: Omit<CheckSpec, 'name'>) => {
+    const checks = new MemoryChecks();
+    const stats = new MemoryStats();
+    const runs: string[] = [];
+    const added = await addCheck(checks, { name: 'job', ...spec }, at, KEY);
+    if (!added.ok) throw new Error(added.problems.join('; '));
+    const w = { monitor: stats, trigger: { runPass: async (reason: string) => { runs.push(reason); } }, withinMs: 60 * S, gapMs: 5 * S };
+    return { stats, runs, w, check: added.check };
+  };
+
+  it('is noted for the checks\' running watch, which then needs no pass of its own', async () => {
+    const { stats, runs, w, check } = await setup({ every: '10s', grace: '5s' });
+    await stats.watching(at + 30 * S, false, 'checks');
+    expect(await noteNewCheck(w, check, at)).toBe(true);
+    expect((await stats.monitor()).checkArrivals).toEqual(['job']);
+    expect(runs).toEqual([]);
+  });
+
+  it('starts a pass when no checks\' watch runs (a hosts\' watch does not list checks), one per gap', async () => {
+    const { stats, runs, w, check } = await setup({ every: '10s', grace: '5s' });
+    await stats.watching(at + 30 * S);
+    expect(await noteNewCheck(w, check, at)).toBe(true);
+    expect(await noteNewCheck(w, check, at + S)).toBe(true);
+    expect(runs).toEqual(['new check job']);
+  });
+
+  it('is left to the scheduled passes when its first deadline is further than the watch reaches, or it is paused', async () => {
+    const { stats, runs, w, check } = await setup({ every: '1h' });
+    expect(await noteNewCheck(w, check, at)).toBe(false);
+    expect(await noteNewCheck(w, { ...check, schedule: { everyMs: 10 * S }, paused: true }, at)).toBe(false);
+    expect((await stats.monitor()).checkArrivals).toEqual([]);
+    expect(runs).toEqual([]);
+  });
+
+  it('is listed by a running watch at its deadline and judged late then, though no pass listed it', async () => {
+    const w = await world({ every: '10s', grace: '5s' });
+    const stats = w.d.stats;
+    // A deadline listed by the pass keeps the watch running (a check removed since: nothing to judge).
+    const watch = watchChecks(w.d as Parameters<typeof watchChecks>[0], [], [{ name: 'removed', deadline: w.clock + 25 * S }], {
+      until: w.clock + 30 * S, stop: async () => false, deadThrough: async () => w.clock, pollMs: 20,
+      arrivals: { noted: async () => (await stats.monitor()).checkArrivals, forget: (names) => stats.forgetArrivals(names, 'checks'), watching: (u, ended) => stats.watching(u, ended, 'checks') },
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await stats.monitor()).checksWatchingUntil).toBe(w.clock + 30 * S);
+    const check = await w.checks.get('job');
+    if (!check) throw new Error('no check');
+    expect(await noteNewCheck({ monitor: stats, withinMs: 60 * S, gapMs: 5 * S }, check, w.clock)).toBe(true);
+    for (let i = 0; i < 40 && w.kinds().length === 0; i++) {
+      w.advance(S);
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    w.advance(30 * S);
+    const summary = await watch;
+    expect(summary.transitions['check-late']).toBe(1);
+    expect(summary.lateMs[0]).toBeLessThanOrEqual(S);
+    expect(w.kinds()).toEqual(['check-late']);
+    expect((await stats.monitor()).checkArrivals).toEqual([]);
   });
 });

@@ -1,8 +1,8 @@
 import { LEVEL_NUMBERS, type LogLevel, type Notification } from '../../lib/domain/model';
-import { MAX_ARRIVALS, type StatsPort, type DailyCounts, type LevelCounts, type MonitorState } from '../../lib/ports';
+import { MAX_ARRIVALS, type StatsPort, type DailyCounts, type LevelCounts, type MonitorState, type Watched } from '../../lib/ports';
 import { outboxAttribute, outboxOf } from '../../lib/adapters/dynamodb/outbox-item';
 import { notificationAttributes } from '../../lib/adapters/dynamodb/notification-item';
-import { stormAttribute } from '../../lib/adapters/dynamodb/stats';
+import { stormAttribute, WATCHED } from '../../lib/adapters/dynamodb/stats';
 import { copy, type Item } from './item';
 import type { HostCounts } from '../../lib/domain/host/counts';
 
@@ -64,6 +64,8 @@ export class MemoryStats implements StatsPort {
         }),
       arrivals: item.arrivals instanceof Set ? [...(item.arrivals as Set<string>)].sort() : [],
       watchingUntil: num(item.watchingUntil),
+      checkArrivals: item.checkArrivals instanceof Set ? [...(item.checkArrivals as Set<string>)].sort() : [],
+      checksWatchingUntil: num(item.checksWatchingUntil),
     };
   }
 
@@ -113,27 +115,30 @@ export class MemoryStats implements StatsPort {
     for (const a of attributes) Reflect.deleteProperty(this.monitorItem, a);
   }
 
-  async noteArrival(hostname: string): Promise<{ readonly watchingUntil: number | undefined }> {
+  async noteArrival(hostname: string, of: Watched = 'hosts'): Promise<{ readonly watchingUntil: number | undefined }> {
     const m = this.monitorItem;
-    const watchingUntil = num(m.watchingUntil);
-    const set = (m.arrivals as Set<string> | undefined) ?? new Set<string>();
+    const a = WATCHED[of];
+    const watchingUntil = num(m[a.until]);
+    const set = (m[a.arrivals] as Set<string> | undefined) ?? new Set<string>();
     if (set.size >= MAX_ARRIVALS) return { watchingUntil: undefined };
-    m.arrivals = new Set([...set, hostname]);
+    m[a.arrivals] = new Set([...set, hostname]);
     return { watchingUntil };
   }
 
-  async forgetArrivals(hostnames: readonly string[]): Promise<void> {
-    const set = this.monitorItem.arrivals as Set<string> | undefined;
+  async forgetArrivals(hostnames: readonly string[], of: Watched = 'hosts'): Promise<void> {
+    const a = WATCHED[of].arrivals;
+    const set = this.monitorItem[a] as Set<string> | undefined;
     if (!set) return;
     const left = [...set].filter((h) => !hostnames.includes(h));
     // DynamoDB removes a string set that loses its last member.
-    if (left.length === 0) delete this.monitorItem.arrivals;
-    else this.monitorItem.arrivals = new Set(left);
+    if (left.length === 0) Reflect.deleteProperty(this.monitorItem, a);
+    else this.monitorItem[a] = new Set(left);
   }
 
-  async watching(until: number, ended = false): Promise<void> {
+  async watching(until: number, ended = false, of: Watched = 'hosts'): Promise<void> {
     const m = this.monitorItem;
-    if (ended ? num(m.watchingUntil) === until : m.watchingUntil === undefined || lt(m.watchingUntil, until)) m.watchingUntil = ended ? 0 : until;
+    const u = WATCHED[of].until;
+    if (ended ? num(m[u]) === until : m[u] === undefined || lt(m[u], until)) m[u] = ended ? 0 : until;
   }
 
   async claimArrivalPass(at: number, gapMs: number): Promise<boolean> {

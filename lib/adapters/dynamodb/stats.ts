@@ -6,7 +6,13 @@ import { HOST_STATES, type HostCounts } from '../../domain/host/counts';
 import { applied } from './conditional';
 import type { Notification} from '../../domain/model';
 import { outboxAttribute, outboxOf, outboxSets } from './outbox-item';
-import { MAX_ARRIVALS, type DailyCounts, type LevelCounts, type MonitorState, type StatsPort } from '../../ports';
+import { MAX_ARRIVALS, type DailyCounts, type Watched, type LevelCounts, type MonitorState, type StatsPort } from '../../ports';
+
+/** The monitor item's attributes for each watch's arrivals, and for its end as it said. */
+export const WATCHED: Record<Watched, { readonly arrivals: string; readonly until: string }> = {
+  hosts: { arrivals: 'arrivals', until: 'watchingUntil' },
+  checks: { arrivals: 'checkArrivals', until: 'checksWatchingUntil' },
+};
 
 /** The monitor item's record of what was said of one storm's recovery. */
 export function stormAttribute(incident: string): string {
@@ -106,6 +112,8 @@ export class StatsStore implements StatsPort {
         }),
       arrivals: item.arrivals instanceof Set ? [...(item.arrivals as Set<string>)].sort() : [],
       watchingUntil: item.watchingUntil === undefined ? undefined : Number(item.watchingUntil),
+      checkArrivals: item.checkArrivals instanceof Set ? [...(item.checkArrivals as Set<string>)].sort() : [],
+      checksWatchingUntil: item.checksWatchingUntil === undefined ? undefined : Number(item.checksWatchingUntil),
     };
   }
 
@@ -208,40 +216,43 @@ export class StatsStore implements StatsPort {
    * `ADD` to the monitor item's `arrivals` string set, while it holds fewer than MAX_ARRIVALS; the
    * item as it was comes back with the write (no read is billed), saying whether a watch runs.
    */
-  async noteArrival(hostname: string): Promise<{ readonly watchingUntil: number | undefined }> {
+  async noteArrival(hostname: string, of: Watched = 'hosts'): Promise<{ readonly watchingUntil: number | undefined }> {
+    const a = WATCHED[of];
     try {
       const out = await this.ddb.send(new UpdateCommand({
         TableName: this.table,
         Key: MONITOR_KEY,
-        UpdateExpression: 'ADD arrivals :h',
-        ConditionExpression: 'attribute_not_exists(arrivals) OR size(arrivals) < :max',
+        UpdateExpression: `ADD ${a.arrivals} :h`,
+        ConditionExpression: `attribute_not_exists(${a.arrivals}) OR size(${a.arrivals}) < :max`,
         ExpressionAttributeValues: { ':h': new Set([hostname]), ':max': MAX_ARRIVALS },
         ReturnValues: 'ALL_OLD',
       }));
-      return { watchingUntil: out.Attributes?.watchingUntil === undefined ? undefined : Number(out.Attributes.watchingUntil) };
+      const until = out.Attributes?.[a.until] as unknown;
+      return { watchingUntil: until === undefined ? undefined : Number(until) };
     } catch (e) {
       if ((e as { name?: string }).name === 'ConditionalCheckFailedException') return { watchingUntil: undefined };
       throw e;
     }
   }
 
-  async forgetArrivals(hostnames: readonly string[]): Promise<void> {
+  async forgetArrivals(hostnames: readonly string[], of: Watched = 'hosts'): Promise<void> {
     if (hostnames.length === 0) return;
     await this.ddb.send(new UpdateCommand({
       TableName: this.table,
       Key: MONITOR_KEY,
-      UpdateExpression: 'DELETE arrivals :hs',
+      UpdateExpression: `DELETE ${WATCHED[of].arrivals} :hs`,
       ExpressionAttributeValues: { ':hs': new Set(hostnames) },
     }));
   }
 
   /** Never moves `watchingUntil` back, but for the watch that set it, when it stops early. */
-  async watching(until: number, ended = false): Promise<void> {
+  async watching(until: number, ended = false, of: Watched = 'hosts'): Promise<void> {
+    const u = WATCHED[of].until;
     await applied(this.ddb.send(new UpdateCommand({
       TableName: this.table,
       Key: MONITOR_KEY,
-      UpdateExpression: 'SET watchingUntil = :to',
-      ConditionExpression: ended ? 'watchingUntil = :until' : 'attribute_not_exists(watchingUntil) OR watchingUntil < :until',
+      UpdateExpression: `SET ${u} = :to`,
+      ConditionExpression: ended ? `${u} = :until` : `attribute_not_exists(${u}) OR ${u} < :until`,
       ExpressionAttributeValues: ended ? { ':to': 0, ':until': until } : { ':to': until, ':until': until },
     })));
   }

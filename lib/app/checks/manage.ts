@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { checkNameProblem, pingKeyHash, type Check } from '../../domain/check/check';
 import { cronSchedule, everySchedule, parseDuration, type Schedule } from '../../domain/check/schedule';
-import type { ChecksPort } from '../../ports';
+import { checkDeadline } from '../../domain/check/judge';
+import type { ChecksPort, DiagnoseTrigger, MonitorPort } from '../../ports';
 
 /** What `dts checks add` is given, as text, before it is read. */
 export interface CheckSpec {
@@ -49,4 +50,36 @@ export async function addCheck(checks: Pick<ChecksPort, 'add'>, spec: CheckSpec,
   if (Array.isArray(check)) return { ok: false, problems: check };
   if (!(await checks.add(check))) return { ok: false, problems: [`a check named ${JSON.stringify(spec.name)} exists already`] };
   return { ok: true, check, key };
+}
+
+/** A watch that says it runs at least this much longer will look at the monitor item again in time. */
+const WATCH_POLL_MARGIN_MS = 2000;
+
+/**
+ * How a check added or resumed between passes is watched from the start (docs/CHECKS.md, "New
+ * checks between passes"): noted on the monitor item for the checks' running deadline watch, and,
+ * with a trigger, a pass started when no such watch runs (at most one every `gapMs`, shared with
+ * new hosts' passes).
+ */
+export interface NewCheckWatch {
+  readonly monitor: Pick<MonitorPort, 'noteArrival' | 'claimArrivalPass'>;
+  readonly trigger?: DiagnoseTrigger;
+  /** A deadline further away than this is listed by a scheduled pass in time (the watch's span). */
+  readonly withinMs: number;
+  readonly gapMs: number;
+}
+
+/**
+ * A check just added or resumed: when its first deadline (late, or long) comes before the next
+ * scheduled pass could list it, it is noted for the checks' watch, which lists it within a second.
+ * A failure here loses nothing but that head start: the check is stored, and the next pass lists it.
+ * Returns whether the check was noted.
+ */
+export async function noteNewCheck(w: NewCheckWatch, c: Check, now: number): Promise<boolean> {
+  const deadline = checkDeadline(c);
+  if (deadline === undefined || deadline - now > w.withinMs) return false;
+  const { watchingUntil } = await w.monitor.noteArrival(c.name, 'checks');
+  if ((watchingUntil ?? 0) > now + WATCH_POLL_MARGIN_MS) return true;
+  if (w.trigger && (await w.monitor.claimArrivalPass(now, w.gapMs))) await w.trigger.runPass(`new check ${c.name}`);
+  return true;
 }

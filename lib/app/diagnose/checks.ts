@@ -95,6 +95,14 @@ export async function judgeChecks(d: CheckJudgeDeps, now: number, deadThrough: n
 
 const sleepFor = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, ms)));
 
+/** Checks noted on the monitor item since the pass (`noteNewCheck`), and the checks' watch's word that it runs. */
+export interface CheckArrivals {
+  noted(): Promise<readonly string[]>;
+  forget(names: readonly string[]): Promise<void>;
+  /** The watch runs until `until`; `ended`: it stopped early. */
+  watching(until: number, ended?: boolean): Promise<void>;
+}
+
 export interface CheckWatchSummary {
   readonly watched: number;
   readonly transitions: Partial<Record<NotificationKind, number>>;
@@ -117,24 +125,72 @@ export async function watchChecks(
     readonly until: number; readonly deadThrough: () => Promise<number>; readonly stop: () => Promise<boolean>; readonly pollMs?: number;
     /** Told after each batch that committed a transition (the status pages show it). */
     readonly onCommitted?: () => void;
+    /** Checks added or resumed since the pass, noted on the monitor item: listed at their deadline. */
+    readonly arrivals?: CheckArrivals;
   },
 ): Promise<CheckWatchSummary> {
   const queue = upcoming.filter((u) => u.deadline <= o.until).sort((a, b) => a.deadline - b.deadline);
   const transitions: Partial<Record<NotificationKind, number>> = {};
   const lateMs: number[] = [];
   let errors = 0;
-  const watched = queue.length;
-  while (queue.length > 0) {
+  let watched = queue.length;
+  const summary = (): CheckWatchSummary => ({ watched, transitions, lateMs, errors });
+  // A check added or resumed after the pass listed its deadlines (docs/CHECKS.md, "New checks
+  // between passes"): read again (strongly consistent) and listed at its deadline if that comes
+  // within the watch, then taken off the monitor item. True if any was listed.
+  const arrivals = o.arrivals;
+  const listArrivals = async (): Promise<boolean> => {
+    if (!arrivals) return false;
+    let listed = false;
+    try {
+      const names = await arrivals.noted();
+      if (names.length === 0) return false;
+      for (const name of names) {
+        const c = await d.checks.get(name);
+        const deadline = c ? checkDeadline(c) : undefined;
+        if (deadline === undefined || deadline > o.until || queue.some((q) => q.name === name)) continue;
+        insert(queue, { name, deadline: Math.max(deadline, d.delivery.now()) });
+        watched++;
+        listed = true;
+      }
+      await arrivals.forget(names);
+    } catch (e) {
+      d.log.warn('could not list new checks; the watch looks again', { error: String(e) });
+    }
+    return listed;
+  };
+  // `dts checks add` reads this to know that a new check will be listed without a pass of its own.
+  const said = arrivals !== undefined && await arrivals.watching(o.until).then(() => true, (e: unknown) => {
+    d.log.warn('could not record the checks\' watch on the monitor item', { error: String(e) });
+    return false;
+  });
+  await listArrivals();
+  for (;;) {
+    if (queue.length === 0) {
+      if (!said || d.delivery.now() >= o.until) break;
+      // Nothing left to watch: a new check needs a pass of its own again. One noted just before
+      // the end was said is still listed here.
+      await arrivals?.watching(o.until, true).catch((e: unknown) => d.log.warn('could not record the checks\' watch\'s end', { error: String(e) }));
+      if (!(await listArrivals())) break;
+      await arrivals?.watching(o.until).catch(() => undefined);
+    }
     const first = queue[0] as CheckUpcoming;
     let n = 1;
     while (n < queue.length && (queue[n] as CheckUpcoming).deadline <= first.deadline + BATCH_MS) n++;
     const last = (queue[n - 1] as CheckUpcoming).deadline;
+    let relist = false;
     for (;;) {
-      if (await o.stop()) return { watched, transitions, lateMs, errors };
+      if (await o.stop()) return summary();
+      // A new check listed: the batch is formed again (its deadline may come first).
+      if (await listArrivals()) {
+        relist = true;
+        break;
+      }
       const left = last - d.delivery.now();
       if (left <= 0) break;
       await sleepFor(Math.min(left, o.pollMs ?? 1000));
     }
+    if (relist) continue;
     // Every deadline already passed joins the batch: a watermark takes a canary's round trip
     // through ingest (a second or more), and checks due a second apart, each waiting for its own,
     // would fall further behind with each one (BENCHMARKS part 17). One watermark covers them all.
@@ -183,7 +239,7 @@ export async function watchChecks(
     await outbox.flush(d.delivery, d.log);
     if (Object.values(transitions).reduce((a, n) => a + (n ?? 0), 0) > before) o.onCommitted?.();
   }
-  return { watched, transitions, lateMs, errors };
+  return summary();
 }
 
 /** Into the queue, kept sorted by deadline. */

@@ -8,6 +8,7 @@ import { CHECK_WATCH_OVERLAP_MS, watchChecks, type CheckUpcoming, type CheckWatc
 import { establishWatermark } from '../ingest/watermark';
 import { NO_DEATHS } from '../../domain/host/transitions';
 import { Outbox } from '../outbox';
+import type { MonitorState } from '../../ports';
 
 export interface ScheduledRun {
   /** The fan-out settings (DTS_DIAGNOSE_WORKERS and the rest). */
@@ -41,12 +42,27 @@ export async function runScheduledDiagnose(d: DiagnoseDeps, run: ScheduledRun): 
   const pages = keepPagesThroughWatch(d, { now: d.delivery.now, silences: context.silences, examined: summary.examined }, anyTransition(summary.transitions), run.pageRewriteGapMs ?? PAGE_REWRITE_GAP_MS);
   // The checks' watch overlaps the next pass until that pass has recorded its run (`stop`).
   const checksUntil = (d.watchMs ?? 0) > 0 ? Math.min(summary.at + (d.watchMs ?? 0) + CHECK_WATCH_OVERLAP_MS, run.budgetEnd) : until;
+  // The monitor item read once a second by the checks' watch says both whether a newer pass has
+  // taken over and which checks were added since (`noted` follows `stop`, and reuses its read).
+  let seen: MonitorState | undefined;
   const [watch, checkWatch] = await Promise.all([
     watchDeadlines(d, context, upcoming, { passAt: summary.at, until, onCommitted: pages.changed }),
     d.checks && context.degraded.length === 0 ? watchChecks({ checks: d.checks, delivery: d.delivery, log: d.log }, context.silences, checks, {
       until: checksUntil,
       onCommitted: pages.changed,
-      stop: async () => ((await d.stats.monitor()).lastRun ?? 0) > summary.at,
+      stop: async () => {
+        seen = await d.stats.monitor();
+        return (seen.lastRun ?? 0) > summary.at;
+      },
+      arrivals: {
+        noted: async () => {
+          const m = seen ?? (await d.stats.monitor());
+          seen = undefined;
+          return m.checkArrivals;
+        },
+        forget: (names) => d.stats.forgetArrivals(names, 'checks'),
+        watching: (at, ended) => d.stats.watching(at, ended, 'checks'),
+      },
       deadThrough: async () => {
         const w = await establishWatermark({ queue: d.queue, stats: d.stats, lagWaitMs: d.lagWaitMs, now: d.delivery.now });
         return w.reasons.length > 0 ? NO_DEATHS : Math.min(d.delivery.now(), w.through);

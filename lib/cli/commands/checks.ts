@@ -1,5 +1,7 @@
-import { addCheck, type CheckSpec } from '../../app/checks/manage';
-import { checkStore } from '../../compose';
+import { addCheck, noteNewCheck, type CheckSpec } from '../../app/checks/manage';
+import { checkStore, newCheckWatch } from '../../compose';
+import type { Check } from '../../domain/check/check';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { CheckStore } from '../../adapters/dynamodb/checks';
 import { checkView, type CheckView } from '../../domain/check/view';
 import type { Context } from '../context';
@@ -8,7 +10,16 @@ import { age, styleFor, table } from '../format';
 
 /** `dts checks …`: scheduled jobs that ping dts (docs/CHECKS.md). */
 async function store(ctx: Context): Promise<CheckStore> {
-  return checkStore(await ctx.root(['checksTable']));
+  return checkStore(await located(ctx));
+}
+
+/**
+ * The backend is located once per command: the stats table is looked for with the checks table
+ * (a local cloud's discovery finds only what is asked), since `add` and `resume` note a new check
+ * on its monitor item; the checks table alone is required.
+ */
+function located(ctx: Context): ReturnType<Context['root']> {
+  return ctx.root(['checksTable', 'statsTable'], { partial: true });
 }
 
 export interface ChecksAddOptions {
@@ -46,6 +57,7 @@ export async function checksAddCommand(ctx: Context, name: string, o: ChecksAddO
   };
   const added = await addCheck(await store(ctx), spec, Date.now());
   if (!added.ok) throw usage(added.problems.join('; '));
+  await watchNew(ctx, added.check);
   const url = pingUrl(ctx, added.key, o.url);
   if (o.json) ctx.io.out(JSON.stringify({ key: added.key, url, check: checkView(added.check) }, null, 2) + '\n');
   else {
@@ -54,6 +66,30 @@ export async function checksAddCommand(ctx: Context, name: string, o: ChecksAddO
     if (url.startsWith('/')) ctx.io.err('prefix the path with the HTTP API\'s URL (the stack output HttpApiUrl) or a relay\'s, or pass --url / set DTS_PING_URL\n');
   }
   return 0;
+}
+
+/**
+ * A check added or resumed is noted for the running checks' watch, so that a first deadline before
+ * the next pass is announced at its time (docs/CHECKS.md, "New checks between passes"). Failing
+ * here loses only that head start, so it warns and the command succeeds.
+ */
+async function watchNew(ctx: Context, c: Check): Promise<void> {
+  let lambda: LambdaClient | undefined;
+  try {
+    const root = await located(ctx);
+    // Told the diagnose function (DTS_DIAGNOSE_FUNCTION), the CLI starts a pass when no watch runs.
+    if (ctx.config.diagnose.diagnoseFunction) {
+      const { LambdaClient: Client } = await import('@aws-sdk/client-lambda');
+      const b = root.backend.client;
+      lambda = new Client({ ...(b.region ? { region: b.region } : {}), ...(b.endpoint ? { endpoint: b.endpoint } : {}), ...(b.credentials ? { credentials: b.credentials } : {}) });
+    }
+    const w = newCheckWatch(root, lambda);
+    if (w) await noteNewCheck(w, c, Date.now());
+  } catch (e) {
+    ctx.io.err(`warning: the running diagnose was not told of ${c.name}; the next pass (within a minute) judges it: ${(e as Error).message}\n`);
+  } finally {
+    lambda?.destroy();
+  }
 }
 
 const cell = (v: string | number | null): string => (v === null ? '-' : String(v));
@@ -88,9 +124,12 @@ export async function checksShowCommand(ctx: Context, name: string, o: { json?: 
 }
 
 export async function checksPauseCommand(ctx: Context, name: string, paused: boolean, o: { json?: boolean }): Promise<number> {
-  if (!(await (await store(ctx)).setPaused(name, paused))) throw notFound(`no check named ${JSON.stringify(name)}`);
+  const checks = await store(ctx);
+  if (!(await checks.setPaused(name, paused))) throw notFound(`no check named ${JSON.stringify(name)}`);
+  const resumed = paused ? undefined : await checks.get(name);
+  if (resumed) await watchNew(ctx, resumed);
   if (o.json) ctx.io.out(JSON.stringify({ name, paused }) + '\n');
-  else ctx.io.out(paused ? `paused ${name}: its signals are recorded, and it is not judged\n` : `resumed ${name}: it is judged from the next pass\n`);
+  else ctx.io.out(paused ? `paused ${name}: its signals are recorded, and it is not judged\n` : `resumed ${name}: it is judged from now on\n`);
   return 0;
 }
 
