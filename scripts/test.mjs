@@ -5,9 +5,9 @@
  *
  * 0. The machine's needs (scripts/check-system.mjs): one line naming what is missing, and how to
  *    install it (as root, it installs it).
- * 1. The build, then the typecheck, the lint and the template's validation beside the unit tests
- *    (`npm run test:quick`'s arrangement, plus the validation).
- * 2. The integration suite, both engines in one run.
+ * 1. The build, then the typecheck and the lint beside the unit tests (`npm run test:quick`'s
+ *    arrangement). The template's validation starts with them and runs on beside phase 2.
+ * 2. The integration suite, both engines in one run; then the validation's end is awaited.
  * 3. The end-to-end files, three at a time (`DTS_E2E_WORKERS`), each on a local cloud of its own.
  * 4. The end-to-end files that need the machine to themselves (`E2E_ALONE_FILES`), one at a time.
  *
@@ -22,12 +22,13 @@ import { spawn } from 'node:child_process';
 /** Runs a command; `live` streams its output, otherwise it is kept for the end. */
 function run(name, command, args, live) {
   const started = Date.now();
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { stdio: live ? 'inherit' : ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, args, { stdio: live ? 'inherit' : ['ignore', 'pipe', 'pipe'] });
+  const done = new Promise((resolve) => {
     let output = '';
     if (!live) for (const stream of [child.stdout, child.stderr]) stream.on('data', (d) => { output += d; });
     child.on('close', (code) => resolve({ name, code: code ?? 1, output, seconds: Math.round((Date.now() - started) / 1000) }));
   });
+  return Object.assign(done, { child });
 }
 
 const npm = (script, live) => run(`npm run ${script}`, 'npm', ['run', '--silent', script], live);
@@ -44,10 +45,17 @@ async function phase(steps) {
 }
 
 const e2eWorkers = process.env.DTS_E2E_WORKERS ?? '3';
+let validation;
 const ok = await phase([run('system needs', 'node', ['scripts/check-system.mjs'], true)])
   && await phase([npm('build', true)])
-  && await phase([npm('typecheck', false), npm('lint', false), npm('validate', false), npm('test:unit', true)])
+  // The validation's eight packagings mostly wait (about 5 s of CPU in 12 s each): they run beside
+  // the checks, the unit tests and then the integration suite, and end before the end-to-end files,
+  // whose clouds provision from the templates they leave in the cache.
+  && (validation = npm('validate', false), await phase([npm('typecheck', false), npm('lint', false), npm('test:unit', true)]))
   && await phase([vitest('integration (dynalite, DynamoDB Local)', ['--project', 'integration', '--project', 'dynamodb-local'], true)])
+  && await phase([validation])
   && await phase([vitest('end to end, side by side', ['--project', 'e2e', `--maxWorkers=${e2eWorkers}`], true)])
   && await phase([vitest('end to end, alone', ['--project', 'e2e-alone', '--maxWorkers=1'], true)]);
+// A phase that failed before the validation was awaited leaves it running: it is stopped, not left behind.
+if (!ok && validation?.child.exitCode === null) validation.child.kill();
 process.exit(ok ? 0 : 1);
