@@ -83,6 +83,8 @@ interface Measured {
   readonly cpuMicrosPerRecord: number;
   readonly recordsPerCoreSecond: number;
   readonly requestsPerMessage: number;
+  /** Measured in turns: CPU microseconds per record in each round, so that a round's load burst can be told from the variant. */
+  readonly perRound?: readonly number[];
 }
 
 async function measure(v: Variant, messages: number, recordsPerMessage: number, warmup: number): Promise<Measured> {
@@ -117,7 +119,7 @@ async function measure(v: Variant, messages: number, recordsPerMessage: number, 
  * comparison of a few per cent needs on a shared machine.
  */
 async function measureInTurns(vs: readonly Variant[], messages: number, recordsPerMessage: number, warmup: number, rounds: number): Promise<Measured[]> {
-  const runs = vs.map((v) => ({ v, bodies: Array.from({ length: Math.min(messages, 2_000) }, (_, i) => v.body(i)), samples: [] as number[], cpuMicros: 0, requests: 0 }));
+  const runs = vs.map((v) => ({ v, bodies: Array.from({ length: Math.min(messages, 2_000) }, (_, i) => v.body(i)), samples: [] as number[], cpuMicros: 0, requests: 0, perRound: [] as number[] }));
   for (const r of runs) for (let i = 0; i < warmup; i++) await r.v.run(r.bodies[i % r.bodies.length] as string, i);
   const per = Math.ceil(messages / rounds);
   for (let round = 0; round < rounds; round++) {
@@ -132,6 +134,7 @@ async function measureInTurns(vs: readonly Variant[], messages: number, recordsP
       }
       const cpu = process.cpuUsage(cpu0);
       r.cpuMicros += cpu.user + cpu.system;
+      r.perRound.push((cpu.user + cpu.system) / (per * recordsPerMessage));
       r.requests += counts.requests - before;
     }
   }
@@ -140,6 +143,7 @@ async function measureInTurns(vs: readonly Variant[], messages: number, recordsP
     return {
       variant: r.v.name, records, bodyBytes: Buffer.byteLength(r.bodies[0] as string), perMessage: summarize(r.samples),
       cpuMicrosPerRecord: r.cpuMicros / records, recordsPerCoreSecond: records / (r.cpuMicros / 1e6), requestsPerMessage: r.requests / r.samples.length,
+      perRound: r.perRound,
     };
   });
 }
@@ -430,6 +434,10 @@ async function printRules(logs: readonly Measured[]): Promise<{ textBytes: numbe
   for (const [what, ruled] of [['counts riding in the daily counts write', logs[1]], ['counts apart, one UpdateItem per rule and minute (first version)', logs[2]], ['counts apart, one UpdateItem a minute (before)', logs[3]], ['counts apart, a PUT in a BatchWriteItem (sketch)', logs[4]]] as const) {
     const m = ruled as Measured;
     console.log(`20 log rules (5 regex), ${RECORDS_PER_MESSAGE} records an invocation, ${what}: ${sig(m.cpuMicrosPerRecord)} µs/record against ${sig(base)} without: ${m.cpuMicrosPerRecord >= base ? '+' : ''}${sig((m.cpuMicrosPerRecord / base - 1) * 100)}%, with ${sig(m.requestsPerMessage - (logs[0] as Measured).requestsPerMessage)} more requests an invocation`);
+    // Each round's excess over the handler without rules in the same round: the median shrugs off a round that another process took.
+    const baseRounds = (logs[0] as Measured).perRound ?? [];
+    const excess = (m.perRound ?? []).map((x, i) => (x / (baseRounds[i] ?? x) - 1) * 100).sort((a, b) => a - b);
+    if (excess.length > 0) console.log(`  per round (${excess.length}): median ${sig(excess[Math.floor(excess.length / 2)] as number)}%, quartiles ${sig(excess[Math.floor(excess.length / 4)] as number)}% to ${sig(excess[Math.floor((3 * excess.length) / 4)] as number)}%`);
   }
   const write = await countsWriteMicros();
   const more = write.riding - write.plain;
