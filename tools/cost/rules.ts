@@ -58,8 +58,9 @@ export function ruleCost(i: RuleCostInputs, prices: Prices): RuleCost {
   // A collect: the cursor (consistent), and two days' daily counts items of each rule's app (at most one app a rule; consistent).
   const collectReads = Math.ceil(cursorKb(i.rules) / 4) + 2 * i.rules;
   const readUnits = passes * (i.rules * RRU_PER_RULE_PER_PASS + minutesQuery + collectReads) + (SECONDS_PER_MONTH / 30) * i.warmContainers * RRU_PER_CACHE_READ;
-  // A pass that found counts: the cursor put and the minute's counter item added to (the upper bound: every pass).
-  const monthWriteUnits = passes * (cursorKb(i.rules) + counterItemKb(i.rules));
+  // A pass that found counts: the cursor put and the minute's counter item added to (the upper
+  // bound: every pass); and every pass sends the last collect's minute write again, which its condition refuses.
+  const monthWriteUnits = passes * (cursorKb(i.rules) + 2 * counterItemKb(i.rules));
   return {
     perMillionRecords: {
       counterWrites, sampleWrites, writeUnits, extraCpuMicrosPerRecord, gbSeconds,
