@@ -13,8 +13,9 @@ import { outboxAttribute, outboxOf, outboxSets } from './outbox-item';
  * Log rules in the stats table (docs/DATA-MODEL.md, "Log rules"): the definitions in one partition
  * (`pk = RULES`, `sk = name`), which ingest and diagnose read whole with one Query; the minutes in
  * another (`pk = RULE-MINUTES`, `sk = M#<minute>`), one item a minute holding every rule's count
- * (`n:<name>`) and the seconds a `--silent` rule's scope logged in (`t:<name>`, a number set), so
- * that an invocation writes once per minute whatever the rules; beside it (`pk = RULE-SAMPLES`)
+ * (`n:<name>`) and the seconds it was seen in (`t:<name>`, a number set), which the diagnose pass
+ * writes from ingest's running totals (`collect`, with its cursor at `pk = RULE-TOTALS`), so that
+ * an invocation writes no counter of its own; beside it (`pk = RULE-SAMPLES`)
  * each rule's first samples of the minute (`s:<name>`), written by a function once a minute; per rule (`pk = RULE#name`) its judged state (`sk = STATE`, with
  * its outbox); and removed rules whose `log-ok` may still wait there (`pk = RULES-RETIRED`).
  */
