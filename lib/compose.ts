@@ -114,17 +114,17 @@ export const checkStore = (r: Root): CheckStore => new CheckStore(r.clients.ddb,
 export const statusPageStore = (r: Root): StatusPageStore => new StatusPageStore(r.clients.ddb, r.names.need('statusTable'));
 /**
  * How `dts checks add` and `resume` have a new check watched before the next pass: noted on the
- * monitor item (the stats table) for the checks' running watch, and, given `lambda` and the
- * diagnose function's name (DTS_DIAGNOSE_FUNCTION), a pass started when no such watch runs.
- * Undefined when the deadline watch is off or the stats table is not known.
+ * monitor item (the stats table) for the checks' running watch, and, given `pass` (the Lambda
+ * client and the diagnose function's name), a pass started when no such watch runs; `noPass` is
+ * told why none was. Undefined when the deadline watch is off or the stats table is not known.
  */
-export function newCheckWatch(r: Root, lambda?: LambdaClient): NewCheckWatch | undefined {
+export function newCheckWatch(r: Root, pass?: { lambda: LambdaClient; functionName: string }, noPass?: (why: string) => void): NewCheckWatch | undefined {
   const stats = r.names.find('statsTable');
   if (!stats || r.config.diagnose.watchMs <= 0) return undefined;
-  const pass = r.config.diagnose.diagnoseFunction;
   return {
     monitor: new StatsStore(r.clients.ddb, stats), withinMs: r.config.diagnose.watchMs, gapMs: ARRIVAL_PASS_GAP_MS,
-    ...(lambda && pass ? { trigger: lambdaDiagnoseTrigger(lambda, pass) } : {}),
+    ...(pass ? { trigger: lambdaDiagnoseTrigger(pass.lambda, pass.functionName) } : {}),
+    ...(noPass ? { noPass } : {}),
   };
 }
 /** The status table when this deployment has one (an older stack may not): without it, no page is kept. */

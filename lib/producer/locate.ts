@@ -54,6 +54,12 @@ export interface Backend {
   readonly client: ClientConfig;
   /** The local cloud's endpoint when the names were discovered there. */
   readonly local?: string;
+  /**
+   * The diagnose function's name, for a CLI that starts a pass (`dts checks add`): the stack's
+   * output DiagnoseFunctionName, else the stage's dts-<stage>-diagnose, the stage read from the
+   * stats table's name as the CLI found it. Undefined when neither is known.
+   */
+  readonly diagnoseFunction?: string;
   /** A resource the caller needs; throws a BackendError naming how to provide it when missing. */
   require<K extends ResourceKey>(key: K): string;
 }
@@ -90,9 +96,11 @@ export async function locateBackend(options: LocateOptions = {}): Promise<Backen
   const missing = (): ResourceKey[] => need.filter((k) => resources[k] === undefined);
 
   let local: string | undefined;
+  let diagnoseFunction: string | undefined;
   if (missing().length > 0 && stack) {
     const outputs = await stackOutputs(stack, client);
     for (const key of Object.keys(RESOURCES) as ResourceKey[]) set(key, outputs[RESOURCES[key].output], 'stack');
+    diagnoseFunction = outputs[DIAGNOSE_FUNCTION_OUTPUT];
   } else if (missing().length > 0) {
     local = explicitEndpoint ?? DEFAULT_LOCAL_ENDPOINT;
     const localClient = clientConfig(options, env, local);
@@ -102,11 +110,13 @@ export async function locateBackend(options: LocateOptions = {}): Promise<Backen
     Object.assign(client, localClient);
   }
 
+  diagnoseFunction ??= stageFunction(resources.statsTable, 'diagnose');
   const backend: Backend = {
     resources,
     sources,
     client,
     ...(local ? { local } : {}),
+    ...(diagnoseFunction ? { diagnoseFunction } : {}),
     require(key) {
       const value = resources[key];
       if (value) return value;
@@ -119,6 +129,18 @@ export async function locateBackend(options: LocateOptions = {}): Promise<Backen
   };
   if (!options.partial) for (const key of need) backend.require(key);
   return backend;
+}
+
+/** The stack output that names the diagnose function (serverless/roles.yml). */
+export const DIAGNOSE_FUNCTION_OUTPUT = 'DiagnoseFunctionName';
+
+/**
+ * A function of the stage a table belongs to: the framework names both dts-<stage>-<name>, so
+ * dts-prod-stats gives dts-prod-diagnose. Undefined for a table named otherwise.
+ */
+function stageFunction(statsTable: string | undefined, name: string): string | undefined {
+  const prefix = statsTable === undefined ? undefined : /^(dts-.+-)stats$/.exec(statsTable)?.[1];
+  return prefix === undefined ? undefined : `${prefix}${name}`;
 }
 
 function nonEmpty(s: string | undefined): string | undefined {

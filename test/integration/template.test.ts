@@ -466,6 +466,8 @@ describe('packaged template (serverless package --stage test)', () => {
         HostsTableName: 'HostsTable', LogsTableName: 'LogsTable', NotificationsTableName: 'NotificationsTable', StatsTableName: 'StatsTable',
         AlertsTopicArn: 'AlertsTopic', SilencesTableName: 'SilencesTable', ReportsTableName: 'ReportsTable',
       });
+      // `dts checks add --stack` starts a pass for a new check with the diagnose function this names.
+      expect(template.Outputs?.DiagnoseFunctionName?.Value).toEqual({ Ref: functionId(FUNCTIONS.diagnose) });
       // HttpApiUrl is the framework's, a joined string rather than a resource.
       for (const k of Object.keys(named).filter((n) => /Url$|TableName$|TopicArn$/.test(n) && n !== 'HttpApiUrl')) {
         expect(template.Outputs?.[k]?.Value, k).toEqual({ Ref: named[k] });

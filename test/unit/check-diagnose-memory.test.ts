@@ -282,6 +282,17 @@ describe('a check added or resumed between passes', () => {
     expect(runs).toEqual(['new check job']);
   });
 
+  it('says why no pass was started when none could be: no trigger, or a trigger refused; the check is noted all the same', async () => {
+    const { stats, check } = await setup({ every: '10s', grace: '5s' });
+    const said: string[] = [];
+    const noPass = (why: string): void => { said.push(why); };
+    expect(await noteNewCheck({ monitor: stats, withinMs: 60 * S, gapMs: 5 * S, noPass }, check, at)).toBe(true);
+    const refused = { runPass: async () => { throw new Error('not authorized to perform: lambda:InvokeFunction'); } };
+    expect(await noteNewCheck({ monitor: stats, trigger: refused, withinMs: 60 * S, gapMs: 5 * S, noPass }, check, at)).toBe(true);
+    expect(said).toEqual(['the diagnose function is not known', 'not authorized to perform: lambda:InvokeFunction']);
+    expect((await stats.monitor()).checkArrivals).toEqual(['job']);
+  });
+
   it('is left to the scheduled passes when its first deadline is further than the watch reaches, or it is paused', async () => {
     const { stats, runs, w, check } = await setup({ every: '1h' });
     expect(await noteNewCheck(w, check, at)).toBe(false);

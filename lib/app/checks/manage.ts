@@ -67,6 +67,11 @@ export interface NewCheckWatch {
   /** A deadline further away than this is listed by a scheduled pass in time (the watch's span). */
   readonly withinMs: number;
   readonly gapMs: number;
+  /**
+   * Told why no pass was started when one was needed (no watch runs): no trigger, or the trigger
+   * refused (say, no lambda:InvokeFunction). The check is stored all the same; the next pass lists it.
+   */
+  readonly noPass?: (why: string) => void;
 }
 
 /**
@@ -80,6 +85,16 @@ export async function noteNewCheck(w: NewCheckWatch, c: Check, now: number): Pro
   if (deadline === undefined || deadline - now > w.withinMs) return false;
   const { watchingUntil } = await w.monitor.noteArrival(c.name, 'checks');
   if ((watchingUntil ?? 0) > now + WATCH_POLL_MARGIN_MS) return true;
-  if (w.trigger && (await w.monitor.claimArrivalPass(now, w.gapMs))) await w.trigger.runPass(`new check ${c.name}`);
+  if (!w.trigger) {
+    w.noPass?.('the diagnose function is not known');
+    return true;
+  }
+  if (!(await w.monitor.claimArrivalPass(now, w.gapMs))) return true;
+  try {
+    await w.trigger.runPass(`new check ${c.name}`);
+  } catch (e) {
+    if (!w.noPass) throw e;
+    w.noPass((e as Error).message);
+  }
   return true;
 }

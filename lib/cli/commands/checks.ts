@@ -77,13 +77,22 @@ async function watchNew(ctx: Context, c: Check): Promise<void> {
   let lambda: LambdaClient | undefined;
   try {
     const root = await located(ctx);
-    // Told the diagnose function (DTS_DIAGNOSE_FUNCTION), the CLI starts a pass when no watch runs.
-    if (ctx.config.diagnose.diagnoseFunction) {
+    // The diagnose function: DTS_DIAGNOSE_FUNCTION when set, else found with the tables (the
+    // stack's output, or the stage's dts-<stage>-diagnose), so that a pass starts when no watch runs.
+    const functionName = ctx.config.diagnose.diagnoseFunction ?? root.backend.diagnoseFunction;
+    if (functionName) {
       const { LambdaClient: Client } = await import('@aws-sdk/client-lambda');
       const b = root.backend.client;
-      lambda = new Client({ ...(b.region ? { region: b.region } : {}), ...(b.endpoint ? { endpoint: b.endpoint } : {}), ...(b.credentials ? { credentials: b.credentials } : {}) });
+      // An Event invoke answers at once: a Lambda endpoint out of reach costs the command seconds, not minutes.
+      lambda = new Client({
+        ...(b.region ? { region: b.region } : {}), ...(b.endpoint ? { endpoint: b.endpoint } : {}), ...(b.credentials ? { credentials: b.credentials } : {}),
+        maxAttempts: 2, requestHandler: { connectionTimeout: 3000, requestTimeout: 10_000 },
+      });
     }
-    const w = newCheckWatch(root, lambda);
+    const noPass = (why: string): void => {
+      ctx.io.err(`note: no diagnose pass started for ${c.name} (${oneLine(why)}); the next scheduled pass (within a minute) judges it\n`);
+    };
+    const w = newCheckWatch(root, lambda && functionName ? { lambda, functionName } : undefined, noPass);
     if (w) await noteNewCheck(w, c, Date.now());
   } catch (e) {
     ctx.io.err(`warning: the running diagnose was not told of ${c.name}; the next pass (within a minute) judges it: ${(e as Error).message}\n`);
@@ -91,6 +100,8 @@ async function watchNew(ctx: Context, c: Check): Promise<void> {
     lambda?.destroy();
   }
 }
+
+const oneLine = (s: string): string => s.replace(/\s+/g, ' ').trim();
 
 const cell = (v: string | number | null): string => (v === null ? '-' : String(v));
 
