@@ -109,6 +109,9 @@ export async function startTestCloud(): Promise<TestCloud> {
     AWS_ENDPOINT_URL_DYNAMODB: ddbEndpoint,
     AWS_ENDPOINT_URL_SQS: edge.endpoint,
     AWS_ENDPOINT_URL_SNS: edge.endpoint,
+    // No Lambda here: a CLI that starts a pass (`dts checks add`) is refused by the edge at once,
+    // never sent to AWS. A test of that pass points this at a Lambda Invoke API of its own.
+    AWS_ENDPOINT_URL_LAMBDA: edge.endpoint,
     DTS_HOSTS_TABLE: names.hostsTable,
     DTS_LOGS_TABLE: names.logsTable,
     DTS_NOTIFICATIONS_TABLE: names.notificationsTable,
