@@ -8,7 +8,7 @@
  * 1. The build, then the typecheck and the lint beside the unit tests (`npm run test:quick`'s
  *    arrangement). The template's validation starts with them and runs on beside phase 2.
  * 2. The integration suite, both engines in one run; then the validation's end is awaited.
- * 3. The end-to-end files, three at a time (`DTS_E2E_WORKERS`), each on a local cloud of its own.
+ * 3. The end-to-end files, four at a time (`DTS_E2E_WORKERS`), each on a local cloud of its own.
  * 4. The end-to-end files that need the machine to themselves (`E2E_ALONE_FILES`), one at a time.
  *
  * The integration suite and the end-to-end files do not run side by side: tried on this 2-core
@@ -44,7 +44,7 @@ async function phase(steps) {
   return results.every((r) => r.code === 0);
 }
 
-const e2eWorkers = process.env.DTS_E2E_WORKERS ?? '3';
+const e2eWorkers = process.env.DTS_E2E_WORKERS ?? '4';
 let validation;
 const ok = await phase([run('system needs', 'node', ['scripts/check-system.mjs'], true)])
   && await phase([npm('build', true)])
