@@ -16,7 +16,7 @@ import { startTestCloud, type TestCloud } from '../../tools/harness/cloud';
 import { lambdaInvokeApi } from '../../tools/local/lambda/invoke-api';
 import { cliIn } from '../support/cli';
 import { lambdaContext, scheduledEvent } from '../support/events';
-import { drain } from '../support/then';
+import { drain, publishedLates } from '../support/then';
 
 type Summary = DiagnoseSummary & { checkWatch?: CheckWatchSummary };
 let cloud: TestCloud;
@@ -74,11 +74,10 @@ describe('a check added when no checks\' watch runs', () => {
     const result = await (passes[0] as { result: Promise<Summary> }).result;
     expect(result.checkWatch?.transitions).toEqual({ 'check-late': 1 });
     for (const late of result.checkWatch?.lateMs ?? []) expect(late).toBeLessThan(5000);
-    const published = (await drain(cloud, cloud.names.alertsQueueUrl)).map((m) => (JSON.parse(m.Body ?? '{}') as { MessageAttributes: Record<string, { Value: string }> }).MessageAttributes);
-    const fresh = published.filter((a) => a.kind?.Value === 'check-late' && a.hostname?.Value === 'check:fresh');
-    expect(fresh).toHaveLength(1);
+    const lates = await publishedLates(cloud, 'fresh');
+    expect(lates).toHaveLength(1);
     // Late at its creation plus 3 s plus 2 s grace, never pinged.
-    const at = Number(fresh[0]?.id?.Value.split('|')[2]);
+    const at = lates[0] as number;
     expect(at - addedAt).toBeGreaterThanOrEqual(5000);
     expect(at - addedAt).toBeLessThan(5000 + 2000);
   });

@@ -39,3 +39,15 @@ export async function drain(cloud: TestCloud, queueUrl: string): Promise<Message
     messages.push(...out.Messages);
   }
 }
+
+/**
+ * The alert topic's `check-late` messages for one check (drained from the test subscriber's
+ * queue), with the time each says the check went late: the third part of its id.
+ */
+export async function publishedLates(cloud: TestCloud, check: string): Promise<number[]> {
+  const published = (await drain(cloud, cloud.names.alertsQueueUrl))
+    .map((m) => (JSON.parse(m.Body ?? '{}') as { MessageAttributes: Record<string, { Value: string } | undefined> }).MessageAttributes);
+  return published
+    .filter((a) => a.kind?.Value === 'check-late' && a.hostname?.Value === `check:${check}`)
+    .map((a) => Number(a.id?.Value.split('|')[2]));
+}
