@@ -37,13 +37,13 @@ async function printRuleCost(rules: number, diagnoseEvery: number, json: boolean
   }
   const usd = (n: number) => (n >= 1 ? `$${n.toFixed(2)}` : `$${n.toFixed(4)}`);
   console.log(`\n== what ${rules} log rules add (docs/RULES.md); prices: ${prices.region}, as of ${prices.asOf}`);
-  console.log(`   CPU: ${sig(match)} µs a record to try it against the rules (bench/measured.json, from bench/cpu.ts's 20), plus ${sig(sdk)} µs a write; writes: no counter write of their own (the counts ride in the daily counts write, which grows by about 30 bytes a rule), and a samples item at most once per warm function a minute (counted here once per invocation: the upper bound)\n`);
+  console.log(`   CPU: ${sig(match)} µs a record to try it against the rules (bench/measured.json, from bench/cpu.ts's 20), plus ${sig(sdk)} µs a write; writes: one counter item a minute per invocation whatever the rules, and a samples item at most once per warm function a minute (counted here once per invocation: the upper bound)\n`);
   console.log(table([
     ['ingest', 'records/invocation', 'counter writes / 1M records', 'samples writes / 1M records (at most)', 'WRU / 1M records', 'CPU µs / record', 'Lambda GB-s / 1M records', '$ / 1M records'],
     ...rows.map((r) => [r.name, sig(r.recordsPerInvocation), sig(r.cost.perMillionRecords.counterWrites), sig(r.cost.perMillionRecords.sampleWrites), sig(r.cost.perMillionRecords.writeUnits), `+${sig(r.cost.perMillionRecords.extraCpuMicrosPerRecord)}`, sig(r.cost.perMillionRecords.gbSeconds), usd(r.cost.perMillionRecords.dollars)]),
   ]));
   const month = rows[0]?.cost.perMonth;
-  console.log(`\nand whatever the records: diagnose reads each rule's state, the minutes, the cursor and the rules' apps' daily counts every ${diagnoseEvery} s, and writes the cursor and the minute; ingest's cache reads every 30 s (10 warm containers): ${sig(month?.readUnits ?? 0)} RRU and at most ${sig(month?.writeUnits ?? 0)} WRU, ${usd(month?.dollars ?? 0)} a month`);
+  console.log(`\nand whatever the records: diagnose reads each rule's state and the minutes every ${diagnoseEvery} s, ingest's cache every 30 s (10 warm containers): ${sig(month?.readUnits ?? 0)} RRU, ${usd(month?.dollars ?? 0)} a month`);
 }
 
 function number(min: number) {

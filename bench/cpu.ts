@@ -8,9 +8,8 @@
  *
  *   npx tsx bench/cpu.ts [--quick] [--rules-only]
  *
- * `--rules-only`: the log handler without rules, with 20 (their counts riding in the daily
- * counts write), and with their counts in a request apart as before (part 19), in turns, and
- * the matching cost alone; nothing saved.
+ * `--rules-only`: the log handler without rules, with 20, and with 20 written as before, in
+ * turns, and the matching cost alone; nothing saved.
  */
 import path from 'node:path';
 import protobuf from 'protobufjs';
@@ -21,8 +20,7 @@ import { ingestLogMessage, type LogIngest } from '../lib/app/ingest/logs';
 import { silentLog } from '../lib/app/log';
 import { indexRules, RuleTally } from '../lib/app/rules/count';
 import { LogRuleStore } from '../lib/adapters/dynamodb/log-rules';
-import { BatchWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { createHash } from 'node:crypto';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { LogRule } from '../lib/domain/rule/rule';
 import { AlertPublisher } from '../lib/adapters/sns/alerts';
 import { HostStore } from '../lib/adapters/dynamodb/hosts';
@@ -83,8 +81,6 @@ interface Measured {
   readonly cpuMicrosPerRecord: number;
   readonly recordsPerCoreSecond: number;
   readonly requestsPerMessage: number;
-  /** Measured in turns: CPU microseconds per record in each round, so that a round's load burst can be told from the variant. */
-  readonly perRound?: readonly number[];
 }
 
 async function measure(v: Variant, messages: number, recordsPerMessage: number, warmup: number): Promise<Measured> {
@@ -119,7 +115,7 @@ async function measure(v: Variant, messages: number, recordsPerMessage: number, 
  * comparison of a few per cent needs on a shared machine.
  */
 async function measureInTurns(vs: readonly Variant[], messages: number, recordsPerMessage: number, warmup: number, rounds: number): Promise<Measured[]> {
-  const runs = vs.map((v) => ({ v, bodies: Array.from({ length: Math.min(messages, 2_000) }, (_, i) => v.body(i)), samples: [] as number[], cpuMicros: 0, requests: 0, perRound: [] as number[] }));
+  const runs = vs.map((v) => ({ v, bodies: Array.from({ length: Math.min(messages, 2_000) }, (_, i) => v.body(i)), samples: [] as number[], cpuMicros: 0, requests: 0 }));
   for (const r of runs) for (let i = 0; i < warmup; i++) await r.v.run(r.bodies[i % r.bodies.length] as string, i);
   const per = Math.ceil(messages / rounds);
   for (let round = 0; round < rounds; round++) {
@@ -134,7 +130,6 @@ async function measureInTurns(vs: readonly Variant[], messages: number, recordsP
       }
       const cpu = process.cpuUsage(cpu0);
       r.cpuMicros += cpu.user + cpu.system;
-      r.perRound.push((cpu.user + cpu.system) / (per * recordsPerMessage));
       r.requests += counts.requests - before;
     }
   }
@@ -143,7 +138,6 @@ async function measureInTurns(vs: readonly Variant[], messages: number, recordsP
     return {
       variant: r.v.name, records, bodyBytes: Buffer.byteLength(r.bodies[0] as string), perMessage: summarize(r.samples),
       cpuMicrosPerRecord: r.cpuMicros / records, recordsPerCoreSecond: records / (r.cpuMicros / 1e6), requestsPerMessage: r.requests / r.samples.length,
-      perRound: r.perRound,
     };
   });
 }
@@ -245,60 +239,27 @@ const ruledDeps: LogIngest = {
 };
 
 /**
- * The same rules with their counts written as before, and as the issue's sketch would, rebuilt
- * here and measured beside the handler (docs/BENCHMARKS.md, part 19): the daily counts go as
- * the handler sends them, and the rules' counts of the invocation (what now rides in that write)
- * go in a request of their own:
- *
- * - `perRule`: one UpdateItem per rule and minute, each its own item (the first version);
- * - `perMinute`: one UpdateItem a minute holding every rule (the version before this one);
- * - `batchPut`: a PUT of one counter item per invocation and minute in a BatchWriteItem (key:
- *   the minute and a hash of the batch's message ids). At 100 records the four calls of 25 that
- *   write the records are full, so the item is a fifth call.
+ * The write pattern before one item a minute held every rule (docs/BENCHMARKS.md, part 19): one
+ * UpdateItem per rule and minute, each its own item (`pk = RULE#name`), as the adapter built them,
+ * and one conditional UpdateItem per `--silent` rule seen, measured beside it in the same process.
  */
-const stats = new StatsStore(c.ddb, 'stats');
-function apartDeps(send: (rules: Readonly<Record<string, number>>, minute: number) => Promise<unknown>): LogIngest {
-  return {
-    ...logDeps,
-    stats: {
-      addCounts: async (app, day, levelCounts, rules) => {
-        const minute = Math.floor(Date.now() / 60_000) * 60_000;
-        await Promise.all([stats.addCounts(app, day, levelCounts), rules ? send(rules, minute) : undefined]);
+const perRuleDeps: LogIngest = {
+  ...logDeps,
+  rules: {
+    index: async () => benchIndex,
+    store: {
+      addMinutes: async (minutes) => {
+        await Promise.all([...minutes.flatMap((m) => m.rules.map((r) => c.ddb.send(new UpdateCommand({
+          TableName: 'stats',
+          Key: { pk: `RULE#${r.rule}`, sk: `M#${String(m.minute).padStart(13, '0')}` },
+          UpdateExpression: 'ADD #n :n SET expiresAt = :exp, samples = if_not_exists(samples, :samples)',
+          ExpressionAttributeNames: { '#n': 'n' },
+          ExpressionAttributeValues: { ':n': r.count, ':exp': Math.floor((m.minute + 86_400_000) / 1000), ':samples': r.samples },
+        })))), ...minutes.flatMap((m) => m.seen.map((r) => ruleStore.markSeen(r.rule, r.at)))]);
       },
     },
-    rules: { index: async () => benchIndex, store: ruleStore },
-  };
-}
-const exp = (minute: number) => Math.floor((minute + 8 * 86_400_000) / 1000);
-const perRuleDeps = apartDeps((rules, minute) => Promise.all(Object.entries(rules).map(([rule, n]) => c.ddb.send(new UpdateCommand({
-  TableName: 'stats',
-  Key: { pk: `RULE#${rule}`, sk: `M#${String(minute).padStart(13, '0')}` },
-  UpdateExpression: 'ADD #n :n SET expiresAt = :exp',
-  ExpressionAttributeNames: { '#n': 'n' },
-  ExpressionAttributeValues: { ':n': n, ':exp': exp(minute) },
-})))));
-const perMinuteDeps = apartDeps((rules, minute) => {
-  const entries = Object.entries(rules);
-  return c.ddb.send(new UpdateCommand({
-    TableName: 'stats',
-    Key: { pk: 'RULE-MINUTES', sk: `M#${String(minute).padStart(13, '0')}` },
-    UpdateExpression: `ADD ${entries.map((_, i) => `#n${i} :n${i}`).join(', ')} SET expiresAt = :exp`,
-    ExpressionAttributeNames: Object.fromEntries(entries.map(([rule], i) => [`#n${i}`, `n:${rule}`])),
-    ExpressionAttributeValues: { ...Object.fromEntries(entries.map(([, n], i) => [`:n${i}`, n])), ':exp': exp(minute) },
-  }));
-});
-const batchPutDeps = apartDeps((rules, minute) => c.ddb.send(new BatchWriteCommand({
-  RequestItems: {
-    stats: [{
-      PutRequest: {
-        Item: {
-          pk: `RULE-MINUTE#${String(minute).padStart(13, '0')}`, sk: createHash('sha256').update('bench').digest('base64url').slice(0, 22), expiresAt: exp(minute),
-          ...Object.fromEntries(Object.entries(rules).map(([rule, n]) => [`n:${rule}`, n])),
-        },
-      },
-    }],
   },
-})));
+};
 
 /**
  * Trying records against the 20 rules alone (RuleTally.add: scope, level, pattern), with no
@@ -337,19 +298,9 @@ const logVariants: Variant[] = [
     run: (body) => ingestLogMessage(ruledDeps, logRecordOf(body)),
   },
   {
-    name: 'the same, counts apart: one UpdateItem per rule and minute (first version)',
+    name: 'the same, one counter write per rule and minute (before)',
     body: () => encodeBody('dts.LogBatch', batchMessage()),
     run: (body) => ingestLogMessage(perRuleDeps, logRecordOf(body)),
-  },
-  {
-    name: 'the same, counts apart: one UpdateItem a minute for all rules (before)',
-    body: () => encodeBody('dts.LogBatch', batchMessage()),
-    run: (body) => ingestLogMessage(perMinuteDeps, logRecordOf(body)),
-  },
-  {
-    name: 'the same, counts apart: a PUT per invocation in a BatchWriteItem (sketch)',
-    body: () => encodeBody('dts.LogBatch', batchMessage()),
-    run: (body) => ingestLogMessage(batchPutDeps, logRecordOf(body)),
   },
   {
     name: 'protobuf static, records only (no counters)',
@@ -371,9 +322,6 @@ const logVariants: Variant[] = [
     run: (body) => planLogs(JSON.parse(body) as dts.LogBatch),
   },
 ];
-
-/** The log variants measured in turns: without rules, with them, and the other ways to write their counts. */
-const IN_TURNS = 5;
 
 const decodeOnlyLogs: Variant[] = [
   { name: 'decode only: protobuf static', body: () => encodeBody('dts.LogBatch', batchMessage()), run: async (b) => decodeBody('dts.LogBatch', b) },
@@ -403,45 +351,35 @@ function print(title: string, rows: Measured[], unit: string): void {
 }
 
 async function rulesOnly(): Promise<void> {
-  const logs = await measureInTurns(logVariants.slice(0, IN_TURNS), LOG_MESSAGES * 2, RECORDS_PER_MESSAGE, quick ? 50 : 200, 20);
+  const logs = await measureInTurns(logVariants.slice(0, 3), LOG_MESSAGES * 2, RECORDS_PER_MESSAGE, quick ? 50 : 200, 20);
   print(`Log records: LogBatch of ${RECORDS_PER_MESSAGE} records of ${RECORD_BYTES} B text, in turns`, logs, 'record');
   await printRules(logs);
 }
 
-/** CPU of the daily counts write (the SDK builds, serialises and signs it), without and with the 20 rules' totals riding in it. */
-async function countsWriteMicros(): Promise<{ plain: number; riding: number }> {
-  const day = new Date().toISOString().slice(0, 10);
-  const levels = { 20: 60, 30: 20, 40: 20 };
-  const rules = Object.fromEntries(BENCH_RULES.map((r) => [r.name, 100]));
-  const send = (rulesToo: boolean) => stats.addCounts('api', day, levels, rulesToo ? rules : undefined);
-  for (let i = 0; i < 300; i++) await send(i % 2 === 0);
-  // In turns, so that the machine's load weighs on both alike.
-  const best = { plain: Infinity, riding: Infinity };
-  for (let round = 0; round < 10; round++) {
-    for (const rulesToo of [false, true]) {
-      const start = process.cpuUsage();
-      for (let i = 0; i < 300; i++) await send(rulesToo);
-      const used = process.cpuUsage(start);
-      const key = rulesToo ? 'riding' : 'plain';
-      best[key] = Math.min(best[key], (used.user + used.system) / 300);
-    }
+/** CPU of the one counter write alone (the SDK builds, serialises and signs it): 17 counts and 3 silent rules' seconds, as here. */
+async function counterWriteMicros(): Promise<number> {
+  const minute = Math.floor(Date.now() / 60_000) * 60_000;
+  const m = { minute, rules: Array.from({ length: 17 }, (_, i) => ({ rule: `count-${i}`, count: 100, samples: [] })), seen: Array.from({ length: 3 }, (_, i) => ({ rule: `silent-${i}`, at: minute })) };
+  const store = new LogRuleStore(c.ddb, 'stats');
+  for (let i = 0; i < 300; i++) await store.addMinutes([m]);
+  let best = Infinity;
+  for (let round = 0; round < 5; round++) {
+    const start = process.cpuUsage();
+    for (let i = 0; i < 500; i++) await store.addMinutes([m]);
+    const used = process.cpuUsage(start);
+    best = Math.min(best, (used.user + used.system) / 500);
   }
   return best;
 }
 
 async function printRules(logs: readonly Measured[]): Promise<{ textBytes: number; micros: number }[]> {
   const base = (logs[0] as Measured).cpuMicrosPerRecord;
-  for (const [what, ruled] of [['counts riding in the daily counts write', logs[1]], ['counts apart, one UpdateItem per rule and minute (first version)', logs[2]], ['counts apart, one UpdateItem a minute (before)', logs[3]], ['counts apart, a PUT in a BatchWriteItem (sketch)', logs[4]]] as const) {
+  for (const [what, ruled] of [['one counter item a minute', logs[1]], ['one counter item per rule and minute (before)', logs[2]]] as const) {
     const m = ruled as Measured;
     console.log(`20 log rules (5 regex), ${RECORDS_PER_MESSAGE} records an invocation, ${what}: ${sig(m.cpuMicrosPerRecord)} µs/record against ${sig(base)} without: ${m.cpuMicrosPerRecord >= base ? '+' : ''}${sig((m.cpuMicrosPerRecord / base - 1) * 100)}%, with ${sig(m.requestsPerMessage - (logs[0] as Measured).requestsPerMessage)} more requests an invocation`);
-    // Each round's excess over the handler without rules in the same round: the median shrugs off a round that another process took.
-    const baseRounds = (logs[0] as Measured).perRound ?? [];
-    const excess = (m.perRound ?? []).map((x, i) => (x / (baseRounds[i] ?? x) - 1) * 100).sort((a, b) => a - b);
-    if (excess.length > 0) console.log(`  per round (${excess.length}): median ${sig(excess[Math.floor(excess.length / 2)] as number)}%, quartiles ${sig(excess[Math.floor(excess.length / 4)] as number)}% to ${sig(excess[Math.floor((3 * excess.length) / 4)] as number)}%`);
   }
-  const write = await countsWriteMicros();
-  const more = write.riding - write.plain;
-  console.log(`  the daily counts write: ${sig(write.plain)} µs of CPU alone, ${sig(write.riding)} µs with the 20 rules' totals in it: ${sig(more)} µs more, ${sig(more / RECORDS_PER_MESSAGE)} µs a record over ${RECORDS_PER_MESSAGE} (${more >= 0 ? '+' : ''}${sig((more / RECORDS_PER_MESSAGE / base) * 100)}%)`);
+  const write = await counterWriteMicros();
+  console.log(`  the one counter write alone: ${sig(write)} µs of CPU, ${sig(write / RECORDS_PER_MESSAGE)} µs a record over ${RECORDS_PER_MESSAGE} (+${sig((write / RECORDS_PER_MESSAGE / base) * 100)}%)`);
   const matching = ruleMatching();
   for (const m of matching) console.log(`  trying a record of ${m.textBytes} B against the 20 rules, no write: ${sig(m.micros)} µs (+${sig((m.micros / base) * 100)}% of the handler's ${sig(base)} µs)`);
   console.log('');
@@ -457,8 +395,8 @@ async function main(): Promise<void> {
   for (const v of decodeOnlyHeartbeat) hbDecode.push(await measure(v, HB_N, 1, 2_000));
   const logs: Measured[] = [];
   // The handler without rules, with them, and with them as they were written before: in turns.
-  logs.push(...await measureInTurns(logVariants.slice(0, IN_TURNS), LOG_MESSAGES * 2, RECORDS_PER_MESSAGE, quick ? 50 : 200, 20));
-  for (const v of logVariants.slice(IN_TURNS)) logs.push(await measure(v, LOG_MESSAGES, RECORDS_PER_MESSAGE, quick ? 50 : 200));
+  logs.push(...await measureInTurns(logVariants.slice(0, 3), LOG_MESSAGES * 2, RECORDS_PER_MESSAGE, quick ? 50 : 200, 20));
+  for (const v of logVariants.slice(3)) logs.push(await measure(v, LOG_MESSAGES, RECORDS_PER_MESSAGE, quick ? 50 : 200));
   const logsDecode: Measured[] = [];
   for (const v of decodeOnlyLogs) logsDecode.push(await measure(v, LOG_MESSAGES, RECORDS_PER_MESSAGE, 100));
 

@@ -98,11 +98,7 @@ export interface DiagnoseTrigger {
 
 /** Log counts per app, UTC day and level. */
 export interface CountsPort {
-  /**
-   * Add an app's counts of a day. `rules`: log rules' running totals (docs/RULES.md), added in the
-   * same write (one per app and day an invocation already makes), never one of their own.
-   */
-  addCounts(app: string, day: string, counts: LevelCounts, rules?: Readonly<Record<string, number>>): Promise<void>;
+  addCounts(app: string, day: string, counts: LevelCounts): Promise<void>;
   counts(app: string, fromDay: string, toDay: string): Promise<DailyCounts[]>;
   countsOn(day: string): Promise<DailyCounts[]>;
 }
@@ -334,19 +330,10 @@ export interface LogRulesPort {
   /** Drop a retired rule, and its state unless the name is a rule again or the state still holds something. */
   forget(name: string): Promise<void>;
   /**
-   * Add counts to minutes, one write a minute for every rule (docs/DATA-MODEL.md, "Log rules"):
-   * what `collect` does with what it found, and what tests seed a window with.
+   * Add one invocation's counts: one write per minute touched, holding every rule that counted
+   * in it (docs/DATA-MODEL.md, "Log rules"), never one per record or per rule.
    */
   addMinutes(minutes: readonly RuleMinuteCounts[]): Promise<void>;
-  /** An ingest invocation's first samples per rule and minute (counts are ignored: they ride in the daily counts). */
-  addSamples(minutes: readonly RuleMinuteCounts[]): Promise<void>;
-  /**
-   * Diagnose's step before judging: what ingest added to the rules' running totals (kept in the
-   * apps' daily counts items, today's and yesterday's) since the last collect, added to the
-   * minute of `now` exactly once however passes overlap or fail; a rule whose total moved is
-   * seen at `now` (rounded up to the second).
-   */
-  collect(apps: readonly string[], now: number): Promise<void>;
   /** Diagnose carries a `--silent` rule's last-seen time (read from the minutes) into its state: only forward. */
   markSeen(name: string, at: number): Promise<void>;
   /** The minutes from `fromMinute` on, oldest first, with what the rules named counted or saw (only minutes where one did). */

@@ -12,20 +12,19 @@ import { MemoryLogRules } from '../../tools/memory/log-rules';
 import { sqsRecord } from '../support/events';
 
 /**
- * Log rules on the in-memory adapters: what ingest counts (in the daily counts write it makes
- * anyway: none of their own, per record or per rule), what the diagnose step decides, and what it delivers, in milliseconds.
+ * Log rules on the in-memory adapters: what ingest counts (one write per minute for all rules, none
+ * per record or per rule), what the diagnose step decides, and what it delivers, in milliseconds.
  */
 const T0 = Date.parse('2026-11-20T10:00:00Z');
 const MIN = 60_000;
 
 function world() {
   let clock = T0;
-  const stats = new MemoryStats();
-  const rules = new MemoryLogRules(stats);
+  const rules = new MemoryLogRules();
   const alerts = new MemoryAlerts();
   const notifications = new MemoryNotifications();
   const d: LogIngest = {
-    logs: new MemoryLogs(), stats, quarantine: undefined, limits: { maxFutureSeconds: 86_400, textMaxBytes: 32_768 },
+    logs: new MemoryLogs(), stats: new MemoryStats(), quarantine: undefined, limits: { maxFutureSeconds: 86_400, textMaxBytes: 32_768 },
     ttlDays: 14, mirror: undefined, log: silentLog, now: () => clock,
     rules: { index: cachedRules(() => rules.list(), () => clock, silentLog), store: rules },
   };
@@ -35,7 +34,7 @@ function world() {
     await outbox.flush({ notifications, alerts, now: () => clock }, silentLog);
     return judged;
   };
-  return { rules, stats, alerts, d, pass, admin: { rules, now: () => clock }, at: (ms: number) => { clock = ms; } };
+  return { rules, alerts, d, pass, admin: { rules, now: () => clock }, at: (ms: number) => { clock = ms; } };
 }
 
 let seq = 0;
@@ -46,33 +45,26 @@ const batch = (records: R[], sentAt: number) => sqsRecord(
 );
 
 describe('log rules, in memory', () => {
-  it('counts a batch of thousands in the daily counts write it makes anyway, and a pass collects them into its minute', async () => {
+  it('counts a batch of thousands in one write per minute for every rule, whatever the number of records', async () => {
     const w = world();
     await addRule(w.admin, { name: 'errors', app: 'web', level: 'error', count: 5, within: '5m' });
     await addRule(w.admin, { name: 'oom', app: 'web', match: 'OutOfMemory' });
     await addRule(w.admin, { name: 'quiet', app: 'web', silent: '1h' });
     await addRule(w.admin, { name: 'other', app: 'api', count: 1, within: '1m' });
     const records = Array.from({ length: 3000 }, (_, i) => ({ text: i % 100 === 0 ? 'java.lang.OutOfMemoryError' : 'boom', level: i % 2 ? 40 : 20 }));
-    w.at(T0 + MIN + 2000);
     const outcome = await ingestLogMessages(w.d, [batch(records.slice(0, 1500), T0 + 1000), batch(records.slice(1500), T0 + MIN + 1000)]);
     expect(outcome.stored).toBe(3000);
-    // No write of the rules' own for 3,000 records: their totals are in the app's daily counts item.
-    expect(outcome.ruleWrites).toBe(0);
-    expect(w.rules.countWrites).toBe(0);
-    expect(w.stats.ruleTotals('web', '2026-11-20')).toEqual({ errors: 1500, oom: 30, quiet: 3000 });
-    expect(await w.rules.window(['errors', 'oom', 'other', 'quiet'], T0)).toEqual([]);
-    // A pass adds what grew since the last one to its own minute, and a silent rule is seen then.
+    // errors, oom and quiet's last-seen together in each of two minutes: two writes for 3,000 records.
+    expect(outcome.ruleWrites).toBe(2);
+    expect(w.rules.countWrites).toBe(2);
+    expect(await w.rules.window(['errors', 'oom', 'other', 'quiet'], T0)).toEqual([
+      { minute: T0, counts: { errors: 750, oom: 15 }, seen: { quiet: T0 + 1000 } },
+      { minute: T0 + MIN, counts: { errors: 750, oom: 15 }, seen: { quiet: T0 + MIN + 1000 } },
+    ]);
+    // A pass carries the last-seen time into the rule's state.
     w.at(T0 + 2 * MIN);
     await w.pass();
-    const seen = { errors: T0 + 2 * MIN, oom: T0 + 2 * MIN, quiet: T0 + 2 * MIN };
-    expect(await w.rules.window(['errors', 'oom', 'other', 'quiet'], T0)).toEqual([
-      { minute: T0 + 2 * MIN, counts: { errors: 1500, oom: 30, quiet: 3000 }, seen },
-    ]);
-    expect((await w.rules.state('quiet')).lastSeen).toBe(T0 + 2 * MIN);
-    // The next pass finds nothing new: nothing is counted twice.
-    w.at(T0 + 3 * MIN);
-    await w.pass();
-    expect(await w.rules.window(['errors'], T0)).toEqual([{ minute: T0 + 2 * MIN, counts: { errors: 1500 }, seen: { errors: T0 + 2 * MIN } }]);
+    expect((await w.rules.state('quiet')).lastSeen).toBe(T0 + MIN + 1000);
   });
 
   it('does not count a redelivered record again', async () => {
@@ -82,9 +74,7 @@ describe('log rules, in memory', () => {
     await ingestLogMessages(w.d, [message]);
     const again = await ingestLogMessages(w.d, [message]);
     expect(again.ruleWrites).toBe(0);
-    w.at(T0 + 10_000);
-    await w.pass();
-    expect(await w.rules.window(['errors'], T0)).toEqual([{ minute: T0, counts: { errors: 2 }, seen: { errors: T0 + 10_000 } }]);
+    expect(await w.rules.window(['errors'], T0)).toEqual([{ minute: T0, counts: { errors: 2 }, seen: {} }]);
   });
 
   it('counts a rule added after the cache was read within a minute, not before', async () => {
@@ -93,26 +83,10 @@ describe('log rules, in memory', () => {
     await addRule(w.admin, { name: 'late', app: 'web', count: 1, within: '1m' });
     w.at(T0 + 10_000);
     await ingestLogMessages(w.d, [batch([{}], T0 + 10_000)]);
-    await w.pass();
     expect(await w.rules.window(['late'], T0)).toEqual([]);
     w.at(T0 + 31_000);
     await ingestLogMessages(w.d, [batch([{}], T0 + 31_000)]);
-    w.at(T0 + 40_000);
-    await w.pass();
-    expect(await w.rules.window(['late'], T0)).toEqual([{ minute: T0, counts: { late: 1 }, seen: { late: T0 + 40_000 } }]);
-  });
-
-  it('an app with no record dated today still has its rules counted, in one write of their own', async () => {
-    const w = world();
-    await addRule(w.admin, { name: 'errors', app: 'web', count: 1, within: '1m' });
-    const yesterday = T0 - 86_400_000;
-    const outcome = await ingestLogMessages(w.d, [batch([{}, {}], yesterday)]);
-    expect(outcome.ruleWrites).toBe(1);
-    expect(w.stats.ruleTotals('web', '2026-11-20')).toEqual({ errors: 2 });
-    expect(w.stats.ruleTotals('web', '2026-11-19')).toEqual({});
-    w.at(T0 + 10_000);
-    await w.pass();
-    expect(await w.rules.window(['errors'], T0)).toEqual([{ minute: T0, counts: { errors: 2 }, seen: { errors: T0 + 10_000 } }]);
+    expect(await w.rules.window(['late'], T0)).toEqual([{ minute: T0, counts: { late: 1 }, seen: {} }]);
   });
 
   it('alerts once per transition, then resolves on the same incident once clear for a window', async () => {
@@ -213,14 +187,14 @@ describe('log rules, in memory', () => {
     await ingestLogMessages(w.d, [batch([{ level: 20 }], at + 1500)]);
     w.at(at + MIN);
     await w.pass();
-    // Seen when a pass collects it: a silent rule may fire up to a pass late, never early.
-    expect((await w.rules.state('nightly')).lastSeen).toBe(at + MIN);
+    // Seconds are rounded up: a silent rule may fire a second late, never early.
+    expect((await w.rules.state('nightly')).lastSeen).toBe(at + 2000);
     // Two hours after the rule was added, the record's minute is out of the hour a pass reads.
     w.at(T0 + 2 * 60 * MIN + 5 * MIN);
     expect((await w.pass()).transitions).toEqual({});
-    w.at(at + MIN + 2 * 60 * MIN - 1);
+    w.at(at + 2000 + 2 * 60 * MIN - 1);
     expect((await w.pass()).transitions).toEqual({});
-    w.at(at + MIN + 2 * 60 * MIN);
+    w.at(at + 2000 + 2 * 60 * MIN);
     expect((await w.pass()).transitions).toEqual({ 'log-alert': 1 });
   });
 });

@@ -3,12 +3,11 @@ import { SECONDS_PER_MONTH } from './model';
 
 /**
  * What log rules add (docs/RULES.md), per million log records and per month: the writes of ingest
- * (none of their own: the counts ride in the daily counts UpdateItem, which grows by their
- * totals; a samples UpdateItem at most once per warm function a minute: counted here as one per
- * invocation, the upper bound), the CPU of trying each record against the rules, and what
- * diagnose reads and writes each pass (the cursor, the rules' apps' daily counts items of two
- * days, a GetItem per rule, one Query of the minutes; the cursor and the minute written) and
- * ingest's cache (one Query per warm container every 30 s).
+ * (one counter UpdateItem per minute an invocation touches, whatever the number of rules, and a
+ * samples UpdateItem at most once per warm function a minute: counted here as one per invocation,
+ * the upper bound), the CPU of trying each record against the rules, and the reads of diagnose (a
+ * GetItem per rule and one Query of the minutes per pass) and of ingest's cache (one Query per
+ * warm container every 30 s).
  */
 export interface RuleCostInputs {
   readonly rules: number;
@@ -26,15 +25,11 @@ export interface RuleCostInputs {
 
 export interface RuleCost {
   readonly perMillionRecords: { readonly counterWrites: number; readonly sampleWrites: number; readonly writeUnits: number; readonly extraCpuMicrosPerRecord: number; readonly gbSeconds: number; readonly dollars: number };
-  readonly perMonth: { readonly readUnits: number; readonly writeUnits: number; readonly dollars: number };
+  readonly perMonth: { readonly readUnits: number; readonly dollars: number };
 }
 
 /** A minute's counter item: a count (and a silent rule's seconds) per rule, under 100 bytes a rule. */
 const counterItemKb = (rules: number): number => Math.max(1, Math.ceil((rules * 100) / 1024));
-/** The daily counts item: its keys and six levels' counts, and a running total per rule (`r:<name>` and a number, about 30 bytes). */
-const dailyItemKb = (rules: number): number => Math.max(1, Math.ceil((200 + rules * 30) / 1024));
-/** The cursor: each rule's total on two days, about 80 bytes a rule. */
-const cursorKb = (rules: number): number => Math.max(1, Math.ceil((rules * 2 * 80) / 1024));
 /** A minute's samples item: 5 samples of about 300 bytes a rule (200-character texts). */
 const samplesItemKb = (rules: number): number => Math.max(1, Math.ceil((rules * 5 * 300) / 1024));
 /** Diagnose's GetItem of each rule's state (consistent, ≤ 4 KB: 1 RRU). */
@@ -47,29 +42,21 @@ const RRU_PER_CACHE_READ = 0.5;
 export function ruleCost(i: RuleCostInputs, prices: Prices): RuleCost {
   const d = prices.aws.dynamodb;
   const invocations = 1e6 / Math.max(1, i.recordsPerInvocation);
-  // No counter write of their own: the daily counts write grows; and a samples write (the upper bound).
-  const counterWrites = 0;
+  // Each invocation within one minute: one counter write; and a samples write (the upper bound).
+  const counterWrites = invocations;
   const sampleWrites = invocations;
-  const writeUnits = invocations * (dailyItemKb(i.rules) - dailyItemKb(0)) + sampleWrites * samplesItemKb(i.rules);
+  const writeUnits = counterWrites * counterItemKb(i.rules) + sampleWrites * samplesItemKb(i.rules);
   const extraCpuMicrosPerRecord = i.matchMicrosPerRecord + ((counterWrites + sampleWrites) / 1e6) * i.sdkMicrosPerWrite;
   const gbSeconds = (i.logsMemoryMb / 1024) * 1e6 * ((extraCpuMicrosPerRecord / 1e6) / (i.logsMemoryMb / 1769));
   const passes = SECONDS_PER_MONTH / i.diagnoseEverySeconds;
   const minutesQuery = 0.5 * Math.max(1, Math.ceil((WINDOW_MINUTES * counterItemKb(i.rules)) / 4));
-  // A collect: the cursor (consistent), and two days' daily counts items of each rule's app (at most one app a rule; consistent).
-  const collectReads = Math.ceil(cursorKb(i.rules) / 4) + 2 * i.rules;
-  const readUnits = passes * (i.rules * RRU_PER_RULE_PER_PASS + minutesQuery + collectReads) + (SECONDS_PER_MONTH / 30) * i.warmContainers * RRU_PER_CACHE_READ;
-  // A pass that found counts: the cursor put and the minute's counter item added to (the upper
-  // bound: every pass); and every pass sends the last collect's minute write again, which its condition refuses.
-  const monthWriteUnits = passes * (cursorKb(i.rules) + 2 * counterItemKb(i.rules));
+  const readUnits = passes * (i.rules * RRU_PER_RULE_PER_PASS + minutesQuery) + (SECONDS_PER_MONTH / 30) * i.warmContainers * RRU_PER_CACHE_READ;
   return {
     perMillionRecords: {
       counterWrites, sampleWrites, writeUnits, extraCpuMicrosPerRecord, gbSeconds,
       dollars: (writeUnits / 1e6) * d.onDemandWriteRequestUnitsPerMillion + gbSeconds * prices.aws.lambda.arm64GbSecond,
     },
-    perMonth: {
-      readUnits, writeUnits: monthWriteUnits,
-      dollars: (readUnits / 1e6) * d.onDemandReadRequestUnitsPerMillion + (monthWriteUnits / 1e6) * d.onDemandWriteRequestUnitsPerMillion,
-    },
+    perMonth: { readUnits, dollars: (readUnits / 1e6) * d.onDemandReadRequestUnitsPerMillion },
   };
 }
 

@@ -3,8 +3,6 @@ import type { RuleSample, RuleState } from '../../lib/domain/rule/judge';
 import type { LogRule } from '../../lib/domain/rule/rule';
 import type { Announce, LogRulesPort, RuleMinute, RuleMinuteCounts } from '../../lib/ports';
 import { copy } from './item';
-import { dayOf } from '../../lib/domain/model/days';
-import { minuteOf } from '../../lib/domain/rule/judge';
 
 /** One minute's item: every rule's count and first samples. */
 interface Minute { counts: Map<string, number>; samples: Map<string, RuleSample[]>; seen: Map<string, Set<number>> }
@@ -18,11 +16,6 @@ export class MemoryLogRules implements LogRulesPort {
   private readonly states = new Map<string, State>();
   /** UpdateItem calls addMinutes made, as the table would have seen them: what the benches count. */
   countWrites = 0;
-  /** What the last collect read, by app, day and rule. */
-  private cursor = new Map<string, number>();
-
-  /** `counters`: where ingest's running totals are (the memory stats); without it, a collect finds none. */
-  constructor(private readonly counters?: { ruleTotals(app: string, day: string): Readonly<Record<string, number>> }) {}
 
   async add(rule: LogRule): Promise<boolean> {
     if (this.rules.has(rule.name)) return false;
@@ -70,37 +63,6 @@ export class MemoryLogRules implements LogRulesPort {
         if (r.samples.length > 0 && !item.samples.has(r.rule)) item.samples.set(r.rule, copy([...r.samples]));
       }
       for (const r of m.seen) item.seen.set(r.rule, (item.seen.get(r.rule) ?? new Set<number>()).add(r.at));
-    }
-  }
-
-  async addSamples(minutes: readonly RuleMinuteCounts[]): Promise<void> {
-    for (const m of minutes) {
-      const item = this.minutes.get(m.minute) ?? { counts: new Map<string, number>(), samples: new Map<string, RuleSample[]>(), seen: new Map<string, Set<number>>() };
-      this.minutes.set(m.minute, item);
-      for (const r of m.rules) if (r.samples.length > 0 && !item.samples.has(r.rule)) item.samples.set(r.rule, copy([...r.samples]));
-    }
-  }
-
-  async collect(apps: readonly string[], now: number): Promise<void> {
-    const days = [dayOf(now - 86_400_000), dayOf(now)];
-    const counts = new Map<string, number>();
-    for (const app of new Set(apps)) {
-      for (const day of days) {
-        for (const [rule, total] of Object.entries(this.counters?.ruleTotals(app, day) ?? {})) {
-          const key = `${app}\u0000${day}\u0000${rule}`;
-          const grew = total - (this.cursor.get(key) ?? 0);
-          this.cursor.set(key, total);
-          if (grew > 0) counts.set(rule, (counts.get(rule) ?? 0) + grew);
-        }
-      }
-    }
-    if (counts.size === 0) return;
-    const at = Math.ceil(now / 1000) * 1000;
-    const item = this.minutes.get(minuteOf(now)) ?? { counts: new Map<string, number>(), samples: new Map<string, RuleSample[]>(), seen: new Map<string, Set<number>>() };
-    this.minutes.set(minuteOf(now), item);
-    for (const [rule, n] of counts) {
-      item.counts.set(rule, (item.counts.get(rule) ?? 0) + n);
-      item.seen.set(rule, (item.seen.get(rule) ?? new Set<number>()).add(at));
     }
   }
 

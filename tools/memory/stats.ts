@@ -18,18 +18,7 @@ export class MemoryStats implements StatsPort {
   /** App → day → level → count. */
   private readonly counters = new Map<string, Map<string, Partial<Record<LogLevel, number>>>>();
 
-  /** App → day → rule → running total: the `r:<rule>` attributes of the daily counts items. */
-  private readonly ruleTotalsByApp = new Map<string, Map<string, Record<string, number>>>();
-
-  async addCounts(app: string, day: string, counts: LevelCounts, rules?: Readonly<Record<string, number>>): Promise<void> {
-    for (const [rule, n] of Object.entries(rules ?? {})) {
-      if (n <= 0) continue;
-      const days = this.ruleTotalsByApp.get(app) ?? new Map<string, Record<string, number>>();
-      const totals = days.get(day) ?? {};
-      totals[rule] = (totals[rule] ?? 0) + n;
-      days.set(day, totals);
-      this.ruleTotalsByApp.set(app, days);
-    }
+  async addCounts(app: string, day: string, counts: LevelCounts): Promise<void> {
     const entries = Object.entries(counts).filter(([, n]) => n && n > 0);
     if (entries.length === 0) return;
     const days = this.counters.get(app) ?? new Map<string, Partial<Record<LogLevel, number>>>();
@@ -37,11 +26,6 @@ export class MemoryStats implements StatsPort {
     for (const [level, n] of entries) stored[Number(level) as LogLevel] = (stored[Number(level) as LogLevel] ?? 0) + (n as number);
     days.set(day, stored);
     this.counters.set(app, days);
-  }
-
-  /** One app's rules' running totals on one day, as a collect reads them. */
-  ruleTotals(app: string, day: string): Readonly<Record<string, number>> {
-    return { ...(this.ruleTotalsByApp.get(app)?.get(day) ?? {}) };
   }
 
   async counts(app: string, fromDay: string, toDay: string): Promise<DailyCounts[]> {

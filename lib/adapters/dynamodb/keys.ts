@@ -112,10 +112,6 @@ export function countersKey(app: string): string {
   return `APP#${app}`;
 }
 
-/** A log rule's running total in its app's daily counts item (docs/DATA-MODEL.md, "Log rules"). */
-export const RULE_TOTAL_PREFIX = 'r:';
-export const ruleTotalName = (rule: string): string => `${RULE_TOTAL_PREFIX}${rule}`;
-
 export const MONITOR_KEY = { pk: 'MONITOR', sk: 'diagnose' } as const;
 
 /** The fleet's counts, as the last pass saw them: beside the monitor item, not in it (docs/DATA-MODEL.md). */

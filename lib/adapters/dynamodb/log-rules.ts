@@ -1,7 +1,4 @@
-import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { dayOf } from '../../domain/model/days';
-import { minuteOf } from '../../domain/rule/judge';
-import { countersKey, RULE_TOTAL_PREFIX } from './keys';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { RULE_LIMITS, type LogRule } from '../../domain/rule/rule';
 import type { RuleSample, RuleState } from '../../domain/rule/judge';
 import type { PendingNotification } from '../../domain/model';
@@ -13,9 +10,8 @@ import { outboxAttribute, outboxOf, outboxSets } from './outbox-item';
  * Log rules in the stats table (docs/DATA-MODEL.md, "Log rules"): the definitions in one partition
  * (`pk = RULES`, `sk = name`), which ingest and diagnose read whole with one Query; the minutes in
  * another (`pk = RULE-MINUTES`, `sk = M#<minute>`), one item a minute holding every rule's count
- * (`n:<name>`) and the seconds it was seen in (`t:<name>`, a number set), which the diagnose pass
- * writes from ingest's running totals (`collect`, with its cursor at `pk = RULE-TOTALS`), so that
- * an invocation writes no counter of its own; beside it (`pk = RULE-SAMPLES`)
+ * (`n:<name>`) and the seconds a `--silent` rule's scope logged in (`t:<name>`, a number set), so
+ * that an invocation writes once per minute whatever the rules; beside it (`pk = RULE-SAMPLES`)
  * each rule's first samples of the minute (`s:<name>`), written by a function once a minute; per rule (`pk = RULE#name`) its judged state (`sk = STATE`, with
  * its outbox); and removed rules whose `log-ok` may still wait there (`pk = RULES-RETIRED`).
  */
@@ -23,8 +19,6 @@ const RULES = 'RULES';
 const RETIRED = 'RULES-RETIRED';
 const MINUTES = 'RULE-MINUTES';
 const SAMPLES = 'RULE-SAMPLES';
-/** What the last collect read of the rules' running totals (docs/DATA-MODEL.md, "Log rules"). */
-const CURSOR = { pk: 'RULE-TOTALS', sk: 'CURSOR' } as const;
 const STATE = 'STATE';
 const ruleKey = (name: string): string => `RULE#${name}`;
 /** Minutes sort as text: 13 digits hold epoch milliseconds until the year 2286. */
@@ -39,14 +33,6 @@ const seenName = (rule: string): string => `t:${rule}`;
 const KEEP_MS = RULE_LIMITS.maxWindowMs + 86_400_000;
 
 type Item = Record<string, unknown>;
-
-/** What one collect adds to its minute: the cursor's version it moved to, the counts, and when they were seen. */
-interface Pending {
-  readonly version: number;
-  readonly minute: number;
-  readonly counts: Record<string, number>;
-  readonly at: number;
-}
 
 function ruleOf(item: Item): LogRule {
   return {
@@ -134,6 +120,11 @@ export class LogRuleStore implements LogRulesPort {
   }
 
   /**
+   * One UpdateItem per minute: ADD each rule's count, and keep the samples of the rule's first
+   * writer of the minute (a later one's would only replace them). The item's size is bounded by
+   * RULE_LIMITS.rules (lib/domain/rule/rule.ts).
+   */
+  /**
    * One UpdateItem per minute: ADD each rule's count and each silent rule's second. Samples go to
    * the minute's samples item, apart, so that the counter item stays small (a write unit or two,
    * read by every pass) however long the samples: a second UpdateItem, sent only for rules whose
@@ -167,102 +158,12 @@ export class LogRuleStore implements LogRulesPort {
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         })),
-        unsent.length > 0 ? this.samplesOf(m.minute, unsent) : undefined,
+        unsent.length > 0 ? this.addSamples(m.minute, unsent) : undefined,
       ]);
     }));
   }
 
-  /** Samples only, for the rules whose samples this function has not written for the minute yet. */
-  async addSamples(minutes: readonly RuleMinuteCounts[]): Promise<void> {
-    await Promise.all(minutes.map(async (m) => {
-      const sampled = this.sampled.get(m.minute);
-      const unsent = m.rules.filter((r) => r.samples.length > 0 && !sampled?.has(r.rule));
-      if (unsent.length > 0) await this.samplesOf(m.minute, unsent);
-    }));
-  }
-
-  /**
-   * Ingest adds each rule's running total (`r:<name>`) to its app's daily counts item of the day
-   * it counts on, in the write it makes anyway. A pass reads today's and yesterday's items of the
-   * rules' apps, and adds what grew since the cursor (what the last collect read) to the minute
-   * of `now`, in two steps that may each be retried: the cursor moves first, conditional on the
-   * version read, holding what it is about to add (so one pass of several overlapping adds it);
-   * then the minute is written, conditional on not holding that version yet (so a pass that died
-   * between the two is finished by the next, once).
-   */
-  async collect(apps: readonly string[], now: number): Promise<void> {
-    const got = await this.ddb.send(new GetCommand({ TableName: this.table, Key: CURSOR, ConsistentRead: true }));
-    const version = got.Item ? Number(got.Item.v) : 0;
-    const pending = got.Item?.pending ? JSON.parse(got.Item.pending as string) as Pending : undefined;
-    if (pending) await this.apply(pending);
-    if (apps.length === 0) return;
-    const days = [dayOf(now - 86_400_000), dayOf(now)];
-    const read = await this.totals([...new Set(apps)], days);
-    const last = got.Item?.totals ? JSON.parse(got.Item.totals as string) as Record<string, number> : {};
-    const counts: Record<string, number> = {};
-    for (const [key, total] of Object.entries(read)) {
-      const grew = total - (last[key] ?? 0);
-      if (grew <= 0) continue;
-      const rule = key.slice(key.lastIndexOf('\u0000') + 1);
-      counts[rule] = (counts[rule] ?? 0) + grew;
-    }
-    if (Object.keys(counts).length === 0) return;
-    // Only the days still read are kept: the cursor stays as small as the rules' apps times two days.
-    const kept = Object.fromEntries(Object.entries(last).filter(([key]) => days.some((day) => key.includes(`\u0000${day}\u0000`))));
-    const next: Pending = { version: version + 1, minute: minuteOf(now), counts, at: Math.ceil(now / 1000) * 1000 };
-    const moved = await applied(this.ddb.send(new PutCommand({
-      TableName: this.table,
-      Item: { ...CURSOR, v: next.version, totals: JSON.stringify({ ...kept, ...read }), pending: JSON.stringify(next) },
-      ...(got.Item ? { ConditionExpression: 'v = :v', ExpressionAttributeValues: { ':v': version } } : { ConditionExpression: 'attribute_not_exists(pk)' }),
-    })));
-    if (moved) await this.apply(next);
-  }
-
-  /** The rules' running totals in the apps' daily counts items, by app, day and rule. */
-  private async totals(apps: readonly string[], days: readonly string[]): Promise<Record<string, number>> {
-    const out: Record<string, number> = {};
-    const all = apps.flatMap((app) => days.map((day) => ({ pk: countersKey(app), sk: day })));
-    for (let i = 0; i < all.length; i += 100) {
-      let keys: Record<string, unknown>[] = all.slice(i, i + 100);
-      for (let attempt = 0; keys.length > 0; attempt++) {
-        if (attempt >= 5) throw new Error('the rules\' totals could not be read (throttled)');
-        const page = await this.ddb.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true } } }));
-        for (const item of page.Responses?.[this.table] ?? []) {
-          const app = String(item.pk).slice('APP#'.length);
-          for (const [name, value] of Object.entries(item)) {
-            if (name.startsWith(RULE_TOTAL_PREFIX)) out[`${app}\u0000${String(item.sk)}\u0000${name.slice(RULE_TOTAL_PREFIX.length)}`] = Number(value);
-          }
-        }
-        keys = (page.UnprocessedKeys?.[this.table]?.Keys ?? []) as Record<string, unknown>[];
-      }
-    }
-    return out;
-  }
-
-  /** What a collect moved the cursor for, added to its minute once: the minute remembers the versions it holds. */
-  private async apply(p: Pending): Promise<void> {
-    const names: Record<string, string> = {};
-    const values: Record<string, unknown> = { ':exp': Math.floor((p.minute + KEEP_MS) / 1000), ':v': p.version, ':vs': new Set([p.version]) };
-    const add = ['#applied :vs'];
-    names['#applied'] = 'applied';
-    Object.entries(p.counts).forEach(([rule, n], i) => {
-      names[`#n${i}`] = countName(rule);
-      names[`#t${i}`] = seenName(rule);
-      values[`:n${i}`] = n;
-      values[`:t${i}`] = new Set([p.at]);
-      add.push(`#n${i} :n${i}`, `#t${i} :t${i}`);
-    });
-    await applied(this.ddb.send(new UpdateCommand({
-      TableName: this.table,
-      Key: { pk: MINUTES, sk: minuteKey(p.minute) },
-      UpdateExpression: `ADD ${add.join(', ')} SET expiresAt = :exp`,
-      ConditionExpression: 'attribute_not_exists(#applied) OR NOT contains(#applied, :v)',
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
-    })));
-  }
-
-  private async samplesOf(minute: number, rules: RuleMinuteCounts['rules']): Promise<void> {
+  private async addSamples(minute: number, rules: RuleMinuteCounts['rules']): Promise<void> {
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = { ':exp': Math.floor((minute + KEEP_MS) / 1000) };
     const set = ['expiresAt = :exp'];

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { LEVEL_NUMBERS, type LogLevel } from '../../domain/model';
-import { countersKey, HOST_COUNTS_KEY, MONITOR_KEY, ruleTotalName } from './keys';
+import { countersKey, HOST_COUNTS_KEY, MONITOR_KEY } from './keys';
 import { HOST_STATES, type HostCounts } from '../../domain/host/counts';
 import { applied } from './conditional';
 import type { Notification} from '../../domain/model';
@@ -30,32 +30,21 @@ export class StatsStore implements StatsPort {
    * the key of the sparse `byDay` index, which lists a day's apps for reports without a Scan and
    * without a second write.
    */
-  async addCounts(app: string, day: string, counts: LevelCounts, rules?: Readonly<Record<string, number>>): Promise<void> {
+  async addCounts(app: string, day: string, counts: LevelCounts): Promise<void> {
     const entries = Object.entries(counts).filter(([, n]) => n && n > 0);
-    const ruled = Object.entries(rules ?? {}).filter(([, n]) => n > 0);
-    if (entries.length === 0 && ruled.length === 0) return;
+    if (entries.length === 0) return;
     const names: Record<string, string> = {};
     const values: Record<string, number | string> = {};
-    const add: string[] = [];
     for (const [level, n] of entries) {
       names[`#l${level}`] = `l${level}`;
       values[`:l${level}`] = n as number;
-      add.push(`#l${level} :l${level}`);
     }
-    // Log rules' running totals ride in this write (docs/DATA-MODEL.md, "Log rules").
-    ruled.forEach(([rule, n], i) => {
-      names[`#r${i}`] = ruleTotalName(rule);
-      values[`:r${i}`] = n;
-      add.push(`#r${i} :r${i}`);
-    });
-    // Rules' totals alone (no record of the app has a timestamp on this day) leave the item out of the byDay index.
-    if (entries.length > 0) values[':day'] = day;
     await this.ddb.send(new UpdateCommand({
       TableName: this.table,
       Key: { pk: countersKey(app), sk: day },
-      UpdateExpression: `${entries.length > 0 ? 'SET countDay = :day ' : ''}ADD ${add.join(', ')}`,
+      UpdateExpression: `SET countDay = :day ADD ${entries.map(([level]) => `#l${level} :l${level}`).join(', ')}`,
       ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
+      ExpressionAttributeValues: { ...values, ':day': day },
     }));
   }
 

@@ -17,8 +17,8 @@ export interface RuleJudging {
 }
 
 /**
- * The log rules' step of a pass: what ingest counted since the last pass collected into this
- * minute, then each rule's window (read once for all rules from the earliest window start) judged at `now`, and its transition (`log-alert`, `log-ok`)
+ * The log rules' step of a pass: each rule's window (what ingest counted, read once for all rules
+ * from the earliest window start) judged at `now`, and its transition (`log-alert`, `log-ok`)
  * committed on the rule's state with its notification in that write's outbox, conditional on the
  * state the pass read, so overlapping passes announce it once. A silence over the rule's app, the
  * rule or its host records the alert without publishing it. A rule removed while firing is closed
@@ -43,8 +43,6 @@ export async function judgeLogRules(
   const seen = new Map<string, number>();
   if (rules.length > 0) {
     try {
-      // What ingest added to the rules' running totals since the last pass, into this minute.
-      await d.rules.collect(rules.map((r) => r.scope.app), now);
       for (const m of await d.rules.window(rules.map((r) => r.name), Math.min(...rules.map((r) => readFrom(r, now))))) {
         for (const [name, count] of Object.entries(m.counts)) counts.set(name, [...(counts.get(name) ?? []), { minute: m.minute, count }]);
         for (const [name, at] of Object.entries(m.seen)) seen.set(name, Math.max(seen.get(name) ?? 0, at));

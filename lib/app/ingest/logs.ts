@@ -29,7 +29,7 @@ export interface LogIngest {
    */
   readonly maxReceiveCount?: number;
   /** Log rules to count for (docs/RULES.md): the cached rules, and where the counts go. Without it, none. */
-  readonly rules?: { readonly index: () => Promise<RuleIndex>; readonly store: Pick<LogRulesPort, 'addSamples'> };
+  readonly rules?: { readonly index: () => Promise<RuleIndex>; readonly store: Pick<LogRulesPort, 'addMinutes'> };
 }
 
 /**
@@ -57,11 +57,7 @@ export interface LogOutcome {
   readonly batchGetCalls: number;
   /** Messages that must come back: the error each failed with. Poison is not among them. */
   readonly failures: Map<string, unknown>;
-  /**
-   * Writes of log rules' counts of their own: none when each rule's app has a record dated today
-   * (the counts ride in its daily counts write), one per app that has none; samples aside
-   * (docs/DATA-MODEL.md, "Log rules").
-   */
+  /** Counter writes of log rules: one per minute the records fall in, whatever the number of rules (samples aside: docs/DATA-MODEL.md). */
   readonly ruleWrites?: number;
 }
 
@@ -160,8 +156,8 @@ export async function ingestLogMessages(d: LogIngest, messages: readonly Message
   // Messages deferred before go first: a message is never sent back so often that SQS moves it
   // to the DLQ for lack of time.
   const order = [...messages].sort((a, b) => receiveCountOf(b) - receiveCountOf(a));
-  const total = { stored: 0, rejected: 0, refused: 0, batchWriteCalls: 0, batchGetCalls: 0, counted: 0, ruleWrites: 0 };
-  // Rules count the records the invocation created, in the daily counts writes; samples go at its end.
+  const total = { stored: 0, rejected: 0, refused: 0, batchWriteCalls: 0, batchGetCalls: 0, counted: 0 };
+  // Rules count the records the invocation created, and write once at its end.
   const tally = d.rules ? new RuleTally(await d.rules.index()) : undefined;
   let next = 0;
   while (next < order.length && mayStart()) {
@@ -185,13 +181,11 @@ export async function ingestLogMessages(d: LogIngest, messages: readonly Message
     total.batchWriteCalls += done.batchWriteCalls;
     total.batchGetCalls += done.batchGetCalls;
     total.counted += done.counted;
-    total.ruleWrites += done.ruleWrites ?? 0;
   }
   for (const m of order.slice(next)) failures.set(m.messageId, new OutOfTimeError(0, 'message not started'));
-  if (tally && d.rules && !tally.empty) await tally.flushSamples(d.rules.store, d.log);
+  const ruleWrites = tally && d.rules && !tally.empty ? (await tally.flush(d.rules.store, d.log)).writes : 0;
   await quarantineLastChances(d, order, failures);
-  const { ruleWrites, ...rest } = total;
-  return { ...rest, failures, ...(d.rules ? { ruleWrites } : {}) };
+  return { ...total, failures, ...(d.rules ? { ruleWrites } : {}) };
 }
 
 /**
@@ -230,7 +224,7 @@ async function storeGroup(
   tally?: RuleTally,
 ): Promise<Omit<LogOutcome, 'failures' | 'rejected'>> {
   const entries = group.flatMap(({ m, receivedAt, records }) => records.map((record) => ({ record, receivedAt, owner: m.messageId })));
-  if (entries.length === 0) return { stored: 0, refused: 0, batchWriteCalls: 0, batchGetCalls: 0, counted: 0, ruleWrites: 0 };
+  if (entries.length === 0) return { stored: 0, refused: 0, batchWriteCalls: 0, batchGetCalls: 0, counted: 0 };
   const written = await d.logs.write(entries, d.ttlDays, mayStart);
   for (const [owner, error] of written.failed) failures.set(owner, error);
   const refused = await quarantineRefused(d, group.map((p) => p.m), written.refused, failures);
@@ -239,13 +233,12 @@ async function storeGroup(
     .filter((p) => p.records.length > 0 && !failures.has(p.m.messageId))
     .map((p) => (refused.size ? p.records.filter((r) => !refused.has(r)) : p.records));
   if (d.mirror) for (const records of stored) for (const r of records) d.mirror(r);
+  const counted = await countCreated(d, written.created);
   if (tally && written.created.length > 0) {
     const receivedAt = new Map(entries.map((e) => [e.record, e.receivedAt] as const));
     for (const r of written.created) tally.add(r, receivedAt.get(r) ?? d.now());
   }
-  const { counted, ruleWrites } = await countCreated(d, written.created, tally?.takeTotals());
   return {
-    ruleWrites,
     stored: stored.reduce((n, records) => n + records.length, 0),
     refused: written.refused.length,
     batchWriteCalls: written.calls,
@@ -296,15 +289,11 @@ async function quarantineRefused(
 /**
  * Per-app daily counters, for the records this invocation created: a record stored already (by
  * a redelivery of its message, or in another body) is not counted again. One UpdateItem per app
- * and day for the whole invocation. The log rules' running totals of an app ride in its write
- * for the day of now (its records are mostly dated today); only an app with no record dated
- * today needs a write of its own for them. The records are stored before they are counted, so
- * a failure here can lose counts, never records.
+ * and day for the whole invocation. The records are stored before they are counted, so a
+ * failure here can lose counts, never records.
  */
-async function countCreated(
-  d: LogIngest, created: readonly LogRecord[], ruleTotals?: ReadonlyMap<string, Record<string, number>>,
-): Promise<{ counted: number; ruleWrites: number }> {
-  const byAppDay = new Map<string, { app: string; day: string; counts: LevelCounts; rules?: Record<string, number> }>();
+async function countCreated(d: LogIngest, created: readonly LogRecord[]): Promise<number> {
+  const byAppDay = new Map<string, { app: string; day: string; counts: LevelCounts }>();
   for (const r of created) {
     const day = dayOf(r.timestamp * 1000);
     const key = `${r.app}\u0000${day}`;
@@ -312,21 +301,8 @@ async function countCreated(
     if (!entry) byAppDay.set(key, (entry = { app: r.app, day, counts: {} }));
     entry.counts[r.level as LogLevel] = (entry.counts[r.level as LogLevel] ?? 0) + 1;
   }
-  let ruleWrites = 0;
-  if (ruleTotals && ruleTotals.size > 0) {
-    const today = dayOf(d.now());
-    for (const [app, rules] of ruleTotals) {
-      const key = `${app}\u0000${today}`;
-      const entry = byAppDay.get(key);
-      if (entry) entry.rules = rules;
-      else {
-        byAppDay.set(key, { app, day: today, counts: {}, rules });
-        ruleWrites++;
-      }
-    }
-  }
-  await Promise.all([...byAppDay.values()].map((e) => d.stats.addCounts(e.app, e.day, e.counts, e.rules).catch((error: unknown) => {
+  await Promise.all([...byAppDay.values()].map((e) => d.stats.addCounts(e.app, e.day, e.counts).catch((error: unknown) => {
     d.log.error('could not add daily counts; the records are stored', { app: e.app, day: e.day, error: String(error) });
   })));
-  return { counted: created.length, ruleWrites };
+  return created.length;
 }

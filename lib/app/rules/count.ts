@@ -62,18 +62,14 @@ export function indexRules(rules: readonly LogRule[], log: Log): RuleIndex {
 }
 
 /**
- * What one invocation counts: per rule a running total since it was last taken (every record in
- * scope that matched; for a `--silent` rule, every record in scope), which rides in the daily
- * counts write of the rule's app, and per rule and minute (by receive time) the first samples.
- * Bounded per record: the rules of the record's app, each a few comparisons and at most one
- * linear-time match on the first 8 KB.
+ * What one invocation counts: per rule and minute (by receive time) a count and the first
+ * samples, and per `--silent` rule the newest receive time. Bounded per record: the rules of the
+ * record's app, each a few comparisons and at most one linear-time match on the first 8 KB.
  */
 export class RuleTally {
   private readonly minutes = new Map<number, Tallied>();
   /** The minute the last record went to: a batch's records mostly share one. */
   private last: { minute: number; tallied: Tallied } | undefined;
-  /** By app: each rule's records counted since the totals were last taken. */
-  private totals = new Map<string, Record<string, number>>();
 
   constructor(private readonly index: RuleIndex) {}
 
@@ -84,56 +80,52 @@ export class RuleTally {
   add(record: LogRecord, receivedAt: number): void {
     const rules = this.index.get(record.app);
     if (!rules) return;
-    let totals: Record<string, number> | undefined;
+    const minute = minuteOf(receivedAt);
     for (const { rule, matches } of rules) {
       if (!inScope(rule, record)) continue;
-      if (rule.condition.kind !== 'silent' && matches && !matches(record.text)) continue;
-      if (!totals) {
-        totals = this.totals.get(record.app);
-        if (!totals) this.totals.set(record.app, (totals = {}));
+      if (rule.condition.kind === 'silent') {
+        const seen = this.minuteOf(minute).seen;
+        const at = seen.get(rule.name);
+        if (at === undefined || at < receivedAt) seen.set(rule.name, receivedAt);
+        continue;
       }
-      totals[rule.name] = (totals[rule.name] ?? 0) + 1;
-      if (rule.condition.kind === 'silent') continue;
-      const { samples } = this.minuteOf(minuteOf(receivedAt));
-      let s = samples.get(rule.name);
-      if (!s) samples.set(rule.name, (s = []));
-      if (s.length < RULE_LIMITS.samples) s.push(sampleOf(record));
+      if (matches && !matches(record.text)) continue;
+      const { counts } = this.minuteOf(minute);
+      let c = counts.get(rule.name);
+      if (!c) counts.set(rule.name, (c = { count: 0, samples: [] }));
+      c.count++;
+      if (c.samples.length < RULE_LIMITS.samples) c.samples.push(sampleOf(record));
     }
-  }
-
-  /** The running totals counted since last taken, by app: what the daily counts writes carry. */
-  takeTotals(): Map<string, Record<string, number>> {
-    const out = this.totals;
-    this.totals = new Map();
-    return out;
   }
 
   private minuteOf(minute: number): Tallied {
     if (this.last?.minute === minute) return this.last.tallied;
     let tallied = this.minutes.get(minute);
-    if (!tallied) this.minutes.set(minute, (tallied = { samples: new Map() }));
+    if (!tallied) this.minutes.set(minute, (tallied = { counts: new Map(), seen: new Map() }));
     this.last = { minute, tallied };
     return tallied;
   }
 
   /**
-   * The samples, one write per minute touched, for the rules whose samples the store has not
-   * written for that minute yet (about once a minute per warm function); a failure loses samples,
-   * never records or counts.
+   * One write per minute touched, holding every rule that counted in it and every `--silent` rule
+   * whose scope logged in it; a failure loses counts, never records.
    */
-  async flushSamples(store: Pick<LogRulesPort, 'addSamples'>, log: Log): Promise<void> {
-    const minutes: RuleMinuteCounts[] = [...this.minutes].map(([minute, { samples }]) => ({
+  async flush(store: Pick<LogRulesPort, 'addMinutes'>, log: Log): Promise<{ writes: number }> {
+    const minutes: RuleMinuteCounts[] = [...this.minutes].map(([minute, { counts, seen }]) => ({
       minute,
-      rules: [...samples.entries()].map(([rule, s]) => ({ rule, count: 0, samples: s })),
-      seen: [],
+      rules: [...counts.entries()].map(([rule, { count, samples }]) => ({ rule, count, samples })),
+      // Rounded up: a silent rule may fire up to a second late, never early; a minute holds at most 60 of them.
+      seen: [...seen].map(([rule, at]) => ({ rule, at: Math.ceil(at / 1000) * 1000 })),
     }));
     this.minutes.clear();
     this.last = undefined;
-    await store.addSamples(minutes).catch((error: unknown) => log.error('could not add log rule samples; the records are stored and counted', { minutes: minutes.length, error: String(error) }));
+    await store.addMinutes(minutes).catch((error: unknown) => log.error('could not add log rule counts; the records are stored', { minutes: minutes.length, error: String(error) }));
+    return { writes: minutes.length };
   }
 }
 
-/** One minute of an invocation: the first samples by rule. */
+/** One minute of an invocation: counts and samples by rule, and the newest receive time by `--silent` rule. */
 interface Tallied {
-  readonly samples: Map<string, RuleSample[]>;
+  readonly counts: Map<string, { count: number; samples: RuleSample[] }>;
+  readonly seen: Map<string, number>;
 }
