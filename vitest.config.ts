@@ -31,6 +31,15 @@ export const SECOND_ENGINE_FILES = [
 const globalSetup = ['test/support/dynamodb-local-setup.ts'];
 
 /**
+ * The integration files share their worker processes when the run says `--no-isolate`, as
+ * `npm run test:integration` and `npm test` do (vitest's pool options are a run's, not a
+ * project's): a fresh process per file loaded the AWS SDK and dynalite again each time, which was
+ * 40 % of the suite's CPU. Each file still gets dts's own modules afresh and its environment put
+ * back when it ends (test/support/file-scope.ts).
+ */
+const integration = { globalSetup, setupFiles: ['test/support/file-scope.ts'] };
+
+/**
  * End-to-end files that need the machine to themselves, run by `npm run test:e2e` after the
  * others, one at a time. Every other file under test/e2e runs side by side with its neighbours,
  * each on a local cloud of its own: a new file does too, with nothing to declare.
@@ -67,10 +76,10 @@ export default defineConfig({
       // state behind: it restores timers, the environment and mocks, and never calls process.chdir.
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'], pool: 'threads' } },
       // On dynalite, unless DTS_TEST_ENGINE=dynamodb-local puts the whole suite on DynamoDB Local.
-      { extends: true, test: { name: 'integration', include: ['test/integration/**/*.test.ts'], globalSetup } },
+      { extends: true, test: { name: 'integration', include: ['test/integration/**/*.test.ts'], ...integration } },
       {
         extends: true,
-        test: { name: 'dynamodb-local', include: SECOND_ENGINE_FILES, env: { DTS_TEST_ENGINE: 'dynamodb-local' }, globalSetup },
+        test: { name: 'dynamodb-local', include: SECOND_ENGINE_FILES, env: { DTS_TEST_ENGINE: 'dynamodb-local' }, ...integration },
       },
       // Every file starts a local cloud of its own, so files run side by side (docs/TESTING.md).
       { extends: true, test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], exclude: E2E_ALONE_FILES, globalSetup } },

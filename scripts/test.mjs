@@ -7,7 +7,8 @@
  *    install it (as root, it installs it).
  * 1. The build, then the typecheck and the lint beside the unit tests (`npm run test:quick`'s
  *    arrangement). The template's validation starts with them and runs on beside phase 2.
- * 2. The integration suite, both engines in one run; then the validation's end is awaited.
+ * 2. The integration suite, both engines in one run, its files sharing their worker processes
+ *    (docs/TESTING.md, item 8); then the validation's end is awaited.
  * 3. The end-to-end files, four at a time (`DTS_E2E_WORKERS`), each on a local cloud of its own.
  * 4. The end-to-end files that need the machine to themselves (`E2E_ALONE_FILES`), one at a time.
  *
@@ -52,7 +53,7 @@ const ok = await phase([run('system needs', 'node', ['scripts/check-system.mjs']
   // the checks, the unit tests and then the integration suite, and end before the end-to-end files,
   // whose clouds provision from the templates they leave in the cache.
   && (validation = npm('validate', false), await phase([npm('typecheck', false), npm('lint', false), npm('test:unit', true)]))
-  && await phase([vitest('integration (dynalite, DynamoDB Local)', ['--project', 'integration', '--project', 'dynamodb-local'], true)])
+  && await phase([vitest('integration (dynalite, DynamoDB Local)', ['--project', 'integration', '--project', 'dynamodb-local', '--no-isolate'], true)])
   && await phase([validation])
   && await phase([vitest('end to end, side by side', ['--project', 'e2e', `--maxWorkers=${e2eWorkers}`], true)])
   && await phase([vitest('end to end, alone', ['--project', 'e2e-alone', '--maxWorkers=1'], true)]);
