@@ -8,12 +8,12 @@ import { deadlineOf } from '../../domain/host/liveness';
 import { emptyTally, tallyHost, type HostTally } from '../../domain/host/counts';
 import { countHost, DEFAULT_STORM_RULE, emptyPopulation, type Population, type Storm, type StormRule } from '../../domain/fleet/storm';
 import type { ChecksPort, HostsPort, MonitorPort, HostCountsPort, StatusPagesPort } from '../../ports';
-import { CHECK_WATCH_OVERLAP_MS, judgeChecks, type CheckUpcoming } from './checks';
+import { CHECK_WATCH_OVERLAP_MS, judgeChecks, type CheckStorms, type CheckUpcoming } from './checks';
 import type { Delivery } from '../deliver';
 import type { Log } from '../log';
 import { Outbox, pendingNow, type OutboxReport } from '../outbox';
 import { establishWatermark, type HeartbeatQueue } from '../ingest/watermark';
-import { newHostsNotice, openStorms, stormProgress, type OpenStorm } from '../../domain/fleet/notices';
+import { newHostsNotice, openStorms, stormProgress, stormsOf, type OpenStorm } from '../../domain/fleet/notices';
 import { recoverySuppression } from '../../domain/fleet/storm-membership';
 import { keepStatusPagesCurrent } from './status';
 import { decideStorms, stormWindowMs, type Dying } from './storms';
@@ -152,7 +152,7 @@ export interface JudgeResult {
 }
 
 /** A pass, and what it hands to the deadline watch. */
-export async function runDiagnosePass(d: DiagnoseDeps): Promise<{ summary: DiagnoseSummary; context: PassContext; upcoming: Upcoming[]; checks: CheckUpcoming[] }> {
+export async function runDiagnosePass(d: DiagnoseDeps): Promise<{ summary: DiagnoseSummary; context: PassContext; upcoming: Upcoming[]; checks: CheckUpcoming[]; checkStorms?: CheckStorms }> {
   const now = d.delivery.now();
   const outbox = new Outbox();
   // The self-check waits for its canary while the fleet is read: a pass takes the longer of the
@@ -179,10 +179,11 @@ export async function runDiagnosePass(d: DiagnoseDeps): Promise<{ summary: Diagn
 
   const context: PassContext = { silences, population, degraded, died: recentDeaths, storms: new Map(storming.map((s) => [s.incident, s])) };
   const judged = await judgePlans(d, context, plans, now, ending, outbox);
-  const { storms, leftStorm } = judged;
-  await announceStormProgress(d, storming, stormDown, leftStorm, now, outbox);
+  const { leftStorm } = judged;
+  await announceStormProgress(d, stormsOf(storming, 'hosts'), stormDown, leftStorm, now, outbox);
   // Checks are judged as hosts are, into the same outbox; a late one is held back as a death is.
-  const checked = d.checks ? await passChecks(d, d.checks, now, deadThrough, silences, outbox) : undefined;
+  const checked = d.checks ? await passChecks(d, d.checks, now, deadThrough, silences, outbox, storming) : undefined;
+  const storms = [...judged.storms, ...(checked?.storms ?? [])];
   const ruled = d.logRules ? await judgeLogRules({ rules: d.logRules, log: d.log, sweepGraceMs: d.sweepGraceMs }, now, silences, outbox) : undefined;
   const transitions = { ...judged.transitions, ...ruled?.transitions };
   for (const [kind, n] of Object.entries(checked?.transitions ?? {})) transitions[kind as NotificationKind] = (transitions[kind as NotificationKind] ?? 0) + (n ?? 0);
@@ -198,13 +199,23 @@ export async function runDiagnosePass(d: DiagnoseDeps): Promise<{ summary: Diagn
   await d.stats.recordHostCounts({ ...scan.counts, at: now });
   const summary = { at: now, examined, transitions, degraded, errors, suppressed: delivered.suppressed, storms, hostsByState, outbox: delivered };
   d.log[quietPass(summary) ? 'debug' : 'info']('diagnose pass', { ...summary, silences: silences.filter((s) => isInForce(s, now)).length, watching: upcoming.length, checks: checked?.examined });
-  return { summary, context, upcoming, checks: checked?.upcoming ?? [] };
+  return { summary, context, upcoming, checks: checked?.upcoming ?? [], ...(checked ? { checkStorms: checked.context } : {}) };
 }
 
-/** The pass's judgement of every check, listing those whose deadline comes before the watch ends. */
-export function passChecks(d: DiagnoseDeps, checks: NonNullable<DiagnoseDeps['checks']>, now: number, deadThrough: number, silences: readonly Silence[], outbox: Outbox) {
+/**
+ * The pass's judgement of every check, listing those whose deadline comes before the watch ends,
+ * then the progress of the checks' storms among `open` (the storms not over before the pass),
+ * from the checks' states as hosts' storms' is from the hosts'.
+ */
+export async function passChecks(d: DiagnoseDeps, checks: NonNullable<DiagnoseDeps['checks']>, now: number, deadThrough: number, silences: readonly Silence[], outbox: Outbox, open: readonly OpenStorm[]) {
   const watchMs = d.watchMs ?? 0;
-  return judgeChecks({ checks, delivery: d.delivery, log: d.log, ...(d.sweepGraceMs === undefined ? {} : { sweepGraceMs: d.sweepGraceMs }) }, now, deadThrough, silences, outbox, now + (watchMs > 0 ? watchMs + CHECK_WATCH_OVERLAP_MS : 0));
+  const storming = stormsOf(open, 'checks');
+  const checked = await judgeChecks(
+    { checks, delivery: d.delivery, log: d.log, ...(d.sweepGraceMs === undefined ? {} : { sweepGraceMs: d.sweepGraceMs }), ...(d.storm ? { storm: d.storm } : {}) },
+    now, deadThrough, silences, outbox, now + (watchMs > 0 ? watchMs + CHECK_WATCH_OVERLAP_MS : 0), { storms: storming, progress: d.fleetHistory !== undefined },
+  );
+  await announceStormProgress(d, storming, checked.stormDown, checked.leftStorm, now, outbox);
+  return checked;
 }
 
 /** Which scan segments a pass (or one worker of a fanned-out pass) reads: `count` from `first`, of `total`. */
