@@ -7,6 +7,7 @@ import { keepFromDay } from '../../lib/domain/check/runs';
 import { checksScope, stormGroup } from '../../lib/domain/fleet/storm';
 import { checkRecoverySuppression } from '../../lib/domain/fleet/storm-membership';
 import { stormNotice, stormProgress } from '../../lib/domain/fleet/notices';
+import { nextStep } from '../../lib/domain/notification/text';
 import { silentLog } from '../../lib/app/log';
 import { loadConfig } from '../../lib/config';
 import { Outbox } from '../../lib/app/outbox';
@@ -254,6 +255,8 @@ describe('the rules', () => {
     expect(hosts.incident).not.toBe(checks.incident);
     expect(hosts.message).toMatch(/^3 of 4 hosts with rack=a went down together/);
     expect(checks.message).toMatch(/^3 of 4 checks with rack=a went late together/);
+    expect(nextStep(hosts)).toMatch(/dts hosts --state dead$/);
+    expect(nextStep(checks)).toMatch(/before the jobs: dts checks$/);
     const open = { scope: 'checks:rack=a', start: T0, incident: checks.incident as string, total: 4, count: 3, underStorm: 3, back: 0 };
     expect(stormProgress(open, ['c3'], T0 + 60 * S)?.message).toBe('2 of 3 checks with rack=a are no longer late; 1 still late: c3');
   });
