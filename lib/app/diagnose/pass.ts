@@ -17,10 +17,10 @@ import { newHostsNotice, openStorms, stormProgress, stormsOf, type OpenStorm } f
 import { recoverySuppression } from '../../domain/fleet/storm-membership';
 import { keepStatusPagesCurrent } from './status';
 import { decideStorms, stormWindowMs, type Dying } from './storms';
-
-export type { Dying } from './storms';
 import type { LogRulesPort } from '../../ports';
 import { judgeLogRules } from './rules';
+
+export type { Dying } from './storms';
 
 
 /** Where diagnose reads silences; the silences store satisfies it. */
