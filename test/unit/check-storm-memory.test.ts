@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { runDiagnose, type DiagnoseDeps } from '../../lib/app/diagnose/pass';
 import { judgeChecks, watchChecks } from '../../lib/app/diagnose/checks';
+import { commitSegment, judgeSegment, type DiagnoseWorkers } from '../../lib/app/diagnose/fanout';
+import { runScheduledDiagnose } from '../../lib/app/diagnose/scheduled';
 import { addCheck } from '../../lib/app/checks/manage';
 import { pingKeyHash } from '../../lib/domain/check/check';
 import { keepFromDay } from '../../lib/domain/check/runs';
@@ -215,6 +217,37 @@ describe('hosts and checks storm apart', () => {
     await w.pass();
     expect(w.published().filter((n) => n.hostname === '@fleet').map((n) => n.message).slice(1)).toEqual([expect.stringMatching(/^10 of 10 checks went late together; likely shared cause: rack=a/)]);
     expect(w.published().filter((n) => n.kind === 'host-down' || n.kind === 'check-late')).toEqual([]);
+  });
+});
+
+describe('a storm of checks in a fanned-out pass', () => {
+  it('is judged by the coordinator, and its progress is not taken for a storm of hosts with none left down', async () => {
+    const w = await world();
+    for (const hostname of ['h1', 'h2']) {
+      await w.d.hosts.recordBeat({ hostname, receivedAt: w.clock, sentAt: w.clock, interval: 3600, labels: {}, goodbye: false }, false);
+    }
+    const rack = await w.add('a', 10, 'a');
+    await w.add('b', 10, 'b', '1h');
+    let fanned = 0;
+    const run = () => ({
+      fanout: { ...config.diagnose, workers: 2, hostsPerWorker: 1, workerFunction: 'in-process' },
+      workers: (count: number): DiagnoseWorkers => {
+        fanned = count;
+        return { count, judge: (r) => judgeSegment(w.d, r), commit: (r) => commitSegment(w.d, r) };
+      },
+      budgetEnd: w.clock + 5 * S, publish: () => undefined,
+    });
+    w.advance(11 * S);
+    await runScheduledDiagnose(w.d, run());
+    expect(fanned).toBe(2);
+    const fleet = () => w.published().filter((n) => n.hostname === '@fleet' || n.kind.startsWith('check-')).map((n) => n.message);
+    expect(fleet()).toEqual([expect.stringMatching(/^10 of 10 checks with rack=a went late together/)]);
+    for (const name of rack.slice(0, 6)) await w.ping(name);
+    w.advance(S);
+    fanned = 0;
+    await runScheduledDiagnose(w.d, run());
+    expect(fanned).toBe(2);
+    expect(fleet().slice(1)).toEqual([expect.stringMatching(/^6 of 10 checks with rack=a are no longer late; 4 still late/)]);
   });
 });
 
