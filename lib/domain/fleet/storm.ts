@@ -92,9 +92,12 @@ export function populationOf(hosts: readonly Member[]): Population {
   return p;
 }
 
-/** Threshold labels (`dts.*`) say nothing about where a host is. */
+/**
+ * Threshold labels (`dts.*`) say nothing about where a host is. A key that begins with the
+ * checks' prefix (`checks:`) does not group either: its scope would read as a storm of checks.
+ */
 function groupingLabels(h: Pick<Host, 'labels'>): [string, string][] {
-  return Object.entries(h.labels).filter(([k]) => !k.startsWith('dts.'));
+  return Object.entries(h.labels).filter(([k]) => !k.startsWith('dts.') && !k.startsWith(`${CHECKS}:`));
 }
 
 function isStorm(dying: number, total: number, rule: StormRule): boolean {
