@@ -233,6 +233,8 @@ export interface CheckStateChange {
   readonly to: CheckState;
   readonly at: number;
   readonly problemSince: number | undefined;
+  /** The storm a late's `check-late` is held back under; without it, the check holds none (docs/CHECKS.md, "Storms"). */
+  readonly stormIncident?: string;
   readonly announce?: Announce;
 }
 

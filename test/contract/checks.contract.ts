@@ -116,6 +116,19 @@ export function checksContract(make: () => Promise<ChecksPort>): void {
       expect((await s.get('job'))?.problemSince).toBeUndefined();
     });
 
+    it('records the storm a late is held back under with the change, and drops it with the next change', async () => {
+      const s = await make();
+      await s.add(check('job'));
+      const storm = '@fleet/storm/checks:rack=a/2026-11-20T10:11:00.000Z';
+      expect(await s.changeState({ keyHash: 'hash-of-job', from: 'new', fromSince: T0, lastPing: undefined, to: 'late', at: T0 + 660_000, problemSince: T0 + 660_000, stormIncident: storm })).toBe(true);
+      expect(await s.get('job')).toMatchObject({ state: 'late', stormIncident: storm });
+      await s.recordSignal('hash-of-job', { kind: 'success', at: T0 + 700_000 }, KEEP);
+      expect(await s.changeState({ keyHash: 'hash-of-job', from: 'late', fromSince: T0 + 660_000, lastPing: T0 + 700_000, to: 'up', at: T0 + 700_000, problemSince: undefined })).toBe(true);
+      const up = await s.get('job');
+      expect(up?.state).toBe('up');
+      expect(up?.stormIncident).toBeUndefined();
+    });
+
     it('removes a check, which revokes its key, and frees its name', async () => {
       const s = await make();
       await s.add(check('job'));

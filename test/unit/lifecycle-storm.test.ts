@@ -54,6 +54,13 @@ describe('detectStorms: hosts sharing a label value', () => {
     expect(storms.map((s) => s.scope)).toEqual(['rack=r1']);
   });
 
+  it('ignores label keys that begin with checks:, whose scope would read as a storm of checks', () => {
+    const odd = fleet(20, (i) => ({ 'checks:rack': i < 4 ? 'r1' : 'r2' }));
+    expect(detectStorms(odd, odd.slice(0, 3), RULE)).toEqual([]);
+    const storms = detectStorms(odd, odd.slice(0, 11), RULE);
+    expect(storms.map((s) => [s.scope, s.cause])).toEqual([['fleet', undefined]]);
+  });
+
   it('puts a host in one storm at most, the larger group first', () => {
     const grid = fleet(12, (i) => ({ rack: i < 4 ? 'r1' : i < 8 ? 'r2' : 'r3', row: i < 6 ? 'a' : 'b' }));
     const storms = detectStorms(grid, grid.slice(0, 4), RULE);

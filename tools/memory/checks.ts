@@ -65,6 +65,8 @@ export class MemoryChecks implements ChecksPort {
     if (!c || c.paused || c.state !== ch.from || c.stateSince !== ch.fromSince || c.lastPing !== ch.lastPing) return false;
     const next: Record<string, unknown> = { ...c, state: ch.to, stateSince: ch.at, problemSince: ch.problemSince };
     if (ch.problemSince === undefined) delete next.problemSince;
+    if (ch.stormIncident === undefined) delete next.stormIncident;
+    else next.stormIncident = ch.stormIncident;
     const pending = new Map((c.pending ?? []).map((p) => [p.notification.id, p] as const));
     for (const n of ch.announce?.notifications ?? []) pending.set(n.id, { notification: copy(n), queuedAt: ch.announce?.queuedAt ?? ch.at });
     if (pending.size > 0) next.pending = [...pending.values()].sort((a, b) => a.queuedAt - b.queuedAt);

@@ -37,6 +37,7 @@ function itemToCheck(item: Item): Check {
   }
   if (typeof item.lastOk === 'boolean') more.lastOk = item.lastOk;
   if (typeof item.lastSignal === 'string') more.lastSignal = item.lastSignal;
+  if (typeof item.stormIncident === 'string') more.stormIncident = item.stormIncident;
   const runDays = runDaysOf(item.runs);
   if (runDays) more.runDays = runDays;
   const pending = outboxOf(item);
@@ -203,6 +204,11 @@ export class CheckStore implements ChecksPort {
     else {
       values[':problem'] = c.problemSince;
       set.push('problemSince = :problem');
+    }
+    if (c.stormIncident === undefined) remove.push('stormIncident');
+    else {
+      values[':storm'] = c.stormIncident;
+      set.push('stormIncident = :storm');
     }
     if (c.announce) set.push(...outboxSets(c.announce.notifications, c.announce.queuedAt, names, values));
     let condition = 'attribute_exists(pk) AND (attribute_not_exists(#state) OR #state = :from) AND stateSince = :since AND (attribute_not_exists(paused) OR paused <> :true)';

@@ -3,7 +3,7 @@ import { judgeLogRules } from './rules';
 import { hostTransition, NO_DEATHS } from '../../domain/host/transitions';
 import { isInForce } from '../../domain/notification/silences';
 import { emptyPopulation, type Population } from '../../domain/fleet/storm';
-import { openStorms } from '../../domain/fleet/notices';
+import { openStorms, stormsOf } from '../../domain/fleet/notices';
 import {
   announceStormProgress, commitPlans, decideFleet, digestOf, fleetHistoryOrNone, quietPass, scanFleet, selfCheck,
   type DiagnoseSummary, type DiagnoseDeps, type Dying, type FleetVerdict, type HostVerdict, type PassContext, type Plan, type PlanDigest, type SegmentRange, type Upcoming,
@@ -237,7 +237,7 @@ export async function runFannedPass(d: DiagnoseDeps, workers: DiagnoseWorkers): 
   }
 
   // A storm's end is decided from every one of its hosts: only when every worker answered.
-  if (failed.length === 0) await announceStormProgress(d, storming, stormDown, leftStorm, now, outbox);
+  if (failed.length === 0) await announceStormProgress(d, stormsOf(storming, 'hosts'), stormDown, leftStorm, now, outbox);
   // Log rules are few and read whole: the coordinator judges them, not the workers.
   if (d.logRules) {
     const ruled = await judgeLogRules({ rules: d.logRules, log: d.log, sweepGraceMs: d.sweepGraceMs }, now, silences, outbox);

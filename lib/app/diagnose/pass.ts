@@ -6,18 +6,21 @@ import { formatDuration, notification } from '../../domain/notification/notifica
 import { applySilence, isInForce, silenceAt, stillDownAfterSilence } from '../../domain/notification/silences';
 import { deadlineOf } from '../../domain/host/liveness';
 import { emptyTally, tallyHost, type HostTally } from '../../domain/host/counts';
-import { countHost, DEFAULT_STORM_RULE, detectStorms, emptyPopulation, type Population, type Storm, type StormRule } from '../../domain/fleet/storm';
+import { countHost, DEFAULT_STORM_RULE, emptyPopulation, type Population, type Storm, type StormRule } from '../../domain/fleet/storm';
 import type { ChecksPort, HostsPort, MonitorPort, HostCountsPort, StatusPagesPort } from '../../ports';
-import { CHECK_WATCH_OVERLAP_MS, judgeChecks, type CheckUpcoming } from './checks';
+import { CHECK_WATCH_OVERLAP_MS, judgeChecks, type CheckStorms, type CheckUpcoming } from './checks';
 import type { Delivery } from '../deliver';
 import type { Log } from '../log';
 import { Outbox, pendingNow, type OutboxReport } from '../outbox';
 import { establishWatermark, type HeartbeatQueue } from '../ingest/watermark';
-import { newHostsNotice, openStorms, stormFollowUp, stormNotice, stormProgress, type OpenStorm } from '../../domain/fleet/notices';
-import { parseStormIncident, recoverySuppression } from '../../domain/fleet/storm-membership';
+import { newHostsNotice, openStorms, stormProgress, stormsOf, type OpenStorm } from '../../domain/fleet/notices';
+import { recoverySuppression } from '../../domain/fleet/storm-membership';
 import { keepStatusPagesCurrent } from './status';
+import { decideStorms, stormWindowMs, type Dying } from './storms';
 import type { LogRulesPort } from '../../ports';
 import { judgeLogRules } from './rules';
+
+export type { Dying } from './storms';
 
 
 /** Where diagnose reads silences; the silences store satisfies it. */
@@ -149,7 +152,7 @@ export interface JudgeResult {
 }
 
 /** A pass, and what it hands to the deadline watch. */
-export async function runDiagnosePass(d: DiagnoseDeps): Promise<{ summary: DiagnoseSummary; context: PassContext; upcoming: Upcoming[]; checks: CheckUpcoming[] }> {
+export async function runDiagnosePass(d: DiagnoseDeps): Promise<{ summary: DiagnoseSummary; context: PassContext; upcoming: Upcoming[]; checks: CheckUpcoming[]; checkStorms?: CheckStorms }> {
   const now = d.delivery.now();
   const outbox = new Outbox();
   // The self-check waits for its canary while the fleet is read: a pass takes the longer of the
@@ -176,10 +179,11 @@ export async function runDiagnosePass(d: DiagnoseDeps): Promise<{ summary: Diagn
 
   const context: PassContext = { silences, population, degraded, died: recentDeaths, storms: new Map(storming.map((s) => [s.incident, s])) };
   const judged = await judgePlans(d, context, plans, now, ending, outbox);
-  const { storms, leftStorm } = judged;
-  await announceStormProgress(d, storming, stormDown, leftStorm, now, outbox);
+  const { leftStorm } = judged;
+  await announceStormProgress(d, stormsOf(storming, 'hosts'), stormDown, leftStorm, now, outbox);
   // Checks are judged as hosts are, into the same outbox; a late one is held back as a death is.
-  const checked = d.checks ? await passChecks(d, d.checks, now, deadThrough, silences, outbox) : undefined;
+  const checked = d.checks ? await passChecks(d, d.checks, now, deadThrough, silences, outbox, storming) : undefined;
+  const storms = [...judged.storms, ...(checked?.storms ?? [])];
   const ruled = d.logRules ? await judgeLogRules({ rules: d.logRules, log: d.log, sweepGraceMs: d.sweepGraceMs }, now, silences, outbox) : undefined;
   const transitions = { ...judged.transitions, ...ruled?.transitions };
   for (const [kind, n] of Object.entries(checked?.transitions ?? {})) transitions[kind as NotificationKind] = (transitions[kind as NotificationKind] ?? 0) + (n ?? 0);
@@ -195,13 +199,23 @@ export async function runDiagnosePass(d: DiagnoseDeps): Promise<{ summary: Diagn
   await d.stats.recordHostCounts({ ...scan.counts, at: now });
   const summary = { at: now, examined, transitions, degraded, errors, suppressed: delivered.suppressed, storms, hostsByState, outbox: delivered };
   d.log[quietPass(summary) ? 'debug' : 'info']('diagnose pass', { ...summary, silences: silences.filter((s) => isInForce(s, now)).length, watching: upcoming.length, checks: checked?.examined });
-  return { summary, context, upcoming, checks: checked?.upcoming ?? [] };
+  return { summary, context, upcoming, checks: checked?.upcoming ?? [], ...(checked ? { checkStorms: checked.context } : {}) };
 }
 
-/** The pass's judgement of every check, listing those whose deadline comes before the watch ends. */
-export function passChecks(d: DiagnoseDeps, checks: NonNullable<DiagnoseDeps['checks']>, now: number, deadThrough: number, silences: readonly Silence[], outbox: Outbox) {
+/**
+ * The pass's judgement of every check, listing those whose deadline comes before the watch ends,
+ * then the progress of the checks' storms among `open` (the storms not over before the pass),
+ * from the checks' states as hosts' storms' is from the hosts'.
+ */
+export async function passChecks(d: DiagnoseDeps, checks: NonNullable<DiagnoseDeps['checks']>, now: number, deadThrough: number, silences: readonly Silence[], outbox: Outbox, open: readonly OpenStorm[]) {
   const watchMs = d.watchMs ?? 0;
-  return judgeChecks({ checks, delivery: d.delivery, log: d.log, ...(d.sweepGraceMs === undefined ? {} : { sweepGraceMs: d.sweepGraceMs }) }, now, deadThrough, silences, outbox, now + (watchMs > 0 ? watchMs + CHECK_WATCH_OVERLAP_MS : 0));
+  const storming = stormsOf(open, 'checks');
+  const checked = await judgeChecks(
+    { checks, delivery: d.delivery, log: d.log, ...(d.sweepGraceMs === undefined ? {} : { sweepGraceMs: d.sweepGraceMs }), ...(d.storm ? { storm: d.storm } : {}) },
+    now, deadThrough, silences, outbox, now + (watchMs > 0 ? watchMs + CHECK_WATCH_OVERLAP_MS : 0), { storms: storming, progress: d.fleetHistory !== undefined },
+  );
+  await announceStormProgress(d, storming, checked.stormDown, checked.leftStorm, now, outbox);
+  return checked;
 }
 
 /** Which scan segments a pass (or one worker of a fanned-out pass) reads: `count` from `first`, of `total`. */
@@ -285,11 +299,6 @@ export async function scanFleet(d: DiagnoseDeps, o: ScanOptions): Promise<ScanRe
   return { examined, population, plans, upcoming: [...upcoming].map(([hostname, deadline]) => ({ hostname, deadline })), recentDeaths, stormDown, counts };
 }
 
-/** How far back deaths count towards a storm with the ones being judged. */
-export function stormWindowMs(d: Pick<DiagnoseDeps, 'storm'>): number {
-  return ((d.storm ?? DEFAULT_STORM_RULE).windowSeconds ?? DEFAULT_STORM_RULE.windowSeconds ?? 60) * 1000;
-}
-
 /** A death that was announced (alone or in a storm): neither flapping nor silenced at its time. */
 export function loudDeath(host: Host, silences: readonly Silence[]): boolean {
   return host.flappingSince === undefined && silenceAt(host, silences, host.stateSince) === undefined;
@@ -364,17 +373,6 @@ export interface PlanDigest {
   readonly loud: boolean;
 }
 
-/** A death already decided, which a later one can join in a storm. */
-export interface Dying {
-  readonly hostname: string;
-  readonly labels: Readonly<Record<string, string>>;
-  readonly deathAt: number;
-  /** The storm its `host-down` was held back under, if it was. */
-  storm?: string;
-  /** The storm that named it as already paged, if one did. */
-  named?: string;
-}
-
 /** What the whole fleet decides for one host: the storm its death joins, the grouped notice its own is folded into. */
 export interface HostVerdict {
   readonly storm?: { readonly scope: string; readonly incident: string; readonly notice: Notification };
@@ -401,81 +399,18 @@ export function digestOf(d: DiagnoseDeps, silences: readonly Silence[], { host, 
  * `context.died`), and the grouped notices. Pure but for `context`; the same whether the digests
  * come from one pass or from many workers, so a fanned-out pass decides as a single one would.
  */
-export function decideFleet(d: DiagnoseDeps, context: PassContext, digests: readonly PlanDigest[]): FleetVerdict {
+export function decideFleet(d: Pick<DiagnoseDeps, 'storm' | 'newHostsGroup'>, context: PassContext, digests: readonly PlanDigest[]): FleetVerdict {
   // Sorted, so that whichever order the segments came back in, the verdict is the same; and each
   // host once, should an engine return a host in two segments (DynamoDB Local ignores Segment).
   const sorted = [...new Map(digests.map((p) => [p.hostname, p] as const)).values()]
     .sort((a, b) => (a.hostname < b.hostname ? -1 : a.hostname > b.hostname ? 1 : 0));
   const dying: Dying[] = sorted.filter((p) => p.loud && p.deathAt !== undefined).map((p) => ({ hostname: p.hostname, labels: p.labels, deathAt: p.deathAt as number }));
-  const fresh = new Set(dying.map((h) => h.hostname));
-  // Together: within the storm window of the deaths judged now, counted from their own times (not
-  // from `now`, which a slow monitor may take well after them).
-  const windowMs = stormWindowMs(d);
-  const since = Math.min(...dying.map((h) => h.deathAt)) - windowMs;
-  const recent = context.died.filter((h) => !fresh.has(h.hostname) && h.deathAt >= since);
-  const detected = detectStorms(context.population, [...recent, ...dying], d.storm ?? DEFAULT_STORM_RULE);
-  const byName = new Map([...recent, ...dying].map((h) => [h.hostname, h] as const));
-  context.died.push(...dying);
-  const hosts = new Map<string, HostVerdict>();
-  const storms: Storm[] = [];
-  for (const s of detected) {
-    const members = s.hostnames.map((h) => byName.get(h) as Dying);
-    const joined = members.filter((m) => fresh.has(m.hostname));
-    // A storm re-detected from earlier deaths alone has nothing new to say.
-    if (joined.length === 0) continue;
-    storms.push(s);
-    const earlier = members.filter((m) => !fresh.has(m.hostname));
-    // The storm of the same scope that earlier deaths already belong to, if any: the new deaths
-    // join it. Deaths held under a storm of another scope (a rack's, in what is now the fleet's)
-    // stay there; they count here but are not named again.
-    const incident = stormOf(earlier, s.scope);
-    // Deaths of the group paged alone that no notice of this storm has named yet.
-    const paged = earlier.filter((m) => m.storm === undefined && (incident === undefined || m.named !== incident)).map((m) => m.hostname);
-    const joinedNames = joined.map((m) => m.hostname);
-    let notice: Notification;
-    let open: OpenStorm;
-    if (incident === undefined) {
-      const start = Math.min(...members.map((m) => m.deathAt));
-      const elsewhere = earlier.length - paged.length;
-      notice = stormNotice({ scope: s.scope, total: s.total, cause: s.cause, start, underStorm: joinedNames, alreadyPaged: paged, elsewhere });
-      open = { scope: s.scope, start, incident: notice.incident as string, total: s.total, count: Number(notice.details.count), underStorm: joinedNames.length, back: 0 };
-    } else {
-      // Deaths joining a storm already announced (in this invocation or an earlier one): a follow-up.
-      const known = context.storms.get(incident) ?? stormFromMembers(incident, s.total, earlier);
-      notice = stormFollowUp(known, { underStorm: joinedNames, alreadyPaged: paged, at: Math.min(...joined.map((m) => m.deathAt)) });
-      open = { ...known, count: Number(notice.details.count), underStorm: Number(notice.details.underStorm), total: Math.max(known.total, s.total) };
-    }
-    context.storms.set(open.incident, open);
-    for (const m of joined) m.storm = open.incident;
-    for (const m of earlier) if (paged.includes(m.hostname)) m.named = open.incident;
-    // Each new member's death carries the notice: whichever of them commits, it is sent.
-    for (const h of joinedNames) hosts.set(h, { storm: { scope: open.scope, incident: open.incident, notice } });
-  }
+  const { storms, members } = decideStorms(d.storm ?? DEFAULT_STORM_RULE, stormWindowMs(d), context, dying);
+  const hosts = new Map<string, HostVerdict>([...members].map(([hostname, storm]) => [hostname, { storm }]));
   for (const [hostname, group] of groupedNotices(sorted, d.newHostsGroup)) {
     hosts.set(hostname, { ...hosts.get(hostname), group });
   }
   return { storms, hosts };
-}
-
-/** The storm of `scope` earlier deaths already belong to (held back under it, or named by it); the most common, then the earliest. */
-function stormOf(earlier: readonly Dying[], scope: string): string | undefined {
-  const counts = new Map<string, number>();
-  for (const m of earlier) {
-    const incident = m.storm ?? m.named;
-    if (incident !== undefined && parseStormIncident(incident)?.scope === scope) counts.set(incident, (counts.get(incident) ?? 0) + 1);
-  }
-  return [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))[0]?.[0];
-}
-
-/** A storm whose notices this invocation has not read (not recorded yet): what its members say of it. */
-function stormFromMembers(incident: string, total: number, earlier: readonly Dying[]): OpenStorm {
-  const parsed = parseStormIncident(incident);
-  return {
-    scope: parsed?.scope ?? 'fleet', start: parsed?.start ?? Math.min(...earlier.map((m) => m.deathAt)), incident, total,
-    count: earlier.filter((m) => m.storm === incident || m.named === incident).length,
-    underStorm: earlier.filter((m) => m.storm === incident).length,
-    back: 0,
-  };
 }
 
 /**

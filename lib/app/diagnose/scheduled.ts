@@ -36,7 +36,7 @@ export async function runScheduledDiagnose(d: DiagnoseDeps, run: ScheduledRun): 
   const started = d.delivery.now();
   // A fleet too small for more than one worker is judged here, with no extra invocation.
   const workers = run.fanout.workers > 1 ? workersFor(run.fanout, await d.stats.monitor()) : 1;
-  const { summary, context, upcoming, checks } = workers > 1 ? await fannedWithChecks(d, run.workers(workers)) : await runDiagnosePass(d);
+  const { summary, context, upcoming, checks, checkStorms } = workers > 1 ? await fannedWithChecks(d, run.workers(workers)) : await runDiagnosePass(d);
   run.publish(passMetrics(summary, d.delivery.now() - started));
   const until = Math.min(summary.at + (d.watchMs ?? 0), run.budgetEnd);
   const pages = keepPagesThroughWatch(d, { now: d.delivery.now, silences: context.silences, examined: summary.examined }, anyTransition(summary.transitions), run.pageRewriteGapMs ?? PAGE_REWRITE_GAP_MS);
@@ -47,8 +47,9 @@ export async function runScheduledDiagnose(d: DiagnoseDeps, run: ScheduledRun): 
   let seen: MonitorState | undefined;
   const [watch, checkWatch] = await Promise.all([
     watchDeadlines(d, context, upcoming, { passAt: summary.at, until, onCommitted: pages.changed }),
-    d.checks && context.degraded.length === 0 ? watchChecks({ checks: d.checks, delivery: d.delivery, log: d.log }, context.silences, checks, {
+    d.checks && context.degraded.length === 0 ? watchChecks({ checks: d.checks, delivery: d.delivery, log: d.log, ...(d.storm ? { storm: d.storm } : {}) }, context.silences, checks, {
       until: checksUntil,
+      ...(checkStorms ? { storms: checkStorms } : {}),
       onCommitted: pages.changed,
       stop: async () => {
         seen = await d.stats.monitor();
@@ -81,9 +82,10 @@ async function fannedWithChecks(d: DiagnoseDeps, workers: DiagnoseWorkers): Prom
   if (!d.checks) return { ...pass, checks: [] as CheckUpcoming[] };
   const outbox = new Outbox();
   const deadThrough = pass.context.degraded.length === 0 ? pass.summary.at : NO_DEATHS;
-  const checked = await passChecks(d, d.checks, pass.summary.at, deadThrough, pass.context.silences, outbox);
+  const checked = await passChecks(d, d.checks, pass.summary.at, deadThrough, pass.context.silences, outbox, [...pass.context.storms.values()]);
   await outbox.flush(d.delivery, d.log);
   const transitions = { ...pass.summary.transitions };
   for (const [kind, n] of Object.entries(checked.transitions)) transitions[kind as keyof typeof transitions] = (transitions[kind as keyof typeof transitions] ?? 0) + (n ?? 0);
-  return { ...pass, summary: { ...pass.summary, transitions, errors: pass.summary.errors + checked.errors }, checks: checked.upcoming };
+  const storms = [...pass.summary.storms, ...checked.storms];
+  return { ...pass, summary: { ...pass.summary, transitions, storms, errors: pass.summary.errors + checked.errors }, checks: checked.upcoming, checkStorms: checked.context };
 }

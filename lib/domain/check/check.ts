@@ -28,6 +28,8 @@ export interface Check {
   readonly stateSince: number;
   /** While late, failed or long: when it stopped being up (the incident's start). */
   readonly problemSince?: number;
+  /** While late: the storm its `check-late` was held back under (docs/CHECKS.md, "Storms"). */
+  readonly stormIncident?: string;
   /** The last signal of any kind: its kind and when it came. */
   readonly lastPing?: number;
   readonly lastSignal?: SignalKind;

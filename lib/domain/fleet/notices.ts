@@ -1,5 +1,6 @@
 import { FLEET_HOST, type Notification } from '../model';
 import { formatDuration, notification } from '../notification/notifications';
+import { stormGroup } from './storm';
 
 /**
  * Grouped notices, so that a fleet event is one message instead of one per host: a burst of
@@ -64,13 +65,26 @@ export function openStorms(fleet: readonly Notification[]): OpenStorm[] {
   return [...storms.values()];
 }
 
-const withScope = (scope: string) => (scope === 'fleet' ? '' : ` with ${scope}`);
+const withScope = (scope: string) => (stormGroup(scope).group === 'fleet' ? '' : ` with ${stormGroup(scope).group}`);
 const pagedNote = (alreadyPaged: readonly string[]) => (alreadyPaged.length > 0 ? `; already paged: ${list(alreadyPaged)}` : '');
+
+/** How a storm's notices speak of its members: a host goes down and recovers; a check goes late and is late no more. */
+const WORDS = {
+  hosts: { one: 'host', many: 'hosts', went: 'went down', down: 'down', recovered: 'recovered', over: 'are back or gone' },
+  checks: { one: 'check', many: 'checks', went: 'went late', down: 'late', recovered: 'are no longer late', over: 'are no longer late (or paused or gone)' },
+} as const;
+const words = (scope: string) => WORDS[stormGroup(scope).members];
 
 /** A storm of one label value carries it, so a subscription filtering on that label gets it. */
 function scopeLabels(scope: string): Record<string, string> {
-  const eq = scope.indexOf('=');
-  return scope === 'fleet' || eq < 0 ? {} : { [scope.slice(0, eq)]: scope.slice(eq + 1) };
+  const { group } = stormGroup(scope);
+  const eq = group.indexOf('=');
+  return group === 'fleet' || eq < 0 ? {} : { [group.slice(0, eq)]: group.slice(eq + 1) };
+}
+
+/** The open storms among `storms` whose members are hosts, or checks. */
+export function stormsOf(storms: readonly OpenStorm[], members: 'hosts' | 'checks'): OpenStorm[] {
+  return storms.filter((s) => stormGroup(s.scope).members === members);
 }
 
 export interface StormStart {
@@ -94,7 +108,7 @@ export function stormNotice(s: StormStart): Notification {
   return {
     ...notification(
       FLEET_HOST, 'fleet-storm', 'critical', s.start,
-      `${count} of ${s.total} hosts${withScope(s.scope)} went down together; ${cause}${pagedNote(s.alreadyPaged)}`,
+      `${count} of ${s.total} ${words(s.scope).many}${withScope(s.scope)} ${words(s.scope).went} together; ${cause}${pagedNote(s.alreadyPaged)}`,
       {
         scope: s.scope, stormStart: new Date(s.start).toISOString(), count: String(count), total: String(s.total), underStorm: String(s.underStorm.length),
         hosts: s.underStorm.join(' ').slice(0, 2000), ...(s.alreadyPaged.length > 0 ? { alreadyPaged: s.alreadyPaged.join(' ').slice(0, 2000) } : {}),
@@ -119,10 +133,11 @@ export function stormFollowUp(
   const underStorm = storm.underStorm + joined.underStorm.length;
   const stormStart = new Date(storm.start).toISOString();
   const n = joined.underStorm.length;
+  const w = words(storm.scope);
   return {
     ...notification(
       FLEET_HOST, 'fleet-storm', 'critical', joined.at,
-      `${n} more host${n === 1 ? '' : 's'}${withScope(storm.scope)} went down in the storm since ${stormStart}: ${list(joined.underStorm)} (${count} of ${storm.total} named)${pagedNote(joined.alreadyPaged)}`,
+      `${n} more ${n === 1 ? w.one : w.many}${withScope(storm.scope)} ${w.went} in the storm since ${stormStart}: ${list(joined.underStorm)} (${count} of ${storm.total} named)${pagedNote(joined.alreadyPaged)}`,
       {
         scope: storm.scope, stormStart, count: String(count), total: String(storm.total), underStorm: String(underStorm),
         hosts: joined.underStorm.join(' ').slice(0, 2000), ...(joined.alreadyPaged.length > 0 ? { alreadyPaged: joined.alreadyPaged.join(' ').slice(0, 2000) } : {}),
@@ -144,10 +159,11 @@ export function stormFollowUp(
 export function stormProgress(storm: OpenStorm, stillDown: readonly string[], at: number): Notification | undefined {
   const stormStart = new Date(storm.start).toISOString();
   const base = { scope: storm.scope, stormStart, count: String(storm.underStorm) };
+  const w = words(storm.scope);
   if (stillDown.length === 0) {
     return {
       ...notification(FLEET_HOST, 'fleet-storm-over', 'info', at,
-        `storm over: all ${storm.underStorm} hosts${withScope(storm.scope)} are back or gone after ${formatDuration(at - storm.start)}`,
+        `storm over: all ${storm.underStorm} ${w.many}${withScope(storm.scope)} ${w.over} after ${formatDuration(at - storm.start)}`,
         { ...base, downtimeSeconds: String(Math.round((at - storm.start) / 1000)) }, `${storm.scope}|${stormStart}`),
       labels: scopeLabels(storm.scope),
     };
@@ -157,7 +173,7 @@ export function stormProgress(storm: OpenStorm, stillDown: readonly string[], at
   const down = [...stillDown].sort();
   return {
     ...notification(FLEET_HOST, 'fleet-storm-recovering', 'info', at,
-      `${back} of ${storm.underStorm} hosts${withScope(storm.scope)} recovered; ${down.length} still down: ${list(down)}`,
+      `${back} of ${storm.underStorm} ${w.many}${withScope(storm.scope)} ${w.recovered}; ${down.length} still ${w.down}: ${list(down)}`,
       { ...base, recovered: String(back), stillDown: down.join(' ').slice(0, 2000) }, `${storm.scope}|${stormStart}|${back}`),
     labels: scopeLabels(storm.scope),
   };

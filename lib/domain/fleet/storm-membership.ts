@@ -1,3 +1,4 @@
+import type { CheckState } from '../check/check';
 import type { Host } from '../model';
 
 /**
@@ -42,4 +43,15 @@ export function recoverySuppression(host: Pick<Host, 'state' | 'stormIncident'>)
   if (host.state !== 'dead' || host.stormIncident === undefined) return undefined;
   const scope = parseStormIncident(host.stormIncident)?.scope ?? 'fleet';
   return { reason: `storm:${scope}`, incident: host.stormIncident };
+}
+
+/**
+ * Whether a check's `check-ok` is held back for a storm, and why: when its `check-late` was held
+ * back under that storm, its return is the storm's progress. A late check that fails or runs too
+ * long instead is news about that job, announced on its own (and its later `check-ok` too).
+ */
+export function checkRecoverySuppression(check: { readonly state: CheckState; readonly stormIncident?: string }, to: CheckState): RecoverySuppression | undefined {
+  if (check.state !== 'late' || to !== 'up' || check.stormIncident === undefined) return undefined;
+  const scope = parseStormIncident(check.stormIncident)?.scope ?? 'checks';
+  return { reason: `storm:${scope}`, incident: check.stormIncident };
 }

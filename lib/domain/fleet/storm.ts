@@ -16,9 +16,9 @@ export interface StormRule {
 export const DEFAULT_STORM_RULE: StormRule = { share: 0.5, minHosts: 3, windowSeconds: 60 };
 
 export interface Storm {
-  /** `fleet`, or the `label=value` the group shares. */
+  /** `fleet`, or the `label=value` the group shares; for checks, behind `checks` (`checksScope`). */
   readonly scope: string;
-  /** The hosts of the group that died in this pass, sorted. */
+  /** The hosts (or check names) of the group that died (went late) in this pass, sorted. */
   readonly hostnames: string[];
   /** How many monitored hosts the group has. */
   readonly total: number;
@@ -35,10 +35,44 @@ type Member = Pick<Host, 'labels' | 'state'>;
 export interface Population {
   total: number;
   readonly byLabel: Map<string, number>;
+  /** Whose counts these are: hosts unless said (a storm's scope says which, `checksScope`). */
+  readonly members?: 'checks';
 }
 
 export function emptyPopulation(): Population {
   return { total: 0, byLabel: new Map() };
+}
+
+/**
+ * Checks storm apart from hosts, among checks only (docs/CHECKS.md, "Storms"): a late check and
+ * a dead host are not one measure, and a rack's hosts must not stop being a storm because the
+ * same label also names checks that are on time. Their scopes carry this prefix, so that a
+ * checks' storm and a hosts' storm never share an incident: `checks` (every check) or
+ * `checks:rack=r1`.
+ */
+const CHECKS = 'checks';
+
+/** The scope of a storm among checks, from the group its share is of (`fleet`, or `rack=r1`). */
+export function checksScope(group: string): string {
+  return group === 'fleet' ? CHECKS : `${CHECKS}:${group}`;
+}
+
+/** Who a storm's scope groups, and the group: `fleet` (all of them) or the `label=value` they share. */
+export function stormGroup(scope: string): { readonly members: 'hosts' | 'checks'; readonly group: string } {
+  if (scope === CHECKS) return { members: 'checks', group: 'fleet' };
+  if (scope.startsWith(`${CHECKS}:`)) return { members: 'checks', group: scope.slice(CHECKS.length + 1) };
+  return { members: 'hosts', group: scope };
+}
+
+export function emptyCheckPopulation(): Population {
+  return { total: 0, byLabel: new Map(), members: 'checks' };
+}
+
+/** A check counts towards its groups' shares unless paused: a paused check is never judged, so never late. */
+export function countCheck(p: Population, c: { readonly paused: boolean; readonly labels: Readonly<Record<string, string>> }): void {
+  if (c.paused) return;
+  p.total++;
+  for (const [k, v] of groupingLabels(c)) p.byLabel.set(`${k}=${v}`, (p.byLabel.get(`${k}=${v}`) ?? 0) + 1);
 }
 
 /** Hosts that count towards a share: those whose liveness is watched. */
@@ -58,9 +92,12 @@ export function populationOf(hosts: readonly Member[]): Population {
   return p;
 }
 
-/** Threshold labels (`dts.*`) say nothing about where a host is. */
+/**
+ * Threshold labels (`dts.*`) say nothing about where a host is. A key that begins with the
+ * checks' prefix (`checks:`) does not group either: its scope would read as a storm of checks.
+ */
 function groupingLabels(h: Pick<Host, 'labels'>): [string, string][] {
-  return Object.entries(h.labels).filter(([k]) => !k.startsWith('dts.'));
+  return Object.entries(h.labels).filter(([k]) => !k.startsWith('dts.') && !k.startsWith(`${CHECKS}:`));
 }
 
 function isStorm(dying: number, total: number, rule: StormRule): boolean {
@@ -75,6 +112,11 @@ function isStorm(dying: number, total: number, rule: StormRule): boolean {
  */
 export function detectStorms(fleet: Population | readonly Member[], dying: readonly Pick<Host, 'hostname' | 'labels'>[], rule: StormRule): Storm[] {
   const population = 'total' in fleet ? fleet : populationOf(fleet);
+  const storms = stormsAmong(population, dying, rule);
+  return population.members === 'checks' ? storms.map((s) => ({ ...s, scope: checksScope(s.scope) })) : storms;
+}
+
+function stormsAmong(population: Population, dying: readonly Pick<Host, 'hostname' | 'labels'>[], rule: StormRule): Storm[] {
   const sorted = (hosts: readonly { hostname: string }[]) => hosts.map((h) => h.hostname).sort();
   if (isStorm(dying.length, population.total, rule)) {
     return [{ scope: 'fleet', hostnames: sorted(dying), total: population.total, cause: sharedLabel(dying, population) }];

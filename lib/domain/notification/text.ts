@@ -1,4 +1,5 @@
 import type { Notification, NotificationKind } from '../model';
+import { stormGroup } from '../fleet/storm';
 
 /**
  * The words of a notification as a person reads them: its subject line, its body and the next
@@ -17,7 +18,9 @@ const NEXT_STEP: Partial<Record<NotificationKind, (n: Notification) => string>> 
   'host-still-down': (n) => `The maintenance window is over and the host has not come back: dts host ${n.hostname}`,
   'host-flapping': (n) => `Its ups and downs are held back until it settles. See: dts notifications --host ${n.hostname}`,
   'host-stable': (n) => `See its recent history: dts notifications --host ${n.hostname}`,
-  'fleet-storm': () => 'Look for the shared cause (network, power, a deploy) before the hosts: dts hosts --state dead',
+  'fleet-storm': (n) => (stormGroup(n.details.scope ?? 'fleet').members === 'checks'
+    ? 'Look for the shared cause (the machine or scheduler that runs these jobs) before the jobs: dts checks'
+    : 'Look for the shared cause (network, power, a deploy) before the hosts: dts hosts --state dead'),
   'resource-critical': (n) => `See the host's figures: dts host ${n.hostname}`,
   'resource-warning': (n) => `See the host's figures: dts host ${n.hostname}`,
   'clock-skew': () => 'Check NTP/chrony on the host. Liveness is judged on the receive time, so no alert is wrong because of this.',
