@@ -262,9 +262,12 @@ describe('when sending fails', () => {
     const first = await p.flush();
     expect(first).toMatchObject({ ok: false, buffered: 5 });
     expect(errors.join('\n')).toMatch(/could not send 5 log record\(s\)/);
+    // The flush may have retried once its 10 ms backoff was over (a slow machine gets there), so
+    // the errors to come are counted from here.
+    const before = errors.length;
     server.createQueue(name);
     const second = await p.flush();
-    expect(errors.slice(1)).toEqual([]);
+    expect(errors.slice(before)).toEqual([]);
     expect(second.ok).toBe(true);
     expect(server.inspectQueue(name)?.messages.ready).toHaveLength(1);
     expect(p.stats()).toMatchObject({ sent: 5, lost: 0, dropped: 0 });
