@@ -7,7 +7,8 @@ import { pingKeyHash } from '../../lib/domain/check/check';
 import { keepFromDay } from '../../lib/domain/check/runs';
 import { silentLog } from '../../lib/app/log';
 import { loadConfig } from '../../lib/config';
-import { MemoryAlerts, MemoryChecks, MemoryHeartbeatQueue, MemoryHosts, MemoryNotifications, MemorySilences, MemoryStats } from '../../tools/memory';
+import { MemoryChecks, MemoryHeartbeatQueue, MemoryStats } from '../../tools/memory';
+import { memoryCheckDiagnose } from '../support/memory-diagnose';
 
 /**
  * Checks judged by the diagnose pass on the in-memory adapters: the same outbox, notifications,
@@ -19,17 +20,7 @@ const S = 1000;
 
 async function world(spec: Omit<CheckSpec, 'name'>, start = Date.parse('2026-11-20T10:00:00Z')) {
   let clock = start;
-  const now = () => clock;
-  const checks = new MemoryChecks();
-  const alerts = new MemoryAlerts();
-  const notifications = new MemoryNotifications();
-  const silences = new MemorySilences();
-  const stats = new MemoryStats();
-  const delivery = { notifications, alerts, now };
-  const d: DiagnoseDeps = {
-    hosts: new MemoryHosts(), stats, delivery, queue: new MemoryHeartbeatQueue(now), lagWaitMs: 0, rule: config.liveness,
-    scanSegments: 1, log: silentLog, silences, checks,
-  };
+  const { d, checks, alerts, notifications, silences } = memoryCheckDiagnose(() => clock);
   expect((await addCheck(checks, { name: 'job', ...spec, labels: { team: 'data' } }, clock, KEY)).ok).toBe(true);
   const signal = (kind: 'start' | 'success' | 'fail', exit?: number) => checks.recordSignal(pingKeyHash(KEY), { kind, at: clock, ...(exit === undefined ? {} : { exit }) }, keepFromDay(clock, 24));
   return {

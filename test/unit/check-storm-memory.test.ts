@@ -13,7 +13,7 @@ import { nextStep } from '../../lib/domain/notification/text';
 import { silentLog } from '../../lib/app/log';
 import { loadConfig } from '../../lib/config';
 import { Outbox } from '../../lib/app/outbox';
-import { MemoryAlerts, MemoryChecks, MemoryHeartbeatQueue, MemoryHosts, MemoryNotifications, MemorySilences, MemoryStats } from '../../tools/memory';
+import { memoryCheckDiagnose } from '../support/memory-diagnose';
 
 /**
  * Checks take part in storms as hosts do (docs/CHECKS.md, "Storms"), on the in-memory adapters:
@@ -27,15 +27,10 @@ const keyOf = (name: string) => `${name}-key-0123456789abcdefgh`.slice(0, 40);
 
 async function world(o: { fleetHistory?: boolean } = {}) {
   let clock = T0;
-  const now = () => clock;
-  const checks = new MemoryChecks();
-  const alerts = new MemoryAlerts();
-  const notifications = new MemoryNotifications();
-  const silences = new MemorySilences();
-  const stats = new MemoryStats();
+  const made = memoryCheckDiagnose(() => clock);
+  const { checks, alerts, notifications, silences } = made;
   const d: DiagnoseDeps = {
-    hosts: new MemoryHosts(), stats, delivery: { notifications, alerts, now }, queue: new MemoryHeartbeatQueue(now), lagWaitMs: 0, rule: config.liveness,
-    scanSegments: 1, log: silentLog, silences, checks,
+    ...made.d,
     ...(o.fleetHistory === false ? {} : { fleetHistory: (at: number) => notifications.byHost('@fleet', at - 86_400_000, at + 1) }),
   };
   const w = {
