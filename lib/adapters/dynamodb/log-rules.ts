@@ -1,4 +1,4 @@
-import { UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { RULE_LIMITS, type LogRule } from '../../domain/rule/rule';
 import type { RuleSample, RuleState } from '../../domain/rule/judge';
@@ -62,6 +62,8 @@ export class LogRuleStore implements LogRulesPort {
   constructor(
     private readonly ddb: DynamoDBDocumentClient,
     private readonly table: string,
+    /** The counter write's client (Clients.ddbRaw): the same table, its middleware resolved once. */
+    private readonly raw?: DynamoDBClient,
   ) {}
 
   async add(rule: LogRule): Promise<boolean> {
@@ -153,7 +155,7 @@ export class LogRuleStore implements LogRulesPort {
       // The samples are read only for rules whose samples go out: a tally may build them on demand.
       const unsent = counted.filter((r) => !sampled?.has(r.rule) && r.samples.length > 0);
       await Promise.all([
-        this.ddb.send(new UpdateItemCommand({
+        this.sendRaw(new UpdateItemCommand({
           TableName: this.table,
           Key: { pk: { S: MINUTES }, sk: { S: minuteKey(m.minute) } },
           UpdateExpression: `ADD ${add.join(', ')} SET expiresAt = :exp`,
@@ -163,6 +165,10 @@ export class LogRuleStore implements LogRulesPort {
         unsent.length > 0 ? this.addSamples(m.minute, unsent) : undefined,
       ]);
     }));
+  }
+
+  private async sendRaw(command: UpdateItemCommand): Promise<void> {
+    await (this.raw ? this.raw.send(command) : this.ddb.send(command));
   }
 
   private async addSamples(minute: number, rules: RuleMinuteCounts['rules']): Promise<void> {
