@@ -241,7 +241,7 @@ const BENCH_RULES: LogRule[] = [
     name: `match-${i}`, scope: { app: 'api' }, condition: { kind: 'match', pattern, count: 1, withinMs: 300_000, minLevel: 10 }, severity: 'warning', createdAt: 0,
   })),
 ];
-const ruleStore = new LogRuleStore(c.ddb, 'stats', c.ddbRaw);
+const ruleStore = new LogRuleStore(c.ddb, 'stats', () => c.ddbRaw);
 // Compiled once, as the function's cache (cachedRules) holds them between invocations.
 const benchIndex = indexRules(BENCH_RULES, silentLog);
 const ruledDeps: LogIngest = {
@@ -403,7 +403,7 @@ async function rulesOnly(): Promise<void> {
 async function counterWriteMicros(): Promise<number> {
   const minute = Math.floor(Date.now() / 60_000) * 60_000;
   const m = { minute, rules: Array.from({ length: 17 }, (_, i) => ({ rule: `count-${i}`, count: 100, samples: [] })), seen: Array.from({ length: 3 }, (_, i) => ({ rule: `silent-${i}`, at: minute })) };
-  const store = new LogRuleStore(c.ddb, 'stats', c.ddbRaw);
+  const store = new LogRuleStore(c.ddb, 'stats', () => c.ddbRaw);
   for (let i = 0; i < 300; i++) await store.addMinutes([m]);
   let best = Infinity;
   for (let round = 0; round < 5; round++) {

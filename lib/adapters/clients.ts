@@ -36,13 +36,21 @@ export function createClients(options: ClientOptions = {}): Clients {
   const ddb = DynamoDBDocumentClient.from(low, {
     marshallOptions: { removeUndefinedValues: true, convertEmptyValues: false },
   });
-  const ddbRaw = new DynamoDBClient({ ...config, cacheMiddleware: true, requestHandler: low.config.requestHandler });
+  // Made on first use: only ingest-logs writes through it, and a client costs a few hundred µs to make.
+  let raw: DynamoDBClient | undefined;
   // A queue URL names a host (e.g. sqs.us-east-1.localhost) that only resolves on AWS; with a
   // custom endpoint, requests must go to the endpoint, which the SQS client only honours when
   // it is set explicitly rather than through the environment.
   const sqsEndpoint = options.endpoint ?? process.env.AWS_ENDPOINT_URL_SQS ?? process.env.AWS_ENDPOINT_URL;
   const sqs = new SQSClient({ ...config, ...(sqsEndpoint ? { endpoint: sqsEndpoint } : {}) });
-  return { ddb, ddbRaw, sqs, sns: new SNSClient(config) };
+  return {
+    ddb,
+    get ddbRaw() {
+      return (raw ??= new DynamoDBClient({ ...config, cacheMiddleware: true, requestHandler: low.config.requestHandler }));
+    },
+    sqs,
+    sns: new SNSClient(config),
+  };
 }
 
 let shared: Clients | undefined;

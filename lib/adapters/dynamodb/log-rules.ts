@@ -62,8 +62,8 @@ export class LogRuleStore implements LogRulesPort {
   constructor(
     private readonly ddb: DynamoDBDocumentClient,
     private readonly table: string,
-    /** The counter write's client (Clients.ddbRaw): the same table, its middleware resolved once. */
-    private readonly raw?: DynamoDBClient,
+    /** The counter write's client (Clients.ddbRaw), asked for at the first write: the same table, its middleware resolved once. */
+    private readonly raw?: () => DynamoDBClient | undefined,
   ) {}
 
   async add(rule: LogRule): Promise<boolean> {
@@ -168,7 +168,8 @@ export class LogRuleStore implements LogRulesPort {
   }
 
   private async sendRaw(command: UpdateItemCommand): Promise<void> {
-    await (this.raw ? this.raw.send(command) : this.ddb.send(command));
+    const raw = this.raw?.();
+    await (raw ? raw.send(command) : this.ddb.send(command));
   }
 
   private async addSamples(minute: number, rules: RuleMinuteCounts['rules']): Promise<void> {
