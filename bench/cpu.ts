@@ -6,12 +6,19 @@
  * Side by side, in one process: the generated static protobufjs code, protobufjs reflection
  * (proto/dts.proto loaded at run time), and a naive JSON body (JSON.parse, no schema).
  *
- *   npx tsx bench/cpu.ts [--quick] [--rules-only]
+ *   npx tsx bench/cpu.ts [--quick] [--rules-only] [--before DIR]
  *
  * `--rules-only`: the log handler without rules, with 20, and with 20 written as before, in
  * turns, and the matching cost alone; nothing saved.
+ *
+ * `--before DIR`: one more log variant in the same turns, the handler with the same 20 rules as
+ * the checkout at DIR runs it (its ingest, rule tally and stores, on the same null clients): a
+ * change's before and after measured side by side in one process. DIR is a worktree of the commit
+ * to compare, with node_modules and lib/wire/generated (docs/BENCHMARKS.md, part 19, shows how).
  */
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import protobuf from 'protobufjs';
 import { loadConfig } from '../lib/config';
 import type { Beat } from '../lib/domain/model';
@@ -112,14 +119,18 @@ async function measure(v: Variant, messages: number, recordsPerMessage: number, 
 /**
  * Variants measured in turns (each round runs every variant on its share of the messages), so
  * that a machine's load, which drifts over a run, weighs on each alike: what a side-by-side
- * comparison of a few per cent needs on a shared machine.
+ * comparison of a few per cent needs on a shared machine. Each round starts one variant later:
+ * a variant that runs after the one writing a request per rule pays for that one's garbage
+ * (the same code measured 6 points dearer in that place, 2026-12-06), so every variant takes
+ * every place as often.
  */
 async function measureInTurns(vs: readonly Variant[], messages: number, recordsPerMessage: number, warmup: number, rounds: number): Promise<Measured[]> {
   const runs = vs.map((v) => ({ v, bodies: Array.from({ length: Math.min(messages, 2_000) }, (_, i) => v.body(i)), samples: [] as number[], cpuMicros: 0, requests: 0 }));
   for (const r of runs) for (let i = 0; i < warmup; i++) await r.v.run(r.bodies[i % r.bodies.length] as string, i);
   const per = Math.ceil(messages / rounds);
   for (let round = 0; round < rounds; round++) {
-    for (const r of runs) {
+    for (let k = 0; k < runs.length; k++) {
+      const r = runs[(round + k) % runs.length] as (typeof runs)[number];
       const before = counts.requests;
       const cpu0 = process.cpuUsage();
       for (let k = 0; k < per; k++) {
@@ -230,7 +241,7 @@ const BENCH_RULES: LogRule[] = [
     name: `match-${i}`, scope: { app: 'api' }, condition: { kind: 'match', pattern, count: 1, withinMs: 300_000, minLevel: 10 }, severity: 'warning', createdAt: 0,
   })),
 ];
-const ruleStore = new LogRuleStore(c.ddb, 'stats');
+const ruleStore = new LogRuleStore(c.ddb, 'stats', () => c.ddbRaw);
 // Compiled once, as the function's cache (cachedRules) holds them between invocations.
 const benchIndex = indexRules(BENCH_RULES, silentLog);
 const ruledDeps: LogIngest = {
@@ -323,6 +334,38 @@ const logVariants: Variant[] = [
   },
 ];
 
+/** The handler with the same 20 rules as the checkout at `dir` runs it (see `--before`). */
+async function beforeVariant(dir: string): Promise<Variant> {
+  const load = (file: string) => import(pathToFileURL(path.resolve(dir, file)).href);
+  const [ingest, count, ruleStore, logStore, statsStore] = await Promise.all([
+    load('lib/app/ingest/logs.ts'), load('lib/app/rules/count.ts'), load('lib/adapters/dynamodb/log-rules.ts'),
+    load('lib/adapters/dynamodb/logs.ts'), load('lib/adapters/dynamodb/stats.ts'),
+  ]);
+  const index = count.indexRules(BENCH_RULES, silentLog);
+  const deps = {
+    ...logDeps, logs: new logStore.LogStore(c.ddb, 'logs'), stats: new statsStore.StatsStore(c.ddb, 'stats'),
+    rules: { index: async () => index, store: new ruleStore.LogRuleStore(c.ddb, 'stats') },
+  };
+  // A worktree names its commit; an unpacked `git archive` is named by its directory.
+  let rev = path.basename(path.resolve(dir));
+  const git = (...args: string[]) => execFileSync('git', ['-C', dir, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  try {
+    if (path.resolve(git('rev-parse', '--show-toplevel')) === path.resolve(dir)) rev = git('rev-parse', '--short', 'HEAD');
+  } catch {
+    // not a git checkout
+  }
+  return {
+    name: `the same 20 rules as at ${rev} (before)`,
+    body: () => encodeBody('dts.LogBatch', batchMessage()),
+    run: (body) => ingest.ingestLogMessage(deps, logRecordOf(body)) as Promise<unknown>,
+  };
+}
+const beforeAt = process.argv.indexOf('--before');
+const beforeDir = beforeAt > 0 ? process.argv[beforeAt + 1] : undefined;
+if (beforeAt > 0 && !beforeDir) throw new Error('--before takes a directory: a worktree of the commit to compare');
+/** The variants measured in turns: no rules, 20 rules, 20 written one per rule, and a checkout's 20 rules if asked. */
+const inTurns = async (): Promise<Variant[]> => [...logVariants.slice(0, 3), ...(beforeDir ? [await beforeVariant(beforeDir)] : [])];
+
 const decodeOnlyLogs: Variant[] = [
   { name: 'decode only: protobuf static', body: () => encodeBody('dts.LogBatch', batchMessage()), run: async (b) => decodeBody('dts.LogBatch', b) },
   { name: 'decode only: protobuf reflection', body: () => encodeBody('dts.LogBatch', batchMessage()), run: async (b) => Reflected.batch.decode(Buffer.from(b, 'base64')) },
@@ -351,7 +394,7 @@ function print(title: string, rows: Measured[], unit: string): void {
 }
 
 async function rulesOnly(): Promise<void> {
-  const logs = await measureInTurns(logVariants.slice(0, 3), LOG_MESSAGES * 2, RECORDS_PER_MESSAGE, quick ? 50 : 200, 20);
+  const logs = await measureInTurns(await inTurns(), LOG_MESSAGES * 2, RECORDS_PER_MESSAGE, quick ? 50 : 200, 20);
   print(`Log records: LogBatch of ${RECORDS_PER_MESSAGE} records of ${RECORD_BYTES} B text, in turns`, logs, 'record');
   await printRules(logs);
 }
@@ -360,7 +403,7 @@ async function rulesOnly(): Promise<void> {
 async function counterWriteMicros(): Promise<number> {
   const minute = Math.floor(Date.now() / 60_000) * 60_000;
   const m = { minute, rules: Array.from({ length: 17 }, (_, i) => ({ rule: `count-${i}`, count: 100, samples: [] })), seen: Array.from({ length: 3 }, (_, i) => ({ rule: `silent-${i}`, at: minute })) };
-  const store = new LogRuleStore(c.ddb, 'stats');
+  const store = new LogRuleStore(c.ddb, 'stats', () => c.ddbRaw);
   for (let i = 0; i < 300; i++) await store.addMinutes([m]);
   let best = Infinity;
   for (let round = 0; round < 5; round++) {
@@ -374,7 +417,8 @@ async function counterWriteMicros(): Promise<number> {
 
 async function printRules(logs: readonly Measured[]): Promise<{ textBytes: number; micros: number }[]> {
   const base = (logs[0] as Measured).cpuMicrosPerRecord;
-  for (const [what, ruled] of [['one counter item a minute', logs[1]], ['one counter item per rule and minute (before)', logs[2]]] as const) {
+  const compared = [['one counter item a minute', logs[1]], ['one counter item per rule and minute (before)', logs[2]], ...(beforeDir ? [[`as at ${(logs[3] as Measured).variant.replace(/.* at (\S+) .*/, '$1')} (before)`, logs[3]]] : [])] as const;
+  for (const [what, ruled] of compared) {
     const m = ruled as Measured;
     console.log(`20 log rules (5 regex), ${RECORDS_PER_MESSAGE} records an invocation, ${what}: ${sig(m.cpuMicrosPerRecord)} µs/record against ${sig(base)} without: ${m.cpuMicrosPerRecord >= base ? '+' : ''}${sig((m.cpuMicrosPerRecord / base - 1) * 100)}%, with ${sig(m.requestsPerMessage - (logs[0] as Measured).requestsPerMessage)} more requests an invocation`);
   }
@@ -395,7 +439,7 @@ async function main(): Promise<void> {
   for (const v of decodeOnlyHeartbeat) hbDecode.push(await measure(v, HB_N, 1, 2_000));
   const logs: Measured[] = [];
   // The handler without rules, with them, and with them as they were written before: in turns.
-  logs.push(...await measureInTurns(logVariants.slice(0, 3), LOG_MESSAGES * 2, RECORDS_PER_MESSAGE, quick ? 50 : 200, 20));
+  logs.push(...await measureInTurns(await inTurns(), LOG_MESSAGES * 2, RECORDS_PER_MESSAGE, quick ? 50 : 200, 20));
   for (const v of logVariants.slice(3)) logs.push(await measure(v, LOG_MESSAGES, RECORDS_PER_MESSAGE, quick ? 50 : 200));
   const logsDecode: Measured[] = [];
   for (const v of decodeOnlyLogs) logsDecode.push(await measure(v, LOG_MESSAGES, RECORDS_PER_MESSAGE, 100));

@@ -102,7 +102,7 @@ const logOf = (r: Root): Log => r.log ?? silentLog;
 export const hostStore = (r: Root): HostStore => new HostStore(r.clients.ddb, r.names.need('hostsTable'));
 export const statsStore = (r: Root): StatsStore => new StatsStore(r.clients.ddb, r.names.need('statsTable'));
 /** Log rules live in the stats table (docs/DATA-MODEL.md, "Log rules"). */
-export const logRuleStore = (r: Root): LogRuleStore => new LogRuleStore(r.clients.ddb, r.names.need('statsTable'));
+export const logRuleStore = (r: Root): LogRuleStore => new LogRuleStore(r.clients.ddb, r.names.need('statsTable'), () => r.clients.ddbRaw);
 export const logStore = (r: Root): LogStore => new LogStore(r.clients.ddb, r.names.need('logsTable'));
 export const notificationStore = (r: Root): NotificationStore =>
   new NotificationStore(r.clients.ddb, r.names.need('notificationsTable'), r.config.notifications.ttlDays);

@@ -358,7 +358,11 @@ export interface RuleMinuteCounts {
   readonly rules: readonly {
     readonly rule: string;
     readonly count: number;
-    /** The first few records counted, for the alert (at most RULE_LIMITS.samples). */
+    /**
+     * The first few records counted, for the alert (at most RULE_LIMITS.samples). Ingest makes
+     * them when first read, so a store reads them only for the samples it writes (and an entry is
+     * read, not spread: the samples are a getter).
+     */
     readonly samples: readonly RuleSample[];
   }[];
   /** `--silent` rules whose scope logged in the minute, with the newest receive time rounded up to the second. */

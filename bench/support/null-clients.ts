@@ -36,11 +36,11 @@ function handler(counts: NullTransportCounts, body: Uint8Array, contentType: str
 
 export function nullClients(counts: NullTransportCounts = { requests: 0 }): Clients {
   const base = { region: 'us-east-1', credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' }, endpoint: 'http://127.0.0.1:9' };
-  const ddb = DynamoDBDocumentClient.from(
-    new DynamoDBClient({ ...base, requestHandler: handler(counts, JSON_OK, 'application/x-amz-json-1.0') }),
-    { marshallOptions: { removeUndefinedValues: true, convertEmptyValues: false } },
-  );
+  const low = new DynamoDBClient({ ...base, requestHandler: handler(counts, JSON_OK, 'application/x-amz-json-1.0') });
+  const ddb = DynamoDBDocumentClient.from(low, { marshallOptions: { removeUndefinedValues: true, convertEmptyValues: false } });
+  // As lib/adapters/clients.ts composes it: the same transport, middleware resolved once.
+  const ddbRaw = new DynamoDBClient({ ...base, cacheMiddleware: true, requestHandler: low.config.requestHandler });
   const sqs = new SQSClient({ ...base, requestHandler: handler(counts, JSON_OK, 'application/x-amz-json-1.0') });
   const sns = new SNSClient({ ...base, requestHandler: handler(counts, SNS_OK, 'text/xml') });
-  return { ddb, sqs, sns };
+  return { ddb, ddbRaw, sqs, sns };
 }

@@ -66,6 +66,19 @@ export function logRulesContract(make: () => Promise<LogRulesPort>): void {
       expect(await s.samples(names[RULE_LIMITS.rules - 1] as string, T0, 5)).toEqual(all[RULE_LIMITS.rules - 1]?.samples);
     });
 
+    it('adds every one of many writes sent at once, to one minute and to several', async () => {
+      const s = await make();
+      // Ten invocations at once, two minutes each: the DynamoDB adapter sends them on one client whose middleware is resolved once.
+      await Promise.all(Array.from({ length: 10 }, (_, i) => s.addMinutes([
+        { minute: T0, rules: [{ rule: 'r', count: 1, samples: [] }], seen: [{ rule: 'quiet', at: T0 + i * 1000 }] },
+        { minute: T0 + MIN, rules: [{ rule: 'r', count: 2, samples: [] }, { rule: 'q', count: i, samples: [] }], seen: [] },
+      ])));
+      expect(await s.window(['r', 'q', 'quiet'], T0)).toEqual([
+        { minute: T0, counts: { r: 10 }, seen: { quiet: T0 + 9000 } },
+        { minute: T0 + MIN, counts: { r: 20, q: 45 }, seen: {} },
+      ]);
+    });
+
     it('keeps the newest second a silent rule\'s scope logged in each minute, whichever invocation writes last', async () => {
       const s = await make();
       await s.addMinutes([{ minute: T0, rules: [], seen: [{ rule: 'quiet', at: T0 + 40_000 }, { rule: 'other', at: T0 + 5000 }] }]);

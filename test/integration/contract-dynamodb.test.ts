@@ -73,7 +73,7 @@ describe(`the DynamoDB adapters on ${ENGINE}`, () => {
   statusPagesContract(async () => new StatusPageStore(cloud.clients.ddb, await emptied(tableName(cloud, 'status'))));
   reportsContract(async () => new ReportStore(cloud.clients.ddb, await emptied(cloud.names.reportsTable), 400));
   logsContract(async () => new LogStore(cloud.clients.ddb, await emptied(cloud.names.logsTable)));
-  logRulesContract(async () => new LogRuleStore(cloud.clients.ddb, await emptied(cloud.names.statsTable)));
+  logRulesContract(async () => new LogRuleStore(cloud.clients.ddb, await emptied(cloud.names.statsTable), () => cloud.clients.ddbRaw));
   channelsContract(async () => new ChannelStore(cloud.clients.ddb, await emptied(tableName(cloud, 'channels'))));
   keysContract(async () => new ApiKeyStore(cloud.clients.ddb, await emptied(cloud.names.apiKeysTable)));
   checksContract(async () => new CheckStore(cloud.clients.ddb, await emptied(cloud.names.checksTable)));

@@ -135,7 +135,8 @@ export async function startTestCloud(): Promise<TestCloud> {
     POWERTOOLS_LOG_LEVEL: process.env.DTS_VERBOSE ? 'DEBUG' : 'SILENT',
   };
   const sqsAndSns = createClients({ ...base, endpoint: edge.endpoint });
-  const clients: Clients = { ddb: createClients({ ...base, endpoint: ddbEndpoint }).ddb, sqs: sqsAndSns.sqs, sns: sqsAndSns.sns };
+  const tables = createClients({ ...base, endpoint: ddbEndpoint });
+  const clients: Clients = { ddb: tables.ddb, ddbRaw: tables.ddbRaw, sqs: sqsAndSns.sqs, sns: sqsAndSns.sns };
   return {
     clients,
     names,

@@ -235,8 +235,13 @@ async function storeGroup(
   if (d.mirror) for (const records of stored) for (const r of records) d.mirror(r);
   const counted = await countCreated(d, written.created);
   if (tally && written.created.length > 0) {
-    const receivedAt = new Map(entries.map((e) => [e.record, e.receivedAt] as const));
-    for (const r of written.created) tally.add(r, receivedAt.get(r) ?? d.now());
+    // Messages received in the same millisecond (one message, or one SQS poll) need no lookup.
+    const one = group.every((p) => p.receivedAt === group[0]?.receivedAt) ? group[0]?.receivedAt : undefined;
+    if (one !== undefined) for (const r of written.created) tally.add(r, one);
+    else {
+      const receivedAt = new Map(entries.map((e) => [e.record, e.receivedAt] as const));
+      for (const r of written.created) tally.add(r, receivedAt.get(r) ?? d.now());
+    }
   }
   return {
     stored: stored.reduce((n, records) => n + records.length, 0),
