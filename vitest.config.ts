@@ -1,6 +1,4 @@
-import path from 'node:path';
 import { defineConfig } from 'vitest/config';
-import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 // The SDK's notice about Node 20's end of support, printed once by every process that uses the SDK
 // (the runner's own global setup and the clouds it starts included), stays out of the test output.
@@ -55,42 +53,6 @@ export const E2E_ALONE_FILES = [
   'pipeline',
 ].map((name) => `test/e2e/${name}.test.ts`);
 
-/**
- * The end-to-end files that take longest, longest first (seconds in the clean-clone run of
- * 2026-12-06 11:24 UTC, four at a time): they start first, so that the project does not end on a
- * long file started last. vitest orders files by their last durations, which a fresh clone (CI)
- * does not have: it then runs larger files first, and `ingest-lag` (94 s, one of the smallest
- * files) started last and ended the phase. Files not named here follow in vitest's order.
- */
-export const E2E_LONGEST_FIRST = [
-  'channels', // 178 s
-  'storm', // 140 s
-  'day', // 104 s
-  'alert-faults', // 100 s
-  'ingest-lag', // 94 s
-  'console', // 79 s
-  'package', // 79 s
-  'checks', // 73 s
-  'restart', // 71 s
-  'template-cache', // 69 s
-  'status-page', // 69 s
-];
-
-/** vitest's order when it knows every file's last duration; otherwise E2E_LONGEST_FIRST's first. */
-export class LongestFirst extends BaseSequencer {
-  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
-    const sorted = await super.sort(files);
-    const known = files.every((f) => this.ctx.cache.getFileTestResults(`${f.project.name}:${path.relative(this.ctx.config.root, f.moduleId)}`));
-    if (known) return sorted;
-    const rank = (f: TestSpecification): number => {
-      const i = E2E_LONGEST_FIRST.indexOf(path.basename(f.moduleId, '.test.ts'));
-      return f.project.name === 'e2e' && i >= 0 ? i : E2E_LONGEST_FIRST.length;
-    };
-    // A stable sort: the files not named keep vitest's order.
-    return [...sorted].sort((a, b) => rank(a) - rank(b));
-  }
-}
-
 export default defineConfig({
   test: {
     testTimeout: 30_000,
@@ -102,7 +64,6 @@ export default defineConfig({
     // its own count (docs/TESTING.md).
     maxWorkers: Number(process.env.DTS_TEST_WORKERS) || 2,
     minWorkers: 1,
-    sequence: { sequencer: LongestFirst },
     // The threads pool is the unit project's alone (below), and its files share their worker's modules.
     poolOptions: { threads: { isolate: false } },
     // Handlers run in the test process: they log as a named service, and their metrics (EMF lines
