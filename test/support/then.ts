@@ -1,6 +1,7 @@
 /** Reading what the system stored, through the real SDK. */
 import { GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
+import { expect } from 'vitest';
 import type { TestCloud } from '../../tools/harness/cloud';
 
 export async function hostItem(cloud: TestCloud, hostname: string): Promise<Record<string, unknown> | undefined> {
@@ -50,4 +51,18 @@ export async function publishedLates(cloud: TestCloud, check: string): Promise<n
   return published
     .filter((a) => a.kind?.Value === 'check-late' && a.hostname?.Value === `check:${check}`)
     .map((a) => Number(a.id?.Value.split('|')[2]));
+}
+
+/**
+ * A check added at `addedAt` and never pinged: the watch announced each late within 5 s of its
+ * deadline (`lateMs`), and exactly one `check-late` was published, at its first deadline (its
+ * creation plus `firstDeadlineMs`, the period plus the grace) and within 2 s of it.
+ */
+export async function expectOneLateAtFirstDeadline(cloud: TestCloud, check: string, addedAt: number, firstDeadlineMs: number, lateMs: readonly number[]): Promise<void> {
+  for (const late of lateMs) expect(late).toBeLessThan(5000);
+  const lates = await publishedLates(cloud, check);
+  expect(lates).toHaveLength(1);
+  const at = lates[0] as number;
+  expect(at - addedAt).toBeGreaterThanOrEqual(firstDeadlineMs);
+  expect(at - addedAt).toBeLessThan(firstDeadlineMs + 2000);
 }
