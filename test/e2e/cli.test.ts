@@ -8,6 +8,7 @@ import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually as askUntil } from './support/steps';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = path.join(ROOT, 'bin', 'dts.js');
@@ -67,15 +68,8 @@ const json = <T>(r: Run): T => {
   return JSON.parse(r.stdout) as T;
 };
 
-/** Ask until the pipeline (queue → function → table) has done its work. */
-async function eventually<T>(ask: () => Promise<T>, ok: (t: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const t = await ask();
-    if (ok(t) || Date.now() > until) return t;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
+/** Ask until the pipeline (queue → function → table) has done its work; a wait that runs out fails. */
+const eventually = <T>(ask: () => Promise<T>, ok: (t: T) => boolean, timeoutMs = 30_000): Promise<T> => askUntil(ask, ok, timeoutMs, 500);
 
 const me = hostname();
 const ghost = `ghost-${process.pid}`;

@@ -108,14 +108,30 @@ export async function findMessage(t: Target, queueUrl: string, match: (m: Messag
   return undefined;
 }
 
-/** Asks until the answer is acceptable or the time is up, and returns the last answer. */
+/**
+ * Asks until the answer is acceptable, and returns it. When the time is up it throws, showing the
+ * last answer: a wait that runs out is a failure, never a silent delay (one that returned its last
+ * answer instead once cost a file a minute on every run, unseen, because its caller did not look).
+ */
 export async function eventually<T>(ask: () => Promise<T>, ok: (t: T) => boolean, timeoutMs = 20_000, everyMs = 200): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const answer = await ask();
-    if (ok(answer) || Date.now() > until) return answer;
+    if (ok(answer)) return answer;
+    if (Date.now() > until) throw new Error(`still not so after ${timeoutMs} ms; the last answer was ${describe(answer)}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/** An answer, short enough for a failure's message. */
+function describe(answer: unknown): string {
+  let text: string;
+  try {
+    text = typeof answer === 'string' ? answer : JSON.stringify(answer) ?? String(answer);
+  } catch {
+    text = String(answer);
+  }
+  return text.length > 2000 ? `${text.slice(0, 1000)} … ${text.slice(-1000)}` : text;
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
