@@ -7,10 +7,11 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ListQueuesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { ROOT, startCloudProcess } from './support/local-cloud-process';
+import { entry } from './support/steps';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -63,6 +64,17 @@ describe('npm start and its health check', () => {
   }, 120_000);
 });
 
+/** Each function's environments, as the cloud serves them at /_dts/environments, once `ok` holds (30 s at most). */
+async function environmentsOf(endpoint: string, ok: (e: Record<string, number>) => boolean): Promise<Record<string, number>> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const { environments } = await (await fetch(`${endpoint}/_dts/environments`)).json() as { environments: Record<string, number> };
+    if (ok(environments)) return environments;
+    if (Date.now() > deadline) throw new Error(`environments still ${JSON.stringify(environments)} after 30 s`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 /** Resolves once the diagnose schedule has finished `n` runs after the call. */
 async function passesFinished(endpoint: string, n: number): Promise<void> {
   const seen = new Set<string>();
@@ -79,7 +91,7 @@ async function passesFinished(endpoint: string, n: number): Promise<void> {
 describe('npm start, quietly', () => {
   it('prints at most 20 lines up to ready, and nothing for idle diagnose passes; --verbose lists every name', async () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'dts-quiet-e2e-'));
-    const quiet = await startCloudProcess({ dataDir, inMemory: true, tick: 1, verbose: false });
+    const quiet = await startCloudProcess({ dataDir, inMemory: true, tick: 1, verbose: false, lazy: false });
     try {
       const upToReady = quiet.output().slice(0, quiet.output().indexOf('ready in')).split('\n');
       expect(upToReady.length, quiet.output()).toBeLessThanOrEqual(20);
@@ -88,10 +100,13 @@ describe('npm start, quietly', () => {
       // watch or metric line for either.
       await passesFinished(quiet.endpoint, 2);
       expect(quiet.output(), quiet.output()).not.toMatch(/\[diagnose\]/);
+      // By default every function has an environment soon after ready, so that an init error shows at start.
+      const warm = await environmentsOf(quiet.endpoint, (e) => Object.values(e).every((n) => n >= 1));
+      expect(Object.keys(warm)).toHaveLength(7);
     } finally {
       await quiet.stop();
     }
-    const verbose = await startCloudProcess({ dataDir, inMemory: true, tick: 1 });
+    const verbose = await startCloudProcess({ dataDir, inMemory: true, tick: 1, lazy: false });
     try {
       expect(verbose.output()).toMatch(/export DTS_HOSTS_TABLE=dts-local-hosts/);
       await passesFinished(verbose.endpoint, 2);
@@ -101,6 +116,31 @@ describe('npm start, quietly', () => {
       await rm(dataDir, { recursive: true, force: true });
     }
   }, 120_000);
+});
+
+describe('npm start --lazy', () => {
+  it('starts a function\'s first environment at its first invocation, and no other', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'dts-lazy-e2e-'));
+    const cloud = await startCloudProcess({ dataDir, inMemory: true, tick: 3600, verbose: false, lazy: true });
+    try {
+      await new Promise((r) => setTimeout(r, 2000));
+      const before = await environmentsOf(cloud.endpoint, () => true);
+      expect(Object.keys(before)).toHaveLength(7);
+      expect(Object.values(before).every((n) => n === 0), JSON.stringify(before)).toBe(true);
+      const queueUrl = `${cloud.endpoint}/000000000000/dts-local-heartbeats`;
+      const sqs = new SQSClient({ endpoint: cloud.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+      try {
+        await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, ...entry('dts.HeartbeatMessage', { hostname: 'lazy-1', timestamp: Date.now() / 1000, interval: 60 }, 'json') }));
+      } finally {
+        sqs.destroy();
+      }
+      const after = await environmentsOf(cloud.endpoint, (e) => (e['dts-local-ingestHeartbeats'] ?? 0) >= 1);
+      expect(Object.entries(after).filter(([, n]) => n > 0).map(([f]) => f)).toEqual(['dts-local-ingestHeartbeats']);
+    } finally {
+      await cloud.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
 
 describe('the first npm start after install', () => {
@@ -114,7 +154,7 @@ describe('the first npm start after install', () => {
       });
       expect(stderr).toMatch(/npm start's template (packaged|was current)/);
       expect((await readdir(cache)).filter((f) => /^cloudformation-[0-9a-f]+\.json$/.test(f))).toHaveLength(1);
-      const cloud = await startCloudProcess({ dataDir, verbose: false, env: { DTS_LOCAL_CACHE_DIR: cache } });
+      const cloud = await startCloudProcess({ dataDir, verbose: false, lazy: false, env: { DTS_LOCAL_CACHE_DIR: cache } });
       try {
         expect(cloud.output()).toMatch(/template {3}serverless package --stage local \(cached: /);
       } finally {

@@ -43,6 +43,12 @@ export interface LocalCloudOptions {
   readonly faults?: string;
   /** POWERTOOLS_LOG_LEVEL for every function, over the template's (npm start --verbose: DEBUG). */
   readonly functionLogLevel?: string;
+  /**
+   * Start each function's first environment at its first invocation, as Lambda does, instead of
+   * one per function once the cloud is ready (npm start --lazy). Less CPU and memory for a cloud
+   * whose functions are not all used; an init error then shows at the first invocation.
+   */
+  readonly lazy?: boolean;
   /** Operator-facing output. */
   readonly print: (line: string) => void;
 }
@@ -63,6 +69,8 @@ export interface LocalCloud {
   readonly startupMs: number;
   /** Where the template's HTTP API (the console) answers, if it has one. */
   readonly httpApiUrl: string | undefined;
+  /** How many execution environments each function has now (started, not yet ended). */
+  environments(): Record<string, number>;
   stop(): Promise<{ snapshotted: number }>;
 }
 
@@ -157,6 +165,7 @@ async function assemble(options: LocalCloudOptions, loaded: { template: CloudFor
     isReport: (fn) => shortName(fn) === 'report',
   }, { invoke, log: print, region: options.region });
   edge.serveStatus('/_dts/schedules', () => ({ schedules: scheduler.status() }));
+  edge.serveStatus('/_dts/environments', () => ({ environments: runtime.environments() }));
   mappings.forEach((m) => m.start());
   scheduler.start();
   printer.start();
@@ -187,13 +196,17 @@ async function assemble(options: LocalCloudOptions, loaded: { template: CloudFor
   // each loads its handler and the SDK, and seven of them at once on two cores made provisioning
   // take 3 s instead of 0.2 s. Ready does not wait for them: as in Lambda, an invocation that finds
   // none waits for a cold start, which does not count against its timeout.
-  void runtime.warm().then((failures) => {
-    if (stopping) return; // Environments ended by the stop itself are no failures.
-    for (const f of failures) print(`! ${shortName(f.functionName)}: init failed; its invocations fail until it loads: ${f.error.message}`);
-  });
+  // With --lazy, none starts before its function is first invoked (docs/LOCAL.md, "Start-up time").
+  if (!options.lazy) {
+    void runtime.warm().then((failures) => {
+      if (stopping) return; // Environments ended by the stop itself are no failures.
+      for (const f of failures) print(`! ${shortName(f.functionName)}: init failed; its invocations fail until it loads: ${f.error.message}`);
+    });
+  }
   return {
     endpoint: edge.endpoint, plan, notices, mappings, scheduler, faults: edge.faults, templateSource: loaded.source, restoredMessages: restore.restored,
     tablesCreated: report.tablesCreated, tablesKept: report.tablesKept, startupMs: Date.now() - started, stop, httpApiUrl: httpApi ? `${edge.endpoint}/` : undefined,
+    environments: () => runtime.environments(),
   };
 }
 

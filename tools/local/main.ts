@@ -47,6 +47,7 @@ const program = new Command()
   .option('--param <name=value>', 'serverless param override (repeatable), e.g. --param tolerance=2', param, {})
   .option('--template <file>', 'a CloudFormation JSON file to run instead of packaging serverless.yml')
   .option('--faults <spec>', 'inject faults, e.g. "dynamodb:BatchWriteItem=throttle,count=3" (docs/LOCAL.md, "Fault injection"); change them live at /_dts/faults')
+  .option('--lazy', 'start each function\'s first environment at its first invocation, as Lambda does, not at start-up: less CPU and memory; an init error shows when the function is first invoked', false)
   .option('-q, --quiet', 'print only the summary, alerts and errors, not function output', false)
   .option('-v, --verbose', 'list every queue, table, notice and variable at start, print the functions\' metric (EMF) lines, and log at DEBUG', false)
   .showHelpAfterError();
@@ -63,6 +64,7 @@ interface Options {
   param: Record<string, string>;
   template?: string;
   faults?: string;
+  lazy: boolean;
   quiet: boolean;
   verbose: boolean;
 }
@@ -153,6 +155,7 @@ try {
     cacheDir: process.env.DTS_LOCAL_CACHE_DIR ?? path.join(SERVICE_DIR, '.dts', 'cache'),
     ...(Object.keys(opts.param).length > 0 ? { params: opts.param } : {}),
     ...(opts.verbose ? { functionLogLevel: 'DEBUG' } : {}),
+    lazy: opts.lazy,
     print: (line) => (line.startsWith('[') ? functionOutput(line) : out(line)),
   });
 } catch (e) {

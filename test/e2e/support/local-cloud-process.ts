@@ -20,6 +20,13 @@ export interface CloudProcessOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Default true: the full start-up listing (queue URLs, exports) and every function line, which the tests read. */
   readonly verbose?: boolean;
+  /**
+   * Default true (`--lazy`): each function's first environment starts at its first invocation, as
+   * in Lambda, not at start-up. A file uses a few of the seven functions, and starting the others
+   * cost each cloud about a second of CPU, and more while they sat idle (docs/TESTING.md, item 9).
+   * `false` starts them as `npm start` does by default (test/e2e/readiness.test.ts).
+   */
+  readonly lazy?: boolean;
 }
 
 export interface CloudProcess {
@@ -40,6 +47,7 @@ export async function startCloudProcess(options: CloudProcessOptions): Promise<C
     ...(options.inMemory ? ['--in-memory'] : []),
     ...(options.tick ? ['--tick', String(options.tick)] : []),
     ...(options.verbose === false ? [] : ['--verbose']),
+    ...(options.lazy === false ? [] : ['--lazy']),
     ...(options.extraArgs ?? []),
   ];
   // Not through npm or npx: signals must reach the cloud itself, as Ctrl-C reaches it in a terminal.

@@ -64,6 +64,11 @@ class FunctionPool {
     private readonly options: RuntimeOptions,
   ) {}
 
+  /** Environments started and not yet ended. */
+  get size(): number {
+    return this.environments.length;
+  }
+
   /** Starts one environment ahead of the first invocation, so that its init errors show at start-up. */
   async warm(): Promise<void> {
     const bundles = await this.bundles();
@@ -275,6 +280,11 @@ export class LambdaRuntime {
 
   async close(): Promise<void> {
     await Promise.all([...this.pools.values()].map((p) => p.close()));
+  }
+
+  /** How many environments each function has now. */
+  environments(): Record<string, number> {
+    return Object.fromEntries([...this.pools.values()].map((p) => [p.plan.name, p.size]));
   }
 
   /** The function whose environment signs with this access key id, if any. */
