@@ -69,8 +69,6 @@ export interface LocalCloud {
   readonly startupMs: number;
   /** Where the template's HTTP API (the console) answers, if it has one. */
   readonly httpApiUrl: string | undefined;
-  /** How many execution environments each function has now (started, not yet ended). */
-  environments(): Record<string, number>;
   stop(): Promise<{ snapshotted: number }>;
 }
 
@@ -206,7 +204,6 @@ async function assemble(options: LocalCloudOptions, loaded: { template: CloudFor
   return {
     endpoint: edge.endpoint, plan, notices, mappings, scheduler, faults: edge.faults, templateSource: loaded.source, restoredMessages: restore.restored,
     tablesCreated: report.tablesCreated, tablesKept: report.tablesKept, startupMs: Date.now() - started, stop, httpApiUrl: httpApi ? `${edge.endpoint}/` : undefined,
-    environments: () => runtime.environments(),
   };
 }
 
