@@ -8,7 +8,9 @@
  * 1. The build, then the typecheck and the lint beside the unit tests (`npm run test:quick`'s
  *    arrangement). The template's validation starts with them and runs on beside phase 2.
  * 2. The integration suite, both engines in one run, its files sharing their worker processes
- *    (docs/TESTING.md, item 8); then the validation's end is awaited.
+ *    (docs/TESTING.md, item 8). Beside it the validation ends, and then the end-to-end files'
+ *    templates are packaged ahead (test/e2e/support/prepackage.ts, docs/TESTING.md, item 11);
+ *    both are awaited.
  * 3. The end-to-end files, four at a time (`DTS_E2E_WORKERS`), each on a local cloud of its own.
  * 4. The end-to-end files that need the machine to themselves (`E2E_ALONE_FILES`), one at a time.
  *
@@ -46,17 +48,36 @@ async function phase(steps) {
 }
 
 const e2eWorkers = process.env.DTS_E2E_WORKERS ?? '4';
+
+/**
+ * Once the validation's packagings are done, the end-to-end files' own templates
+ * (test/e2e/support/prepackage.ts): packaged beside the integration suite, which leaves a core
+ * half idle, and not by the files themselves, one at a time under the cache's lock, in a fresh clone.
+ * Its result is the validation's if that failed.
+ */
+async function packagedAhead(validating) {
+  const validated = await validating;
+  if (validated.code !== 0) return validated;
+  const packaging = run('the end-to-end files\' templates', 'node', ['--no-warnings', '--import', 'tsx', 'test/e2e/support/prepackage.ts'], false);
+  aheadChild = packaging.child;
+  const ahead = await packaging;
+  return { ...ahead, output: `${validated.output}${ahead.output}`, name: `${validated.name}, then ${ahead.name}`, seconds: validated.seconds + ahead.seconds };
+}
+
 let validation;
+let prepared;
+let aheadChild;
 const ok = await phase([run('system needs', 'node', ['scripts/check-system.mjs'], true)])
   && await phase([npm('build', true)])
   // The validation's eight packagings mostly wait (about 5 s of CPU in 12 s each): they run beside
   // the checks, the unit tests and then the integration suite, and end before the end-to-end files,
   // whose clouds provision from the templates they leave in the cache.
-  && (validation = npm('validate', false), await phase([npm('typecheck', false), npm('lint', false), npm('test:unit', true)]))
+  && (validation = npm('validate', false), prepared = packagedAhead(validation), await phase([npm('typecheck', false), npm('lint', false), npm('test:unit', true)]))
   && await phase([vitest('integration (dynalite, DynamoDB Local)', ['--project', 'integration', '--project', 'dynamodb-local', '--no-isolate'], true)])
-  && await phase([validation])
+  && await phase([prepared])
   && await phase([vitest('end to end, side by side', ['--project', 'e2e', `--maxWorkers=${e2eWorkers}`], true)])
   && await phase([vitest('end to end, alone', ['--project', 'e2e-alone', '--maxWorkers=1'], true)]);
-// A phase that failed before the validation was awaited leaves it running: it is stopped, not left behind.
-if (!ok && validation?.child.exitCode === null) validation.child.kill();
+// A phase that failed before the validation was awaited leaves it (or the packaging after it)
+// running: it is stopped, not left behind.
+if (!ok) for (const child of [validation?.child, aheadChild]) if (child?.exitCode === null) child.kill();
 process.exit(ok ? 0 : 1);

@@ -22,6 +22,7 @@ import { startCloudProcess, type CloudProcess } from './support/local-cloud-proc
 import { faults } from './support/faults';
 import { EXTERNAL_ENDPOINT, REGION, resourcesFromOutput, targetAt, type Target } from './support/target';
 import { beat, entry, eventually, notificationsOf, sleep } from './support/steps';
+import { E2E_PARAMS, paramArgs } from './support/params';
 
 const RUN = randomUUID().slice(0, 6);
 
@@ -39,7 +40,7 @@ describe.skipIf(EXTERNAL_ENDPOINT !== undefined)('no alert is lost under injecte
     cloud = await startCloudProcess({
       dataDir, inMemory: true, tick: 2, stage: 'alerts',
       // No storms: a storm holds its members' downs back, and each cell wants them published.
-      extraArgs: [...(process.env.DTS_E2E_VERBOSE ? [] : ['--quiet']), '--param', 'stormMinHosts=1000', '--param', 'sweepGraceSeconds=1'],
+      extraArgs: [...(process.env.DTS_E2E_VERBOSE ? [] : ['--quiet']), ...paramArgs(E2E_PARAMS.alertFaults)],
     });
     t = targetAt(cloud.endpoint, resourcesFromOutput(cloud.output()));
     names.hosts = t.resources.hostsTable;

@@ -21,6 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCloudProcess, type CloudProcess } from './support/local-cloud-process';
 import { EXTERNAL_ENDPOINT, resourcesFromOutput, targetAt, type Target } from './support/target';
 import { entry, eventually, findMessage, scanWhere } from './support/steps';
+import { E2E_PARAMS, paramArgs } from './support/params';
 
 const RUN = randomUUID().slice(0, 8);
 const MESSAGES = 16;
@@ -38,7 +39,7 @@ beforeAll(async () => {
     extraArgs: [
       // A short timeout, and a visibility timeout just above it so what is sent back returns soon
       // (the template keeps 6×, as AWS advises; the local poller has no throttling retries).
-      '--param', 'ingestTimeout=6', '--param', 'ingestVisibilityTimeout=7', '--param', 'mirrorLogs=false',
+      ...paramArgs(E2E_PARAMS.bigbatch),
     ],
   });
   t = targetAt(cloud.endpoint, resourcesFromOutput(cloud.output()));

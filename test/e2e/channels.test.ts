@@ -17,6 +17,7 @@ import { entry, eventually } from './support/steps';
 import { startCloudProcess, type CloudProcess } from './support/local-cloud-process';
 import { resourcesFromOutput, targetAt, type Target } from './support/target';
 import { startReceiver, type Receiver, type Received, type ServiceKind } from '../support/receivers';
+import { E2E_PARAMS, paramArgs } from './support/params';
 
 const RUN = randomUUID().slice(0, 6);
 const HOST = `ch-${RUN}-db-1`;
@@ -83,7 +84,7 @@ beforeAll(async () => {
   cloud = await startCloudProcess({
     dataDir, inMemory: true, tick: 1,
     // A failed delivery comes back after 4 s instead of 2 minutes.
-    extraArgs: ['--param', 'notifyRetrySeconds=4', '--param', 'notifyTimeout=15', '--param', 'notifyMaxWaitMs=2000'],
+    extraArgs: paramArgs(E2E_PARAMS.channels),
   });
   t = targetAt(cloud.endpoint, resourcesFromOutput(cloud.output()));
 }, 180_000);

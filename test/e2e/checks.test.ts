@@ -16,13 +16,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, startCloudProcess, type CloudProcess } from './support/local-cloud-process';
 import { sleep } from './support/steps';
 import { REGION, resourcesFromOutput, targetAt, type Target } from './support/target';
+import { E2E_PARAMS, paramArgs } from './support/params';
 
 const run = promisify(execFile);
 const RUN = randomUUID().slice(0, 8);
 const CHECK = `nightly-${RUN}`;
 const BIN = path.join(ROOT, 'bin', 'dts.js');
-/** Seconds between diagnose passes, each watching deadlines until the next. */
-const TICK = 2;
+/** Seconds between diagnose passes, each watching deadlines until the next (E2E_PARAMS.checks). */
+const TICK = Number(E2E_PARAMS.checks.diagnoseWatchSeconds);
 
 let cloud: CloudProcess;
 let dataDir: string;
@@ -34,7 +35,7 @@ beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'dts-e2e-checks-'));
   cloud = await startCloudProcess({
     dataDir, inMemory: true, tick: TICK, stage: 'checks',
-    extraArgs: ['--quiet', '--param', `diagnoseWatchSeconds=${TICK}`, '--param', 'diagnoseGroupWaitSeconds=0'],
+    extraArgs: ['--quiet', ...paramArgs(E2E_PARAMS.checks)],
   });
   t = targetAt(cloud.endpoint, resourcesFromOutput(cloud.output()));
   const topic = /export DTS_ALERTS_TOPIC_ARN=(\S+)/.exec(cloud.output())?.[1];

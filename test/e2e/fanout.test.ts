@@ -15,6 +15,7 @@ import { notificationFromItem } from '../../lib/adapters/dynamodb/notification-i
 import { startCloudProcess, type CloudProcess } from './support/local-cloud-process';
 import { beat, entry, eventually, notificationsOf, sleep } from './support/steps';
 import { resourcesFromOutput, targetAt, type Target } from './support/target';
+import { E2E_PARAMS, paramArgs } from './support/params';
 
 const RUN = randomUUID().slice(0, 8);
 const HOSTS = Array.from({ length: 8 }, (_, i) => `fan-${RUN}-${i}`);
@@ -27,7 +28,7 @@ beforeAll(async () => {
   cloud = await startCloudProcess({
     dataDir, inMemory: true, tick: 2, stage: 'fanout',
     // One worker per host up to four: the eight hosts take all four.
-    extraArgs: ['--param', 'diagnoseWorkers=4', '--param', 'diagnoseHostsPerWorker=1', '--param', 'diagnoseWatchSeconds=0'],
+    extraArgs: paramArgs(E2E_PARAMS.fanout),
   });
   t = targetAt(cloud.endpoint, resourcesFromOutput(cloud.output()));
 }, 180_000);

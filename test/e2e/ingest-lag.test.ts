@@ -19,12 +19,13 @@ import { createClients, type Clients } from '../../lib/adapters/clients';
 import { startCloudProcess, type CloudProcess } from './support/local-cloud-process';
 import { faults } from './support/faults';
 import { EXTERNAL_ENDPOINT } from './support/target';
+import { E2E_PARAMS, paramArgs } from './support/params';
 
 const STAGE = 'lag';
 const HOSTS = 100;
 const RACKS = 4;
 const INTERVAL = 3;
-const TOLERANCE = 3;
+const TOLERANCE = Number(E2E_PARAMS.ingestLag.tolerance);
 const TICK = 1;
 /** Seconds from the fleet's first beat. */
 const FAULT_AT = 10;
@@ -44,7 +45,7 @@ describe.skipIf(EXTERNAL_ENDPOINT !== undefined)('a throttled hosts table makes 
 
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'dts-e2e-ingest-lag-'));
-    cloud = await startCloudProcess({ dataDir, inMemory: true, tick: TICK, stage: STAGE, extraArgs: ['--quiet', '--param', `tolerance=${TOLERANCE}`] });
+    cloud = await startCloudProcess({ dataDir, inMemory: true, tick: TICK, stage: STAGE, extraArgs: ['--quiet', ...paramArgs(E2E_PARAMS.ingestLag)] });
     clients = createClients({ region: 'us-east-1', endpoint: cloud.endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
   }, 120_000);
   afterAll(async () => {

@@ -12,6 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startCloudProcess, type CloudProcess } from './support/local-cloud-process';
 import { EXTERNAL_ENDPOINT, REGION, resourcesFromOutput, targetAt, type Target } from './support/target';
 import { beat as beatOf, entry, eventually, findMessage, host, logRecord, scanWhere, sendBatch, sendBeat } from './support/steps';
+import { E2E_PARAMS, paramArgs } from './support/params';
 
 const RUN = randomUUID().slice(0, 8);
 const running: CloudProcess[] = [];
@@ -116,7 +117,7 @@ describe.skipIf(EXTERNAL_ENDPOINT !== undefined)('restart of the local cloud (it
   it('judges nothing at a clean stop: with the fleet still beating, the last pass finishes while ingest runs, and no host is declared dead', async () => {
     // A 1 s interval (dead 3 s after the last beat) and a deadline watch of 8 s: the last
     // diagnose invocation outlives the stop's start by more than a deadline.
-    const first = await start({ extraArgs: ['--param', 'diagnoseWatchSeconds=8'] });
+    const first = await start({ extraArgs: paramArgs(E2E_PARAMS.restart) });
     const fleet = Array.from({ length: 20 }, (_, i) => `e2e-${RUN}-stop-${i}`);
     let beating = true;
     const beats = (async () => {

@@ -17,6 +17,7 @@ import { incidentAction } from '../../lib/domain/notification/incidents';
 import { startCloudProcess, type CloudProcess } from './support/local-cloud-process';
 import { beat, entry, eventually, sleep } from './support/steps';
 import { REGION, resourcesFromOutput, targetAt, type Target } from './support/target';
+import { E2E_PARAMS, paramArgs } from './support/params';
 
 const RUN = randomUUID().slice(0, 8);
 const RACK = `r7-${RUN}`;
@@ -36,7 +37,7 @@ beforeAll(async () => {
   cloud = await startCloudProcess({
     dataDir, inMemory: true, tick: 10, stage: 'storm',
     // A pass every 10 s, each watching the deadlines until the next, holding deaths 8 s to group them.
-    extraArgs: [...(process.env.DTS_E2E_VERBOSE ? [] : ['--quiet']), '--param', 'diagnoseWatchSeconds=10', '--param', 'diagnoseGroupWaitSeconds=8', '--param', 'sweepGraceSeconds=1'],
+    extraArgs: [...(process.env.DTS_E2E_VERBOSE ? [] : ['--quiet']), ...paramArgs(E2E_PARAMS.storm)],
   });
   t = targetAt(cloud.endpoint, resourcesFromOutput(cloud.output()));
   const topic = /export DTS_ALERTS_TOPIC_ARN=(\S+)/.exec(cloud.output())?.[1];
