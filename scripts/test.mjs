@@ -11,7 +11,8 @@
  *    (docs/TESTING.md, item 8). Beside it the validation ends, and then the end-to-end files'
  *    templates are packaged ahead (test/e2e/support/prepackage.ts, docs/TESTING.md, item 11);
  *    both are awaited.
- * 3. The end-to-end files, four at a time (`DTS_E2E_WORKERS`), each on a local cloud of its own.
+ * 3. The end-to-end files, six at a time (`DTS_E2E_WORKERS`), each on a local cloud of its own
+ *    (docs/TESTING.md, item 12).
  * 4. The end-to-end files that need the machine to themselves (`E2E_ALONE_FILES`), one at a time.
  *
  * The integration suite and the end-to-end files do not run side by side: tried on this 2-core
@@ -47,7 +48,7 @@ async function phase(steps) {
   return results.every((r) => r.code === 0);
 }
 
-const e2eWorkers = process.env.DTS_E2E_WORKERS ?? '4';
+const e2eWorkers = process.env.DTS_E2E_WORKERS ?? '6';
 
 /**
  * Once the validation's packagings are done, the end-to-end files' own templates
