@@ -16,11 +16,8 @@ export function compilePattern(pattern: string): Matcher {
   const re = RE2JS.compile(pattern);
   const cut = (text: string): string => (text.length > RULE_LIMITS.matchChars ? text.slice(0, RULE_LIMITS.matchChars) : text);
   const literal = literalMatcher(pattern);
-  if (!literal) return (text) => re.test(cut(text));
-  return (text) => {
-    const t = cut(text);
-    return literal(t) ?? re.test(t);
-  };
+  if (literal) return (text) => literal(cut(text));
+  return (text) => re.test(cut(text));
 }
 
 /** No RE2 metacharacter: the pattern matches exactly the texts that contain it. */
@@ -29,23 +26,28 @@ const PLAIN = /^[^\\^$.|?*+()[\]{}]+$/;
 const ASCII = /^[\u0000-\u007f]*$/;
 
 /**
- * A phrase, the commonest pattern, answered without RE2 where that gives the same answer:
- * `OutOfMemoryError` is a substring test, and `(?i)connection refused` (which RE2JS runs about
- * 40 times slower, having no literal to look for first) an ASCII case-insensitive search. RE2
- * folds `k` with the Kelvin sign and `s` with the long s, so a text with anything beyond ASCII
- * that this search does not match goes to RE2 (undefined). Undefined too for any other pattern.
+ * The two ASCII letters that RE2's case folding (Unicode's simple folding) joins with a letter
+ * beyond ASCII: `k` with the Kelvin sign and `s` with the long s.
  */
-export function literalMatcher(pattern: string): ((text: string) => boolean | undefined) | undefined {
+const FOLDED_BEYOND_ASCII: Readonly<Record<string, string>> = { k: '[k\u212A]', s: '[s\u017F]' };
+
+/**
+ * A phrase, the commonest pattern, answered without RE2 and with the same answer on every text:
+ * `OutOfMemoryError` is a substring test, and `(?i)connection refused` (which RE2JS runs about
+ * 40 times slower, having no literal to look for first) one case-insensitive search. Undefined for
+ * any other pattern, which RE2 runs.
+ */
+export function literalMatcher(pattern: string): ((text: string) => boolean) | undefined {
   const folded = pattern.startsWith('(?i)');
   const phrase = folded ? pattern.slice(4) : pattern;
   if (!PLAIN.test(phrase)) return undefined;
   if (!folded) return (text) => text.includes(phrase);
   if (!ASCII.test(phrase)) return undefined;
-  // Without the `u` flag, `i` folds an ASCII letter with its other case only (never with a letter
-  // beyond ASCII), so a match here is one for RE2 too; no match decides only on an ASCII text.
-  // The phrase holds no metacharacter (PLAIN), so it is its own RegExp source.
-  const search = new RegExp(phrase, 'i');
-  return (text) => (search.test(text) ? true : ASCII.test(text) ? false : undefined);
+  // Without the `u` flag, `i` folds an ASCII letter with its other case only, never with a
+  // letter beyond ASCII; the classes add the two that RE2 folds too, so the search is RE2's. The
+  // phrase holds no metacharacter (PLAIN), so each of its other characters is its own source.
+  const search = new RegExp([...phrase].map((c) => FOLDED_BEYOND_ASCII[c.toLowerCase()] ?? c).join(''), 'i');
+  return (text) => search.test(text);
 }
 
 /** Why a pattern is refused, or undefined when it is safe to run. */
