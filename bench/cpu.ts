@@ -13,7 +13,8 @@
  *
  * `--before DIR`: one more log variant in the same turns, the handler with the same 20 rules as
  * the checkout at DIR runs it (its ingest, rule tally and stores, on the same null clients): a
- * change's before and after measured side by side in one process. DIR is a worktree of the commit
+ * change's before and after measured side by side in one process; its matching alone is timed
+ * beside this tree's too. DIR is a worktree of the commit
  * to compare, with node_modules and lib/wire/generated (docs/BENCHMARKS.md, part 19, shows how).
  */
 import { execFileSync } from 'node:child_process';
@@ -25,7 +26,7 @@ import type { Beat } from '../lib/domain/model';
 import { ingestHeartbeat, storeBeat, type HeartbeatIngest } from '../lib/app/ingest/heartbeats';
 import { ingestLogMessage, type LogIngest } from '../lib/app/ingest/logs';
 import { silentLog } from '../lib/app/log';
-import { indexRules, RuleTally } from '../lib/app/rules/count';
+import { indexRules, RuleTally, type RuleIndex } from '../lib/app/rules/count';
 import { LogRuleStore } from '../lib/adapters/dynamodb/log-rules';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { LogRule } from '../lib/domain/rule/rule';
@@ -272,26 +273,35 @@ const perRuleDeps: LogIngest = {
   },
 };
 
+/** A checkout's rule tally: this tree's, or `--before`'s. */
+interface RuleCounting {
+  readonly indexRules: typeof indexRules;
+  readonly RuleTally: typeof RuleTally;
+}
+
 /**
  * Trying records against the 20 rules alone (RuleTally.add: scope, level, pattern), with no
  * write: what rules cost per record whatever the batching, for texts of 200 B, 8 KB and 100 KB
- * (a match reads the first 8 KB only, so the last two should cost the same).
+ * (a match reads the first 8 KB only, so the last two should cost the same). With `--before`, the
+ * checkout's tally too, in alternate rounds on the same records: one column per tally.
  */
-function ruleMatching(): { textBytes: number; micros: number }[] {
-  const index = indexRules(BENCH_RULES, silentLog);
+function ruleMatching(tallies: readonly RuleCounting[] = [{ indexRules, RuleTally }]): { textBytes: number; micros: number[] }[] {
+  const indexes = tallies.map((t) => t.indexRules(BENCH_RULES, silentLog));
   const n = quick ? 5_000 : 20_000;
   return [RECORD_BYTES, 8192, 100_000].map((textBytes) => {
     const records = Array.from({ length: n }, (_, i) => {
       const r = logRecord(i, nowS, textBytes);
       return { app: r.app as string, hostname: r.hostname as string, timestamp: r.timestamp as number, level: r.level as 20, text: r.text as string, fields: r.fields as Record<string, string>, id: r.id as string };
     });
-    let micros = Infinity;
-    for (let round = 0; round < 3; round++) {
-      const tally = new RuleTally(index);
-      const start = process.cpuUsage();
-      for (const r of records) tally.add(r, Date.now());
-      const used = process.cpuUsage(start);
-      micros = Math.min(micros, (used.user + used.system) / n);
+    const micros = tallies.map(() => Infinity);
+    for (let round = 0; round < 6; round++) {
+      tallies.forEach((t, k) => {
+        const tally = new t.RuleTally(indexes[k] as RuleIndex);
+        const start = process.cpuUsage();
+        for (const r of records) tally.add(r, Date.now());
+        const used = process.cpuUsage(start);
+        micros[k] = Math.min(micros[k] as number, (used.user + used.system) / n);
+      });
     }
     return { textBytes, micros };
   });
@@ -334,6 +344,9 @@ const logVariants: Variant[] = [
   },
 ];
 
+/** The rule tally of the checkout at `--before`, once loaded: its matching is timed beside this tree's. */
+let beforeCount: RuleCounting | undefined;
+
 /** The handler with the same 20 rules as the checkout at `dir` runs it (see `--before`). */
 async function beforeVariant(dir: string): Promise<Variant> {
   const load = (file: string) => import(pathToFileURL(path.resolve(dir, file)).href);
@@ -354,6 +367,7 @@ async function beforeVariant(dir: string): Promise<Variant> {
   } catch {
     // not a git checkout
   }
+  beforeCount = count;
   return {
     name: `the same 20 rules as at ${rev} (before)`,
     body: () => encodeBody('dts.LogBatch', batchMessage()),
@@ -424,10 +438,13 @@ async function printRules(logs: readonly Measured[]): Promise<{ textBytes: numbe
   }
   const write = await counterWriteMicros();
   console.log(`  the one counter write alone: ${sig(write)} µs of CPU, ${sig(write / RECORDS_PER_MESSAGE)} µs a record over ${RECORDS_PER_MESSAGE} (+${sig((write / RECORDS_PER_MESSAGE / base) * 100)}%)`);
-  const matching = ruleMatching();
-  for (const m of matching) console.log(`  trying a record of ${m.textBytes} B against the 20 rules, no write: ${sig(m.micros)} µs (+${sig((m.micros / base) * 100)}% of the handler's ${sig(base)} µs)`);
+  const matching = ruleMatching([{ indexRules, RuleTally }, ...(beforeCount ? [beforeCount] : [])]);
+  for (const { textBytes, micros: [now, before] } of matching) {
+    const then = before === undefined ? '' : `; as at ${path.basename(path.resolve(beforeDir as string))} (before), in alternate rounds: ${sig(before)} µs`;
+    console.log(`  trying a record of ${textBytes} B against the 20 rules, no write: ${sig(now as number)} µs (+${sig(((now as number) / base) * 100)}% of the handler's ${sig(base)} µs)${then}`);
+  }
   console.log('');
-  return matching;
+  return matching.map(({ textBytes, micros }) => ({ textBytes, micros: micros[0] as number }));
 }
 
 async function main(): Promise<void> {
