@@ -9,7 +9,8 @@
  *   npx tsx bench/cpu.ts [--quick] [--rules-only] [--before DIR]
  *
  * `--rules-only`: the log handler without rules, with 20, and with 20 written as before, in
- * turns, and the matching cost alone; nothing saved.
+ * turns, one message of 100 records an invocation; the matching cost alone; and the handler
+ * without and with the 20 on full invocations (ten messages); nothing saved.
  *
  * `--before DIR`: one more log variant in the same turns, the handler with the same 20 rules as
  * the checkout at DIR runs it (its ingest, rule tally and stores, on the same null clients): a
@@ -24,7 +25,7 @@ import protobuf from 'protobufjs';
 import { loadConfig } from '../lib/config';
 import type { Beat } from '../lib/domain/model';
 import { ingestHeartbeat, storeBeat, type HeartbeatIngest } from '../lib/app/ingest/heartbeats';
-import { ingestLogMessage, type LogIngest } from '../lib/app/ingest/logs';
+import { ingestLogMessage, ingestLogMessages, type LogIngest } from '../lib/app/ingest/logs';
 import { silentLog } from '../lib/app/log';
 import { indexRules, RuleTally, type RuleIndex } from '../lib/app/rules/count';
 import { LogRuleStore } from '../lib/adapters/dynamodb/log-rules';
@@ -123,10 +124,10 @@ async function measure(v: Variant, messages: number, recordsPerMessage: number, 
  * comparison of a few per cent needs on a shared machine. Each round starts one variant later:
  * a variant that runs after the one writing a request per rule pays for that one's garbage
  * (the same code measured 6 points dearer in that place, 2026-12-06), so every variant takes
- * every place as often.
+ * every place as often. Each variant cycles through `distinctBodies` bodies of its own.
  */
-async function measureInTurns(vs: readonly Variant[], messages: number, recordsPerMessage: number, warmup: number, rounds: number): Promise<Measured[]> {
-  const runs = vs.map((v) => ({ v, bodies: Array.from({ length: Math.min(messages, 2_000) }, (_, i) => v.body(i)), samples: [] as number[], cpuMicros: 0, requests: 0 }));
+async function measureInTurns(vs: readonly Variant[], messages: number, recordsPerMessage: number, warmup: number, rounds: number, distinctBodies = 2_000): Promise<Measured[]> {
+  const runs = vs.map((v) => ({ v, bodies: Array.from({ length: Math.min(messages, distinctBodies) }, (_, i) => v.body(i)), samples: [] as number[], cpuMicros: 0, requests: 0 }));
   for (const r of runs) for (let i = 0; i < warmup; i++) await r.v.run(r.bodies[i % r.bodies.length] as string, i);
   const per = Math.ceil(messages / rounds);
   for (let round = 0; round < rounds; round++) {
@@ -407,10 +408,30 @@ function print(title: string, rows: Measured[], unit: string): void {
   console.log('');
 }
 
+/** Messages an ingest-logs invocation takes at most: its SQS batchSize (serverless/functions.yml). */
+const MESSAGES_PER_INVOCATION = 10;
+/** One invocation's messages, as one body: LogBatches of 100 records, a line each. */
+const invocationBody = (): string => Array.from({ length: MESSAGES_PER_INVOCATION }, () => encodeBody('dts.LogBatch', batchMessage())).join('\n');
+const invocationOf = (body: string) => body.split('\n').map((b, k) => ({ ...logRecordOf(b), messageId: `bench-${k}` }));
+
+/**
+ * The handler without rules and with the 20, in turns, on invocations as full as ingest-logs
+ * gets them (ten messages of 100 records): the per-record regression where the invocation's
+ * one counter write is shared by 1,000 records, beside the 100 of one message.
+ */
+async function fullInvocations(): Promise<void> {
+  const [without, ruled] = await measureInTurns([
+    { name: `no rules, ${MESSAGES_PER_INVOCATION} messages an invocation`, body: invocationBody, run: (body) => ingestLogMessages(logDeps, invocationOf(body)) },
+    { name: `20 log rules, ${MESSAGES_PER_INVOCATION} messages an invocation`, body: invocationBody, run: (body) => ingestLogMessages(ruledDeps, invocationOf(body)) },
+  ], quick ? 120 : 600, MESSAGES_PER_INVOCATION * RECORDS_PER_MESSAGE, quick ? 5 : 20, quick ? 12 : 60, 50) as [Measured, Measured];
+  console.log(`20 log rules (5 regex), ${MESSAGES_PER_INVOCATION} messages of ${RECORDS_PER_MESSAGE} records an invocation (ingest-logs' batchSize): ${sig(ruled.cpuMicrosPerRecord)} µs/record against ${sig(without.cpuMicrosPerRecord)} without: ${ruled.cpuMicrosPerRecord >= without.cpuMicrosPerRecord ? '+' : ''}${sig((ruled.cpuMicrosPerRecord / without.cpuMicrosPerRecord - 1) * 100)}%, with ${sig(ruled.requestsPerMessage - without.requestsPerMessage)} more requests an invocation\n`);
+}
+
 async function rulesOnly(): Promise<void> {
   const logs = await measureInTurns(await inTurns(), LOG_MESSAGES * 2, RECORDS_PER_MESSAGE, quick ? 50 : 200, 20);
   print(`Log records: LogBatch of ${RECORDS_PER_MESSAGE} records of ${RECORD_BYTES} B text, in turns`, logs, 'record');
   await printRules(logs);
+  await fullInvocations();
 }
 
 /** CPU of the one counter write alone (the SDK builds, serialises and signs it): 17 counts and 3 silent rules' seconds, as here. */
@@ -473,6 +494,7 @@ async function main(): Promise<void> {
     cpuMicrosPerLogRecord: (logs[0] as Measured).cpuMicrosPerRecord,
   });
   const matching = await printRules(logs);
+  await fullInvocations();
   mergeMeasured({ ruleMatchMicrosPerRecord: (matching[0] as { micros: number }).micros });
   saveResult('cpu', `npx tsx bench/cpu.ts${quick ? ' --quick' : ''}`, quick, {
     recordsPerMessage: RECORDS_PER_MESSAGE, recordBytes: RECORD_BYTES, heartbeats: hb, relayedPerBatch: RELAYED_PER_BATCH, relayed, heartbeatsDecode: hbDecode, logs, logsDecode, ruleMatching: matching,
