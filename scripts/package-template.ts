@@ -9,12 +9,12 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { packagedTemplate } from '../tools/local/template/packaged';
+import { packagedTemplate, templateCacheDir } from '../tools/local/template/packaged';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({ options: { stage: { type: 'string', default: 'local' }, region: { type: 'string', default: 'us-east-1' } } });
 const started = performance.now();
 const packaged = await packagedTemplate({
-  serviceDir: ROOT, stage: values.stage, region: values.region, cacheDir: process.env.DTS_LOCAL_CACHE_DIR ?? path.join(ROOT, '.dts', 'cache'),
+  serviceDir: ROOT, stage: values.stage, region: values.region, cacheDir: templateCacheDir(ROOT),
 });
 console.error(`dts: npm start's template ${packaged.fromCache ? 'was current' : 'packaged'} (${path.relative(ROOT, packaged.file)}; ${((performance.now() - started) / 1000).toFixed(1)} s)`);

@@ -8,6 +8,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { quietSdkNodeWarning } from '../../lib/producer/sdk-warning';
 import { startLocalCloud, type LocalCloud } from './cloud';
 import { issueStartKey } from './console-key';
+import { templateCacheDir } from './template/packaged';
 import { exposureWarning } from './exposure';
 
 // Before any client is made: the SDK's Node-22 notice is noise on the Node 20 that dts supports.
@@ -152,7 +153,7 @@ try {
     ...(opts.reportEvery ? { reportEvery: opts.reportEvery } : {}),
     ...(opts.template ? { templateFile: path.resolve(opts.template) } : {}),
     ...(opts.faults ? { faults: opts.faults } : {}),
-    cacheDir: process.env.DTS_LOCAL_CACHE_DIR ?? path.join(SERVICE_DIR, '.dts', 'cache'),
+    cacheDir: templateCacheDir(SERVICE_DIR),
     ...(Object.keys(opts.param).length > 0 ? { params: opts.param } : {}),
     ...(opts.verbose ? { functionLogLevel: 'DEBUG' } : {}),
     lazy: opts.lazy,

@@ -7,11 +7,11 @@
  *   node --import tsx test/e2e/support/prepackage.ts
  */
 import path from 'node:path';
-import { packagedTemplate } from '../../../tools/local/template/packaged';
+import { packagedTemplate, templateCacheDir } from '../../../tools/local/template/packaged';
 import { ROOT } from './local-cloud-process';
 import { E2E_PARAMS } from './params';
 
-const cacheDir = process.env.DTS_LOCAL_CACHE_DIR ?? path.join(ROOT, '.dts', 'cache');
+const cacheDir = templateCacheDir(ROOT);
 let packaged = 0;
 for (const [name, params] of Object.entries(E2E_PARAMS)) {
   const started = Date.now();

@@ -34,6 +34,14 @@ function forStage(text: string, stage: string): CloudFormationTemplate {
   return JSON.parse(text.split(STAGE_MARK).join(stage)) as CloudFormationTemplate;
 }
 
+/**
+ * Where `npm start` and the scripts that prepare for it keep packaged templates: `DTS_LOCAL_CACHE_DIR`,
+ * else `.dts/cache` in the checkout, so that what one packages ahead another finds.
+ */
+export function templateCacheDir(serviceDir: string): string {
+  return process.env.DTS_LOCAL_CACHE_DIR ?? path.join(serviceDir, '.dts', 'cache');
+}
+
 export interface PackageOptions {
   /** The directory holding serverless.yml. */
   readonly serviceDir: string;
