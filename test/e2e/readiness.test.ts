@@ -11,7 +11,7 @@ import { ListQueuesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/clien
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { ROOT, startCloudProcess } from './support/local-cloud-process';
-import { entry } from './support/steps';
+import { entry, eventually } from './support/steps';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -66,13 +66,8 @@ describe('npm start and its health check', () => {
 
 /** Each function's environments, as the cloud serves them at /_dts/environments, once `ok` holds (30 s at most). */
 async function environmentsOf(endpoint: string, ok: (e: Record<string, number>) => boolean): Promise<Record<string, number>> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const { environments } = await (await fetch(`${endpoint}/_dts/environments`)).json() as { environments: Record<string, number> };
-    if (ok(environments)) return environments;
-    if (Date.now() > deadline) throw new Error(`environments still ${JSON.stringify(environments)} after 30 s`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  const read = async () => ((await (await fetch(`${endpoint}/_dts/environments`)).json()) as { environments: Record<string, number> }).environments;
+  return eventually(read, ok, 30_000);
 }
 
 /** Resolves once the diagnose schedule has finished `n` runs after the call. */
