@@ -345,12 +345,12 @@ const logVariants: Variant[] = [
   },
 ];
 
-/** The rule tally of the checkout at `--before`, once loaded: its matching is timed beside this tree's. */
-let beforeCount: RuleCounting | undefined;
+/** A file of the checkout at `dir`, as a module (a second load of the same file is the first one's). */
+const loadFrom = (dir: string, file: string) => import(pathToFileURL(path.resolve(dir, file)).href);
 
 /** The handler with the same 20 rules as the checkout at `dir` runs it (see `--before`). */
 async function beforeVariant(dir: string): Promise<Variant> {
-  const load = (file: string) => import(pathToFileURL(path.resolve(dir, file)).href);
+  const load = (file: string) => loadFrom(dir, file);
   const [ingest, count, ruleStore, logStore, statsStore] = await Promise.all([
     load('lib/app/ingest/logs.ts'), load('lib/app/rules/count.ts'), load('lib/adapters/dynamodb/log-rules.ts'),
     load('lib/adapters/dynamodb/logs.ts'), load('lib/adapters/dynamodb/stats.ts'),
@@ -368,7 +368,6 @@ async function beforeVariant(dir: string): Promise<Variant> {
   } catch {
     // not a git checkout
   }
-  beforeCount = count;
   return {
     name: `the same 20 rules as at ${rev} (before)`,
     body: () => encodeBody('dts.LogBatch', batchMessage()),
@@ -419,12 +418,13 @@ const invocationOf = (body: string) => body.split('\n').map((b, k) => ({ ...logR
  * gets them (ten messages of 100 records): the per-record regression where the invocation's
  * one counter write is shared by 1,000 records, beside the 100 of one message.
  */
-async function fullInvocations(): Promise<void> {
+async function fullInvocations(): Promise<{ without: Measured; ruled: Measured }> {
   const [without, ruled] = await measureInTurns([
     { name: `no rules, ${MESSAGES_PER_INVOCATION} messages an invocation`, body: invocationBody, run: (body) => ingestLogMessages(logDeps, invocationOf(body)) },
     { name: `20 log rules, ${MESSAGES_PER_INVOCATION} messages an invocation`, body: invocationBody, run: (body) => ingestLogMessages(ruledDeps, invocationOf(body)) },
   ], quick ? 120 : 600, MESSAGES_PER_INVOCATION * RECORDS_PER_MESSAGE, quick ? 5 : 20, quick ? 12 : 60, 50) as [Measured, Measured];
   console.log(`20 log rules (5 regex), ${MESSAGES_PER_INVOCATION} messages of ${RECORDS_PER_MESSAGE} records an invocation (ingest-logs' batchSize): ${sig(ruled.cpuMicrosPerRecord)} µs/record against ${sig(without.cpuMicrosPerRecord)} without: ${ruled.cpuMicrosPerRecord >= without.cpuMicrosPerRecord ? '+' : ''}${sig((ruled.cpuMicrosPerRecord / without.cpuMicrosPerRecord - 1) * 100)}%, with ${sig(ruled.requestsPerMessage - without.requestsPerMessage)} more requests an invocation\n`);
+  return { without, ruled };
 }
 
 async function rulesOnly(): Promise<void> {
@@ -459,7 +459,9 @@ async function printRules(logs: readonly Measured[]): Promise<{ textBytes: numbe
   }
   const write = await counterWriteMicros();
   console.log(`  the one counter write alone: ${sig(write)} µs of CPU, ${sig(write / RECORDS_PER_MESSAGE)} µs a record over ${RECORDS_PER_MESSAGE} (+${sig((write / RECORDS_PER_MESSAGE / base) * 100)}%)`);
-  const matching = ruleMatching([{ indexRules, RuleTally }, ...(beforeCount ? [beforeCount] : [])]);
+  // The checkout's tally, loaded already by its handler variant: its matching is timed beside this tree's.
+  const before = beforeDir ? [(await loadFrom(beforeDir, 'lib/app/rules/count.ts')) as RuleCounting] : [];
+  const matching = ruleMatching([{ indexRules, RuleTally }, ...before]);
   for (const { textBytes, micros: [now, before] } of matching) {
     const then = before === undefined ? '' : `; as at ${path.basename(path.resolve(beforeDir as string))} (before), in alternate rounds: ${sig(before)} µs`;
     console.log(`  trying a record of ${textBytes} B against the 20 rules, no write: ${sig(now as number)} µs (+${sig(((now as number) / base) * 100)}% of the handler's ${sig(base)} µs)${then}`);
@@ -494,10 +496,10 @@ async function main(): Promise<void> {
     cpuMicrosPerLogRecord: (logs[0] as Measured).cpuMicrosPerRecord,
   });
   const matching = await printRules(logs);
-  await fullInvocations();
+  const full = await fullInvocations();
   mergeMeasured({ ruleMatchMicrosPerRecord: (matching[0] as { micros: number }).micros });
   saveResult('cpu', `npx tsx bench/cpu.ts${quick ? ' --quick' : ''}`, quick, {
-    recordsPerMessage: RECORDS_PER_MESSAGE, recordBytes: RECORD_BYTES, heartbeats: hb, relayedPerBatch: RELAYED_PER_BATCH, relayed, heartbeatsDecode: hbDecode, logs, logsDecode, ruleMatching: matching,
+    recordsPerMessage: RECORDS_PER_MESSAGE, recordBytes: RECORD_BYTES, heartbeats: hb, relayedPerBatch: RELAYED_PER_BATCH, relayed, heartbeatsDecode: hbDecode, logs, logsDecode, ruleMatching: matching, rulesOnFullInvocations: { messagesPerInvocation: MESSAGES_PER_INVOCATION, ...full },
   });
 }
 
