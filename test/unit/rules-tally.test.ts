@@ -87,23 +87,32 @@ const ruleArb = (i: number) => fc.record({
   createdAt: T0,
 }));
 
-const recordArb = fc.record({
-  app: fc.constantFrom('web', 'api', 'db'),
-  hostname: fc.constantFrom('h1', 'h2', 'h3'),
-  level: fc.constantFrom(...LEVELS),
+/** Records spread over apps, hosts and minutes; or `dense`: one app and host in one minute, so that counts pass the sample limit. */
+const recordArb = (dense = false) => fc.record({
+  app: dense ? fc.constant('web') : fc.constantFrom('web', 'api', 'db'),
+  hostname: dense ? fc.constant('h1') : fc.constantFrom('h1', 'h2', 'h3'),
+  // Validation makes every level one of LEVELS; levels between and beyond them check the tally's level buckets hold whatever the level.
+  level: fc.constantFrom<number>(...LEVELS, 0, 35, 60),
   text: fc.constantFrom(...TEXTS),
   fields: fc.dictionary(fc.constantFrom('env', 'path', 'user'), fc.constantFrom('prod', '/x', 'dev')),
   id: fc.uuid(),
   // Within a few minutes, several messages' receive times in each.
-  receivedAt: fc.integer({ min: 0, max: 3 * 60 }).map((s) => T0 + s * 1000 + 123),
+  receivedAt: fc.integer({ min: 0, max: dense ? 59 : 3 * 60 }).map((s) => T0 + s * 1000 + 123),
 }).map(({ receivedAt, ...r }) => ({ record: { ...r, timestamp: (receivedAt - 500) / 1000 } as LogRecord, receivedAt }));
 
 describe('the ingest tally of log rules', () => {
+  const rulesArb = fc.integer({ min: 1, max: 12 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => ruleArb(i))));
+
   it('counts, samples and sees exactly what every rule tried on every record gives', async () => {
-    const rulesArb = fc.integer({ min: 1, max: 12 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => ruleArb(i))));
-    await fc.assert(fc.asyncProperty(rulesArb, fc.array(recordArb, { maxLength: 80 }), async (rules, records) => {
+    await fc.assert(fc.asyncProperty(rulesArb, fc.array(recordArb(), { maxLength: 80 }), async (rules, records) => {
       expect(normal(await tallied(rules, records))).toEqual(normal(reference(rules, records)));
     }), { numRuns: 300 });
+  });
+
+  it('keeps each rule\'s first samples when a minute has more records than samples', async () => {
+    await fc.assert(fc.asyncProperty(rulesArb, fc.array(recordArb(true), { minLength: 20, maxLength: 80 }), async (rules, records) => {
+      expect(normal(await tallied(rules, records))).toEqual(normal(reference(rules, records)));
+    }), { numRuns: 200 });
   });
 
   it('makes a sample of a record only when the store reads it', async () => {
