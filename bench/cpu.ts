@@ -43,7 +43,7 @@ import { heartbeat, logRecord } from './support/fixtures';
 import { nullClients, type NullTransportCounts } from './support/null-clients';
 import { mergeMeasured } from './support/measured';
 import { BENCH_DIR, header, isQuick, saveResult, table } from './support/report';
-import { sig, summarize, type Summary } from './support/stats';
+import { medianInterval, sig, summarize, type Summary } from './support/stats';
 
 const quick = isQuick();
 const HB_N = quick ? 5_000 : 40_000;
@@ -90,6 +90,8 @@ interface Measured {
   readonly cpuMicrosPerRecord: number;
   readonly recordsPerCoreSecond: number;
   readonly requestsPerMessage: number;
+  /** Measured in turns: CPU microseconds per record in each round, for ratios paired by round. */
+  readonly perRound?: readonly number[];
 }
 
 async function measure(v: Variant, messages: number, recordsPerMessage: number, warmup: number): Promise<Measured> {
@@ -127,7 +129,7 @@ async function measure(v: Variant, messages: number, recordsPerMessage: number, 
  * every place as often. Each variant cycles through `distinctBodies` bodies of its own.
  */
 async function measureInTurns(vs: readonly Variant[], messages: number, recordsPerMessage: number, warmup: number, rounds: number, distinctBodies = 2_000): Promise<Measured[]> {
-  const runs = vs.map((v) => ({ v, bodies: Array.from({ length: Math.min(messages, distinctBodies) }, (_, i) => v.body(i)), samples: [] as number[], cpuMicros: 0, requests: 0 }));
+  const runs = vs.map((v) => ({ v, bodies: Array.from({ length: Math.min(messages, distinctBodies) }, (_, i) => v.body(i)), samples: [] as number[], cpuMicros: 0, requests: 0, perRound: [] as number[] }));
   for (const r of runs) for (let i = 0; i < warmup; i++) await r.v.run(r.bodies[i % r.bodies.length] as string, i);
   const per = Math.ceil(messages / rounds);
   for (let round = 0; round < rounds; round++) {
@@ -143,6 +145,7 @@ async function measureInTurns(vs: readonly Variant[], messages: number, recordsP
       }
       const cpu = process.cpuUsage(cpu0);
       r.cpuMicros += cpu.user + cpu.system;
+      r.perRound.push((cpu.user + cpu.system) / (per * recordsPerMessage));
       r.requests += counts.requests - before;
     }
   }
@@ -151,6 +154,7 @@ async function measureInTurns(vs: readonly Variant[], messages: number, recordsP
     return {
       variant: r.v.name, records, bodyBytes: Buffer.byteLength(r.bodies[0] as string), perMessage: summarize(r.samples),
       cpuMicrosPerRecord: r.cpuMicros / records, recordsPerCoreSecond: records / (r.cpuMicros / 1e6), requestsPerMessage: r.requests / r.samples.length,
+      perRound: r.perRound,
     };
   });
 }
@@ -407,6 +411,22 @@ function print(title: string, rows: Measured[], unit: string): void {
   console.log('');
 }
 
+/**
+ * A variant against the first, round by round: each round's ratio compares two turns run a
+ * second apart, so the machine's drift over a run (which moves the pooled ratio by points) cancels;
+ * the median of the rounds' ratios, with its 95% interval, in per cent.
+ */
+function pairedRegression(m: Measured, base: Measured): { median: number; low: number; high: number; rounds: number } {
+  const ratios = (m.perRound ?? []).map((cpu, i) => (cpu / ((base.perRound ?? [])[i] as number) - 1) * 100);
+  return { ...medianInterval(ratios), rounds: ratios.length };
+}
+
+const pct = (x: number): string => `${x >= 0 ? '+' : ''}${sig(x)}%`;
+const paired = (m: Measured, base: Measured): string => {
+  const p = pairedRegression(m, base);
+  return `round by round: median ${pct(p.median)}, 95% interval ${pct(p.low)} to ${pct(p.high)} over ${p.rounds} rounds`;
+};
+
 /** Messages an ingest-logs invocation takes at most: its SQS batchSize (serverless/functions.yml). */
 const MESSAGES_PER_INVOCATION = 10;
 /** One invocation's messages, as one body: LogBatches of 100 records, a line each. */
@@ -418,13 +438,13 @@ const invocationOf = (body: string) => body.split('\n').map((b, k) => ({ ...logR
  * gets them (ten messages of 100 records): the per-record regression where the invocation's
  * one counter write is shared by 1,000 records, beside the 100 of one message.
  */
-async function fullInvocations(): Promise<{ without: Measured; ruled: Measured }> {
+async function fullInvocations(): Promise<{ without: Measured; ruled: Measured; regression: ReturnType<typeof pairedRegression> }> {
   const [without, ruled] = await measureInTurns([
     { name: `no rules, ${MESSAGES_PER_INVOCATION} messages an invocation`, body: invocationBody, run: (body) => ingestLogMessages(logDeps, invocationOf(body)) },
     { name: `20 log rules, ${MESSAGES_PER_INVOCATION} messages an invocation`, body: invocationBody, run: (body) => ingestLogMessages(ruledDeps, invocationOf(body)) },
   ], quick ? 120 : 600, MESSAGES_PER_INVOCATION * RECORDS_PER_MESSAGE, quick ? 5 : 20, quick ? 12 : 60, 50) as [Measured, Measured];
-  console.log(`20 log rules (5 regex), ${MESSAGES_PER_INVOCATION} messages of ${RECORDS_PER_MESSAGE} records an invocation (ingest-logs' batchSize): ${sig(ruled.cpuMicrosPerRecord)} µs/record against ${sig(without.cpuMicrosPerRecord)} without: ${ruled.cpuMicrosPerRecord >= without.cpuMicrosPerRecord ? '+' : ''}${sig((ruled.cpuMicrosPerRecord / without.cpuMicrosPerRecord - 1) * 100)}%, with ${sig(ruled.requestsPerMessage - without.requestsPerMessage)} more requests an invocation\n`);
-  return { without, ruled };
+  console.log(`20 log rules (5 regex), ${MESSAGES_PER_INVOCATION} messages of ${RECORDS_PER_MESSAGE} records an invocation (ingest-logs' batchSize): ${sig(ruled.cpuMicrosPerRecord)} µs/record against ${sig(without.cpuMicrosPerRecord)} without: ${pct((ruled.cpuMicrosPerRecord / without.cpuMicrosPerRecord - 1) * 100)} (${paired(ruled, without)}), with ${sig(ruled.requestsPerMessage - without.requestsPerMessage)} more requests an invocation\n`);
+  return { without, ruled, regression: pairedRegression(ruled, without) };
 }
 
 async function rulesOnly(): Promise<void> {
@@ -455,7 +475,7 @@ async function printRules(logs: readonly Measured[]): Promise<{ textBytes: numbe
   const compared = [['one counter item a minute', logs[1]], ['one counter item per rule and minute (before)', logs[2]], ...(beforeDir ? [[`as at ${(logs[3] as Measured).variant.replace(/.* at (\S+) .*/, '$1')} (before)`, logs[3]]] : [])] as const;
   for (const [what, ruled] of compared) {
     const m = ruled as Measured;
-    console.log(`20 log rules (5 regex), ${RECORDS_PER_MESSAGE} records an invocation, ${what}: ${sig(m.cpuMicrosPerRecord)} µs/record against ${sig(base)} without: ${m.cpuMicrosPerRecord >= base ? '+' : ''}${sig((m.cpuMicrosPerRecord / base - 1) * 100)}%, with ${sig(m.requestsPerMessage - (logs[0] as Measured).requestsPerMessage)} more requests an invocation`);
+    console.log(`20 log rules (5 regex), ${RECORDS_PER_MESSAGE} records an invocation, ${what}: ${sig(m.cpuMicrosPerRecord)} µs/record against ${sig(base)} without: ${pct((m.cpuMicrosPerRecord / base - 1) * 100)} (${paired(m, logs[0] as Measured)}), with ${sig(m.requestsPerMessage - (logs[0] as Measured).requestsPerMessage)} more requests an invocation`);
   }
   const write = await counterWriteMicros();
   console.log(`  the one counter write alone: ${sig(write)} µs of CPU, ${sig(write / RECORDS_PER_MESSAGE)} µs a record over ${RECORDS_PER_MESSAGE} (+${sig((write / RECORDS_PER_MESSAGE / base) * 100)}%)`);
@@ -499,7 +519,7 @@ async function main(): Promise<void> {
   const full = await fullInvocations();
   mergeMeasured({ ruleMatchMicrosPerRecord: (matching[0] as { micros: number }).micros });
   saveResult('cpu', `npx tsx bench/cpu.ts${quick ? ' --quick' : ''}`, quick, {
-    recordsPerMessage: RECORDS_PER_MESSAGE, recordBytes: RECORD_BYTES, heartbeats: hb, relayedPerBatch: RELAYED_PER_BATCH, relayed, heartbeatsDecode: hbDecode, logs, logsDecode, ruleMatching: matching, rulesOnFullInvocations: { messagesPerInvocation: MESSAGES_PER_INVOCATION, ...full },
+    recordsPerMessage: RECORDS_PER_MESSAGE, recordBytes: RECORD_BYTES, heartbeats: hb, relayedPerBatch: RELAYED_PER_BATCH, relayed, heartbeatsDecode: hbDecode, logs, logsDecode, ruleMatching: matching, rulesRegression: pairedRegression(logs[1] as Measured, logs[0] as Measured), rulesOnFullInvocations: { messagesPerInvocation: MESSAGES_PER_INVOCATION, ...full },
   });
 }
 

@@ -35,3 +35,27 @@ export function sig(n: number, digits = 3): string {
   const decimals = Math.max(0, digits - 1 - magnitude);
   return n.toLocaleString('en-US', { maximumFractionDigits: decimals, minimumFractionDigits: 0 });
 }
+
+/**
+ * The median of `values` with a distribution-free interval for it: the order statistics whose
+ * ranks a binomial(n, ½) puts outside with at most (1 − confidence) / 2 on each side. With 20
+ * values and 95%, the 6th and the 15th of them. Undefined bounds when n is too small for the
+ * confidence asked.
+ */
+export function medianInterval(values: readonly number[], confidence = 0.95): { median: number; low: number; high: number } {
+  const sorted = [...values].sort((a, b) => a - b);
+  const n = sorted.length;
+  const tail = (1 - confidence) / 2;
+  // k: the largest i with P(X ≤ i) ≤ tail, X ~ binomial(n, ½); the interval is the (k+1)-th to the (n−k)-th value.
+  let k = -1;
+  let cumulative = 0;
+  let term = 0.5 ** n;
+  for (let i = 0; i <= n; i++) {
+    cumulative += term;
+    if (cumulative > tail) break;
+    k = i;
+    term = (term * (n - i)) / (i + 1);
+  }
+  const median = n % 2 ? (sorted[(n - 1) / 2] as number) : ((sorted[n / 2 - 1] as number) + (sorted[n / 2] as number)) / 2;
+  return { median, low: k < 0 ? Number.NaN : (sorted[k] as number), high: k < 0 ? Number.NaN : (sorted[n - 1 - k] as number) };
+}
