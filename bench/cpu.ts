@@ -10,7 +10,9 @@
  *
  * `--rules-only`: the log handler without rules, with 20, and with 20 written as before, in
  * turns, one message of 100 records an invocation; the matching cost alone; and the handler
- * without and with the 20 on full invocations (ten messages); nothing saved.
+ * without and with the 20 on full invocations (ten messages); nothing saved. Each regression is
+ * given pooled over the run and round by round (the median of the rounds' ratios with its 95%
+ * interval), which the drift of a shared machine over the run does not move.
  *
  * `--before DIR`: one more log variant in the same turns, the handler with the same 20 rules as
  * the checkout at DIR runs it (its ingest, rule tally and stores, on the same null clients): a
