@@ -39,7 +39,7 @@ export function sig(n: number, digits = 3): string {
 /**
  * The median of `values` with a distribution-free interval for it: the order statistics whose
  * ranks a binomial(n, ½) puts outside with at most (1 − confidence) / 2 on each side. With 20
- * values and 95%, the 6th and the 15th of them. Undefined bounds when n is too small for the
+ * values and 95%, the 6th and the 15th of them. The bounds are NaN when n is too small for the
  * confidence asked.
  */
 export function medianInterval(values: readonly number[], confidence = 0.95): { median: number; low: number; high: number } {
