@@ -74,7 +74,7 @@ const ok = await phase([run('system needs', 'node', ['scripts/check-system.mjs']
   // the checks, the unit tests and then the integration suite, and end before the end-to-end files,
   // whose clouds provision from the templates they leave in the cache.
   && (validation = npm('validate', false), prepared = packagedAhead(validation), await phase([npm('typecheck', false), npm('lint', false), npm('test:unit', true)]))
-  && await phase([vitest('integration (dynalite, DynamoDB Local)', ['--project', 'integration', '--project', 'dynamodb-local', '--no-isolate'], true)])
+  && await phase([run('integration (dynalite, DynamoDB Local)', 'npm', ['run', '--silent', 'test:integration'], true)])
   && await phase([prepared])
   && await phase([vitest('end to end, side by side', ['--project', 'e2e', `--maxWorkers=${e2eWorkers}`], true)])
   && await phase([vitest('end to end, alone', ['--project', 'e2e-alone', '--maxWorkers=1'], true)]);
