@@ -61,9 +61,10 @@ export default defineConfig({
     // Two files at a time. vitest's default is a worker per core less one: one on these 2-core
     // machines, so files ran one after another while most of them wait on clocks, queues and
     // DynamoDB Local. DTS_TEST_WORKERS=1 runs them one at a time again. `npm run test:e2e` sets
-    // its own count (docs/TESTING.md). `npm run test:integration` also sets `--minWorkers` to
-    // this count: a worker retired between two groups of files that share their workers can be
-    // handed a file of the next group and end the run ("Terminating worker thread").
+    // its own count (docs/TESTING.md). `npm run test:integration` sets its own too, as both
+    // `--maxWorkers` and `--minWorkers` from DTS_TEST_WORKERS, whatever the default here: a worker
+    // retired between two groups of files that share their workers can be handed a file of the
+    // next group and end the run ("Terminating worker thread").
     maxWorkers: Number(process.env.DTS_TEST_WORKERS) || 2,
     minWorkers: 1,
     // The threads pool is the unit project's alone (below), and its files share their worker's modules.
